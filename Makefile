@@ -1,0 +1,103 @@
+# warmup - build, test, install.
+#   make            build/warmup (CLI), build/libwarmup.a, build/libwarmup.so, build/warmup.pc
+#   make test       install missing Debian packages, build and run every test
+#   make demo       build and run the demo
+#   make bench      schedule micro-benchmarks (see docs/BENCHMARKS.md)
+#   make sanitize   the whole test suite under ASan + UBSan
+#   make install PREFIX=/usr/local [DESTDIR=...]   /   make uninstall
+CC      ?= cc
+PREFIX  ?= /usr/local
+DESTDIR ?=
+VERSION := 0.1.0
+OPT     ?= -O2 -g
+WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wundef -Wstrict-prototypes \
+           -Wmissing-prototypes -Wpointer-arith -Wvla
+CFLAGS  += $(OPT) $(WARN) -D_POSIX_C_SOURCE=200809L -Iinclude
+LDLIBS  := -lm
+B       ?= build
+
+LIB_SRC := $(wildcard src/schedule/*.c)
+CLI_SRC := $(wildcard src/cli/*.c)
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o)
+PIC_OBJ := $(LIB_SRC:%.c=$(B)/pic/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(B)/obj/%.o)
+TESTS   := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
+
+.PHONY: all test check demo bench sanitize install uninstall clean deps
+
+all: $(B)/warmup $(B)/libwarmup.a $(B)/libwarmup.so $(B)/warmup.pc
+
+$(B)/obj/%.o: %.c $(wildcard include/*.h src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(B)/pic/%.o: %.c $(wildcard include/*.h src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fPIC -c $< -o $@
+
+$(B)/libwarmup.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/libwarmup.so: $(PIC_OBJ)
+	$(CC) -shared -Wl,-soname,libwarmup.so.0 -o $@ $^ $(LDLIBS)
+
+$(B)/warmup.pc: warmup.pc.in
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+$(B)/warmup: $(CLI_OBJ) $(B)/libwarmup.a
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(B)/libwarmup.a $(LDLIBS)
+
+# ---- tests ---------------------------------------------------------------------------------
+deps:
+	@sh scripts/deps.sh test
+
+$(B)/tests/%: tests/%.c tests/harness.h $(B)/libwarmup.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Isrc/schedule -o $@ $< $(B)/libwarmup.a -lcjson $(LDLIBS)
+
+# The README's C example is compiled and run, so the documentation cannot rot.
+$(B)/tests/readme_example: README.md $(B)/libwarmup.a
+	@mkdir -p $(dir $@)
+	awk '/<!-- example:begin -->/{f=1;next} /<!-- example:end -->/{f=0} f && !/^```/' README.md > $(B)/tests/readme_example.c
+	$(CC) $(CFLAGS) -o $@ $(B)/tests/readme_example.c $(B)/libwarmup.a $(LDLIBS)
+
+test: deps all $(TESTS) $(B)/tests/readme_example
+	@sh tests/run.sh $(B)
+
+check: test
+
+# ---- everything else -----------------------------------------------------------------------
+demo: all
+	@sh scripts/demo.sh $(B)
+
+$(B)/bench_schedule: bench/bench_schedule.c $(B)/libwarmup.a
+	$(CC) $(CFLAGS) -O3 -o $@ $< $(B)/libwarmup.a $(LDLIBS)
+
+bench: $(B)/bench_schedule
+	$(B)/bench_schedule
+
+sanitize:
+	@sh scripts/deps.sh test
+	$(MAKE) B=build-san OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    LDLIBS="-lm -fsanitize=address,undefined" test
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
+	    $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 755 $(B)/warmup $(DESTDIR)$(PREFIX)/bin/warmup
+	install -m 644 $(B)/libwarmup.a $(DESTDIR)$(PREFIX)/lib/libwarmup.a
+	install -m 755 $(B)/libwarmup.so $(DESTDIR)$(PREFIX)/lib/libwarmup.so.$(VERSION)
+	ln -sf libwarmup.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libwarmup.so.0
+	ln -sf libwarmup.so.0 $(DESTDIR)$(PREFIX)/lib/libwarmup.so
+	install -m 644 include/warmup.h $(DESTDIR)$(PREFIX)/include/warmup.h
+	install -m 644 $(B)/warmup.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/warmup.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/warmup $(DESTDIR)$(PREFIX)/lib/libwarmup.a \
+	    $(DESTDIR)$(PREFIX)/lib/libwarmup.so $(DESTDIR)$(PREFIX)/lib/libwarmup.so.0 \
+	    $(DESTDIR)$(PREFIX)/lib/libwarmup.so.$(VERSION) $(DESTDIR)$(PREFIX)/include/warmup.h \
+	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/warmup.pc
+
+clean:
+	rm -rf build build-san

@@ -1,0 +1,168 @@
+/* warmup.h - libwarmup, learning-rate schedules you can trust to match PyTorch and Hugging Face.
+ *
+ * libwarmup is embeddable and dependency-free (C11 + libm). This header is its manual.
+ *
+ * QUICK START
+ *
+ *     #include "warmup.h"
+ *
+ *     wu_sched_opts o = { .lr = 3e-4, .total_steps = 10000 };
+ *     wu_error err;
+ *     wu_schedule *s;
+ *     if (wu_schedule_parse("warmup(5%) > cosine(to=0.1)", &o, &s, &err) != WU_OK) {
+ *         fprintf(stderr, "warmup: %s\n", err.msg);        // "spec:1:17: expected ..."
+ *         return 2;
+ *     }
+ *     for (int64_t k = 0; k < 10000; k++) {
+ *         float lr = (float)wu_sched_lr(s, k);   // the LR for update k
+ *         ... forward, backward, optimizer update with lr ...
+ *     }
+ *     wu_schedule_destroy(s);
+ *
+ * THE STEP CONVENTION
+ *   wu_sched_lr(s, k) is the learning rate the optimizer uses for its k-th update (k = 0, 1, ...),
+ *   exactly as in a PyTorch or Hugging Face loop that calls optimizer.step() then scheduler.step().
+ *   Row k of `warmup schedule` is this value.
+ *
+ * THREE SPEC FORMS (full grammar: docs/SPEC.md)
+ *   native  warmup(10%) > cosine(to=0.1)                   our own, short form
+ *   hf:     hf:cosine(num_warmup_steps=100, num_training_steps=1000)
+ *   torch:  torch:SequentialLR([LinearLR(start_factor=0.1, total_iters=10),
+ *                               CosineAnnealingLR(T_max=40)], milestones=[10])
+ *   torch: and hf: specs reproduce PyTorch 1.13 and transformers' schedulers, quirks included, to
+ *   1e-12 relative (tests/fixtures/ holds the reference sequences).
+ *
+ * PROPERTIES
+ *   - Closed form: every evaluation is O(1) in the step (O(number of phases) at most), allocates
+ *     nothing and reads only immutable data, so any number of threads may evaluate one schedule.
+ *   - A schedule's only state is the step, which the caller owns; saving and restoring is exact.
+ *     The one exception is reduce-on-plateau, whose small state is explicit (wu_sched_observe,
+ *     wu_sched_state_save/load).
+ *
+ * ERRORS
+ *   Functions that can fail return an int status: WU_OK (0) or a negative WU_E* code, and fill a
+ *   caller-provided wu_error with a one-line message that says what was wrong, where, and how to
+ *   fix it. The library never prints and never exits.
+ *
+ * LIMITATIONS
+ *   - PyTorch's LambdaLR / MultiplicativeLR take Python callables and have no spec form.
+ *   - CyclicLR and OneCycleLR momentum cycling is not modelled (only the LR).
+ *   - Per-group lists (max_lr=[...]) are not accepted inside specs: build one schedule per group
+ *     and combine them with wu_sched_group_lrs().
+ */
+#ifndef WARMUP_H
+#define WARMUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define WU_VERSION "0.1.0"
+
+/* ---- status codes ------------------------------------------------------------------------ */
+enum {
+    WU_OK = 0,
+    WU_EINVAL = -1, /* an argument or spec value is out of its documented range */
+    WU_EPARSE = -2, /* a spec does not follow the grammar */
+    WU_ENOMEM = -3, /* an allocation failed */
+    WU_ERANGE = -4, /* a fixed capacity (phases, list items, plateau nodes) was exceeded */
+    WU_EIO = -5     /* a state buffer is truncated or corrupt */
+};
+
+/* Filled by any function that fails. msg is NUL-terminated and never empty on failure. */
+typedef struct wu_error {
+    int code;       /* the WU_E* code also returned */
+    int line, col;  /* 1-based position in the spec text, 0 when not about a spec */
+    char msg[320];  /* "spec:1:17: expected ')' after argument list", or a plain message */
+} wu_error;
+
+/* ---- schedules --------------------------------------------------------------------------- */
+typedef struct wu_schedule wu_schedule;
+
+/* What a spec needs to know about the run it will drive. */
+typedef struct wu_sched_opts {
+    double lr;               /* base (peak) LR: torch's initial_lr, HF's optimizer default lr.
+                                Must be finite and > 0. */
+    int64_t total_steps;     /* total optimizer updates; resolves `10%` durations, HF's default
+                                num_training_steps and a native phase without a length.
+                                0 = unknown (then those forms are an error). */
+    int64_t steps_per_epoch; /* resolves `2ep` durations; 0 = unknown */
+} wu_sched_opts;
+
+/* Parse `spec` into a new schedule.
+ *   spec:  NUL-terminated text in any of the three forms (see docs/SPEC.md).
+ *   opts:  must not be NULL; copied.
+ *   out:   receives the schedule on success (owned by the caller: wu_schedule_destroy), NULL on
+ *          failure.
+ *   err:   may be NULL; on failure it holds the message, e.g.
+ *          "spec:1:17: expected ')' after argument list".
+ * Returns WU_OK, WU_EPARSE (grammar), WU_EINVAL (a value out of range, an unknown name, a missing
+ * argument, a zero-length phase, a warmup longer than the run, min LR above the peak, ...),
+ * WU_ERANGE (too many phases or list items) or WU_ENOMEM. */
+int wu_schedule_parse(const char *spec, const wu_sched_opts *opts, wu_schedule **out,
+                      wu_error *err);
+
+/* Free a schedule. NULL is a no-op. */
+void wu_schedule_destroy(wu_schedule *s);
+
+/* The LR for update `step` (>= 0) with the schedule's own base LR (opts.lr). Pure, O(1),
+ * thread-safe. A negative step is treated as 0. Past wu_sched_horizon() the value is held at the
+ * last defined step. */
+double wu_sched_lr(const wu_schedule *s, int64_t step);
+
+/* The same with another base LR, for parameter groups that share a schedule but not a base LR
+ * (PyTorch's per-group initial_lr). Schedules that fix their own LR range (OneCycleLR, CyclicLR)
+ * ignore base_lr, as PyTorch does. hf:polynomial keeps using opts.lr as lr_init, as HF does. */
+double wu_sched_lr_at(const wu_schedule *s, int64_t step, double base_lr);
+
+/* The number of steps for which the schedule is defined: INT64_MAX for most schedules;
+ * total_steps + 1 for torch:OneCycleLR (PyTorch raises past it). */
+int64_t wu_sched_horizon(const wu_schedule *s);
+
+/* The step at which the warmup ends (the LR first reaches its peak or the warmup phase is over),
+ * or 0 when the schedule has no warmup. Used by plots and reports. */
+int64_t wu_sched_warmup_steps(const wu_schedule *s);
+
+/* The base LR the schedule was built with (opts.lr). */
+double wu_sched_base_lr(const wu_schedule *s);
+
+/* The spec text the schedule was parsed from (owned by the schedule). */
+const char *wu_sched_spec(const wu_schedule *s);
+
+/* ---- reduce-on-plateau: the one stateful piece --------------------------------------------- */
+
+/* Feed one metric value (e.g. a validation loss) to every plateau node of the schedule, with
+ * PyTorch's ReduceLROnPlateau.step(metric) semantics, evaluated at `step` (the update the next
+ * LR is for). Returns the number of plateau nodes that reduced their LR (0 when there are none).
+ * A NaN metric counts as "not better", as in PyTorch. Not thread-safe against concurrent
+ * evaluation of the same schedule. */
+int wu_sched_observe(wu_schedule *s, int64_t step, double metric);
+
+/* Bytes needed by wu_sched_state_save (0 when the schedule has no state beyond the step). */
+size_t wu_sched_state_size(const wu_schedule *s);
+
+/* Serialise / restore the plateau state. `buf` must hold wu_sched_state_size() bytes.
+ * load returns WU_EIO when the buffer does not come from a schedule of the same spec. */
+int wu_sched_state_save(const wu_schedule *s, void *buf, size_t size, wu_error *err);
+int wu_sched_state_load(wu_schedule *s, const void *buf, size_t size, wu_error *err);
+
+/* ---- parameter groups -------------------------------------------------------------------- */
+
+/* One parameter group's view of the schedule: lr = mult * wu_sched_lr_at(sched, step, base_lr).
+ * Groups may share a schedule or each have their own. */
+typedef struct wu_lr_group {
+    const wu_schedule *sched; /* not owned */
+    double base_lr;           /* the group's initial LR; <= 0 means "the schedule's own" */
+    double mult;              /* multiplier, e.g. a layer-wise LR decay factor; 0 means 1 */
+} wu_lr_group;
+
+/* Fill out[i] with group i's LR for update `step`, for i in [0, n). */
+void wu_sched_group_lrs(const wu_lr_group *groups, int n, int64_t step, double *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* WARMUP_H */

@@ -1,0 +1,19 @@
+#!/bin/sh
+# Install the Debian packages a target needs, only when they are missing.
+#   sh scripts/deps.sh build   compiler and make
+#   sh scripts/deps.sh test    + libcjson-dev (tests parse JSON fixtures)
+# Uses apt-get (as root, or through sudo); never downloads anything else.
+set -e
+need="gcc make libc6-dev"
+[ "$1" = test ] && need="$need libcjson-dev"
+missing=""
+for p in $need; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "warmup: installing missing Debian packages:$missing" >&2
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq $missing

@@ -1,0 +1,34 @@
+/* cli.h - shared helpers of the `warmup` command: strict argument parsing and error reports.
+ * Only src/cli/ prints to the terminal or exits; the library reports errors as values. */
+#ifndef WU_CLI_H
+#define WU_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#define WU_EXIT_OK 0
+#define WU_EXIT_FAIL 1  /* a run failed */
+#define WU_EXIT_USAGE 2 /* bad usage or input */
+
+/* Print "warmup: <message>" to stderr. Returns WU_EXIT_USAGE for convenience. */
+int cli_error(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+/* Parse a finite double / an integer in [lo, hi] from the value of option `opt`. On error
+ * print what was wrong and how to fix it, and return WU_EXIT_USAGE; 0 on success. */
+int cli_double(const char *opt, const char *text, double lo, double hi, double *out);
+int cli_int64(const char *opt, const char *text, int64_t lo, int64_t hi, int64_t *out);
+
+/* Parse a comma-separated list of finite positive doubles (at most max). */
+int cli_double_list(const char *opt, const char *text, double *out, int max, int *n);
+
+/* Write s as a JSON string literal (quotes included). */
+void cli_json_string(FILE *f, const char *s);
+
+/* Subcommands. argv[0] is the subcommand name. */
+int cmd_schedule(int argc, char **argv);
+
+#endif

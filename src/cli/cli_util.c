@@ -1,0 +1,89 @@
+/* cli_util.c - strict parsing of command-line values, with messages that say how to fix them. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+int cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("warmup: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return WU_EXIT_USAGE;
+}
+
+int cli_double(const char *opt, const char *text, double lo, double hi, double *out)
+{
+    char *end;
+    if (!text || !*text)
+        return cli_error("%s needs a value, e.g. %s 3e-4", opt, opt);
+    errno = 0;
+    double v = strtod(text, &end);
+    if (*end != '\0' || end == text)
+        return cli_error("%s: '%s' is not a number (write e.g. 0.001 or 1e-3)", opt, text);
+    if (!isfinite(v) || errno == ERANGE)
+        return cli_error("%s: '%s' is not a finite number", opt, text);
+    if (v < lo || v > hi) {
+        if (hi == HUGE_VAL && lo > 0)
+            return cli_error("%s must be positive, got %s", opt, text);
+        if (hi == HUGE_VAL)
+            return cli_error("%s must be at least %g, got %s", opt, lo, text);
+        return cli_error("%s must be between %g and %g, got %s", opt, lo, hi, text);
+    }
+    *out = v;
+    return 0;
+}
+
+int cli_int64(const char *opt, const char *text, int64_t lo, int64_t hi, int64_t *out)
+{
+    char *end;
+    if (!text || !*text)
+        return cli_error("%s needs a value, e.g. %s 1000", opt, opt);
+    errno = 0;
+    long long v = strtoll(text, &end, 10);
+    if (*end != '\0' || end == text)
+        return cli_error("%s: '%s' is not a whole number (write e.g. %s 1000)", opt, text, opt);
+    if (errno == ERANGE || v < lo || v > hi) {
+        if (hi == INT64_MAX)
+            return cli_error("%s must be at least %lld, got %s", opt, (long long)lo, text);
+        return cli_error("%s must be between %lld and %lld, got %s", opt, (long long)lo,
+                         (long long)hi, text);
+    }
+    *out = v;
+    return 0;
+}
+
+int cli_double_list(const char *opt, const char *text, double *out, int max, int *n)
+{
+    char buf[1024], *save = NULL;
+    if (strlen(text) >= sizeof buf) return cli_error("%s: the list is too long", opt);
+    strcpy(buf, text);
+    *n = 0;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (*n >= max) return cli_error("%s: at most %d values", opt, max);
+        if (cli_double(opt, tok, 1e-300, HUGE_VAL, &out[*n])) return WU_EXIT_USAGE;
+        (*n)++;
+    }
+    if (*n == 0) return cli_error("%s needs a comma-separated list, e.g. %s 1e-3,1e-4", opt, opt);
+    return 0;
+}
+
+void cli_json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
+        else if (c == '\n') fputs("\\n", f);
+        else if (c == '\t') fputs("\\t", f);
+        else if (c < 0x20) fprintf(f, "\\u%04x", c);
+        else fputc(c, f);
+    }
+    fputc('"', f);
+}

@@ -1,0 +1,202 @@
+/* cmd_schedule.c - `warmup schedule`: print the LR of every update of a schedule.
+ *
+ * Row k is the LR the optimizer uses for its k-th update, with the scheduler stepped after each
+ * update as in PyTorch / Hugging Face training loops. CSV prints 17 significant digits, enough
+ * to round-trip a double, so the output can be diffed against PyTorch's. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "warmup.h"
+
+#define MAX_GROUPS 16
+
+static const char HELP[] =
+    "usage: warmup schedule SPEC --steps N [options]\n"
+    "\n"
+    "Print the learning rate for each of N optimizer updates (row k = the LR of update k).\n"
+    "\n"
+    "  SPEC                  native 'warmup(10%) > cosine', 'hf:linear(num_warmup_steps=10)'\n"
+    "                        or 'torch:OneCycleLR(max_lr=0.1, total_steps=100)' (docs/SPEC.md)\n"
+    "  -n, --steps N         number of updates to print (also resolves 10%% and HF's default\n"
+    "                        num_training_steps)\n"
+    "  -l, --lr LR           base / peak LR (torch's initial_lr, HF's optimizer lr); default 1,\n"
+    "                        which prints the factor of the peak\n"
+    "  -e, --steps-per-epoch K   resolves durations written in epochs (2ep)\n"
+    "  -f, --format FMT      table (default on a terminal), csv (default otherwise) or json\n"
+    "  -g, --group-lr LIST   extra parameter groups' base LRs, e.g. 1e-4,1e-5: one more column\n"
+    "                        each (PyTorch's per-group initial_lr)\n"
+    "  -m, --metrics FILE    one metric per line, fed to reduce-on-plateau after each update\n"
+    "  -h, --help            this help\n"
+    "\n"
+    "examples:\n"
+    "  warmup schedule 'warmup(10%) > cosine(to=0.1)' --lr 3e-4 --steps 1000 --format csv\n"
+    "  warmup schedule 'hf:linear(num_warmup_steps=10, num_training_steps=40)' --lr 1e-3 -n 40\n";
+
+/* Read one finite metric per line; errors name file:line. Returns 0 or an exit code. */
+static int read_metrics(const char *path, double **out, int64_t *n)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return cli_error("--metrics: cannot open '%s': %s", path, strerror(errno));
+    char line[256];
+    int64_t cap = 0, cnt = 0, lineno = 0;
+    double *v = NULL;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        char *s = line, *end;
+        while (*s == ' ' || *s == '\t') s++;
+        if (*s == '\n' || *s == '\0' || *s == '#') continue;
+        double x = strtod(s, &end);
+        while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n') end++;
+        if (end == s || *end != '\0' || !isfinite(x)) {
+            free(v);
+            fclose(f);
+            return cli_error("%s:%lld: expected one finite number per line", path,
+                             (long long)lineno);
+        }
+        if (cnt == cap) {
+            cap = cap ? cap * 2 : 256;
+            double *nv = realloc(v, (size_t)cap * sizeof *v);
+            if (!nv) {
+                free(v);
+                fclose(f);
+                return cli_error("out of memory reading %s", path);
+            }
+            v = nv;
+        }
+        v[cnt++] = x;
+    }
+    fclose(f);
+    *out = v;
+    *n = cnt;
+    return 0;
+}
+
+int cmd_schedule(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"steps", required_argument, 0, 'n'},
+        {"lr", required_argument, 0, 'l'},
+        {"steps-per-epoch", required_argument, 0, 'e'},
+        {"format", required_argument, 0, 'f'},
+        {"group-lr", required_argument, 0, 'g'},
+        {"metrics", required_argument, 0, 'm'},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    wu_sched_opts so = {.lr = 1.0};
+    const char *format = NULL, *metrics_path = NULL;
+    double glr[MAX_GROUPS];
+    int ngroups = 0, c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":n:l:e:f:g:m:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'n':
+            if (cli_int64("--steps", optarg, 1, (int64_t)1 << 40, &so.total_steps))
+                return WU_EXIT_USAGE;
+            break;
+        case 'l':
+            if (cli_double("--lr", optarg, 1e-300, HUGE_VAL, &so.lr)) return WU_EXIT_USAGE;
+            break;
+        case 'e':
+            if (cli_int64("--steps-per-epoch", optarg, 1, (int64_t)1 << 40, &so.steps_per_epoch))
+                return WU_EXIT_USAGE;
+            break;
+        case 'f':
+            if (strcmp(optarg, "table") && strcmp(optarg, "csv") && strcmp(optarg, "json"))
+                return cli_error("--format must be table, csv or json, got '%s'", optarg);
+            format = optarg;
+            break;
+        case 'g':
+            if (cli_double_list("--group-lr", optarg, glr, MAX_GROUPS, &ngroups))
+                return WU_EXIT_USAGE;
+            break;
+        case 'm': metrics_path = optarg; break;
+        case 'h': fputs(HELP, stdout); return WU_EXIT_OK;
+        case ':': return cli_error("%s needs a value (see 'warmup schedule --help')", argv[optind - 1]);
+        default:
+            return cli_error("schedule: unknown option '%s' (see 'warmup schedule --help')",
+                             argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        return cli_error("schedule: missing SPEC, e.g. warmup schedule 'warmup(10%%) > cosine' "
+                         "--steps 100");
+    if (optind + 1 < argc)
+        return cli_error("schedule: one SPEC expected, got also '%s' (quote the spec)",
+                         argv[optind + 1]);
+    if (so.total_steps <= 0)
+        return cli_error("schedule: --steps N is required (the number of updates to print)");
+    const char *spec = argv[optind];
+    if (!format) format = isatty(fileno(stdout)) ? "table" : "csv";
+
+    wu_schedule *s;
+    wu_error err;
+    if (wu_schedule_parse(spec, &so, &s, &err) != WU_OK) {
+        cli_error("%s", err.msg);
+        if (err.col > 0) fprintf(stderr, "  %s\n  %*s^\n", spec, err.col - 1, "");
+        return WU_EXIT_USAGE;
+    }
+    if (so.total_steps > wu_sched_horizon(s)) {
+        cli_error("this schedule is defined for %lld steps (PyTorch raises past them); got "
+                  "--steps %lld", (long long)wu_sched_horizon(s), (long long)so.total_steps);
+        wu_schedule_destroy(s);
+        return WU_EXIT_USAGE;
+    }
+    double *metrics = NULL;
+    int64_t nmetrics = 0;
+    if (metrics_path && read_metrics(metrics_path, &metrics, &nmetrics)) {
+        wu_schedule_destroy(s);
+        return WU_EXIT_USAGE;
+    }
+
+    wu_lr_group groups[1 + MAX_GROUPS];
+    double lrs[1 + MAX_GROUPS];
+    groups[0] = (wu_lr_group){s, so.lr, 1.0};
+    for (int g = 0; g < ngroups; g++) groups[1 + g] = (wu_lr_group){s, glr[g], 1.0};
+    int ncol = 1 + ngroups;
+    int csv = !strcmp(format, "csv"), json = !strcmp(format, "json");
+
+    if (csv) {
+        fputs("step,lr", stdout);
+        for (int g = 0; g < ngroups; g++) printf(",lr_group%d", g + 1);
+        fputc('\n', stdout);
+    } else if (json) {
+        fputs("{\"spec\": ", stdout);
+        cli_json_string(stdout, spec);
+        printf(", \"lr\": %.17g, \"steps\": %lld, \"warmup_steps\": %lld, \"lr_values\": [",
+               so.lr, (long long)so.total_steps, (long long)wu_sched_warmup_steps(s));
+    } else {
+        printf("# %s  (base LR %g, warmup ends at step %lld)\n", spec, so.lr,
+               (long long)wu_sched_warmup_steps(s));
+        printf("%8s  %-14s", "step", "lr");
+        for (int g = 0; g < ngroups; g++) printf("  lr_group%-5d", g + 1);
+        printf("  %s\n", "of peak");
+    }
+    for (int64_t k = 0; k < so.total_steps; k++) {
+        wu_sched_group_lrs(groups, ncol, k, lrs);
+        if (csv) {
+            printf("%lld", (long long)k);
+            for (int g = 0; g < ncol; g++) printf(",%.17g", lrs[g]);
+            fputc('\n', stdout);
+        } else if (json) {
+            printf("%s%.17g", k ? ", " : "", lrs[0]);
+        } else {
+            printf("%8lld  %-14.6g", (long long)k, lrs[0]);
+            for (int g = 1; g < ncol; g++) printf("  %-14.6g", lrs[g]);
+            printf("  %6.2f%%\n", 100.0 * lrs[0] / so.lr);
+        }
+        if (k < nmetrics) wu_sched_observe(s, k + 1, metrics[k]);
+    }
+    if (json) fputs("]}\n", stdout);
+    free(metrics);
+    wu_schedule_destroy(s);
+    if (fflush(stdout) != 0 || ferror(stdout))
+        return cli_error("could not write the output: %s", strerror(errno));
+    return WU_EXIT_OK;
+}

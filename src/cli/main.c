@@ -1,0 +1,41 @@
+/* main.c - the `warmup` command: dispatch to one file per subcommand. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "warmup.h"
+
+static const char USAGE[] =
+    "usage: warmup <command> [options]\n"
+    "\n"
+    "Learning-rate warmup, made visible. Commands:\n"
+    "  schedule SPEC --steps N [--lr LR] [--format table|csv|json]\n"
+    "                 print the LR for every update of a schedule\n"
+    "\n"
+    "SPEC is a schedule in one of three forms (docs/SPEC.md):\n"
+    "  native   'warmup(10%) > cosine(to=0.1)'\n"
+    "  hf:      'hf:cosine(num_warmup_steps=100, num_training_steps=1000)'\n"
+    "  torch:   'torch:LinearLR(start_factor=0.1, total_iters=10)'\n"
+    "\n"
+    "Run 'warmup <command> --help' for a command's options.\n"
+    "Exit status: 0 success, 1 a run failed, 2 bad usage or input.\n";
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(USAGE, stderr);
+        return WU_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        fputs(USAGE, stdout);
+        return WU_EXIT_OK;
+    }
+    if (!strcmp(cmd, "--version")) {
+        printf("warmup %s\n", WU_VERSION);
+        return WU_EXIT_OK;
+    }
+    if (!strcmp(cmd, "schedule")) return cmd_schedule(argc - 1, argv + 1);
+    cli_error("unknown command '%s'; commands: schedule (run 'warmup --help')", cmd);
+    return WU_EXIT_USAGE;
+}

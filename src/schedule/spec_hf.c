@@ -1,0 +1,178 @@
+/* spec_hf.c - hf:name(...) specs: the closed-form schedulers of Hugging Face transformers'
+ * get_scheduler(), with HF's argument names and defaults.
+ *
+ * The base LR (--lr) plays the optimizer's default LR. As the HF Trainer does, a missing
+ * num_warmup_steps means 0 and a missing num_training_steps means the run length (--steps).
+ * Where HF would raise, or divide by zero at a later step, the spec is rejected up front. */
+#include <math.h>
+#include <string.h>
+
+#include "spec_ast.h"
+
+static const char *const P_CONSTANT[] = {"last_epoch", NULL};
+static const char *const P_CWARM[] = {"num_warmup_steps", "last_epoch", NULL};
+static const char *const P_LINEAR[] = {"num_warmup_steps", "num_training_steps", "last_epoch",
+                                       NULL};
+static const char *const P_COSINE[] = {"num_warmup_steps", "num_training_steps", "num_cycles",
+                                       "last_epoch", NULL};
+static const char *const P_POLY[] = {"num_warmup_steps", "num_training_steps", "lr_end",
+                                     "power", "last_epoch", NULL};
+static const char *const P_INVSQRT[] = {"num_warmup_steps", "timescale", "last_epoch", NULL};
+static const char *const P_COSMIN[] = {"num_warmup_steps", "num_training_steps", "num_cycles",
+                                       "last_epoch", "min_lr", "min_lr_rate", NULL};
+static const char *const P_COSWMIN[] = {"num_warmup_steps", "num_training_steps", "num_cycles",
+                                        "last_epoch", "min_lr", "min_lr_rate", "warmup_lr_rate",
+                                        NULL};
+static const char *const P_WSD[] = {"num_warmup_steps", "num_decay_steps", "num_training_steps",
+                                    "num_stable_steps", "warmup_type", "decay_type",
+                                    "min_lr_ratio", "num_cycles", "last_epoch", NULL};
+
+static const struct {
+    const char *name;
+    int kind;
+    const char *const *params;
+} HF[] = {
+    {"constant", H_CONSTANT, P_CONSTANT},
+    {"constant_with_warmup", H_CONST_WARMUP, P_CWARM},
+    {"linear", H_LINEAR, P_LINEAR},
+    {"cosine", H_COSINE, P_COSINE},
+    {"cosine_with_restarts", H_RESTARTS, P_COSINE},
+    {"polynomial", H_POLY, P_POLY},
+    {"inverse_sqrt", H_INVSQRT, P_INVSQRT},
+    {"cosine_with_min_lr", H_COS_MIN, P_COSMIN},
+    {"cosine_warmup_with_min_lr", H_COS_WARM_MIN, P_COSWMIN},
+    {"warmup_stable_decay", H_WSD, P_WSD},
+    {NULL, 0, NULL},
+};
+
+/* HF's min_lr / min_lr_rate pair: exactly one must be given; min_lr becomes a rate of --lr. */
+static int min_rate(const wu_bind *b, double lr, double *rate)
+{
+    int rc;
+    double min_lr;
+    int has_lr = wu__has(b, "min_lr"), has_rate = wu__has(b, "min_lr_rate");
+    if (has_lr == has_rate)
+        return wu__spec_err(b->err, WU_EINVAL, b->t, b->call,
+                            "%s: give exactly one of min_lr and min_lr_rate",
+                            b->t->n[b->call].text);
+    if (has_rate) return wu__get_num(b, "min_lr_rate", 0.0, 0.0, 1.0, rate);
+    if ((rc = wu__get_num(b, "min_lr", 0.0, 0.0, HUGE_VAL, &min_lr)) != WU_OK) return rc;
+    if (min_lr > lr)
+        return wu__spec_err(b->err, WU_EINVAL, b->t, wu__arg(b, "min_lr"),
+                            "%s: min_lr=%g is above the peak LR %g", b->t->n[b->call].text,
+                            min_lr, lr);
+    *rate = min_lr / lr;
+    return WU_OK;
+}
+
+int wu__bind_hf(wu_schedule *s, const wu_ast_tree *t, wu_error *err)
+{
+    int call = t->root, rc, i = 0;
+    const wu_ast *c = &t->n[call];
+    if (c->type != A_CALL && c->type != A_NAME)
+        return wu__spec_err(err, WU_EPARSE, t, call,
+                            "expected a Hugging Face scheduler such as hf:cosine(num_warmup_steps=100)");
+    while (HF[i].name && strcmp(HF[i].name, c->text) != 0) i++;
+    if (!HF[i].name)
+        return wu__spec_err(err, WU_EINVAL, t, call,
+                            "unknown Hugging Face scheduler '%s'; known: constant, "
+                            "constant_with_warmup, linear, cosine, cosine_with_restarts, "
+                            "polynomial, inverse_sqrt, cosine_with_min_lr, "
+                            "cosine_warmup_with_min_lr, warmup_stable_decay", c->text);
+    wu_bind b;
+    if ((rc = wu__bind(&b, t, call, HF[i].params, &s->opts, err)) != WU_OK) return rc;
+    int64_t le;
+    if ((rc = wu__get_int(&b, "last_epoch", -1, INT64_MIN, INT64_MAX, &le)) != WU_OK) return rc;
+    if (le != -1)
+        return wu__spec_err(err, WU_EINVAL, t, wu__arg(&b, "last_epoch"),
+                            "%s: last_epoch must be -1; to resume, evaluate the schedule at the "
+                            "step you resume from", c->text);
+    int idx = wu__new_node(s, HF[i].kind, t, call, err);
+    if (idx < 0) return idx;
+    s->root = idx;
+    wu_node *nd = &s->nodes[idx];
+    double lr = s->opts.lr;
+    int64_t w, n;
+    if ((rc = wu__get_steps(&b, "num_warmup_steps", 0, 0, &w)) != WU_OK) return rc;
+    nd->n[0] = w;
+    s->warmup_end = w;
+    if (nd->kind == H_CONSTANT || nd->kind == H_CONST_WARMUP) return WU_OK;
+    if (nd->kind == H_INVSQRT) {
+        if ((rc = wu__get_steps(&b, "timescale", w ? w : 10000, 1, &nd->n[1])) != WU_OK) return rc;
+        return WU_OK;
+    }
+
+    /* the rest need the run length */
+    if ((rc = wu__get_steps(&b, "num_training_steps", s->opts.total_steps, 0, &n)) != WU_OK)
+        return rc;
+    if (n <= 0 && nd->kind != H_WSD)
+        return wu__spec_err(err, WU_EINVAL, t, call,
+                            "%s: num_training_steps is needed: give it, or the run length "
+                            "(--steps)", c->text);
+    if (w > n && nd->kind != H_WSD)
+        return wu__spec_err(err, WU_EINVAL, t, wu__arg(&b, "num_warmup_steps"),
+                            "%s: num_warmup_steps=%lld is longer than num_training_steps=%lld",
+                            c->text, (long long)w, (long long)n);
+    nd->n[1] = n;
+    switch (nd->kind) {
+    case H_LINEAR: return WU_OK;
+    case H_COSINE: return wu__get_num(&b, "num_cycles", 0.5, 0.0, HUGE_VAL, &nd->x[0]);
+    case H_RESTARTS: return wu__get_num(&b, "num_cycles", 1.0, 0.0, HUGE_VAL, &nd->x[0]);
+    case H_POLY:
+        if ((rc = wu__get_num(&b, "lr_end", 1e-7, 0.0, HUGE_VAL, &nd->x[0])) != WU_OK) return rc;
+        if ((rc = wu__get_num(&b, "power", 1.0, 0.0, HUGE_VAL, &nd->x[1])) != WU_OK) return rc;
+        nd->x[2] = lr;
+        if (!(lr > nd->x[0]))
+            return wu__spec_err(err, WU_EINVAL, t, wu__arg(&b, "lr_end"),
+                                "polynomial: lr_end (%g) must be smaller than the initial LR (%g)",
+                                nd->x[0], lr);
+        if (n == w)
+            return wu__spec_err(err, WU_EINVAL, t, call,
+                                "polynomial: num_training_steps equals num_warmup_steps, leaving "
+                                "no decay steps (HF divides by zero there)");
+        return WU_OK;
+    case H_COS_MIN:
+    case H_COS_WARM_MIN:
+        if ((rc = wu__get_num(&b, "num_cycles", 0.5, 0.0, HUGE_VAL, &nd->x[0])) != WU_OK) return rc;
+        if ((rc = min_rate(&b, lr, &nd->x[1])) != WU_OK) return rc;
+        if (nd->kind == H_COS_WARM_MIN && wu__has(&b, "warmup_lr_rate")) {
+            nd->n[2] = 1;
+            return wu__get_num(&b, "warmup_lr_rate", 0.0, 0.0, 1.0, &nd->x[2]);
+        }
+        return WU_OK;
+    case H_WSD: {
+        static const char *const shapes[] = {"linear", "cosine", "1-sqrt", NULL};
+        static const int map[] = {S_LINEAR, S_COS, S_SQRT};
+        int wt, dt;
+        int64_t d, st;
+        if (!wu__has(&b, "num_decay_steps"))
+            return wu__spec_err(err, WU_EINVAL, t, call,
+                                "warmup_stable_decay: missing argument 'num_decay_steps'");
+        if ((rc = wu__get_steps(&b, "num_decay_steps", 0, 0, &d)) != WU_OK) return rc;
+        if (wu__has(&b, "num_stable_steps")) {
+            if ((rc = wu__get_steps(&b, "num_stable_steps", 0, 0, &st)) != WU_OK) return rc;
+        } else {
+            if (n <= 0)
+                return wu__spec_err(err, WU_EINVAL, t, call,
+                                    "warmup_stable_decay: give num_training_steps, "
+                                    "num_stable_steps or the run length (--steps)");
+            st = n - w - d;
+            if (st < 0)
+                return wu__spec_err(err, WU_EINVAL, t, call,
+                                    "warmup_stable_decay: num_warmup_steps + num_decay_steps "
+                                    "(%lld) exceed num_training_steps (%lld)",
+                                    (long long)(w + d), (long long)n);
+        }
+        if ((rc = wu__get_choice(&b, "warmup_type", shapes, 0, &wt)) != WU_OK) return rc;
+        if ((rc = wu__get_choice(&b, "decay_type", shapes, 1, &dt)) != WU_OK) return rc;
+        if ((rc = wu__get_num(&b, "min_lr_ratio", 0.0, 0.0, 1.0, &nd->x[0])) != WU_OK) return rc;
+        if ((rc = wu__get_num(&b, "num_cycles", 0.5, 0.0, HUGE_VAL, &nd->x[1])) != WU_OK) return rc;
+        nd->n[1] = st;
+        nd->n[2] = d;
+        nd->shape = map[wt];
+        nd->n[3] = map[dt];
+        return WU_OK;
+    }
+    default: return WU_OK;
+    }
+}
