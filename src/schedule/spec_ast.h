@@ -85,8 +85,9 @@ int wu__get_list_steps(wu_schedule *s, const wu_bind *b, const char *name, int m
                        wu_node *nd);
 /* ReduceLROnPlateau's arguments (PyTorch names and defaults) into a new plateau state. */
 int wu__plateau_bind(wu_schedule *s, const wu_bind *b, wu_node *nd);
-/* 1-based index of an empty OneCycleLR phase (PyTorch divides by zero there), or 0. */
-int wu__onecycle_empty_phase(const wu_node *nd);
+/* Steps PyTorch's OneCycleLR can produce before dividing by an empty phase: 0 (the first phase
+ * is empty), total_steps, or total_steps + 1. */
+int64_t wu__onecycle_horizon(const wu_node *nd);
 /* Resolve a duration node (number with optional unit) to steps. */
 int wu__node_steps(const wu_ast_tree *t, int node, const wu_sched_opts *o, wu_error *err,
                    const char *what, int64_t *out);

@@ -100,6 +100,10 @@ int wu__get_num(const wu_bind *b, const char *name, double def, double lo, doubl
     *out = def;
     if (a < 0 || !wu__has(b, name)) return WU_OK;
     const wu_ast *v = &b->t->n[a];
+    if (v->type == A_LIST)
+        return wu__spec_err(b->err, WU_EINVAL, b->t, a,
+                            "%s: '%s' must be a number; per-group lists are not supported in "
+                            "specs: build one schedule per parameter group", callee(b), name);
     if (v->type != A_NUM || v->unit)
         return wu__spec_err(b->err, WU_EINVAL, b->t, a, "%s: '%s' must be a number%s",
                             callee(b), name, v->unit ? " without a unit" : "");

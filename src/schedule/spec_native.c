@@ -344,12 +344,11 @@ static int sequence(wu_schedule *s, const wu_ast_tree *t, int at, wu_error *err,
         wu_node *nd = &s->nodes[s->nodes[seq].kid[i]];
         if (nd->kind != T_ONECYCLE) continue;
         nd->n[0] = nd->len;
-        int empty = wu__onecycle_empty_phase(nd);
-        if (empty)
+        if (wu__onecycle_horizon(nd) == 0)
             return wu__spec_err(err, WU_EINVAL, t, at,
-                                "onecycle: pct=%g over %lld steps leaves phase %d empty; use a "
-                                "longer phase or another pct", nd->x[1], (long long)nd->len,
-                                empty);
+                                "onecycle: pct=%g over %lld steps leaves the warmup phase "
+                                "empty; use a longer phase or a larger pct", nd->x[1],
+                                (long long)nd->len);
     }
     if (s->nodes[seq].nkids == 0)
         return wu__spec_err(err, WU_EINVAL, t, at, "the schedule has no phase left (only "

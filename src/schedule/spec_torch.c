@@ -99,20 +99,19 @@ static const int KINDS[] = {T_STEP, T_MULTISTEP, T_CONSTANT, T_LINEAR, T_EXPONEN
 static const char *const *const PARAMS[] = {P_STEP, P_MULTI, P_CONST, P_LINEAR, P_EXP, P_POLY,
                                             P_COS, P_WARM, P_CYC, P_ONE, P_SEQ, P_CHAIN, P_PLAT};
 
-/* PyTorch divides by each OneCycleLR phase's length: returns the 1-based index of an empty
- * phase (a ZeroDivisionError in PyTorch), or 0 when all phases have steps. */
-int wu__onecycle_empty_phase(const wu_node *nd)
+/* PyTorch divides by each OneCycleLR phase's length. An empty first phase fails at step 0; an
+ * empty middle phase is never entered; an empty last phase is entered only at step total_steps
+ * (pct_start = 1). Returns the number of steps PyTorch can produce: 0, total_steps or
+ * total_steps + 1. */
+int64_t wu__onecycle_horizon(const wu_node *nd)
 {
     double total = (double)nd->n[0], pct = nd->x[1];
     int three = (int)nd->n[1];
-    double ends[3] = {pct * total - 1.0, three ? 2.0 * pct * total - 2.0 : total - 1.0,
-                      total - 1.0};
-    double start = 0.0;
-    for (int i = 0; i < (three ? 3 : 2); i++) {
-        if (ends[i] - start == 0.0) return i + 1;
-        start = ends[i];
-    }
-    return 0;
+    double first = pct * total - 1.0;
+    double before_last = three ? 2.0 * pct * total - 2.0 : first;
+    if (first == 0.0) return 0;
+    if (total - 1.0 - before_last == 0.0) return nd->n[0];
+    return nd->n[0] + 1;
 }
 
 static int bind_onecycle(wu_schedule *s, wu_bind *bp, wu_node *nd, int idx)
@@ -145,14 +144,14 @@ static int bind_onecycle(wu_schedule *s, wu_bind *bp, wu_node *nd, int idx)
     if ((rc = wu__get_choice(&b, "anneal_strategy", anneals, 0, &anneal)) != WU_OK) return rc;
     nd->n[1] = three;
     nd->shape = anneal;
-    int empty = wu__onecycle_empty_phase(nd);
-    if (empty)
+    int64_t horizon = wu__onecycle_horizon(nd);
+    if (horizon == 0)
         return wu__spec_err(b.err, WU_EINVAL, b.t, b.call,
-                            "OneCycleLR: pct_start=%g with total_steps=%lld makes phase %d empty "
-                            "(PyTorch 1.13 divides by zero there); change pct_start",
-                            nd->x[1], (long long)nd->n[0], empty);
+                            "OneCycleLR: pct_start=%g with total_steps=%lld makes the first "
+                            "phase empty (PyTorch 1.13 divides by zero at step 0); change "
+                            "pct_start", nd->x[1], (long long)nd->n[0]);
     double total = (double)nd->n[0], pct = nd->x[1];
-    s->horizon = nd->n[0] + 1; /* PyTorch raises "Tried to step ..." past total_steps */
+    s->horizon = horizon; /* PyTorch raises "Tried to step ..." past total_steps */
     s->warmup_end = (int64_t)ceil(pct * total);
     (void)idx;
     return WU_OK;

@@ -1,0 +1,37 @@
+/* harness.h - a tiny test harness in the spirit of SQLite's: one line per failure, a closing
+ * "N passed, N failed" line, and a non-zero exit status on any failure. */
+#ifndef WU_HARNESS_H
+#define WU_HARNESS_H
+
+#include <math.h>
+#include <stdio.h>
+
+static int th_pass, th_fail;
+
+#define CHECK(cond, ...)                                          \
+    do {                                                          \
+        if (cond) {                                               \
+            th_pass++;                                            \
+        } else {                                                  \
+            th_fail++;                                            \
+            printf("FAIL %s:%d: ", __FILE__, __LINE__);           \
+            printf(__VA_ARGS__);                                  \
+            printf("\n");                                         \
+        }                                                         \
+    } while (0)
+
+/* Relative difference, 0 when both are equal (including both zero). */
+static inline double th_rel(double a, double b)
+{
+    if (a == b) return 0.0;
+    double m = fabs(a) > fabs(b) ? fabs(a) : fabs(b);
+    return fabs(a - b) / m;
+}
+
+static inline int th_done(const char *name)
+{
+    printf("%s: %d passed, %d failed\n", name, th_pass, th_fail);
+    return th_fail ? 1 : 0;
+}
+
+#endif

@@ -1,0 +1,82 @@
+#!/bin/sh
+# test_cli.sh - the `warmup` command from the outside: output formats, exit codes, messages.
+# Usage: sh tests/test_cli.sh build/warmup
+W=${1:-build/warmup}
+pass=0; fail=0
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+
+ok()  { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+# expect_error CODE 'substring' args... : exit code, message on stderr, nothing on stdout
+expect_error() {
+    code=$1; want=$2; shift 2
+    "$W" "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?
+    if [ "$rc" -ne "$code" ]; then bad "warmup $* exited $rc, want $code"; return; fi
+    if ! grep -qF -- "$want" "$tmp/err"; then bad "warmup $*: stderr lacks '$want': $(cat "$tmp/err")"; return; fi
+    if ! grep -q '^warmup: ' "$tmp/err"; then bad "warmup $*: message does not start with 'warmup: '"; return; fi
+    if [ -s "$tmp/out" ]; then bad "warmup $*: printed output despite the error"; return; fi
+    ok
+}
+
+# ---- csv: header, N rows, 17 significant digits, row k = LR of update k ----
+"$W" schedule 'hf:linear(num_warmup_steps=10, num_training_steps=40)' --lr 1e-3 --steps 40 --format csv >"$tmp/a.csv"
+[ $? -eq 0 ] && ok || bad "csv run failed"
+[ "$(head -1 "$tmp/a.csv")" = "step,lr" ] && ok || bad "csv header is $(head -1 "$tmp/a.csv")"
+[ "$(wc -l <"$tmp/a.csv")" -eq 41 ] && ok || bad "csv has $(wc -l <"$tmp/a.csv") lines, want 41"
+[ "$(sed -n 2p "$tmp/a.csv")" = "0,0" ] && ok || bad "HF warmup starts at 0: $(sed -n 2p "$tmp/a.csv")"
+[ "$(sed -n 12p "$tmp/a.csv")" = "10,0.001" ] && ok || bad "peak at step 10: $(sed -n 12p "$tmp/a.csv")"
+[ "$(sed -n 13p "$tmp/a.csv")" = "11,0.00096666666666666667" ] && ok || bad "17 digits: $(sed -n 13p "$tmp/a.csv")"
+# not a terminal: csv is the default
+"$W" schedule 'warmup(2) > constant' --steps 3 | head -1 | grep -qx 'step,lr' && ok || bad "csv is the default off a terminal"
+
+# ---- json and table ----
+"$W" schedule 'warmup(10%) > cosine(to=0.1)' --lr 3e-4 --steps 50 --format json >"$tmp/a.json"
+grep -q '"warmup_steps": 5' "$tmp/a.json" && grep -q '"lr_values": \[0, ' "$tmp/a.json" && ok || bad "json: $(head -c 200 "$tmp/a.json")"
+/usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert len(d['lr_values'])==50" "$tmp/a.json" 2>/dev/null && ok || bad "json does not parse or has the wrong length"
+"$W" schedule 'warmup(10%) > cosine' --lr 1e-3 --steps 20 --format table | grep -q 'of peak' && ok || bad "table header"
+
+# ---- per-group columns, epochs, metrics ----
+"$W" schedule 'torch:CosineAnnealingLR(T_max=10, eta_min=1e-5)' --lr 1e-3 --group-lr 1e-4 --steps 3 -f csv | head -1 | grep -qx 'step,lr,lr_group1' && ok || bad "group column"
+"$W" schedule 'warmup(1ep) > constant' --steps 10 --steps-per-epoch 4 -f csv | sed -n 6p | grep -qx '4,1' && ok || bad "epoch durations"
+printf '1\n0.5\n0.5\n0.5\n0.5\n0.5\n' >"$tmp/m.txt"
+"$W" schedule 'torch:ReduceLROnPlateau(patience=1)' --lr 0.1 --steps 6 --metrics "$tmp/m.txt" -f csv | tail -1 | grep -q ',0.01' && ok || bad "plateau with --metrics"
+
+# ---- help ----
+"$W" --help | grep -q 'schedule' && ok || bad "warmup --help"
+"$W" schedule --help | grep -q -- '--steps' && ok || bad "warmup schedule --help"
+"$W" --version | grep -q '^warmup ' && ok || bad "--version"
+
+# ---- every rejected input: exit 2, a message naming the problem ----
+expect_error 2 "unknown command 'sched'" sched x
+expect_error 2 "missing SPEC" schedule --steps 10
+expect_error 2 "--steps N is required" schedule 'warmup(10)'
+expect_error 2 "--steps: 'ten' is not a whole number" schedule 'warmup(1)' --steps ten
+expect_error 2 "--steps must be between 1 and" schedule 'warmup(1)' --steps -5
+expect_error 2 "--lr: 'nan' is not a finite number" schedule 'warmup(1)' --steps 5 --lr nan
+expect_error 2 "--lr: 'inf' is not a finite number" schedule 'warmup(1)' --steps 5 --lr inf
+expect_error 2 "--lr must be positive" schedule 'warmup(1)' --steps 5 --lr -0.1
+expect_error 2 "--lr: '1e-3x' is not a number" schedule 'warmup(1)' --steps 5 --lr 1e-3x
+expect_error 2 "--format must be table, csv or json" schedule 'warmup(1)' --steps 5 --format xml
+expect_error 2 "unknown option '--stesp'" schedule 'warmup(1)' --stesp 5
+expect_error 2 "--steps needs a value" schedule 'warmup(1)' --steps
+expect_error 2 "one SPEC expected" schedule warmup '(10)' --steps 5
+expect_error 2 "spec:1:11: expected ')'" schedule 'warmup(10%' --steps 100
+expect_error 2 "unknown PyTorch scheduler 'CosineLR'" schedule 'torch:CosineLR(T_max=3)' --steps 5
+expect_error 2 "0 steps does nothing" schedule 'warmup(10) > constant(0) > cosine' --steps 100
+expect_error 2 "longer than num_training_steps" schedule 'hf:linear(num_warmup_steps=50, num_training_steps=40)' --steps 40
+expect_error 2 "must not be negative" schedule 'warmup(-5) > cosine' --steps 100
+expect_error 2 "divide by zero" schedule 'torch:ConstantLR(factor=0)' --steps 10
+expect_error 2 "must be >= 0" schedule 'torch:ExponentialLR(gamma=-1)' --steps 10
+expect_error 2 "above the peak LR" schedule 'warmup(10) > cosine(min=0.01)' --lr 1e-3 --steps 100
+expect_error 2 "defined for 41 steps" schedule 'torch:OneCycleLR(max_lr=0.1, total_steps=40)' --steps 50
+expect_error 2 "cannot open" schedule 'constant' --steps 3 --metrics "$tmp/none.txt"
+printf '1\nabc\n' >"$tmp/badm.txt"
+expect_error 2 "badm.txt:2: expected one finite number" schedule 'constant' --steps 3 --metrics "$tmp/badm.txt"
+expect_error 2 "is not a number" schedule 'constant' --steps 3 --group-lr 1e-3,x
+
+# the caret under the error column
+"$W" schedule 'warmup(10%' --steps 100 2>&1 | tail -1 | grep -qx '            ^' && ok || bad "caret position"
+
+echo "test_cli: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
