@@ -4,6 +4,7 @@
 #   make demo       build and run the demo
 #   make bench      schedule micro-benchmarks (see docs/BENCHMARKS.md)
 #   make sanitize   the whole test suite under ASan + UBSan
+#   make valgrind   the C and CLI tests under valgrind (zero errors, zero leaks)
 #   make install PREFIX=/usr/local [DESTDIR=...]   /   make uninstall
 CC      ?= cc
 PREFIX  ?= /usr/local
@@ -23,7 +24,7 @@ PIC_OBJ := $(LIB_SRC:%.c=$(B)/pic/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(B)/obj/%.o)
 TESTS   := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 
-.PHONY: all test check demo bench sanitize install uninstall clean deps
+.PHONY: all test check demo bench sanitize valgrind install uninstall clean deps
 
 all: $(B)/warmup $(B)/libwarmup.a $(B)/libwarmup.so $(B)/warmup.pc
 
@@ -91,7 +92,8 @@ install: all
 	ln -sf libwarmup.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libwarmup.so.0
 	ln -sf libwarmup.so.0 $(DESTDIR)$(PREFIX)/lib/libwarmup.so
 	install -m 644 include/warmup.h $(DESTDIR)$(PREFIX)/include/warmup.h
-	install -m 644 $(B)/warmup.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/warmup.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' warmup.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/warmup.pc
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/warmup $(DESTDIR)$(PREFIX)/lib/libwarmup.a \
@@ -101,3 +103,10 @@ uninstall:
 
 clean:
 	rm -rf build build-san
+
+# The C tests and the CLI tests under valgrind: zero errors and zero leaks, or a failure.
+VALGRIND := valgrind --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=all -q
+valgrind: all $(TESTS)
+	@for t in $(TESTS); do $(VALGRIND) $$t >/dev/null || { echo "valgrind: $$t failed"; exit 1; }; done
+	@printf '#!/bin/sh\nexec $(VALGRIND) %s/$(B)/warmup "$$@"\n' "$$(pwd)" > $(B)/warmup-vg && chmod +x $(B)/warmup-vg
+	@sh tests/test_cli.sh $(B)/warmup-vg

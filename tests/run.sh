@@ -23,5 +23,6 @@ for t in "$B"/tests/test_*; do
 done
 run sh tests/test_cli.sh "$B/warmup"
 run sh tests/test_readme.sh "$B"
+run sh tests/test_install.sh "$B"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -15,27 +15,47 @@
 #define WU_MAX_PLATEAU 4  /* reduce-on-plateau nodes per schedule */
 #define WU_FOREVER INT64_MAX
 
+/* Parameter layout per kind: u is the node's local step, x[] reals, n[] integers. */
 enum wu_node_kind {
-    /* native form (factors of the base LR; see spec_native.c) */
-    K_SEQ,       /* phases one after another, clocks restart at each boundary */
-    K_PROD,      /* product of the children's factors */
-    K_WARMUP,    /* rise from x[0] to 1 along `shape` over len steps */
-    K_CURVE,     /* go from x[0] to x[1] along `shape` over len steps */
-    K_INVSQRT,   /* sqrt(x[0] / (u + x[0])), timescale x[0] */
-    K_EXPDECAY,  /* x[0] * gamma^floor(u / every) */
-    K_STEPS,     /* gamma^(number of milestones <= u), milestones in ints */
-    K_SGDR,      /* SGDR: T0 n[0], mult n[1], peak decay x[2], per-cycle warmup n[2] */
-    K_RESTARTS,  /* cosine with hard restarts, x[2] cycles over len */
-    K_CYCLIC,    /* triangular cycles between x[0] and 1 */
-    K_EXPTAU,    /* pytorch_warmup exponential: 1 - exp(-(u+1)/tau) */
-    K_RADAM,     /* RAdam rectification factor (pytorch_warmup RAdamWarmup) */
-    K_PLATEAU,   /* reduce-on-plateau factor, state in plat[] */
-    /* torch: PyTorch 1.13 lr_scheduler classes (absolute LRs) */
-    T_STEP, T_MULTISTEP, T_CONSTANT, T_LINEAR, T_EXPONENTIAL, T_POLY, T_COSINE, T_WARMRESTARTS,
-    T_CYCLIC, T_ONECYCLE, T_SEQUENTIAL, T_CHAINED,
-    /* hf: transformers.optimization lr_lambdas (absolute LRs = base * lambda) */
-    H_CONSTANT, H_CONST_WARMUP, H_LINEAR, H_COSINE, H_RESTARTS, H_POLY, H_INVSQRT, H_COS_MIN,
-    H_COS_WARM_MIN, H_WSD
+    /* native form: factors of the base LR (spec_native.c) */
+    K_SEQ,       /* kids run one after another, clocks restart at each boundary; kid lengths */
+    K_PROD,      /* product of the kids' factors */
+    K_WARMUP,    /* rise x0 -> 1 along `shape` over len; x1 shape parameter, n0 shift (0/1) */
+    K_CURVE,     /* go x0 -> x1 along `shape` (decay curve) over len; x2 shape parameter */
+    K_INVSQRT,   /* sqrt(x0 / (u + x0)); x0 timescale */
+    K_EXPDECAY,  /* x0 * x1^floor(u / n0); x2 = log x1 */
+    K_STEPS,     /* x0 * x1^(milestones <= u); x2 = log x1; milestones in ints[] */
+    K_SGDR,      /* warm restarts: n0 T0, n1 mult, n2 per-cycle warmup, x0 floor, x1 peak decay
+                    per cycle, x3 = log x1 */
+    K_RESTARTS,  /* cosine with hard restarts: x0 -> x1, x2 cycles over len */
+    K_CYCLIC,    /* CyclicLR between x0 (ratio) and 1; as T_CYCLIC otherwise */
+    K_EXPTAU,    /* pytorch_warmup exponential: 1 - exp(-(u+1)/x0) */
+    K_RADAM,     /* RAdam rectification: x0 beta2, n0 offset, x1 = log x0, x2 = rho_inf */
+    K_PLATEAU,   /* reduce-on-plateau: state plat[n0] */
+    /* torch: PyTorch 1.13 lr_scheduler classes, absolute LRs (spec_torch.c) */
+    T_STEP,          /* x0 gamma, n0 step_size, x1 = log x0 */
+    T_MULTISTEP,     /* x0 gamma, milestones in ints[], x1 = log x0 */
+    T_CONSTANT,      /* x0 factor, n0 total_iters */
+    T_LINEAR,        /* x0 start_factor, x1 end_factor, n0 total_iters */
+    T_EXPONENTIAL,   /* x0 gamma, x1 = log x0 */
+    T_POLY,          /* x0 power, n0 total_iters */
+    T_COSINE,        /* x0 eta_min, n0 T_max */
+    T_WARMRESTARTS,  /* n0 T_0, n1 T_mult, x0 eta_min */
+    T_CYCLIC,        /* x0 base_lr, x1 max_lr, x2 gamma, x3 up, x4 down, shape mode, x5 = log x2 */
+    T_ONECYCLE,      /* x0 max_lr (0: the base LR), x1 pct_start, x2 div, x3 final_div,
+                        n0 total_steps, n1 three_phase, shape 0 cos / 1 linear */
+    T_SEQUENTIAL,    /* kids, milestones in ints[] */
+    T_CHAINED,       /* product of the kids' factors */
+    /* hf: transformers lr_lambdas, base * lambda (spec_hf.c); n0 warmup, n1 training steps */
+    H_CONSTANT, H_CONST_WARMUP, H_LINEAR,
+    H_COSINE,        /* x0 num_cycles */
+    H_RESTARTS,      /* x0 num_cycles */
+    H_POLY,          /* x0 lr_end, x1 power, x2 lr_init */
+    H_INVSQRT,       /* n1 timescale */
+    H_COS_MIN,       /* x0 num_cycles, x1 min_lr_rate */
+    H_COS_WARM_MIN,  /* as H_COS_MIN; n2 = warmup_lr_rate given, x2 warmup_lr_rate */
+    H_WSD            /* n0 warmup, n1 stable, n2 decay, shape warmup type, n3 decay type,
+                        x0 min_lr_ratio, x1 num_cycles */
 };
 
 /* Curve shapes shared by native warmups/decays and HF's warmup_stable_decay. */
@@ -85,10 +105,12 @@ struct wu_schedule {
 /* Evaluate node i at local step t with base LR `base`; returns an absolute LR. */
 double wu__eval(const wu_schedule *s, int i, int64_t t, double base);
 
+/* Fill derived constants (logarithms, RAdam's rho_inf) once a schedule is bound. */
+void wu__prepare(wu_schedule *s);
+
 /* Shape functions on progress x in [0, 1] (shapes.c). */
 double wu__rise(int shape, double x, double k);      /* 0 -> 1 */
 double wu__fall(int shape, double x, double k);      /* 1 -> 0 */
-double wu__radam_factor(double beta2, int64_t offset, int64_t t); /* RAdamWarmup at step t */
 int64_t wu__radam_offset(double beta2);
 
 #endif

@@ -58,7 +58,8 @@ double wu__fall(int shape, double x, double k)
 /* RAdam's variance rectification, as a warmup multiplier (Liu et al. 2019; the form used by
  * pytorch_warmup's RAdamWarmup): rho_inf = 2/(1-b2) - 1, rho_t = rho_inf - 2 t b2^t / (1 - b2^t),
  * factor = sqrt((rho-4)(rho-2) rho_inf / ((rho_inf-4)(rho_inf-2) rho)), evaluated at t + offset
- * where offset is the first t >= 1 with rho_t > 4. */
+ * where offset is the first t >= 1 with rho_t > 4. The factor itself is evaluated in sched.c
+ * (K_RADAM) with precomputed constants; this finds the offset. */
 static double radam_rho(double beta2, double rho_inf, int64_t t)
 {
     double b2t = pow(beta2, (double)t);
@@ -73,13 +74,4 @@ int64_t wu__radam_offset(double beta2)
     while (radam_rho(beta2, rho_inf, off) <= 4.0 && off < 1000)
         off++;
     return off;
-}
-
-double wu__radam_factor(double beta2, int64_t offset, int64_t t)
-{
-    double rho_inf = 2.0 / (1.0 - beta2) - 1.0;
-    double rho = radam_rho(beta2, rho_inf, t + offset);
-    double num = (rho - 4.0) * (rho - 2.0) * rho_inf;
-    double den = (rho_inf - 4.0) * (rho_inf - 2.0) * rho;
-    return sqrt(num / den);
 }

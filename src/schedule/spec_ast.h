@@ -92,6 +92,15 @@ int64_t wu__onecycle_horizon(const wu_node *nd);
 int wu__node_steps(const wu_ast_tree *t, int node, const wu_sched_opts *o, wu_error *err,
                    const char *what, int64_t *out);
 
+/* Shorthands for binders: fetch argument `name` of the wu_bind `b` in scope into `out`, or
+ * return the error code (kept in `rc`) from the enclosing function. */
+#define NUM(name, def, lo, hi, out) \
+    if ((rc = wu__get_num(&b, name, def, lo, hi, out)) != WU_OK) return rc
+#define INT(name, def, lo, out) \
+    if ((rc = wu__get_int(&b, name, def, lo, INT64_MAX, out)) != WU_OK) return rc
+#define STEPS(name, def, lo, out) \
+    if ((rc = wu__get_steps(&b, name, def, lo, out)) != WU_OK) return rc
+
 /* Entry points of the three dialects; each fills s (nodes, horizon, warmup_end, root). */
 int wu__bind_native(wu_schedule *s, const wu_ast_tree *t, wu_error *err);
 int wu__bind_torch(wu_schedule *s, const wu_ast_tree *t, wu_error *err);

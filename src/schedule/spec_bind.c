@@ -325,6 +325,7 @@ int wu_schedule_parse(const char *spec, const wu_sched_opts *opts, wu_schedule *
        : dialect == 2 ? wu__bind_hf(s, t, err)
                       : wu__bind_native(s, t, err);
     if (rc != WU_OK) goto fail;
+    wu__prepare(s);
     free(t);
     *out = s;
     return WU_OK;

@@ -70,13 +70,6 @@ static const char *const WARM_SHAPES[] = {"linear", "exp", "power", "cos", "sqrt
 static const int WARM_MAP[] = {S_LINEAR, S_EXP, S_POLY, S_COS, S_SQRT, S_SIGMOID, S_CONST};
 static const double WARM_K[] = {0, 5.0, 4.0, 0, 0, 10.0, 0};
 
-#define NUM(name, def, lo, hi, out) \
-    if ((rc = wu__get_num(&b, name, def, lo, hi, out)) != WU_OK) return rc
-#define INT(name, def, lo, out) \
-    if ((rc = wu__get_int(&b, name, def, lo, INT64_MAX, out)) != WU_OK) return rc
-#define STEPS(name, def, lo, out) \
-    if ((rc = wu__get_steps(&b, name, def, lo, out)) != WU_OK) return rc
-
 /* End level of a decay: to= as a ratio of the peak, or min= as an absolute LR. */
 static int end_level(const wu_bind *bp, double lr, double *to)
 {

@@ -349,54 +349,39 @@ static int parse_primary(parser *p, int *out)
     return tok_err(p, k, WU_EPARSE, "expected a value, got %s", tok_desc(k, d, sizeof d));
 }
 
-/* sequence := primary ('>' primary)*   (native only) */
-static int parse_seq(parser *p, int *out)
+/* A chain of one operator: sub (op sub)*, for the native '>' (sequence) and '*' (product).
+ * Outside the native form the operator is not consumed and the caller reports it. */
+static int parse_chain(parser *p, int *out, int op, int type, int (*sub)(parser *, int *))
 {
     int rc, first;
-    if ((rc = parse_primary(p, &first)) != WU_OK) return rc;
-    if (!p->native || !is_punct(peek(p), '>')) {
+    if ((rc = sub(p, &first)) != WU_OK) return rc;
+    if (!p->native || !is_punct(peek(p), op)) {
         *out = first;
         return WU_OK;
     }
-    int seq = new_ast(p, A_SEQ, &p->tok[p->pos]);
-    if (seq < 0) return seq;
-    p->t->n[seq].line = p->t->n[first].line;
-    p->t->n[seq].col = p->t->n[first].col;
-    if ((rc = add_arg(p, seq, first, peek(p))) != WU_OK) return rc;
-    while (is_punct(peek(p), '>')) {
+    int chain = new_ast(p, type, peek(p));
+    if (chain < 0) return chain;
+    p->t->n[chain].line = p->t->n[first].line;
+    p->t->n[chain].col = p->t->n[first].col;
+    if ((rc = add_arg(p, chain, first, peek(p))) != WU_OK) return rc;
+    while (is_punct(peek(p), op)) {
         int nx;
         p->pos++;
         const token *k = peek(p);
-        if ((rc = parse_primary(p, &nx)) != WU_OK) return rc;
-        if ((rc = add_arg(p, seq, nx, k)) != WU_OK) return rc;
+        if ((rc = sub(p, &nx)) != WU_OK) return rc;
+        if ((rc = add_arg(p, chain, nx, k)) != WU_OK) return rc;
     }
-    *out = seq;
+    *out = chain;
     return WU_OK;
 }
 
-/* product := sequence ('*' sequence)*   (native only) */
+/* sequence := primary ('>' primary)* */
+static int parse_seq(parser *p, int *out) { return parse_chain(p, out, '>', A_SEQ, parse_primary); }
+
+/* product := sequence ('*' sequence)* */
 static int parse_product(parser *p, int *out)
 {
-    int rc, first;
-    if ((rc = parse_seq(p, &first)) != WU_OK) return rc;
-    if (!p->native || !is_punct(peek(p), '*')) {
-        *out = first;
-        return WU_OK;
-    }
-    int prod = new_ast(p, A_PROD, peek(p));
-    if (prod < 0) return prod;
-    p->t->n[prod].line = p->t->n[first].line;
-    p->t->n[prod].col = p->t->n[first].col;
-    if ((rc = add_arg(p, prod, first, peek(p))) != WU_OK) return rc;
-    while (is_punct(peek(p), '*')) {
-        int nx;
-        p->pos++;
-        const token *k = peek(p);
-        if ((rc = parse_seq(p, &nx)) != WU_OK) return rc;
-        if ((rc = add_arg(p, prod, nx, k)) != WU_OK) return rc;
-    }
-    *out = prod;
-    return WU_OK;
+    return parse_chain(p, out, '*', A_PROD, parse_seq);
 }
 
 int wu__ast_parse(const char *src, size_t start, int native, wu_ast_tree *t, wu_error *err)

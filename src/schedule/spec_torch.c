@@ -11,13 +11,6 @@
 
 #include "spec_ast.h"
 
-#define NUM(name, def, lo, hi, out) \
-    if ((rc = wu__get_num(&b, name, def, lo, hi, out)) != WU_OK) return rc
-#define INT(name, def, lo, out) \
-    if ((rc = wu__get_int(&b, name, def, lo, INT64_MAX, out)) != WU_OK) return rc
-#define STEPS(name, def, lo, out) \
-    if ((rc = wu__get_steps(&b, name, def, lo, out)) != WU_OK) return rc
-
 enum { CTX_ROOT, CTX_SEQUENTIAL, CTX_CHAINED };
 
 static int bind_class(wu_schedule *s, const wu_ast_tree *t, int call, int ctx, wu_error *err,
