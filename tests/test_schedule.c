@@ -309,6 +309,16 @@ static void test_properties(void)
           "corrupt state is rejected: %s", e.msg);
     wu_schedule_destroy(p1); wu_schedule_destroy(p2);
 
+    /* a plateau factor inside a composition: the warmup and the cut multiply */
+    wu_schedule *pc = mk("warmup(4) > constant * plateau(patience=1, factor=0.5)", 1e-3, 20);
+    double before = wu_sched_lr(pc, 2);
+    wu_sched_observe(pc, 1, 1.0);
+    wu_sched_observe(pc, 2, 1.0);
+    wu_sched_observe(pc, 3, 1.0); /* two bad epochs > patience 1: halve */
+    CHECK(th_rel(wu_sched_lr(pc, 2), 0.5 * before) < 1e-15 && th_rel(wu_sched_lr(pc, 10), 5e-4) < 1e-15,
+          "plateau inside a product: %g then %g", wu_sched_lr(pc, 2), wu_sched_lr(pc, 10));
+    wu_schedule_destroy(pc);
+
     /* parameter groups: shared schedule with per-group base LRs and multipliers */
     wu_schedule *g = mk("torch:CosineAnnealingLR(T_max=10, eta_min=1e-5)", 1e-3, 20);
     wu_schedule *h = mk("warmup(5) > linear", 1e-3, 20);
@@ -375,6 +385,15 @@ static void test_errors(void)
          "no decay steps"},
         {"torch:OneCycleLR(max_lr=0.1, total_steps=10, pct_start=0.1)", WU_EINVAL, 7,
          "first phase empty"},
+        /* PyTorch #180187's degenerate OneCycleLR cases */
+        {"torch:OneCycleLR(max_lr=0.1, total_steps=2, pct_start=0.5)", WU_EINVAL, 7,
+         "first phase empty"},
+        {"torch:OneCycleLR(max_lr=0.1, total_steps=1, pct_start=1.0, three_phase=True)",
+         WU_EINVAL, 7, "first phase empty"},
+        {"torch:StepLR(step_size=0)", WU_EINVAL, 24, "at least 1 step"},
+        {"torch:CosineAnnealingLR(T_max=0)", WU_EINVAL, 31, "at least 1 step"},
+        {"torch:CyclicLR(base_lr=0.01, max_lr=0.1, step_size_up=0)", WU_EINVAL, 55,
+         "at least 1 step"},
         {"torch:SequentialLR([ConstantLR(), ExponentialLR(gamma=0.9)], milestones=[0])",
          WU_EINVAL, 74, "increasing and >= 1"},
         {"torch:SequentialLR([ConstantLR(), ExponentialLR(gamma=0.9)], milestones=[2, 4])",
