@@ -135,11 +135,11 @@ const char *wu_sched_spec(const wu_schedule *s);
 /* ---- reduce-on-plateau: the one stateful piece --------------------------------------------- */
 
 /* Feed one metric value (e.g. a validation loss) to every plateau node of the schedule, with
- * PyTorch's ReduceLROnPlateau.step(metric) semantics, evaluated at `step` (the update the next
- * LR is for). Returns the number of plateau nodes that reduced their LR (0 when there are none).
- * A NaN metric counts as "not better", as in PyTorch. Not thread-safe against concurrent
- * evaluation of the same schedule. */
-int wu_sched_observe(wu_schedule *s, int64_t step, double metric);
+ * PyTorch's ReduceLROnPlateau.step(metric) semantics: call it where a PyTorch loop would call
+ * scheduler.step(metric). Returns the number of plateau nodes that reduced their LR (0 when the
+ * schedule has none). A NaN metric counts as "not better", as in PyTorch. Not thread-safe
+ * against concurrent evaluation of the same schedule. */
+int wu_sched_observe(wu_schedule *s, double metric);
 
 /* Bytes needed by wu_sched_state_save (0 when the schedule has no state beyond the step). */
 size_t wu_sched_state_size(const wu_schedule *s);

@@ -104,7 +104,7 @@ static double check_case(const char *file, int lineno, cJSON *j)
             double want = cJSON_GetArrayItem(vals, k)->valuedouble;
             double d = th_rel(wu_sched_lr(s, k), want);
             if (d > worst) { worst = d; worst_k = k; }
-            wu_sched_observe(s, k + 1, cJSON_GetArrayItem(metrics, k)->valuedouble);
+            wu_sched_observe(s, cJSON_GetArrayItem(metrics, k)->valuedouble);
         }
     } else {
         for (int k = 0; k < n; k++) {
@@ -291,15 +291,15 @@ static void test_properties(void)
     for (int k = 0; k < 80; k++) {
         full[k] = wu_sched_lr(p1, k);
         if (k == 30) CHECK(wu_sched_state_save(p1, state, sizeof state, NULL) == WU_OK, "save");
-        wu_sched_observe(p1, k + 1, metric[k]);
+        wu_sched_observe(p1, metric[k]);
     }
     CHECK(full[79] < 0.1 * 0.2, "the plateau never reduced the LR (%g)", full[79]);
-    for (int k = 0; k < 30; k++) wu_sched_observe(p2, k + 1, 42.0 + k); /* diverge first */
+    for (int k = 0; k < 30; k++) wu_sched_observe(p2, 42.0 + k); /* diverge first */
     CHECK(wu_sched_state_load(p2, state, sizeof state, NULL) == WU_OK, "load");
     same = 1;
     for (int k = 30; k < 80; k++) {
         if (wu_sched_lr(p2, k) != full[k]) same = 0;
-        wu_sched_observe(p2, k + 1, metric[k]);
+        wu_sched_observe(p2, metric[k]);
     }
     CHECK(same, "a restored plateau schedule differs from the uninterrupted one");
     wu_error e;
@@ -312,9 +312,9 @@ static void test_properties(void)
     /* a plateau factor inside a composition: the warmup and the cut multiply */
     wu_schedule *pc = mk("warmup(4) > constant * plateau(patience=1, factor=0.5)", 1e-3, 20);
     double before = wu_sched_lr(pc, 2);
-    wu_sched_observe(pc, 1, 1.0);
-    wu_sched_observe(pc, 2, 1.0);
-    wu_sched_observe(pc, 3, 1.0); /* two bad epochs > patience 1: halve */
+    wu_sched_observe(pc, 1.0);
+    wu_sched_observe(pc, 1.0);
+    wu_sched_observe(pc, 1.0); /* two bad epochs > patience 1: halve */
     CHECK(th_rel(wu_sched_lr(pc, 2), 0.5 * before) < 1e-15 && th_rel(wu_sched_lr(pc, 10), 5e-4) < 1e-15,
           "plateau inside a product: %g then %g", wu_sched_lr(pc, 2), wu_sched_lr(pc, 10));
     wu_schedule_destroy(pc);

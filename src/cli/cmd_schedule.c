@@ -191,7 +191,7 @@ int cmd_schedule(int argc, char **argv)
             for (int g = 1; g < ncol; g++) printf("  %-14.6g", lrs[g]);
             printf("  %6.2f%%\n", 100.0 * lrs[0] / so.lr);
         }
-        if (k < nmetrics) wu_sched_observe(s, k + 1, metrics[k]);
+        if (k < nmetrics) wu_sched_observe(s, metrics[k]);
     }
     if (json) fputs("]}\n", stdout);
     free(metrics);

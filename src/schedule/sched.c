@@ -351,9 +351,8 @@ static int plateau_better(const wu_plateau *p, double a)
     return p->thr_abs ? a > p->best + p->threshold : a > p->best * (p->threshold + 1.0);
 }
 
-int wu_sched_observe(wu_schedule *s, int64_t step, double metric)
+int wu_sched_observe(wu_schedule *s, double metric)
 {
-    (void)step; /* the plateau reduces the LR it controls, whatever the step */
     int reduced = 0;
     for (int i = 0; i < s->nplat; i++) {
         wu_plateau *p = &s->plat[i];
