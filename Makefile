@@ -18,15 +18,23 @@ LDLIBS  := -lm
 B       ?= build
 
 LIB_SRC := $(wildcard src/schedule/*.c)
+ENG_SRC := $(wildcard src/report/*.c)
 CLI_SRC := $(wildcard src/cli/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o)
 PIC_OBJ := $(LIB_SRC:%.c=$(B)/pic/%.o)
+ENG_OBJ := $(ENG_SRC:%.c=$(B)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(B)/obj/%.o)
 TESTS   := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 
-.PHONY: all test check demo bench sanitize valgrind install uninstall clean deps
+.PHONY: all test check demo bench sanitize valgrind install uninstall clean deps docs
 
 all: $(B)/warmup $(B)/libwarmup.a $(B)/libwarmup.so $(B)/warmup.pc
+
+# libwarmup is the embeddable library (include/warmup.h); the engine archive holds the layers
+# the CLI and tests use on top of it (src/report/, and later nn, model, data, train, lab).
+$(B)/libwarmup_engine.a: $(ENG_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
 
 $(B)/obj/%.o: %.c $(wildcard include/*.h src/*/*.h)
 	@mkdir -p $(dir $@)
@@ -46,16 +54,16 @@ $(B)/libwarmup.so: $(PIC_OBJ)
 $(B)/warmup.pc: warmup.pc.in
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 
-$(B)/warmup: $(CLI_OBJ) $(B)/libwarmup.a
-	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(B)/libwarmup.a $(LDLIBS)
+$(B)/warmup: $(CLI_OBJ) $(B)/libwarmup_engine.a $(B)/libwarmup.a
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(B)/libwarmup_engine.a $(B)/libwarmup.a $(LDLIBS)
 
 # ---- tests ---------------------------------------------------------------------------------
 deps:
 	@sh scripts/deps.sh test
 
-$(B)/tests/%: tests/%.c tests/harness.h $(B)/libwarmup.a
+$(B)/tests/%: tests/%.c tests/harness.h $(B)/libwarmup_engine.a $(B)/libwarmup.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Isrc/schedule -o $@ $< $(B)/libwarmup.a -lcjson $(LDLIBS)
+	$(CC) $(CFLAGS) -Isrc -o $@ $< $(B)/libwarmup_engine.a $(B)/libwarmup.a -lcjson $(LDLIBS)
 
 # The README's C example is compiled and run, so the documentation cannot rot.
 $(B)/tests/readme_example: README.md $(B)/libwarmup.a
@@ -69,6 +77,15 @@ test: deps all $(TESTS) $(B)/tests/readme_example
 check: test
 
 # ---- everything else -----------------------------------------------------------------------
+# The pictures in the README and docs/, drawn by the CLI itself (commit the result).
+docs: $(B)/warmup
+	$(B)/warmup plot cosine 'warmup(10%) > cosine' 'warmup(10%, exp) > cosine' \
+	    'warmup(5%) > constant > sqrt(20%)' --labels 'no warmup,linear warmup 10%,exponential warmup 10%,warmup-stable-decay' \
+	    --lr 3e-4 --steps 1000 --title 'Warmup strategies of the guide (peak LR 3e-4, 1000 steps)' \
+	    -o docs/img/schedules.svg
+	$(B)/warmup suggest --optimizer sgd --base-lr 1e-4 --base-batch 256 --base-warmup 1000 \
+	    --batch 8192 --steps 100000 -o docs/img/suggest-large-batch.svg > /dev/null
+
 demo: all
 	@sh scripts/demo.sh $(B)
 

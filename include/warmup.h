@@ -162,6 +162,67 @@ typedef struct wu_lr_group {
 /* Fill out[i] with group i's LR for update `step`, for i in [0, n). */
 void wu_sched_group_lrs(const wu_lr_group *groups, int n, int64_t step, double *out);
 
+/* ---- suggest: how long to warm up, and at what peak LR --------------------------------------
+ *
+ *     wu_suggest_in in = {.total_steps = 100000, .optimizer = WU_OPT_SGD, .batch = 8192,
+ *                         .base_batch = 256, .base_lr = 1e-4, .base_warmup = 1000};
+ *     wu_suggestion s;
+ *     if (wu_suggest(&in, &s, &err) == WU_OK)
+ *         printf("%s at %g: %s\n", s.spec, s.lr, s.why);  // warmup(32000) > cosine at 0.0032
+ *
+ * Every rule that applies is evaluated and reported (s.rules); one is picked (s.picked) and
+ * s.why says why; s.conflicts says where rules disagree. docs/SUGGEST.md lists the rules. */
+enum { WU_OPT_SGD, WU_OPT_ADAM, WU_OPT_ADAMW };
+enum { WU_SCN_NONE, WU_SCN_SMALL_DATASET, WU_SCN_BERT_FINETUNE, WU_SCN_VIT, WU_SCN_LARGE_MODEL,
+       WU_SCN_LARGE_BATCH };
+enum { WU_DECAY_COSINE, WU_DECAY_LINEAR, WU_DECAY_CONSTANT, WU_DECAY_WSD };
+
+typedef struct wu_suggest_in {
+    int64_t total_steps;     /* optimizer updates in the run; 0: epochs x steps_per_epoch */
+    double epochs;           /* used when total_steps is 0 (> 0) */
+    int64_t steps_per_epoch; /* 0: ceil(dataset_size / batch) when both are known */
+    int64_t dataset_size;    /* examples; 0 = unknown */
+    int optimizer;           /* WU_OPT_* */
+    double beta2;            /* Adam's beta2 in [0, 1); 0 = 0.999 */
+    int64_t batch;           /* the batch size to train with; 0 = unknown */
+    int64_t base_batch;      /* a reference batch size with a known-good LR / warmup; 0 = none */
+    double base_lr;          /* the known-good LR at base_batch; 0 = none */
+    int64_t base_warmup;     /* the known-good warmup at base_batch, in steps; 0 = none */
+    double lr;               /* a peak LR to use as is (no scaling); 0 = none */
+    int scenario;            /* WU_SCN_* */
+    int decay;               /* WU_DECAY_*: what follows the warmup in the suggested spec */
+} wu_suggest_in;
+
+#define WU_SUGGEST_MAX_RULES 8
+
+typedef struct wu_rule {
+    char name[48];           /* "percentage of total steps" */
+    char source[64];         /* where it comes from: "Goyal et al. 2017" */
+    int64_t low, high;       /* the range the rule allows, in steps */
+    int64_t steps;           /* the rule's own choice within it */
+    char note[200];          /* the worked numbers: "10% of 100000 steps" */
+} wu_rule;
+
+typedef struct wu_suggestion {
+    int64_t total_steps, steps_per_epoch; /* as resolved (steps_per_epoch 0 = unknown) */
+    int64_t warmup_steps;                 /* the recommendation */
+    double lr;                            /* the recommended peak LR; 0 when none can be said */
+    char lr_rule[200];                    /* how the LR was obtained */
+    int nrules;
+    wu_rule rules[WU_SUGGEST_MAX_RULES];
+    int picked;                           /* index of the rule that gave warmup_steps */
+    char why[400];                        /* why that rule */
+    char conflicts[600];                  /* where the rules disagree ("" when they agree) */
+    char spec[160];                       /* native spec, e.g. "warmup(32000) > cosine" */
+    char hf_spec[200];                    /* the Hugging Face equivalent */
+} wu_suggestion;
+
+/* Recommend a warmup length and peak LR. Pure: no allocation, no I/O.
+ * Returns WU_OK, or WU_EINVAL with err->msg for: no run length (or a negative one), a batch or
+ * base batch < 0, beta2 outside [0, 1), a negative LR, a base warmup longer than the run, or a
+ * recommended warmup that would not be shorter than the run. */
+int wu_suggest(const wu_suggest_in *in, wu_suggestion *out, wu_error *err);
+
 #ifdef __cplusplus
 }
 #endif

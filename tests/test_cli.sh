@@ -69,11 +69,49 @@ expect_error 2 "must not be negative" schedule 'warmup(-5) > cosine' --steps 100
 expect_error 2 "divide by zero" schedule 'torch:ConstantLR(factor=0)' --steps 10
 expect_error 2 "must be >= 0" schedule 'torch:ExponentialLR(gamma=-1)' --steps 10
 expect_error 2 "above the peak LR" schedule 'warmup(10) > cosine(min=0.01)' --lr 1e-3 --steps 100
-expect_error 2 "defined for 41 steps" schedule 'torch:OneCycleLR(max_lr=0.1, total_steps=40)' --steps 50
+expect_error 2 "is defined for 41 steps" schedule 'torch:OneCycleLR(max_lr=0.1, total_steps=40)' --steps 50
 expect_error 2 "cannot open" schedule 'constant' --steps 3 --metrics "$tmp/none.txt"
 printf '1\nabc\n' >"$tmp/badm.txt"
 expect_error 2 "badm.txt:2: expected one finite number" schedule 'constant' --steps 3 --metrics "$tmp/badm.txt"
 expect_error 2 "is not a number" schedule 'constant' --steps 3 --group-lr 1e-3,x
+
+# ---- plot ----
+"$W" plot cosine 'warmup(10%) > cosine' 'hf:linear(num_warmup_steps=20)' -n 200 --lr 3e-4 -o "$tmp/p.svg"
+[ $? -eq 0 ] && [ -s "$tmp/p.svg" ] && ok || bad "plot -o"
+xmllint --noout "$tmp/p.svg" 2>/dev/null && ok || bad "the SVG does not parse as XML"
+[ "$(grep -c '<polyline' "$tmp/p.svg")" -eq 3 ] && ok || bad "3 polylines expected: $(grep -c '<polyline' "$tmp/p.svg")"
+[ "$(grep -c 'class="marker"' "$tmp/p.svg")" -eq 2 ] && ok || bad "2 warmup markers expected"
+grep -q 'warmup(10%) &gt; cosine' "$tmp/p.svg" && ok || bad "legend names the spec"
+ls "$tmp" | grep -q 'tmp\.' && bad "a temporary file was left behind" || ok
+"$W" plot 'warmup(5) > cosine' -n 50 | head -1 | grep -q '^<?xml' && ok || bad "SVG on stdout off a terminal"
+"$W" plot 'warmup(5) > cosine' cosine -n 50 --ascii --cols 50 >"$tmp/a.txt" && ok || bad "plot --ascii"
+[ "$(awk '{ if (length($0) > m) m = length($0) } END { print m }' "$tmp/a.txt")" -le 50 ] && ok || bad "ASCII chart wider than 50 columns"
+grep -q 'end of warmup' "$tmp/a.txt" && ok || bad "terminal legend"
+"$W" plot 'warmup(5) > cosine' -n 50 --log-y --block --cols 60 --no-color | grep -q '1e-' && ok || bad "log-y ticks"
+expect_error 2 "give at least one SPEC" plot -n 10
+expect_error 2 "--steps N is required" plot cosine
+expect_error 2 "--labels has 1 name for 2 specs" plot cosine constant -n 10 --labels one
+expect_error 2 "is a directory" plot cosine -n 10 -o "$tmp"
+expect_error 2 "cannot write" plot cosine -n 10 -o "$tmp/missing/dir/p.svg"
+expect_error 2 "--cols must be between 30 and 1000" plot cosine -n 10 --cols 10
+expect_error 2 "unknown phase 'cosin'" plot cosin -n 10 -o "$tmp/never.svg"
+[ ! -e "$tmp/never.svg" ] && ok || bad "a failed plot left a file"
+
+# ---- suggest ----
+"$W" suggest --optimizer sgd --base-lr 1e-4 --base-batch 256 --base-warmup 1000 --batch 8192 --steps 100000 >"$tmp/s.txt"
+grep -q 'warmup   32000 steps' "$tmp/s.txt" && grep -q 'peak LR  0.0032' "$tmp/s.txt" && ok || bad "guide example: $(head -5 "$tmp/s.txt")"
+grep -q 'spec     warmup(32000) > cosine' "$tmp/s.txt" && ok || bad "suggested spec"
+"$W" suggest --steps 10000 --format json >"$tmp/s.json"
+/usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['warmup_steps']==2000 and d['optimizer']=='adamw'" "$tmp/s.json" 2>/dev/null && ok || bad "suggest json: $(cat "$tmp/s.json")"
+"$W" suggest --steps 1000 --scenario bert-finetune --optimizer sgd | grep -q 'hf:linear(num_warmup_steps=100' && ok || bad "bert uses a linear decay"
+"$W" suggest --steps 2000 --plot --ascii | grep -q 'end of warmup' && ok || bad "suggest --plot"
+expect_error 2 "--steps must be between 1 and" suggest --steps -1
+expect_error 2 "--batch must be between 1 and" suggest --steps 100 --batch 0
+expect_error 2 "--beta2 must be between 0 and" suggest --steps 100 --beta2 1
+expect_error 2 "not shorter than the run" suggest --steps 1000 --base-warmup 5000 --base-batch 32 --batch 64
+expect_error 2 "--scenario must be one of" suggest --steps 100 --scenario huge
+expect_error 2 "run length is unknown" suggest --optimizer sgd
+expect_error 2 "unexpected argument 'adam'" suggest --steps 10 adam
 
 # the caret under the error column
 "$W" schedule 'warmup(10%' --steps 100 2>&1 | tail -1 | grep -qx '            ^' && ok || bad "caret position"

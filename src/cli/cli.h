@@ -28,7 +28,22 @@ int cli_double_list(const char *opt, const char *text, double *out, int max, int
 /* Write s as a JSON string literal (quotes included). */
 void cli_json_string(FILE *f, const char *s);
 
+/* Parse a schedule spec for a run of o->total_steps steps: on error print the message with a
+ * caret under the column, and return WU_EXIT_USAGE; checks that the schedule is defined for
+ * every step (PyTorch's OneCycleLR is not, past total_steps). 0 on success. */
+struct wu_schedule;
+struct wu_sched_opts;
+int cli_parse_spec(const char *spec, const struct wu_sched_opts *o, struct wu_schedule **out);
+
+/* The terminal's width in columns: stdout's window size, else $COLUMNS, else 80. */
+int cli_term_cols(void);
+
+/* Colours on a terminal unless NO_COLOR is set. */
+int cli_use_color(void);
+
 /* Subcommands. argv[0] is the subcommand name. */
 int cmd_schedule(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
+int cmd_suggest(int argc, char **argv);
 
 #endif

@@ -5,7 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include "cli.h"
+#include "warmup.h"
 
 int cli_error(const char *fmt, ...)
 {
@@ -86,4 +90,37 @@ void cli_json_string(FILE *f, const char *s)
         else fputc(c, f);
     }
     fputc('"', f);
+}
+
+int cli_parse_spec(const char *spec, const wu_sched_opts *o, wu_schedule **out)
+{
+    wu_error err;
+    if (wu_schedule_parse(spec, o, out, &err) != WU_OK) {
+        cli_error("%s", err.msg);
+        if (err.col > 0 && err.line == 1) fprintf(stderr, "  %s\n  %*s^\n", spec, err.col - 1, "");
+        return WU_EXIT_USAGE;
+    }
+    if (o->total_steps > wu_sched_horizon(*out)) {
+        cli_error("'%s' is defined for %lld steps (PyTorch raises past them); got --steps %lld",
+                  spec, (long long)wu_sched_horizon(*out), (long long)o->total_steps);
+        wu_schedule_destroy(*out);
+        *out = NULL;
+        return WU_EXIT_USAGE;
+    }
+    return 0;
+}
+
+int cli_term_cols(void)
+{
+    struct winsize ws;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 30) return ws.ws_col;
+    const char *c = getenv("COLUMNS");
+    if (c && atoi(c) >= 30) return atoi(c);
+    return 80;
+}
+
+int cli_use_color(void)
+{
+    const char *nc = getenv("NO_COLOR");
+    return isatty(STDOUT_FILENO) && !(nc && *nc);
 }

@@ -136,18 +136,7 @@ int cmd_schedule(int argc, char **argv)
     if (!format) format = isatty(fileno(stdout)) ? "table" : "csv";
 
     wu_schedule *s;
-    wu_error err;
-    if (wu_schedule_parse(spec, &so, &s, &err) != WU_OK) {
-        cli_error("%s", err.msg);
-        if (err.col > 0) fprintf(stderr, "  %s\n  %*s^\n", spec, err.col - 1, "");
-        return WU_EXIT_USAGE;
-    }
-    if (so.total_steps > wu_sched_horizon(s)) {
-        cli_error("this schedule is defined for %lld steps (PyTorch raises past them); got "
-                  "--steps %lld", (long long)wu_sched_horizon(s), (long long)so.total_steps);
-        wu_schedule_destroy(s);
-        return WU_EXIT_USAGE;
-    }
+    if (cli_parse_spec(spec, &so, &s)) return WU_EXIT_USAGE;
     double *metrics = NULL;
     int64_t nmetrics = 0;
     if (metrics_path && read_metrics(metrics_path, &metrics, &nmetrics)) {

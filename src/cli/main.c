@@ -11,6 +11,10 @@ static const char USAGE[] =
     "Learning-rate warmup, made visible. Commands:\n"
     "  schedule SPEC --steps N [--lr LR] [--format table|csv|json]\n"
     "                 print the LR for every update of a schedule\n"
+    "  plot SPEC [SPEC...] --steps N [-o out.svg] [--log-y] [--ascii]\n"
+    "                 draw schedules on one chart: SVG, or in the terminal\n"
+    "  suggest --steps N [--optimizer adamw] [--batch B --base-batch B0 --base-lr LR]\n"
+    "                 recommend a warmup length, a peak LR and a spec, with the rules used\n"
     "\n"
     "SPEC is a schedule in one of three forms (docs/SPEC.md):\n"
     "  native   'warmup(10%) > cosine(to=0.1)'\n"
@@ -36,6 +40,8 @@ int main(int argc, char **argv)
         return WU_EXIT_OK;
     }
     if (!strcmp(cmd, "schedule")) return cmd_schedule(argc - 1, argv + 1);
-    cli_error("unknown command '%s'; commands: schedule (run 'warmup --help')", cmd);
+    if (!strcmp(cmd, "plot")) return cmd_plot(argc - 1, argv + 1);
+    if (!strcmp(cmd, "suggest")) return cmd_suggest(argc - 1, argv + 1);
+    cli_error("unknown command '%s'; commands: schedule, plot, suggest (run 'warmup --help')", cmd);
     return WU_EXIT_USAGE;
 }

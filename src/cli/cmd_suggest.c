@@ -1,0 +1,214 @@
+/* cmd_suggest.c - `warmup suggest`: a warmup length, a peak LR and a ready-to-use spec, each
+ * explained by the rule it came from (the rules live in src/schedule/suggest.c). */
+#include <getopt.h>
+#include <math.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../report/chart.h"
+#include "cli.h"
+#include "plot.h"
+#include "warmup.h"
+
+static const char HELP[] =
+    "usage: warmup suggest --steps N [options]\n"
+    "\n"
+    "Recommend a warmup length, a peak LR and a spec, and say which rule each comes from.\n"
+    "\n"
+    "the run (one of):\n"
+    "  -n, --steps N             total optimizer updates\n"
+    "      --epochs E --steps-per-epoch S\n"
+    "      --epochs E --dataset-size D --batch B   (steps per epoch = ceil(D / B))\n"
+    "the optimizer:\n"
+    "      --optimizer NAME      sgd, adam or adamw (default adamw)\n"
+    "      --beta2 B             Adam's beta2 (default 0.999)\n"
+    "what you know:\n"
+    "      --batch B             the batch size you will train with\n"
+    "      --base-batch B0       a reference batch size with a known-good LR and warmup ...\n"
+    "      --base-lr LR0         ... its LR (scaled: linear for SGD, square root for Adam)\n"
+    "      --base-warmup W0      ... its warmup in steps (scaled by B / B0)\n"
+    "      --lr LR               a peak LR to keep as it is\n"
+    "      --scenario NAME       small-dataset, bert-finetune, vit, large-model, large-batch\n"
+    "output:\n"
+    "      --decay NAME          what follows the warmup: cosine (default), linear (default for\n"
+    "                            bert-finetune), constant, wsd\n"
+    "  -f, --format FMT          text (default) or json\n"
+    "      --plot                draw the suggested schedule in the terminal (--ascii: ASCII)\n"
+    "  -o, --output FILE         draw it as SVG into FILE\n"
+    "  -h, --help                this help\n"
+    "\n"
+    "example (the guide's large-batch case):\n"
+    "  warmup suggest --optimizer sgd --base-lr 1e-4 --base-batch 256 --base-warmup 1000 \\\n"
+    "                 --batch 8192 --steps 100000\n";
+
+static const char *const SCENARIOS[] = {"none", "small-dataset", "bert-finetune", "vit",
+                                        "large-model", "large-batch", NULL};
+static const char *const OPTIMIZERS[] = {"sgd", "adam", "adamw", NULL};
+static const char *const DECAYS[] = {"cosine", "linear", "constant", "wsd", NULL};
+
+static int choice(const char *opt, const char *v, const char *const *names, int *out)
+{
+    for (int i = 0; names[i]; i++)
+        if (!strcmp(v, names[i])) {
+            *out = i;
+            return 0;
+        }
+    char list[160] = "";
+    for (int i = 0; names[i]; i++) {
+        if (i) strcat(list, ", ");
+        strcat(list, names[i]);
+    }
+    return cli_error("%s must be one of %s, got '%s'", opt, list, v);
+}
+
+static void print_json(const wu_suggest_in *in, const wu_suggestion *s)
+{
+    printf("{\"total_steps\": %lld, \"steps_per_epoch\": %lld, \"optimizer\": \"%s\", "
+           "\"warmup_steps\": %lld, \"lr\": ",
+           (long long)s->total_steps, (long long)s->steps_per_epoch, OPTIMIZERS[in->optimizer],
+           (long long)s->warmup_steps);
+    if (s->lr > 0) printf("%.17g", s->lr);
+    else fputs("null", stdout);
+    fputs(", \"lr_rule\": ", stdout);
+    cli_json_string(stdout, s->lr_rule);
+    fputs(", \"spec\": ", stdout);
+    cli_json_string(stdout, s->spec);
+    fputs(", \"hf_spec\": ", stdout);
+    cli_json_string(stdout, s->hf_spec);
+    fputs(", \"picked\": ", stdout);
+    cli_json_string(stdout, s->rules[s->picked].name);
+    fputs(", \"why\": ", stdout);
+    cli_json_string(stdout, s->why);
+    fputs(", \"conflicts\": ", stdout);
+    cli_json_string(stdout, s->conflicts);
+    fputs(", \"rules\": [", stdout);
+    for (int i = 0; i < s->nrules; i++) {
+        const wu_rule *r = &s->rules[i];
+        printf("%s{\"rule\": ", i ? ", " : "");
+        cli_json_string(stdout, r->name);
+        fputs(", \"source\": ", stdout);
+        cli_json_string(stdout, r->source);
+        printf(", \"low\": %lld, \"high\": %lld, \"steps\": %lld, \"note\": ", (long long)r->low,
+               (long long)r->high, (long long)r->steps);
+        cli_json_string(stdout, r->note);
+        fputc('}', stdout);
+    }
+    fputs("]}\n", stdout);
+}
+
+static void print_text(const wu_suggest_in *in, const wu_suggestion *s)
+{
+    const wu_rule *p = &s->rules[s->picked];
+    printf("Suggested warmup for %s", in->optimizer == WU_OPT_SGD ? "SGD"
+                                      : in->optimizer == WU_OPT_ADAM ? "Adam" : "AdamW");
+    if (in->optimizer != WU_OPT_SGD) printf(" (beta2 %g)", in->beta2 > 0 ? in->beta2 : 0.999);
+    printf(", a run of %lld steps", (long long)s->total_steps);
+    if (s->steps_per_epoch > 0) printf(" (%lld per epoch)", (long long)s->steps_per_epoch);
+    printf(":\n\n");
+    printf("  warmup   %lld steps (%.1f%% of the run)   from: %s (%s)\n",
+           (long long)s->warmup_steps, 100.0 * (double)s->warmup_steps / (double)s->total_steps,
+           p->name, p->source);
+    if (s->lr > 0) printf("  peak LR  %.3g   from: %s\n", s->lr, s->lr_rule);
+    else printf("  peak LR  -   %s\n", s->lr_rule);
+    printf("  spec     %s\n  hf       %s\n\n", s->spec, s->hf_spec);
+    printf("Why: %s.\n", s->why);
+    if (s->conflicts[0]) printf("Where the rules disagree: %s\n", s->conflicts);
+    printf("\nRules considered:\n");
+    for (int i = 0; i < s->nrules; i++) {
+        const wu_rule *r = &s->rules[i];
+        char range[64];
+        if (r->low == r->high) snprintf(range, sizeof range, "%lld", (long long)r->steps);
+        else snprintf(range, sizeof range, "%lld-%lld -> %lld", (long long)r->low,
+                      (long long)r->high, (long long)r->steps);
+        printf("  %s %-38s %-22s %s\n      %s\n", i == s->picked ? "*" : " ", r->name, range,
+               r->source, r->note);
+    }
+}
+
+int cmd_suggest(int argc, char **argv)
+{
+    enum { O_EPOCHS = 256, O_DATASET, O_OPT, O_BETA2, O_BATCH, O_BBATCH, O_BLR, O_BWARM, O_LR,
+           O_SCN, O_DECAY, O_PLOT, O_ASCII };
+    static const struct option opts[] = {
+        {"steps", required_argument, 0, 'n'},
+        {"epochs", required_argument, 0, O_EPOCHS},
+        {"steps-per-epoch", required_argument, 0, 'e'},
+        {"dataset-size", required_argument, 0, O_DATASET},
+        {"optimizer", required_argument, 0, O_OPT},
+        {"beta2", required_argument, 0, O_BETA2},
+        {"batch", required_argument, 0, O_BATCH},
+        {"base-batch", required_argument, 0, O_BBATCH},
+        {"base-lr", required_argument, 0, O_BLR},
+        {"base-warmup", required_argument, 0, O_BWARM},
+        {"lr", required_argument, 0, O_LR},
+        {"scenario", required_argument, 0, O_SCN},
+        {"decay", required_argument, 0, O_DECAY},
+        {"format", required_argument, 0, 'f'},
+        {"plot", no_argument, 0, O_PLOT},
+        {"ascii", no_argument, 0, O_ASCII},
+        {"output", required_argument, 0, 'o'},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    wu_suggest_in in = {.optimizer = WU_OPT_ADAMW};
+    const char *format = "text", *output = NULL;
+    int plot = 0, ascii = 0, decay = -1, c;
+    const int64_t BIG = (int64_t)1 << 40;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":n:e:f:o:h", opts, NULL)) != -1) {
+        int bad = 0;
+        switch (c) {
+        case 'n': bad = cli_int64("--steps", optarg, 1, BIG, &in.total_steps); break;
+        case O_EPOCHS: bad = cli_double("--epochs", optarg, 1e-9, 1e9, &in.epochs); break;
+        case 'e': bad = cli_int64("--steps-per-epoch", optarg, 1, BIG, &in.steps_per_epoch); break;
+        case O_DATASET: bad = cli_int64("--dataset-size", optarg, 1, BIG, &in.dataset_size); break;
+        case O_OPT: bad = choice("--optimizer", optarg, OPTIMIZERS, &in.optimizer); break;
+        case O_BETA2:
+            bad = cli_double("--beta2", optarg, 0.0, 0.999999999, &in.beta2);
+            if (bad) cli_error("(beta2 must be below 1: Adam divides by 1 - beta2)");
+            break;
+        case O_BATCH: bad = cli_int64("--batch", optarg, 1, BIG, &in.batch); break;
+        case O_BBATCH: bad = cli_int64("--base-batch", optarg, 1, BIG, &in.base_batch); break;
+        case O_BLR: bad = cli_double("--base-lr", optarg, 1e-300, HUGE_VAL, &in.base_lr); break;
+        case O_BWARM: bad = cli_int64("--base-warmup", optarg, 1, BIG, &in.base_warmup); break;
+        case O_LR: bad = cli_double("--lr", optarg, 1e-300, HUGE_VAL, &in.lr); break;
+        case O_SCN: bad = choice("--scenario", optarg, SCENARIOS, &in.scenario); break;
+        case O_DECAY: bad = choice("--decay", optarg, DECAYS, &decay); break;
+        case 'f':
+            if (strcmp(optarg, "text") && strcmp(optarg, "json"))
+                return cli_error("--format must be text or json, got '%s'", optarg);
+            format = optarg;
+            break;
+        case O_PLOT: plot = 1; break;
+        case O_ASCII: plot = ascii = 1; break;
+        case 'o': output = optarg; break;
+        case 'h': fputs(HELP, stdout); return WU_EXIT_OK;
+        case ':': return cli_error("%s needs a value (see 'warmup suggest --help')", argv[optind - 1]);
+        default:
+            return cli_error("suggest: unknown option '%s' (see 'warmup suggest --help')",
+                             argv[optind - 1]);
+        }
+        if (bad) return WU_EXIT_USAGE;
+    }
+    if (optind < argc)
+        return cli_error("suggest: unexpected argument '%s' (all inputs are options)", argv[optind]);
+    in.decay = decay >= 0 ? decay
+             : in.scenario == WU_SCN_BERT_FINETUNE ? WU_DECAY_LINEAR : WU_DECAY_COSINE;
+    wu_suggestion s;
+    wu_error err;
+    if (wu_suggest(&in, &s, &err) != WU_OK) return cli_error("suggest: %s", err.msg);
+    if (!strcmp(format, "json")) print_json(&in, &s);
+    else print_text(&in, &s);
+    if (plot || output) {
+        plot_request rq = {.nspecs = 1, .opts = {.lr = s.lr > 0 ? s.lr : 1.0,
+                                                 .total_steps = s.total_steps,
+                                                 .steps_per_epoch = s.steps_per_epoch},
+                           .output = output, .tty = plot, .rows = 12, .width = 800, .mode = ascii ? WU_TTY_ASCII : WU_TTY_BRAILLE,
+                           .color = cli_use_color()};
+        rq.specs[0] = s.spec;
+        fputc('\n', stdout);
+        return cli_plot_specs(&rq);
+    }
+    return fflush(stdout) == 0 ? WU_EXIT_OK : WU_EXIT_FAIL;
+}

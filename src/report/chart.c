@@ -1,0 +1,144 @@
+/* chart.c - axes for charts: data ranges, nice ticks, tick labels, and the shared palette. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "chart.h"
+
+static const char *const PALETTE[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
+                                      "#9467bd", "#8c564b", "#e377c2", "#17becf"};
+static const int ANSI[] = {34, 31, 32, 33, 35, 36, 91, 94};
+
+const char *wu_chart_color(int i) { return PALETTE[i % 8]; }
+int wu_chart_ansi(int i) { return ANSI[i % 8]; }
+
+/* The "nice number" of Heckbert's Graphics Gems labelling: 1, 2, 2.5, 5 or 10 times 10^k. */
+static double nice_step(double raw)
+{
+    double p = pow(10.0, floor(log10(raw))), f = raw / p;
+    double n = f <= 1.0 ? 1.0 : f <= 2.0 ? 2.0 : f <= 2.5 ? 2.5 : f <= 5.0 ? 5.0 : 10.0;
+    return n * p;
+}
+
+void wu_tick_label(double v, double step, int sci, char buf[16])
+{
+    if (fabs(v) < step * 1e-9) v = 0.0;
+    if (v == 0.0) {
+        snprintf(buf, 16, "0");
+        return;
+    }
+    if (!sci) {
+        int dec = step >= 1.0 ? 0 : (int)ceil(-log10(step) - 1e-9);
+        if (dec > 0 && fmod(step * pow(10.0, dec), 1.0) > 1e-6) dec++; /* 2.5 needs a digit more */
+        if (dec > 9) dec = 9;
+        snprintf(buf, 16, "%.*f", dec, v);
+        return;
+    }
+    /* scientific: as many mantissa digits as the spacing needs, without padding: 2.5e-4 */
+    int e = (int)floor(log10(fabs(v)));
+    int p = e - (int)floor(log10(step) + 1e-9);
+    if (fmod(step / pow(10.0, floor(log10(step) + 1e-9)), 1.0) > 1e-6) p++;
+    if (p < 0) p = 0;
+    if (p > 4) p = 4;
+    char m[32];
+    snprintf(m, sizeof m, "%.*e", p, v);
+    char *ex = strchr(m, 'e');
+    if (!ex) {
+        memcpy(buf, m, 15);
+        buf[15] = '\0';
+        return;
+    }
+    *ex = '\0';
+    if (strchr(m, '.')) { /* strip trailing zeros of the mantissa */
+        char *z = m + strlen(m) - 1;
+        while (*z == '0') *z-- = '\0';
+        if (*z == '.') *z = '\0';
+    }
+    m[10] = '\0'; /* a mantissa has at most 7 characters; keep the bound visible */
+    snprintf(buf, 16, "%.10se%d", m, e);
+}
+
+double wu_axis_frac(const wu_axis *a, double v)
+{
+    if (a->log) {
+        if (!(v > 0)) return -1.0;
+        return (log10(v) - log10(a->lo)) / (log10(a->hi) - log10(a->lo));
+    }
+    return (v - a->lo) / (a->hi - a->lo);
+}
+
+static void linear_axis(wu_axis *a, double lo, double hi, int target)
+{
+    if (!(hi > lo)) {
+        double pad = lo != 0.0 ? fabs(lo) * 0.1 : 1.0;
+        lo -= pad;
+        hi += pad;
+        if (lo < 0 && lo + pad >= 0) lo = 0; /* a constant positive series sits on a 0 floor */
+    }
+    double step = nice_step((hi - lo) / (target - 1));
+    double first = floor(lo / step + 1e-9) * step, last = ceil(hi / step - 1e-9) * step;
+    while ((last - first) / step + 1 > WU_AXIS_MAX_TICKS) {
+        step = nice_step(step * 1.5);
+        first = floor(lo / step + 1e-9) * step;
+        last = ceil(hi / step - 1e-9) * step;
+    }
+    a->lo = first;
+    a->hi = last;
+    a->log = 0;
+    double big = fmax(fabs(first), fabs(last));
+    int sci = big < 1e-3 || big >= 1e6;
+    a->nticks = 0;
+    for (double v = first; v <= last + step * 1e-6 && a->nticks < WU_AXIS_MAX_TICKS; v += step) {
+        double t = fabs(v) < step * 1e-9 ? 0.0 : v;
+        a->ticks[a->nticks] = t;
+        wu_tick_label(t, step, sci, a->labels[a->nticks]);
+        a->nticks++;
+    }
+}
+
+static void log_axis(wu_axis *a, double lo, double hi)
+{
+    if (!(lo > 0)) lo = hi > 0 ? hi / 10.0 : 1.0;
+    if (!(hi > lo)) hi = lo * 10.0;
+    int e0 = (int)floor(log10(lo) + 1e-9), e1 = (int)ceil(log10(hi) - 1e-9);
+    if (e1 <= e0) e1 = e0 + 1;
+    int every = (e1 - e0 + WU_AXIS_MAX_TICKS - 2) / (WU_AXIS_MAX_TICKS - 1);
+    if (every < 1) every = 1;
+    a->lo = pow(10.0, e0);
+    a->hi = pow(10.0, e1);
+    a->log = 1;
+    a->nticks = 0;
+    for (int e = e0; e <= e1 && a->nticks < WU_AXIS_MAX_TICKS; e += every) {
+        a->ticks[a->nticks] = pow(10.0, e);
+        if (e >= -2 && e <= 4) snprintf(a->labels[a->nticks], 16, "%g", pow(10.0, e));
+        else snprintf(a->labels[a->nticks], 16, "1e%d", e);
+        a->nticks++;
+    }
+}
+
+void wu_chart_axes(const wu_chart *c, wu_axis *x, wu_axis *y)
+{
+    double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
+    for (int s = 0; s < c->nseries; s++) {
+        const wu_series *se = &c->series[s];
+        for (int i = 0; i < se->n; i++) {
+            double vy = se->y[i];
+            if (!isfinite(vy) || !isfinite(se->x[i]) || (c->log_y && !(vy > 0))) continue;
+            if (se->x[i] < xlo) xlo = se->x[i];
+            if (se->x[i] > xhi) xhi = se->x[i];
+            if (vy < ylo) ylo = vy;
+            if (vy > yhi) yhi = vy;
+        }
+        if (isfinite(se->mark_x)) {
+            if (se->mark_x < xlo) xlo = se->mark_x;
+            if (se->mark_x > xhi) xhi = se->mark_x;
+        }
+    }
+    if (!isfinite(xlo)) { xlo = 0; xhi = 1; }
+    if (!isfinite(ylo)) { ylo = 0; yhi = 1; }
+    /* a chart of learning rates reads best from 0 */
+    if (!c->log_y && ylo > 0 && ylo < 0.5 * yhi) ylo = 0;
+    linear_axis(x, xlo, xhi, 7);
+    if (c->log_y) log_axis(y, ylo, yhi);
+    else linear_axis(y, ylo, yhi, 6);
+}

@@ -1,0 +1,25 @@
+/* outfile.h - output files that appear whole or not at all: write to a temporary file beside
+ * the target, then flush, fsync and rename over it. A crash or an error leaves no partial file. */
+#ifndef WU_OUTFILE_H
+#define WU_OUTFILE_H
+
+#include <stdio.h>
+
+typedef struct wu_outfile {
+    FILE *f;        /* write here between open and commit */
+    char *path;     /* the final name (owned) */
+    char *tmp;      /* the temporary name (owned) */
+} wu_outfile;
+
+/* Open a temporary file next to `path`. On failure returns -1 with a message in err (what and
+ * why, e.g. "cannot write 'out/x.svg': No such file or directory"). */
+int wu_outfile_open(wu_outfile *o, const char *path, char *err, size_t errlen);
+
+/* Flush, sync and rename into place. Returns 0, or -1 with a message (the temporary file is
+ * removed either way). */
+int wu_outfile_commit(wu_outfile *o, char *err, size_t errlen);
+
+/* Discard: close and remove the temporary file. Safe after a failed open. */
+void wu_outfile_abort(wu_outfile *o);
+
+#endif
