@@ -72,7 +72,7 @@ $(B)/tests/readme_example: README.md $(B)/libwarmup.a
 	$(CC) $(CFLAGS) -o $@ $(B)/tests/readme_example.c $(B)/libwarmup.a $(LDLIBS)
 
 test: deps all $(TESTS) $(B)/tests/readme_example
-	@sh tests/run.sh $(B)
+	@WU_CFLAGS="$(OPT)" sh tests/run.sh $(B)
 
 check: test
 

@@ -16,11 +16,11 @@ if command -v pkg-config >/dev/null 2>&1; then
 else
     flags="-I$tmp/usr/include -L$tmp/usr/lib -lwarmup"
 fi
-cc -std=c11 -o "$tmp/ex_shared" "$B/tests/readme_example.c" $flags -lm
+cc -std=c11 $WU_CFLAGS -o "$tmp/ex_shared" "$B/tests/readme_example.c" $flags -lm
 check "link against the shared library" '[ $? -eq 0 ]'
 LD_LIBRARY_PATH="$tmp/usr/lib" "$tmp/ex_shared" | grep -q '^final loss'
 check "run against the shared library" '[ $? -eq 0 ]'
-cc -std=c11 -o "$tmp/ex_static" "$B/tests/readme_example.c" -I"$tmp/usr/include" "$tmp/usr/lib/libwarmup.a" -lm
+cc -std=c11 $WU_CFLAGS -o "$tmp/ex_static" "$B/tests/readme_example.c" -I"$tmp/usr/include" "$tmp/usr/lib/libwarmup.a" -lm
 check "link against the static library" '[ $? -eq 0 ]'
 "$tmp/usr/bin/warmup" schedule 'warmup(2) > constant' --steps 3 | tail -1 | grep -qx '2,1'
 check "installed CLI runs" '[ $? -eq 0 ]'
