@@ -162,6 +162,133 @@ typedef struct wu_lr_group {
 /* Fill out[i] with group i's LR for update `step`, for i in [0, n). */
 void wu_sched_group_lrs(const wu_lr_group *groups, int n, int64_t step, double *out);
 
+/* ---- optimizers -----------------------------------------------------------------------------
+ *
+ * SGD (momentum, dampening, nesterov), Adam (amsgrad), AdamW and RAdam with PyTorch 1.13's
+ * defaults and update rules, over one flat float32 parameter buffer split into groups.
+ *
+ *     wu_optim_config cfg;
+ *     wu_optim_defaults(&cfg, WU_OPT_ADAMW);                 // lr 1e-3, betas (0.9, 0.999), wd 0.01
+ *     int vg[NVIEWS];
+ *     wu_optim_decay_groups(views, NVIEWS, vg);             // 0: matrices, 1: biases and gains
+ *     wu_optim_config g[2] = {cfg, cfg};
+ *     g[1].weight_decay = 0;
+ *     wu_optim *opt;
+ *     if (wu_optim_create(&opt, &cfg, nparams, views, NVIEWS, vg, g, 2, &err) != WU_OK) ...
+ *     wu_optim_set_schedule(opt, sched);                    // LR of update k = schedule at k
+ *     for (...) {
+ *         ... backward into grads ...
+ *         double norm = wu_clip_grad_norm(grads, nparams, 1.0);
+ *         wu_optim_step(opt, params, grads, &stats);         // stats may be NULL
+ *     }
+ *     wu_optim_destroy(opt);
+ *
+ * Threads: the update runs with OpenMP when libwarmup is built with it (OMP_NUM_THREADS or
+ * omp_set_num_threads() choose how many). Results do not depend on the thread count. */
+enum { WU_OPT_SGD, WU_OPT_ADAM, WU_OPT_ADAMW, WU_OPT_RADAM };
+
+typedef struct wu_optim_config {
+    int kind;               /* WU_OPT_* */
+    double lr;              /* the LR when no schedule is attached; a schedule's base LR */
+    double weight_decay;    /* L2 added to the gradient (SGD, Adam, RAdam), decoupled (AdamW) */
+    double momentum;        /* SGD: 0 = plain SGD */
+    double dampening;       /* SGD */
+    int nesterov;           /* SGD: needs momentum > 0 and dampening 0 */
+    double beta1, beta2;    /* Adam family: each in [0, 1) */
+    double eps;             /* Adam family: > 0 */
+    int amsgrad;            /* Adam, AdamW */
+} wu_optim_config;
+
+/* PyTorch 1.13's defaults for `kind`: SGD lr 1e-3 (PyTorch requires one), momentum 0; Adam lr
+ * 1e-3, betas (0.9, 0.999), eps 1e-8, weight decay 0; AdamW the same with weight decay 0.01;
+ * RAdam the same as Adam. */
+void wu_optim_defaults(wu_optim_config *cfg, int kind);
+
+/* Check a configuration; WU_EINVAL with a message naming the argument: negative LR, betas
+ * outside [0, 1), eps <= 0, weight decay < 0, momentum < 0, nesterov without momentum or with
+ * dampening, amsgrad with SGD or RAdam, an unknown kind. */
+int wu_optim_check(const wu_optim_config *cfg, wu_error *err);
+
+/* A named slice of the flat parameter buffer (as llm.c's ParameterTensors). */
+typedef struct wu_param_view {
+    const char *name;       /* e.g. "h.0.attn.qkv.weight"; not copied */
+    size_t offset, numel;   /* in floats */
+    int ndim;               /* 2 for matrices, 1 for biases and norm gains */
+} wu_param_view;
+
+/* The usual split: view_group[i] = 0 for matrices (ndim >= 2), 1 for biases, norm gains and
+ * other vectors (names containing "bias", "ln" or "norm" also go to 1). Returns how many views
+ * went to group 0. */
+int wu_optim_decay_groups(const wu_param_view *views, int nviews, int *view_group);
+
+typedef struct wu_optim wu_optim;
+
+/* Create an optimizer for `nparams` floats.
+ *   views/nviews/view_group: which group each view belongs to; views must not overlap and must
+ *     cover every parameter that should be updated (others are left alone). NULL views: one
+ *     group over [0, nparams) configured by cfg.
+ *   groups/ngroups: each group's full settings (PyTorch's param_groups); kind must match cfg's.
+ *     NULL: every group uses cfg. At most WU_OPTIM_MAX_GROUPS groups.
+ * State (moments, buffers) is allocated here, once. Returns WU_OK, WU_EINVAL (a bad setting,
+ * overlapping views, a group index out of range) or WU_ENOMEM. */
+#define WU_OPTIM_MAX_GROUPS 8
+int wu_optim_create(wu_optim **out, const wu_optim_config *cfg, size_t nparams,
+                    const wu_param_view *views, int nviews, const int *view_group,
+                    const wu_optim_config *groups, int ngroups, wu_error *err);
+void wu_optim_destroy(wu_optim *o);
+
+/* Attach a schedule to every group (or to one): the LR of update k of group g is then
+ * wu_sched_lr_at(sched, k, group g's lr), as a PyTorch scheduler scales each group's own base LR.
+ * Not owned; NULL detaches. */
+void wu_optim_set_schedule(wu_optim *o, const wu_schedule *sched);
+void wu_optim_set_group_schedule(wu_optim *o, int group, const wu_schedule *sched);
+
+/* What one update did, computed only when a stats pointer is passed to wu_optim_step. */
+typedef struct wu_optim_stats {
+    int64_t step;                          /* the update just made, 0-based */
+    int ngroups;
+    double lr[WU_OPTIM_MAX_GROUPS];        /* the LR each group used */
+    double update_norm, weight_norm;       /* L2 over all updated parameters, before the step */
+    double update_ratio;                   /* update_norm / weight_norm */
+    double group_update_norm[WU_OPTIM_MAX_GROUPS], group_weight_norm[WU_OPTIM_MAX_GROUPS];
+    /* Adam family: the bias-corrected second moment v/(1-beta2^t) (amsgrad: its running max),
+       the quantity whose square root divides the update */
+    double v_mean, v_min, v_max;
+    double v_frac_below_eps;               /* fraction of entries with sqrt(v_hat) < eps */
+    /* RAdam: rho_t, the rectification term, and whether the adaptive step is on (rho_t > 5) */
+    double radam_rho, radam_rect;
+    int radam_adaptive;
+} wu_optim_stats;
+
+/* One update: params -= f(grads) with the LR of update wu_optim_steps(o). grads are read only
+ * (weight decay is added to a private copy, as PyTorch does). stats may be NULL (cheapest).
+ * No allocation. Returns WU_OK. */
+int wu_optim_step(wu_optim *o, float *params, const float *grads, wu_optim_stats *stats);
+
+/* The same with the caller's LR for group 0; other groups keep their LR ratio to group 0. */
+int wu_optim_step_lr(wu_optim *o, float *params, const float *grads, double lr,
+                     wu_optim_stats *stats);
+
+/* Updates made so far (the schedule step of the next update). */
+int64_t wu_optim_steps(const wu_optim *o);
+
+/* The LR group g will use for the next update. */
+double wu_optim_lr(const wu_optim *o, int group);
+
+/* Save / restore everything an update depends on: step count, moments, momentum buffers, and
+ * the attached schedule's state (reduce-on-plateau). A restored optimizer continues bit for bit.
+ * load returns WU_EIO when the bytes are truncated, corrupt (a checksum covers them) or come
+ * from an optimizer of another kind or size. */
+size_t wu_optim_state_size(const wu_optim *o);
+int wu_optim_state_save(const wu_optim *o, void *buf, size_t size, wu_error *err);
+int wu_optim_state_load(wu_optim *o, const void *buf, size_t size, wu_error *err);
+
+/* PyTorch's clip_grad_norm_(max_norm, norm_type=2): scale grads by
+ * min(1, max_norm / (norm + 1e-6)) and return the global L2 norm before clipping. A non-finite
+ * norm is returned as it is and the gradients are left untouched (PyTorch would multiply them
+ * by NaN): the caller decides whether to skip the update. max_norm <= 0 only measures. */
+double wu_clip_grad_norm(float *grads, size_t n, double max_norm);
+
 /* ---- suggest: how long to warm up, and at what peak LR --------------------------------------
  *
  *     wu_suggest_in in = {.total_steps = 100000, .optimizer = WU_OPT_SGD, .batch = 8192,
@@ -172,7 +299,6 @@ void wu_sched_group_lrs(const wu_lr_group *groups, int n, int64_t step, double *
  *
  * Every rule that applies is evaluated and reported (s.rules); one is picked (s.picked) and
  * s.why says why; s.conflicts says where rules disagree. docs/SUGGEST.md lists the rules. */
-enum { WU_OPT_SGD, WU_OPT_ADAM, WU_OPT_ADAMW };
 enum { WU_SCN_NONE, WU_SCN_SMALL_DATASET, WU_SCN_BERT_FINETUNE, WU_SCN_VIT, WU_SCN_LARGE_MODEL,
        WU_SCN_LARGE_BATCH };
 enum { WU_DECAY_COSINE, WU_DECAY_LINEAR, WU_DECAY_CONSTANT, WU_DECAY_WSD };

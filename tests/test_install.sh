@@ -20,7 +20,9 @@ cc -std=c11 $WU_CFLAGS -o "$tmp/ex_shared" "$B/tests/readme_example.c" $flags -l
 check "link against the shared library" '[ $? -eq 0 ]'
 LD_LIBRARY_PATH="$tmp/usr/lib" "$tmp/ex_shared" | grep -q '^final loss'
 check "run against the shared library" '[ $? -eq 0 ]'
-cc -std=c11 $WU_CFLAGS -o "$tmp/ex_static" "$B/tests/readme_example.c" -I"$tmp/usr/include" "$tmp/usr/lib/libwarmup.a" -lm
+static_libs=$(pkg-config --static --libs-only-l warmup 2>/dev/null | sed 's/-lwarmup//')
+[ -n "$static_libs" ] || static_libs="-lm -lgomp"
+cc -std=c11 $WU_CFLAGS -o "$tmp/ex_static" "$B/tests/readme_example.c" -I"$tmp/usr/include" "$tmp/usr/lib/libwarmup.a" $static_libs
 check "link against the static library" '[ $? -eq 0 ]'
 "$tmp/usr/bin/warmup" schedule 'warmup(2) > constant' --steps 3 | tail -1 | grep -qx '2,1'
 check "installed CLI runs" '[ $? -eq 0 ]'

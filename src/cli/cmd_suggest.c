@@ -20,7 +20,7 @@ static const char HELP[] =
     "      --epochs E --steps-per-epoch S\n"
     "      --epochs E --dataset-size D --batch B   (steps per epoch = ceil(D / B))\n"
     "the optimizer:\n"
-    "      --optimizer NAME      sgd, adam or adamw (default adamw)\n"
+    "      --optimizer NAME      sgd, adam, adamw or radam (default adamw)\n"
     "      --beta2 B             Adam's beta2 (default 0.999)\n"
     "what you know:\n"
     "      --batch B             the batch size you will train with\n"
@@ -43,7 +43,7 @@ static const char HELP[] =
 
 static const char *const SCENARIOS[] = {"none", "small-dataset", "bert-finetune", "vit",
                                         "large-model", "large-batch", NULL};
-static const char *const OPTIMIZERS[] = {"sgd", "adam", "adamw", NULL};
+static const char *const OPTIMIZERS[] = {"sgd", "adam", "adamw", "radam", NULL};
 static const char *const DECAYS[] = {"cosine", "linear", "constant", "wsd", NULL};
 
 static int choice(const char *opt, const char *v, const char *const *names, int *out)
@@ -99,8 +99,8 @@ static void print_json(const wu_suggest_in *in, const wu_suggestion *s)
 static void print_text(const wu_suggest_in *in, const wu_suggestion *s)
 {
     const wu_rule *p = &s->rules[s->picked];
-    printf("Suggested warmup for %s", in->optimizer == WU_OPT_SGD ? "SGD"
-                                      : in->optimizer == WU_OPT_ADAM ? "Adam" : "AdamW");
+    static const char *const names[] = {"SGD", "Adam", "AdamW", "RAdam"};
+    printf("Suggested warmup for %s", names[in->optimizer]);
     if (in->optimizer != WU_OPT_SGD) printf(" (beta2 %g)", in->beta2 > 0 ? in->beta2 : 0.999);
     printf(", a run of %lld steps", (long long)s->total_steps);
     if (s->steps_per_epoch > 0) printf(" (%lld per epoch)", (long long)s->steps_per_epoch);

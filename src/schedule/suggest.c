@@ -53,14 +53,14 @@ static wu_rule *add_rule(wu_suggestion *o, const char *name, const char *source,
 
 static int64_t clamp64(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : v > hi ? hi : v; }
 
-static const char *const OPT_NAMES[] = {"SGD", "Adam", "AdamW"};
+static const char *const OPT_NAMES[] = {"SGD", "Adam", "AdamW", "RAdam"};
 
 int wu_suggest(const wu_suggest_in *in, wu_suggestion *o, wu_error *err)
 {
     memset(o, 0, sizeof *o);
     o->picked = -1;
-    if (in->optimizer < WU_OPT_SGD || in->optimizer > WU_OPT_ADAMW)
-        return fail(err, "unknown optimizer: use sgd, adam or adamw");
+    if (in->optimizer < WU_OPT_SGD || in->optimizer > WU_OPT_RADAM)
+        return fail(err, "unknown optimizer: use sgd, adam, adamw or radam");
     if (in->batch < 0 || in->base_batch < 0 || in->dataset_size < 0 || in->steps_per_epoch < 0)
         return fail(err, "batch sizes, dataset size and steps per epoch must be positive");
     if (!(in->beta2 >= 0.0 && in->beta2 < 1.0))
@@ -91,7 +91,9 @@ int wu_suggest(const wu_suggest_in *in, wu_suggestion *o, wu_error *err)
                          "steps)", (long long)in->base_warmup, (long long)n);
     o->total_steps = n;
     o->steps_per_epoch = spe;
-    int adam = in->optimizer != WU_OPT_SGD;
+    /* the untuned rule is for Adam and AdamW; RAdam rectifies its own early steps */
+    int adam = in->optimizer == WU_OPT_ADAM || in->optimizer == WU_OPT_ADAMW;
+    int adaptive = in->optimizer != WU_OPT_SGD;
     double beta2 = in->beta2 > 0 ? in->beta2 : 0.999;
     int bert = in->scenario == WU_SCN_BERT_FINETUNE;
 
@@ -220,7 +222,7 @@ int wu_suggest(const wu_suggest_in *in, wu_suggestion *o, wu_error *err)
         o->lr = in->lr;
         snprintf(o->lr_rule, sizeof o->lr_rule, "the LR you gave, unchanged");
     } else if (in->base_lr > 0 && k > 0) {
-        if (adam) {
+        if (adaptive) {
             o->lr = in->base_lr * sqrt(k);
             snprintf(o->lr_rule, sizeof o->lr_rule,
                      "square-root scaling for %s (Malladi et al. 2022): %g x sqrt(%lld/%lld); "

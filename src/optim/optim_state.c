@@ -1,0 +1,134 @@
+/* optim_state.c - saving and restoring an optimizer, bit for bit.
+ *
+ * Layout (native byte order, as the buffers it restores): a header (magic, version, kind,
+ * parameter count, groups, step, flags), the float arrays the kind uses (m, v, vmax, momentum
+ * buffers), the attached schedule's state, then an FNV-1a 64-bit checksum of everything before
+ * it. A loader checks all of it before touching the optimizer. */
+#include <stdio.h>
+#include <string.h>
+
+#include "optim_impl.h"
+
+#define MAGIC 0x5455504fu /* "OPUT" */
+#define VERSION 1u
+
+typedef struct header {
+    uint32_t magic, version, kind, ngroups;
+    uint64_t n;
+    int64_t step;
+    uint32_t flags, sched_bytes;
+} header;
+
+enum { F_M = 1, F_V = 2, F_VMAX = 4, F_BUF = 8, F_BUF_READY = 16 };
+
+static uint64_t fnv1a(const unsigned char *p, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+static const wu_schedule *the_schedule(const wu_optim *o) { return o->groups[0].sched; }
+
+static void describe(const wu_optim *o, header *h)
+{
+    memset(h, 0, sizeof *h);
+    h->magic = MAGIC;
+    h->version = VERSION;
+    h->kind = (uint32_t)o->cfg.kind;
+    h->ngroups = (uint32_t)o->ngroups;
+    h->n = o->n;
+    h->step = o->step;
+    h->flags = (o->m ? F_M : 0) | (o->v ? F_V : 0) | (o->vmax ? F_VMAX : 0) |
+               (o->buf ? F_BUF : 0) | (o->buf_ready ? F_BUF_READY : 0);
+    h->sched_bytes = the_schedule(o) ? (uint32_t)wu_sched_state_size(the_schedule(o)) : 0;
+}
+
+static size_t arrays(const header *h)
+{
+    return (size_t)(!!(h->flags & F_M) + !!(h->flags & F_V) + !!(h->flags & F_VMAX) +
+                    !!(h->flags & F_BUF));
+}
+
+size_t wu_optim_state_size(const wu_optim *o)
+{
+    header h;
+    describe(o, &h);
+    return sizeof h + arrays(&h) * o->n * sizeof(float) + h.sched_bytes + sizeof(uint64_t);
+}
+
+static int serr(wu_error *err, int code, const char *msg)
+{
+    if (err) {
+        err->code = code;
+        err->line = err->col = 0;
+        snprintf(err->msg, sizeof err->msg, "optimizer state: %s", msg);
+    }
+    return code;
+}
+
+int wu_optim_state_save(const wu_optim *o, void *buf, size_t size, wu_error *err)
+{
+    size_t need = wu_optim_state_size(o);
+    if (size < need) return serr(err, WU_EINVAL, "buffer too small (see wu_optim_state_size)");
+    header h;
+    describe(o, &h);
+    unsigned char *p = buf;
+    memcpy(p, &h, sizeof h);
+    p += sizeof h;
+    const float *arr[4] = {o->m, o->v, o->vmax, o->buf};
+    for (int i = 0; i < 4; i++)
+        if (arr[i]) {
+            memcpy(p, arr[i], o->n * sizeof(float));
+            p += o->n * sizeof(float);
+        }
+    if (h.sched_bytes) {
+        int rc = wu_sched_state_save(the_schedule(o), p, h.sched_bytes, err);
+        if (rc != WU_OK) return rc;
+        p += h.sched_bytes;
+    }
+    uint64_t sum = fnv1a(buf, (size_t)(p - (unsigned char *)buf));
+    memcpy(p, &sum, sizeof sum);
+    return WU_OK;
+}
+
+int wu_optim_state_load(wu_optim *o, const void *buf, size_t size, wu_error *err)
+{
+    header want, got;
+    describe(o, &want);
+    if (size < sizeof got + sizeof(uint64_t)) return serr(err, WU_EIO, "truncated");
+    memcpy(&got, buf, sizeof got);
+    if (got.magic != MAGIC) return serr(err, WU_EIO, "not an optimizer state (bad magic)");
+    if (got.version != VERSION) return serr(err, WU_EIO, "written by another format version");
+    if (got.kind != want.kind || got.n != want.n || got.ngroups != want.ngroups)
+        return serr(err, WU_EIO, "written by an optimizer of another kind, size or grouping");
+    if ((got.flags & ~(unsigned)F_BUF_READY) != (want.flags & ~(unsigned)F_BUF_READY) ||
+        got.sched_bytes != want.sched_bytes)
+        return serr(err, WU_EIO, "its state arrays or schedule state do not match this optimizer");
+    size_t body = sizeof got + arrays(&got) * o->n * sizeof(float) + got.sched_bytes;
+    if (size < body + sizeof(uint64_t)) return serr(err, WU_EIO, "truncated");
+    uint64_t sum;
+    memcpy(&sum, (const unsigned char *)buf + body, sizeof sum);
+    if (sum != fnv1a(buf, body)) return serr(err, WU_EIO, "checksum mismatch (corrupt)");
+    if (got.step < 0) return serr(err, WU_EIO, "negative step count");
+
+    const unsigned char *p = (const unsigned char *)buf + sizeof got;
+    float *arr[4] = {o->m, o->v, o->vmax, o->buf};
+    for (int i = 0; i < 4; i++)
+        if (arr[i]) {
+            memcpy(arr[i], p, o->n * sizeof(float));
+            p += o->n * sizeof(float);
+        }
+    if (got.sched_bytes) {
+        /* the schedule is not owned, but its plateau state is part of the run's state */
+        int rc = wu_sched_state_load((wu_schedule *)(uintptr_t)the_schedule(o), p,
+                                     got.sched_bytes, err);
+        if (rc != WU_OK) return rc;
+    }
+    o->step = got.step;
+    o->buf_ready = (got.flags & F_BUF_READY) != 0;
+    return WU_OK;
+}

@@ -1,0 +1,386 @@
+/* test_optim.c - optimizers against PyTorch 1.13 trajectories, exact resume, thread-count
+ * independence, clipping, diagnostics and argument checks.
+ *
+ * Parity bound (tests/fixtures/optim_torch.jsonl, from tools/gen_optim_fixtures.py):
+ *   - without clipping, every parameter after every step is bitwise equal to PyTorch's: both
+ *     compute in float32 with the same operations, fused multiply-adds where PyTorch's CPU
+ *     kernels fuse them (add_ with alpha, addcmul_), and the same scalars rounded to float32;
+ *   - with clipping, within 1e-6 absolute + 1e-5 relative: PyTorch sums per-tensor float32
+ *     norms, libwarmup one double sum, so the norm (hence the clip factor) may differ in its last
+ *     float32 bit, which moves a clipped parameter by about an ulp per step.
+ * The printed maxima show how far inside the bounds the results are. */
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "harness.h"
+#include "warmup.h"
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    if (fread(b, 1, (size_t)n, f) != (size_t)n) n = 0;
+    b[n] = '\0';
+    fclose(f);
+    return b;
+}
+
+static double num(cJSON *o, const char *k) { return cJSON_GetObjectItem(o, k)->valuedouble; }
+
+static void floats(cJSON *arr, float *out, int n)
+{
+    for (int i = 0; i < n; i++) out[i] = (float)cJSON_GetArrayItem(arr, i)->valuedouble;
+}
+
+static int kind_of(const char *s)
+{
+    return !strcmp(s, "sgd") ? WU_OPT_SGD : !strcmp(s, "adam") ? WU_OPT_ADAM
+         : !strcmp(s, "adamw") ? WU_OPT_ADAMW : WU_OPT_RADAM;
+}
+
+static double worst_abs, worst_lr, worst_norm;
+static int bitwise_cases;
+
+static void check_case(cJSON *c)
+{
+    const char *name = cJSON_GetObjectItem(c, "name")->valuestring;
+    int kind = kind_of(cJSON_GetObjectItem(c, "optimizer")->valuestring);
+    int n = (int)num(c, "nparams"), steps = (int)num(c, "steps");
+    cJSON *jv = cJSON_GetObjectItem(c, "views"), *jvg = cJSON_GetObjectItem(c, "view_group");
+    cJSON *jg = cJSON_GetObjectItem(c, "groups");
+    int nv = cJSON_GetArraySize(jv), ng = cJSON_GetArraySize(jg);
+    wu_param_view *views = calloc((size_t)nv, sizeof *views);
+    int *vg = calloc((size_t)nv, sizeof *vg);
+    for (int i = 0; i < nv; i++) {
+        cJSON *v = cJSON_GetArrayItem(jv, i);
+        views[i].offset = (size_t)cJSON_GetArrayItem(v, 0)->valuedouble;
+        views[i].numel = (size_t)cJSON_GetArrayItem(v, 1)->valuedouble;
+        vg[i] = cJSON_GetArrayItem(jvg, i)->valueint;
+    }
+    wu_optim_config g[WU_OPTIM_MAX_GROUPS];
+    for (int i = 0; i < ng; i++) {
+        cJSON *o = cJSON_GetArrayItem(jg, i);
+        wu_optim_defaults(&g[i], kind);
+        g[i].lr = num(o, "lr");
+        g[i].weight_decay = num(o, "weight_decay");
+        g[i].beta1 = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "betas"), 0)->valuedouble;
+        g[i].beta2 = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "betas"), 1)->valuedouble;
+        g[i].eps = num(o, "eps");
+        g[i].amsgrad = cJSON_IsTrue(cJSON_GetObjectItem(o, "amsgrad"));
+        g[i].momentum = num(o, "momentum");
+        g[i].dampening = num(o, "dampening");
+        g[i].nesterov = cJSON_IsTrue(cJSON_GetObjectItem(o, "nesterov"));
+    }
+    wu_optim *opt;
+    wu_error e;
+    int rc = wu_optim_create(&opt, &g[0], (size_t)n, views, nv, vg, g, ng, &e);
+    CHECK(rc == WU_OK, "%s: create: %s", name, e.msg);
+    if (rc != WU_OK) goto out;
+    wu_schedule *sched = NULL;
+    cJSON *js = cJSON_GetObjectItem(c, "schedule");
+    if (cJSON_IsString(js)) {
+        wu_sched_opts so = {.lr = g[0].lr, .total_steps = steps};
+        CHECK(wu_schedule_parse(js->valuestring, &so, &sched, &e) == WU_OK, "%s: %s", name, e.msg);
+        wu_optim_set_schedule(opt, sched);
+    }
+    cJSON *jclip = cJSON_GetObjectItem(c, "clip");
+    double clip = cJSON_IsNumber(jclip) ? jclip->valuedouble : 0;
+    float *p = malloc(sizeof *p * (size_t)n), *gr = malloc(sizeof *gr * (size_t)n);
+    float *want = malloc(sizeof *want * (size_t)n);
+    floats(cJSON_GetObjectItem(c, "init"), p, n);
+    double case_worst = 0;
+    for (int t = 0; t < steps; t++) {
+        floats(cJSON_GetArrayItem(cJSON_GetObjectItem(c, "grads"), t), gr, n);
+        for (int k = 0; k < ng; k++) {
+            double want_lr = cJSON_GetArrayItem(cJSON_GetArrayItem(cJSON_GetObjectItem(c, "lrs"), t), k)->valuedouble;
+            double d = th_rel(wu_optim_lr(opt, k), want_lr);
+            if (d > worst_lr) worst_lr = d;
+            CHECK(d < 1e-12, "%s step %d group %d: LR %.17g, PyTorch %.17g", name, t, k,
+                  wu_optim_lr(opt, k), want_lr);
+        }
+        if (clip > 0) {
+            double norm = wu_clip_grad_norm(gr, (size_t)n, clip);
+            double want_norm = cJSON_GetArrayItem(cJSON_GetObjectItem(c, "norms"), t)->valuedouble;
+            double d = th_rel(norm, want_norm);
+            if (d > worst_norm) worst_norm = d;
+            CHECK(d < 1e-6, "%s step %d: clip norm %.9g, PyTorch %.9g", name, t, norm, want_norm);
+        }
+        wu_optim_step(opt, p, gr, NULL);
+        floats(cJSON_GetArrayItem(cJSON_GetObjectItem(c, "params"), t), want, n);
+        for (int i = 0; i < n; i++) {
+            double d = fabs((double)p[i] - want[i]);
+            if (d > case_worst) case_worst = d;
+            if (clip > 0 ? !(d <= 1e-6 + 1e-5 * fabs(want[i])) : p[i] != want[i]) {
+                CHECK(0, "%s step %d param %d: %.9g, PyTorch %.9g", name, t, i, p[i], want[i]);
+                t = steps;
+                break;
+            }
+        }
+    }
+    th_pass++;
+    if (case_worst > worst_abs) worst_abs = case_worst;
+    bitwise_cases += case_worst == 0;
+    free(p); free(gr); free(want);
+    wu_schedule_destroy(sched);
+    wu_optim_destroy(opt);
+out:
+    free(views);
+    free(vg);
+}
+
+static void test_fixtures(void)
+{
+    char *text = slurp("tests/fixtures/optim_torch.jsonl");
+    CHECK(text != NULL, "tests/fixtures/optim_torch.jsonl is missing");
+    if (!text) return;
+    int cases = 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        cJSON *c = cJSON_Parse(line);
+        CHECK(c != NULL, "fixture line %d is not JSON", cases + 1);
+        if (!c) continue;
+        check_case(c);
+        cJSON_Delete(c);
+        cases++;
+    }
+    printf("  optim_torch.jsonl: %d trajectories, %d bitwise equal to PyTorch; max |param - "
+           "PyTorch| %.3g, max LR difference %.3g, max clip-norm difference %.3g (relative)\n",
+           cases, bitwise_cases, worst_abs, worst_lr, worst_norm);
+    CHECK(cases >= 40, "only %d optimizer cases", cases);
+    free(text);
+}
+
+/* ---- a small deterministic problem for the remaining tests -------------------------------- */
+#define N 50000
+
+static void grads_at(float *g, int t)
+{
+    for (int i = 0; i < N; i++) g[i] = (float)(sin(0.37 * i + 1.3 * t) * (i % 97 == 0 ? 0 : 1));
+}
+
+static wu_optim *make(int kind, int ams, const wu_schedule *s)
+{
+    wu_optim_config cfg;
+    wu_optim_defaults(&cfg, kind);
+    cfg.amsgrad = ams;
+    if (kind == WU_OPT_SGD) cfg.momentum = 0.9, cfg.weight_decay = 1e-3;
+    wu_param_view v[3] = {{"w", 0, 30000, 2}, {"b", 30000, 10000, 1}, {"ln.g", 40000, 10000, 1}};
+    int vg[3];
+    wu_optim_decay_groups(v, 3, vg);
+    wu_optim_config g[2] = {cfg, cfg};
+    g[1].weight_decay = 0;
+    g[1].lr = cfg.lr * 0.5;
+    wu_optim *o;
+    wu_error e;
+    if (wu_optim_create(&o, &cfg, N, v, 3, vg, g, 2, &e) != WU_OK) {
+        printf("  create: %s\n", e.msg);
+        return NULL;
+    }
+    wu_optim_set_schedule(o, s);
+    return o;
+}
+
+static void test_resume(void)
+{
+    static const struct { int kind, ams; const char *name; } k[] = {
+        {WU_OPT_SGD, 0, "sgd"}, {WU_OPT_ADAM, 1, "adam+amsgrad"}, {WU_OPT_ADAMW, 0, "adamw"},
+        {WU_OPT_RADAM, 0, "radam"}};
+    float *p1 = malloc(N * sizeof *p1), *p2 = malloc(N * sizeof *p2), *g = malloc(N * sizeof *g);
+    for (size_t i = 0; i < sizeof k / sizeof *k; i++) {
+        wu_sched_opts so = {.lr = 1e-3, .total_steps = 20};
+        wu_schedule *s1, *s2;
+        wu_schedule_parse("warmup(5) > cosine * plateau(patience=1)", &so, &s1, NULL);
+        wu_schedule_parse("warmup(5) > cosine * plateau(patience=1)", &so, &s2, NULL);
+        wu_optim *a = make(k[i].kind, k[i].ams, s1), *b = make(k[i].kind, k[i].ams, s2);
+        for (int j = 0; j < N; j++) p1[j] = p2[j] = (float)cos(0.1 * j);
+        unsigned char *state = NULL;
+        size_t size = wu_optim_state_size(a);
+        for (int t = 0; t < 20; t++) {
+            if (t == 9) {
+                state = malloc(size);
+                CHECK(wu_optim_state_save(a, state, size, NULL) == WU_OK, "%s: save", k[i].name);
+                memcpy(p2, p1, N * sizeof *p1);
+            }
+            grads_at(g, t);
+            wu_optim_step(a, p1, g, NULL);
+            wu_sched_observe(s1, t < 5 ? 1.0 / (t + 1) : 0.2);
+            if (t >= 9) continue;
+        }
+        /* the second optimizer starts elsewhere, then loads the step-9 state */
+        wu_error e;
+        CHECK(wu_optim_state_load(b, state, size, &e) == WU_OK, "%s: load: %s", k[i].name, e.msg);
+        for (int t = 9; t < 20; t++) {
+            grads_at(g, t);
+            wu_optim_step(b, p2, g, NULL);
+            wu_sched_observe(s2, t < 5 ? 1.0 / (t + 1) : 0.2);
+        }
+        CHECK(memcmp(p1, p2, N * sizeof *p1) == 0, "%s: resumed run differs from the "
+              "uninterrupted one", k[i].name);
+        CHECK(wu_optim_steps(b) == 20, "%s: step count %lld", k[i].name, (long long)wu_optim_steps(b));
+        /* corrupt and foreign states are refused */
+        state[size / 2] ^= 0x40;
+        CHECK(wu_optim_state_load(b, state, size, &e) == WU_EIO && strstr(e.msg, "checksum"),
+              "%s: corrupt state: %s", k[i].name, e.msg);
+        CHECK(wu_optim_state_load(b, state, 20, &e) == WU_EIO && strstr(e.msg, "truncated"),
+              "%s: truncated state: %s", k[i].name, e.msg);
+        wu_optim *other = make(k[(i + 1) % 4].kind, 0, NULL);
+        state[size / 2] ^= 0x40;
+        CHECK(wu_optim_state_load(other, state, size, &e) == WU_EIO, "%s: a foreign state is "
+              "refused", k[i].name);
+        free(state);
+        wu_optim_destroy(a); wu_optim_destroy(b); wu_optim_destroy(other);
+        wu_schedule_destroy(s1); wu_schedule_destroy(s2);
+    }
+    free(p1); free(p2); free(g);
+}
+
+static void test_threads(void)
+{
+#ifdef _OPENMP
+    float *p1 = malloc(N * sizeof *p1), *p2 = malloc(N * sizeof *p2), *g = malloc(N * sizeof *g);
+    for (int kind = WU_OPT_SGD; kind <= WU_OPT_RADAM; kind++) {
+        wu_optim_stats s1, s2;
+        for (int run = 0; run < 2; run++) {
+            omp_set_num_threads(run + 1);
+            wu_optim *o = make(kind, 0, NULL);
+            float *p = run ? p2 : p1;
+            for (int j = 0; j < N; j++) p[j] = (float)cos(0.1 * j);
+            for (int t = 0; t < 8; t++) {
+                grads_at(g, t);
+                wu_clip_grad_norm(g, N, 50.0);
+                wu_optim_step(o, p, g, run ? &s2 : &s1);
+            }
+            wu_optim_destroy(o);
+        }
+        CHECK(memcmp(p1, p2, N * sizeof *p1) == 0, "kind %d: 1 and 2 threads differ", kind);
+        CHECK(s1.update_norm == s2.update_norm && s1.v_mean == s2.v_mean,
+              "kind %d: statistics depend on the thread count", kind);
+    }
+    omp_set_num_threads(2);
+    free(p1); free(p2); free(g);
+#else
+    th_pass++;
+#endif
+}
+
+static void test_clip_and_stats(void)
+{
+    float g[4] = {3, 4, 0, 0};
+    double norm = wu_clip_grad_norm(g, 4, 1.0);
+    CHECK(norm == 5.0 && fabsf(g[0] - 0.6f) < 1e-6f && fabsf(g[1] - 0.8f) < 1e-6f,
+          "clip 3-4-5: norm %g, g %g %g", norm, g[0], g[1]);
+    float h[3] = {0.1f, 0.2f, 0.2f};
+    norm = wu_clip_grad_norm(h, 3, 1.0);
+    CHECK(fabs(norm - 0.3) < 1e-7 && h[0] == 0.1f, "below the threshold nothing changes");
+    float bad[3] = {1.0f, NAN, 2.0f};
+    norm = wu_clip_grad_norm(bad, 3, 1.0);
+    CHECK(isnan(norm) && bad[0] == 1.0f && bad[2] == 2.0f, "a NaN norm is returned, the "
+          "gradients left alone");
+    float inf[2] = {INFINITY, 1.0f};
+    CHECK(isinf(wu_clip_grad_norm(inf, 2, 1.0)) && inf[1] == 1.0f, "an infinite norm likewise");
+
+    /* Adam at step 1: v_hat = g^2 exactly, zero gradients fall below eps */
+    wu_optim_config cfg;
+    wu_optim_defaults(&cfg, WU_OPT_ADAM);
+    wu_optim *o;
+    wu_optim_create(&o, &cfg, 4, NULL, 0, NULL, NULL, 0, NULL);
+    float p[4] = {1, 1, 1, 1}, gr[4] = {0.5f, -0.5f, 0, 0};
+    wu_optim_stats st;
+    wu_optim_step(o, p, gr, &st);
+    CHECK(fabs(st.v_mean - 0.125) < 1e-7 && fabs(st.v_max - 0.25) < 1e-7 && st.v_min == 0,
+          "v stats %g %g %g", st.v_mean, st.v_min, st.v_max);
+    CHECK(st.v_frac_below_eps == 0.5, "half the entries below eps: %g", st.v_frac_below_eps);
+    /* Adam's first step moves each weight with a gradient by lr: update norm lr*sqrt(2), as
+       far as float32 weights near 1 can show it (their ulp is 6e-8) */
+    CHECK(fabs(st.update_norm - 1e-3 * sqrt(2.0)) < 1e-7 && fabs(st.weight_norm - 2.0) < 1e-12 &&
+              fabs(st.update_ratio - st.update_norm / 2.0) < 1e-15,
+          "update %g, weight %g", st.update_norm, st.weight_norm);
+    CHECK(st.lr[0] == 1e-3 && st.step == 0, "lr %g step %lld", st.lr[0], (long long)st.step);
+    wu_optim_destroy(o);
+
+    /* RAdam: rho_t <= 5 for the first steps (plain momentum step), then rectified */
+    wu_optim_defaults(&cfg, WU_OPT_RADAM);
+    wu_optim_create(&o, &cfg, 4, NULL, 0, NULL, NULL, 0, NULL);
+    int first_adaptive = -1;
+    for (int t = 0; t < 10; t++) {
+        wu_optim_step(o, p, gr, &st);
+        if (st.radam_adaptive && first_adaptive < 0) first_adaptive = t;
+    }
+    CHECK(first_adaptive == 5, "RAdam's adaptive step starts at update %d (rho_6 > 5)",
+          first_adaptive);
+    CHECK(st.radam_rect > 0 && st.radam_rect < 1 && st.radam_rho > 5, "rect %g rho %g",
+          st.radam_rect, st.radam_rho);
+    wu_optim_destroy(o);
+}
+
+static void test_errors(void)
+{
+    static const struct { int kind; double lr, b1, b2, eps, wd, mom, damp; int nest, ams;
+                          const char *msg; } bad[] = {
+        {WU_OPT_ADAM, -1e-3, 0.9, 0.999, 1e-8, 0, 0, 0, 0, 0, "invalid learning rate -0.001"},
+        {WU_OPT_ADAM, NAN, 0.9, 0.999, 1e-8, 0, 0, 0, 0, 0, "invalid learning rate"},
+        {WU_OPT_ADAM, 1e-3, 1.0, 0.999, 1e-8, 0, 0, 0, 0, 0, "invalid beta1 1"},
+        {WU_OPT_ADAMW, 1e-3, 0.9, -0.1, 1e-8, 0, 0, 0, 0, 0, "invalid beta2 -0.1"},
+        {WU_OPT_RADAM, 1e-3, 0.9, 0.999, 0, 0, 0, 0, 0, 0, "invalid eps 0"},
+        {WU_OPT_ADAMW, 1e-3, 0.9, 0.999, 1e-8, -0.01, 0, 0, 0, 0, "invalid weight_decay -0.01"},
+        {WU_OPT_SGD, 0.1, 0, 0, 0, 0, 0, 0, 1, 0, "nesterov momentum requires a momentum"},
+        {WU_OPT_SGD, 0.1, 0, 0, 0, 0, 0.9, 0.1, 1, 0, "zero dampening"},
+        {WU_OPT_SGD, 0.1, 0, 0, 0, 0, -0.5, 0, 0, 0, "invalid momentum -0.5"},
+        {WU_OPT_RADAM, 1e-3, 0.9, 0.999, 1e-8, 0, 0, 0, 0, 1, "amsgrad is for Adam and AdamW"},
+        {9, 1e-3, 0.9, 0.999, 1e-8, 0, 0, 0, 0, 0, "unknown kind"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        wu_optim_config c = {bad[i].kind, bad[i].lr, bad[i].wd, bad[i].mom, bad[i].damp,
+                             bad[i].nest, bad[i].b1, bad[i].b2, bad[i].eps, bad[i].ams};
+        wu_optim *o = (wu_optim *)1;
+        wu_error e;
+        int rc = wu_optim_create(&o, &c, 10, NULL, 0, NULL, NULL, 0, &e);
+        CHECK(rc == WU_EINVAL && o == NULL && strstr(e.msg, bad[i].msg),
+              "case %zu: rc %d, '%s' lacks '%s'", i, rc, e.msg, bad[i].msg);
+    }
+    wu_optim_config cfg;
+    wu_optim_defaults(&cfg, WU_OPT_ADAMW);
+    wu_param_view ov[2] = {{"a", 0, 10, 2}, {"b", 5, 10, 1}};
+    int vg[2] = {0, 0};
+    wu_optim *o;
+    wu_error e;
+    CHECK(wu_optim_create(&o, &cfg, 20, ov, 2, vg, NULL, 1, &e) == WU_EINVAL &&
+              strstr(e.msg, "overlap"), "overlapping views: %s", e.msg);
+    wu_param_view out[1] = {{"big", 10, 20, 2}};
+    CHECK(wu_optim_create(&o, &cfg, 20, out, 1, vg, NULL, 1, &e) == WU_EINVAL &&
+              strstr(e.msg, "outside the parameter buffer"), "view outside: %s", e.msg);
+    int vg2[1] = {3};
+    wu_param_view one[1] = {{"w", 0, 20, 2}};
+    CHECK(wu_optim_create(&o, &cfg, 20, one, 1, vg2, NULL, 2, &e) == WU_EINVAL &&
+              strstr(e.msg, "group that does not exist"), "bad group index: %s", e.msg);
+    wu_optim_config groups[2] = {cfg, cfg};
+    groups[1].beta2 = 1.5;
+    int vg3[1] = {0};
+    CHECK(wu_optim_create(&o, &cfg, 20, one, 1, vg3, groups, 2, &e) == WU_EINVAL &&
+              strstr(e.msg, "group 1: optimizer: invalid beta2 1.5"), "a bad group: %s", e.msg);
+
+    /* the usual decay split */
+    wu_param_view v[5] = {{"wte", 0, 10, 2}, {"h.0.ln_1.weight", 10, 4, 1},
+                          {"h.0.attn.c_attn.weight", 14, 12, 2}, {"h.0.attn.c_attn.bias", 26, 3, 1},
+                          {"ln_f.bias", 29, 4, 2}};
+    int g[5];
+    CHECK(wu_optim_decay_groups(v, 5, g) == 2 && g[0] == 0 && g[1] == 1 && g[2] == 0 &&
+              g[3] == 1 && g[4] == 1, "decay groups %d %d %d %d %d", g[0], g[1], g[2], g[3], g[4]);
+}
+
+int main(void)
+{
+    test_fixtures();
+    test_resume();
+    test_threads();
+    test_clip_and_stats();
+    test_errors();
+    return th_done("test_optim");
+}
