@@ -13,15 +13,24 @@ VERSION := 0.1.0
 OPT     ?= -O2 -g
 WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wundef -Wstrict-prototypes \
            -Wmissing-prototypes -Wpointer-arith -Wvla
+# OpenBLAS (CBLAS sgemm) when its header and library are installed (make BLAS=0 to use the
+# builtin matmul instead); the engine links it, libwarmup does not
+ifeq ($(origin BLAS), undefined)
+BLAS    := $(shell printf '\043include <cblas.h>\nint main(void){return 0;}' | $(CC) -x c - -lopenblas -o /dev/null 2>/dev/null && echo 1 || echo 0)
+endif
+BLASLIB := $(if $(filter 1,$(BLAS)),-lopenblas,)
+BLASDEF := $(if $(filter 1,$(BLAS)),-DWU_HAVE_CBLAS,)
 # OpenMP when the compiler has it (make OPENMP=0 to build without)
-OPENMP  ?= $(shell printf 'int main(void){return 0;}' | $(CC) -fopenmp -x c - -o /dev/null 2>/dev/null && echo 1 || echo 0)
+ifeq ($(origin OPENMP), undefined)
+OPENMP  := $(shell printf 'int main(void){return 0;}' | $(CC) -fopenmp -x c - -o /dev/null 2>/dev/null && echo 1 || echo 0)
+endif
 OMPFLAG := $(if $(filter 1,$(OPENMP)),-fopenmp,)
 CFLAGS  += $(OPT) $(WARN) $(OMPFLAG) -fno-math-errno -D_POSIX_C_SOURCE=200809L -Iinclude
 LDLIBS  := -lm $(OMPFLAG)
 B       ?= build
 
 LIB_SRC := $(wildcard src/schedule/*.c src/optim/*.c)
-ENG_SRC := $(wildcard src/report/*.c)
+ENG_SRC := $(wildcard src/nn/*.c src/model/*.c src/report/*.c)
 CLI_SRC := $(wildcard src/cli/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o)
 PIC_OBJ := $(LIB_SRC:%.c=$(B)/pic/%.o)
@@ -29,7 +38,7 @@ ENG_OBJ := $(ENG_SRC:%.c=$(B)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(B)/obj/%.o)
 TESTS   := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 
-.PHONY: all test check demo bench sanitize valgrind install uninstall clean deps docs
+.PHONY: all test test-run check demo demo-run bench sanitize valgrind install uninstall clean deps docs
 
 all: $(B)/warmup $(B)/libwarmup.a $(B)/libwarmup.so $(B)/warmup.pc
 
@@ -50,6 +59,7 @@ $(B)/pic/%.o: %.c $(wildcard include/*.h src/*/*.h)
 # the update loops are worth -O3 (loop unswitching and vectorisation); the flag comes last so it
 # wins over OPT, while sanitizer flags in OPT stay
 $(B)/obj/src/optim/%.o $(B)/pic/src/optim/%.o: CFLAGS += -O3
+$(B)/obj/src/nn/%.o: CFLAGS += -O3 $(BLASDEF)
 
 $(B)/libwarmup.a: $(LIB_OBJ)
 	@rm -f $@
@@ -65,7 +75,7 @@ $(B)/warmup.pc: warmup.pc.in
 	$(PCSED) $< > $@
 
 $(B)/warmup: $(CLI_OBJ) $(B)/libwarmup_engine.a $(B)/libwarmup.a
-	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(B)/libwarmup_engine.a $(B)/libwarmup.a $(LDLIBS)
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(B)/libwarmup_engine.a $(B)/libwarmup.a $(BLASLIB) $(LDLIBS)
 
 # ---- tests ---------------------------------------------------------------------------------
 deps:
@@ -73,7 +83,7 @@ deps:
 
 $(B)/tests/%: tests/%.c tests/harness.h $(B)/libwarmup_engine.a $(B)/libwarmup.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Isrc -o $@ $< $(B)/libwarmup_engine.a $(B)/libwarmup.a -lcjson $(LDLIBS)
+	$(CC) $(CFLAGS) -Isrc -o $@ $< $(B)/libwarmup_engine.a $(B)/libwarmup.a -lcjson $(BLASLIB) $(LDLIBS)
 
 # The README's C example is compiled and run, so the documentation cannot rot.
 $(B)/tests/readme_example: README.md $(B)/libwarmup.a
@@ -81,7 +91,13 @@ $(B)/tests/readme_example: README.md $(B)/libwarmup.a
 	awk '/<!-- example:begin -->/{f=1;next} /<!-- example:end -->/{f=0} f && !/^```/' README.md > $(B)/tests/readme_example.c
 	$(CC) $(CFLAGS) -o $@ $(B)/tests/readme_example.c $(B)/libwarmup.a $(LDLIBS)
 
-test: deps all $(TESTS) $(B)/tests/readme_example
+# Install what is missing first, then build in a fresh make so that the OpenBLAS and OpenMP
+# detection sees what was just installed.
+test:
+	@sh scripts/deps.sh test
+	@$(MAKE) --no-print-directory test-run
+
+test-run: all $(TESTS) $(B)/tests/readme_example
 	@WU_CFLAGS="$(OPT)" sh tests/run.sh $(B)
 
 check: test
@@ -96,7 +112,11 @@ docs: $(B)/warmup
 	$(B)/warmup suggest --optimizer sgd --base-lr 1e-4 --base-batch 256 --base-warmup 1000 \
 	    --batch 8192 --steps 100000 -o docs/img/suggest-large-batch.svg > /dev/null
 
-demo: all
+demo:
+	@sh scripts/deps.sh build
+	@$(MAKE) --no-print-directory demo-run
+
+demo-run: all
 	@sh scripts/demo.sh $(B)
 
 $(B)/bench_schedule: bench/bench_schedule.c $(B)/libwarmup.a
@@ -112,7 +132,7 @@ bench: $(B)/bench_schedule $(B)/bench_optim
 sanitize:
 	@sh scripts/deps.sh test
 	$(MAKE) B=build-san OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	    LDLIBS="-lm $(OMPFLAG) -fsanitize=address,undefined" test
+	    LDLIBS="-lm $(OMPFLAG) -fsanitize=address,undefined" test-run
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \

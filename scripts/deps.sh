@@ -1,11 +1,11 @@
 #!/bin/sh
 # Install the Debian packages a target needs, only when they are missing.
-#   sh scripts/deps.sh build   compiler and make
+#   sh scripts/deps.sh build   compiler, make, OpenBLAS (OpenMP build: it shares our thread pool)
 #   sh scripts/deps.sh test    + libcjson-dev (tests parse JSON fixtures), libxml2-utils
 #                              (xmllint checks that SVG output is well-formed XML)
 # Uses apt-get (as root, or through sudo); never downloads anything else.
 set -e
-need="gcc make libc6-dev"
+need="gcc make libc6-dev libopenblas-openmp-dev libopenblas-dev"
 [ "$1" = test ] && need="$need libcjson-dev libxml2-utils python3"
 missing=""
 for p in $need; do

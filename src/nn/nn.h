@@ -1,0 +1,77 @@
+/* nn.h - the kernels of the training engine, each forward beside its backward.
+ *
+ * Conventions (as llm.c's train_gpt2.c): raw float arrays, outputs first, then inputs, then
+ * sizes; a shape comment on each; weights stored (out, in) like PyTorch's nn.Linear. Backward
+ * kernels accumulate (+=) into parameter gradients, which the caller zeroes once per step, and
+ * assign (=) or, when `acc` is set, accumulate into input gradients, so no activation gradient
+ * needs zeroing. Reductions have a fixed order: results depend on the thread count only through
+ * the BLAS, and are bitwise repeatable for a given thread count. Kernels trust their arguments
+ * (the model checks shapes once). */
+#ifndef WU_NN_H
+#define WU_NN_H
+
+#include <stddef.h>
+
+/* ---- embedding: out[b,t,:] = wte[tok[b,t],:] + wpe[t,:] ------------------------------------ */
+/* out (B,T,C); tok (B,T) in [0, V); wte (V,C); wpe (maxT,C) */
+void encoder_forward(float *out, const int *tok, const float *wte, const float *wpe, int B, int T,
+                     int C);
+/* dwte (V,C) +=, dwpe (maxT,C) += ; dout (B,T,C) */
+void encoder_backward(float *dwte, float *dwpe, const float *dout, const int *tok, int B, int T,
+                      int C);
+
+/* ---- linear: out = inp @ w^T + bias -------------------------------------------------------- */
+/* out (N,OC); inp (N,C); w (OC,C); bias (OC) or NULL */
+void matmul_forward(float *out, const float *inp, const float *w, const float *bias, int N, int C,
+                    int OC);
+/* dinp (N,C) = (acc: +=) dout @ w; dw (OC,C) += dout^T @ inp; dbias (OC) += column sums of dout
+ * (dinp, dbias may be NULL) */
+void matmul_backward(float *dinp, float *dw, float *dbias, const float *dout, const float *inp,
+                     const float *w, int N, int C, int OC, int acc);
+/* The same with the builtin kernels whatever the build (for tests and benchmarks). */
+void matmul_forward_builtin(float *out, const float *inp, const float *w, const float *bias,
+                            int N, int C, int OC);
+void matmul_backward_builtin(float *dinp, float *dw, float *dbias, const float *dout,
+                             const float *inp, const float *w, int N, int C, int OC, int acc);
+/* Which matmul is compiled in: "openblas" or "builtin". */
+const char *matmul_backend(void);
+
+/* ---- LayerNorm (eps 1e-5, biased variance, as PyTorch) ------------------------------------- */
+/* out (N,C); mean, rstd (N) saved for backward; inp (N,C); w, b (C) */
+void layernorm_forward(float *out, float *mean, float *rstd, const float *inp, const float *w,
+                       const float *b, int N, int C);
+/* dinp (N,C) = (acc: +=); dw, db (C) += */
+void layernorm_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp,
+                        const float *w, const float *mean, const float *rstd, int N, int C,
+                        int acc);
+
+/* ---- multi-head self-attention, fused ------------------------------------------------------ */
+#define WU_ATT_MAX_T 4096 /* the backward keeps one row of T scores on the stack */
+/* out (B,T,C); att (B,NH,T,T) softmax probabilities saved for backward (0 where masked);
+ * qkv (B,T,3C) holding q | k | v, head h in columns [h*hs, (h+1)*hs) of each; causal: mask
+ * t2 > t. stats (2*B*NH) or NULL: per (b,h) the largest pre-softmax logit and the mean row
+ * entropy, for attention diagnostics. */
+void attention_forward(float *out, float *att, float *stats, const float *qkv, int B, int T, int C,
+                       int NH, int causal);
+/* dqkv (B,T,3C) = ; dout (B,T,C) */
+void attention_backward(float *dqkv, const float *dout, const float *qkv, const float *att, int B,
+                        int T, int C, int NH, int causal);
+
+/* ---- GELU, tanh approximation (GPT-2; PyTorch's approximate='tanh') ------------------------- */
+void gelu_forward(float *out, const float *inp, size_t n);
+/* dinp = dout * gelu'(inp) */
+void gelu_backward(float *dinp, const float *inp, const float *dout, size_t n);
+
+/* ---- residual: out = a + b; acc_add: y += x ----------------------------------------------- */
+void residual_forward(float *out, const float *a, const float *b, size_t n);
+void add_inplace(float *y, const float *x, size_t n);
+
+/* ---- softmax cross-entropy, fused ---------------------------------------------------------- */
+/* logits (N,V) in, overwritten with dlogits = (softmax - onehot) * dscale when dscale != 0,
+ * else with the softmax. losses (N) = -log p[target]. Returns the mean loss. Diagnostics, each
+ * optional (NULL): logz (N) the log-partition log(sum exp(logits)) of each row, maxlogit the
+ * largest logit. */
+float crossentropy_forward_backward(float *logits, float *losses, float *logz, float *maxlogit,
+                                    const int *targets, int N, int V, float dscale);
+
+#endif

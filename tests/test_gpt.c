@@ -1,0 +1,321 @@
+/* test_gpt.c - the GPT model: PyTorch parity (Pre-LN and Post-LN), a finite-difference check of
+ * the whole model, bitwise repeatability, and a short training run on real text.
+ *
+ * Parity bounds (tests/fixtures/gpt_torch.jsonl, tools/gen_gpt_fixtures.py; float32 on both
+ * sides, different summation orders inside matmuls and reductions):
+ *   logits 1e-6 and loss 2e-6 (4 ulps) absolute; every parameter gradient: 1e-6 absolute + 1e-4 relative;
+ *   the 10 AdamW losses: 1e-5 relative (each step compounds the rounding of the last);
+ *   parameters after 10 AdamW steps: 1e-5 absolute (Adam divides by sqrt(v) + eps, which
+ *   magnifies a last-bit difference in a tiny v).
+ * The printed maxima show the margins. */
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "harness.h"
+#include "model/gpt.h"
+#include "warmup.h"
+
+static char *slurp(const char *path, long *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    if (fread(b, 1, (size_t)n, f) != (size_t)n) n = 0;
+    b[n] = '\0';
+    fclose(f);
+    if (len) *len = n;
+    return b;
+}
+
+static int geti(cJSON *o, const char *k) { return cJSON_GetObjectItem(o, k)->valueint; }
+
+static void parity_case(cJSON *c)
+{
+    const char *name = cJSON_GetObjectItem(c, "name")->valuestring;
+    wu_gpt_config cfg = wu_gpt_default_config();
+    cfg.vocab = geti(c, "vocab");
+    cfg.ctx = geti(c, "ctx");
+    cfg.layers = geti(c, "layers");
+    cfg.heads = geti(c, "heads");
+    cfg.dim = geti(c, "dim");
+    cfg.post_ln = cJSON_IsTrue(cJSON_GetObjectItem(c, "post_ln"));
+    int B = geti(c, "B"), T = geti(c, "T"), N = B * T, V = cfg.vocab;
+    wu_gpt *m;
+    wu_error e;
+    CHECK(wu_gpt_create(&m, &cfg, B, T, &e) == WU_OK, "%s: %s", name, e.msg);
+    CHECK((int)m->nparams == geti(c, "nparams"), "%s: %zu parameters, PyTorch %d", name,
+          m->nparams, geti(c, "nparams"));
+    cJSON *jp = cJSON_GetObjectItem(c, "params");
+    for (size_t i = 0; i < m->nparams; i++)
+        m->params[i] = (float)cJSON_GetArrayItem(jp, (int)i)->valuedouble;
+    int *tok = malloc(sizeof(int) * (size_t)N), *tgt = malloc(sizeof(int) * (size_t)N);
+    for (int i = 0; i < N; i++) {
+        tok[i] = cJSON_GetArrayItem(cJSON_GetObjectItem(c, "tokens"), i)->valueint;
+        tgt[i] = cJSON_GetArrayItem(cJSON_GetObjectItem(c, "targets"), i)->valueint;
+    }
+    /* logits */
+    wu_gpt_forward(m, tok, NULL, B, T, NULL);
+    double dl = 0;
+    cJSON *jl = cJSON_GetObjectItem(c, "logits");
+    for (int i = 0; i < N * V; i++) {
+        double d = fabs(m->logits[i] - cJSON_GetArrayItem(jl, i)->valuedouble);
+        if (d > dl) dl = d;
+    }
+    CHECK(dl < 1e-6, "%s: logits differ by %.3g", name, dl);
+    /* loss and gradients */
+    float loss;
+    wu_gpt_forward(m, tok, tgt, B, T, &loss);
+    double want = cJSON_GetObjectItem(c, "loss")->valuedouble;
+    double dloss = fabs(loss - want);
+    CHECK(dloss < 2e-6, "%s: loss %.8f, PyTorch %.8f", name, loss, want);
+    wu_gpt_zero_grad(m);
+    wu_gpt_backward(m);
+    double dg = 0, worst_rel_excess = 0;
+    size_t worst_i = 0;
+    cJSON *jg = cJSON_GetObjectItem(c, "grads");
+    for (size_t i = 0; i < m->nparams; i++) {
+        double w = cJSON_GetArrayItem(jg, (int)i)->valuedouble, d = fabs(m->grads[i] - w);
+        if (d > dg) dg = d;
+        double excess = d - (1e-6 + 1e-4 * fabs(w));
+        if (excess > worst_rel_excess) { worst_rel_excess = excess; worst_i = i; }
+    }
+    CHECK(worst_rel_excess == 0, "%s: gradient %zu differs: %.9g vs %.9g", name, worst_i,
+          m->grads[worst_i], cJSON_GetArrayItem(jg, (int)worst_i)->valuedouble);
+    /* 10 AdamW steps on the same batch */
+    wu_optim_config oc;
+    wu_optim_defaults(&oc, WU_OPT_ADAMW);
+    oc.lr = 1e-3;
+    oc.weight_decay = 0.01;
+    wu_optim *opt;
+    wu_optim_create(&opt, &oc, m->nparams, NULL, 0, NULL, NULL, 0, NULL);
+    cJSON *ja = cJSON_GetObjectItem(c, "adamw_losses");
+    double da = 0;
+    for (int s = 0; s < 10; s++) {
+        wu_gpt_forward(m, tok, tgt, B, T, &loss);
+        double r = th_rel(loss, cJSON_GetArrayItem(ja, s)->valuedouble);
+        if (r > da) da = r;
+        wu_gpt_zero_grad(m);
+        wu_gpt_backward(m);
+        wu_optim_step(opt, m->params, m->grads, NULL);
+    }
+    CHECK(da < 1e-5, "%s: AdamW losses differ by %.3g (relative)", name, da);
+    cJSON *jafter = cJSON_GetObjectItem(c, "adamw_params_after");
+    double dp = 0;
+    if (cJSON_IsArray(jafter))
+        for (size_t i = 0; i < m->nparams; i++) {
+            double d = fabs(m->params[i] - cJSON_GetArrayItem(jafter, (int)i)->valuedouble);
+            if (d > dp) dp = d;
+        }
+    CHECK(dp < 1e-5, "%s: parameters after 10 AdamW steps differ by %.3g", name, dp);
+    printf("  %s: logits %.2g, loss %.2g, gradients %.2g, AdamW losses %.2g (rel), params %.2g\n",
+           name, dl, dloss, dg, da, dp);
+    wu_optim_destroy(opt);
+    wu_gpt_destroy(m);
+    free(tok);
+    free(tgt);
+}
+
+static void test_parity(void)
+{
+    char *text = slurp("tests/fixtures/gpt_torch.jsonl", NULL);
+    CHECK(text != NULL, "tests/fixtures/gpt_torch.jsonl is missing");
+    if (!text) return;
+    int n = 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        cJSON *c = cJSON_Parse(line);
+        if (!c) continue;
+        parity_case(c);
+        cJSON_Delete(c);
+        n++;
+    }
+    CHECK(n == 4, "4 parity cases, got %d", n);
+    free(text);
+}
+
+/* Whole-model finite differences: central differences of the float32 loss at a sample of
+ * parameters in every tensor, against the analytic gradient. */
+static void test_fd(int post_ln)
+{
+    wu_gpt_config cfg = {.vocab = 11, .ctx = 6, .layers = 2, .heads = 2, .dim = 8,
+                         .post_ln = post_ln, .init = WU_INIT_GPT2, .init_std = 0.3};
+    const int B = 2, T = 5, N = B * T;
+    wu_gpt *m;
+    wu_gpt_create(&m, &cfg, B, T, NULL);
+    wu_gpt_init(m, 7);
+    int tok[10], tgt[10];
+    for (int i = 0; i < N; i++) {
+        tok[i] = (i * 7 + 3) % cfg.vocab;
+        tgt[i] = (i * 5 + 1) % cfg.vocab;
+    }
+    for (size_t i = 0; i < m->nparams; i++) m->params[i] += 0.05f * (float)sin(0.7 * i); /* no symmetric zeros */
+    float loss;
+    wu_gpt_forward(m, tok, tgt, B, T, &loss);
+    wu_gpt_zero_grad(m);
+    wu_gpt_backward(m);
+    float *g = malloc(sizeof(float) * m->nparams);
+    memcpy(g, m->grads, sizeof(float) * m->nparams);
+    int bad = 0, checked = 0;
+    for (int v = 0; v < m->nviews; v++) {
+        const wu_param_view *pv = &m->views[v];
+        for (size_t k = 0; k < pv->numel && k < 4; k++) {
+            size_t i = pv->offset + (k * 7919) % pv->numel;
+            float keep = m->params[i], lp, lm;
+            const float h = 1e-2f;
+            m->params[i] = keep + h;
+            wu_gpt_forward(m, tok, tgt, B, T, &lp);
+            m->params[i] = keep - h;
+            wu_gpt_forward(m, tok, tgt, B, T, &lm);
+            m->params[i] = keep;
+            double fd = ((double)lp - lm) / (2.0 * h);
+            checked++;
+            if (fabs(fd - g[i]) > 2e-3 + 2e-2 * fabs(g[i])) {
+                if (bad++ < 5)
+                    printf("  %s %s[%zu]: analytic %.6g, finite difference %.6g\n",
+                           post_ln ? "post-ln" : "pre-ln", pv->name, i - pv->offset, g[i], fd);
+            }
+        }
+    }
+    CHECK(bad == 0, "%s: %d of %d gradients fail the finite-difference check",
+          post_ln ? "post-ln" : "pre-ln", bad, checked);
+    free(g);
+    wu_gpt_destroy(m);
+}
+
+/* Same seed, same threads: the same losses, bit for bit. */
+static void test_repeatable(void)
+{
+    float runs[2][5];
+    for (int r = 0; r < 2; r++) {
+        wu_gpt_config cfg = wu_gpt_default_config();
+        cfg.layers = 2;
+        wu_gpt *m;
+        wu_gpt_create(&m, &cfg, 4, 32, NULL);
+        wu_gpt_init(m, 42);
+        m->diag = 1;
+        wu_optim_config oc;
+        wu_optim_defaults(&oc, WU_OPT_ADAMW);
+        wu_optim *opt;
+        wu_optim_create(&opt, &oc, m->nparams, NULL, 0, NULL, NULL, 0, NULL);
+        int tok[128], tgt[128];
+        for (int s = 0; s < 5; s++) {
+            for (int i = 0; i < 128; i++) {
+                tok[i] = (i * 31 + s * 17) % 256;
+                tgt[i] = (i * 13 + s * 5 + 1) % 256;
+            }
+            wu_gpt_forward(m, tok, tgt, 4, 32, &runs[r][s]);
+            wu_gpt_zero_grad(m);
+            wu_gpt_backward(m);
+            wu_optim_step(opt, m->params, m->grads, NULL);
+        }
+        CHECK(m->d.attn_entropy[0] > 0 && m->d.attn_max_logit[1] > -1e30 &&
+                  m->d.grad_norm_layer[0] > 0 && m->d.logz_mean > 0,
+              "diagnostics filled: entropy %g, max logit %g, grad norm %g, logz %g",
+              m->d.attn_entropy[0], m->d.attn_max_logit[1], m->d.grad_norm_layer[0],
+              m->d.logz_mean);
+        wu_optim_destroy(opt);
+        wu_gpt_destroy(m);
+    }
+    CHECK(memcmp(runs[0], runs[1], sizeof runs[0]) == 0, "two identical runs differ: %.9g vs %.9g",
+          runs[0][4], runs[1][4]);
+}
+
+/* Train the reference configuration on real text: the loss must fall well below the unigram
+ * entropy (what a model that ignores context can reach). */
+static void test_learns(void)
+{
+    const char *path = "/usr/share/common-licenses/GPL-3";
+    long n;
+    char *text = slurp(path, &n);
+    CHECK(text != NULL && n > 10000, "cannot read %s", path);
+    if (!text) return;
+    double counts[256] = {0}, H = 0;
+    for (long i = 0; i < n; i++) counts[(unsigned char)text[i]]++;
+    for (int i = 0; i < 256; i++)
+        if (counts[i] > 0) H -= counts[i] / n * log(counts[i] / n);
+    wu_gpt_config cfg = wu_gpt_default_config();
+    const int B = 8, T = 64, steps = 250;
+    wu_gpt *m;
+    wu_gpt_create(&m, &cfg, B, T, NULL);
+    wu_gpt_init(m, 1);
+    wu_sched_opts so = {.lr = 3e-3, .total_steps = steps};
+    wu_schedule *s;
+    wu_schedule_parse("warmup(25%) > cosine(to=0.1)", &so, &s, NULL);
+    wu_optim_config oc;
+    wu_optim_defaults(&oc, WU_OPT_ADAMW);
+    oc.lr = so.lr;
+    wu_optim *opt;
+    wu_optim_create(&opt, &oc, m->nparams, NULL, 0, NULL, NULL, 0, NULL);
+    wu_optim_set_schedule(opt, s);
+    int tok[512], tgt[512];
+    unsigned long long r = 12345;
+    float loss = 0, first = 0, avg = 0;
+    for (int step = 0; step < steps; step++) {
+        for (int b = 0; b < B; b++) {
+            r = r * 6364136223846793005ull + 1442695040888963407ull;
+            long at = (long)((r >> 33) % (unsigned long long)(n - T - 1));
+            for (int t = 0; t < T; t++) {
+                tok[b * T + t] = (unsigned char)text[at + t];
+                tgt[b * T + t] = (unsigned char)text[at + t + 1];
+            }
+        }
+        wu_gpt_forward(m, tok, tgt, B, T, &loss);
+        if (step == 0) first = loss;
+        if (step >= steps - 20) avg += loss / 20;
+        wu_gpt_zero_grad(m);
+        wu_gpt_backward(m);
+        wu_clip_grad_norm(m->grads, m->nparams, 1.0);
+        wu_optim_step(opt, m->params, m->grads, NULL);
+    }
+    printf("  training on %s: loss %.3f -> %.3f (last 20 steps), unigram entropy %.3f nats\n",
+           path, first, avg, H);
+    CHECK(avg < H - 0.5, "the loss %.3f did not fall well below the unigram entropy %.3f", avg, H);
+    wu_optim_destroy(opt);
+    wu_schedule_destroy(s);
+    wu_gpt_destroy(m);
+    free(text);
+}
+
+static void test_errors(void)
+{
+    wu_gpt_config cfg = wu_gpt_default_config();
+    wu_gpt *m;
+    wu_error e;
+    cfg.heads = 3;
+    CHECK(wu_gpt_create(&m, &cfg, 2, 8, &e) == WU_EINVAL && strstr(e.msg, "divisible"),
+          "width not divisible by heads: %s", e.msg);
+    cfg = wu_gpt_default_config();
+    CHECK(wu_gpt_create(&m, &cfg, 2, 65, &e) == WU_EINVAL && strstr(e.msg, "T <= ctx"),
+          "T > ctx: %s", e.msg);
+    CHECK(wu_gpt_create(&m, &cfg, 2, 8, &e) == WU_OK, "create");
+    int tok[16] = {0}, tgt[16] = {0};
+    tok[3] = 256;
+    float loss = -1;
+    CHECK(wu_gpt_forward(m, tok, tgt, 2, 8, &loss) == WU_EINVAL && loss == -1,
+          "a token out of range is refused");
+    tok[3] = 1;
+    CHECK(wu_gpt_forward(m, tok, tgt, 3, 8, &loss) == WU_EINVAL, "a batch above capacity");
+    CHECK(m->nparams == 834304, "reference parameter count %zu", m->nparams);
+    wu_gpt_destroy(m);
+    cfg.post_ln = 1;
+    wu_gpt_create(&m, &cfg, 1, 8, NULL);
+    CHECK(m->nparams == 834048, "Post-LN has no ln_f: %zu", m->nparams);
+    wu_gpt_destroy(m);
+}
+
+int main(void)
+{
+    test_parity();
+    test_fd(0);
+    test_fd(1);
+    test_repeatable();
+    test_errors();
+    test_learns();
+    return th_done("test_gpt");
+}
