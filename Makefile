@@ -59,7 +59,9 @@ $(B)/pic/%.o: %.c $(wildcard include/*.h src/*/*.h)
 # the update loops are worth -O3 (loop unswitching and vectorisation); the flag comes last so it
 # wins over OPT, while sanitizer flags in OPT stay
 $(B)/obj/src/optim/%.o $(B)/pic/src/optim/%.o: CFLAGS += -O3
-$(B)/obj/src/nn/%.o: CFLAGS += -O3 $(BLASDEF)
+# -fno-trapping-math lets the compiler turn clamps and selects into vector code (PyTorch builds
+# with it too); nothing here relies on floating-point exceptions
+$(B)/obj/src/nn/%.o: CFLAGS += -O3 -fno-trapping-math $(BLASDEF)
 
 $(B)/libwarmup.a: $(LIB_OBJ)
 	@rm -f $@
@@ -125,9 +127,13 @@ $(B)/bench_schedule: bench/bench_schedule.c $(B)/libwarmup.a
 $(B)/bench_optim: bench/bench_optim.c $(B)/libwarmup.a
 	$(CC) $(CFLAGS) -O3 -o $@ $< $(B)/libwarmup.a $(LDLIBS)
 
-bench: $(B)/bench_schedule $(B)/bench_optim
+$(B)/bench_gpt: bench/bench_gpt.c $(B)/libwarmup_engine.a $(B)/libwarmup.a
+	$(CC) $(CFLAGS) $(BLASDEF) -Isrc -o $@ $< $(B)/libwarmup_engine.a $(B)/libwarmup.a $(BLASLIB) $(LDLIBS)
+
+bench: $(B)/bench_schedule $(B)/bench_optim $(B)/bench_gpt
 	$(B)/bench_schedule
 	$(B)/bench_optim
+	OMP_NUM_THREADS=2 $(B)/bench_gpt
 
 sanitize:
 	@sh scripts/deps.sh test

@@ -28,12 +28,22 @@ void matmul_forward(float *out, const float *inp, const float *w, const float *b
  * (dinp, dbias may be NULL) */
 void matmul_backward(float *dinp, float *dw, float *dbias, const float *dout, const float *inp,
                      const float *w, int N, int C, int OC, int acc);
+/* The builtin matrix product (gemm.c): C (M,N) = (beta ? C : 0) + A @ B with A(m,k) at
+ * A[m*sa_m + k*sa_k] and B(k,n) at B[k*sb_k + n*sb_n], so any transposition is a choice of
+ * strides. Parallel, deterministic, AVX-512 / AVX2+FMA / portable kernels chosen at run time. */
+void wu_sgemm(int M, int N, int K, const float *A, long sa_m, long sa_k, const float *B,
+              long sb_k, long sb_n, float *C, long ldc, int beta);
+/* The micro-kernel wu_sgemm uses on this CPU: "avx512", "avx2" or "generic". */
+const char *wu_sgemm_kernel(void);
+
 /* The same with the builtin kernels whatever the build (for tests and benchmarks). */
 void matmul_forward_builtin(float *out, const float *inp, const float *w, const float *bias,
                             int N, int C, int OC);
 void matmul_backward_builtin(float *dinp, float *dw, float *dbias, const float *dout,
                              const float *inp, const float *w, int N, int C, int OC, int acc);
-/* Which matmul is compiled in: "openblas" or "builtin". */
+/* Which product matmul_forward/backward use, in words: "openblas (Haswell kernel)" or
+ * "builtin avx512 (...)". Chosen once per process: WU_MATMUL=openblas|builtin, else OpenBLAS
+ * unless it would run an older kernel than the CPU supports (see matmul.c). */
 const char *matmul_backend(void);
 
 /* ---- LayerNorm (eps 1e-5, biased variance, as PyTorch) ------------------------------------- */

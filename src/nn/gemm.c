@@ -1,0 +1,201 @@
+/* gemm.c - the builtin single-precision matrix product: C (M,N) = [C +] A (M,K) @ B (K,N), for
+ * operands in any stride layout, with AVX-512, AVX2 + FMA and portable micro-kernels chosen at
+ * run time.
+ *
+ * Design (the classic Goto/BLIS split, kept small): the shared dimension is cut into blocks of
+ * KC; for each, the product is cut into tasks of MB rows x NR columns, run in parallel. A task
+ * packs its KC x NR slice of B into a contiguous buffer on its stack, then walks its rows MR at
+ * a time with a micro-kernel that keeps an MR x NR tile of C in vector registers and reads A by
+ * broadcasts straight from its (strided) storage. Every C element is computed by one task with
+ * a fixed order over k: results do not depend on the thread count. */
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "nn.h"
+
+#define KC 256
+#define MB 96                 /* rows per task: a multiple of every MR below */
+#define NR_MAX 32
+
+typedef void (*ukernel)(int kc, const float *const *arow, long sa_k, const float *bp, float *c,
+                        long ldc, int mr, int nr, int first);
+
+/* Write an MR x NR tile held in `t` (row stride NR) to C, clipped to mr x nr. */
+static void store_tile(const float *t, int NRt, float *c, long ldc, int mr, int nr, int first)
+{
+    for (int i = 0; i < mr; i++)
+        for (int j = 0; j < nr; j++) c[i * ldc + j] = first ? t[i * NRt + j] : c[i * ldc + j] + t[i * NRt + j];
+}
+
+/* ---- portable: 4 x 8, written so that compilers vectorise the j loop ----------------------- */
+static void ukr_generic(int kc, const float *const *arow, long sa_k, const float *bp, float *c,
+                        long ldc, int mr, int nr, int first)
+{
+    float acc[4][8] = {{0}};
+    for (int k = 0; k < kc; k++) {
+        const float *b = bp + k * 8;
+        for (int i = 0; i < 4; i++) {
+            float a = arow[i][k * sa_k];
+            for (int j = 0; j < 8; j++) acc[i][j] += a * b[j];
+        }
+    }
+    store_tile(&acc[0][0], 8, c, ldc, mr, nr, first);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+/* ---- AVX2 + FMA: 6 x 16, twelve accumulators ----------------------------------------------- */
+__attribute__((target("avx2,fma"))) static void ukr_avx2(int kc, const float *const *arow,
+                                                         long sa_k, const float *bp, float *c,
+                                                         long ldc, int mr, int nr, int first)
+{
+    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+    __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+    const float *a0 = arow[0], *a1 = arow[1], *a2 = arow[2], *a3 = arow[3], *a4 = arow[4],
+                *a5 = arow[5];
+    for (int k = 0; k < kc; k++) {
+        __m256 b0 = _mm256_load_ps(bp + k * 16), b1 = _mm256_load_ps(bp + k * 16 + 8);
+        long o = k * sa_k;
+        __m256 a;
+        a = _mm256_broadcast_ss(a0 + o); c00 = _mm256_fmadd_ps(a, b0, c00); c01 = _mm256_fmadd_ps(a, b1, c01);
+        a = _mm256_broadcast_ss(a1 + o); c10 = _mm256_fmadd_ps(a, b0, c10); c11 = _mm256_fmadd_ps(a, b1, c11);
+        a = _mm256_broadcast_ss(a2 + o); c20 = _mm256_fmadd_ps(a, b0, c20); c21 = _mm256_fmadd_ps(a, b1, c21);
+        a = _mm256_broadcast_ss(a3 + o); c30 = _mm256_fmadd_ps(a, b0, c30); c31 = _mm256_fmadd_ps(a, b1, c31);
+        a = _mm256_broadcast_ss(a4 + o); c40 = _mm256_fmadd_ps(a, b0, c40); c41 = _mm256_fmadd_ps(a, b1, c41);
+        a = _mm256_broadcast_ss(a5 + o); c50 = _mm256_fmadd_ps(a, b0, c50); c51 = _mm256_fmadd_ps(a, b1, c51);
+    }
+    __m256 acc[12] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
+    if (mr == 6 && nr == 16) {
+        for (int i = 0; i < 6; i++) {
+            float *ci = c + i * ldc;
+            if (first) {
+                _mm256_storeu_ps(ci, acc[2 * i]);
+                _mm256_storeu_ps(ci + 8, acc[2 * i + 1]);
+            } else {
+                _mm256_storeu_ps(ci, _mm256_add_ps(_mm256_loadu_ps(ci), acc[2 * i]));
+                _mm256_storeu_ps(ci + 8, _mm256_add_ps(_mm256_loadu_ps(ci + 8), acc[2 * i + 1]));
+            }
+        }
+        return;
+    }
+    float t[6 * 16];
+    for (int i = 0; i < 6; i++) {
+        _mm256_storeu_ps(t + i * 16, acc[2 * i]);
+        _mm256_storeu_ps(t + i * 16 + 8, acc[2 * i + 1]);
+    }
+    store_tile(t, 16, c, ldc, mr, nr, first);
+}
+
+/* ---- AVX-512: 8 x 32, sixteen accumulators ------------------------------------------------- */
+__attribute__((target("avx512f"))) static void ukr_avx512(int kc, const float *const *arow,
+                                                          long sa_k, const float *bp, float *c,
+                                                          long ldc, int mr, int nr, int first)
+{
+    __m512 acc[8][2];
+    for (int i = 0; i < 8; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+    for (int k = 0; k < kc; k++) {
+        __m512 b0 = _mm512_load_ps(bp + k * 32), b1 = _mm512_load_ps(bp + k * 32 + 16);
+        long o = k * sa_k;
+        for (int i = 0; i < 8; i++) {
+            __m512 a = _mm512_set1_ps(arow[i][o]);
+            acc[i][0] = _mm512_fmadd_ps(a, b0, acc[i][0]);
+            acc[i][1] = _mm512_fmadd_ps(a, b1, acc[i][1]);
+        }
+    }
+    if (mr == 8 && nr == 32) {
+        for (int i = 0; i < 8; i++) {
+            float *ci = c + i * ldc;
+            if (first) {
+                _mm512_storeu_ps(ci, acc[i][0]);
+                _mm512_storeu_ps(ci + 16, acc[i][1]);
+            } else {
+                _mm512_storeu_ps(ci, _mm512_add_ps(_mm512_loadu_ps(ci), acc[i][0]));
+                _mm512_storeu_ps(ci + 16, _mm512_add_ps(_mm512_loadu_ps(ci + 16), acc[i][1]));
+            }
+        }
+        return;
+    }
+    float t[8 * 32];
+    for (int i = 0; i < 8; i++) {
+        _mm512_storeu_ps(t + i * 32, acc[i][0]);
+        _mm512_storeu_ps(t + i * 32 + 16, acc[i][1]);
+    }
+    store_tile(t, 32, c, ldc, mr, nr, first);
+}
+#endif
+
+typedef struct kernel_info {
+    ukernel fn;
+    int mr, nr;
+    const char *name;
+} kernel_info;
+
+/* The widest kernel this CPU runs. */
+static kernel_info pick(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) return (kernel_info){ukr_avx512, 8, 32, "avx512"};
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        return (kernel_info){ukr_avx2, 6, 16, "avx2"};
+#endif
+    return (kernel_info){ukr_generic, 4, 8, "generic"};
+}
+
+const char *wu_sgemm_kernel(void) { return pick().name; }
+
+void wu_sgemm(int M, int N, int K, const float *A, long sa_m, long sa_k, const float *B,
+              long sb_k, long sb_n, float *C, long ldc, int beta)
+{
+    const kernel_info ki = pick();
+    const int MR = ki.mr, NR = ki.nr;
+    const int mblocks = (M + MB - 1) / MB, npanels = (N + NR - 1) / NR;
+    if (K == 0) {
+        if (!beta)
+            for (int i = 0; i < M; i++) memset(C + (long)i * ldc, 0, sizeof(float) * (size_t)N);
+        return;
+    }
+    /* Parallel over column panels when there are enough of them to share: each panel of B is
+       then packed once and swept down all of A. Otherwise over (row block, panel) pairs, each
+       packing its own copy of the panel. Either way every C element has one owner. */
+    int threads = 1;
+#ifdef _OPENMP
+    threads = omp_get_max_threads();
+#endif
+    const int by_panel = npanels >= 2 * threads;
+    const int ntasks = by_panel ? npanels : mblocks * npanels;
+    for (int k0 = 0; k0 < K; k0 += KC) {
+        const int kc = K - k0 < KC ? K - k0 : KC;
+        const int first = !beta && k0 == 0;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if ((long)M * N * kc > 32768)
+#endif
+        for (int task = 0; task < ntasks; task++) {
+            _Alignas(64) float bp[KC * NR_MAX];
+            const int np = by_panel ? task : task % npanels;
+            const int mb_lo = by_panel ? 0 : task / npanels, mb_hi = by_panel ? mblocks : mb_lo + 1;
+            const int n0 = np * NR, nr = N - n0 < NR ? N - n0 : NR;
+            for (int k = 0; k < kc; k++) { /* pack B (k0.., n0..n0+NR), zero-padded */
+                const float *bk = B + (long)(k0 + k) * sb_k + (long)n0 * sb_n;
+                float *dst = bp + k * NR;
+                if (sb_n == 1) {
+                    memcpy(dst, bk, sizeof(float) * (size_t)nr);
+                } else {
+                    for (int j = 0; j < nr; j++) dst[j] = bk[(long)j * sb_n];
+                }
+                for (int j = nr; j < NR; j++) dst[j] = 0.0f;
+            }
+            for (int m0 = mb_lo * MB; m0 < M && m0 < mb_hi * MB; m0 += MR) {
+                const int mend = mb_hi * MB < M ? mb_hi * MB : M;
+                const int mr = mend - m0 < MR ? mend - m0 : MR;
+                const float *arow[8];
+                for (int i = 0; i < MR; i++) /* rows past the edge repeat a valid row */
+                    arow[i] = A + (long)(m0 + (i < mr ? i : mr - 1)) * sa_m + (long)k0 * sa_k;
+                ki.fn(kc, arow, sa_k, bp, C + (long)m0 * ldc + n0, ldc, mr, nr, first);
+            }
+        }
+    }
+}
