@@ -14,36 +14,22 @@
 #include <string.h>
 
 #include "../nn/nn.h"
+#include "block.h"
 #include "gpt.h"
 #include "rng.h"
-
-/* What one block keeps for its backward pass. Pre-LN: ln1 = ln_1(in), res2 = in + attn,
- * mid = ln_2(res2). Post-LN: res2 = in + attn, ln1 = ln_1(res2), mid = ln1 + mlp. */
-typedef struct block_acts {
-    float *ln1, *ln1_mean, *ln1_rstd; /* (B,T,C), (B,T), (B,T) */
-    float *qkv;                       /* (B,T,3C) */
-    float *att;                       /* (B,NH,T,T) */
-    float *atty;                      /* (B,T,C) */
-    float *res2;                      /* (B,T,C) */
-    float *mid, *ln2_mean, *ln2_rstd; /* (B,T,C), (B,T), (B,T) */
-    float *fch, *fchg;                /* (B,T,4C) */
-} block_acts;
-
-typedef struct block_params {
-    float *ln1w, *ln1b, *qkvw, *qkvb, *projw, *projb, *ln2w, *ln2b, *fcw, *fcb, *fcpw, *fcpb;
-} block_params;
 
 struct wu_gpt_impl {
     float *arena;            /* every activation and scratch buffer */
     size_t arena_len;
     float **stream;          /* L+1 residual-stream buffers (B,T,C) */
-    block_acts *acts;
+    wu_block_acts *acts;
     float *lnf, *lnf_mean, *lnf_rstd;
     float *logz;             /* (B,T) */
     float *attn_stats;       /* (L, B*NH*2) */
-    /* backward scratch, one block's worth */
-    float *d_stream, *d_tmp, *d_tmp2, *d_qkv, *d_h, *d_h2;
+    float *d_stream;         /* (B,T,C) gradient of the residual stream */
+    wu_block_scratch sc;     /* one block's gradient scratch */
     int *tokens, *targets;   /* copies of the last forward's batch */
+    char (*names)[WU_VIEW_NAME];
     int curB, curT, have_targets;
 };
 
@@ -65,57 +51,30 @@ static int gerr(wu_error *err, int code, const char *msg)
 }
 
 /* Parameter views in state_dict order; with views == NULL only counts. */
-static size_t layout(const wu_gpt_config *c, wu_param_view *views, int *nviews, size_t *layer_off)
+static size_t layout(const wu_gpt_config *c, wu_param_view *views, char (*names)[WU_VIEW_NAME],
+                     int *nviews, size_t *layer_off)
 {
-    static const char *const names[12] = {
-        "ln_1.weight", "ln_1.bias", "attn.c_attn.weight", "attn.c_attn.bias",
-        "attn.c_proj.weight", "attn.c_proj.bias", "ln_2.weight", "ln_2.bias",
-        "mlp.c_fc.weight", "mlp.c_fc.bias", "mlp.c_proj.weight", "mlp.c_proj.bias"};
-    size_t C = (size_t)c->dim, V = (size_t)c->vocab, T = (size_t)c->ctx;
-    size_t sizes[12] = {C, C, 3 * C * C, 3 * C, C * C, C, C, C, 4 * C * C, 4 * C, 4 * C * C, C};
-    int dims[12] = {1, 1, 2, 1, 2, 1, 1, 1, 2, 1, 2, 1};
-    size_t off = 0;
+    size_t C = (size_t)c->dim, off = 0;
     int n = 0;
-#define VIEW(nm, sz, nd)                                                       \
-    do {                                                                       \
-        if (views) views[n] = (wu_param_view){(nm), off, (sz), (nd)};          \
-        n++;                                                                   \
-        off += (sz);                                                           \
-    } while (0)
-    VIEW("wte", V * C, 2);
-    VIEW("wpe", T * C, 2);
+    if (views) views[n] = (wu_param_view){"wte", off, (size_t)c->vocab * C, 2};
+    n++, off += (size_t)c->vocab * C;
+    if (views) views[n] = (wu_param_view){"wpe", off, (size_t)c->ctx * C, 2};
+    n++, off += (size_t)c->ctx * C;
     for (int l = 0; l < c->layers; l++) {
         if (layer_off) layer_off[l] = off;
-        for (int k = 0; k < 12; k++) VIEW(names[k], sizes[k], dims[k]);
+        if (views) wu_block_views(views + n, names + 12 * l, l, off, c->dim);
+        n += 12;
+        off += wu_block_nparams(c->dim);
     }
     if (layer_off) layer_off[c->layers] = off;
     if (!c->post_ln) {
-        VIEW("ln_f.weight", C, 1);
-        VIEW("ln_f.bias", C, 1);
+        if (views) views[n] = (wu_param_view){"ln_f.weight", off, C, 1};
+        n++, off += C;
+        if (views) views[n] = (wu_param_view){"ln_f.bias", off, C, 1};
+        n++, off += C;
     }
-#undef VIEW
     if (nviews) *nviews = n;
     return off;
-}
-
-static block_params params_of(const wu_gpt *m, float *base, int l)
-{
-    const size_t C = (size_t)m->cfg.dim;
-    float *p = base + m->layer_off[l];
-    block_params b;
-    b.ln1w = p; p += C;
-    b.ln1b = p; p += C;
-    b.qkvw = p; p += 3 * C * C;
-    b.qkvb = p; p += 3 * C;
-    b.projw = p; p += C * C;
-    b.projb = p; p += C;
-    b.ln2w = p; p += C;
-    b.ln2b = p; p += C;
-    b.fcw = p; p += 4 * C * C;
-    b.fcb = p; p += 4 * C;
-    b.fcpw = p; p += 4 * C * C;
-    b.fcpb = p;
-    return b;
 }
 
 int wu_gpt_create(wu_gpt **out, const wu_gpt_config *c, int B, int T, wu_error *err)
@@ -141,70 +100,47 @@ int wu_gpt_create(wu_gpt **out, const wu_gpt_config *c, int B, int T, wu_error *
     m->cfg = *c;
     m->B = B;
     m->T = T;
-    m->nparams = layout(c, NULL, &m->nviews, m->layer_off);
+    m->nparams = layout(c, NULL, NULL, &m->nviews, m->layer_off);
     m->views = malloc(sizeof *m->views * (size_t)m->nviews);
+    im->names = malloc(sizeof *im->names * 12 * (size_t)c->layers);
     m->params = calloc(m->nparams, sizeof(float));
     m->grads = calloc(m->nparams, sizeof(float));
     im->stream = malloc(sizeof(float *) * (size_t)(c->layers + 1));
-    im->acts = malloc(sizeof(block_acts) * (size_t)c->layers);
+    im->acts = malloc(sizeof(wu_block_acts) * (size_t)c->layers);
     im->tokens = malloc(sizeof(int) * (size_t)B * T);
     im->targets = malloc(sizeof(int) * (size_t)B * T);
     m->losses = malloc(sizeof(float) * (size_t)B * T);
-    if (!m->views || !m->params || !m->grads || !im->stream || !im->acts || !im->tokens ||
-        !im->targets || !m->losses) {
+    if (!m->views || !im->names || !m->params || !m->grads || !im->stream || !im->acts ||
+        !im->tokens || !im->targets || !m->losses) {
         wu_gpt_destroy(m);
         return gerr(err, WU_ENOMEM, "out of memory");
     }
-    layout(c, m->views, NULL, NULL);
+    layout(c, m->views, im->names, NULL, NULL);
 
-    /* one arena for every activation; two passes: size it, then hand out pointers */
+    /* one arena for every activation and scratch buffer */
     const size_t N = (size_t)B * T, C = (size_t)c->dim, L = (size_t)c->layers;
     const size_t NH = (size_t)c->heads, V = (size_t)c->vocab;
-    for (int pass = 0; pass < 2; pass++) {
-        size_t off = 0;
-#define TAKE(ptr, n)                                              \
-    do {                                                          \
-        if (pass) (ptr) = im->arena + off;                        \
-        off += (n);                                               \
-    } while (0)
-        for (size_t l = 0; l <= L; l++) TAKE(im->stream[l], N * C);
-        for (size_t l = 0; l < L; l++) {
-            block_acts *a = &im->acts[l];
-            TAKE(a->ln1, N * C);
-            TAKE(a->ln1_mean, N);
-            TAKE(a->ln1_rstd, N);
-            TAKE(a->qkv, N * 3 * C);
-            TAKE(a->att, (size_t)B * NH * T * T);
-            TAKE(a->atty, N * C);
-            TAKE(a->res2, N * C);
-            TAKE(a->mid, N * C);
-            TAKE(a->ln2_mean, N);
-            TAKE(a->ln2_rstd, N);
-            TAKE(a->fch, N * 4 * C);
-            TAKE(a->fchg, N * 4 * C);
-        }
-        TAKE(im->lnf, N * C);
-        TAKE(im->lnf_mean, N);
-        TAKE(im->lnf_rstd, N);
-        TAKE(m->logits, N * V);
-        TAKE(im->logz, N);
-        TAKE(im->attn_stats, L * (size_t)B * NH * 2);
-        TAKE(im->d_stream, N * C);
-        TAKE(im->d_tmp, N * C);
-        TAKE(im->d_tmp2, N * C);
-        TAKE(im->d_qkv, N * 3 * C);
-        TAKE(im->d_h, N * 4 * C);
-        TAKE(im->d_h2, N * 4 * C);
-#undef TAKE
-        if (!pass) {
-            im->arena_len = off;
-            im->arena = calloc(off, sizeof(float));
-            if (!im->arena) {
-                wu_gpt_destroy(m);
-                return gerr(err, WU_ENOMEM, "out of memory for the activations");
-            }
-        }
+    im->arena_len = (L + 1) * N * C + L * wu_block_acts_floats(B, T, c->dim, c->heads) +
+                    N * C + 2 * N + N * V + N + L * (size_t)B * NH * 2 + N * C +
+                    wu_block_scratch_floats((int)N, c->dim);
+    im->arena = calloc(im->arena_len, sizeof(float));
+    if (!im->arena) {
+        wu_gpt_destroy(m);
+        return gerr(err, WU_ENOMEM, "out of memory for the activations");
     }
+    float *ar = im->arena;
+#define TAKE(ptr, n) do { (ptr) = ar; ar += (n); } while (0)
+    for (size_t l = 0; l <= L; l++) TAKE(im->stream[l], N * C);
+    for (size_t l = 0; l < L; l++) wu_block_acts_take(&im->acts[l], &ar, B, T, c->dim, c->heads);
+    TAKE(im->lnf, N * C);
+    TAKE(im->lnf_mean, N);
+    TAKE(im->lnf_rstd, N);
+    TAKE(m->logits, N * V);
+    TAKE(im->logz, N);
+    TAKE(im->attn_stats, L * (size_t)B * NH * 2);
+    TAKE(im->d_stream, N * C);
+#undef TAKE
+    wu_block_scratch_take(&im->sc, &ar, (int)N, c->dim);
     *out = m;
     return WU_OK;
 }
@@ -219,6 +155,7 @@ void wu_gpt_destroy(wu_gpt *m)
         free(im->acts);
         free(im->tokens);
         free(im->targets);
+        free(im->names);
         free(im);
     }
     free(m->views);
@@ -297,34 +234,12 @@ int wu_gpt_forward(wu_gpt *m, const int *tokens, const int *targets, int B, int 
 
     const float *wte = m->params, *wpe = m->params + (size_t)V * C;
     encoder_forward(im->stream[0], tokens, wte, wpe, B, T, C);
+    const wu_block_shape shape = {B, T, C, NH, c->post_ln, 1};
     for (int l = 0; l < L; l++) {
-        block_params p = params_of(m, m->params, l);
-        block_acts *a = &im->acts[l];
-        float *in = im->stream[l], *out = im->stream[l + 1];
+        wu_block_params p = wu_block_params_at(m->params + m->layer_off[l], C);
         float *stats = m->diag ? im->attn_stats + (size_t)l * B * NH * 2 : NULL;
-        if (!c->post_ln) {
-            layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, in, p.ln1w, p.ln1b, N, C);
-            matmul_forward(a->qkv, a->ln1, p.qkvw, p.qkvb, N, C, 3 * C);
-            attention_forward(a->atty, a->att, stats, a->qkv, B, T, C, NH, 1);
-            matmul_forward(im->d_tmp, a->atty, p.projw, p.projb, N, C, C); /* scratch */
-            residual_forward(a->res2, in, im->d_tmp, (size_t)N * C);
-            layernorm_forward(a->mid, a->ln2_mean, a->ln2_rstd, a->res2, p.ln2w, p.ln2b, N, C);
-            matmul_forward(a->fch, a->mid, p.fcw, p.fcb, N, C, 4 * C);
-            gelu_forward(a->fchg, a->fch, (size_t)N * 4 * C);
-            matmul_forward(im->d_tmp, a->fchg, p.fcpw, p.fcpb, N, 4 * C, C);
-            residual_forward(out, a->res2, im->d_tmp, (size_t)N * C);
-        } else {
-            matmul_forward(a->qkv, in, p.qkvw, p.qkvb, N, C, 3 * C);
-            attention_forward(a->atty, a->att, stats, a->qkv, B, T, C, NH, 1);
-            matmul_forward(im->d_tmp, a->atty, p.projw, p.projb, N, C, C);
-            residual_forward(a->res2, in, im->d_tmp, (size_t)N * C);
-            layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, a->res2, p.ln1w, p.ln1b, N, C);
-            matmul_forward(a->fch, a->ln1, p.fcw, p.fcb, N, C, 4 * C);
-            gelu_forward(a->fchg, a->fch, (size_t)N * 4 * C);
-            matmul_forward(im->d_tmp, a->fchg, p.fcpw, p.fcpb, N, 4 * C, C);
-            residual_forward(a->mid, a->ln1, im->d_tmp, (size_t)N * C);
-            layernorm_forward(out, a->ln2_mean, a->ln2_rstd, a->mid, p.ln2w, p.ln2b, N, C);
-        }
+        wu_block_forward(&shape, &p, &im->acts[l], im->stream[l], im->stream[l + 1], im->sc.tmp,
+                         stats);
         if (m->diag) { /* reduce the per-(b,h) statistics in order */
             float mx = -INFINITY, ent = 0.0f;
             for (int i = 0; i < B * NH; i++) {
@@ -380,43 +295,17 @@ void wu_gpt_backward(wu_gpt *m)
     if (!c->post_ln) {
         const float *lnfw = m->params + m->layer_off[L];
         float *dlnfw = m->grads + m->layer_off[L];
-        matmul_backward(im->d_tmp, dwte, NULL, m->logits, im->lnf, wte, N, C, V, 0);
-        layernorm_backward(ds, dlnfw, dlnfw + C, im->d_tmp, im->stream[L], lnfw, im->lnf_mean,
+        matmul_backward(im->sc.tmp, dwte, NULL, m->logits, im->lnf, wte, N, C, V, 0);
+        layernorm_backward(ds, dlnfw, dlnfw + C, im->sc.tmp, im->stream[L], lnfw, im->lnf_mean,
                            im->lnf_rstd, N, C, 0);
     } else {
         matmul_backward(ds, dwte, NULL, m->logits, im->stream[L], wte, N, C, V, 0);
     }
+    const wu_block_shape shape = {B, T, C, NH, c->post_ln, 1};
     for (int l = L - 1; l >= 0; l--) {
-        block_params p = params_of(m, m->params, l), g = params_of(m, m->grads, l);
-        block_acts *a = &im->acts[l];
-        const float *in = im->stream[l];
-        if (!c->post_ln) {
-            /* ds = d out; out = res2 + mlp(ln_2(res2)) */
-            matmul_backward(im->d_h2, g.fcpw, g.fcpb, ds, a->fchg, p.fcpw, N, 4 * C, C, 0);
-            gelu_backward(im->d_h, a->fch, im->d_h2, (size_t)N * 4 * C);
-            matmul_backward(im->d_tmp, g.fcw, g.fcb, im->d_h, a->mid, p.fcw, N, C, 4 * C, 0);
-            layernorm_backward(ds, g.ln2w, g.ln2b, im->d_tmp, a->res2, p.ln2w, a->ln2_mean,
-                               a->ln2_rstd, N, C, 1);
-            /* ds = d res2; res2 = in + attn(ln_1(in)) */
-            matmul_backward(im->d_tmp, g.projw, g.projb, ds, a->atty, p.projw, N, C, C, 0);
-            attention_backward(im->d_qkv, im->d_tmp, a->qkv, a->att, B, T, C, NH, 1);
-            matmul_backward(im->d_tmp2, g.qkvw, g.qkvb, im->d_qkv, a->ln1, p.qkvw, N, C, 3 * C, 0);
-            layernorm_backward(ds, g.ln1w, g.ln1b, im->d_tmp2, in, p.ln1w, a->ln1_mean,
-                               a->ln1_rstd, N, C, 1);
-        } else {
-            /* ds = d out; out = ln_2(mid), mid = x1 + mlp(x1), x1 = ln1 */
-            layernorm_backward(im->d_tmp, g.ln2w, g.ln2b, ds, a->mid, p.ln2w, a->ln2_mean,
-                               a->ln2_rstd, N, C, 0);
-            matmul_backward(im->d_h2, g.fcpw, g.fcpb, im->d_tmp, a->fchg, p.fcpw, N, 4 * C, C, 0);
-            gelu_backward(im->d_h, a->fch, im->d_h2, (size_t)N * 4 * C);
-            matmul_backward(im->d_tmp, g.fcw, g.fcb, im->d_h, a->ln1, p.fcw, N, C, 4 * C, 1);
-            /* d_tmp = d x1; x1 = ln_1(res2), res2 = in + attn(in) */
-            layernorm_backward(ds, g.ln1w, g.ln1b, im->d_tmp, a->res2, p.ln1w, a->ln1_mean,
-                               a->ln1_rstd, N, C, 0);
-            matmul_backward(im->d_tmp, g.projw, g.projb, ds, a->atty, p.projw, N, C, C, 0);
-            attention_backward(im->d_qkv, im->d_tmp, a->qkv, a->att, B, T, C, NH, 1);
-            matmul_backward(ds, g.qkvw, g.qkvb, im->d_qkv, in, p.qkvw, N, C, 3 * C, 1);
-        }
+        wu_block_params p = wu_block_params_at(m->params + m->layer_off[l], C);
+        wu_block_params g = wu_block_params_at(m->grads + m->layer_off[l], C);
+        wu_block_backward(&shape, &p, &g, &im->acts[l], im->stream[l], ds, &im->sc);
     }
     encoder_backward(dwte, dwpe, ds, im->tokens, B, T, C);
 

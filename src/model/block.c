@@ -1,0 +1,160 @@
+/* block.c - the transformer block: Pre-LN (GPT-2, ViT) and Post-LN (Vaswani et al. 2017).
+ *
+ * Pre-LN:  x = x + attn(ln_1(x)); x = x + mlp(ln_2(x))
+ * Post-LN: x = ln_1(x + attn(x)); x = ln_2(x + mlp(x))
+ * The backward pass assigns every input gradient except where two paths meet (the residuals),
+ * so it needs no zeroed buffers; `ds` carries the gradient of the residual stream in and out. */
+#include <stdio.h>
+#include <string.h>
+
+#include "../nn/nn.h"
+#include "block.h"
+
+static const char *const NAMES[12] = {
+    "ln_1.weight", "ln_1.bias", "attn.c_attn.weight", "attn.c_attn.bias",
+    "attn.c_proj.weight", "attn.c_proj.bias", "ln_2.weight", "ln_2.bias",
+    "mlp.c_fc.weight", "mlp.c_fc.bias", "mlp.c_proj.weight", "mlp.c_proj.bias"};
+
+static void sizes_of(size_t C, size_t *sz, int *nd)
+{
+    size_t s[12] = {C, C, 3 * C * C, 3 * C, C * C, C, C, C, 4 * C * C, 4 * C, 4 * C * C, C};
+    int d[12] = {1, 1, 2, 1, 2, 1, 1, 1, 2, 1, 2, 1};
+    memcpy(sz, s, sizeof s);
+    memcpy(nd, d, sizeof d);
+}
+
+size_t wu_block_nparams(int C) { return 12 * (size_t)C * C + 13 * (size_t)C; }
+
+int wu_block_views(wu_param_view *views, char (*names)[WU_VIEW_NAME], int l, size_t off, int C)
+{
+    size_t sz[12];
+    int nd[12];
+    sizes_of((size_t)C, sz, nd);
+    for (int k = 0; k < 12; k++) {
+        snprintf(names[k], WU_VIEW_NAME, "h.%d.%s", l, NAMES[k]);
+        views[k] = (wu_param_view){names[k], off, sz[k], nd[k]};
+        off += sz[k];
+    }
+    return 12;
+}
+
+wu_block_params wu_block_params_at(float *p, int Ci)
+{
+    const size_t C = (size_t)Ci;
+    wu_block_params b;
+    b.ln1w = p; p += C;
+    b.ln1b = p; p += C;
+    b.qkvw = p; p += 3 * C * C;
+    b.qkvb = p; p += 3 * C;
+    b.projw = p; p += C * C;
+    b.projb = p; p += C;
+    b.ln2w = p; p += C;
+    b.ln2b = p; p += C;
+    b.fcw = p; p += 4 * C * C;
+    b.fcb = p; p += 4 * C;
+    b.fcpw = p; p += 4 * C * C;
+    b.fcpb = p;
+    return b;
+}
+
+size_t wu_block_acts_floats(int B, int T, int C, int NH)
+{
+    size_t N = (size_t)B * T;
+    return N * (size_t)C * 15 + N * 4 + (size_t)B * NH * T * T;
+}
+
+void wu_block_acts_take(wu_block_acts *a, float **ar, int B, int T, int C, int NH)
+{
+    size_t N = (size_t)B * T, Cs = (size_t)C;
+#define TAKE(ptr, n) do { (ptr) = *ar; *ar += (n); } while (0)
+    TAKE(a->ln1, N * Cs);
+    TAKE(a->ln1_mean, N);
+    TAKE(a->ln1_rstd, N);
+    TAKE(a->qkv, N * 3 * Cs);
+    TAKE(a->att, (size_t)B * NH * T * T);
+    TAKE(a->atty, N * Cs);
+    TAKE(a->res2, N * Cs);
+    TAKE(a->mid, N * Cs);
+    TAKE(a->ln2_mean, N);
+    TAKE(a->ln2_rstd, N);
+    TAKE(a->fch, N * 4 * Cs);
+    TAKE(a->fchg, N * 4 * Cs);
+}
+
+size_t wu_block_scratch_floats(int N, int C) { return (size_t)N * C * (2 + 3 + 8); }
+
+void wu_block_scratch_take(wu_block_scratch *s, float **ar, int N, int C)
+{
+    size_t n = (size_t)N, Cs = (size_t)C;
+    TAKE(s->tmp, n * Cs);
+    TAKE(s->tmp2, n * Cs);
+    TAKE(s->qkv, n * 3 * Cs);
+    TAKE(s->h, n * 4 * Cs);
+    TAKE(s->h2, n * 4 * Cs);
+#undef TAKE
+}
+
+void wu_block_forward(const wu_block_shape *s, const wu_block_params *p, wu_block_acts *a,
+                      const float *in, float *out, float *tmp, float *stats)
+{
+    const int B = s->B, T = s->T, C = s->C, NH = s->NH, N = B * T;
+    const size_t NC = (size_t)N * C;
+    if (!s->post_ln) {
+        layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, in, p->ln1w, p->ln1b, N, C);
+        matmul_forward(a->qkv, a->ln1, p->qkvw, p->qkvb, N, C, 3 * C);
+        attention_forward(a->atty, a->att, stats, a->qkv, B, T, C, NH, s->causal);
+        matmul_forward(tmp, a->atty, p->projw, p->projb, N, C, C);
+        residual_forward(a->res2, in, tmp, NC);
+        layernorm_forward(a->mid, a->ln2_mean, a->ln2_rstd, a->res2, p->ln2w, p->ln2b, N, C);
+        matmul_forward(a->fch, a->mid, p->fcw, p->fcb, N, C, 4 * C);
+        gelu_forward(a->fchg, a->fch, NC * 4);
+        matmul_forward(tmp, a->fchg, p->fcpw, p->fcpb, N, 4 * C, C);
+        residual_forward(out, a->res2, tmp, NC);
+    } else {
+        matmul_forward(a->qkv, in, p->qkvw, p->qkvb, N, C, 3 * C);
+        attention_forward(a->atty, a->att, stats, a->qkv, B, T, C, NH, s->causal);
+        matmul_forward(tmp, a->atty, p->projw, p->projb, N, C, C);
+        residual_forward(a->res2, in, tmp, NC);
+        layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, a->res2, p->ln1w, p->ln1b, N, C);
+        matmul_forward(a->fch, a->ln1, p->fcw, p->fcb, N, C, 4 * C);
+        gelu_forward(a->fchg, a->fch, NC * 4);
+        matmul_forward(tmp, a->fchg, p->fcpw, p->fcpb, N, 4 * C, C);
+        residual_forward(a->mid, a->ln1, tmp, NC);
+        layernorm_forward(out, a->ln2_mean, a->ln2_rstd, a->mid, p->ln2w, p->ln2b, N, C);
+    }
+}
+
+void wu_block_backward(const wu_block_shape *s, const wu_block_params *p,
+                       const wu_block_params *g, const wu_block_acts *a, const float *in,
+                       float *ds, const wu_block_scratch *sc)
+{
+    const int B = s->B, T = s->T, C = s->C, NH = s->NH, N = B * T;
+    const size_t NC4 = (size_t)N * C * 4;
+    if (!s->post_ln) {
+        /* ds = d out; out = res2 + mlp(ln_2(res2)) */
+        matmul_backward(sc->h2, g->fcpw, g->fcpb, ds, a->fchg, p->fcpw, N, 4 * C, C, 0);
+        gelu_backward(sc->h, a->fch, sc->h2, NC4);
+        matmul_backward(sc->tmp, g->fcw, g->fcb, sc->h, a->mid, p->fcw, N, C, 4 * C, 0);
+        layernorm_backward(ds, g->ln2w, g->ln2b, sc->tmp, a->res2, p->ln2w, a->ln2_mean,
+                           a->ln2_rstd, N, C, 1);
+        /* ds = d res2; res2 = in + attn(ln_1(in)) */
+        matmul_backward(sc->tmp, g->projw, g->projb, ds, a->atty, p->projw, N, C, C, 0);
+        attention_backward(sc->qkv, sc->tmp, a->qkv, a->att, B, T, C, NH, s->causal);
+        matmul_backward(sc->tmp2, g->qkvw, g->qkvb, sc->qkv, a->ln1, p->qkvw, N, C, 3 * C, 0);
+        layernorm_backward(ds, g->ln1w, g->ln1b, sc->tmp2, in, p->ln1w, a->ln1_mean, a->ln1_rstd,
+                           N, C, 1);
+    } else {
+        /* ds = d out; out = ln_2(mid), mid = x1 + mlp(x1), x1 = ln1 */
+        layernorm_backward(sc->tmp, g->ln2w, g->ln2b, ds, a->mid, p->ln2w, a->ln2_mean,
+                           a->ln2_rstd, N, C, 0);
+        matmul_backward(sc->h2, g->fcpw, g->fcpb, sc->tmp, a->fchg, p->fcpw, N, 4 * C, C, 0);
+        gelu_backward(sc->h, a->fch, sc->h2, NC4);
+        matmul_backward(sc->tmp, g->fcw, g->fcb, sc->h, a->ln1, p->fcw, N, C, 4 * C, 1);
+        /* tmp = d x1; x1 = ln_1(res2), res2 = in + attn(in) */
+        layernorm_backward(ds, g->ln1w, g->ln1b, sc->tmp, a->res2, p->ln1w, a->ln1_mean,
+                           a->ln1_rstd, N, C, 0);
+        matmul_backward(sc->tmp, g->projw, g->projb, ds, a->atty, p->projw, N, C, C, 0);
+        attention_backward(sc->qkv, sc->tmp, a->qkv, a->att, B, T, C, NH, s->causal);
+        matmul_backward(ds, g->qkvw, g->qkvb, sc->qkv, in, p->qkvw, N, C, 3 * C, 1);
+    }
+}
