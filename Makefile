@@ -27,10 +27,11 @@ endif
 OMPFLAG := $(if $(filter 1,$(OPENMP)),-fopenmp,)
 CFLAGS  += $(OPT) $(WARN) $(OMPFLAG) -fno-math-errno -D_POSIX_C_SOURCE=200809L -Iinclude
 LDLIBS  := -lm $(OMPFLAG)
+ENGLIBS := -lz
 B       ?= build
 
 LIB_SRC := $(wildcard src/schedule/*.c src/optim/*.c)
-ENG_SRC := $(wildcard src/nn/*.c src/model/*.c src/report/*.c)
+ENG_SRC := $(wildcard src/nn/*.c src/model/*.c src/data/*.c src/report/*.c)
 CLI_SRC := $(wildcard src/cli/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o)
 PIC_OBJ := $(LIB_SRC:%.c=$(B)/pic/%.o)
@@ -38,7 +39,7 @@ ENG_OBJ := $(ENG_SRC:%.c=$(B)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(B)/obj/%.o)
 TESTS   := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 
-.PHONY: all test test-run check demo demo-run bench sanitize valgrind install uninstall clean deps docs
+.PHONY: all test test-run test-fashion check demo demo-run bench sanitize valgrind install uninstall clean deps docs
 
 all: $(B)/warmup $(B)/libwarmup.a $(B)/libwarmup.so $(B)/warmup.pc
 
@@ -77,7 +78,7 @@ $(B)/warmup.pc: warmup.pc.in
 	$(PCSED) $< > $@
 
 $(B)/warmup: $(CLI_OBJ) $(B)/libwarmup_engine.a $(B)/libwarmup.a
-	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(B)/libwarmup_engine.a $(B)/libwarmup.a $(BLASLIB) $(LDLIBS)
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(B)/libwarmup_engine.a $(B)/libwarmup.a $(BLASLIB) $(ENGLIBS) $(LDLIBS)
 
 # ---- tests ---------------------------------------------------------------------------------
 deps:
@@ -85,7 +86,7 @@ deps:
 
 $(B)/tests/%: tests/%.c tests/harness.h $(B)/libwarmup_engine.a $(B)/libwarmup.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Isrc -o $@ $< $(B)/libwarmup_engine.a $(B)/libwarmup.a -lcjson $(BLASLIB) $(LDLIBS)
+	$(CC) $(CFLAGS) -Isrc -o $@ $< $(B)/libwarmup_engine.a $(B)/libwarmup.a -lcjson $(BLASLIB) $(ENGLIBS) $(LDLIBS)
 
 # The README's C example is compiled and run, so the documentation cannot rot.
 $(B)/tests/readme_example: README.md $(B)/libwarmup.a
@@ -103,6 +104,11 @@ test-run: all $(TESTS) $(B)/tests/readme_example
 	@WU_CFLAGS="$(OPT)" sh tests/run.sh $(B)
 
 check: test
+
+# Opt-in: train the MLP and the ViT on Fashion-MNIST for a few hundred steps and check their
+# test accuracy (needs Debian's dataset-fashion-mnist; skipped with a message without it).
+test-fashion: $(B)/tests/test_vision
+	@WU_FASHION=1 $(B)/tests/test_vision
 
 # ---- everything else -----------------------------------------------------------------------
 # The pictures in the README and docs/, drawn by the CLI itself (commit the result).
@@ -128,12 +134,16 @@ $(B)/bench_optim: bench/bench_optim.c $(B)/libwarmup.a
 	$(CC) $(CFLAGS) -O3 -o $@ $< $(B)/libwarmup.a $(LDLIBS)
 
 $(B)/bench_gpt: bench/bench_gpt.c $(B)/libwarmup_engine.a $(B)/libwarmup.a
-	$(CC) $(CFLAGS) $(BLASDEF) -Isrc -o $@ $< $(B)/libwarmup_engine.a $(B)/libwarmup.a $(BLASLIB) $(LDLIBS)
+	$(CC) $(CFLAGS) $(BLASDEF) -Isrc -o $@ $< $(B)/libwarmup_engine.a $(B)/libwarmup.a $(BLASLIB) $(ENGLIBS) $(LDLIBS)
 
-bench: $(B)/bench_schedule $(B)/bench_optim $(B)/bench_gpt
+$(B)/bench_vision: bench/bench_vision.c $(B)/libwarmup_engine.a $(B)/libwarmup.a
+	$(CC) $(CFLAGS) -Isrc -o $@ $< $(B)/libwarmup_engine.a $(B)/libwarmup.a $(BLASLIB) $(ENGLIBS) $(LDLIBS)
+
+bench: $(B)/bench_schedule $(B)/bench_optim $(B)/bench_gpt $(B)/bench_vision
 	$(B)/bench_schedule
 	$(B)/bench_optim
 	OMP_NUM_THREADS=2 $(B)/bench_gpt
+	OMP_NUM_THREADS=2 $(B)/bench_vision
 
 sanitize:
 	@sh scripts/deps.sh test

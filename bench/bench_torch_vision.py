@@ -2,14 +2,16 @@
 """Training throughput (images/s) of warmup's vision models in PyTorch 1.13 (CPU),
 for comparison with warmup's C engine.
 
-Models (exact definitions in tools/gen_vision_fixtures.py; registration order of
-the parameters below == warmup's flat parameter order):
+Models (exact definitions and warmup's flat parameter order in
+tools/gen_vision_fixtures.py; note nn.Module.parameters() here does NOT follow that
+order for the ViT: cls and pos come first because they are direct parameters;
+the MLP's names are fc.0.weight ... instead of fc0.weight ...):
     MLP: 784 -> 256 -> relu -> 256 -> relu -> 10   (depth 2, width 256), batch 128
          269,322 parameters.
     ViT: 28x28 in 7x7 patches (16 patches of 49 pixels), width 64, 4 heads,
          4 layers, Pre-LN (final ln_f), cls token (sequence 17), learned
          position embedding, non-causal attention, GELU (tanh) MLP of 4C,
-         LayerNorm eps 1e-5, head Linear(64 -> 10), batch 64.  204,234 parameters.
+         LayerNorm eps 1e-5, head Linear(64 -> 10), batch 64.  205,066 parameters.
 Init: PyTorch defaults for nn.Linear / nn.LayerNorm; cls and pos N(0, 0.02).
 
 Training: Adam(lr=1e-3, other defaults, foreach=False), torch.set_num_threads(2),
@@ -22,7 +24,7 @@ each step, all generated up front; no dataset needed).  5 warm-up steps, then
 Output (per model):
     torch mlp params 269322
     torch mlp final_loss 2.2981
-    torch mlp ms_per_step 1.9
+    torch mlp ms_per_step 5.40
     torch mlp images_per_s 12345.6
 
 Run:  /usr/bin/python3 bench/bench_torch_vision.py [--model mlp|vit|both] [--steps N]

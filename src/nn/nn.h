@@ -72,6 +72,13 @@ void gelu_forward(float *out, const float *inp, size_t n);
 /* dinp = dout * gelu'(inp) */
 void gelu_backward(float *dinp, const float *inp, const float *dout, size_t n);
 
+/* ---- ReLU and tanh (MLPs) ------------------------------------------------------------------ */
+void relu_forward(float *out, const float *inp, size_t n);
+void relu_backward(float *dinp, const float *inp, const float *dout, size_t n);
+void tanh_forward(float *out, const float *inp, size_t n);
+/* from the forward's output `out` */
+void tanh_backward(float *dinp, const float *out, const float *dout, size_t n);
+
 /* ---- residual: out = a + b; acc_add: y += x ----------------------------------------------- */
 void residual_forward(float *out, const float *a, const float *b, size_t n);
 void add_inplace(float *y, const float *x, size_t n);

@@ -49,3 +49,38 @@ void add_inplace(float *y, const float *x, size_t n)
 #endif
     for (size_t i = 0; i < n; i++) y[i] += x[i];
 }
+
+/* ---- activations for MLPs: ReLU and tanh ---------------------------------------------------- */
+
+void relu_forward(float *out, const float *inp, size_t n)
+{
+#ifdef _OPENMP
+#pragma omp parallel for simd schedule(static) if (n > 65536)
+#endif
+    for (size_t i = 0; i < n; i++) out[i] = inp[i] > 0.0f ? inp[i] : 0.0f;
+}
+
+void relu_backward(float *dinp, const float *inp, const float *dout, size_t n)
+{
+#ifdef _OPENMP
+#pragma omp parallel for simd schedule(static) if (n > 65536)
+#endif
+    for (size_t i = 0; i < n; i++) dinp[i] = inp[i] > 0.0f ? dout[i] : 0.0f;
+}
+
+WU_CLONES void tanh_forward(float *out, const float *inp, size_t n)
+{
+#ifdef _OPENMP
+#pragma omp parallel for simd schedule(static) if (n > 65536)
+#endif
+    for (size_t i = 0; i < n; i++) out[i] = wu_tanhf(inp[i]);
+}
+
+void tanh_backward(float *dinp, const float *out, const float *dout, size_t n)
+{
+    // from the forward's output: d tanh = 1 - tanh^2
+#ifdef _OPENMP
+#pragma omp parallel for simd schedule(static) if (n > 65536)
+#endif
+    for (size_t i = 0; i < n; i++) dinp[i] = dout[i] * (1.0f - out[i] * out[i]);
+}

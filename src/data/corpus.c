@@ -1,0 +1,189 @@
+/* corpus.c - byte corpora from files and directories, split into training and validation
+ * parts, sampled in random windows. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "data.h"
+
+static int derr(wu_error *err, int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static int derr(wu_error *err, int code, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        err->code = code;
+        err->line = err->col = 0;
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+/* Append a whole file to (*buf, *len, *cap). */
+static int append_file(unsigned char **buf, size_t *len, size_t *cap, const char *path,
+                       wu_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return derr(err, WU_EIO, "cannot read '%s': %s", path, strerror(errno));
+    unsigned char chunk[65536];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (*len + got > *cap) {
+            size_t nc = *cap ? *cap * 2 : 1 << 20;
+            while (nc < *len + got) nc *= 2;
+            unsigned char *nb = realloc(*buf, nc);
+            if (!nb) {
+                fclose(f);
+                return derr(err, WU_ENOMEM, "out of memory reading '%s'", path);
+            }
+            *buf = nb;
+            *cap = nc;
+        }
+        memcpy(*buf + *len, chunk, got);
+        *len += got;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) return derr(err, WU_EIO, "error reading '%s'", path);
+    return WU_OK;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void split(wu_corpus *c, double val_frac)
+{
+    size_t val = (size_t)((double)c->n * val_frac);
+    c->train_n = c->n - val;
+}
+
+int wu_corpus_load(wu_corpus *c, const char *path, double val_frac, wu_error *err)
+{
+    memset(c, 0, sizeof *c);
+    if (!(val_frac > 0 && val_frac <= 0.5))
+        return derr(err, WU_EINVAL, "the validation fraction must be in (0, 0.5]");
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return derr(err, WU_EIO, "cannot read '%s': %s", path, strerror(errno));
+    size_t cap = 0;
+    int rc = WU_OK;
+    if (S_ISDIR(st.st_mode)) {
+        DIR *d = opendir(path);
+        if (!d) return derr(err, WU_EIO, "cannot read directory '%s': %s", path, strerror(errno));
+        char **names = NULL;
+        size_t nn = 0, ncap = 0;
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            if (e->d_name[0] == '.') continue;
+            size_t len = strlen(path) + strlen(e->d_name) + 2;
+            char *full = malloc(len);
+            if (!full) break;
+            snprintf(full, len, "%s/%s", path, e->d_name);
+            struct stat fs;
+            if (stat(full, &fs) != 0 || !S_ISREG(fs.st_mode)) {
+                free(full);
+                continue;
+            }
+            if (nn == ncap) {
+                ncap = ncap ? ncap * 2 : 64;
+                char **nb = realloc(names, sizeof *names * ncap);
+                if (!nb) {
+                    free(full);
+                    break;
+                }
+                names = nb;
+            }
+            names[nn++] = full;
+        }
+        closedir(d);
+        if (nn == 0) {
+            free(names);
+            return derr(err, WU_EINVAL, "directory '%s' holds no regular file to read", path);
+        }
+        qsort(names, nn, sizeof *names, cmp_str);
+        for (size_t i = 0; i < nn && rc == WU_OK; i++) {
+            rc = append_file(&c->data, &c->n, &cap, names[i], err);
+            if (rc == WU_OK && i + 1 < nn) {
+                unsigned char nl = '\n';
+                if (c->n + 1 > cap) {
+                    unsigned char *nb = realloc(c->data, cap = c->n + 1 + (1 << 20));
+                    if (!nb) rc = derr(err, WU_ENOMEM, "out of memory");
+                    else c->data = nb;
+                }
+                if (rc == WU_OK) c->data[c->n++] = nl;
+            }
+        }
+        for (size_t i = 0; i < nn; i++) free(names[i]);
+        free(names);
+    } else {
+        rc = append_file(&c->data, &c->n, &cap, path, err);
+    }
+    if (rc != WU_OK) {
+        wu_corpus_free(c);
+        return rc;
+    }
+    if (c->n == 0) {
+        wu_corpus_free(c);
+        return derr(err, WU_EINVAL, "'%s' is empty: a corpus needs text", path);
+    }
+    snprintf(c->source, sizeof c->source, "%s", path);
+    split(c, val_frac);
+    return WU_OK;
+}
+
+int wu_corpus_builtin(wu_corpus *c, size_t n, uint64_t seed, double val_frac, wu_error *err)
+{
+    memset(c, 0, sizeof *c);
+    if (n == 0 || !(val_frac > 0 && val_frac <= 0.5))
+        return derr(err, WU_EINVAL, "the built-in corpus needs bytes and a validation fraction "
+                    "in (0, 0.5]");
+    c->data = malloc(n);
+    if (!c->data) return derr(err, WU_ENOMEM, "out of memory");
+    wu_builtin_text((char *)c->data, n, seed);
+    c->n = n;
+    snprintf(c->source, sizeof c->source, "builtin (seed %llu)", (unsigned long long)seed);
+    split(c, val_frac);
+    return WU_OK;
+}
+
+int wu_corpus_check(const wu_corpus *c, int T, wu_error *err)
+{
+    size_t val = c->n - c->train_n;
+    if (c->train_n < (size_t)T + 1 || val < (size_t)T + 1)
+        return derr(err, WU_EINVAL, "'%.120s' is too short: %zu bytes, and a window needs %d "
+                    "bytes (--seq %d) in each of its training and validation splits; use a longer "
+                    "text or a shorter --seq", c->source, c->n, T + 1, T);
+    return WU_OK;
+}
+
+void wu_corpus_batch(const wu_corpus *c, int which, wu_rng *r, int B, int T, int *tok, int *tgt)
+{
+    size_t lo = which == WU_SPLIT_TRAIN ? 0 : c->train_n;
+    size_t hi = which == WU_SPLIT_TRAIN ? c->train_n : c->n;
+    size_t span = hi - lo - (size_t)T; /* window starts in [lo, hi - T - 1] */
+    for (int b = 0; b < B; b++) {
+        size_t s = lo + (size_t)(wu_rng_u64(r) % span);
+        for (int t = 0; t < T; t++) {
+            tok[b * T + t] = c->data[s + t];
+            tgt[b * T + t] = c->data[s + t + 1];
+        }
+    }
+}
+
+void wu_corpus_free(wu_corpus *c)
+{
+    free(c->data);
+    memset(c, 0, sizeof *c);
+}
