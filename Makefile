@@ -31,7 +31,7 @@ ENGLIBS := -lz
 B       ?= build
 
 LIB_SRC := $(wildcard src/schedule/*.c src/optim/*.c)
-ENG_SRC := $(wildcard src/nn/*.c src/model/*.c src/data/*.c src/report/*.c)
+ENG_SRC := $(wildcard src/nn/*.c src/model/*.c src/data/*.c src/train/*.c src/report/*.c)
 CLI_SRC := $(wildcard src/cli/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o)
 PIC_OBJ := $(LIB_SRC:%.c=$(B)/pic/%.o)
@@ -78,7 +78,7 @@ $(B)/warmup.pc: warmup.pc.in
 	$(PCSED) $< > $@
 
 $(B)/warmup: $(CLI_OBJ) $(B)/libwarmup_engine.a $(B)/libwarmup.a
-	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(B)/libwarmup_engine.a $(B)/libwarmup.a $(BLASLIB) $(ENGLIBS) $(LDLIBS)
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(B)/libwarmup_engine.a $(B)/libwarmup.a -lcjson $(BLASLIB) $(ENGLIBS) $(LDLIBS)
 
 # ---- tests ---------------------------------------------------------------------------------
 deps:
@@ -125,7 +125,7 @@ demo:
 	@$(MAKE) --no-print-directory demo-run
 
 demo-run: all
-	@sh scripts/demo.sh $(B)
+	$(B)/warmup demo --out demo-out
 
 $(B)/bench_schedule: bench/bench_schedule.c $(B)/libwarmup.a
 	$(CC) $(CFLAGS) -O3 -o $@ $< $(B)/libwarmup.a $(LDLIBS)

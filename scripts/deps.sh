@@ -5,8 +5,8 @@
 #                              (xmllint checks that SVG output is well-formed XML)
 # Uses apt-get (as root, or through sudo); never downloads anything else.
 set -e
-need="gcc make libc6-dev zlib1g-dev libopenblas-openmp-dev libopenblas-dev"
-[ "$1" = test ] && need="$need libcjson-dev libxml2-utils python3"
+need="gcc make libc6-dev zlib1g-dev libcjson-dev libopenblas-openmp-dev libopenblas-dev"
+[ "$1" = test ] && need="$need libxml2-utils python3"
 missing=""
 for p in $need; do
     dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

@@ -25,8 +25,6 @@ int cli_int64(const char *opt, const char *text, int64_t lo, int64_t hi, int64_t
 /* Parse a comma-separated list of finite positive doubles (at most max). */
 int cli_double_list(const char *opt, const char *text, double *out, int max, int *n);
 
-/* Write s as a JSON string literal (quotes included). */
-void cli_json_string(FILE *f, const char *s);
 
 /* Parse a schedule spec for a run of o->total_steps steps: on error print the message with a
  * caret under the column, and return WU_EXIT_USAGE; checks that the schedule is defined for
@@ -45,5 +43,7 @@ int cli_use_color(void);
 int cmd_schedule(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_suggest(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
 
 #endif

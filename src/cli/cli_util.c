@@ -78,20 +78,6 @@ int cli_double_list(const char *opt, const char *text, double *out, int max, int
     return 0;
 }
 
-void cli_json_string(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-        else if (c == '\n') fputs("\\n", f);
-        else if (c == '\t') fputs("\\t", f);
-        else if (c < 0x20) fprintf(f, "\\u%04x", c);
-        else fputc(c, f);
-    }
-    fputc('"', f);
-}
-
 int cli_parse_spec(const char *spec, const wu_sched_opts *o, wu_schedule **out)
 {
     wu_error err;

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "../report/chart.h"
-#include "../report/outfile.h"
+#include "../train/outfile.h"
 #include "cli.h"
 #include "plot.h"
 #include "warmup.h"

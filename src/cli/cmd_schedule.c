@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../train/train.h"
 #include "cli.h"
 #include "warmup.h"
 
@@ -157,7 +158,7 @@ int cmd_schedule(int argc, char **argv)
         fputc('\n', stdout);
     } else if (json) {
         fputs("{\"spec\": ", stdout);
-        cli_json_string(stdout, spec);
+        wu_json_string(stdout, spec);
         printf(", \"lr\": %.17g, \"steps\": %lld, \"warmup_steps\": %lld, \"lr_values\": [",
                so.lr, (long long)so.total_steps, (long long)wu_sched_warmup_steps(s));
     } else {

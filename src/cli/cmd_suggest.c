@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "../report/chart.h"
+#include "../train/train.h"
 #include "cli.h"
 #include "plot.h"
 #include "warmup.h"
@@ -70,27 +71,27 @@ static void print_json(const wu_suggest_in *in, const wu_suggestion *s)
     if (s->lr > 0) printf("%.17g", s->lr);
     else fputs("null", stdout);
     fputs(", \"lr_rule\": ", stdout);
-    cli_json_string(stdout, s->lr_rule);
+    wu_json_string(stdout, s->lr_rule);
     fputs(", \"spec\": ", stdout);
-    cli_json_string(stdout, s->spec);
+    wu_json_string(stdout, s->spec);
     fputs(", \"hf_spec\": ", stdout);
-    cli_json_string(stdout, s->hf_spec);
+    wu_json_string(stdout, s->hf_spec);
     fputs(", \"picked\": ", stdout);
-    cli_json_string(stdout, s->rules[s->picked].name);
+    wu_json_string(stdout, s->rules[s->picked].name);
     fputs(", \"why\": ", stdout);
-    cli_json_string(stdout, s->why);
+    wu_json_string(stdout, s->why);
     fputs(", \"conflicts\": ", stdout);
-    cli_json_string(stdout, s->conflicts);
+    wu_json_string(stdout, s->conflicts);
     fputs(", \"rules\": [", stdout);
     for (int i = 0; i < s->nrules; i++) {
         const wu_rule *r = &s->rules[i];
         printf("%s{\"rule\": ", i ? ", " : "");
-        cli_json_string(stdout, r->name);
+        wu_json_string(stdout, r->name);
         fputs(", \"source\": ", stdout);
-        cli_json_string(stdout, r->source);
+        wu_json_string(stdout, r->source);
         printf(", \"low\": %lld, \"high\": %lld, \"steps\": %lld, \"note\": ", (long long)r->low,
                (long long)r->high, (long long)r->steps);
-        cli_json_string(stdout, r->note);
+        wu_json_string(stdout, r->note);
         fputc('}', stdout);
     }
     fputs("]}\n", stdout);

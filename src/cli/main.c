@@ -15,6 +15,10 @@ static const char USAGE[] =
     "                 draw schedules on one chart: SVG, or in the terminal\n"
     "  suggest --steps N [--optimizer adamw] [--batch B --base-batch B0 --base-lr LR]\n"
     "                 recommend a warmup length, a peak LR and a spec, with the rules used\n"
+    "  train --out DIR [--model gpt|mlp|vit] [--data ...] [--schedule SPEC] [--lr LR] ...\n"
+    "                 one training run, logged to DIR/metrics.csv and DIR/summary.json\n"
+    "  demo [--out demo-out]\n"
+    "                 no warmup against linear and exponential warmup, side by side\n"
     "\n"
     "SPEC is a schedule in one of three forms (docs/SPEC.md):\n"
     "  native   'warmup(10%) > cosine(to=0.1)'\n"
@@ -42,6 +46,9 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "schedule")) return cmd_schedule(argc - 1, argv + 1);
     if (!strcmp(cmd, "plot")) return cmd_plot(argc - 1, argv + 1);
     if (!strcmp(cmd, "suggest")) return cmd_suggest(argc - 1, argv + 1);
-    cli_error("unknown command '%s'; commands: schedule, plot, suggest (run 'warmup --help')", cmd);
+    if (!strcmp(cmd, "train")) return cmd_train(argc - 1, argv + 1);
+    if (!strcmp(cmd, "demo")) return cmd_demo(argc - 1, argv + 1);
+    cli_error("unknown command '%s'; commands: schedule, plot, suggest, train, demo (run 'warmup "
+              "--help')", cmd);
     return WU_EXIT_USAGE;
 }

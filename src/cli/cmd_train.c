@@ -1,0 +1,201 @@
+/* cmd_train.c - `warmup train`: one training run, logged to DIR/metrics.csv and
+ * DIR/summary.json, with checkpoints, resume, and a progress line on a terminal. */
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../train/train.h"
+#include "cli.h"
+
+static const char HELP[] =
+    "usage: warmup train --out DIR [options]\n"
+    "\n"
+    "Train one model and log every step to DIR/metrics.csv, the run to DIR/summary.json.\n"
+    "\n"
+    "  -m, --model NAME        gpt (default), mlp or vit\n"
+    "  -d, --data WHAT         builtin (default: the built-in language), a text file or directory\n"
+    "                          (gpt), fashion-mnist or a directory of its IDX files (mlp, vit)\n"
+    "  -s, --schedule SPEC     LR schedule (default 'warmup(10%) > cosine(to=0.1)'; docs/SPEC.md)\n"
+    "  -l, --lr LR             peak LR (default 1e-3)\n"
+    "  -o, --optimizer NAME    sgd, adam, adamw (default) or radam\n"
+    "      --beta1 B --beta2 B --eps E --momentum M --weight-decay W\n"
+    "      --clip C            clip the gradient norm at C (default 0: no clipping)\n"
+    "  -n, --steps N           optimizer updates (default 400)\n"
+    "  -b, --batch B           batch size (default 16)\n"
+    "      --seed S            seed for weights and data (default 1)\n"
+    "transformers:\n"
+    "      --layers L --heads H --dim C --seq T   (defaults 4, 4, 128, 64; vit ignores --seq)\n"
+    "      --post-ln           Post-LN blocks instead of Pre-LN\n"
+    "      --pool cls|mean     vit pooling (default cls)\n"
+    "mlp:  --depth D --width W --act relu|gelu|tanh   (defaults 2, 256, relu)\n"
+    "runs:\n"
+    "      --out DIR           the run directory (created; required)\n"
+    "      --eval-every K      evaluate on held-out data every K steps (default 50)\n"
+    "      --checkpoint-every K  write DIR/checkpoint.bin every K steps (default: only on stop)\n"
+    "      --resume DIR        continue the run in DIR from its checkpoint (its settings; --steps\n"
+    "                          may extend it)\n"
+    "      --stop-after K      stop after K steps of this invocation, with a checkpoint\n"
+    "  -q, --quiet             no progress line;  --json: one JSON object per step on stdout\n"
+    "  -h, --help\n"
+    "\n"
+    "Exit status: 0 completed, 1 diverged, 2 bad usage or input, 130 interrupted (SIGINT or\n"
+    "SIGTERM; a checkpoint and the summary are written first).\n";
+
+static volatile sig_atomic_t stop_flag;
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+typedef struct view {
+    int tty, json;
+    const char *unit;
+} view;
+
+static void progress(const wu_train_progress *p, void *ctx)
+{
+    const view *v = ctx;
+    if (v->json) {
+        printf("{\"step\": %lld, \"steps\": %lld, \"loss\": %.9g, \"lr\": %.9g",
+               (long long)p->step, (long long)p->steps, p->loss, p->lr);
+        if (isfinite(p->val_loss)) printf(", \"val_loss\": %.9g", p->val_loss);
+        printf(", \"%s_per_s\": %.1f}\n", v->unit, p->items_per_s);
+        fflush(stdout);
+        return;
+    }
+    if (!v->tty) return;
+    int width = 24, done = (int)(width * p->step / (p->steps ? p->steps : 1));
+    char bar[32];
+    for (int i = 0; i < width; i++) bar[i] = i < done ? '=' : (i == done ? '>' : ' ');
+    bar[width] = '\0';
+    long eta = (long)p->eta_s;
+    printf("\r%6lld/%lld [%s] loss %.4f  lr %.3g  %.0f %s/s  ETA %ld:%02ld ", (long long)p->step,
+           (long long)p->steps, bar, p->loss, p->lr, p->items_per_s, v->unit, eta / 60, eta % 60);
+    fflush(stdout);
+}
+
+int cmd_train(int argc, char **argv)
+{
+    enum { O_BETA1 = 256, O_BETA2, O_EPS, O_MOM, O_WD, O_CLIP, O_SEED, O_LAYERS, O_HEADS, O_DIM,
+           O_SEQ, O_POSTLN, O_POOL, O_DEPTH, O_WIDTH, O_ACT, O_OUT, O_EVAL, O_CKPT, O_RESUME,
+           O_STOP, O_JSON };
+    static const struct option opts[] = {
+        {"model", required_argument, 0, 'm'}, {"data", required_argument, 0, 'd'},
+        {"schedule", required_argument, 0, 's'}, {"lr", required_argument, 0, 'l'},
+        {"optimizer", required_argument, 0, 'o'}, {"beta1", required_argument, 0, O_BETA1},
+        {"beta2", required_argument, 0, O_BETA2}, {"eps", required_argument, 0, O_EPS},
+        {"momentum", required_argument, 0, O_MOM}, {"weight-decay", required_argument, 0, O_WD},
+        {"clip", required_argument, 0, O_CLIP}, {"steps", required_argument, 0, 'n'},
+        {"batch", required_argument, 0, 'b'}, {"seed", required_argument, 0, O_SEED},
+        {"layers", required_argument, 0, O_LAYERS}, {"heads", required_argument, 0, O_HEADS},
+        {"dim", required_argument, 0, O_DIM}, {"seq", required_argument, 0, O_SEQ},
+        {"post-ln", no_argument, 0, O_POSTLN}, {"pool", required_argument, 0, O_POOL},
+        {"depth", required_argument, 0, O_DEPTH}, {"width", required_argument, 0, O_WIDTH},
+        {"act", required_argument, 0, O_ACT}, {"out", required_argument, 0, O_OUT},
+        {"eval-every", required_argument, 0, O_EVAL}, {"checkpoint-every", required_argument, 0, O_CKPT},
+        {"resume", required_argument, 0, O_RESUME}, {"stop-after", required_argument, 0, O_STOP},
+        {"quiet", no_argument, 0, 'q'}, {"json", no_argument, 0, O_JSON},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
+    };
+    wu_train_config c;
+    wu_train_defaults(&c);
+    const char *resume = NULL;
+    int quiet = 0, json = 0, ch, steps_given = 0;
+    int64_t v, stop_after = 0;
+    const int64_t BIG = (int64_t)1 << 40;
+    opterr = 0;
+    optind = 1;
+#define NUM(opt, lo, hi, dst) do { double d_; if (cli_double(opt, optarg, lo, hi, &d_)) return WU_EXIT_USAGE; (dst) = d_; } while (0)
+#define INT(opt, lo, hi, dst) do { if (cli_int64(opt, optarg, lo, hi, &v)) return WU_EXIT_USAGE; (dst) = (int)v; } while (0)
+#define STR(opt, dst) do { if (strlen(optarg) >= sizeof(dst)) return cli_error("%s is too long", opt); strcpy((dst), optarg); } while (0)
+    while ((ch = getopt_long(argc, argv, ":m:d:s:l:o:n:b:qh", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'm': STR("--model", c.model); break;
+        case 'd': STR("--data", c.data); break;
+        case 's': STR("--schedule", c.schedule); break;
+        case 'l': NUM("--lr", 1e-300, HUGE_VAL, c.lr); break;
+        case 'o': STR("--optimizer", c.optimizer); break;
+        case O_BETA1: NUM("--beta1", 0, 0.999999999, c.beta1); break;
+        case O_BETA2: NUM("--beta2", 0, 0.999999999, c.beta2); break;
+        case O_EPS: NUM("--eps", 1e-300, 1, c.eps); break;
+        case O_MOM: NUM("--momentum", 0, 0.999999999, c.momentum); break;
+        case O_WD: NUM("--weight-decay", 0, 10, c.weight_decay); break;
+        case O_CLIP: NUM("--clip", 0, HUGE_VAL, c.clip); break;
+        case 'n':
+            if (cli_int64("--steps", optarg, 1, BIG, &c.steps)) return WU_EXIT_USAGE;
+            steps_given = 1;
+            break;
+        case 'b': INT("--batch", 1, 65536, c.batch); break;
+        case O_SEED:
+            if (cli_int64("--seed", optarg, 0, INT64_MAX, &v)) return WU_EXIT_USAGE;
+            c.seed = (uint64_t)v;
+            break;
+        case O_LAYERS: INT("--layers", 1, 32, c.layers); break;
+        case O_HEADS: INT("--heads", 1, 64, c.heads); break;
+        case O_DIM: INT("--dim", 1, 4096, c.dim); break;
+        case O_SEQ: INT("--seq", 1, 4096, c.seq); break;
+        case O_POSTLN: c.post_ln = 1; break;
+        case O_POOL: STR("--pool", c.pool); break;
+        case O_DEPTH: INT("--depth", 1, 31, c.depth); break;
+        case O_WIDTH: INT("--width", 1, 65536, c.width); break;
+        case O_ACT: STR("--act", c.act); break;
+        case O_OUT: STR("--out", c.out); break;
+        case O_EVAL: INT("--eval-every", 0, 1 << 30, c.eval_every); break;
+        case O_CKPT: INT("--checkpoint-every", 0, 1 << 30, c.checkpoint_every); break;
+        case O_RESUME: resume = optarg; break;
+        case O_STOP:
+            if (cli_int64("--stop-after", optarg, 1, BIG, &stop_after)) return WU_EXIT_USAGE;
+            break;
+        case 'q': quiet = 1; break;
+        case O_JSON: json = 1; break;
+        case 'h': fputs(HELP, stdout); return WU_EXIT_OK;
+        case ':': return cli_error("%s needs a value (see 'warmup train --help')", argv[optind - 1]);
+        default: return cli_error("train: unknown option '%s' (see 'warmup train --help')", argv[optind - 1]);
+        }
+    }
+#undef NUM
+#undef INT
+#undef STR
+    if (optind < argc)
+        return cli_error("train: unexpected argument '%s' (every input is an option)", argv[optind]);
+    if (resume) {
+        if (strlen(resume) >= sizeof c.out) return cli_error("--resume: the path is too long");
+        strcpy(c.out, resume);
+        if (!steps_given) c.steps = 0;
+    } else if (!c.out[0]) {
+        return cli_error("train: --out DIR is required (where metrics.csv and summary.json go)");
+    }
+    wu_error err;
+    if (!resume && wu_train_check(&c, &err) != WU_OK) return cli_error("%s", err.msg);
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    view vw = {isatty(STDOUT_FILENO) && !quiet && !json, json, strcmp(c.model, "gpt") ? "images" : "tokens"};
+    wu_train_result r;
+    int rc = wu_train(&c, resume != NULL, stop_after, &stop_flag, progress, &vw, &r, &err);
+    if (vw.tty) fputc('\n', stdout);
+    if (rc != WU_OK) return cli_error("%s", err.msg);
+    const char *status = r.diverged ? "diverged" : r.interrupted ? "stopped" : "done";
+    if (json) {
+        printf("{\"status\": \"%s\", \"steps_done\": %lld, \"final_loss\": %.9g, \"best_loss\": %.9g, "
+               "\"spikes\": %d, \"summary\": ", status, (long long)r.steps_done, r.final_loss,
+               r.best_loss, r.spikes);
+        wu_json_string(stdout, c.out);
+        fputs("}\n", stdout);
+    } else if (!quiet) {
+        printf("%s: %lld steps, final loss %.4f, best %.4f", status, (long long)r.steps_done,
+               r.final_loss, r.best_loss);
+        if (isfinite(r.final_val_loss)) printf(", validation %.4f", r.final_val_loss);
+        if (r.diverged) printf(" (diverged at step %lld)", (long long)r.diverged_at);
+        printf("; %s/summary.json\n", c.out);
+    }
+    if (r.interrupted && stop_flag) return 130;
+    return r.diverged ? WU_EXIT_FAIL : WU_EXIT_OK;
+}

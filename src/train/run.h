@@ -1,0 +1,50 @@
+/* run.h - the state of a training run, shared by train.c (the loop) and ckpt.c (saving and
+ * restoring it). Not part of any public interface. */
+#ifndef WU_RUN_H
+#define WU_RUN_H
+
+#include "../data/data.h"
+#include "net.h"
+#include "train.h"
+
+#define WU_SPIKE_WINDOW 20
+
+/* Loss bookkeeping that the summary needs; saved in checkpoints so a resumed run counts alike. */
+typedef struct wu_tracker {
+    float first_loss, best_loss, last_loss, last_val_loss, last_val_acc;
+    int64_t best_step;
+    int spikes, in_spike;
+    float window[WU_SPIKE_WINDOW]; /* the last losses, a ring */
+    int nwin;
+    double max_gnorm_early;
+    int diverged;
+    int64_t diverged_at;
+} wu_tracker;
+
+typedef struct wu_run {
+    wu_train_config c;
+    wu_net net;
+    wu_optim *opt;
+    wu_schedule *sched;
+    int text;                 /* GPT on bytes, else images */
+    wu_corpus corpus;
+    wu_rng data_rng;          /* text batches */
+    wu_images train, test;
+    wu_loader loader;         /* image batches */
+    int *tok, *tgt, *idx, *labels;
+    float *x;
+    wu_tracker tr;
+    int64_t step;             /* steps done */
+    double elapsed_before;    /* wall seconds of earlier sessions of this run */
+    long metrics_off;         /* bytes of metrics.csv covering the steps done */
+} wu_run;
+
+/* ckpt.c */
+int wu_ckpt_save(const wu_run *r, wu_error *err);
+/* Read the checkpoint in dir: fills r->c (the configuration) and keeps the rest in *blob for
+ * wu_ckpt_apply once the run is built. */
+int wu_ckpt_read(const char *dir, wu_train_config *c, unsigned char **blob, size_t *len,
+                 wu_error *err);
+int wu_ckpt_apply(wu_run *r, const unsigned char *blob, size_t len, wu_error *err);
+
+#endif
