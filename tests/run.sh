@@ -22,6 +22,7 @@ for t in "$B"/tests/test_*; do
     [ -x "$t" ] && run "$t"
 done
 run sh tests/test_cli.sh "$B/warmup"
+run sh tests/test_train.sh "$B/warmup"
 run sh tests/test_readme.sh "$B"
 run sh tests/test_install.sh "$B"
 echo "$pass passed, $fail failed"

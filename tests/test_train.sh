@@ -1,0 +1,110 @@
+#!/bin/sh
+# test_train.sh - `warmup train` and `warmup demo` from the outside: metrics and summary,
+# evaluation rows, divergence, bitwise resume, signals, checkpoints, bad input, the demo.
+# Usage: sh tests/test_train.sh build/warmup
+W=${1:-build/warmup}
+pass=0; fail=0
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+ok()  { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+json() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); $2" "$1" 2>/dev/null; }
+# a tiny GPT: fast enough for many runs
+TINY="--layers 1 --heads 2 --dim 32 --seq 16 --batch 4"
+
+# ---- one run: metrics.csv and summary.json ----
+"$W" train $TINY --steps 30 --eval-every 10 --out "$tmp/a" -q; rc=$?
+[ $rc -eq 0 ] && ok || bad "a short run exited $rc"
+head -1 "$tmp/a/metrics.csv" | grep -qx 'step,lr,loss,grad_norm,update_ratio,v_mean,v_min,v_max,v_frac_below_eps,radam_rect,attn_max_logit,out_max_logit,logz_mean,acc,val_loss,val_acc,time_s' && ok || bad "metrics header: $(head -1 "$tmp/a/metrics.csv")"
+[ "$(wc -l < "$tmp/a/metrics.csv")" -eq 31 ] && ok || bad "31 lines expected in metrics.csv"
+[ "$(awk -F, 'NR > 1 && $15 != ""' "$tmp/a/metrics.csv" | wc -l)" -eq 3 ] && ok || bad "evaluation rows at steps 10, 20, 30"
+awk -F, 'NR > 1 && ($3 == "" || $4 == "" || $6 == "" || $11 == "" || $12 == "")' "$tmp/a/metrics.csv" | grep -q . && bad "empty cells in training rows" || ok
+json "$tmp/a/summary.json" "assert d['status']=='completed' and d['steps_done']==30 and d['diverged'] is False and d['diverged_at'] is None and d['spikes']>=0 and d['tokens_per_s']>0 and d['wall_time_s']>0 and d['best_loss']<=d['final_loss'] and d['config']['seq']==16 and d['config']['schedule'].startswith('warmup')" && ok || bad "summary fields: $(cat "$tmp/a/summary.json")"
+ls "$tmp/a" | grep -q tmp && bad "a temporary file was left behind" || ok
+
+# ---- the same seed gives the same run ----
+"$W" train $TINY --steps 30 --eval-every 10 --out "$tmp/a2" -q
+cut -d, -f1-16 "$tmp/a/metrics.csv" > "$tmp/m1"; cut -d, -f1-16 "$tmp/a2/metrics.csv" > "$tmp/m2"
+cmp -s "$tmp/m1" "$tmp/m2" && ok || bad "two runs with the same seed differ"
+
+# ---- resume: 40 steps at once = 20 steps, stop, resume for 20 more (every column but time) ----
+"$W" train $TINY --steps 40 --eval-every 10 --out "$tmp/full" -q
+"$W" train $TINY --steps 40 --eval-every 10 --out "$tmp/half" --stop-after 20 -q; rc=$?
+[ $rc -eq 0 ] && [ -f "$tmp/half/checkpoint.bin" ] && ok || bad "--stop-after leaves a checkpoint (exit $rc)"
+json "$tmp/half/summary.json" "assert d['status']=='interrupted' and d['steps_done']==20" && ok || bad "a stopped run's summary"
+"$W" train --resume "$tmp/half" -q; rc=$?
+[ $rc -eq 0 ] && ok || bad "resume exited $rc"
+cut -d, -f1-16 "$tmp/full/metrics.csv" > "$tmp/f1"; cut -d, -f1-16 "$tmp/half/metrics.csv" > "$tmp/f2"
+cmp -s "$tmp/f1" "$tmp/f2" && ok || bad "a resumed run differs from the uninterrupted one: $(diff "$tmp/f1" "$tmp/f2" | head -4)"
+json "$tmp/half/summary.json" "assert d['status']=='completed' and d['steps_done']==40" && ok || bad "the resumed run completes"
+/usr/bin/python3 -c "import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); assert a['final_loss']==b['final_loss'] and a['spikes']==b['spikes']" "$tmp/full/summary.json" "$tmp/half/summary.json" && ok || bad "summaries differ after resume"
+# resume extends a finished run with --steps
+"$W" train --resume "$tmp/half" --steps 45 -q 2>/dev/null
+"$W" train $TINY --steps 40 --checkpoint-every 10 --out "$tmp/ck" -q
+[ -f "$tmp/ck/checkpoint.bin" ] && ok || bad "--checkpoint-every writes a checkpoint"
+
+# ---- divergence: a far too high LR ends the run cleanly, logged and marked ----
+"$W" train $TINY --steps 200 --lr 50 --schedule constant --optimizer sgd --out "$tmp/div" -q; rc=$?
+[ $rc -eq 1 ] && ok || bad "a diverged run exits 1 (got $rc)"
+json "$tmp/div/summary.json" "assert d['diverged'] is True and d['status']=='diverged' and d['diverged_at'] is not None and d['steps_done']==d['diverged_at']+1" && ok || bad "divergence in the summary: $(cat "$tmp/div/summary.json" | head -20)"
+rows=$(($(wc -l < "$tmp/div/metrics.csv") - 1))
+json "$tmp/div/summary.json" "assert d['steps_done']==$rows" && ok || bad "every step up to the divergence is logged ($rows rows)"
+
+# ---- SIGINT: a checkpoint and the summary, exit 130, then resume ----
+"$W" train $TINY --steps 1000000 --out "$tmp/sig" -q & pid=$!
+sleep 2; kill -INT $pid; wait $pid; rc=$?
+[ $rc -eq 130 ] && ok || bad "SIGINT exits 130 (got $rc)"
+[ -f "$tmp/sig/checkpoint.bin" ] && json "$tmp/sig/summary.json" "assert d['status']=='interrupted' and d['steps_done']>0" && ok || bad "SIGINT writes a checkpoint and the summary"
+done_steps=$(/usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['steps_done'])" "$tmp/sig/summary.json" 2>/dev/null)
+[ "$(($(wc -l < "$tmp/sig/metrics.csv") - 1))" = "$done_steps" ] && ok || bad "metrics rows match the steps done after SIGINT"
+"$W" train --resume "$tmp/sig" --stop-after 5 -q; rc=$?
+json "$tmp/sig/summary.json" "assert d['steps_done']==$done_steps+5" && ok || bad "the interrupted run resumes (exit $rc)"
+"$W" train $TINY --steps 1000000 --out "$tmp/term" -q & pid=$!
+sleep 1; kill -TERM $pid; wait $pid; rc=$?
+[ $rc -eq 130 ] && [ -f "$tmp/term/checkpoint.bin" ] && ok || bad "SIGTERM checkpoints too (exit $rc)"
+
+# ---- bad input: exit 2, a message, nothing half-written ----
+expect_error() {
+    code=$1; want=$2; shift 2
+    "$W" "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?
+    if [ "$rc" -ne "$code" ]; then bad "warmup $* exited $rc, want $code ($(cat "$tmp/err"))"; return; fi
+    grep -qF -- "$want" "$tmp/err" && ok || bad "warmup $*: stderr lacks '$want': $(cat "$tmp/err")"
+}
+expect_error 2 "--out DIR is required" train --steps 5
+expect_error 2 "unknown model 'cnn'" train --model cnn --out "$tmp/x1"
+expect_error 2 "unknown optimizer 'lion'" train --optimizer lion --out "$tmp/x2"
+expect_error 2 "cannot read '$tmp/nope.txt'" train $TINY --data "$tmp/nope.txt" --out "$tmp/x3"
+expect_error 2 "spec:1:14: unknown phase 'cosin'" train $TINY --schedule 'warmup(10) > cosin' --out "$tmp/x4"
+expect_error 2 "the GPT reads text" train --data fashion-mnist --out "$tmp/x5"
+expect_error 2 "classifies images" train --model mlp --data builtin --out "$tmp/x6"
+expect_error 2 "--lr must be positive" train --lr -1 --out "$tmp/x7"
+expect_error 2 "--steps must be between 1 and" train --steps 0 --out "$tmp/x8"
+expect_error 2 "unknown option '--warmup-steps'" train --warmup-steps 5 --out "$tmp/x9"
+expect_error 2 "not found: there is no run to resume here" train --resume "$tmp/none"
+printf 'x' > "$tmp/file"
+expect_error 2 "exists and is not a directory" train $TINY --out "$tmp/file"
+expect_error 2 "cannot create --out" train $TINY --steps 2 --out "$tmp/file/sub"
+printf 'short' > "$tmp/short.txt"
+expect_error 2 "is too short" train $TINY --data "$tmp/short.txt" --out "$tmp/x10"
+: > "$tmp/empty.txt"
+expect_error 2 "is empty" train $TINY --data "$tmp/empty.txt" --out "$tmp/x11"
+cp "$tmp/ck/checkpoint.bin" "$tmp/ck/good.bin"
+printf 'garbage' | dd of="$tmp/ck/checkpoint.bin" bs=1 seek=200 conv=notrunc 2>/dev/null
+expect_error 2 "checksum mismatch" train --resume "$tmp/ck"
+for d in x1 x2 x3 x4 x5 x6 x7 x8 x9 x10 x11; do [ -e "$tmp/$d" ] && bad "a failed start left $d behind"; done; ok
+expect_error 2 "exists and is not a directory" demo --out "$tmp/file" --steps 10
+
+# ---- a text file as data ----
+seq 1 3000 > "$tmp/nums.txt"
+"$W" train $TINY --steps 10 --data "$tmp/nums.txt" --out "$tmp/txt" -q && json "$tmp/txt/summary.json" "assert d['config']['data'].endswith('nums.txt')" && ok || bad "training on a text file"
+
+# ---- the demo, smoke test ----
+OMP_NUM_THREADS=1 "$W" demo --out "$tmp/demo" --steps 12 --batch 2 > "$tmp/demo.txt"; rc=$?
+[ $rc -eq 0 ] && ok || bad "demo exited $rc: $(tail -3 "$tmp/demo.txt")"
+json "$tmp/demo/summary.json" "assert [a['name'] for a in d['arms']]==['none','linear','exp'] and all(set(['final_loss','best_loss','diverged','spikes'])<=set(a) for a in d['arms']) and len(d['conclusion'])>50" && ok || bad "demo summary.json"
+for f in report.html loss.svg lr.svg none/metrics.csv linear/summary.json exp/metrics.csv; do [ -s "$tmp/demo/$f" ] || bad "demo file $f missing"; done; ok
+grep -q '<svg' "$tmp/demo/report.html" && ! grep -Eq '(src|href)=' "$tmp/demo/report.html" && ok || bad "report.html is self-contained with inline SVG"
+xmllint --noout "$tmp/demo/loss.svg" 2>/dev/null && ok || bad "loss.svg is XML"
+grep -q 'Without warmup' "$tmp/demo.txt" && grep -q 'final' "$tmp/demo.txt" && ok || bad "the demo prints its table and conclusion"
+
+echo "test_train: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
