@@ -1,8 +1,10 @@
 #!/bin/sh
 # Install the Debian packages a target needs, only when they are missing.
-#   sh scripts/deps.sh build   compiler, make, OpenBLAS (OpenMP build: it shares our thread pool)
-#   sh scripts/deps.sh test    + libcjson-dev (tests parse JSON fixtures), libxml2-utils
-#                              (xmllint checks that SVG output is well-formed XML)
+#   sh scripts/deps.sh build   compiler, make, zlib (gzip'd IDX files), cJSON (`warmup demo` reads
+#                              each arm's summary.json), OpenBLAS (OpenMP build: it
+#                              shares our thread pool)
+#   sh scripts/deps.sh test    + libxml2-utils (xmllint checks that SVG output is well-formed XML),
+#                              python3 (tests read JSON and CSV output)
 # Uses apt-get (as root, or through sudo); never downloads anything else.
 set -e
 need="gcc make libc6-dev zlib1g-dev libcjson-dev libopenblas-openmp-dev libopenblas-dev"

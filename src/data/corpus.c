@@ -2,39 +2,20 @@
  * parts, sampled in random windows. */
 #include <dirent.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "data.h"
-
-static int derr(wu_error *err, int code, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
-static int derr(wu_error *err, int code, const char *fmt, ...)
-{
-    if (err) {
-        va_list ap;
-        va_start(ap, fmt);
-        err->code = code;
-        err->line = err->col = 0;
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
+#include "../schedule/fail.h"
 
 /* Append a whole file to (*buf, *len, *cap). */
 static int append_file(unsigned char **buf, size_t *len, size_t *cap, const char *path,
                        wu_error *err)
 {
     FILE *f = fopen(path, "rb");
-    if (!f) return derr(err, WU_EIO, "cannot read '%s': %s", path, strerror(errno));
+    if (!f) return wu_fail(err, WU_EIO, "cannot read '%s': %s", path, strerror(errno));
     unsigned char chunk[65536];
     size_t got;
     while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
@@ -44,7 +25,7 @@ static int append_file(unsigned char **buf, size_t *len, size_t *cap, const char
             unsigned char *nb = realloc(*buf, nc);
             if (!nb) {
                 fclose(f);
-                return derr(err, WU_ENOMEM, "out of memory reading '%s'", path);
+                return wu_fail(err, WU_ENOMEM, "out of memory reading '%s'", path);
             }
             *buf = nb;
             *cap = nc;
@@ -54,7 +35,7 @@ static int append_file(unsigned char **buf, size_t *len, size_t *cap, const char
     }
     int bad = ferror(f);
     fclose(f);
-    if (bad) return derr(err, WU_EIO, "error reading '%s'", path);
+    if (bad) return wu_fail(err, WU_EIO, "error reading '%s'", path);
     return WU_OK;
 }
 
@@ -73,15 +54,15 @@ int wu_corpus_load(wu_corpus *c, const char *path, double val_frac, wu_error *er
 {
     memset(c, 0, sizeof *c);
     if (!(val_frac > 0 && val_frac <= 0.5))
-        return derr(err, WU_EINVAL, "the validation fraction must be in (0, 0.5]");
+        return wu_fail(err, WU_EINVAL, "the validation fraction must be in (0, 0.5]");
     struct stat st;
     if (stat(path, &st) != 0)
-        return derr(err, WU_EIO, "cannot read '%s': %s", path, strerror(errno));
+        return wu_fail(err, WU_EIO, "cannot read '%s': %s", path, strerror(errno));
     size_t cap = 0;
     int rc = WU_OK;
     if (S_ISDIR(st.st_mode)) {
         DIR *d = opendir(path);
-        if (!d) return derr(err, WU_EIO, "cannot read directory '%s': %s", path, strerror(errno));
+        if (!d) return wu_fail(err, WU_EIO, "cannot read directory '%s': %s", path, strerror(errno));
         char **names = NULL;
         size_t nn = 0, ncap = 0;
         struct dirent *e;
@@ -100,8 +81,8 @@ int wu_corpus_load(wu_corpus *c, const char *path, double val_frac, wu_error *er
                 ncap = ncap ? ncap * 2 : 64;
                 char **nb = realloc(names, sizeof *names * ncap);
                 if (!nb) {
-                    free(full);
-                    break;
+                       free(full);
+                       break;
                 }
                 names = nb;
             }
@@ -110,7 +91,7 @@ int wu_corpus_load(wu_corpus *c, const char *path, double val_frac, wu_error *er
         closedir(d);
         if (nn == 0) {
             free(names);
-            return derr(err, WU_EINVAL, "directory '%s' holds no regular file to read", path);
+            return wu_fail(err, WU_EINVAL, "directory '%s' holds no regular file to read", path);
         }
         qsort(names, nn, sizeof *names, cmp_str);
         for (size_t i = 0; i < nn && rc == WU_OK; i++) {
@@ -118,9 +99,9 @@ int wu_corpus_load(wu_corpus *c, const char *path, double val_frac, wu_error *er
             if (rc == WU_OK && i + 1 < nn) {
                 unsigned char nl = '\n';
                 if (c->n + 1 > cap) {
-                    unsigned char *nb = realloc(c->data, cap = c->n + 1 + (1 << 20));
-                    if (!nb) rc = derr(err, WU_ENOMEM, "out of memory");
-                    else c->data = nb;
+                       unsigned char *nb = realloc(c->data, cap = c->n + 1 + (1 << 20));
+                       if (!nb) rc = wu_fail(err, WU_ENOMEM, "out of memory");
+                       else c->data = nb;
                 }
                 if (rc == WU_OK) c->data[c->n++] = nl;
             }
@@ -136,7 +117,7 @@ int wu_corpus_load(wu_corpus *c, const char *path, double val_frac, wu_error *er
     }
     if (c->n == 0) {
         wu_corpus_free(c);
-        return derr(err, WU_EINVAL, "'%s' is empty: a corpus needs text", path);
+        return wu_fail(err, WU_EINVAL, "'%s' is empty: a corpus needs text", path);
     }
     snprintf(c->source, sizeof c->source, "%s", path);
     split(c, val_frac);
@@ -147,10 +128,10 @@ int wu_corpus_builtin(wu_corpus *c, size_t n, uint64_t seed, double val_frac, wu
 {
     memset(c, 0, sizeof *c);
     if (n == 0 || !(val_frac > 0 && val_frac <= 0.5))
-        return derr(err, WU_EINVAL, "the built-in corpus needs bytes and a validation fraction "
-                    "in (0, 0.5]");
+        return wu_fail(err, WU_EINVAL, "the built-in corpus needs bytes and a validation fraction "
+                       "in (0, 0.5]");
     c->data = malloc(n);
-    if (!c->data) return derr(err, WU_ENOMEM, "out of memory");
+    if (!c->data) return wu_fail(err, WU_ENOMEM, "out of memory");
     wu_builtin_text((char *)c->data, n, seed);
     c->n = n;
     snprintf(c->source, sizeof c->source, "builtin (seed %llu)", (unsigned long long)seed);
@@ -162,9 +143,9 @@ int wu_corpus_check(const wu_corpus *c, int T, wu_error *err)
 {
     size_t val = c->n - c->train_n;
     if (c->train_n < (size_t)T + 1 || val < (size_t)T + 1)
-        return derr(err, WU_EINVAL, "'%.120s' is too short: %zu bytes, and a window needs %d "
-                    "bytes (--seq %d) in each of its training and validation splits; use a longer "
-                    "text or a shorter --seq", c->source, c->n, T + 1, T);
+        return wu_fail(err, WU_EINVAL, "'%.120s' is too short: %zu bytes, and a window needs %d "
+                       "bytes (--seq %d) in each of its training and validation splits; use a longer "
+                       "text or a shorter --seq", c->source, c->n, T + 1, T);
     return WU_OK;
 }
 

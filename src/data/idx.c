@@ -11,17 +11,13 @@
 #include <zlib.h>
 
 #include "data.h"
+#include "../schedule/fail.h"
 
 #define IDX_MAX_BYTES ((size_t)1 << 31) /* 2 GiB: far above any data set this project reads */
 
 static int ierr(wu_error *err, int code, const char *path, const char *what)
 {
-    if (err) {
-        err->code = code;
-        err->line = err->col = 0;
-        snprintf(err->msg, sizeof err->msg, "%.120s: %.190s", path, what);
-    }
-    return code;
+    return wu_fail(err, code, "%.120s: %.190s", path, what);
 }
 
 int wu_idx_read(wu_idx *out, const char *path, wu_error *err)

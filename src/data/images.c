@@ -1,30 +1,11 @@
 /* images.c - image classification sets from IDX files: Fashion-MNIST. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "data.h"
-
-static int merr(wu_error *err, int code, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
-static int merr(wu_error *err, int code, const char *fmt, ...)
-{
-    if (err) {
-        va_list ap;
-        va_start(ap, fmt);
-        err->code = code;
-        err->line = err->col = 0;
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
+#include "../schedule/fail.h"
 
 /* Find "<dir>/<base>" or "<dir>/<base>.gz". */
 static int find(char *out, size_t n, const char *dir, const char *base)
@@ -40,9 +21,9 @@ static int load_set(wu_images *im, const char *dir, const char *img, const char 
     char pi[512], pl[512];
     memset(im, 0, sizeof *im);
     if (!find(pi, sizeof pi, dir, img) || !find(pl, sizeof pl, dir, lab)) {
-        return merr(err, WU_EIO, "Fashion-MNIST not found in %.100s (no %s or %s, plain or .gz): "
-                    "install it with 'apt-get install dataset-fashion-mnist', or give its "
-                    "directory with --data DIR", dir, img, lab);
+        return wu_fail(err, WU_EIO, "Fashion-MNIST not found in %.100s (no %s or %s, plain or .gz): "
+                       "install it with 'apt-get install dataset-fashion-mnist', or give its "
+                       "directory with --data DIR", dir, img, lab);
     }
     wu_idx xi, yi;
     int rc = wu_idx_read(&xi, pi, err);
@@ -52,13 +33,13 @@ static int load_set(wu_images *im, const char *dir, const char *img, const char 
         return rc;
     }
     if (xi.ndim != 3 || yi.ndim != 1 || xi.count != yi.count) {
-        rc = merr(err, WU_EIO, "%.100s and %.100s do not describe the same images (shapes %d-d x "
-                  "%zu and %d-d x %zu)", pi, pl, xi.ndim, xi.count, yi.ndim, yi.count);
+        rc = wu_fail(err, WU_EIO, "%.100s and %.100s do not describe the same images (shapes %d-d x "
+                     "%zu and %d-d x %zu)", pi, pl, xi.ndim, xi.count, yi.ndim, yi.count);
     }
     for (size_t i = 0; rc == WU_OK && i < yi.count; i++)
         if (yi.data[i] > 9) {
-            rc = merr(err, WU_EIO, "%.200s: label %d of item %zu is not a class 0-9", pl,
-                      yi.data[i], i);
+            rc = wu_fail(err, WU_EIO, "%.200s: label %d of item %zu is not a class 0-9", pl,
+                         yi.data[i], i);
         }
     if (rc == WU_OK) {
         im->n = (int)xi.count;
@@ -69,7 +50,7 @@ static int load_set(wu_images *im, const char *dir, const char *img, const char 
         im->y = malloc(yi.count);
         if (!im->x || !im->y) {
             wu_images_free(im);
-            rc = merr(err, WU_ENOMEM, "out of memory for the images");
+            rc = wu_fail(err, WU_ENOMEM, "out of memory for the images");
         } else {
             for (size_t i = 0; i < xi.count * xi.item; i++) im->x[i] = (float)xi.data[i] / 255.0f;
             memcpy(im->y, yi.data, yi.count);

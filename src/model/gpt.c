@@ -17,6 +17,7 @@
 #include "block.h"
 #include "gpt.h"
 #include "rng.h"
+#include "../schedule/fail.h"
 
 struct wu_gpt_impl {
     float *arena;            /* every activation and scratch buffer */
@@ -42,12 +43,7 @@ wu_gpt_config wu_gpt_default_config(void)
 
 static int gerr(wu_error *err, int code, const char *msg)
 {
-    if (err) {
-        err->code = code;
-        err->line = err->col = 0;
-        snprintf(err->msg, sizeof err->msg, "model: %s", msg);
-    }
-    return code;
+    return wu_fail(err, code, "model: %s", msg);
 }
 
 /* Parameter views in state_dict order; with views == NULL only counts. */

@@ -7,6 +7,7 @@
 #include "../nn/nn.h"
 #include "mlp.h"
 #include "rng.h"
+#include "../schedule/fail.h"
 
 struct wu_mlp_impl {
     float *arena;
@@ -22,12 +23,7 @@ struct wu_mlp_impl {
 
 static int merr(wu_error *err, int code, const char *msg)
 {
-    if (err) {
-        err->code = code;
-        err->line = err->col = 0;
-        snprintf(err->msg, sizeof err->msg, "mlp: %s", msg);
-    }
-    return code;
+    return wu_fail(err, code, "mlp: %s", msg);
 }
 
 int wu_mlp_create(wu_mlp **out, const wu_mlp_config *c, int B, wu_error *err)

@@ -9,6 +9,7 @@
 #include "block.h"
 #include "rng.h"
 #include "vit.h"
+#include "../schedule/fail.h"
 
 struct wu_vit_impl {
     float *arena;
@@ -39,12 +40,7 @@ wu_vit_config wu_vit_default_config(void)
 
 static int verr(wu_error *err, int code, const char *msg)
 {
-    if (err) {
-        err->code = code;
-        err->line = err->col = 0;
-        snprintf(err->msg, sizeof err->msg, "vit: %s", msg);
-    }
-    return code;
+    return wu_fail(err, code, "vit: %s", msg);
 }
 
 int wu_vit_create(wu_vit **out, const wu_vit_config *c, int B, wu_error *err)

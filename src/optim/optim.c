@@ -12,16 +12,11 @@
 #include <string.h>
 
 #include "optim_impl.h"
+#include "../schedule/fail.h"
 
 static int oerr(wu_error *err, int code, const char *msg)
 {
-    if (err) {
-        err->code = code;
-        err->line = err->col = 0;
-        strncpy(err->msg, msg, sizeof err->msg - 1);
-        err->msg[sizeof err->msg - 1] = '\0';
-    }
-    return code;
+    return wu_fail(err, code, "%s", msg);
 }
 
 void wu_optim_defaults(wu_optim_config *c, int kind)

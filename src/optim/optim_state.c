@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "optim_impl.h"
+#include "../schedule/fail.h"
 
 #define MAGIC 0x5455504fu /* "OPUT" */
 #define VERSION 1u
@@ -62,12 +63,7 @@ size_t wu_optim_state_size(const wu_optim *o)
 
 static int serr(wu_error *err, int code, const char *msg)
 {
-    if (err) {
-        err->code = code;
-        err->line = err->col = 0;
-        snprintf(err->msg, sizeof err->msg, "optimizer state: %s", msg);
-    }
-    return code;
+    return wu_fail(err, code, "optimizer state: %s", msg);
 }
 
 int wu_optim_state_save(const wu_optim *o, void *buf, size_t size, wu_error *err)

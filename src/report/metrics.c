@@ -1,10 +1,10 @@
 /* metrics.c - reading columns of metrics.csv. */
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "metrics.h"
+#include "../schedule/fail.h"
 
 /* Split line at commas in place; fields[i] points at field i. Returns the number of fields. */
 static int split_csv(char *line, char **fields, int max)
@@ -23,34 +23,15 @@ static int split_csv(char *line, char **fields, int max)
     return n;
 }
 
-static int merr(wu_error *err, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-
-static int merr(wu_error *err, const char *fmt, ...)
-{
-    if (err) {
-        va_list ap;
-        va_start(ap, fmt);
-        err->code = WU_EIO;
-        err->line = err->col = 0;
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-        va_end(ap);
-    }
-    return WU_EIO;
-}
-
 int wu_metrics_column(const char *path, const char *col, wu_series_data *out, wu_error *err)
 {
     memset(out, 0, sizeof *out);
     FILE *f = fopen(path, "r");
-    if (!f) return merr(err, "cannot read %.200s", path);
+    if (!f) return wu_fail(err, WU_EIO, "cannot read %.200s", path);
     char line[4096];
     if (!fgets(line, sizeof line, f)) {
         fclose(f);
-        return merr(err, "%.200s is empty", path);
+        return wu_fail(err, WU_EIO, "%.200s is empty", path);
     }
     char *fields[64];
     int want = -1, nf = split_csv(line, fields, 64);
@@ -58,7 +39,7 @@ int wu_metrics_column(const char *path, const char *col, wu_series_data *out, wu
         if (!strcmp(fields[i], col)) want = i;
     if (want < 0) {
         fclose(f);
-        return merr(err, "%.200s has no column '%.40s'", path, col);
+        return wu_fail(err, WU_EIO, "%.200s has no column '%.40s'", path, col);
     }
     int cap = 0;
     while (fgets(line, sizeof line, f)) {
@@ -70,7 +51,7 @@ int wu_metrics_column(const char *path, const char *col, wu_series_data *out, wu
             if (!nx || !ny) {
                 fclose(f);
                 wu_series_data_free(out);
-                return merr(err, "out of memory reading %.200s", path);
+                return wu_fail(err, WU_EIO, "out of memory reading %.200s", path);
             }
             out->y = ny;
         }

@@ -14,29 +14,11 @@
  * scenario, else the percentage; for Adam, raised to the untuned length when that fits in a
  * quarter of the run. */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "warmup.h"
-
-static int fail(wu_error *err, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-
-static int fail(wu_error *err, const char *fmt, ...)
-{
-    if (!err) return WU_EINVAL;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-    va_end(ap);
-    err->code = WU_EINVAL;
-    err->line = err->col = 0;
-    return WU_EINVAL;
-}
+#include "fail.h"
 
 static wu_rule *add_rule(wu_suggestion *o, const char *name, const char *source, int64_t lo,
                          int64_t hi, int64_t steps)
@@ -60,34 +42,34 @@ int wu_suggest(const wu_suggest_in *in, wu_suggestion *o, wu_error *err)
     memset(o, 0, sizeof *o);
     o->picked = -1;
     if (in->optimizer < WU_OPT_SGD || in->optimizer > WU_OPT_RADAM)
-        return fail(err, "unknown optimizer: use sgd, adam, adamw or radam");
+        return wu_fail(err, WU_EINVAL, "unknown optimizer: use sgd, adam, adamw or radam");
     if (in->batch < 0 || in->base_batch < 0 || in->dataset_size < 0 || in->steps_per_epoch < 0)
-        return fail(err, "batch sizes, dataset size and steps per epoch must be positive");
+        return wu_fail(err, WU_EINVAL, "batch sizes, dataset size and steps per epoch must be positive");
     if (!(in->beta2 >= 0.0 && in->beta2 < 1.0))
-        return fail(err, "beta2 must be in [0, 1), got %g (Adam's default is 0.999)", in->beta2);
+        return wu_fail(err, WU_EINVAL, "beta2 must be in [0, 1), got %g (Adam's default is 0.999)", in->beta2);
     if (!(in->lr >= 0.0) || !(in->base_lr >= 0.0) || !isfinite(in->lr) || !isfinite(in->base_lr))
-        return fail(err, "learning rates must be positive finite numbers");
+        return wu_fail(err, WU_EINVAL, "learning rates must be positive finite numbers");
     if (!(in->epochs >= 0.0) || !isfinite(in->epochs))
-        return fail(err, "epochs must be a positive number, got %g", in->epochs);
+        return wu_fail(err, WU_EINVAL, "epochs must be a positive number, got %g", in->epochs);
     if ((in->base_lr > 0 || in->base_warmup > 0) && in->base_batch > 0 && in->batch == 0)
-        return fail(err, "a reference batch size needs the batch size you will train with "
+        return wu_fail(err, WU_EINVAL, "a reference batch size needs the batch size you will train with "
                          "(--batch)");
     if (in->base_batch == 0 && in->base_warmup > 0 && in->batch > 0 && in->base_lr == 0)
-        return fail(err, "a reference warmup needs its batch size (--base-batch)");
+        return wu_fail(err, WU_EINVAL, "a reference warmup needs its batch size (--base-batch)");
 
     /* the run: steps per epoch and total steps */
     int64_t spe = in->steps_per_epoch;
     if (spe == 0 && in->dataset_size > 0 && in->batch > 0)
         spe = (in->dataset_size + in->batch - 1) / in->batch;
     int64_t n = in->total_steps;
-    if (n < 0) return fail(err, "total steps must be positive, got %lld", (long long)n);
+    if (n < 0) return wu_fail(err, WU_EINVAL, "total steps must be positive, got %lld", (long long)n);
     if (n == 0 && in->epochs > 0 && spe > 0) n = (int64_t)ceil(in->epochs * (double)spe);
     if (n <= 0)
-        return fail(err, "the run length is unknown: give total steps (--steps), or epochs with "
+        return wu_fail(err, WU_EINVAL, "the run length is unknown: give total steps (--steps), or epochs with "
                          "steps per epoch (--epochs, --steps-per-epoch), or epochs with the "
                          "dataset size and batch size");
     if (in->base_warmup >= n)
-        return fail(err, "the reference warmup (%lld steps) is not shorter than the run (%lld "
+        return wu_fail(err, WU_EINVAL, "the reference warmup (%lld steps) is not shorter than the run (%lld "
                          "steps)", (long long)in->base_warmup, (long long)n);
     o->total_steps = n;
     o->steps_per_epoch = spe;
@@ -117,7 +99,7 @@ int wu_suggest(const wu_suggest_in *in, wu_suggestion *o, wu_error *err)
         i_scn = o->nrules - 1;
     } else if (in->scenario == WU_SCN_VIT) {
         if (spe <= 0)
-            return fail(err, "the ViT rule is 5 epochs of warmup: give the epoch length "
+            return wu_fail(err, WU_EINVAL, "the ViT rule is 5 epochs of warmup: give the epoch length "
                              "(--steps-per-epoch, or --dataset-size with --batch)");
         wu_rule *r = add_rule(o, "scenario: ViT", "the guide; Dosovitskiy et al. 2021", 5 * spe,
                               5 * spe, 5 * spe);
@@ -211,9 +193,9 @@ int wu_suggest(const wu_suggest_in *in, wu_suggestion *o, wu_error *err)
     if (used > 0 && conf[used - 1] == ' ') conf[used - 1] = '\0';
     snprintf(o->conflicts, sizeof o->conflicts, "%s", conf);
     if (w >= n)
-        return fail(err, "the suggested warmup (%lld steps, from %s) is not shorter than the run "
+        return wu_fail(err, WU_EINVAL, "the suggested warmup (%lld steps, from %s) is not shorter than the run "
                          "(%lld steps): train for longer, or warm up for less",
-                    (long long)w, o->rules[pick].name, (long long)n);
+                       (long long)w, o->rules[pick].name, (long long)n);
     o->warmup_steps = w;
     o->picked = pick;
 

@@ -12,6 +12,7 @@
 
 #include "outfile.h"
 #include "run.h"
+#include "../schedule/fail.h"
 
 static const char MAGIC[8] = {'W', 'U', 'C', 'K', 'P', 'T', '0', '1'};
 
@@ -27,12 +28,7 @@ static uint64_t fnv1a(const unsigned char *p, size_t n)
 
 static int cerr(wu_error *err, int code, const char *what, const char *path)
 {
-    if (err) {
-        err->code = code;
-        err->line = err->col = 0;
-        snprintf(err->msg, sizeof err->msg, "checkpoint %.200s: %.100s", path, what);
-    }
-    return code;
+    return wu_fail(err, code, "checkpoint %.200s: %.100s", path, what);
 }
 
 /* The fixed part after the magic. */

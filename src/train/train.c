@@ -8,7 +8,6 @@
  * repeats an uninterrupted one exactly (tests/test_train.sh checks it bit for bit). */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,29 +16,11 @@
 
 #include "outfile.h"
 #include "run.h"
+#include "../schedule/fail.h"
 
 #define METRICS_HEADER                                                                         \
     "step,lr,loss,grad_norm,update_ratio,v_mean,v_min,v_max,v_frac_below_eps,radam_rect,"     \
     "attn_max_logit,out_max_logit,logz_mean,acc,val_loss,val_acc,time_s\n"
-
-static int terr(wu_error *err, int code, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
-static int terr(wu_error *err, int code, const char *fmt, ...)
-{
-    if (err) {
-        va_list ap;
-        va_start(ap, fmt);
-        err->code = code;
-        err->line = err->col = 0;
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
 
 void wu_json_string(FILE *f, const char *s)
 {
@@ -104,26 +85,26 @@ static int is_idx_dir(const char *path)
 int wu_train_check(const wu_train_config *c, wu_error *err)
 {
     int kind = kind_of(c->model);
-    if (kind < 0) return terr(err, WU_EINVAL, "unknown model '%s': use gpt, mlp or vit", c->model);
+    if (kind < 0) return wu_fail(err, WU_EINVAL, "unknown model '%s': use gpt, mlp or vit", c->model);
     if (opt_of(c->optimizer) < 0)
-        return terr(err, WU_EINVAL, "unknown optimizer '%s': use sgd, adam, adamw or radam",
-                    c->optimizer);
-    if (!(c->lr > 0) || !isfinite(c->lr)) return terr(err, WU_EINVAL, "--lr must be a positive number");
-    if (c->steps < 1 || c->batch < 1) return terr(err, WU_EINVAL, "--steps and --batch must be at least 1");
-    if (!(c->clip >= 0)) return terr(err, WU_EINVAL, "--clip must be >= 0 (0: no clipping)");
+        return wu_fail(err, WU_EINVAL, "unknown optimizer '%s': use sgd, adam, adamw or radam",
+                       c->optimizer);
+    if (!(c->lr > 0) || !isfinite(c->lr)) return wu_fail(err, WU_EINVAL, "--lr must be a positive number");
+    if (c->steps < 1 || c->batch < 1) return wu_fail(err, WU_EINVAL, "--steps and --batch must be at least 1");
+    if (!(c->clip >= 0)) return wu_fail(err, WU_EINVAL, "--clip must be >= 0 (0: no clipping)");
     if (c->eval_every < 0 || c->checkpoint_every < 0)
-        return terr(err, WU_EINVAL, "--eval-every and --checkpoint-every must be >= 0");
+        return wu_fail(err, WU_EINVAL, "--eval-every and --checkpoint-every must be >= 0");
     int images = !strcmp(c->data, "fashion-mnist") || is_idx_dir(c->data);
     if (kind == WU_NET_GPT && images)
-        return terr(err, WU_EINVAL, "the GPT reads text: --data builtin or a text file or "
-                    "directory, not images");
+        return wu_fail(err, WU_EINVAL, "the GPT reads text: --data builtin or a text file or "
+                       "directory, not images");
     if (kind != WU_NET_GPT && !images)
-        return terr(err, WU_EINVAL, "the %s classifies images: --data fashion-mnist or a directory "
-                    "of Fashion-MNIST IDX files, not '%s'", c->model, c->data);
+        return wu_fail(err, WU_EINVAL, "the %s classifies images: --data fashion-mnist or a directory "
+                       "of Fashion-MNIST IDX files, not '%s'", c->model, c->data);
     if (kind == WU_NET_MLP && strcmp(c->act, "relu") && strcmp(c->act, "gelu") && strcmp(c->act, "tanh"))
-        return terr(err, WU_EINVAL, "unknown activation '%s': use relu, gelu or tanh", c->act);
+        return wu_fail(err, WU_EINVAL, "unknown activation '%s': use relu, gelu or tanh", c->act);
     if (kind == WU_NET_VIT && strcmp(c->pool, "cls") && strcmp(c->pool, "mean"))
-        return terr(err, WU_EINVAL, "unknown pooling '%s': use cls or mean", c->pool);
+        return wu_fail(err, WU_EINVAL, "unknown pooling '%s': use cls or mean", c->pool);
     wu_optim_config oc;
     wu_optim_defaults(&oc, opt_of(c->optimizer));
     oc.lr = c->lr, oc.beta1 = c->beta1, oc.beta2 = c->beta2, oc.eps = c->eps;
@@ -179,14 +160,14 @@ static int run_build(wu_run *r, wu_error *err)
                         .steps_per_epoch = r->text ? 0 : r->loader.steps_per_epoch};
     if ((rc = wu_schedule_parse(c->schedule, &so, &r->sched, err)) != WU_OK) return rc;
     if (c->steps > wu_sched_horizon(r->sched))
-        return terr(err, WU_EINVAL, "the schedule is defined for %lld steps, fewer than --steps %lld",
-                    (long long)wu_sched_horizon(r->sched), (long long)c->steps);
+        return wu_fail(err, WU_EINVAL, "the schedule is defined for %lld steps, fewer than --steps %lld",
+                       (long long)wu_sched_horizon(r->sched), (long long)c->steps);
     wu_optim_config oc;
     wu_optim_defaults(&oc, opt_of(c->optimizer));
     oc.lr = c->lr, oc.beta1 = c->beta1, oc.beta2 = c->beta2, oc.eps = c->eps;
     oc.momentum = c->momentum, oc.weight_decay = c->weight_decay;
     int *vg = malloc(sizeof(int) * (size_t)r->net.nviews);
-    if (!vg) return terr(err, WU_ENOMEM, "out of memory");
+    if (!vg) return wu_fail(err, WU_ENOMEM, "out of memory");
     wu_optim_decay_groups(r->net.views, r->net.nviews, vg);
     wu_optim_config groups[2] = {oc, oc};
     groups[1].weight_decay = 0.0;
@@ -199,7 +180,7 @@ static int run_build(wu_run *r, wu_error *err)
     r->tok = malloc(sizeof(int) * N), r->tgt = malloc(sizeof(int) * N);
     r->idx = malloc(sizeof(int) * (size_t)c->batch), r->labels = malloc(sizeof(int) * (size_t)c->batch);
     r->x = malloc(sizeof(float) * (size_t)c->batch * 784);
-    if (!r->tok || !r->tgt || !r->idx || !r->labels || !r->x) return terr(err, WU_ENOMEM, "out of memory");
+    if (!r->tok || !r->tgt || !r->idx || !r->labels || !r->x) return wu_fail(err, WU_ENOMEM, "out of memory");
     r->tr.best_loss = INFINITY;
     r->tr.diverged_at = -1;
     return WU_OK;
@@ -303,7 +284,7 @@ static int write_summary(const wu_run *r, const wu_train_result *res, wu_error *
     char path[600], msg[300];
     snprintf(path, sizeof path, "%s/summary.json", r->c.out);
     wu_outfile o;
-    if (wu_outfile_open(&o, path, msg, sizeof msg)) return terr(err, WU_EIO, "%s", msg);
+    if (wu_outfile_open(&o, path, msg, sizeof msg)) return wu_fail(err, WU_EIO, "%s", msg);
     const wu_train_config *c = &r->c;
     FILE *f = o.f;
     fputs("{\n  \"config\": {\"model\": ", f);
@@ -341,7 +322,7 @@ static int write_summary(const wu_run *r, const wu_train_result *res, wu_error *
     json_num(f, r->text ? "tokens_per_s" : "images_per_s", res->items_per_s, 1);
     json_num(f, "wall_time_s", res->wall_s, 0);
     fputs("}\n", f);
-    if (wu_outfile_commit(&o, msg, sizeof msg)) return terr(err, WU_EIO, "%s", msg);
+    if (wu_outfile_commit(&o, msg, sizeof msg)) return wu_fail(err, WU_EIO, "%s", msg);
     return WU_OK;
 }
 
@@ -370,7 +351,7 @@ int wu_train(wu_train_config *cfg, int resume, int64_t stop_after, volatile sig_
     struct stat sb;
     if (stat(r.c.out, &sb) == 0 && !S_ISDIR(sb.st_mode)) {
         free(blob);
-        return terr(err, WU_EINVAL, "--out %s exists and is not a directory", r.c.out);
+        return wu_fail(err, WU_EINVAL, "--out %s exists and is not a directory", r.c.out);
     }
     if ((rc = run_build(&r, err)) != WU_OK) {
         free(blob);
@@ -378,7 +359,7 @@ int wu_train(wu_train_config *cfg, int resume, int64_t stop_after, volatile sig_
         return rc;
     }
     if (!resume && mkdir(r.c.out, 0755) != 0 && errno != EEXIST) {
-        rc = terr(err, WU_EIO, "cannot create --out %s: %s", r.c.out, strerror(errno));
+        rc = wu_fail(err, WU_EIO, "cannot create --out %s: %s", r.c.out, strerror(errno));
         run_free(&r);
         return rc;
     }
@@ -402,7 +383,7 @@ int wu_train(wu_train_config *cfg, int resume, int64_t stop_after, volatile sig_
         }
     }
     if (!mf) {
-        rc = terr(err, WU_EIO, "cannot write %s: %s", mpath, strerror(errno));
+        rc = wu_fail(err, WU_EIO, "cannot write %s: %s", mpath, strerror(errno));
         run_free(&r);
         return rc;
     }
