@@ -39,7 +39,7 @@ ENG_OBJ := $(ENG_SRC:%.c=$(B)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(B)/obj/%.o)
 TESTS   := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 
-.PHONY: all test test-run test-fashion check demo demo-run bench sanitize valgrind install uninstall clean deps docs
+.PHONY: all test test-run test-fashion check demo demo-run bench sanitize valgrind valgrind-run install uninstall clean deps docs
 
 all: $(B)/warmup $(B)/libwarmup.a $(B)/libwarmup.so $(B)/warmup.pc
 
@@ -173,12 +173,18 @@ uninstall:
 clean:
 	rm -rf build build-san
 
-# The C tests and the CLI tests under valgrind: zero errors and zero leaks (definite, indirect
-# or possible; memory still reachable at exit, such as libgomp's thread pool, is not a leak).
+# The C tests, the CLI tests, short training runs and a demo under valgrind: zero errors and
+# zero leaks (definite, indirect or possible; memory still reachable at exit, such as libgomp's
+# thread pool, is not a leak).
 VALGRIND := valgrind --error-exitcode=9 --leak-check=full -q \
             --errors-for-leak-kinds=definite,indirect,possible \
             --suppressions=$(CURDIR)/tests/valgrind.supp
-valgrind: all $(TESTS)
-	@for t in $(TESTS); do $(VALGRIND) $$t >/dev/null || { echo "valgrind: $$t failed"; exit 1; }; done
+valgrind:
+	@sh scripts/deps.sh valgrind
+	$(MAKE) valgrind-run
+
+valgrind-run: all $(TESTS)
+	@for t in $(TESTS); do WU_VALGRIND=1 $(VALGRIND) $$t >/dev/null || { echo "valgrind: $$t failed"; exit 1; }; done
 	@printf '#!/bin/sh\nexec $(VALGRIND) %s/$(B)/warmup "$$@"\n' "$$(pwd)" > $(B)/warmup-vg && chmod +x $(B)/warmup-vg
 	@sh tests/test_cli.sh $(B)/warmup-vg
+	@sh tests/valgrind_train.sh $(B)/warmup-vg

@@ -316,6 +316,12 @@ int main(void)
     test_fd(1);
     test_repeatable();
     test_errors();
-    test_learns();
+    /* 250 training steps take half a minute here and most of an hour under valgrind; the code
+     * they run is the code the tests above run, so `make valgrind` leaves them to `make test`
+     * and `make sanitize`. */
+    if (getenv("WU_VALGRIND"))
+        printf("  training on real text: skipped under valgrind\n");
+    else
+        test_learns();
     return th_done("test_gpt");
 }

@@ -90,6 +90,24 @@ expect_error 2 "is empty" train $TINY --data "$tmp/empty.txt" --out "$tmp/x11"
 cp "$tmp/ck/checkpoint.bin" "$tmp/ck/good.bin"
 printf 'garbage' | dd of="$tmp/ck/checkpoint.bin" bs=1 seek=200 conv=notrunc 2>/dev/null
 expect_error 2 "checksum mismatch" train --resume "$tmp/ck"
+# a fresh run in a used directory drops the old checkpoint, so --resume cannot mix two runs
+"$W" train $TINY --steps 20 --stop-after 10 --out "$tmp/reuse" -q
+"$W" train $TINY --steps 5 --out "$tmp/reuse" -q
+[ ! -e "$tmp/reuse/checkpoint.bin" ] && ok || bad "a fresh run left the previous run's checkpoint"
+expect_error 2 "there is no run to resume here" train --resume "$tmp/reuse"
+# a metrics.csv cut shorter than the checkpoint says is refused, not padded with zero bytes
+"$W" train $TINY --steps 20 --stop-after 10 --out "$tmp/cut" -q
+head -n 3 "$tmp/cut/metrics.csv" > "$tmp/cut/m" && mv "$tmp/cut/m" "$tmp/cut/metrics.csv"
+expect_error 2 "was changed after the checkpoint" train --resume "$tmp/cut"
+[ "$(wc -l < "$tmp/cut/metrics.csv")" -eq 3 ] && ok || bad "a refused resume changed metrics.csv"
+# a metrics.csv that cannot be written ends the run with an error, not a silent success
+if [ -w /dev/full ]; then
+    mkdir -p "$tmp/devfull" && ln -s /dev/full "$tmp/devfull/metrics.csv"
+    expect_error 2 "cannot write $tmp/devfull/metrics.csv" train $TINY --steps 5 --out "$tmp/devfull"
+fi
+# strings in summary.json are escaped whatever the flags held
+"$W" train $TINY --steps 2 --act 'x"y' --out "$tmp/esc" -q
+json "$tmp/esc/summary.json" "assert d['config']['act']=='x\"y'" && ok || bad "summary.json with a quote in --act is not valid JSON"
 for d in x1 x2 x3 x4 x5 x6 x7 x8 x9 x10 x11; do [ -e "$tmp/$d" ] && bad "a failed start left $d behind"; done; ok
 expect_error 2 "exists and is not a directory" demo --out "$tmp/file" --steps 10
 

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -216,7 +217,14 @@ int cmd_demo(int argc, char **argv)
     fflush(stdout);
     for (int i = 0; i < ARMS; i++) {
         a[i].pid = fork();
-        if (a[i].pid < 0) return cli_error("cannot start an arm: %s", strerror(errno));
+        if (a[i].pid < 0) {
+            int e = errno;
+            for (int j = 0; j < i; j++) { /* no arm is left running without its parent */
+                kill(a[j].pid, SIGTERM);
+                waitpid(a[j].pid, NULL, 0);
+            }
+            return cli_error("cannot start an arm: %s", strerror(e));
+        }
         if (a[i].pid == 0) {
 #ifdef _OPENMP
             omp_set_num_threads(threads);
@@ -255,13 +263,16 @@ int cmd_demo(int argc, char **argv)
         if (read_summary(&a[i], out) != 0) return cli_error("demo: cannot read %s/%s/summary.json", out, a[i].name);
 
     /* charts: smoothed loss, and the schedules */
-    wu_series_data loss[ARMS], lrs[ARMS];
+    wu_series_data loss[ARMS] = {{0}}, lrs[ARMS] = {{0}};
+    int ret = WU_EXIT_OK;
     wu_series sl[ARMS], sr[ARMS];
     for (int i = 0; i < ARMS; i++) {
         char path[700];
         snprintf(path, sizeof path, "%s/%s/metrics.csv", out, a[i].name);
-        if (wu_metrics_column(path, "loss", &loss[i], &err) || wu_metrics_column(path, "lr", &lrs[i], &err))
-            return cli_error("%s", err.msg);
+        if (wu_metrics_column(path, "loss", &loss[i], &err) || wu_metrics_column(path, "lr", &lrs[i], &err)) {
+            ret = cli_error("%s", err.msg);
+            goto done;
+        }
         wu_series_ema(&loss[i], 0.1);
         sl[i] = (wu_series){a[i].label, loss[i].x, loss[i].y, loss[i].n, NAN};
         sr[i] = (wu_series){a[i].label, lrs[i].x, lrs[i].y, lrs[i].n, NAN};
@@ -303,12 +314,21 @@ int cmd_demo(int argc, char **argv)
     const char *names[2] = {"loss.svg", "lr.svg"};
     for (int k = 0; k < 2; k++) {
         snprintf(path, sizeof path, "%s/%s", out, names[k]);
-        if (wu_outfile_open(&o, path, msg, sizeof msg)) return cli_error("%s", msg);
+        if (wu_outfile_open(&o, path, msg, sizeof msg)) {
+            ret = cli_error("%s", msg);
+            goto done;
+        }
         wu_chart_svg(o.f, charts[k], 800, 450);
-        if (wu_outfile_commit(&o, msg, sizeof msg)) return cli_error("%s", msg);
+        if (wu_outfile_commit(&o, msg, sizeof msg)) {
+            ret = cli_error("%s", msg);
+            goto done;
+        }
     }
     snprintf(path, sizeof path, "%s/summary.json", out);
-    if (wu_outfile_open(&o, path, msg, sizeof msg)) return cli_error("%s", msg);
+    if (wu_outfile_open(&o, path, msg, sizeof msg)) {
+        ret = cli_error("%s", msg);
+        goto done;
+    }
     fprintf(o.f, "{\"model\": \"%s\", \"lr\": %.17g, \"steps\": %lld, \"batch\": %lld, \"seed\": %lld, "
                  "\"arms\": [", model, lr, (long long)steps, (long long)batch, (long long)seed);
     for (int i = 0; i < ARMS; i++) {
@@ -321,9 +341,15 @@ int cmd_demo(int argc, char **argv)
     fputs("\n], \"conclusion\": ", o.f);
     wu_json_string(o.f, conclusion);
     fputs("}\n", o.f);
-    if (wu_outfile_commit(&o, msg, sizeof msg)) return cli_error("%s", msg);
+    if (wu_outfile_commit(&o, msg, sizeof msg)) {
+        ret = cli_error("%s", msg);
+        goto done;
+    }
     snprintf(path, sizeof path, "%s/report.html", out);
-    if (wu_outfile_open(&o, path, msg, sizeof msg)) return cli_error("%s", msg);
+    if (wu_outfile_open(&o, path, msg, sizeof msg)) {
+        ret = cli_error("%s", msg);
+        goto done;
+    }
     wu_html_begin(o.f, "What warmup does: the warmup demo");
     char intro[600];
     snprintf(intro, sizeof intro, "The same %s, the same data, the same seed and the same peak "
@@ -341,11 +367,15 @@ int cmd_demo(int argc, char **argv)
                            "above the mean of the 20 steps before it. Each arm's metrics.csv and "
                            "summary.json are in its own directory next to this page.");
     wu_html_end(o.f);
-    if (wu_outfile_commit(&o, msg, sizeof msg)) return cli_error("%s", msg);
+    if (wu_outfile_commit(&o, msg, sizeof msg)) {
+        ret = cli_error("%s", msg);
+        goto done;
+    }
     printf("\nreport: %s/report.html  (charts: loss.svg, lr.svg; runs: none/, linear/, exp/)\n", out);
+done:
     for (int i = 0; i < ARMS; i++) {
         wu_series_data_free(&loss[i]);
         wu_series_data_free(&lrs[i]);
     }
-    return WU_EXIT_OK;
+    return ret;
 }

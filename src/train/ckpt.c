@@ -92,7 +92,9 @@ int wu_ckpt_read(const char *dir, wu_train_config *c, unsigned char **blob, size
     snprintf(path, sizeof path, "%s/checkpoint.bin", dir);
     *blob = NULL;
     FILE *f = fopen(path, "rb");
-    if (!f) return cerr(err, WU_EIO, errno == ENOENT ? "not found: there is no run to resume here"
+    if (!f) return cerr(err, WU_EIO, errno == ENOENT ? "not found: there is no run to resume here (a run "
+                                                        "writes one with --checkpoint-every N, "
+                                                        "--stop-after N or when interrupted)"
                                                       : strerror(errno), path);
     fseek(f, 0, SEEK_END);
     long n = ftell(f);
@@ -126,8 +128,11 @@ int wu_ckpt_read(const char *dir, wu_train_config *c, unsigned char **blob, size
         free(b);
         return cerr(err, WU_EIO, "inconsistent sizes", path);
     }
+    /* every string ends inside its field, whatever the file holds */
     h.c.data[sizeof h.c.data - 1] = h.c.schedule[sizeof h.c.schedule - 1] = '\0';
-    h.c.out[sizeof h.c.out - 1] = '\0';
+    h.c.out[sizeof h.c.out - 1] = h.c.model[sizeof h.c.model - 1] = '\0';
+    h.c.optimizer[sizeof h.c.optimizer - 1] = h.c.act[sizeof h.c.act - 1] = '\0';
+    h.c.pool[sizeof h.c.pool - 1] = '\0';
     *c = h.c;
     *blob = b;
     *len = (size_t)n;

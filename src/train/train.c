@@ -298,13 +298,16 @@ static int write_summary(const wu_run *r, const wu_train_result *res, wu_error *
     fprintf(f, ", \"beta1\": %.17g, \"beta2\": %.17g, \"eps\": %.17g, \"momentum\": %.17g, "
                "\"weight_decay\": %.17g, \"clip\": %.17g, \"steps\": %lld, \"batch\": %d, "
                "\"seed\": %llu, \"layers\": %d, \"heads\": %d, \"dim\": %d, \"seq\": %d, "
-               "\"post_ln\": %s, \"depth\": %d, \"width\": %d, \"act\": \"%s\", \"pool\": \"%s\", "
-               "\"eval_every\": %d, \"eval_batches\": %d, \"builtin_bytes\": %lld, "
-               "\"parameters\": %zu},\n",
+               "\"post_ln\": %s, \"depth\": %d, \"width\": %d, \"act\": ",
             c->beta1, c->beta2, c->eps, c->momentum, c->weight_decay, c->clip, (long long)c->steps,
             c->batch, (unsigned long long)c->seed, c->layers, c->heads, c->dim, c->seq,
-            c->post_ln ? "true" : "false", c->depth, c->width, c->act, c->pool, c->eval_every,
-            c->eval_batches, (long long)c->builtin_bytes, r->net.nparams);
+            c->post_ln ? "true" : "false", c->depth, c->width);
+    wu_json_string(f, c->act);
+    fputs(", \"pool\": ", f);
+    wu_json_string(f, c->pool);
+    fprintf(f, ", \"eval_every\": %d, \"eval_batches\": %d, \"builtin_bytes\": %lld, "
+               "\"parameters\": %zu},\n",
+            c->eval_every, c->eval_batches, (long long)c->builtin_bytes, r->net.nparams);
     fprintf(f, "  \"status\": \"%s\",\n", res->diverged ? "diverged"
                                           : res->interrupted ? "interrupted" : "completed");
     fprintf(f, "  \"steps_done\": %lld,\n", (long long)res->steps_done);
@@ -374,8 +377,22 @@ int wu_train(wu_train_config *cfg, int resume, int64_t stop_after, volatile sig_
     snprintf(mpath, sizeof mpath, "%s/metrics.csv", r.c.out);
     FILE *mf = NULL;
     if (resume) {
+        /* truncate() would pad a file shorter than the checkpoint's offset with zero bytes */
+        if (stat(mpath, &sb) == 0 && sb.st_size < r.metrics_off) {
+            rc = wu_fail(err, WU_EIO, "%s holds %lld bytes but the checkpoint covers %lld: it was "
+                         "changed after the checkpoint was written; start the run again",
+                         mpath, (long long)sb.st_size, (long long)r.metrics_off);
+            run_free(&r);
+            return rc;
+        }
         if (truncate(mpath, r.metrics_off) == 0) mf = fopen(mpath, "a");
     } else {
+        /* a fresh run in a used directory: the old checkpoint and summary are not about it */
+        char old[600];
+        snprintf(old, sizeof old, "%s/checkpoint.bin", r.c.out);
+        unlink(old);
+        snprintf(old, sizeof old, "%s/summary.json", r.c.out);
+        unlink(old);
         mf = fopen(mpath, "w");
         if (mf) {
             fputs(METRICS_HEADER, mf);
@@ -454,8 +471,12 @@ int wu_train(wu_train_config *cfg, int resume, int64_t stop_after, volatile sig_
         put_num(mf, vl, 0);
         put_num(mf, va, 0);
         fprintf(mf, "%.3f\n", elapsed);
-        fflush(mf);
-        r.metrics_off = ftell(mf);
+        long off = fflush(mf) == 0 && !ferror(mf) ? ftell(mf) : -1;
+        if (off < 0) {
+            rc = wu_fail(err, WU_EIO, "cannot write %s: %s", mpath, strerror(errno));
+            break;
+        }
+        r.metrics_off = off;
         if (cb) {
             double dt = now_s() - session_t0;
             wu_train_progress p = {r.step, c->steps, loss, vl, lr,
@@ -469,7 +490,8 @@ int wu_train(wu_train_config *cfg, int resume, int64_t stop_after, volatile sig_
             if ((rc = wu_ckpt_save(&r, err)) != WU_OK) break;
         }
     }
-    fclose(mf);
+    if (fclose(mf) != 0 && rc == WU_OK)
+        rc = wu_fail(err, WU_EIO, "cannot write %s: %s", mpath, strerror(errno));
     double wall = r.elapsed_before + (now_s() - t0);
     res->steps_done = r.step;
     res->first_loss = r.tr.first_loss;
