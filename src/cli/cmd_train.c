@@ -35,8 +35,9 @@ static const char HELP[] =
     "      --out DIR           the run directory (created; required)\n"
     "      --eval-every K      evaluate on held-out data every K steps (default 50)\n"
     "      --checkpoint-every K  write DIR/checkpoint.bin every K steps (default: only on stop)\n"
-    "      --resume DIR        continue the run in DIR from its checkpoint (its settings; --steps\n"
-    "                          may extend it)\n"
+    "      --resume DIR        continue the run in DIR from its checkpoint, with its saved\n"
+    "                          settings; only --steps (to extend it), --stop-after, -q and --json\n"
+    "                          may go with it\n"
     "      --stop-after K      stop after K steps of this invocation, with a checkpoint\n"
     "  -q, --quiet             no progress line;  --json: one JSON object per step on stdout\n"
     "  -h, --help\n"
@@ -112,7 +113,13 @@ int cmd_train(int argc, char **argv)
 #define NUM(opt, lo, hi, dst) do { double d_; if (cli_double(opt, optarg, lo, hi, &d_)) return WU_EXIT_USAGE; (dst) = d_; } while (0)
 #define INT(opt, lo, hi, dst) do { if (cli_int64(opt, optarg, lo, hi, &v)) return WU_EXIT_USAGE; (dst) = (int)v; } while (0)
 #define STR(opt, dst) do { if (strlen(optarg) >= sizeof(dst)) return cli_error("%s is too long", opt); strcpy((dst), optarg); } while (0)
+    char fixed[64] = ""; /* the first option that changes the configuration, for --resume */
     while ((ch = getopt_long(argc, argv, ":m:d:s:l:o:n:b:qh", opts, NULL)) != -1) {
+        if (!fixed[0] && ch != 'n' && ch != O_RESUME && ch != O_STOP && ch != 'q' && ch != O_JSON &&
+            ch != 'h' && ch != ':' && ch != '?') {
+            const char *name = optarg && argv[optind - 1] == optarg ? argv[optind - 2] : argv[optind - 1];
+            snprintf(fixed, sizeof fixed, "%.*s", (int)strcspn(name, "="), name);
+        }
         switch (ch) {
         case 'm': STR("--model", c.model); break;
         case 'd': STR("--data", c.data); break;
@@ -163,6 +170,10 @@ int cmd_train(int argc, char **argv)
     if (optind < argc)
         return cli_error("train: unexpected argument '%s' (every input is an option)", argv[optind]);
     if (resume) {
+        if (fixed[0])
+            return cli_error("%s cannot be given with --resume: a resumed run keeps the configuration "
+                             "it was started with (only --steps, --stop-after, --quiet and --json "
+                             "apply); start a new run with --out to change it", fixed);
         if (strlen(resume) >= sizeof c.out) return cli_error("--resume: the path is too long");
         strcpy(c.out, resume);
         if (!steps_given) c.steps = 0;

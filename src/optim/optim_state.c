@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "checksum.h"
 #include "optim_impl.h"
 #include "../schedule/fail.h"
 
@@ -22,7 +23,7 @@ typedef struct header {
 
 enum { F_M = 1, F_V = 2, F_VMAX = 4, F_BUF = 8, F_BUF_READY = 16 };
 
-static uint64_t fnv1a(const unsigned char *p, size_t n)
+uint64_t wu_fnv1a(const unsigned char *p, size_t n)
 {
     uint64_t h = 1469598103934665603ull;
     for (size_t i = 0; i < n; i++) {
@@ -86,7 +87,7 @@ int wu_optim_state_save(const wu_optim *o, void *buf, size_t size, wu_error *err
         if (rc != WU_OK) return rc;
         p += h.sched_bytes;
     }
-    uint64_t sum = fnv1a(buf, (size_t)(p - (unsigned char *)buf));
+    uint64_t sum = wu_fnv1a(buf, (size_t)(p - (unsigned char *)buf));
     memcpy(p, &sum, sizeof sum);
     return WU_OK;
 }
@@ -108,7 +109,7 @@ int wu_optim_state_load(wu_optim *o, const void *buf, size_t size, wu_error *err
     if (size < body + sizeof(uint64_t)) return serr(err, WU_EIO, "truncated");
     uint64_t sum;
     memcpy(&sum, (const unsigned char *)buf + body, sizeof sum);
-    if (sum != fnv1a(buf, body)) return serr(err, WU_EIO, "checksum mismatch (corrupt)");
+    if (sum != wu_fnv1a(buf, body)) return serr(err, WU_EIO, "checksum mismatch (corrupt)");
     if (got.step < 0) return serr(err, WU_EIO, "negative step count");
 
     const unsigned char *p = (const unsigned char *)buf + sizeof got;

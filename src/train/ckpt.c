@@ -12,19 +12,10 @@
 
 #include "outfile.h"
 #include "run.h"
+#include "../optim/checksum.h"
 #include "../schedule/fail.h"
 
 static const char MAGIC[8] = {'W', 'U', 'C', 'K', 'P', 'T', '0', '1'};
-
-static uint64_t fnv1a(const unsigned char *p, size_t n)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
 
 static int cerr(wu_error *err, int code, const char *what, const char *path)
 {
@@ -72,7 +63,7 @@ int wu_ckpt_save(const wu_run *r, wu_error *err)
         free(buf);
         return rc;
     }
-    uint64_t sum = fnv1a(buf, len);
+    uint64_t sum = wu_fnv1a(buf, len);
     memcpy(buf + len, &sum, sizeof sum);
     wu_outfile o;
     if (wu_outfile_open(&o, path, msg, sizeof msg)) {
@@ -116,7 +107,7 @@ int wu_ckpt_read(const char *dir, wu_train_config *c, unsigned char **blob, size
     }
     uint64_t sum;
     memcpy(&sum, b + n - sizeof sum, sizeof sum);
-    if (sum != fnv1a(b, (size_t)n - sizeof sum)) {
+    if (sum != wu_fnv1a(b, (size_t)n - sizeof sum)) {
         free(b);
         return cerr(err, WU_EIO, "corrupt (checksum mismatch): resume from an earlier copy or "
                     "start again", path);

@@ -45,8 +45,9 @@ int wu_outfile_open(wu_outfile *o, const char *path, char *err, size_t errlen)
 
 int wu_outfile_commit(wu_outfile *o, char *err, size_t errlen)
 {
+    errno = 0;
     int bad = fflush(o->f) != 0 || ferror(o->f) || fsync(fileno(o->f)) != 0;
-    int saved = errno;
+    int saved = errno ? errno : EIO; /* a write that failed earlier left only the error flag */
     if (fclose(o->f) != 0 && !bad) {
         bad = 1;
         saved = errno;

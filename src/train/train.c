@@ -344,6 +344,12 @@ int wu_train(wu_train_config *cfg, int resume, int64_t stop_after, volatile sig_
     if (resume) {
         wu_train_config saved;
         if ((rc = wu_ckpt_read(cfg->out, &saved, &blob, &blen, err)) != WU_OK) return rc;
+        if (cfg->steps > 0 && cfg->steps < saved.steps) {
+            free(blob);
+            return wu_fail(err, WU_EINVAL, "--steps %lld is fewer than the %lld steps of the run in %s: "
+                           "a resumed run can only be extended", (long long)cfg->steps,
+                           (long long)saved.steps, cfg->out);
+        }
         int64_t steps = cfg->steps > saved.steps ? cfg->steps : saved.steps;
         snprintf(saved.out, sizeof saved.out, "%s", cfg->out);
         saved.steps = steps;
