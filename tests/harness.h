@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 static int th_pass, th_fail;
 
@@ -26,6 +27,26 @@ static inline double th_rel(double a, double b)
     if (a == b) return 0.0;
     double m = fabs(a) > fabs(b) ? fabs(a) : fabs(b);
     return fabs(a - b) / m;
+}
+
+/* A whole file as a NUL-terminated string (the caller frees it), its length in *len when len
+ * is not NULL; NULL when it cannot be read. */
+static inline char *th_slurp(const char *path, long *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    if (buf) buf[n] = '\0';
+    fclose(f);
+    if (buf && len) *len = n;
+    return buf;
 }
 
 static inline int th_done(const char *name)

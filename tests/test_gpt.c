@@ -19,21 +19,6 @@
 #include "model/gpt.h"
 #include "warmup.h"
 
-static char *slurp(const char *path, long *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    if (fread(b, 1, (size_t)n, f) != (size_t)n) n = 0;
-    b[n] = '\0';
-    fclose(f);
-    if (len) *len = n;
-    return b;
-}
-
 static int geti(cJSON *o, const char *k) { return cJSON_GetObjectItem(o, k)->valueint; }
 
 static void parity_case(cJSON *c)
@@ -124,7 +109,7 @@ static void parity_case(cJSON *c)
 
 static void test_parity(void)
 {
-    char *text = slurp("tests/fixtures/gpt_torch.jsonl", NULL);
+    char *text = th_slurp("tests/fixtures/gpt_torch.jsonl", NULL);
     CHECK(text != NULL, "tests/fixtures/gpt_torch.jsonl is missing");
     if (!text) return;
     int n = 0;
@@ -232,7 +217,7 @@ static void test_learns(void)
 {
     const char *path = "/usr/share/common-licenses/GPL-3";
     long n;
-    char *text = slurp(path, &n);
+    char *text = th_slurp(path, &n);
     CHECK(text != NULL && n > 10000, "cannot read %s", path);
     if (!text) return;
     double counts[256] = {0}, H = 0;

@@ -19,20 +19,6 @@
 #include "harness.h"
 #include "warmup.h"
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    if (fread(b, 1, (size_t)n, f) != (size_t)n) n = 0;
-    b[n] = '\0';
-    fclose(f);
-    return b;
-}
-
 static double num(cJSON *o, const char *k) { return cJSON_GetObjectItem(o, k)->valuedouble; }
 
 static void floats(cJSON *arr, float *out, int n)
@@ -138,7 +124,7 @@ out:
 
 static void test_fixtures(void)
 {
-    char *text = slurp("tests/fixtures/optim_torch.jsonl");
+    char *text = th_slurp("tests/fixtures/optim_torch.jsonl", NULL);
     CHECK(text != NULL, "tests/fixtures/optim_torch.jsonl is missing");
     if (!text) return;
     int cases = 0;

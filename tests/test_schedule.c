@@ -20,23 +20,6 @@
 
 #define TOL 1e-12
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    if (buf) buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 static wu_schedule *mk(const char *spec, double lr, int64_t steps)
 {
     wu_sched_opts o = {.lr = lr, .total_steps = steps};
@@ -132,7 +115,7 @@ static double check_case(const char *file, int lineno, cJSON *j)
 
 static void check_file(const char *path, int required)
 {
-    char *text = slurp(path);
+    char *text = th_slurp(path, NULL);
     if (!text) {
         CHECK(!required, "reference file %s is missing", path);
         return;

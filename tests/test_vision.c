@@ -49,20 +49,6 @@ static void destroy(model *m)
     else wu_mlp_destroy(m->mlp);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    if (fread(b, 1, (size_t)n, f) != (size_t)n) n = 0;
-    b[n] = '\0';
-    fclose(f);
-    return b;
-}
-
 static int geti(cJSON *o, const char *k) { return cJSON_GetObjectItem(o, k)->valueint; }
 static float getf(cJSON *a, int i) { return (float)cJSON_GetArrayItem(a, i)->valuedouble; }
 
@@ -139,7 +125,7 @@ static void parity_case(cJSON *c)
 
 static void test_parity(void)
 {
-    char *text = slurp("tests/fixtures/vision_torch.jsonl");
+    char *text = th_slurp("tests/fixtures/vision_torch.jsonl", NULL);
     CHECK(text != NULL, "tests/fixtures/vision_torch.jsonl is missing");
     if (!text) return;
     int n = 0;
