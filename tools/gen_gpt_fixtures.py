@@ -85,6 +85,9 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torchref import blocks, fscalar, numel, split_flat  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_OUT = os.path.join(HERE, "..", "tests", "fixtures", "gpt_torch.jsonl")
 
@@ -128,66 +131,21 @@ def count_params(V, T, C, L, post_ln):
     return V * C + T * C + L * (12 * C * C + 13 * C) + (0 if post_ln else 2 * C)
 
 
-def numel(shape):
-    n = 1
-    for s in shape:
-        n *= s
-    return n
 
 
-def split_flat(flat, specs):
-    """Dict name -> view of the flat buffer (gradients flow back to flat)."""
-    out, off = {}, 0
-    for name, shape, _ in specs:
-        n = numel(shape)
-        out[name] = flat[off:off + n].view(shape)
-        off += n
-    assert off == flat.numel()
-    return out
 
 
-def attention(x, P, p, NH):
-    B, T, C = x.shape
-    hs = C // NH
-    qkv = F.linear(x, P[p + "attn.c_attn.weight"], P[p + "attn.c_attn.bias"])
-    q, k, v = qkv.split(C, dim=2)
-    q = q.view(B, T, NH, hs).transpose(1, 2)  # (B, NH, T, hs)
-    k = k.view(B, T, NH, hs).transpose(1, 2)
-    v = v.view(B, T, NH, hs).transpose(1, 2)
-    att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(hs))
-    mask = torch.ones(T, T, dtype=torch.bool).tril()
-    att = att.masked_fill(~mask, float("-inf"))
-    att = F.softmax(att, dim=-1)
-    y = (att @ v).transpose(1, 2).contiguous().view(B, T, C)
-    return F.linear(y, P[p + "attn.c_proj.weight"], P[p + "attn.c_proj.bias"])
 
 
-def mlp(x, P, p):
-    h = F.linear(x, P[p + "mlp.c_fc.weight"], P[p + "mlp.c_fc.bias"])
-    h = F.gelu(h, approximate="tanh")
-    return F.linear(h, P[p + "mlp.c_proj.weight"], P[p + "mlp.c_proj.bias"])
 
 
-def ln(x, P, name):
-    C = x.shape[-1]
-    return F.layer_norm(x, (C,), P[name + ".weight"], P[name + ".bias"], 1e-5)
 
 
 def forward(P, tokens, L, NH, post_ln):
     """P: dict name -> tensor. tokens (B, T) int64. Returns logits (B, T, V)."""
     B, T = tokens.shape
     x = P["wte"][tokens] + P["wpe"][:T].unsqueeze(0)
-    for l in range(L):
-        p = "h.%d." % l
-        if post_ln:
-            x = ln(x + attention(x, P, p, NH), P, p + "ln_1")
-            x = ln(x + mlp(x, P, p), P, p + "ln_2")
-        else:
-            x = x + attention(ln(x, P, p + "ln_1"), P, p, NH)
-            x = x + mlp(ln(x, P, p + "ln_2"), P, p)
-    if not post_ln:
-        x = ln(x, P, "ln_f")
-    return x @ P["wte"].t()
+    return blocks(x, P, L, NH, post_ln, causal=True) @ P["wte"].t()
 
 
 def loss_fn(logits, targets):
@@ -242,8 +200,6 @@ def fmt(values):
     return "[" + ",".join(out) + "]"
 
 
-def fscalar(x):
-    return str(np.float32(x))
 
 
 def run_case(idx, case):

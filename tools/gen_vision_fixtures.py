@@ -87,13 +87,15 @@ for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
 import argparse  # noqa: E402
 import gzip  # noqa: E402
 import json  # noqa: E402
-import math  # noqa: E402
 import struct  # noqa: E402
 import sys  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torchref import blocks, fscalar, numel, split_flat  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_OUT = os.path.join(HERE, "..", "tests", "fixtures", "vision_torch.jsonl")
@@ -197,22 +199,8 @@ def count_params(cfg):
             + (0 if cfg["post_ln"] else 2 * C) + 10 * C + 10)
 
 
-def numel(shape):
-    n = 1
-    for s in shape:
-        n *= s
-    return n
 
 
-def split_flat(flat, specs):
-    """Dict name -> view of the flat buffer (gradients flow back to flat)."""
-    out, off = {}, 0
-    for name, shape, _ in specs:
-        n = numel(shape)
-        out[name] = flat[off:off + n].view(shape)
-        off += n
-    assert off == flat.numel()
-    return out
 
 
 def make_params(cfg, seed):
@@ -259,27 +247,10 @@ def extract_patches(x):
     return t.permute(0, 1, 3, 2, 4).reshape(Bn, NPATCH, PDIM)
 
 
-def ln(x, P, name):
-    C = x.shape[-1]
-    return F.layer_norm(x, (C,), P[name + ".weight"], P[name + ".bias"], 1e-5)
 
 
-def attention(x, P, p, NH):
-    Bn, S, C = x.shape
-    hs = C // NH
-    qkv = F.linear(x, P[p + "attn.c_attn.weight"], P[p + "attn.c_attn.bias"])
-    q, k, v = qkv.split(C, dim=2)
-    q = q.view(Bn, S, NH, hs).transpose(1, 2)  # (B, NH, S, hs)
-    k = k.view(Bn, S, NH, hs).transpose(1, 2)
-    v = v.view(Bn, S, NH, hs).transpose(1, 2)
-    att = F.softmax((q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(hs)), dim=-1)
-    y = (att @ v).transpose(1, 2).contiguous().view(Bn, S, C)
-    return F.linear(y, P[p + "attn.c_proj.weight"], P[p + "attn.c_proj.bias"])
 
 
-def mlp_block(x, P, p):
-    h = F.gelu(F.linear(x, P[p + "mlp.c_fc.weight"], P[p + "mlp.c_fc.bias"]), approximate="tanh")
-    return F.linear(h, P[p + "mlp.c_proj.weight"], P[p + "mlp.c_proj.bias"])
 
 
 def vit_forward(P, x, cfg):
@@ -288,17 +259,8 @@ def vit_forward(P, x, cfg):
     e = F.linear(extract_patches(x), P["patch.weight"], P["patch.bias"])  # (B, 16, C)
     if cfg["pooling"] == "cls":
         e = torch.cat([P["cls"].view(1, 1, C).expand(Bn, 1, C), e], dim=1)
-    h = e + P["pos"].unsqueeze(0)
-    for l in range(cfg["layers"]):
-        p = "h.%d." % l
-        if cfg["post_ln"]:
-            h = ln(h + attention(h, P, p, cfg["heads"]), P, p + "ln_1")
-            h = ln(h + mlp_block(h, P, p), P, p + "ln_2")
-        else:
-            h = h + attention(ln(h, P, p + "ln_1"), P, p, cfg["heads"])
-            h = h + mlp_block(ln(h, P, p + "ln_2"), P, p)
-    if not cfg["post_ln"]:
-        h = ln(h, P, "ln_f")
+    h = blocks(e + P["pos"].unsqueeze(0), P, cfg["layers"], cfg["heads"], cfg["post_ln"],
+               causal=False)
     pooled = h[:, 0] if cfg["pooling"] == "cls" else h.mean(dim=1)
     return F.linear(pooled, P["head.weight"], P["head.bias"])
 
@@ -323,8 +285,6 @@ def fmt(values):
     return "[" + ",".join(out) + "]"
 
 
-def fscalar(x):
-    return str(np.float32(x))
 
 
 def run_case(idx, cfg, x, y):
