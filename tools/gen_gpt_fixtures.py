@@ -86,7 +86,7 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torchref import blocks, fscalar, numel, split_flat  # noqa: E402
+from torchref import block_specs, blocks, fscalar, numel, split_flat  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_OUT = os.path.join(HERE, "..", "tests", "fixtures", "gpt_torch.jsonl")
@@ -106,24 +106,7 @@ CASES = [
 def param_specs(V, T, C, L, post_ln):
     """[(name, shape, kind)] in flat-buffer order; kind in emb|w|b|lnw|lnb."""
     specs = [("wte", (V, C), "emb"), ("wpe", (T, C), "emb")]
-    for l in range(L):
-        p = "h.%d." % l
-        specs += [
-            (p + "ln_1.weight", (C,), "lnw"),
-            (p + "ln_1.bias", (C,), "lnb"),
-            (p + "attn.c_attn.weight", (3 * C, C), "w"),
-            (p + "attn.c_attn.bias", (3 * C,), "b"),
-            (p + "attn.c_proj.weight", (C, C), "w"),
-            (p + "attn.c_proj.bias", (C,), "b"),
-            (p + "ln_2.weight", (C,), "lnw"),
-            (p + "ln_2.bias", (C,), "lnb"),
-            (p + "mlp.c_fc.weight", (4 * C, C), "w"),
-            (p + "mlp.c_fc.bias", (4 * C,), "b"),
-            (p + "mlp.c_proj.weight", (C, 4 * C), "w"),
-            (p + "mlp.c_proj.bias", (C,), "b"),
-        ]
-    if not post_ln:
-        specs += [("ln_f.weight", (C,), "lnw"), ("ln_f.bias", (C,), "lnb")]
+    specs += block_specs(C, L, post_ln)
     return specs
 
 

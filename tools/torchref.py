@@ -31,6 +31,30 @@ def split_flat(flat, specs):
     return out
 
 
+def block_specs(C, L, post_ln):
+    """[(name, shape, kind)] of L blocks and, for Pre-LN, ln_f, in flat-buffer order."""
+    specs = []
+    for l in range(L):
+        p = "h.%d." % l
+        specs += [
+            (p + "ln_1.weight", (C,), "lnw"),
+            (p + "ln_1.bias", (C,), "lnb"),
+            (p + "attn.c_attn.weight", (3 * C, C), "w"),
+            (p + "attn.c_attn.bias", (3 * C,), "b"),
+            (p + "attn.c_proj.weight", (C, C), "w"),
+            (p + "attn.c_proj.bias", (C,), "b"),
+            (p + "ln_2.weight", (C,), "lnw"),
+            (p + "ln_2.bias", (C,), "lnb"),
+            (p + "mlp.c_fc.weight", (4 * C, C), "w"),
+            (p + "mlp.c_fc.bias", (4 * C,), "b"),
+            (p + "mlp.c_proj.weight", (C, 4 * C), "w"),
+            (p + "mlp.c_proj.bias", (C,), "b"),
+        ]
+    if not post_ln:
+        specs += [("ln_f.weight", (C,), "lnw"), ("ln_f.bias", (C,), "lnb")]
+    return specs
+
+
 def ln(x, P, name):
     C = x.shape[-1]
     return F.layer_norm(x, (C,), P[name + ".weight"], P[name + ".bias"], 1e-5)
