@@ -35,65 +35,18 @@ os.environ["OPENBLAS_NUM_THREADS"] = "1"
 import argparse  # noqa: E402
 import math  # noqa: E402
 import resource  # noqa: E402
+import sys  # noqa: E402
 import time  # noqa: E402
 
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_blocks import Block  # noqa: E402
+
 VOCAB, CONTEXT, WIDTH, LAYERS, HEADS, BATCH = 256, 64, 128, 4, 4, 8
 WARMUP = 5
-
-
-class Attention(nn.Module):
-    def __init__(self, C, NH):
-        super().__init__()
-        self.NH = NH
-        self.c_attn = nn.Linear(C, 3 * C)
-        self.c_proj = nn.Linear(C, C)
-        self.register_buffer("mask", torch.ones(CONTEXT, CONTEXT, dtype=torch.bool).tril(),
-                             persistent=False)
-
-    def forward(self, x):
-        B, T, C = x.shape
-        hs = C // self.NH
-        q, k, v = self.c_attn(x).split(C, dim=2)
-        q = q.view(B, T, self.NH, hs).transpose(1, 2)
-        k = k.view(B, T, self.NH, hs).transpose(1, 2)
-        v = v.view(B, T, self.NH, hs).transpose(1, 2)
-        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(hs))
-        att = att.masked_fill(~self.mask[:T, :T], float("-inf"))
-        att = F.softmax(att, dim=-1)
-        y = (att @ v).transpose(1, 2).contiguous().view(B, T, C)
-        return self.c_proj(y)
-
-
-class MLP(nn.Module):
-    def __init__(self, C):
-        super().__init__()
-        self.c_fc = nn.Linear(C, 4 * C)
-        self.c_proj = nn.Linear(4 * C, C)
-
-    def forward(self, x):
-        return self.c_proj(F.gelu(self.c_fc(x), approximate="tanh"))
-
-
-class Block(nn.Module):
-    def __init__(self, C, NH, post_ln):
-        super().__init__()
-        self.post_ln = post_ln
-        # registration order == warmup's flat parameter order
-        self.ln_1 = nn.LayerNorm(C, eps=1e-5)
-        self.attn = Attention(C, NH)
-        self.ln_2 = nn.LayerNorm(C, eps=1e-5)
-        self.mlp = MLP(C)
-
-    def forward(self, x):
-        if self.post_ln:
-            x = self.ln_1(x + self.attn(x))
-            return self.ln_2(x + self.mlp(x))
-        x = x + self.attn(self.ln_1(x))
-        return x + self.mlp(self.ln_2(x))
 
 
 class GPT(nn.Module):
@@ -101,7 +54,7 @@ class GPT(nn.Module):
         super().__init__()
         self.wte = nn.Parameter(torch.empty(V, C))
         self.wpe = nn.Parameter(torch.empty(T, C))
-        self.h = nn.ModuleList([Block(C, NH, post_ln) for _ in range(L)])
+        self.h = nn.ModuleList([Block(C, NH, post_ln, ctx=T) for _ in range(L)])
         self.ln_f = None if post_ln else nn.LayerNorm(C, eps=1e-5)
         self.reset_gpt2(L)
 

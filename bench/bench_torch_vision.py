@@ -35,12 +35,15 @@ import os
 os.environ["OPENBLAS_NUM_THREADS"] = "1"
 
 import argparse  # noqa: E402
-import math  # noqa: E402
+import sys  # noqa: E402
 import time  # noqa: E402
 
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_blocks import Block  # noqa: E402
 
 WARMUP = 5
 IMG, PATCH, GRID = 28, 7, 4
@@ -64,52 +67,6 @@ class MLP(nn.Module):
             else:
                 x = torch.tanh(x)
         return self.fc[-1](x)
-
-
-class Attention(nn.Module):
-    def __init__(self, C, NH):
-        super().__init__()
-        self.NH = NH
-        self.c_attn = nn.Linear(C, 3 * C)
-        self.c_proj = nn.Linear(C, C)
-
-    def forward(self, x):
-        B, S, C = x.shape
-        hs = C // self.NH
-        q, k, v = self.c_attn(x).split(C, dim=2)
-        q = q.view(B, S, self.NH, hs).transpose(1, 2)
-        k = k.view(B, S, self.NH, hs).transpose(1, 2)
-        v = v.view(B, S, self.NH, hs).transpose(1, 2)
-        att = F.softmax((q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(hs)), dim=-1)  # no mask
-        y = (att @ v).transpose(1, 2).contiguous().view(B, S, C)
-        return self.c_proj(y)
-
-
-class MLPBlock(nn.Module):
-    def __init__(self, C):
-        super().__init__()
-        self.c_fc = nn.Linear(C, 4 * C)
-        self.c_proj = nn.Linear(4 * C, C)
-
-    def forward(self, x):
-        return self.c_proj(F.gelu(self.c_fc(x), approximate="tanh"))
-
-
-class Block(nn.Module):
-    def __init__(self, C, NH, post_ln):
-        super().__init__()
-        self.post_ln = post_ln
-        self.ln_1 = nn.LayerNorm(C, eps=1e-5)
-        self.attn = Attention(C, NH)
-        self.ln_2 = nn.LayerNorm(C, eps=1e-5)
-        self.mlp = MLPBlock(C)
-
-    def forward(self, x):
-        if self.post_ln:
-            x = self.ln_1(x + self.attn(x))
-            return self.ln_2(x + self.mlp(x))
-        x = x + self.attn(self.ln_1(x))
-        return x + self.mlp(self.ln_2(x))
 
 
 class ViT(nn.Module):
