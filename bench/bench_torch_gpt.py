@@ -36,14 +36,13 @@ import argparse  # noqa: E402
 import math  # noqa: E402
 import resource  # noqa: E402
 import sys  # noqa: E402
-import time  # noqa: E402
 
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_blocks import Block  # noqa: E402
+from torch_blocks import Block, time_steps  # noqa: E402
 
 VOCAB, CONTEXT, WIDTH, LAYERS, HEADS, BATCH = 256, 64, 128, 4, 4, 8
 WARMUP = 5
@@ -119,12 +118,7 @@ def main():
         opt.zero_grad()
         return loss
 
-    for i in range(WARMUP):
-        step(i)
-    t0 = time.perf_counter()
-    for i in range(WARMUP, total):
-        loss = step(i)
-    dt = time.perf_counter() - t0
+    loss, dt = time_steps(step, WARMUP, args.steps)
 
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     print("torch gpt final_loss %.4f" % loss.item())

@@ -36,14 +36,13 @@ os.environ["OPENBLAS_NUM_THREADS"] = "1"
 
 import argparse  # noqa: E402
 import sys  # noqa: E402
-import time  # noqa: E402
 
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_blocks import Block  # noqa: E402
+from torch_blocks import Block, time_steps  # noqa: E402
 
 WARMUP = 5
 IMG, PATCH, GRID = 28, 7, 4
@@ -111,12 +110,7 @@ def bench(name, model, batch, steps):
         opt.zero_grad()
         return loss
 
-    for i in range(WARMUP):
-        step(i)
-    t0 = time.perf_counter()
-    for i in range(WARMUP, total):
-        loss = step(i)
-    dt = time.perf_counter() - t0
+    loss, dt = time_steps(step, WARMUP, steps)
     print("torch %s params %d" % (name, nparams))
     print("torch %s final_loss %.4f" % (name, loss.item()))
     print("torch %s ms_per_step %.2f" % (name, 1000.0 * dt / steps))

@@ -1,4 +1,5 @@
-"""torch_blocks.py - the nn.Module transformer block that the PyTorch baselines share.
+"""torch_blocks.py - what the PyTorch baselines share: the nn.Module transformer block and the
+timing loop.
 
 bench/bench_torch_gpt.py (causal, GPT) and bench/bench_torch_vision.py (unmasked, ViT) time
 PyTorch on the same block the C engine implements (src/model/block.c): attention with one
@@ -7,6 +8,7 @@ registered in warmup's flat-buffer order.
 """
 
 import math
+import time
 
 import torch
 import torch.nn as nn
@@ -66,3 +68,13 @@ class Block(nn.Module):
             return self.ln_2(x + self.mlp(x))
         x = x + self.attn(self.ln_1(x))
         return x + self.mlp(self.ln_2(x))
+
+
+def time_steps(step, warmup, steps):
+    """Run step(i) for i < warmup untimed, then `steps` more timed; (last loss, seconds)."""
+    for i in range(warmup):
+        step(i)
+    t0 = time.perf_counter()
+    for i in range(warmup, warmup + steps):
+        loss = step(i)
+    return loss, time.perf_counter() - t0

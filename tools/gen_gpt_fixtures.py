@@ -86,7 +86,7 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torchref import block_specs, blocks, fscalar, numel, split_flat  # noqa: E402
+from torchref import block_specs, blocks, fscalar, numel, split_flat, write_fixture  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_OUT = os.path.join(HERE, "..", "tests", "fixtures", "gpt_torch.jsonl")
@@ -294,11 +294,7 @@ def main():
               "(ln 256 = %.4f)" % ("Post-LN" if post_ln else "Pre-LN", lo.item(), math.log(256)))
 
     lines = [run_case(i, c) for i, c in enumerate(CASES)]
-    out = os.path.normpath(args.out)
-    os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
-    with open(out, "w", newline="\n") as fh:
-        fh.writelines(lines)
-    print("wrote %s (%d cases, %d bytes)" % (out, len(lines), os.path.getsize(out)))
+    write_fixture(args.out, lines)
     if not ok:
         print("SELF-CHECK FAILED", file=sys.stderr)
         return 1

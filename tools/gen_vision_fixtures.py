@@ -95,7 +95,7 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torchref import block_specs, blocks, fscalar, numel, split_flat  # noqa: E402
+from torchref import block_specs, blocks, fscalar, numel, split_flat, write_fixture  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_OUT = os.path.join(HERE, "..", "tests", "fixtures", "vision_torch.jsonl")
@@ -387,11 +387,7 @@ def main():
             ok = gradcheck_case(i, cfg, x, y) and ok
 
     lines = [run_case(i, c, x, y) for i, c in enumerate(CASES)]
-    out = os.path.normpath(args.out)
-    os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
-    with open(out, "w", newline="\n") as fh:
-        fh.writelines(lines)
-    print("wrote %s (%d cases, %d bytes)" % (out, len(lines), os.path.getsize(out)))
+    write_fixture(args.out, lines)
     if not ok:
         print("SELF-CHECK FAILED", file=sys.stderr)
         return 1

@@ -7,6 +7,7 @@ state the same block once. Attention is causal for the GPT and unmasked for the 
 """
 
 import math
+import os
 
 import numpy as np
 import torch
@@ -98,3 +99,12 @@ def blocks(x, P, L, NH, post_ln, causal):
 
 def fscalar(x):
     return str(np.float32(x))
+
+
+def write_fixture(path, lines):
+    """Write the JSONL lines to path (creating its folder) and say what was written."""
+    out = os.path.normpath(path)
+    os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
+    with open(out, "w", newline="\n") as fh:
+        fh.writelines(lines)
+    print("wrote %s (%d cases, %d bytes)" % (out, len(lines), os.path.getsize(out)))
