@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int th_pass, th_fail;
 
@@ -48,6 +49,29 @@ static inline char *th_slurp(const char *path, long *len)
     if (buf && len) *len = n;
     return buf;
 }
+
+#ifdef cJSON__h
+/* Call fn(case, lineno, ctx) for every line of a JSONL fixture, lineno counting from 1; a line
+ * that is not JSON fails a CHECK. Returns the number of cases, -1 when the file cannot be read
+ * (the caller decides whether that is a failure). Include <cjson/cJSON.h> before this file. */
+static inline int th_jsonl(const char *path, void (*fn)(cJSON *c, int lineno, void *ctx), void *ctx)
+{
+    char *text = th_slurp(path, NULL);
+    if (!text) return -1;
+    int lineno = 0, cases = 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        lineno++;
+        cJSON *c = cJSON_Parse(line);
+        CHECK(c != NULL, "%s:%d: not JSON", path, lineno);
+        if (!c) continue;
+        fn(c, lineno, ctx);
+        cJSON_Delete(c);
+        cases++;
+    }
+    free(text);
+    return cases;
+}
+#endif
 
 static inline int th_done(const char *name)
 {

@@ -107,21 +107,17 @@ static void parity_case(cJSON *c)
     free(tgt);
 }
 
+static void parity_line(cJSON *c, int lineno, void *ctx)
+{
+    (void)lineno, (void)ctx;
+    parity_case(c);
+}
+
 static void test_parity(void)
 {
-    char *text = th_slurp("tests/fixtures/gpt_torch.jsonl", NULL);
-    CHECK(text != NULL, "tests/fixtures/gpt_torch.jsonl is missing");
-    if (!text) return;
-    int n = 0;
-    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
-        cJSON *c = cJSON_Parse(line);
-        if (!c) continue;
-        parity_case(c);
-        cJSON_Delete(c);
-        n++;
-    }
+    int n = th_jsonl("tests/fixtures/gpt_torch.jsonl", parity_line, NULL);
+    CHECK(n >= 0, "tests/fixtures/gpt_torch.jsonl is missing");
     CHECK(n == 4, "4 parity cases, got %d", n);
-    free(text);
 }
 
 /* Whole-model finite differences: central differences of the float32 loss at a sample of

@@ -122,25 +122,20 @@ out:
     free(vg);
 }
 
+static void check_line(cJSON *c, int lineno, void *ctx)
+{
+    (void)lineno, (void)ctx;
+    check_case(c);
+}
+
 static void test_fixtures(void)
 {
-    char *text = th_slurp("tests/fixtures/optim_torch.jsonl", NULL);
-    CHECK(text != NULL, "tests/fixtures/optim_torch.jsonl is missing");
-    if (!text) return;
-    int cases = 0;
-    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
-        cJSON *c = cJSON_Parse(line);
-        CHECK(c != NULL, "fixture line %d is not JSON", cases + 1);
-        if (!c) continue;
-        check_case(c);
-        cJSON_Delete(c);
-        cases++;
-    }
+    int cases = th_jsonl("tests/fixtures/optim_torch.jsonl", check_line, NULL);
+    CHECK(cases >= 0, "tests/fixtures/optim_torch.jsonl is missing");
     printf("  optim_torch.jsonl: %d trajectories, %d bitwise equal to PyTorch; max |param - "
            "PyTorch| %.3g, max LR difference %.3g, max clip-norm difference %.3g (relative)\n",
            cases, bitwise_cases, worst_abs, worst_lr, worst_norm);
     CHECK(cases >= 40, "only %d optimizer cases", cases);
-    free(text);
 }
 
 /* ---- a small deterministic problem for the remaining tests -------------------------------- */

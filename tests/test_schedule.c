@@ -113,30 +113,28 @@ static double check_case(const char *file, int lineno, cJSON *j)
     return worst;
 }
 
+typedef struct file_check {
+    const char *path;
+    double worst; /* largest relative difference over the file's cases */
+} file_check;
+
+static void check_line(cJSON *j, int lineno, void *ctx)
+{
+    file_check *fc = ctx;
+    double d = check_case(fc->path, lineno, j);
+    if (d > fc->worst) fc->worst = d;
+}
+
 static void check_file(const char *path, int required)
 {
-    char *text = th_slurp(path, NULL);
-    if (!text) {
+    file_check fc = {path, 0};
+    int cases = th_jsonl(path, check_line, &fc);
+    if (cases < 0) {
         CHECK(!required, "reference file %s is missing", path);
         return;
     }
-    int lineno = 0, cases = 0;
-    double worst = 0;
-    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
-        lineno++;
-        cJSON *j = cJSON_Parse(line);
-        if (!j) {
-            CHECK(0, "%s:%d: not JSON", path, lineno);
-            continue;
-        }
-        double d = check_case(path, lineno, j);
-        if (d > worst) worst = d;
-        cases++;
-        cJSON_Delete(j);
-    }
-    printf("  %s: %d sequences, max relative difference %.3g\n", path, cases, worst);
+    printf("  %s: %d sequences, max relative difference %.3g\n", path, cases, fc.worst);
     CHECK(cases > 0, "%s holds no case", path);
-    free(text);
 }
 
 /* ---- 2. the guide's strategies ------------------------------------------------------------ */

@@ -123,21 +123,17 @@ static void parity_case(cJSON *c)
     destroy(&m);
 }
 
+static void parity_line(cJSON *c, int lineno, void *ctx)
+{
+    (void)lineno, (void)ctx;
+    parity_case(c);
+}
+
 static void test_parity(void)
 {
-    char *text = th_slurp("tests/fixtures/vision_torch.jsonl", NULL);
-    CHECK(text != NULL, "tests/fixtures/vision_torch.jsonl is missing");
-    if (!text) return;
-    int n = 0;
-    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
-        cJSON *c = cJSON_Parse(line);
-        if (!c) continue;
-        parity_case(c);
-        cJSON_Delete(c);
-        n++;
-    }
+    int n = th_jsonl("tests/fixtures/vision_torch.jsonl", parity_line, NULL);
+    CHECK(n >= 0, "tests/fixtures/vision_torch.jsonl is missing");
     CHECK(n == 7, "7 parity cases, got %d", n);
-    free(text);
 }
 
 /* finite differences on a sample of every tensor */
