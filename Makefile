@@ -2,6 +2,8 @@
 #   make            build/warmup (CLI), build/libwarmup.a, build/libwarmup.so, build/warmup.pc
 #   make test       install missing Debian packages, build and run every test
 #   make demo       build and run the demo
+#   make studies    every study at its default size (opt-in; about 30 minutes on 2 cores)
+#   make test-browser  the HTML reports in headless Chromium (installs chromium)
 #   make bench      schedule micro-benchmarks (see docs/BENCHMARKS.md)
 #   make sanitize   the whole test suite under ASan + UBSan
 #   make valgrind   the C and CLI tests under valgrind (zero errors, zero leaks)
@@ -31,7 +33,7 @@ ENGLIBS := -lz
 B       ?= build
 
 LIB_SRC := $(wildcard src/schedule/*.c src/optim/*.c)
-ENG_SRC := $(wildcard src/nn/*.c src/model/*.c src/data/*.c src/train/*.c src/report/*.c)
+ENG_SRC := $(wildcard src/nn/*.c src/model/*.c src/data/*.c src/train/*.c src/lab/*.c src/report/*.c)
 CLI_SRC := $(wildcard src/cli/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o)
 PIC_OBJ := $(LIB_SRC:%.c=$(B)/pic/%.o)
@@ -39,7 +41,7 @@ ENG_OBJ := $(ENG_SRC:%.c=$(B)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(B)/obj/%.o)
 TESTS   := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 
-.PHONY: all test test-run test-fashion check demo demo-run bench sanitize valgrind valgrind-run install uninstall clean deps docs
+.PHONY: all test test-run test-fashion test-browser studies check demo demo-run bench sanitize valgrind valgrind-run install uninstall clean deps docs
 
 all: $(B)/warmup $(B)/libwarmup.a $(B)/libwarmup.so $(B)/warmup.pc
 
@@ -109,6 +111,17 @@ check: test
 # test accuracy (needs Debian's dataset-fashion-mnist; skipped with a message without it).
 test-fashion: $(B)/tests/test_vision
 	@WU_FASHION=1 $(B)/tests/test_vision
+
+# The HTML reports in headless Chromium (part of make test when chromium is installed; this
+# target installs Debian's chromium first).
+test-browser: all
+	@sh scripts/deps.sh browser
+	@sh tests/test_browser.sh $(B)/warmup
+
+# Opt-in: every study at its default size (each under 10 minutes on 2 cores; docs/STUDIES.md).
+STUDIES := lr-range batch-scaling optimizers layernorm adam-first-steps
+studies: all
+	@for s in $(STUDIES); do $(B)/warmup study $$s --out $(B)/studies/$$s || exit 1; done
 
 # ---- everything else -----------------------------------------------------------------------
 # The pictures in the README and docs/, drawn by the CLI itself (commit the result).

@@ -23,6 +23,8 @@ for t in "$B"/tests/test_*; do
 done
 run sh tests/test_cli.sh "$B/warmup"
 run sh tests/test_train.sh "$B/warmup"
+run sh tests/test_lab.sh "$B/warmup"
+run sh tests/test_browser.sh "$B/warmup"
 run sh tests/test_readme.sh "$B"
 run sh tests/test_install.sh "$B"
 echo "$pass passed, $fail failed"

@@ -14,10 +14,10 @@ TINY="--layers 1 --heads 2 --dim 32 --seq 16 --batch 4"
 # ---- one run: metrics.csv and summary.json ----
 "$W" train $TINY --steps 30 --eval-every 10 --out "$tmp/a" -q; rc=$?
 [ $rc -eq 0 ] && ok || bad "a short run exited $rc"
-head -1 "$tmp/a/metrics.csv" | grep -qx 'step,lr,loss,grad_norm,update_ratio,v_mean,v_min,v_max,v_frac_below_eps,radam_rect,attn_max_logit,out_max_logit,logz_mean,acc,val_loss,val_acc,time_s' && ok || bad "metrics header: $(head -1 "$tmp/a/metrics.csv")"
+head -1 "$tmp/a/metrics.csv" | grep -qx 'step,lr,loss,grad_norm,update_ratio,update_rms,v_mean,v_min,v_max,v_frac_below_eps,radam_rect,attn_max_logit,out_max_logit,logz_mean,acc,val_loss,val_acc,time_s' && ok || bad "metrics header: $(head -1 "$tmp/a/metrics.csv")"
 [ "$(wc -l < "$tmp/a/metrics.csv")" -eq 31 ] && ok || bad "31 lines expected in metrics.csv"
-[ "$(awk -F, 'NR > 1 && $15 != ""' "$tmp/a/metrics.csv" | wc -l)" -eq 3 ] && ok || bad "evaluation rows at steps 10, 20, 30"
-awk -F, 'NR > 1 && ($3 == "" || $4 == "" || $6 == "" || $11 == "" || $12 == "")' "$tmp/a/metrics.csv" | grep -q . && bad "empty cells in training rows" || ok
+[ "$(awk -F, 'NR > 1 && $16 != ""' "$tmp/a/metrics.csv" | wc -l)" -eq 3 ] && ok || bad "evaluation rows at steps 10, 20, 30"
+awk -F, 'NR > 1 && ($3 == "" || $4 == "" || $6 == "" || $7 == "" || $12 == "" || $13 == "")' "$tmp/a/metrics.csv" | grep -q . && bad "empty cells in training rows" || ok
 json "$tmp/a/summary.json" "assert d['status']=='completed' and d['steps_done']==30 and d['diverged'] is False and d['diverged_at'] is None and d['spikes']>=0 and d['tokens_per_s']>0 and d['wall_time_s']>0 and d['best_loss']<=d['final_loss'] and d['config']['seq']==16 and d['config']['schedule'].startswith('warmup')" && ok || bad "summary fields: $(cat "$tmp/a/summary.json")"
 ls "$tmp/a" | grep -q tmp && bad "a temporary file was left behind" || ok
 

@@ -3,6 +3,7 @@
 #ifndef WU_CLI_H
 #define WU_CLI_H
 
+#include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -39,11 +40,26 @@ int cli_term_cols(void);
 /* Colours on a terminal unless NO_COLOR is set. */
 int cli_use_color(void);
 
+/* The options of a training run (train_opts.c), shared by train, sweep and study: the long
+ * options (terminated by a zero entry) and their short letters. --out has code CLI_OPT_OUT. */
+struct wu_train_config;
+#define CLI_OPT_OUT 1000
+extern const struct option cli_train_options[];
+extern const char cli_train_shortopts[];
+/* Apply option `ch` with value arg to c: 0 done, WU_EXIT_USAGE on a bad value (printed), -1 when
+ * ch is not a training option. */
+int cli_train_option(int ch, const char *arg, struct wu_train_config *c);
+/* Concatenate two option tables into dst (cap entries, zero-terminated); returns the count. */
+int cli_options_merge(struct option *dst, int cap, const struct option *a, const struct option *b);
+
 /* Subcommands. argv[0] is the subcommand name. */
 int cmd_schedule(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_suggest(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
+int cmd_study(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

@@ -2,24 +2,18 @@
  * linear warmup and an exponential warmup before the same cosine decay, side by side on the
  * cores; then the loss curves, the schedules, a table and a conclusion computed from the
  * numbers, in the terminal and in DIR/report.html. */
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "../report/chart.h"
 #include "../report/html.h"
 #include "../report/metrics.h"
+#include "../lab/lab.h"
 #include "../train/outfile.h"
 #include "../train/train.h"
 #include "cli.h"
@@ -47,51 +41,17 @@ static const char HELP[] =
 typedef struct arm {
     const char *name, *label;
     char spec[160];
-    pid_t pid;
     double final_loss, best_loss, val_loss, gmax;
     int diverged, spikes;
     long diverged_at;
 } arm;
 
-static double jnum(cJSON *o, const char *k)
+/* The three arms' progress on one line, over all their steps. */
+static void progress(const wu_lab_progress *p, void *ctx)
 {
-    cJSON *v = cJSON_GetObjectItem(o, k);
-    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
-static int read_summary(arm *a, const char *dir)
-{
-    char path[700];
-    snprintf(path, sizeof path, "%s/%s/summary.json", dir, a->name);
-    FILE *f = fopen(path, "rb");
-    if (!f) return -1;
-    char buf[16384];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    cJSON *j = cJSON_Parse(buf);
-    if (!j) return -1;
-    a->final_loss = jnum(j, "final_loss");
-    a->best_loss = jnum(j, "best_loss");
-    a->val_loss = jnum(j, "final_val_loss");
-    a->gmax = jnum(j, "max_grad_norm_first_10pct");
-    a->spikes = (int)jnum(j, "spikes");
-    a->diverged = cJSON_IsTrue(cJSON_GetObjectItem(j, "diverged"));
-    a->diverged_at = a->diverged ? (long)jnum(j, "diverged_at") : -1;
-    cJSON_Delete(j);
-    return 0;
-}
-
-/* Lines in a file: the rows a running arm has logged. */
-static long count_lines(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) return 0;
-    long n = 0;
-    int ch;
-    while ((ch = getc(f)) != EOF) n += ch == '\n';
-    fclose(f);
-    return n;
+    if (!*(const int *)ctx) return;
+    printf("\r  %3.0f%% of the steps, %d of %d arms finished ", 100 * p->frac, p->finished, p->total);
+    fflush(stdout);
 }
 
 /* The conclusion, from the numbers. */
@@ -172,9 +132,9 @@ int cmd_demo(int argc, char **argv)
     }
     if (optind < argc) return cli_error("demo: unexpected argument '%s'", argv[optind]);
 
-    arm a[ARMS] = {{"none", "no warmup", "", 0, 0, 0, 0, 0, 0, 0, -1},
-                   {"linear", "linear warmup", "", 0, 0, 0, 0, 0, 0, 0, -1},
-                   {"exp", "exponential warmup", "", 0, 0, 0, 0, 0, 0, 0, -1}};
+    arm a[ARMS] = {{.name = "none", .label = "no warmup", .diverged_at = -1},
+                   {.name = "linear", .label = "linear warmup", .diverged_at = -1},
+                   {.name = "exp", .label = "exponential warmup", .diverged_at = -1}};
     snprintf(a[0].spec, sizeof a[0].spec, "cosine(to=0.1)");
     snprintf(a[1].spec, sizeof a[1].spec, "warmup(%s) > cosine(to=0.1)", warm);
     snprintf(a[2].spec, sizeof a[2].spec, "warmup(%s, exp) > cosine(to=0.1)", warm);
@@ -215,52 +175,29 @@ int cmd_demo(int argc, char **argv)
            (long long)steps, (long long)batch, ARMS);
     for (int i = 0; i < ARMS; i++) printf("  %-8s %s\n", a[i].name, a[i].spec);
     fflush(stdout);
+    /* a fresh start for every arm: a finished arm of an earlier demo is not skipped */
+    wu_lab_run runs[ARMS];
+    memset(runs, 0, sizeof runs);
     for (int i = 0; i < ARMS; i++) {
-        a[i].pid = fork();
-        if (a[i].pid < 0) {
-            int e = errno;
-            for (int j = 0; j < i; j++) { /* no arm is left running without its parent */
-                kill(a[j].pid, SIGTERM);
-                waitpid(a[j].pid, NULL, 0);
-            }
-            return cli_error("cannot start an arm: %s", strerror(e));
-        }
-        if (a[i].pid == 0) {
-#ifdef _OPENMP
-            omp_set_num_threads(threads);
-#endif
-            wu_train_result r;
-            int rc = wu_train(&c[i], 0, 0, NULL, NULL, NULL, &r, &err);
-            if (rc != WU_OK) fprintf(stderr, "warmup: demo arm %s: %s\n", a[i].name, err.msg);
-            _exit(rc != WU_OK ? 2 : 0);
-        }
+        char old[700];
+        runs[i].c = c[i];
+        snprintf(old, sizeof old, "%s/summary.json", c[i].out);
+        unlink(old);
+        snprintf(old, sizeof old, "%s/checkpoint.bin", c[i].out);
+        unlink(old);
     }
-    int running = ARMS, failed = 0;
-    while (running > 0) {
-        int status;
-        pid_t p = waitpid(-1, &status, WNOHANG);
-        if (p > 0) {
-            running--;
-            if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) failed = 1;
-            continue;
-        }
-        if (tty) {
-            printf("\r ");
-            for (int i = 0; i < ARMS; i++) {
-                char path[700];
-                snprintf(path, sizeof path, "%s/%s/metrics.csv", out, a[i].name);
-                long rows = count_lines(path) - 1;
-                printf(" %s %ld/%lld", a[i].name, rows < 0 ? 0 : rows, (long long)steps);
-            }
-            fflush(stdout);
-        }
-        struct timespec ts = {0, 300000000};
-        nanosleep(&ts, NULL);
-    }
+    wu_lab_opts lo = {.jobs = ARMS, .threads = threads, .cb = progress, .ctx = &tty};
+    if (wu_lab_exec(runs, ARMS, &lo, &err) != WU_OK) return cli_error("demo: %s", err.msg);
     if (tty) printf("\n");
-    if (failed) return cli_error("demo: an arm failed (its message is above)");
-    for (int i = 0; i < ARMS; i++)
-        if (read_summary(&a[i], out) != 0) return cli_error("demo: cannot read %s/%s/summary.json", out, a[i].name);
+    for (int i = 0; i < ARMS; i++) {
+        const wu_run_summary *u = &runs[i].s;
+        if (u->status != WU_RUN_COMPLETED && u->status != WU_RUN_DIVERGED)
+            return cli_error("demo: arm %s did not finish (see %s)", a[i].name, c[i].out);
+        a[i].final_loss = u->final_loss, a[i].best_loss = u->best_loss;
+        a[i].val_loss = u->final_val_loss, a[i].gmax = u->max_grad_norm_early;
+        a[i].spikes = u->spikes, a[i].diverged = u->status == WU_RUN_DIVERGED;
+        a[i].diverged_at = u->diverged_at;
+    }
 
     /* charts: smoothed loss, and the schedules */
     wu_series_data loss[ARMS] = {{0}}, lrs[ARMS] = {{0}};
@@ -274,8 +211,8 @@ int cmd_demo(int argc, char **argv)
             goto done;
         }
         wu_series_ema(&loss[i], 0.1);
-        sl[i] = (wu_series){a[i].label, loss[i].x, loss[i].y, loss[i].n, NAN};
-        sr[i] = (wu_series){a[i].label, lrs[i].x, lrs[i].y, lrs[i].n, NAN};
+        sl[i] = (wu_series){.name = a[i].label, .x = loss[i].x, .y = loss[i].y, .n = loss[i].n, .mark_x = NAN};
+        sr[i] = (wu_series){.name = a[i].label, .x = lrs[i].x, .y = lrs[i].y, .n = lrs[i].n, .mark_x = NAN};
     }
     wu_chart lc = {.title = "Training loss (moving average), nats", .xlabel = "step", .ylabel = "loss",
                    .series = sl, .nseries = ARMS};

@@ -81,92 +81,45 @@ static void progress(const wu_train_progress *p, void *ctx)
 
 int cmd_train(int argc, char **argv)
 {
-    enum { O_BETA1 = 256, O_BETA2, O_EPS, O_MOM, O_WD, O_CLIP, O_SEED, O_LAYERS, O_HEADS, O_DIM,
-           O_SEQ, O_POSTLN, O_POOL, O_DEPTH, O_WIDTH, O_ACT, O_OUT, O_EVAL, O_CKPT, O_RESUME,
-           O_STOP, O_JSON };
-    static const struct option opts[] = {
-        {"model", required_argument, 0, 'm'}, {"data", required_argument, 0, 'd'},
-        {"schedule", required_argument, 0, 's'}, {"lr", required_argument, 0, 'l'},
-        {"optimizer", required_argument, 0, 'o'}, {"beta1", required_argument, 0, O_BETA1},
-        {"beta2", required_argument, 0, O_BETA2}, {"eps", required_argument, 0, O_EPS},
-        {"momentum", required_argument, 0, O_MOM}, {"weight-decay", required_argument, 0, O_WD},
-        {"clip", required_argument, 0, O_CLIP}, {"steps", required_argument, 0, 'n'},
-        {"batch", required_argument, 0, 'b'}, {"seed", required_argument, 0, O_SEED},
-        {"layers", required_argument, 0, O_LAYERS}, {"heads", required_argument, 0, O_HEADS},
-        {"dim", required_argument, 0, O_DIM}, {"seq", required_argument, 0, O_SEQ},
-        {"post-ln", no_argument, 0, O_POSTLN}, {"pool", required_argument, 0, O_POOL},
-        {"depth", required_argument, 0, O_DEPTH}, {"width", required_argument, 0, O_WIDTH},
-        {"act", required_argument, 0, O_ACT}, {"out", required_argument, 0, O_OUT},
-        {"eval-every", required_argument, 0, O_EVAL}, {"checkpoint-every", required_argument, 0, O_CKPT},
+    enum { O_RESUME = 300, O_STOP, O_JSON };
+    static const struct option own[] = {
         {"resume", required_argument, 0, O_RESUME}, {"stop-after", required_argument, 0, O_STOP},
         {"quiet", no_argument, 0, 'q'}, {"json", no_argument, 0, O_JSON},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
     };
+    struct option opts[64];
+    cli_options_merge(opts, 64, cli_train_options, own);
+    char shortopts[32];
+    snprintf(shortopts, sizeof shortopts, ":%sqh", cli_train_shortopts);
     wu_train_config c;
     wu_train_defaults(&c);
     const char *resume = NULL;
-    int quiet = 0, json = 0, ch, steps_given = 0;
-    int64_t v, stop_after = 0;
-    const int64_t BIG = (int64_t)1 << 40;
+    int quiet = 0, json = 0, ch, steps_given = 0, rc;
+    int64_t stop_after = 0;
     opterr = 0;
     optind = 1;
-#define NUM(opt, lo, hi, dst) do { double d_; if (cli_double(opt, optarg, lo, hi, &d_)) return WU_EXIT_USAGE; (dst) = d_; } while (0)
-#define INT(opt, lo, hi, dst) do { if (cli_int64(opt, optarg, lo, hi, &v)) return WU_EXIT_USAGE; (dst) = (int)v; } while (0)
-#define STR(opt, dst) do { if (strlen(optarg) >= sizeof(dst)) return cli_error("%s is too long", opt); strcpy((dst), optarg); } while (0)
     char fixed[64] = ""; /* the first option that changes the configuration, for --resume */
-    while ((ch = getopt_long(argc, argv, ":m:d:s:l:o:n:b:qh", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
         if (!fixed[0] && ch != 'n' && ch != O_RESUME && ch != O_STOP && ch != 'q' && ch != O_JSON &&
             ch != 'h' && ch != ':' && ch != '?') {
             const char *name = optarg && argv[optind - 1] == optarg ? argv[optind - 2] : argv[optind - 1];
             snprintf(fixed, sizeof fixed, "%.*s", (int)strcspn(name, "="), name);
         }
+        steps_given |= ch == 'n';
         switch (ch) {
-        case 'm': STR("--model", c.model); break;
-        case 'd': STR("--data", c.data); break;
-        case 's': STR("--schedule", c.schedule); break;
-        case 'l': NUM("--lr", 1e-300, HUGE_VAL, c.lr); break;
-        case 'o': STR("--optimizer", c.optimizer); break;
-        case O_BETA1: NUM("--beta1", 0, 0.999999999, c.beta1); break;
-        case O_BETA2: NUM("--beta2", 0, 0.999999999, c.beta2); break;
-        case O_EPS: NUM("--eps", 1e-300, 1, c.eps); break;
-        case O_MOM: NUM("--momentum", 0, 0.999999999, c.momentum); break;
-        case O_WD: NUM("--weight-decay", 0, 10, c.weight_decay); break;
-        case O_CLIP: NUM("--clip", 0, HUGE_VAL, c.clip); break;
-        case 'n':
-            if (cli_int64("--steps", optarg, 1, BIG, &c.steps)) return WU_EXIT_USAGE;
-            steps_given = 1;
-            break;
-        case 'b': INT("--batch", 1, 65536, c.batch); break;
-        case O_SEED:
-            if (cli_int64("--seed", optarg, 0, INT64_MAX, &v)) return WU_EXIT_USAGE;
-            c.seed = (uint64_t)v;
-            break;
-        case O_LAYERS: INT("--layers", 1, 32, c.layers); break;
-        case O_HEADS: INT("--heads", 1, 64, c.heads); break;
-        case O_DIM: INT("--dim", 1, 4096, c.dim); break;
-        case O_SEQ: INT("--seq", 1, 4096, c.seq); break;
-        case O_POSTLN: c.post_ln = 1; break;
-        case O_POOL: STR("--pool", c.pool); break;
-        case O_DEPTH: INT("--depth", 1, 31, c.depth); break;
-        case O_WIDTH: INT("--width", 1, 65536, c.width); break;
-        case O_ACT: STR("--act", c.act); break;
-        case O_OUT: STR("--out", c.out); break;
-        case O_EVAL: INT("--eval-every", 0, 1 << 30, c.eval_every); break;
-        case O_CKPT: INT("--checkpoint-every", 0, 1 << 30, c.checkpoint_every); break;
         case O_RESUME: resume = optarg; break;
         case O_STOP:
-            if (cli_int64("--stop-after", optarg, 1, BIG, &stop_after)) return WU_EXIT_USAGE;
+            if (cli_int64("--stop-after", optarg, 1, (int64_t)1 << 40, &stop_after)) return WU_EXIT_USAGE;
             break;
         case 'q': quiet = 1; break;
         case O_JSON: json = 1; break;
         case 'h': fputs(HELP, stdout); return WU_EXIT_OK;
         case ':': return cli_error("%s needs a value (see 'warmup train --help')", argv[optind - 1]);
-        default: return cli_error("train: unknown option '%s' (see 'warmup train --help')", argv[optind - 1]);
+        default:
+            if ((rc = cli_train_option(ch, optarg, &c)) > 0) return rc;
+            if (rc < 0) return cli_error("train: unknown option '%s' (see 'warmup train --help')", argv[optind - 1]);
         }
     }
-#undef NUM
-#undef INT
-#undef STR
     if (optind < argc)
         return cli_error("train: unexpected argument '%s' (every input is an option)", argv[optind]);
     if (resume) {
@@ -190,7 +143,7 @@ int cmd_train(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     view vw = {isatty(STDOUT_FILENO) && !quiet && !json, json, strcmp(c.model, "gpt") ? "images" : "tokens"};
     wu_train_result r;
-    int rc = wu_train(&c, resume != NULL, stop_after, &stop_flag, progress, &vw, &r, &err);
+    rc = wu_train(&c, resume != NULL, stop_after, &stop_flag, progress, &vw, &r, &err);
     if (vw.tty) fputc('\n', stdout);
     if (rc != WU_OK) return cli_error("%s", err.msg);
     const char *status = r.diverged ? "diverged" : r.interrupted ? "stopped" : "done";

@@ -19,6 +19,11 @@ static const char USAGE[] =
     "                 one training run, logged to DIR/metrics.csv and DIR/summary.json\n"
     "  demo [--out demo-out]\n"
     "                 no warmup against linear and exponential warmup, side by side\n"
+    "  sweep --out DIR [--lrs 1e-4,...] [--warmups 0,2%,10%,25%] [train options]\n"
+    "                 the LR x warmup grid: final loss, heatmap, LR sensitivity, report\n"
+    "  study NAME [--quick]\n"
+    "                 lr-range, batch-scaling, optimizers, layernorm, adam-first-steps\n"
+    "  report DIR     one self-contained HTML page from a run, sweep or study directory\n"
     "\n"
     "SPEC is a schedule in one of three forms (docs/SPEC.md):\n"
     "  native   'warmup(10%) > cosine(to=0.1)'\n"
@@ -48,7 +53,10 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "suggest")) return cmd_suggest(argc - 1, argv + 1);
     if (!strcmp(cmd, "train")) return cmd_train(argc - 1, argv + 1);
     if (!strcmp(cmd, "demo")) return cmd_demo(argc - 1, argv + 1);
-    cli_error("unknown command '%s'; commands: schedule, plot, suggest, train, demo (run 'warmup "
+    if (!strcmp(cmd, "sweep")) return cmd_sweep(argc - 1, argv + 1);
+    if (!strcmp(cmd, "study")) return cmd_study(argc - 1, argv + 1);
+    if (!strcmp(cmd, "report")) return cmd_report(argc - 1, argv + 1);
+    cli_error("unknown command '%s'; commands: schedule, plot, suggest, train, demo, sweep, study, report (run 'warmup "
               "--help')", cmd);
     return WU_EXIT_USAGE;
 }

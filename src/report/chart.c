@@ -116,29 +116,72 @@ static void log_axis(wu_axis *a, double lo, double hi)
     }
 }
 
-void wu_chart_axes(const wu_chart *c, wu_axis *x, wu_axis *y)
+static int x_ok(const wu_chart *c, double x) { return isfinite(x) && !(c->log_x && !(x > 0)); }
+
+int wu_chart_point_ok(const wu_chart *c, const wu_series *se, int i)
 {
-    double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
+    double y = se->y[i];
+    int log = se->right ? c->log_y2 : c->log_y;
+    return x_ok(c, se->x[i]) && isfinite(y) && !(log && !(y > 0));
+}
+
+int wu_chart_flagged(const wu_chart *c, const wu_series *se, int i)
+{
+    return se->flag && se->flag[i] && x_ok(c, se->x[i]);
+}
+
+int wu_chart_has_right(const wu_chart *c)
+{
+    for (int s = 0; s < c->nseries; s++)
+        if (c->series[s].right) return 1;
+    return 0;
+}
+
+int wu_chart_has_flags(const wu_chart *c)
+{
+    for (int s = 0; s < c->nseries; s++)
+        for (int i = 0; c->series[s].flag && i < c->series[s].n; i++)
+            if (wu_chart_flagged(c, &c->series[s], i)) return 1;
+    return 0;
+}
+
+static void widen(double *lo, double *hi, double v)
+{
+    if (v < *lo) *lo = v;
+    if (v > *hi) *hi = v;
+}
+
+static void value_axis(wu_axis *a, double lo, double hi, int log)
+{
+    if (!isfinite(lo)) { lo = 0; hi = 1; }
+    /* a chart of learning rates reads best from 0 */
+    if (!log && lo > 0 && lo < 0.5 * hi) lo = 0;
+    if (log) log_axis(a, lo, hi);
+    else linear_axis(a, lo, hi, 6);
+}
+
+void wu_chart_axes2(const wu_chart *c, wu_axis *x, wu_axis *y, wu_axis *y2)
+{
+    double xlo = INFINITY, xhi = -INFINITY;
+    double ylo[2] = {INFINITY, INFINITY}, yhi[2] = {-INFINITY, -INFINITY}; /* left, right */
     for (int s = 0; s < c->nseries; s++) {
         const wu_series *se = &c->series[s];
+        int side = se->right != 0;
         for (int i = 0; i < se->n; i++) {
-            double vy = se->y[i];
-            if (!isfinite(vy) || !isfinite(se->x[i]) || (c->log_y && !(vy > 0))) continue;
-            if (se->x[i] < xlo) xlo = se->x[i];
-            if (se->x[i] > xhi) xhi = se->x[i];
-            if (vy < ylo) ylo = vy;
-            if (vy > yhi) yhi = vy;
+            if (wu_chart_point_ok(c, se, i)) {
+                widen(&xlo, &xhi, se->x[i]);
+                widen(&ylo[side], &yhi[side], se->y[i]);
+            } else if (wu_chart_flagged(c, se, i)) {
+                widen(&xlo, &xhi, se->x[i]); /* drawn at the top edge: needs its x only */
+            }
         }
-        if (isfinite(se->mark_x)) {
-            if (se->mark_x < xlo) xlo = se->mark_x;
-            if (se->mark_x > xhi) xhi = se->mark_x;
-        }
+        if (x_ok(c, se->mark_x)) widen(&xlo, &xhi, se->mark_x);
     }
     if (!isfinite(xlo)) { xlo = 0; xhi = 1; }
-    if (!isfinite(ylo)) { ylo = 0; yhi = 1; }
-    /* a chart of learning rates reads best from 0 */
-    if (!c->log_y && ylo > 0 && ylo < 0.5 * yhi) ylo = 0;
-    linear_axis(x, xlo, xhi, 7);
-    if (c->log_y) log_axis(y, ylo, yhi);
-    else linear_axis(y, ylo, yhi, 6);
+    if (c->log_x) log_axis(x, xlo, xhi);
+    else linear_axis(x, xlo, xhi, 7);
+    value_axis(y, ylo[0], yhi[0], c->log_y);
+    if (y2) value_axis(y2, ylo[1], yhi[1], c->log_y2);
 }
+
+void wu_chart_axes(const wu_chart *c, wu_axis *x, wu_axis *y) { wu_chart_axes2(c, x, y, NULL); }

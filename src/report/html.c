@@ -12,6 +12,7 @@ void wu_html_begin(FILE *f, const char *title)
           "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.3em .7em;"
           "text-align:right}th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}\n"
           "svg{max-width:100%;height:auto}\n"
+          "pre{background:#f3f3f3;padding:.6em .8em;overflow-x:auto}\n"
           "</style></head><body>\n<h1>", f);
     wu_xml_text(f, title);
     fputs("</h1>\n", f);
@@ -31,13 +32,39 @@ void wu_html_paragraph(FILE *f, const char *text)
     fputs("</p>\n", f);
 }
 
-void wu_html_chart(FILE *f, const wu_chart *c, int width, int height)
+/* An inline <svg> in a <figure>: the background here, the caller's drawing, then figure_close. */
+static void figure_open(FILE *f, int width, int height)
 {
     fprintf(f, "<figure><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
                "viewBox=\"0 0 %d %d\">\n<rect width=\"%d\" height=\"%d\" fill=\"#fafafa\"/>\n",
             width, height, width, height, width, height);
+}
+
+static void figure_close(FILE *f) { fputs("</svg></figure>\n", f); }
+
+void wu_html_chart(FILE *f, const wu_chart *c, int width, int height)
+{
+    figure_open(f, width, height);
     wu_chart_svg_panel(f, c, 0, 0, width, height);
-    fputs("</svg></figure>\n", f);
+    figure_close(f);
+}
+
+void wu_html_heatmap(FILE *f, const wu_heatmap *h, int width, int height)
+{
+    figure_open(f, width, height);
+    wu_heatmap_svg_panel(f, h, 0, 0, width, height);
+    figure_close(f);
+}
+
+void wu_html_pre(FILE *f, const char *text)
+{
+    fputs("<pre>", f);
+    for (; text && *text; text++) { /* wu_xml_text drops control characters, newlines too */
+        char one[2] = {*text, '\0'};
+        if (*text == '\n') fputc('\n', f);
+        else wu_xml_text(f, one);
+    }
+    fputs("</pre>\n", f);
 }
 
 void wu_html_table(FILE *f, const char *const *head, int ncols, const char *const *cells, int nrows)

@@ -1,9 +1,12 @@
 /* svg.c - charts as standalone, dependency-free SVG documents that open in any browser.
  *
  * Structure (relied on by tests and by later multi-panel reports): one <g class="chart"> per
- * panel holding the title, <g class="axis-x"> / <g class="axis-y"> with data-lo / data-hi
- * attributes giving each axis range, one <polyline class="series"> per series, one dashed
- * <line class="marker"> per marker, and a <g class="legend">. */
+ * panel holding the title, <g class="axis-x"> / <g class="axis-y"> (and <g class="axis-y2"> when
+ * a series uses the right-hand axis) with data-lo / data-hi / data-log attributes giving each axis
+ * range, one <polyline class="series"> per series (dashed for right-axis series, so the LR reads
+ * as a different kind of curve than the losses), one dashed <line class="marker"> per marker, one
+ * <circle class="point"> per point of a POINTS series, one <path class="flagged"> (an x) per
+ * flagged point, and a <g class="legend">. Dots and x marks come after every line, on top. */
 #include <math.h>
 #include <stdio.h>
 
@@ -25,27 +28,47 @@ void wu_xml_text(FILE *f, const char *s)
     }
 }
 
+/* The plot area of a panel and its axes: what every drawing step below needs. */
+typedef struct frame {
+    const wu_chart *c;
+    wu_axis ax, ay, ay2;
+    double l, t, w, h; /* plot rectangle in pixels */
+} frame;
+
+static const wu_axis *y_axis_of(const frame *fr, const wu_series *se)
+{
+    return se->right ? &fr->ay2 : &fr->ay;
+}
+
+static double px_of(const frame *fr, double x) { return fr->l + fr->w * wu_axis_frac(&fr->ax, x); }
+
+static double py_of(const frame *fr, const wu_axis *a, double y)
+{
+    return fr->t + fr->h * (1.0 - wu_axis_frac(a, y));
+}
+
 /* Points of one series in pixel space. Long series are thinned to the first, lowest, highest and
  * last point of each pixel column, which keeps spikes and cycles visible at any length. */
-static void polyline(FILE *f, const wu_series *se, const wu_axis *ax, const wu_axis *ay, double x0,
-                     double y0, double w, double h, int log_y)
+static void polyline(FILE *f, const frame *fr, const wu_series *se)
 {
+    const wu_axis *ay = y_axis_of(fr, se);
+    double w = fr->w;
     int thin = se->n > 4 * (int)w;
     int col = -1, imin = -1, imax = -1, ifirst = -1, ilast = -1;
     int written = 0;
-#define EMIT(i)                                                                            \
-    do {                                                                                   \
-        fprintf(f, "%s%.2f,%.2f", written++ ? " " : "", x0 + w * wu_axis_frac(ax, se->x[i]), \
-                y0 + h * (1.0 - wu_axis_frac(ay, se->y[i])));                              \
+#define EMIT(i)                                                                             \
+    do {                                                                                    \
+        fprintf(f, "%s%.2f,%.2f", written++ ? " " : "", px_of(fr, se->x[i]),                \
+                py_of(fr, ay, se->y[i]));                                                   \
     } while (0)
     for (int i = 0; i <= se->n; i++) {
-        int ok = i < se->n && isfinite(se->y[i]) && !(log_y && !(se->y[i] > 0));
+        int ok = i < se->n && wu_chart_point_ok(fr->c, se, i);
         if (i < se->n && !ok) continue;
         if (!thin) {
             if (i < se->n) EMIT(i);
             continue;
         }
-        int c = i < se->n ? (int)(w * wu_axis_frac(ax, se->x[i])) : -2;
+        int c = i < se->n ? (int)(w * wu_axis_frac(&fr->ax, se->x[i])) : -2;
         if (c != col && ifirst >= 0) { /* flush the previous column in x order */
             int idx[4] = {ifirst, imin < imax ? imin : imax, imin < imax ? imax : imin, ilast};
             int prev = -1;
@@ -68,16 +91,105 @@ static void polyline(FILE *f, const wu_series *se, const wu_axis *ax, const wu_a
 #undef EMIT
 }
 
+static void x_mark(FILE *f, const char *cls, double x, double y, double r, const char *color)
+{
+    fprintf(f, "<path class=\"%s\" d=\"M%.2f,%.2fL%.2f,%.2fM%.2f,%.2fL%.2f,%.2f\" fill=\"none\" "
+               "stroke=\"%s\" stroke-width=\"2.2\" stroke-linecap=\"round\"/>\n",
+            cls, x - r, y - r, x + r, y + r, x - r, y + r, x + r, y - r, color);
+}
+
+/* Dots of a POINTS series and x marks of its flagged points; a flagged point whose y cannot be
+ * plotted sits on the top edge. */
+static void symbols(FILE *f, const frame *fr, const wu_series *se, const char *color)
+{
+    const wu_axis *ay = y_axis_of(fr, se);
+    for (int i = 0; i < se->n; i++) {
+        int ok = wu_chart_point_ok(fr->c, se, i);
+        if (wu_chart_flagged(fr->c, se, i))
+            x_mark(f, "flagged", px_of(fr, se->x[i]), ok ? py_of(fr, ay, se->y[i]) : fr->t, 5.0,
+                   color);
+        else if (ok && se->style == WU_STYLE_POINTS)
+            fprintf(f, "<circle class=\"point\" cx=\"%.2f\" cy=\"%.2f\" r=\"3.5\" fill=\"%s\" "
+                       "stroke=\"#ffffff\" stroke-width=\"1\"/>\n",
+                    px_of(fr, se->x[i]), py_of(fr, ay, se->y[i]), color);
+    }
+}
+
+/* A y axis: the left one with grid lines across the plot, the right one with tick marks outside
+ * its edge only (a second grid would cross the first). */
+static void y_axis_svg(FILE *f, const frame *fr, const wu_axis *a, int right, const char *label,
+                       double label_x)
+{
+    fprintf(f, "<g class=\"axis-y%s\" data-lo=\"%.17g\" data-hi=\"%.17g\" data-log=\"%d\">\n",
+            right ? "2" : "", a->lo, a->hi, a->log);
+    for (int i = 0; i < a->nticks; i++) {
+        double py = py_of(fr, a, a->ticks[i]);
+        if (right)
+            fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#444444\"/>"
+                       "<text x=\"%.1f\" y=\"%.1f\">%s</text>\n",
+                    fr->l + fr->w, py, fr->l + fr->w + 5, py, fr->l + fr->w + 8, py + 4,
+                    a->labels[i]);
+        else
+            fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e4e4e4\"/>"
+                       "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
+                    fr->l, py, fr->l + fr->w, py, fr->l - 6, py + 4, a->labels[i]);
+    }
+    if (label) {
+        fprintf(f, "<text transform=\"translate(%.1f,%.1f) rotate(-90)\" text-anchor=\"middle\">",
+                label_x, fr->t + fr->h / 2);
+        wu_xml_text(f, label);
+        fputs("</text>\n", f);
+    }
+    fputs("</g>\n", f);
+}
+
+static void legend(FILE *f, const frame *fr, int has_marker, int has_flags)
+{
+    const wu_chart *c = fr->c;
+    double lx = fr->l, ly = fr->t + fr->h + 46;
+    fputs("<g class=\"legend\">\n", f);
+    for (int s = 0; s < c->nseries; s++) {
+        const wu_series *se = &c->series[s];
+        double yy = ly + 14 + 18 * s;
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
+                   "stroke-width=\"2\"%s/>", lx, yy - 4, lx + 22, yy - 4, wu_chart_color(s),
+                se->right ? " stroke-dasharray=\"7,4\"" : "");
+        if (se->style == WU_STYLE_POINTS)
+            fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"/>", lx + 11,
+                    yy - 4, wu_chart_color(s));
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">", lx + 28, yy);
+        wu_xml_text(f, se->name);
+        fputs(se->right ? " (right axis)</text>\n" : "</text>\n", f);
+    }
+    double yy = ly + 14 + 18 * c->nseries;
+    if (has_marker) {
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#555555\" "
+                   "stroke-dasharray=\"5,4\"/><text x=\"%.1f\" y=\"%.1f\">end of warmup</text>\n",
+                lx, yy - 4, lx + 22, yy - 4, lx + 28, yy);
+        yy += 18;
+    }
+    if (has_flags) {
+        x_mark(f, "flag-key", lx + 11, yy - 4, 4.5, "#555555");
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">", lx + 28, yy);
+        wu_xml_text(f, c->flag_label ? c->flag_label : "flagged");
+        fputs("</text>\n", f);
+    }
+    fputs("</g>\n", f);
+}
+
 void wu_chart_svg_panel(FILE *f, const wu_chart *c, double x0, double y0, double w, double h)
 {
-    wu_axis ax, ay;
-    wu_chart_axes(c, &ax, &ay);
-    int has_marker = 0;
+    frame fr = {.c = c};
+    wu_chart_axes2(c, &fr.ax, &fr.ay, &fr.ay2);
+    int has_marker = 0, has_right = wu_chart_has_right(c), has_flags = wu_chart_has_flags(c);
     for (int s = 0; s < c->nseries; s++) has_marker |= isfinite(c->series[s].mark_x);
-    int rows = c->nseries + has_marker;
-    /* plot area inside the panel: room for the title, tick labels, axis names, and the legend
-       below the x axis, where it never hides a curve */
-    double pl = x0 + 78, pt = y0 + 40, pw = w - 78 - 36, ph = h - 40 - 52 - 18 * rows - 6;
+    int rows = c->nseries + has_marker + has_flags;
+    /* plot area inside the panel: room for the title, tick labels, axis names (on both sides with
+       a twin axis), and the legend below the x axis, where it never hides a curve */
+    fr.l = x0 + 78;
+    fr.t = y0 + 40;
+    fr.w = w - 78 - (has_right ? 78 : 36);
+    fr.h = h - 40 - 52 - 18 * rows - 6;
     fprintf(f, "<g class=\"chart\" font-family=\"sans-serif\" font-size=\"12\">\n");
     if (c->title) {
         fprintf(f, "<text class=\"title\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
@@ -86,78 +198,58 @@ void wu_chart_svg_panel(FILE *f, const wu_chart *c, double x0, double y0, double
         fputs("</text>\n", f);
     }
     fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#ffffff\" "
-               "stroke=\"#444444\"/>\n", pl, pt, pw, ph);
+               "stroke=\"#444444\"/>\n", fr.l, fr.t, fr.w, fr.h);
     /* x axis: grid, ticks, labels */
-    fprintf(f, "<g class=\"axis-x\" data-lo=\"%.17g\" data-hi=\"%.17g\" data-log=\"0\">\n",
-            ax.lo, ax.hi);
-    for (int i = 0; i < ax.nticks; i++) {
-        double px = pl + pw * wu_axis_frac(&ax, ax.ticks[i]);
+    fprintf(f, "<g class=\"axis-x\" data-lo=\"%.17g\" data-hi=\"%.17g\" data-log=\"%d\">\n",
+            fr.ax.lo, fr.ax.hi, fr.ax.log);
+    for (int i = 0; i < fr.ax.nticks; i++) {
+        double px = px_of(&fr, fr.ax.ticks[i]);
         fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e4e4e4\"/>"
                    "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n",
-                px, pt, px, pt + ph, px, pt + ph + 16, ax.labels[i]);
+                px, fr.t, px, fr.t + fr.h, px, fr.t + fr.h + 16, fr.ax.labels[i]);
     }
     if (c->xlabel) {
-        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", pl + pw / 2, pt + ph + 36);
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", fr.l + fr.w / 2,
+                fr.t + fr.h + 36);
         wu_xml_text(f, c->xlabel);
         fputs("</text>\n", f);
     }
     fputs("</g>\n", f);
-    fprintf(f, "<g class=\"axis-y\" data-lo=\"%.17g\" data-hi=\"%.17g\" data-log=\"%d\">\n", ay.lo,
-            ay.hi, ay.log);
-    for (int i = 0; i < ay.nticks; i++) {
-        double py = pt + ph * (1.0 - wu_axis_frac(&ay, ay.ticks[i]));
-        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e4e4e4\"/>"
-                   "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
-                pl, py, pl + pw, py, pl - 6, py + 4, ay.labels[i]);
-    }
-    if (c->ylabel) {
-        fprintf(f, "<text transform=\"translate(%.1f,%.1f) rotate(-90)\" text-anchor=\"middle\">",
-                x0 + 16, pt + ph / 2);
-        wu_xml_text(f, c->ylabel);
-        fputs("</text>\n", f);
-    }
-    fputs("</g>\n", f);
-    /* markers under the lines, then the lines */
+    y_axis_svg(f, &fr, &fr.ay, 0, c->ylabel, x0 + 16);
+    if (has_right) y_axis_svg(f, &fr, &fr.ay2, 1, c->y2label, x0 + w - 12);
+    /* markers under the lines, then the lines, then dots and x marks on top */
     for (int s = 0; s < c->nseries; s++) {
         const wu_series *se = &c->series[s];
-        if (!isfinite(se->mark_x)) continue;
-        double px = pl + pw * wu_axis_frac(&ax, se->mark_x);
+        if (!isfinite(se->mark_x) || (c->log_x && !(se->mark_x > 0))) continue;
+        double px = px_of(&fr, se->mark_x);
         fprintf(f, "<line class=\"marker\" x1=\"%.2f\" y1=\"%.1f\" x2=\"%.2f\" y2=\"%.1f\" "
                    "stroke=\"%s\" stroke-dasharray=\"5,4\" stroke-width=\"1.2\"/>\n",
-                px, pt, px, pt + ph, wu_chart_color(s));
+                px, fr.t, px, fr.t + fr.h, wu_chart_color(s));
     }
     for (int s = 0; s < c->nseries; s++) {
         fprintf(f, "<polyline class=\"series\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\" "
-                   "stroke-linejoin=\"round\" points=\"", wu_chart_color(s));
-        polyline(f, &c->series[s], &ax, &ay, pl, pt, pw, ph, c->log_y);
+                   "stroke-linejoin=\"round\"%s points=\"", wu_chart_color(s),
+                c->series[s].right ? " stroke-dasharray=\"7,4\"" : "");
+        polyline(f, &fr, &c->series[s]);
         fputs("\"/>\n", f);
     }
-    /* legend, under the x axis */
-    double lx = pl, ly = pt + ph + 46;
-    fputs("<g class=\"legend\">\n", f);
-    for (int s = 0; s < c->nseries; s++) {
-        double yy = ly + 14 + 18 * s;
-        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
-                   "stroke-width=\"2\"/><text x=\"%.1f\" y=\"%.1f\">",
-                lx, yy - 4, lx + 22, yy - 4, wu_chart_color(s), lx + 28, yy);
-        wu_xml_text(f, c->series[s].name);
-        fputs("</text>\n", f);
-    }
-    if (has_marker)
-        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#555555\" "
-                   "stroke-dasharray=\"5,4\"/><text x=\"%.1f\" y=\"%.1f\">end of warmup</text>\n",
-                lx, ly + 10 + 18 * c->nseries, lx + 22, ly + 10 + 18 * c->nseries, lx + 28,
-                ly + 14 + 18 * c->nseries);
-    fputs("</g>\n</g>\n", f);
+    for (int s = 0; s < c->nseries; s++) symbols(f, &fr, &c->series[s], wu_chart_color(s));
+    legend(f, &fr, has_marker, has_flags);
+    fputs("</g>\n", f);
 }
 
-int wu_chart_svg(FILE *f, const wu_chart *c, int width, int height)
+void wu_svg_begin(FILE *f, const char *title, int width, int height)
 {
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
                "viewBox=\"0 0 %d %d\">\n<title>", width, height, width, height);
-    wu_xml_text(f, c->title ? c->title : "chart");
+    wu_xml_text(f, title);
     fprintf(f, "</title>\n<rect width=\"%d\" height=\"%d\" fill=\"#fafafa\"/>\n", width, height);
+}
+
+int wu_chart_svg(FILE *f, const wu_chart *c, int width, int height)
+{
+    wu_svg_begin(f, c->title ? c->title : "chart", width, height);
     wu_chart_svg_panel(f, c, 0, 0, width, height);
     fputs("</svg>\n", f);
     return ferror(f) ? -1 : 0;

@@ -99,3 +99,13 @@ float wu_net_logz_mean(const wu_net *n)
 {
     return n->gpt ? n->gpt->d.logz_mean : n->mlp ? n->mlp->d.logz_mean : n->vit->d.logz_mean;
 }
+
+int wu_net_grad_norm_layers(const wu_net *n, double *out, int max)
+{
+    const double *v = n->gpt ? n->gpt->d.grad_norm_layer
+                    : n->mlp ? n->mlp->d.grad_norm_layer : n->vit->d.grad_norm_layer;
+    int L = n->gpt ? n->gpt->cfg.layers : n->mlp ? n->mlp->cfg.depth + 1 : n->vit->cfg.layers;
+    if (L > max) L = max;
+    for (int l = 0; l < L; l++) out[l] = v[l];
+    return L;
+}

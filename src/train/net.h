@@ -44,5 +44,8 @@ void wu_net_backward(wu_net *n);   /* zeroes the gradients first */
 float wu_net_attn_max_logit(const wu_net *n);  /* over layers */
 float wu_net_out_max_logit(const wu_net *n);
 float wu_net_logz_mean(const wu_net *n);
+/* The gradient norm of each layer's parameters after the last backward with diagnostics on
+ * (GPT and ViT: per block; MLP: per linear layer). Returns the number written (at most max). */
+int wu_net_grad_norm_layers(const wu_net *n, double *out, int max);
 
 #endif

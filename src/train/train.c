@@ -19,7 +19,7 @@
 #include "../schedule/fail.h"
 
 #define METRICS_HEADER                                                                         \
-    "step,lr,loss,grad_norm,update_ratio,v_mean,v_min,v_max,v_frac_below_eps,radam_rect,"     \
+    "step,lr,loss,grad_norm,update_ratio,update_rms,v_mean,v_min,v_max,v_frac_below_eps,radam_rect,"     \
     "attn_max_logit,out_max_logit,logz_mean,acc,val_loss,val_acc,time_s\n"
 
 void wu_json_string(FILE *f, const char *s)
@@ -279,15 +279,9 @@ static void json_num(FILE *f, const char *key, double v, int comma)
     fputs(comma ? ",\n" : "\n", f);
 }
 
-static int write_summary(const wu_run *r, const wu_train_result *res, wu_error *err)
+void wu_train_config_json(FILE *f, const wu_train_config *c)
 {
-    char path[600], msg[300];
-    snprintf(path, sizeof path, "%s/summary.json", r->c.out);
-    wu_outfile o;
-    if (wu_outfile_open(&o, path, msg, sizeof msg)) return wu_fail(err, WU_EIO, "%s", msg);
-    const wu_train_config *c = &r->c;
-    FILE *f = o.f;
-    fputs("{\n  \"config\": {\"model\": ", f);
+    fputs("{\"model\": ", f);
     wu_json_string(f, c->model);
     fputs(", \"data\": ", f);
     wu_json_string(f, c->data);
@@ -305,9 +299,20 @@ static int write_summary(const wu_run *r, const wu_train_result *res, wu_error *
     wu_json_string(f, c->act);
     fputs(", \"pool\": ", f);
     wu_json_string(f, c->pool);
-    fprintf(f, ", \"eval_every\": %d, \"eval_batches\": %d, \"builtin_bytes\": %lld, "
-               "\"parameters\": %zu},\n",
-            c->eval_every, c->eval_batches, (long long)c->builtin_bytes, r->net.nparams);
+    fprintf(f, ", \"eval_every\": %d, \"eval_batches\": %d, \"builtin_bytes\": %lld}",
+            c->eval_every, c->eval_batches, (long long)c->builtin_bytes);
+}
+
+static int write_summary(const wu_run *r, const wu_train_result *res, wu_error *err)
+{
+    char path[600], msg[300];
+    snprintf(path, sizeof path, "%s/summary.json", r->c.out);
+    wu_outfile o;
+    if (wu_outfile_open(&o, path, msg, sizeof msg)) return wu_fail(err, WU_EIO, "%s", msg);
+    FILE *f = o.f;
+    fputs("{\n  \"config\": ", f);
+    wu_train_config_json(f, &r->c);
+    fprintf(f, ",\n  \"parameters\": %zu,\n", r->net.nparams);
     fprintf(f, "  \"status\": \"%s\",\n", res->diverged ? "diverged"
                                           : res->interrupted ? "interrupted" : "completed");
     fprintf(f, "  \"steps_done\": %lld,\n", (long long)res->steps_done);
@@ -327,6 +332,35 @@ static int write_summary(const wu_run *r, const wu_train_result *res, wu_error *
     fputs("}\n", f);
     if (wu_outfile_commit(&o, msg, sizeof msg)) return wu_fail(err, WU_EIO, "%s", msg);
     return WU_OK;
+}
+
+int wu_train_init_grad_norms(const wu_train_config *cfg, int batches, double *norms, int max,
+                             int *n, wu_error *err)
+{
+    wu_run r;
+    memset(&r, 0, sizeof r);
+    r.c = *cfg;
+    *n = 0;
+    int rc = run_build(&r, err);
+    if (rc == WU_OK) {
+        double sum[64] = {0};
+        int L = 0;
+        for (int b = 0; b < batches; b++) {
+            float loss;
+            int correct;
+            next_batch(&r);
+            wu_net_forward(&r.net, r.text ? (const void *)r.tok : (const void *)r.x,
+                           r.text ? r.tgt : r.labels, r.c.batch, &loss, &correct);
+            wu_net_backward(&r.net);
+            double g[64];
+            L = wu_net_grad_norm_layers(&r.net, g, max < 64 ? max : 64);
+            for (int l = 0; l < L; l++) sum[l] += g[l];
+        }
+        for (int l = 0; l < L; l++) norms[l] = batches > 0 ? sum[l] / batches : NAN;
+        *n = L;
+    }
+    run_free(&r);
+    return rc;
 }
 
 /* ---- the loop ------------------------------------------------------------------------------- */
@@ -465,6 +499,7 @@ int wu_train(wu_train_config *cfg, int resume, int64_t stop_after, volatile sig_
         put_num(mf, loss, 0);
         put_num(mf, gnorm, 0);
         put_num(mf, st.update_ratio, 0);
+        put_num(mf, finite ? st.update_norm / sqrt((double)r.net.nparams) : NAN, 0);
         put_num(mf, adam ? st.v_mean : NAN, 0);
         put_num(mf, adam ? st.v_min : NAN, 0);
         put_num(mf, adam ? st.v_max : NAN, 0);

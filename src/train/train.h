@@ -79,6 +79,17 @@ int wu_train_check(const wu_train_config *c, wu_error *err);
 int wu_train(wu_train_config *c, int resume, int64_t stop_after, volatile sig_atomic_t *stop,
              wu_train_cb cb, void *cb_ctx, wu_train_result *r, wu_error *err);
 
+/* Per-layer gradient norms at initialisation, the figure of Xiong et al. 2020: the run of c is
+ * built and initialised exactly as wu_train would, and the gradient norm of each layer (GPT, ViT:
+ * block; MLP: linear layer) is averaged over `batches` training batches; no update is made and
+ * nothing is written. *n receives the number of layers (at most max, at most 64). */
+int wu_train_init_grad_norms(const wu_train_config *c, int batches, double *norms, int max,
+                             int *n, wu_error *err);
+
+/* Write a configuration as one JSON object (the "config" of summary.json, and of a sweep's
+ * manifest): every field, doubles to 17 digits so that they read back exactly. */
+void wu_train_config_json(FILE *f, const wu_train_config *c);
+
 /* Write s as a JSON string literal. */
 void wu_json_string(FILE *f, const char *s);
 

@@ -1,0 +1,125 @@
+/* cmd_study.c - `warmup study NAME`: a named, reproducible study: its preset grid run side by
+ * side on the cores (resumable), then charts and a conclusion computed from the numbers. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../report/study_page.h"
+#include "cli.h"
+#include "lab_cli.h"
+
+static void help(void)
+{
+    fputs("usage: warmup study NAME [--out DIR] [--quick] [options]\n"
+          "\n"
+          "Run one of the named studies of what warmup does, with its charts, the literature's\n"
+          "expectation and what was measured, in the terminal and in DIR/report.html.\n"
+          "\n", stdout);
+    for (int i = 0; wu_study_names[i]; i++) printf("  %-18s %s\n", wu_study_names[i], wu_study_about[i]);
+    fputs("\n"
+          "  -o, --out DIR      where the runs and the report go (default study-NAME)\n"
+          "      --quick        a small model and few steps (under a minute)\n"
+          "      --seed S       base seed (default 1)\n"
+          "  -d, --data DIR     batch-scaling: Fashion-MNIST IDX files (default: Debian's)\n"
+          "  -j, --jobs N       runs at once (default: one per core)\n"
+          "      --ascii        plain ASCII charts;  -q, --quiet: no progress or charts\n"
+          "  -h, --help\n"
+          "Each default study finishes within 10 minutes on 2 cores (docs/STUDIES.md). Rerunning\n"
+          "the same command skips finished runs; Ctrl-C stops with checkpoints.\n"
+          "Exit status: 0 done, 2 bad usage or input, 130 interrupted (rerun to finish).\n", stdout);
+}
+
+/* The study a directory already holds must be the one asked for: same name, size and seed. */
+static int same_study(const wu_study *s, const char *dir)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/study.json", dir);
+    FILE *f = fopen(path, "rb");
+    if (!f) return 1;
+    char buf[4096];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char want[700];
+    snprintf(want, sizeof want, "{\"kind\": \"study\", \"name\": \"%s\", \"quick\": %s, \"seed\": %llu",
+             s->name, s->quick ? "true" : "false", (unsigned long long)s->runs[0].c.seed);
+    return strncmp(buf, want, strlen(want)) == 0;
+}
+
+int cmd_study(int argc, char **argv)
+{
+    enum { O_QUICK = 300, O_SEED, O_ASCII };
+    static const struct option opts[] = {
+        {"out", required_argument, 0, 'o'}, {"quick", no_argument, 0, O_QUICK},
+        {"seed", required_argument, 0, O_SEED}, {"data", required_argument, 0, 'd'},
+        {"jobs", required_argument, 0, 'j'}, {"ascii", no_argument, 0, O_ASCII},
+        {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
+    };
+    const char *out = NULL, *data = "";
+    int64_t seed = 1, jobs = 0;
+    int quick = 0, ascii = 0, quiet = 0, ch;
+    opterr = 0;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, ":o:d:j:qh", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'o': out = optarg; break;
+        case O_QUICK: quick = 1; break;
+        case O_SEED: if (cli_int64("--seed", optarg, 0, INT64_MAX / 2, &seed)) return WU_EXIT_USAGE; break;
+        case 'd': data = optarg; break;
+        case 'j': if (cli_int64("--jobs", optarg, 1, 256, &jobs)) return WU_EXIT_USAGE; break;
+        case O_ASCII: ascii = 1; break;
+        case 'q': quiet = 1; break;
+        case 'h': help(); return WU_EXIT_OK;
+        case ':': return cli_error("%s needs a value (see 'warmup study --help')", argv[optind - 1]);
+        default: return cli_error("study: unknown option '%s' (see 'warmup study --help')", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        return cli_error("study: which study? one of lr-range, batch-scaling, optimizers, "
+                         "layernorm, adam-first-steps (see 'warmup study --help')");
+    if (optind + 1 < argc) return cli_error("study: unexpected argument '%s'", argv[optind + 1]);
+    const char *name = argv[optind];
+    char dirbuf[512];
+    if (!out) {
+        snprintf(dirbuf, sizeof dirbuf, "study-%.40s", name);
+        out = dirbuf;
+    }
+    wu_study *s = calloc(1, sizeof *s);
+    if (!s) return cli_error("out of memory");
+    wu_error err;
+    int rc = WU_EXIT_USAGE;
+    if (wu_study_plan(s, name, quick, out, (uint64_t)seed, data, &err) != WU_OK) {
+        cli_error("%s", err.msg);
+        goto done;
+    }
+    if (!same_study(s, out)) {
+        cli_error("%s holds another study or size (see %s/study.json): rerun its own command to "
+                  "finish it, or choose another --out", out, out);
+        goto done;
+    }
+    char command[2048];
+    cli_command_line("warmup study", argc - 1, argv + 1, command, sizeof command);
+    if (wu_mkdirs(out, &err) || wu_study_json(s, command, NULL, &err)) {
+        cli_error("%s", err.msg);
+        goto done;
+    }
+    if (!quiet) printf("warmup study %s%s -> %s\n", name, quick ? " (quick)" : "", out);
+    int interrupted = 0;
+    if ((rc = cli_run_grid(s->runs, s->n, (int)jobs, quiet, &interrupted)) != 0) goto done;
+    int cols = cli_term_cols() < 100 ? cli_term_cols() : 100;
+    wu_term t = {quiet ? NULL : stdout, cols, ascii ? WU_TTY_ASCII : WU_TTY_BRAILLE, cli_use_color()};
+    if (wu_report_study(s, command, &t, &err) != WU_OK) {
+        rc = cli_error("%s", err.msg);
+        goto done;
+    }
+    if (interrupted) {
+        printf("\ninterrupted: the finished runs are kept; rerun the same command to finish\n");
+        rc = 130;
+        goto done;
+    }
+    if (!quiet) printf("\nreport: %s/report.html\n", out);
+    rc = WU_EXIT_OK;
+done:
+    free(s);
+    return rc;
+}

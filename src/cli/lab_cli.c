@@ -1,0 +1,96 @@
+/* lab_cli.c - what `warmup sweep` and `warmup study` share: running a grid with a progress bar
+ * over the whole grid and a clean stop on Ctrl-C, and the command line that made a directory. */
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../lab/lab.h"
+#include "cli.h"
+#include "lab_cli.h"
+
+static volatile sig_atomic_t stop_flag;
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+typedef struct bar {
+    double t0;
+    int tty;
+} bar;
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+static void progress(const wu_lab_progress *p, void *ctx)
+{
+    const bar *b = ctx;
+    if (!b->tty) return;
+    int width = 30, done = (int)(width * p->frac);
+    char line[40];
+    for (int i = 0; i < width; i++) line[i] = i < done ? '=' : (i == done ? '>' : ' ');
+    line[width] = '\0';
+    double el = now() - b->t0, eta = p->frac > 0.01 ? el * (1 - p->frac) / p->frac : 0;
+    printf("\r[%s] %3.0f%%  %d/%d runs done, %d running%s%s  ETA %ld:%02ld ", line, 100 * p->frac,
+           p->finished + p->skipped, p->total, p->running, p->failed ? ", failed " : "",
+           p->failed ? "!" : "", (long)eta / 60, (long)eta % 60);
+    fflush(stdout);
+}
+
+int cli_run_grid(wu_lab_run *runs, int n, int jobs, int quiet, int *interrupted)
+{
+    struct sigaction sa, old_int, old_term;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    stop_flag = 0;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    int j, t;
+    wu_lab_plan(n, &j, &t);
+    if (jobs > 0) j = jobs;
+    bar b = {now(), isatty(STDOUT_FILENO) && !quiet};
+    int todo = 0;
+    for (int i = 0; i < n; i++) {
+        wu_run_summary s;
+        wu_error e;
+        if (wu_run_summary_read(runs[i].c.out, &s, &e) != WU_OK || (s.status != WU_RUN_COMPLETED &&
+                                                                   s.status != WU_RUN_DIVERGED))
+            todo++;
+    }
+    if (!quiet)
+        printf("%d runs (%d to run, %d already finished), %d at a time\n", n, todo, n - todo, j);
+    fflush(stdout);
+    wu_lab_opts o = {.jobs = j, .stop = &stop_flag, .cb = progress, .ctx = &b};
+    wu_error err;
+    int rc = wu_lab_exec(runs, n, &o, &err);
+    if (b.tty) printf("\n");
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    *interrupted = stop_flag != 0;
+    if (rc != WU_OK) return cli_error("%s", err.msg);
+    return 0;
+}
+
+void cli_command_line(const char *cmd, int argc, char **argv, char *out, size_t n)
+{
+    size_t u = (size_t)snprintf(out, n, "%s", cmd);
+    for (int i = 0; i < argc && u < n; i++) {
+        const char *a = argv[i];
+        int plain = *a && strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                                    "-_=.,/%+:") == strlen(a);
+        if (plain) {
+            u += (size_t)snprintf(out + u, n - u, " %s", a);
+            continue;
+        }
+        u += (size_t)snprintf(out + u, n - u, " '");
+        for (; *a && u < n; a++)
+            u += (size_t)(*a == '\'' ? snprintf(out + u, n - u, "'\\''") : snprintf(out + u, n - u, "%c", *a));
+        if (u < n) u += (size_t)snprintf(out + u, n - u, "'");
+    }
+}

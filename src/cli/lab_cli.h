@@ -1,0 +1,15 @@
+/* lab_cli.h - the parts of `warmup sweep` and `warmup study` that face the terminal. */
+#ifndef WU_LAB_CLI_H
+#define WU_LAB_CLI_H
+
+#include "../lab/lab.h"
+
+/* Run the grid (skipping finished runs) with a progress bar on a terminal; Ctrl-C stops every
+ * run with a checkpoint and sets *interrupted. jobs 0: the default plan. Returns 0, or
+ * WU_EXIT_USAGE after printing why the grid could not run. */
+int cli_run_grid(wu_lab_run *runs, int n, int jobs, int quiet, int *interrupted);
+
+/* cmd ("warmup sweep") and argv as one shell-quoted line, for "how to rerun" (truncated to n). */
+void cli_command_line(const char *cmd, int argc, char **argv, char *out, size_t n);
+
+#endif

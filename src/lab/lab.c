@@ -1,0 +1,275 @@
+/* lab.c - running a grid of training runs side by side, one child process per run.
+ *
+ * Why processes and not threads: each run owns an OpenMP pool, its files and its signal
+ * handling; a run that dies takes nothing else with it; and the kernel shares the cores. The
+ * parent only forks, polls metrics.csv line counts for the progress bar, and reaps. */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "../schedule/fail.h"
+#include "lab.h"
+
+/* ---- summaries ------------------------------------------------------------------------------ */
+
+static double jnum(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+int wu_run_summary_read(const char *dir, wu_run_summary *s, wu_error *err)
+{
+    memset(s, 0, sizeof *s);
+    s->diverged_at = -1;
+    char path[700];
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        if (errno == ENOENT) return WU_OK;
+        return wu_fail(err, WU_EIO, "cannot read %s: %s", path, strerror(errno));
+    }
+    char buf[16384];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    int big = !feof(f);
+    fclose(f);
+    buf[n] = '\0';
+    cJSON *j = big ? NULL : cJSON_Parse(buf);
+    const cJSON *st = j ? cJSON_GetObjectItemCaseSensitive(j, "status") : NULL;
+    if (!cJSON_IsString(st)) {
+        cJSON_Delete(j);
+        return wu_fail(err, WU_EINVAL, "%s is not a run summary (no \"status\"): was it written by "
+                       "warmup train?", path);
+    }
+    s->status = !strcmp(st->valuestring, "completed") ? WU_RUN_COMPLETED
+              : !strcmp(st->valuestring, "diverged") ? WU_RUN_DIVERGED
+              : !strcmp(st->valuestring, "interrupted") ? WU_RUN_INTERRUPTED : WU_RUN_MISSING;
+    const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(j, "config");
+    double steps = jnum(cfg, "steps"), done = jnum(j, "steps_done"), at = jnum(j, "diverged_at");
+    double best = jnum(j, "best_step");
+    s->steps = isfinite(steps) ? (int64_t)steps : 0;
+    s->steps_done = isfinite(done) ? (int64_t)done : 0;
+    s->best_step = isfinite(best) ? (int64_t)best : -1;
+    s->diverged_at = isfinite(at) ? (int64_t)at : -1;
+    s->first_loss = jnum(j, "first_loss");
+    s->final_loss = jnum(j, "final_loss");
+    s->best_loss = jnum(j, "best_loss");
+    s->final_val_loss = jnum(j, "final_val_loss");
+    s->final_val_acc = jnum(j, "final_val_acc");
+    s->max_grad_norm_early = jnum(j, "max_grad_norm_first_10pct");
+    s->items_per_s = jnum(j, "tokens_per_s");
+    if (isnan(s->items_per_s)) s->items_per_s = jnum(j, "images_per_s");
+    s->wall_s = jnum(j, "wall_time_s");
+    double sp = jnum(j, "spikes");
+    s->spikes = isfinite(sp) ? (int)sp : 0;
+    cJSON_Delete(j);
+    return WU_OK;
+}
+
+double wu_run_score(const wu_run_summary *s)
+{
+    if (s->status != WU_RUN_COMPLETED) return NAN;
+    return isfinite(s->final_val_loss) ? s->final_val_loss : s->final_loss;
+}
+
+/* ---- directories ---------------------------------------------------------------------------- */
+
+int wu_mkdirs(const char *path, wu_error *err)
+{
+    char p[600];
+    if (snprintf(p, sizeof p, "%s", path) >= (int)sizeof p)
+        return wu_fail(err, WU_EINVAL, "the path %.60s... is too long", path);
+    for (char *q = p + 1;; q++) {
+        if (*q != '/' && *q != '\0') continue;
+        char save = *q;
+        *q = '\0';
+        struct stat sb;
+        if (stat(p, &sb) == 0) {
+            if (!S_ISDIR(sb.st_mode))
+                return wu_fail(err, WU_EINVAL, "%s exists and is not a directory: choose another "
+                               "--out", p);
+        } else if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+            return wu_fail(err, WU_EIO, "cannot create %s: %s", p, strerror(errno));
+        }
+        *q = save;
+        if (!save) break;
+    }
+    return WU_OK;
+}
+
+/* ---- running -------------------------------------------------------------------------------- */
+
+static long cores(void)
+{
+    long c = sysconf(_SC_NPROCESSORS_ONLN);
+    return c > 0 ? c : 1;
+}
+
+void wu_lab_plan(int n, int *jobs, int *threads)
+{
+    long c = cores();
+    *jobs = n < c ? (n > 0 ? n : 1) : (int)c;
+    *threads = (int)(c / *jobs) > 0 ? (int)(c / *jobs) : 1;
+}
+
+static volatile sig_atomic_t child_stop;
+static void on_term(int sig)
+{
+    (void)sig;
+    child_stop = 1;
+}
+
+/* In the child: resume from a checkpoint when there is one (an interrupted or killed run), else
+ * start afresh. A checkpoint that does not load (corrupt, another build) means a fresh start. */
+static int child_run(wu_train_config *c, int threads)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_term;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+#ifdef __linux__
+    prctl(PR_SET_PDEATHSIG, SIGTERM); /* no orphaned runs when the parent is killed */
+#endif
+#ifdef _OPENMP
+    omp_set_num_threads(threads);
+#else
+    (void)threads;
+#endif
+    wu_train_result r;
+    wu_error err;
+    char ck[600];
+    snprintf(ck, sizeof ck, "%s/checkpoint.bin", c->out);
+    int rc = WU_EINVAL;
+    if (access(ck, R_OK) == 0) {
+        wu_train_config rc_ = *c;
+        rc = wu_train(&rc_, 1, 0, &child_stop, NULL, NULL, &r, &err);
+    }
+    if (rc != WU_OK) rc = wu_train(c, 0, 0, &child_stop, NULL, NULL, &r, &err);
+    if (rc != WU_OK) fprintf(stderr, "warmup: run %s: %s\n", c->out, err.msg);
+    return rc == WU_OK ? 0 : 2;
+}
+
+/* Rows a running run has logged so far (its metrics.csv lines less the header). */
+static long rows_logged(const char *dir)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/metrics.csv", dir);
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    long n = 0;
+    int ch;
+    while ((ch = getc(f)) != EOF) n += ch == '\n';
+    fclose(f);
+    return n > 0 ? n - 1 : 0;
+}
+
+static int finished(int status) { return status == WU_RUN_COMPLETED || status == WU_RUN_DIVERGED; }
+
+int wu_lab_exec(wu_lab_run *runs, int n, const wu_lab_opts *o, wu_error *err)
+{
+    int rc;
+    for (int i = 0; i < n; i++) {
+        if ((rc = wu_train_check(&runs[i].c, err)) != WU_OK) {
+            char msg[sizeof err->msg];
+            snprintf(msg, sizeof msg, "%s", err->msg);
+            return wu_fail(err, rc, "run %s: %s", runs[i].c.out, msg);
+        }
+        runs[i].failed = 0;
+        if ((rc = wu_mkdirs(runs[i].c.out, err)) != WU_OK) return rc;
+        if ((rc = wu_run_summary_read(runs[i].c.out, &runs[i].s, err)) != WU_OK) {
+            /* an unreadable summary is not a finished run: it will be run again */
+            runs[i].s.status = WU_RUN_MISSING;
+        }
+    }
+    int jobs = o->jobs, threads = o->threads, auto_jobs, auto_threads;
+    wu_lab_plan(n, &auto_jobs, &auto_threads);
+    if (jobs <= 0) jobs = auto_jobs;
+    if (threads <= 0) threads = (int)(cores() / jobs) > 0 ? (int)(cores() / jobs) : 1;
+
+    pid_t *pid = calloc((size_t)n, sizeof *pid);
+    if (!pid) return wu_fail(err, WU_ENOMEM, "out of memory");
+    wu_lab_progress p = {.total = n};
+    for (int i = 0; i < n; i++) p.skipped += finished(runs[i].s.status);
+    int next = 0, stopping = 0;
+    int64_t total_steps = 0;
+    for (int i = 0; i < n; i++) total_steps += runs[i].c.steps;
+    for (;;) {
+        if (o->stop && *o->stop && !stopping) {
+            stopping = 1;
+            for (int i = 0; i < n; i++)
+                if (pid[i] > 0) kill(pid[i], SIGTERM);
+        }
+        while (!stopping && p.running < jobs && next < n) {
+            wu_lab_run *r = &runs[next];
+            if (finished(r->s.status)) {
+                next++;
+                continue;
+            }
+            fflush(NULL);
+            pid_t c = fork();
+            if (c < 0) {
+                stopping = 1;
+                r->failed = 1;
+                p.failed++;
+                fprintf(stderr, "warmup: cannot start run %s: %s\n", r->c.out, strerror(errno));
+                break;
+            }
+            if (c == 0) _exit(child_run(&r->c, threads));
+            pid[next++] = c;
+            p.running++;
+        }
+        int status;
+        pid_t w = waitpid(-1, &status, WNOHANG);
+        if (w > 0) {
+            for (int i = 0; i < n; i++) {
+                if (pid[i] != w) continue;
+                pid[i] = 0;
+                p.running--;
+                if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+                    runs[i].failed = 1;
+                    p.failed++;
+                } else {
+                    p.finished++;
+                }
+                if (wu_run_summary_read(runs[i].c.out, &runs[i].s, err) != WU_OK)
+                    runs[i].s.status = WU_RUN_MISSING;
+            }
+            continue;
+        }
+        if (p.running == 0 && (stopping || next >= n)) break;
+        int64_t done = 0;
+        for (int i = 0; i < n; i++) {
+            if (finished(runs[i].s.status) || (pid[i] == 0 && i < next && !runs[i].failed))
+                done += runs[i].c.steps;
+            else if (pid[i] > 0)
+                done += rows_logged(runs[i].c.out);
+        }
+        p.frac = total_steps > 0 ? (double)done / (double)total_steps : 1;
+        if (p.frac > 1) p.frac = 1;
+        if (o->cb) o->cb(&p, o->ctx);
+        struct timespec ts = {0, 300000000};
+        nanosleep(&ts, NULL);
+    }
+    p.frac = 1;
+    for (int i = 0; i < n; i++)
+        if (!finished(runs[i].s.status) && !runs[i].failed) p.frac = (double)(p.finished + p.skipped) / n;
+    if (o->cb) o->cb(&p, o->ctx);
+    free(pid);
+    if (p.failed)
+        return wu_fail(err, WU_ERUN, "%d of %d runs failed (their messages are above); rerun to "
+                       "retry them, finished runs are kept", p.failed, n);
+    return WU_OK;
+}

@@ -1,0 +1,77 @@
+/* lab.h - grids of training runs: many configurations run side by side on the cores, each in
+ * its own directory, resumable; and their summaries read back for analysis.
+ *
+ *     wu_lab_run runs[2];
+ *     wu_train_defaults(&runs[0].c);  snprintf(runs[0].c.out, ..., "grid/a");
+ *     wu_train_defaults(&runs[1].c);  snprintf(runs[1].c.out, ..., "grid/b"); runs[1].c.lr = 3e-3;
+ *     wu_lab_opts o = {0};            // jobs and threads chosen from the cores
+ *     wu_lab_exec(runs, 2, &o, &err); // then runs[i].s holds each summary
+ *
+ * A run whose directory already holds a finished summary (completed or diverged) is skipped; an
+ * interrupted one resumes from its checkpoint (bitwise the same as uninterrupted); anything else
+ * starts afresh. So a grid can be stopped at any moment and rerun to finish it. */
+#ifndef WU_LAB_H
+#define WU_LAB_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "../train/train.h"
+
+#define WU_ERUN (-6) /* a run of a grid stopped on an error */
+
+/* What a run's summary.json says. */
+enum { WU_RUN_MISSING, WU_RUN_COMPLETED, WU_RUN_DIVERGED, WU_RUN_INTERRUPTED };
+
+typedef struct wu_run_summary {
+    int status;                 /* WU_RUN_* */
+    int64_t steps, steps_done, best_step, diverged_at; /* diverged_at: -1 when it did not */
+    double first_loss, final_loss, best_loss, final_val_loss, final_val_acc;
+    double max_grad_norm_early, items_per_s, wall_s;
+    int spikes;
+} wu_run_summary;
+
+/* Read dir/summary.json. A missing file gives WU_OK with status WU_RUN_MISSING; a file that is
+ * not a run summary gives WU_EINVAL naming it. Missing numbers read as NaN. */
+int wu_run_summary_read(const char *dir, wu_run_summary *s, wu_error *err);
+
+/* The loss a grid compares runs by: the final validation loss when the run evaluated one (less
+ * noisy than one batch), else the final training loss; NaN for a run that diverged or is missing. */
+double wu_run_score(const wu_run_summary *s);
+
+typedef struct wu_lab_run {
+    wu_train_config c;          /* c.out is the run's directory (created when missing) */
+    wu_run_summary s;           /* filled by wu_lab_exec */
+    int failed;                 /* the run stopped on an error (its message went to stderr) */
+} wu_lab_run;
+
+typedef struct wu_lab_progress {
+    int total, finished, skipped, running, failed;
+    double frac;                /* 0..1 over the grid, counting the steps of running runs */
+} wu_lab_progress;
+typedef void (*wu_lab_cb)(const wu_lab_progress *p, void *ctx);
+
+typedef struct wu_lab_opts {
+    int jobs;                   /* runs at once; 0: one per core (at most the number of runs) */
+    int threads;                /* OpenMP threads per run; 0: cores / jobs, at least 1 */
+    volatile sig_atomic_t *stop;/* when it becomes non-zero: no new run starts, running ones stop
+                                   with a checkpoint (they get SIGTERM) and can be resumed */
+    wu_lab_cb cb;               /* called about three times a second (may be NULL) */
+    void *ctx;
+} wu_lab_opts;
+
+/* Run every run that is not finished yet, `jobs` at a time, each in a child process. Returns
+ * WU_OK when every run ended (completed, diverged, or stopped by o->stop: check each r.s.status),
+ * WU_EINVAL for a bad configuration (checked before anything starts; the message names the run),
+ * WU_EIO when a directory cannot be made, or WU_ERUN when some run failed (r.failed). */
+int wu_lab_exec(wu_lab_run *runs, int n, const wu_lab_opts *o, wu_error *err);
+
+/* The default parallelism for n runs: jobs and threads per job (see docs/BENCHMARKS.md: on small
+ * models, runs side by side with one thread each beat one run with every thread). */
+void wu_lab_plan(int n, int *jobs, int *threads);
+
+/* Create a directory and its parents (like mkdir -p). Fails when a part exists and is not a
+ * directory, with a message that says which. */
+int wu_mkdirs(const char *path, wu_error *err);
+
+#endif

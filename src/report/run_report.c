@@ -1,0 +1,148 @@
+/* run_report.c - the report of a run directory, or of a folder of runs: every diagnostic chart
+ * with one line per run, the results, the configurations, and how to rerun each. */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../schedule/fail.h"
+#include "../train/outfile.h"
+#include "html.h"
+#include "lab_report.h"
+#include "metrics.h"
+
+#define MAXRUNS 64
+
+/* The "config" object of dir/summary.json, parsed (NULL when it cannot be read). */
+static cJSON *config_of(const char *dir)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    char buf[16384];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    cJSON *j = cJSON_Parse(buf);
+    cJSON *c = cJSON_DetachItemFromObjectCaseSensitive(j, "config");
+    cJSON_Delete(j);
+    return c;
+}
+
+/* "warmup train --out DIR --model gpt --lr 0.003 --schedule '...' ..." from a config. */
+static void rerun_line(const cJSON *c, const char *dir, char *out, size_t n)
+{
+    static const char *const keys[] = {"model", "data", "schedule", "lr", "optimizer", "steps",
+                                       "batch", "seed", "layers", "heads", "dim", "seq", "depth",
+                                       "width", "beta1", "beta2", "weight_decay", "momentum", "clip"};
+    size_t u = (size_t)snprintf(out, n, "warmup train --out %s", dir);
+    for (size_t k = 0; k < sizeof keys / sizeof *keys && u < n; k++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(c, keys[k]);
+        char flag[32];
+        snprintf(flag, sizeof flag, "--%s", keys[k]);
+        for (char *q = flag; *q; q++) *q = *q == '_' ? '-' : *q;
+        if (cJSON_IsString(v)) u += (size_t)snprintf(out + u, n - u, " %s '%s'", flag, v->valuestring);
+        else if (cJSON_IsNumber(v)) u += (size_t)snprintf(out + u, n - u, " %s %.10g", flag, v->valuedouble);
+    }
+    const cJSON *post = cJSON_GetObjectItemCaseSensitive(c, "post_ln");
+    if (cJSON_IsTrue(post) && u < n) snprintf(out + u, n - u, " --post-ln");
+}
+
+int wu_report_runs(const char *dir, char *const *names, int n, wu_error *err)
+{
+    int single = n == 0;
+    int m = single ? 1 : (n < MAXRUNS ? n : MAXRUNS);
+    char (*rdir)[600] = calloc((size_t)m, sizeof *rdir);
+    wu_run_summary *sum = calloc((size_t)m, sizeof *sum);
+    enum { NCH = 6 };
+    static const char *const col[NCH] = {"loss", "lr", "grad_norm", "update_ratio", "v_mean", "val_loss"};
+    static const char *const title[NCH] = {"Training loss (moving average)", "Learning rate",
+                                           "Gradient norm (before clipping)", "Update / weight ratio",
+                                           "Adam's second moment v (mean)", "Validation loss"};
+    wu_series_data *d = calloc((size_t)(m * NCH), sizeof *d);
+    wu_series *ser = calloc((size_t)(m * NCH), sizeof *ser);
+    int rc = WU_OK;
+    if (!rdir || !sum || !d || !ser) {
+        rc = wu_fail(err, WU_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (int i = 0; i < m; i++) {
+        snprintf(rdir[i], sizeof rdir[i], "%s%s%s", dir, single ? "" : "/", single ? "" : names[i]);
+        if ((rc = wu_run_summary_read(rdir[i], &sum[i], err)) != WU_OK) goto done;
+        for (int k = 0; k < NCH; k++) {
+            char path[700];
+            snprintf(path, sizeof path, "%s/metrics.csv", rdir[i]);
+            if ((rc = wu_metrics_column(path, col[k], &d[i * NCH + k], err)) != WU_OK) goto done;
+            if (k == 0) wu_series_ema(&d[i * NCH + k], 0.05);
+            ser[k * m + i] = (wu_series){.name = single ? "run" : names[i], .x = d[i * NCH + k].x,
+                                         .y = d[i * NCH + k].y, .n = d[i * NCH + k].n, .mark_x = NAN,
+                                         .style = k == 5 ? WU_STYLE_POINTS : WU_STYLE_LINE};
+        }
+    }
+    char path[700], msg[300];
+    wu_outfile o;
+    snprintf(path, sizeof path, "%s/report.html", dir);
+    if (wu_outfile_open(&o, path, msg, sizeof msg)) {
+        rc = wu_fail(err, WU_EIO, "%s", msg);
+        goto done;
+    }
+    char head[200];
+    snprintf(head, sizeof head, single ? "Training run %s" : "Training runs in %s", dir);
+    wu_html_begin(o.f, head);
+    static const char *const th[7] = {"run", "status", "steps", "first loss", "final loss",
+                                      "best loss", "validation loss"};
+    char (*cb)[48] = calloc((size_t)m * 7, sizeof *cb);
+    const char **cells = calloc((size_t)m * 7, sizeof *cells);
+    if (!cb || !cells) {
+        free(cb), free(cells);
+        wu_outfile_abort(&o);
+        rc = wu_fail(err, WU_ENOMEM, "out of memory");
+        goto done;
+    }
+    static const char *const st[] = {"not run", "completed", "diverged", "interrupted"};
+    for (int i = 0; i < m; i++) {
+        snprintf(cb[i * 7], 48, "%.47s", single ? dir : names[i]);
+        if (sum[i].status == WU_RUN_DIVERGED)
+            snprintf(cb[i * 7 + 1], 48, "diverged at step %lld", (long long)sum[i].diverged_at);
+        else snprintf(cb[i * 7 + 1], 48, "%s", st[sum[i].status]);
+        snprintf(cb[i * 7 + 2], 48, "%lld", (long long)sum[i].steps_done);
+        snprintf(cb[i * 7 + 3], 48, "%.4f", sum[i].first_loss);
+        snprintf(cb[i * 7 + 4], 48, "%.4f", sum[i].final_loss);
+        snprintf(cb[i * 7 + 5], 48, "%.4f", sum[i].best_loss);
+        snprintf(cb[i * 7 + 6], 48, "%.4f", sum[i].final_val_loss);
+        for (int k = 0; k < 7; k++) cells[i * 7 + k] = cb[i * 7 + k];
+    }
+    wu_html_heading(o.f, 2, "Results");
+    wu_html_table(o.f, th, 7, cells, m);
+    free(cb), free(cells);
+    for (int k = 0; k < NCH; k++) {
+        int any = 0;
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < ser[k * m + i].n && !any; j++) any = isfinite(ser[k * m + i].y[j]);
+        if (!any) continue; /* e.g. v for SGD, validation without evaluations */
+        wu_chart c = {.title = title[k], .xlabel = "step", .ylabel = col[k], .series = ser + k * m,
+                      .nseries = m, .log_y = k == 2 || k == 4};
+        wu_html_chart(o.f, &c, 800, 400);
+    }
+    wu_html_heading(o.f, 2, "Configurations, and how to rerun");
+    for (int i = 0; i < m; i++) {
+        cJSON *c = config_of(rdir[i]);
+        char line[1500];
+        if (!c) continue;
+        char *txt = cJSON_Print(c);
+        rerun_line(c, rdir[i], line, sizeof line);
+        wu_html_heading(o.f, 3, single ? dir : names[i]);
+        wu_html_pre(o.f, line);
+        if (txt) wu_html_pre(o.f, txt);
+        free(txt);
+        cJSON_Delete(c);
+    }
+    wu_html_end(o.f);
+    if (wu_outfile_commit(&o, msg, sizeof msg)) rc = wu_fail(err, WU_EIO, "%s", msg);
+done:
+    if (d)
+        for (int i = 0; i < m * NCH; i++) wu_series_data_free(&d[i]);
+    free(d), free(ser), free(rdir), free(sum);
+    return rc;
+}

@@ -1,0 +1,239 @@
+/* sweep_report.c - the LR x warmup sweep, drawn and explained: final loss against LR, the
+ * heatmap, LR sensitivity against warmup length, the tables and the conclusion. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../schedule/fail.h"
+#include "../train/outfile.h"
+#include "html.h"
+#include "lab_report.h"
+
+int wu_report_svg(const char *dir, const char *name, const wu_chart *c, int w, int h, wu_error *err)
+{
+    char path[700], msg[300];
+    wu_outfile o;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (wu_outfile_open(&o, path, msg, sizeof msg)) return wu_fail(err, WU_EIO, "%s", msg);
+    wu_chart_svg(o.f, c, w, h);
+    if (wu_outfile_commit(&o, msg, sizeof msg)) return wu_fail(err, WU_EIO, "%s", msg);
+    return WU_OK;
+}
+
+int wu_report_heatmap_svg(const char *dir, const char *name, const wu_heatmap *hm, int w, int h,
+                          wu_error *err)
+{
+    char path[700], msg[300];
+    wu_outfile o;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (wu_outfile_open(&o, path, msg, sizeof msg)) return wu_fail(err, WU_EIO, "%s", msg);
+    wu_heatmap_svg(o.f, hm, w, h);
+    if (wu_outfile_commit(&o, msg, sizeof msg)) return wu_fail(err, WU_EIO, "%s", msg);
+    return WU_OK;
+}
+
+void wu_sweep_conclusion(const wu_sweep *s, const wu_sweep_result *r, char *out, size_t n)
+{
+    size_t u = 0;
+#define SAY(...) u += (size_t)snprintf(out + u, u < n ? n - u : 0, __VA_ARGS__)
+    out[0] = '\0';
+    int bw = -1, bl = -1;
+    for (int w = 0; w < s->nwarm; w++)
+        if (r->best_lr[w] >= 0 && (bw < 0 || r->best[w] < r->best[bw])) bw = w, bl = r->best_lr[w];
+    if (bw < 0) {
+        SAY("No run has finished yet.");
+        return;
+    }
+    SAY("The lowest final loss, %.3f, came at LR %g with warmup %s. ", r->best[bw], s->lrs[bl],
+        s->warmups[bw]);
+    /* the shortest and the longest warmup of the grid, by fraction of the run */
+    int lo = 0, hi = 0;
+    for (int w = 1; w < s->nwarm; w++) {
+        if (wu_sweep_warm_frac(s, w) < wu_sweep_warm_frac(s, lo)) lo = w;
+        if (wu_sweep_warm_frac(s, w) > wu_sweep_warm_frac(s, hi)) hi = w;
+    }
+    for (int w = 0; w < s->nwarm; w++) {
+        int div = 0, fin = 0;
+        for (int l = 0; l < s->nlr; l++) div += r->cell[w][l].diverged, fin += r->cell[w][l].finished;
+        if (div) SAY("With warmup %s, %d of %d runs diverged. ", s->warmups[w], div, fin);
+    }
+    if (lo != hi && isfinite(r->sensitivity[lo]) && isfinite(r->sensitivity[hi])) {
+        double a = r->sensitivity[lo], b = r->sensitivity[hi];
+        SAY("LR sensitivity (Wortsman et al. 2023: the mean excess of the final loss over the best "
+            "LR, diverged runs counted at the initial loss) was %.3f with warmup %s and %.3f with "
+            "warmup %s. ", a, s->warmups[lo], b, s->warmups[hi]);
+        if (b < 0.8 * a)
+            SAY("As the literature expects, the longer warmup made the final loss less sensitive to "
+                "the LR (%.0f%% lower).", 100 * (a - b) / (a > 0 ? a : 1));
+        else if (b <= 1.05 * a)
+            SAY("The literature expects warmup to lower LR sensitivity; here the difference is "
+                "small (under 20%%), so this grid does not show it clearly.");
+        else
+            SAY("The literature expects warmup to lower LR sensitivity; here it did not: the longer "
+                "warmup was more sensitive. Try higher LRs, where training without warmup "
+                "becomes unstable.");
+    }
+    if (r->unfinished) SAY(" (%d runs have not finished: rerun the sweep to complete them.)", r->unfinished);
+#undef SAY
+}
+
+/* The cells' texts of the per-cell table: warmup, lr, loss, diverged seeds. */
+static void cell_text(char *buf, size_t n, const wu_sweep_cell *c)
+{
+    if (!c->finished) snprintf(buf, n, "-");
+    else if (c->diverged == c->finished) snprintf(buf, n, "diverged");
+    else if (c->diverged) snprintf(buf, n, "%.3f (%d/%d diverged)", c->score, c->diverged, c->finished);
+    else snprintf(buf, n, "%.3f", c->score);
+}
+
+int wu_report_sweep(const wu_sweep *s, const wu_lab_run *runs, const char *command,
+                    const wu_term *t, wu_error *err)
+{
+    int rc;
+    if ((rc = wu_sweep_results_csv(s, runs, err)) != WU_OK) return rc;
+    wu_sweep_result *r = malloc(sizeof *r);
+    if (!r) return wu_fail(err, WU_ENOMEM, "out of memory");
+    wu_sweep_analyse(s, runs, r);
+    if ((rc = wu_sweep_sensitivity_csv(s, r, err)) != WU_OK) {
+        free(r);
+        return rc;
+    }
+    const int W = s->nwarm, L = s->nlr;
+
+    /* 1. final loss against LR, one line per warmup, diverged cells flagged */
+    double y[WU_SWEEP_MAX][WU_SWEEP_MAX], hv[WU_SWEEP_MAX * WU_SWEEP_MAX];
+    unsigned char flag[WU_SWEEP_MAX][WU_SWEEP_MAX];
+    char names[WU_SWEEP_MAX][48];
+    wu_series ser[WU_SWEEP_MAX];
+    for (int w = 0; w < W; w++) {
+        snprintf(names[w], sizeof names[w], "warmup %s", s->warmups[w]);
+        for (int l = 0; l < L; l++) {
+            const wu_sweep_cell *c = &r->cell[w][l];
+            y[w][l] = c->finished ? c->score : NAN;
+            flag[w][l] = c->diverged > 0;
+            hv[w * L + l] = c->finished && c->diverged < c->finished ? c->score : NAN;
+        }
+        ser[w] = (wu_series){.name = names[w], .x = s->lrs, .y = y[w], .n = L, .mark_x = NAN,
+                             .style = WU_STYLE_POINTS, .flag = flag[w]};
+    }
+    char title[160];
+    snprintf(title, sizeof title, "Final loss against peak LR (%lld steps; x: a run diverged)",
+             (long long)s->base.steps);
+    wu_chart lc = {.title = title, .xlabel = "peak LR", .ylabel = "final loss (nats)", .series = ser,
+                   .nseries = W, .log_x = 1, .flag_label = "diverged"};
+    /* 2. the heatmap */
+    char lrl[WU_SWEEP_MAX][16];
+    const char *cols[WU_SWEEP_MAX], *rows[WU_SWEEP_MAX];
+    for (int l = 0; l < L; l++) snprintf(lrl[l], sizeof lrl[l], "%g", s->lrs[l]), cols[l] = lrl[l];
+    for (int w = 0; w < W; w++) rows[w] = s->warmups[w];
+    wu_heatmap hm = {.title = "Final loss by LR and warmup length", .xlabel = "peak LR",
+                     .ylabel = "warmup", .ncols = L, .nrows = W, .col_labels = cols,
+                     .row_labels = rows, .v = hv, .nan_label = "diverged", .low_is_good = 1};
+    /* 3. LR sensitivity against warmup length, in warmup order */
+    double sx[WU_SWEEP_MAX], sy[WU_SWEEP_MAX];
+    int ord[WU_SWEEP_MAX], ns = 0;
+    for (int w = 0; w < W; w++) ord[w] = w;
+    for (int i = 1; i < W; i++)
+        for (int j = i; j > 0 && wu_sweep_warm_frac(s, ord[j]) < wu_sweep_warm_frac(s, ord[j - 1]); j--) {
+            int tmp = ord[j];
+            ord[j] = ord[j - 1], ord[j - 1] = tmp;
+        }
+    for (int i = 0; i < W; i++) {
+        sx[ns] = 100 * wu_sweep_warm_frac(s, ord[i]);
+        sy[ns++] = r->sensitivity[ord[i]];
+    }
+    wu_series ss = {.name = "LR sensitivity", .x = sx, .y = sy, .n = ns, .mark_x = NAN,
+                    .style = WU_STYLE_POINTS};
+    wu_chart sc = {.title = "LR sensitivity against warmup length (lower: more robust to the LR)",
+                   .xlabel = "warmup (% of the steps)", .ylabel = "LR sensitivity (nats)",
+                   .series = &ss, .nseries = 1};
+
+    char conclusion[2000];
+    wu_sweep_conclusion(s, r, conclusion, sizeof conclusion);
+
+    /* tables: the grid of final losses, and the sensitivity row */
+    int ncol = L + 3;
+    const char **head = calloc((size_t)ncol, sizeof *head);
+    const char **cells = calloc((size_t)(ncol * W), sizeof *cells);
+    char (*buf)[40] = calloc((size_t)(ncol * W), sizeof *buf);
+    if (!head || !cells || !buf) {
+        free(head), free(cells), free(buf), free(r);
+        return wu_fail(err, WU_ENOMEM, "out of memory");
+    }
+    head[0] = "warmup";
+    for (int l = 0; l < L; l++) head[l + 1] = lrl[l];
+    head[L + 1] = "best LR";
+    head[L + 2] = "LR sensitivity";
+    for (int w = 0; w < W; w++) {
+        snprintf(buf[w * ncol], 40, "%s", s->warmups[w]);
+        for (int l = 0; l < L; l++) cell_text(buf[w * ncol + l + 1], 40, &r->cell[w][l]);
+        if (r->best_lr[w] >= 0) snprintf(buf[w * ncol + L + 1], 40, "%g", s->lrs[r->best_lr[w]]);
+        else snprintf(buf[w * ncol + L + 1], 40, "-");
+        if (isfinite(r->sensitivity[w])) snprintf(buf[w * ncol + L + 2], 40, "%.3f", r->sensitivity[w]);
+        else snprintf(buf[w * ncol + L + 2], 40, "-");
+        for (int k = 0; k < ncol; k++) cells[w * ncol + k] = buf[w * ncol + k];
+    }
+
+    if (t && t->f) {
+        fputc('\n', t->f);
+        wu_chart_tty(t->f, &lc, t->cols, 14, t->mode, t->color);
+        fputc('\n', t->f);
+        wu_heatmap_tty(t->f, &hm, t->cols, t->color);
+        fputc('\n', t->f);
+        wu_chart_tty(t->f, &sc, t->cols, 8, t->mode, t->color);
+        fprintf(t->f, "\n%-8s", "warmup");
+        for (int l = 0; l < L; l++) fprintf(t->f, " %9s", lrl[l]);
+        fprintf(t->f, " %12s\n", "sensitivity");
+        for (int w = 0; w < W; w++) {
+            fprintf(t->f, "%-8s", s->warmups[w]);
+            for (int l = 0; l < L; l++) {
+                const wu_sweep_cell *c = &r->cell[w][l];
+                if (!c->finished) fprintf(t->f, " %9s", "-");
+                else if (c->diverged == c->finished) fprintf(t->f, " %9s", "diverged");
+                else fprintf(t->f, " %8.3f%s", c->score, c->diverged ? "*" : " ");
+            }
+            if (isfinite(r->sensitivity[w])) fprintf(t->f, " %12.3f\n", r->sensitivity[w]);
+            else fprintf(t->f, " %12s\n", "-");
+        }
+        fprintf(t->f, "(final loss per cell, mean over seeds; * some seeds diverged)\n\n%s\n",
+                conclusion);
+    }
+
+    if ((rc = wu_report_svg(s->dir, "loss-vs-lr.svg", &lc, 800, 450, err)) ||
+        (rc = wu_report_heatmap_svg(s->dir, "heatmap.svg", &hm, 800, 80 + 50 * W, err)) ||
+        (rc = wu_report_svg(s->dir, "sensitivity.svg", &sc, 800, 400, err)))
+        goto done;
+    char path[700], msg[300];
+    wu_outfile o;
+    snprintf(path, sizeof path, "%s/report.html", s->dir);
+    if (wu_outfile_open(&o, path, msg, sizeof msg)) {
+        rc = wu_fail(err, WU_EIO, "%s", msg);
+        goto done;
+    }
+    wu_html_begin(o.f, "LR x warmup sweep");
+    char intro[900];
+    snprintf(intro, sizeof intro, "A %s trained for %lld steps with %s at %d peak learning rates "
+             "and %d warmup lengths (%d seed%s each, %d runs), each warmup followed by '%s'. The "
+             "final loss of a run is its validation loss at the end when it has one, else its last "
+             "training loss.", s->base.model, (long long)s->base.steps, s->base.optimizer, L, W,
+             s->seeds, s->seeds > 1 ? "s" : "", L * W * s->seeds, s->base.schedule);
+    wu_html_paragraph(o.f, intro);
+    wu_html_heading(o.f, 2, "What the sweep shows");
+    wu_html_paragraph(o.f, conclusion);
+    wu_html_chart(o.f, &lc, 800, 450);
+    wu_html_heatmap(o.f, &hm, 800, 80 + 50 * W);
+    wu_html_chart(o.f, &sc, 800, 400);
+    wu_html_heading(o.f, 2, "Final loss per LR and warmup");
+    wu_html_table(o.f, head, ncol, cells, W);
+    wu_html_paragraph(o.f, "Each run's metrics.csv and summary.json are in its own directory; "
+                           "results.csv has one row per run.");
+    wu_html_heading(o.f, 2, "How to rerun");
+    wu_html_pre(o.f, command);
+    wu_html_paragraph(o.f, "Rerunning the same command skips finished runs and resumes interrupted "
+                           "ones; 'warmup report DIR' redraws this page.");
+    wu_html_end(o.f);
+    if (wu_outfile_commit(&o, msg, sizeof msg)) rc = wu_fail(err, WU_EIO, "%s", msg);
+done:
+    free(head), free(cells), free(buf), free(r);
+    return rc;
+}

@@ -1,0 +1,153 @@
+#!/bin/sh
+# test_lab.sh - `warmup sweep`, `warmup study` and `warmup report` from the outside: the grid,
+# results.csv and LR sensitivity recomputed independently, resume after SIGINT and SIGKILL equal
+# to an uninterrupted sweep, divergence marks, every --quick study, reports of every kind of
+# directory, and bad input.
+# Usage: sh tests/test_lab.sh build/warmup
+W=${1:-build/warmup}
+pass=0; fail=0
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+ok()  { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+py() { /usr/bin/python3 -c "$@"; }
+TINY="--layers 1 --heads 2 --dim 32 --seq 16 --batch 4"
+
+# ---- a sweep: the grid, results.csv, sensitivity, charts, report ----
+"$W" sweep $TINY --steps 40 --lrs 1e-3,1e-2 --warmups 0,25% --seeds 2 --out "$tmp/s" > "$tmp/s.txt" 2>&1; rc=$?
+[ $rc -eq 0 ] && ok || { bad "sweep exited $rc"; cat "$tmp/s.txt"; }
+[ "$(wc -l < "$tmp/s/results.csv")" -eq 9 ] && ok || bad "results.csv has a header and 2x2x2 rows"
+head -1 "$tmp/s/results.csv" | grep -q '^lr,warmup,seed,final_loss,best_loss,diverged,' && ok || bad "results.csv header"
+for d in lr0.001-w0-seed1 lr0.001-w0-seed2 lr0.01-w25pct-seed1 lr0.01-w25pct-seed2; do
+    [ -s "$tmp/s/$d/summary.json" ] && ok || bad "run directory $d"
+done
+grep -q '"schedule": "warmup(25%) > cosine(to=0.1)"' "$tmp/s/lr0.01-w25pct-seed1/summary.json" && ok || bad "a warmup run's schedule is warmup(25%) > the decay"
+grep -q '"seed": 2,' "$tmp/s/lr0.01-w25pct-seed2/summary.json" && ok || bad "the second seed is base+1"
+# LR sensitivity recomputed from results.csv (Wortsman et al.: mean over LRs of
+# min(final, initial) - best, seeds averaged first)
+py '
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+sens = {r["warmup"]: float(r["lr_sensitivity"]) for r in csv.DictReader(open(sys.argv[2]))}
+cells = {}
+for r in rows:
+    l0 = float(r["first_loss"]); f = r["final_loss"]
+    v = min(float(f), l0) if f and r["diverged"] == "0" else l0
+    cells.setdefault((r["warmup"], r["lr"]), []).append(v)
+for w in set(k[0] for k in cells):
+    m = [sum(v) / len(v) for k, v in cells.items() if k[0] == w]
+    want = sum(x - min(m) for x in m) / len(m)
+    assert abs(want - sens[w]) < 2e-5, (w, want, sens[w])
+' "$tmp/s/results.csv" "$tmp/s/sensitivity.csv" && ok || bad "LR sensitivity matches an independent computation"
+for f in loss-vs-lr.svg heatmap.svg sensitivity.svg; do
+    xmllint --noout "$tmp/s/$f" 2>/dev/null && ok || bad "$f is well-formed XML"
+done
+grep -q 'data-log="1"' "$tmp/s/loss-vs-lr.svg" && ok || bad "final loss against LR has a log x axis"
+[ "$(grep -o 'class="cell"' "$tmp/s/heatmap.svg" | wc -l)" -eq 4 ] && ok || bad "the heatmap has 2x2 cells"
+[ "$(grep -o '<svg' "$tmp/s/report.html" | wc -l)" -ge 3 ] && grep -q '<table' "$tmp/s/report.html" && ok || bad "report.html has the charts and the table"
+grep -q 'warmup sweep --layers 1' "$tmp/s/report.html" && ok || bad "report.html says how to rerun"
+grep -q 'LR sensitivity' "$tmp/s.txt" && grep -q 'lowest final loss' "$tmp/s.txt" && ok || bad "the sweep prints its table and conclusion"
+# rerun: nothing to do, the same results
+cp "$tmp/s/results.csv" "$tmp/s-results.csv"
+"$W" sweep $TINY --steps 40 --lrs 1e-3,1e-2 --warmups 0,25% --seeds 2 --out "$tmp/s" > "$tmp/s2.txt" 2>&1 && ok || bad "rerun exited non-zero"
+grep -q '0 to run, 8 already finished' "$tmp/s2.txt" && ok || bad "a rerun skips finished runs: $(head -3 "$tmp/s2.txt")"
+cmp -s "$tmp/s/results.csv" "$tmp/s-results.csv" && ok || bad "a rerun keeps results.csv"
+# another grid in the same directory is refused
+"$W" sweep $TINY --steps 40 --lrs 1e-3,3e-2 --warmups 0,25% --out "$tmp/s" > /dev/null 2> "$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -q 'other settings' "$tmp/err" && ok || bad "another grid in a used directory: exit 2 ($rc): $(cat "$tmp/err")"
+# warmup report redraws the same page
+cp "$tmp/s/report.html" "$tmp/s-report.html"
+"$W" report "$tmp/s" > /dev/null && cmp -s "$tmp/s/report.html" "$tmp/s-report.html" && ok || bad "warmup report on a sweep redraws the same report.html"
+
+# ---- resume: after SIGINT and after SIGKILL, equal to the uninterrupted sweep ----
+GRID="$TINY --steps 300 --lrs 1e-3,3e-3 --warmups 0,10% --jobs 1 --checkpoint-every 50"
+"$W" sweep $GRID --out "$tmp/ref" -q > /dev/null 2>&1 && ok || bad "reference sweep"
+for sig in INT KILL; do
+    d="$tmp/r$sig"
+    "$W" sweep $GRID --out "$d" -q > /dev/null 2>&1 &
+    pid=$!
+    i=0
+    while [ ! -s "$d/lr0.001-w0-seed1/summary.json" ] && [ $i -lt 300 ]; do sleep 0.05; i=$((i + 1)); done
+    sleep 0.3
+    kill -$sig $pid
+    wait $pid; rc=$?
+    if [ $sig = INT ]; then
+        [ $rc -eq 130 ] && ok || bad "SIGINT: sweep exit 130, got $rc"
+    fi
+    sleep 0.5 # orphaned children (SIGKILL) get SIGTERM from the kernel and checkpoint
+    n=$(grep -l '"status": "completed"' "$d"/*/summary.json 2>/dev/null | wc -l)
+    [ "$n" -ge 1 ] && [ "$n" -lt 4 ] && ok || bad "$sig: some runs finished before the stop ($n of 4)"
+    "$W" sweep $GRID --out "$d" -q > /dev/null 2>&1 && ok || bad "$sig: the rerun finishes"
+    cmp -s "$d/results.csv" "$tmp/ref/results.csv" && ok || bad "$sig: resumed sweep equals the uninterrupted one: $(diff "$d/results.csv" "$tmp/ref/results.csv" | head -4)"
+done
+
+# ---- divergence is marked ----
+"$W" sweep $TINY --steps 40 --lrs 1e-2,3 --warmups 0 --optimizer sgd --out "$tmp/dv" -q > /dev/null 2>&1 && ok || bad "a diverging sweep still reports"
+grep -q '^3,0,1,,.*,1,' "$tmp/dv/results.csv" && ok || bad "results.csv marks the diverged run: $(tail -1 "$tmp/dv/results.csv")"
+grep -q 'class="flagged"' "$tmp/dv/loss-vs-lr.svg" && ok || bad "the diverged run is marked on the chart"
+grep -q 'nan-mark' "$tmp/dv/heatmap.svg" && ok || bad "the diverged cell is marked on the heatmap"
+
+# ---- every study, --quick ----
+for s in lr-range optimizers layernorm adam-first-steps batch-scaling; do
+    if [ $s = batch-scaling ] && [ ! -r /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
+        echo "note: batch-scaling skipped (Debian's dataset-fashion-mnist is not installed)"; continue
+    fi
+    "$W" study $s --quick --out "$tmp/st-$s" > "$tmp/st-$s.txt" 2>&1; rc=$?
+    [ $rc -eq 0 ] && ok || { bad "study $s --quick exited $rc"; tail -5 "$tmp/st-$s.txt"; }
+    py 'import json,sys; d=json.load(open(sys.argv[1])); assert d["name"]==sys.argv[2] and d["quick"] and len(d["conclusion"])>40' \
+        "$tmp/st-$s/study.json" $s && ok || bad "study $s: study.json with its conclusion"
+    for f in "$tmp/st-$s"/*.svg; do xmllint --noout "$f" 2>/dev/null || bad "$f is not XML"; done
+    [ "$(grep -o '<svg' "$tmp/st-$s/report.html" | wc -l)" -ge 1 ] && grep -q '<table' "$tmp/st-$s/report.html" && ok || bad "study $s: report.html has charts and the table"
+    if [ $s != lr-range ]; then
+        grep -q '^Expected (' "$tmp/st-$s.txt" && grep -q '^Measured: ' "$tmp/st-$s.txt" && ok || bad "study $s prints the expectation and the measurement"
+    fi
+    cp "$tmp/st-$s/report.html" "$tmp/st-report.html"
+    "$W" report "$tmp/st-$s" > /dev/null && cmp -s "$tmp/st-$s/report.html" "$tmp/st-report.html" && ok || bad "warmup report redraws study $s"
+done
+grep -q 'Post-LN' "$tmp/st-layernorm/grad-norm-init.svg" && ok || bad "the layernorm study charts gradient norms at init"
+grep -q 'update_rms' "$tmp/st-adam-first-steps/update-rms.svg" && ok || bad "adam-first-steps charts the update RMS"
+if [ -d "$tmp/st-batch-scaling" ]; then
+    grep -q 'class="axis-y2"' "$tmp/st-batch-scaling/loss-vs-epoch.svg" && ok || bad "batch-scaling has the LR on a twin axis"
+fi
+"$W" study optimizers --quick --out "$tmp/st-optimizers" > "$tmp/st2.txt" 2>&1 && grep -q '0 to run' "$tmp/st2.txt" && ok || bad "a rerun of a study skips finished runs"
+"$W" study layernorm --quick --out "$tmp/st-optimizers" > /dev/null 2> "$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -q 'another study' "$tmp/err" && ok || bad "another study in a used directory: exit 2 ($rc)"
+
+# ---- report on a run, a folder of runs ----
+"$W" train $TINY --steps 20 --out "$tmp/one" -q && "$W" report "$tmp/one" > /dev/null && ok || bad "report on a run"
+grep -q 'Training run' "$tmp/one/report.html" && grep -q 'warmup train --out' "$tmp/one/report.html" && ok || bad "a run's report has its title and rerun line"
+mkdir -p "$tmp/folder" && cp -r "$tmp/one" "$tmp/folder/a" && cp -r "$tmp/one" "$tmp/folder/b"
+"$W" report "$tmp/folder" > /dev/null && grep -q 'Training runs in' "$tmp/folder/report.html" && ok || bad "report on a folder of runs"
+! grep -q 'src=\|href="http' "$tmp/one/report.html" && ok || bad "the report is self-contained"
+
+# ---- bad input: exit 2, a message, nothing written ----
+expect2() { # expect2 WHAT-TO-GREP ARGS...
+    want=$1; shift
+    "$W" "$@" > /dev/null 2> "$tmp/err"; rc=$?
+    [ $rc -eq 2 ] && grep -qi -- "$want" "$tmp/err" && ok || bad "'$*': expected exit 2 and '$want', got $rc: $(cat "$tmp/err")"
+}
+expect2 "is not a number" sweep --lrs 1e-3,abc --out "$tmp/b1"
+expect2 "not a warmup length" sweep --warmups 0,150% --out "$tmp/b2"
+expect2 "not a warmup length" sweep --warmups 0,x --out "$tmp/b2"
+expect2 "listed twice" sweep --warmups 0,10%,10% --out "$tmp/b3"
+expect2 "listed twice" sweep --lrs 1e-3,1e-3 --out "$tmp/b3"
+expect2 "--out DIR is required" sweep --lrs 1e-3
+expect2 "seeds must be" sweep --seeds 0 --out "$tmp/b4"
+expect2 "unknown option" sweep --bogus --out "$tmp/b5"
+expect2 "unknown model" sweep --model nope --out "$tmp/b6"
+expect2 "warmup(10%)" sweep --warmups 10% --schedule 'cosine(' --out "$tmp/b7"
+touch "$tmp/afile"
+expect2 "not a directory" sweep $TINY --steps 5 --out "$tmp/afile"
+expect2 "unknown study" study nope --out "$tmp/b8"
+expect2 "which study" study
+expect2 "unknown option" study lr-range --bogus
+expect2 "dataset-fashion-mnist" study batch-scaling --quick --data "$tmp/nowhere" --out "$tmp/b9"
+expect2 "No such file" report "$tmp/b10-missing"
+mkdir -p "$tmp/empty"
+expect2 "no run, sweep or study" report "$tmp/empty"
+expect2 "not a directory" report "$tmp/afile"
+expect2 "which directory" report
+for d in b1 b2 b3 b4 b5 b6 b7 b8 b9; do [ -e "$tmp/$d" ] && bad "a refused command left $d behind"; done
+ok
+
+echo "test_lab: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
