@@ -149,5 +149,5 @@ expect2 "which directory" report
 for d in b1 b2 b3 b4 b5 b6 b7 b8 b9; do [ -e "$tmp/$d" ] && bad "a refused command left $d behind"; done
 ok
 
-echo "test_lab: $pass passed, $fail failed"
+echo "test_lab_cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

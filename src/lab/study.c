@@ -99,7 +99,7 @@ static int plan_batch(wu_study *s, int quick, uint64_t seed, const char *data, w
     wu_images_free(&tr), wu_images_free(&te);
     snprintf(s->data, sizeof s->data, "%s", data && *data ? data : "fashion-mnist");
     const int b = 32, k = quick ? 4 : 8;
-    const double eta = 0.05, epochs = quick ? 0.4 : 2.0;
+    const double eta = 0.05, epochs = quick ? 0.4 : 5.0;
     s->k = k;
     wu_train_config c;
     wu_train_defaults(&c);
@@ -145,7 +145,7 @@ static int plan_batch(wu_study *s, int quick, uint64_t seed, const char *data, w
 static int plan_optimizers(wu_study *s, int quick, uint64_t seed, wu_error *err)
 {
     static const char *const opt[3] = {"sgd", "adam", "adamw"};
-    static const double lrs[3][3] = {{0.03, 0.1, 0.3}, {3e-4, 1e-3, 3e-3}, {3e-4, 1e-3, 3e-3}};
+    static const double lrs[3][3] = {{0.01, 0.03, 0.1}, {3e-4, 1e-3, 3e-3}, {3e-4, 1e-3, 3e-3}};
     wu_train_config c;
     gpt_base(&c, quick, seed);
     int nl = quick ? 2 : 3;
@@ -160,8 +160,8 @@ static int plan_optimizers(wu_study *s, int quick, uint64_t seed, wu_error *err)
                                                                 : "cosine(to=0.1)");
                 char name[64], label[64];
                 snprintf(name, sizeof name, "%s-lr%g-%s", opt[o], c.lr, w ? "warmup" : "nowarmup");
-                snprintf(label, sizeof label, "%s, %s", o == 0 ? "SGD+momentum" : o == 1 ? "Adam" : "AdamW",
-                         w ? "warmup 25%" : "no warmup");
+                snprintf(label, sizeof label, "%s, LR %g, %s", o == 0 ? "SGD+momentum" : o == 1 ? "Adam" : "AdamW",
+                         c.lr, w ? "warmup 25%" : "no warmup");
                 int rc = add(s, &c, name, label, o, w, c.lr, err);
                 if (rc != WU_OK) return rc;
             }
@@ -186,7 +186,7 @@ static int plan_layernorm(wu_study *s, int quick, uint64_t seed, wu_error *err)
                 char name[64], label[64];
                 snprintf(name, sizeof name, "%s-lr%g-%s", post ? "postln" : "preln", c.lr,
                          w ? "warmup" : "nowarmup");
-                snprintf(label, sizeof label, "%s, %s", post ? "Post-LN" : "Pre-LN",
+                snprintf(label, sizeof label, "%s, LR %g, %s", post ? "Post-LN" : "Pre-LN", c.lr,
                          w ? "warmup 25%" : "no warmup");
                 int rc = add(s, &c, name, label, post, w, c.lr, err);
                 if (rc != WU_OK) return rc;

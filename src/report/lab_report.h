@@ -16,10 +16,12 @@ typedef struct wu_term {
     int cols, mode, color;
 } wu_term;
 
-/* Write dir/name as a standalone SVG of a chart or a heatmap, atomically. */
-int wu_report_svg(const char *dir, const char *name, const wu_chart *c, int w, int h, wu_error *err);
-int wu_report_heatmap_svg(const char *dir, const char *name, const wu_heatmap *hm, int w, int h,
-                          wu_error *err);
+/* Write dir/name as a standalone SVG of the chart c, or (c NULL) the heatmap hm, atomically. */
+int wu_report_svg(const char *dir, const char *name, const wu_chart *c, const wu_heatmap *hm,
+                  int w, int h, wu_error *err);
+
+/* The "How to rerun" section of a report: the command, and what rerunning does. */
+void wu_report_rerun(FILE *f, const char *command);
 
 /* A sweep: results.csv, loss-vs-lr.svg, heatmap.svg, sensitivity.svg and report.html in s->dir;
  * on the terminal the charts, the table of final losses and the conclusion. `command` is how

@@ -116,7 +116,7 @@ int wu_page_emit(const wu_study *s, const wu_page *p, const char *command, const
         fprintf(t->f, "\nExpected (%s): %s\n\nMeasured: %s\n", p->source, p->claim, p->conclusion);
     }
     for (int i = 0; i < p->ncharts && rc == WU_OK; i++)
-        rc = wu_report_svg(s->dir, p->files[i], &p->charts[i], 800, 450, err);
+        rc = wu_report_svg(s->dir, p->files[i], &p->charts[i], NULL, 800, 450, err);
     if (rc == WU_OK) rc = wu_study_json(s, command, p->conclusion, err);
     char path[700], msg[300];
     wu_outfile o;
@@ -140,10 +140,7 @@ int wu_page_emit(const wu_study *s, const wu_page *p, const char *command, const
                                "last training loss when a run has no validation). Each run's "
                                "metrics.csv and summary.json (with its full configuration) are "
                                "in its directory next to this page.");
-        wu_html_heading(o.f, 2, "How to rerun");
-        wu_html_pre(o.f, command);
-        wu_html_paragraph(o.f, "Rerunning the command skips finished runs and resumes interrupted "
-                               "ones; 'warmup report DIR' redraws this page from the runs.");
+        wu_report_rerun(o.f, command);
         wu_html_end(o.f);
         if (wu_outfile_commit(&o, msg, sizeof msg)) rc = wu_fail(err, WU_EIO, "%s", msg);
     }

@@ -21,6 +21,10 @@ typedef struct wu_page {
     int ncharts;
     wu_series series[WU_PAGE_MAX_CHARTS][WU_STUDY_MAX]; /* storage for the charts' series */
     wu_series_data data[WU_PAGE_MAX_DATA];              /* curves read from metrics.csv (owned) */
+    double gx[8][WU_STUDY_MAX], gy[8][WU_STUDY_MAX];    /* points of "final loss against LR" */
+    unsigned char gflag[8][WU_STUDY_MAX];
+    char gname[8][64];
+    double lx[2][64], ly[2][64];                        /* layernorm: gradient norm per layer */
     int ndata;
 } wu_page;
 

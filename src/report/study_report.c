@@ -29,26 +29,25 @@ static double eff(const wu_study *s, int i)
     return isfinite(sc) ? sc : l0;
 }
 
-/* Final loss against LR, one line per (group, warm), diverged runs flagged. */
-static void loss_vs_lr(const wu_study *s, wu_page *p, int ngroups, const char *const *gname,
-                       double (*y)[WU_STUDY_MAX], double (*x)[WU_STUDY_MAX],
-                       unsigned char (*flag)[WU_STUDY_MAX], char (*names)[64])
+/* Final loss against LR, one line per (group, warm), diverged runs flagged (at their initial
+ * loss). */
+static void loss_vs_lr(const wu_study *s, wu_page *p, int ngroups, const char *const *gname)
 {
     wu_series *ser = p->series[p->ncharts];
     int ns = 0;
-    for (int g = 0; g < ngroups; g++)
+    for (int g = 0; g < ngroups && ns < 8; g++)
         for (int w = 0; w < 2; w++) {
             int n = 0;
             for (int i = 0; i < s->n; i++) {
                 if (s->arm[i].group != g || s->arm[i].warm != w) continue;
                 if (s->runs[i].s.status != WU_RUN_COMPLETED && s->runs[i].s.status != WU_RUN_DIVERGED) continue;
-                x[ns][n] = s->arm[i].x;
-                y[ns][n] = eff(s, i);
-                flag[ns][n++] = s->runs[i].s.status == WU_RUN_DIVERGED;
+                p->gx[ns][n] = s->arm[i].x;
+                p->gy[ns][n] = eff(s, i);
+                p->gflag[ns][n++] = s->runs[i].s.status == WU_RUN_DIVERGED;
             }
-            snprintf(names[ns], 64, "%s, %s", gname[g], w ? "warmup" : "no warmup");
-            ser[ns] = (wu_series){.name = names[ns], .x = x[ns], .y = y[ns], .n = n, .mark_x = NAN,
-                                  .style = WU_STYLE_POINTS, .flag = flag[ns]};
+            snprintf(p->gname[ns], 64, "%s, %s", gname[g], w ? "warmup" : "no warmup");
+            ser[ns] = (wu_series){.name = p->gname[ns], .x = p->gx[ns], .y = p->gy[ns], .n = n,
+                                  .mark_x = NAN, .style = WU_STYLE_POINTS, .flag = p->gflag[ns]};
             ns++;
         }
     p->charts[p->ncharts] = (wu_chart){.title = "Final loss against peak LR (x: diverged)",
@@ -57,6 +56,37 @@ static void loss_vs_lr(const wu_study *s, wu_page *p, int ngroups, const char *c
                                        .flag_label = "diverged"};
     p->files[p->ncharts] = "loss-vs-lr.svg";
     p->tty_rows[p->ncharts++] = 12;
+}
+
+/* Per group: the best final loss over the LRs without and with warmup (a diverged run at its
+ * initial loss), appended to the conclusion at u; gain[g] = without - with. Returns the new
+ * length. */
+static size_t gains(const wu_study *s, wu_page *p, size_t u, int ngroups, const char *const *gname,
+                    double *gain)
+{
+    for (int g = 0; g < ngroups; g++) {
+        double best[2] = {NAN, NAN};
+        int at[2] = {-1, -1};
+        for (int i = 0; i < s->n; i++) {
+            if (s->arm[i].group != g || s->runs[i].s.status == WU_RUN_MISSING) continue;
+            double e = eff(s, i);
+            int w = s->arm[i].warm;
+            if (!(best[w] <= e)) best[w] = e, at[w] = i;
+        }
+        gain[g] = best[0] - best[1];
+        double lo = INFINITY, hi = -INFINITY; /* the group's LR grid */
+        for (int i = 0; i < s->n; i++)
+            if (s->arm[i].group == g) lo = fmin(lo, s->arm[i].x), hi = fmax(hi, s->arm[i].x);
+        if (at[0] >= 0 && at[1] >= 0) {
+            SAY("%s: best final loss %.3f without warmup (LR %g), %.3f with warmup (LR %g), a gain "
+                "of %+.3f", gname[g], best[0], s->arm[at[0]].x, best[1], s->arm[at[1]].x, gain[g]);
+            int edge = 0;
+            for (int w = 0; w < 2; w++) edge |= s->arm[at[w]].x == lo || s->arm[at[w]].x == hi;
+            SAY("%s. ", edge ? " (a best LR at the edge of the grid: a better one may lie beyond)" : "");
+        } else
+            SAY("%s: no finished run %s warmup. ", gname[g], at[0] < 0 ? "without" : "with");
+    }
+    return u;
 }
 
 /* The training-loss curves of the given runs (EMA 0.05). */
@@ -78,14 +108,20 @@ static int curves(const wu_study *s, wu_page *p, const int *idx, int n, const ch
     return WU_OK;
 }
 
+/* The training-loss curves of each (group, warm) at its best LR. */
+static int best_curves(const wu_study *s, wu_page *p, int ngroups, const char *title, wu_error *err)
+{
+    int best[8], n = 0;
+    for (int g = 0; g < ngroups && n < 8; g++)
+        for (int w = 0; w < 2; w++) best[n++] = best_of(s, g, w);
+    return curves(s, p, best, n, title, "curves.svg", err);
+}
+
 /* ---- optimizers ----------------------------------------------------------------------------- */
 
 static int render_optimizers(const wu_study *s, wu_page *p, wu_error *err)
 {
     static const char *const gname[3] = {"SGD+momentum", "Adam", "AdamW"};
-    static double x[6][WU_STUDY_MAX], y[6][WU_STUDY_MAX];
-    static unsigned char flag[6][WU_STUDY_MAX];
-    static char names[6][64];
     p->title = "optimizers with and without warmup";
     p->source = "the guide; Liu et al. 2019; Ma & Yarats 2021";
     p->claim = "Adaptive optimizers (Adam, AdamW) depend on warmup more than SGD with momentum: "
@@ -95,23 +131,11 @@ static int render_optimizers(const wu_study *s, wu_page *p, wu_error *err)
              "trained with SGD+momentum (0.9), Adam and AdamW (weight decay 0.01) at three LRs "
              "each, with no warmup and with a 25%% linear warmup, each followed by a cosine decay "
              "to 10%%.", s->runs[0].c.layers, (long long)s->runs[0].c.steps);
-    loss_vs_lr(s, p, 3, gname, y, x, flag, names);
-    int best[6];
-    for (int g = 0; g < 3; g++)
-        for (int w = 0; w < 2; w++) best[g * 2 + w] = best_of(s, g, w);
-    int rc = curves(s, p, best, 6, "Training loss of each optimizer at its best LR", "curves.svg", err);
+    loss_vs_lr(s, p, 3, gname);
+    int rc = best_curves(s, p, 3, "Training loss of each optimizer at its best LR", err);
     if (rc != WU_OK) return rc;
-    size_t u = 0;
     double gain[3];
-    for (int g = 0; g < 3; g++) {
-        int a = best[g * 2], b = best[g * 2 + 1];
-        gain[g] = a >= 0 && b >= 0 ? score(s, a) - score(s, b) : NAN;
-        if (a >= 0 && b >= 0)
-            SAY("%s: best final loss %.3f without warmup (LR %g) and %.3f with warmup (LR %g), a "
-                "gain of %+.3f. ", gname[g], score(s, a), s->arm[a].x, score(s, b), s->arm[b].x, gain[g]);
-        else
-            SAY("%s: no finished run %s warmup. ", gname[g], a < 0 ? "without" : "with");
-    }
+    size_t u = gains(s, p, 0, 3, gname, gain);
     if (isfinite(gain[0]) && isfinite(gain[1]) && isfinite(gain[2])) {
         double adaptive = gain[1] < gain[2] ? gain[1] : gain[2];
         if (adaptive > gain[0] + 0.02)
@@ -129,9 +153,7 @@ static int render_optimizers(const wu_study *s, wu_page *p, wu_error *err)
 static int render_layernorm(const wu_study *s, wu_page *p, wu_error *err)
 {
     static const char *const gname[2] = {"Pre-LN", "Post-LN"};
-    static double x[4][WU_STUDY_MAX], y[4][WU_STUDY_MAX], lx[2][64], ly[2][64];
-    static unsigned char flag[4][WU_STUDY_MAX];
-    static char names[4][64];
+    double (*lx)[64] = p->lx, (*ly)[64] = p->ly;
     p->title = "Pre-LN against Post-LN";
     p->source = "Xiong et al. 2020";
     p->claim = "At initialisation, Post-LN's gradient norms grow towards the last layers while "
@@ -160,11 +182,8 @@ static int render_layernorm(const wu_study *s, wu_page *p, wu_error *err)
                                        .series = gs, .nseries = 2, .log_y = 1};
     p->files[p->ncharts] = "grad-norm-init.svg";
     p->tty_rows[p->ncharts++] = 10;
-    loss_vs_lr(s, p, 2, gname, y, x, flag, names);
-    int best[4];
-    for (int g = 0; g < 2; g++)
-        for (int w = 0; w < 2; w++) best[g * 2 + w] = best_of(s, g, w);
-    int rc = curves(s, p, best, 4, "Training loss at each variant's best LR", "curves.svg", err);
+    loss_vs_lr(s, p, 2, gname);
+    int rc = best_curves(s, p, 2, "Training loss at each variant's best LR", err);
     if (rc != WU_OK) return rc;
     size_t u = 0;
     double ratio[2] = {NAN, NAN};
@@ -177,20 +196,8 @@ static int render_layernorm(const wu_study *s, wu_page *p, wu_error *err)
                                         "found. "
                                       : ": this model does not show Xiong et al.'s pattern. ");
     }
-    double gain[2] = {NAN, NAN};
-    for (int g = 0; g < 2; g++) {
-        double a = NAN, b = NAN; /* best effective loss without / with warmup, over the LRs */
-        for (int i = 0; i < s->n; i++) {
-            if (s->arm[i].group != g || s->runs[i].s.status == WU_RUN_MISSING) continue;
-            double e = eff(s, i);
-            if (!s->arm[i].warm && !(a <= e)) a = e;
-            if (s->arm[i].warm && !(b <= e)) b = e;
-        }
-        gain[g] = a - b;
-        if (isfinite(a) && isfinite(b))
-            SAY("%s: best final loss %.3f without warmup, %.3f with (gain %+.3f). ", gname[g], a, b,
-                gain[g]);
-    }
+    double gain[2];
+    u = gains(s, p, u, 2, gname, gain);
     if (isfinite(gain[0]) && isfinite(gain[1])) {
         if (gain[1] > gain[0] + 0.02)
             SAY("As expected, warmup mattered more for Post-LN (%+.3f) than for Pre-LN (%+.3f).",
@@ -342,7 +349,15 @@ static int render_batch(const wu_study *s, wu_page *p, wu_error *err)
             SAY("Without LR scaling the large batch fell behind (%.3f), as expected; ", v[1]);
         else
             SAY("Without LR scaling the large batch did not fall behind (%.3f); ", v[1]);
-        SAY("square-root scaling ended at %.3f and constant warmup at %.3f.", v[2], v[4]);
+        SAY("square-root scaling ended at %.3f. ", v[2]);
+        const wu_run_summary *cw = &s->runs[4].s;
+        long long end = (long long)(s->runs[4].c.steps / 4);
+        if (cw->status == WU_RUN_DIVERGED)
+            SAY("The constant warmup diverged at step %lld, %s its end at step %lld, when the LR "
+                "jumped %d-fold.", (long long)cw->diverged_at,
+                cw->diverged_at >= end ? "just after" : "before", end, s->k);
+        else
+            SAY("The constant warmup ended at %.3f (%d loss spikes).", v[4], cw->spikes);
     }
     return WU_OK;
 }

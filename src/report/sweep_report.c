@@ -9,27 +9,25 @@
 #include "html.h"
 #include "lab_report.h"
 
-int wu_report_svg(const char *dir, const char *name, const wu_chart *c, int w, int h, wu_error *err)
+int wu_report_svg(const char *dir, const char *name, const wu_chart *c, const wu_heatmap *hm,
+                  int w, int h, wu_error *err)
 {
     char path[700], msg[300];
     wu_outfile o;
     snprintf(path, sizeof path, "%s/%s", dir, name);
     if (wu_outfile_open(&o, path, msg, sizeof msg)) return wu_fail(err, WU_EIO, "%s", msg);
-    wu_chart_svg(o.f, c, w, h);
+    if (c) wu_chart_svg(o.f, c, w, h);
+    else wu_heatmap_svg(o.f, hm, w, h);
     if (wu_outfile_commit(&o, msg, sizeof msg)) return wu_fail(err, WU_EIO, "%s", msg);
     return WU_OK;
 }
 
-int wu_report_heatmap_svg(const char *dir, const char *name, const wu_heatmap *hm, int w, int h,
-                          wu_error *err)
+void wu_report_rerun(FILE *f, const char *command)
 {
-    char path[700], msg[300];
-    wu_outfile o;
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    if (wu_outfile_open(&o, path, msg, sizeof msg)) return wu_fail(err, WU_EIO, "%s", msg);
-    wu_heatmap_svg(o.f, hm, w, h);
-    if (wu_outfile_commit(&o, msg, sizeof msg)) return wu_fail(err, WU_EIO, "%s", msg);
-    return WU_OK;
+    wu_html_heading(f, 2, "How to rerun");
+    wu_html_pre(f, command);
+    wu_html_paragraph(f, "Rerunning the same command skips finished runs and resumes interrupted "
+                         "ones; 'warmup report DIR' redraws this page from the runs.");
 }
 
 void wu_sweep_conclusion(const wu_sweep *s, const wu_sweep_result *r, char *out, size_t n)
@@ -72,6 +70,23 @@ void wu_sweep_conclusion(const wu_sweep *s, const wu_sweep_result *r, char *out,
             SAY("The literature expects warmup to lower LR sensitivity; here it did not: the longer "
                 "warmup was more sensitive. Try higher LRs, where training without warmup "
                 "becomes unstable.");
+    }
+    /* warmup is about stability at high LRs: the mean final loss at the LRs from the best one
+       up, where the low-LR end (too few steps for any warmup) cannot dominate the average */
+    if (lo != hi && bl + 1 < s->nlr) {
+        double mean[2] = {0, 0};
+        int m[2] = {0, 0}, rows[2] = {lo, hi};
+        for (int k = 0; k < 2; k++)
+            for (int l = bl; l < s->nlr; l++)
+                if (r->cell[rows[k]][l].finished) mean[k] += r->cell[rows[k]][l].score, m[k]++;
+        if (m[0] && m[1]) {
+            double a = mean[0] / m[0], b = mean[1] / m[1];
+            SAY(" At the LRs from the best one up (%g to %g), where instability lives, the mean "
+                "final loss was %.3f with warmup %s and %.3f with warmup %s%s.", s->lrs[bl],
+                s->lrs[s->nlr - 1], a, s->warmups[lo], b, s->warmups[hi],
+                b < a - 0.05 ? ": the longer warmup made the high LRs usable"
+                : b > a + 0.05 ? ": the longer warmup did not help at high LRs" : "");
+        }
     }
     if (r->unfinished) SAY(" (%d runs have not finished: rerun the sweep to complete them.)", r->unfinished);
 #undef SAY
@@ -199,9 +214,9 @@ int wu_report_sweep(const wu_sweep *s, const wu_lab_run *runs, const char *comma
                 conclusion);
     }
 
-    if ((rc = wu_report_svg(s->dir, "loss-vs-lr.svg", &lc, 800, 450, err)) ||
-        (rc = wu_report_heatmap_svg(s->dir, "heatmap.svg", &hm, 800, 80 + 50 * W, err)) ||
-        (rc = wu_report_svg(s->dir, "sensitivity.svg", &sc, 800, 400, err)))
+    if ((rc = wu_report_svg(s->dir, "loss-vs-lr.svg", &lc, NULL, 800, 450, err)) ||
+        (rc = wu_report_svg(s->dir, "heatmap.svg", NULL, &hm, 800, 80 + 50 * W, err)) ||
+        (rc = wu_report_svg(s->dir, "sensitivity.svg", &sc, NULL, 800, 400, err)))
         goto done;
     char path[700], msg[300];
     wu_outfile o;
@@ -227,10 +242,7 @@ int wu_report_sweep(const wu_sweep *s, const wu_lab_run *runs, const char *comma
     wu_html_table(o.f, head, ncol, cells, W);
     wu_html_paragraph(o.f, "Each run's metrics.csv and summary.json are in its own directory; "
                            "results.csv has one row per run.");
-    wu_html_heading(o.f, 2, "How to rerun");
-    wu_html_pre(o.f, command);
-    wu_html_paragraph(o.f, "Rerunning the same command skips finished runs and resumes interrupted "
-                           "ones; 'warmup report DIR' redraws this page.");
+    wu_report_rerun(o.f, command);
     wu_html_end(o.f);
     if (wu_outfile_commit(&o, msg, sizeof msg)) rc = wu_fail(err, WU_EIO, "%s", msg);
 done:

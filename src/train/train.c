@@ -183,6 +183,7 @@ static int run_build(wu_run *r, wu_error *err)
     if (!r->tok || !r->tgt || !r->idx || !r->labels || !r->x) return wu_fail(err, WU_ENOMEM, "out of memory");
     r->tr.best_loss = INFINITY;
     r->tr.diverged_at = -1;
+    r->tr.last_val_loss = r->tr.last_val_acc = NAN; /* null in the summary until an evaluation */
     return WU_OK;
 }
 

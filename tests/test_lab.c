@@ -1,0 +1,126 @@
+/* test_lab.c - the lab's arithmetic without training: warmup lists, run layout, LR sensitivity
+ * (Wortsman et al. 2023) on hand-made summaries with diverged and unfinished runs, the study
+ * plans, and the default parallelism. The sweeps themselves are tested in tests/test_lab.sh. */
+#include "harness.h"
+#include "lab/study.h"
+
+static void test_warmups(void)
+{
+    wu_sweep s;
+    memset(&s, 0, sizeof s);
+    wu_train_defaults(&s.base);
+    s.base.steps = 200;
+    wu_error e;
+    CHECK(wu_sweep_set_warmups(&s, "0,2%,10%,50", &e) == WU_OK && s.nwarm == 4, "a valid list");
+    CHECK(!strcmp(s.warmups[1], "2%") && !strcmp(s.warmups[3], "50"), "items kept as written");
+    CHECK(fabs(wu_sweep_warm_frac(&s, 2) - 0.1) < 1e-12 && fabs(wu_sweep_warm_frac(&s, 3) - 0.25) < 1e-12,
+          "fractions of the run: %g %g", wu_sweep_warm_frac(&s, 2), wu_sweep_warm_frac(&s, 3));
+    CHECK(wu_sweep_set_warmups(&s, "0.0,5%", &e) == WU_OK && !strcmp(s.warmups[0], "0"), "0.0 is 0");
+    const char *badv[] = {"", "0,,5%", "101%", "-5", "2.5", "201", "5%x", "x", "0,0", "nan"};
+    for (size_t i = 0; i < sizeof badv / sizeof *badv; i++)
+        CHECK(wu_sweep_set_warmups(&s, badv[i], &e) != WU_OK && e.msg[0], "'%s' refused", badv[i]);
+    char spec[64];
+    snprintf(s.base.schedule, sizeof s.base.schedule, "cosine(to=0.1)");
+    wu_sweep_set_warmups(&s, "0,10%", &e);
+    CHECK(wu_sweep_spec(&s, 0, spec, sizeof spec) == 0 && !strcmp(spec, "cosine(to=0.1)"), "no warmup: %s", spec);
+    CHECK(wu_sweep_spec(&s, 1, spec, sizeof spec) == 0 && !strcmp(spec, "warmup(10%) > cosine(to=0.1)"), "%s", spec);
+    CHECK(wu_sweep_spec(&s, 1, spec, 20) == -1, "a spec that does not fit is refused");
+}
+
+/* A sweep of 3 LRs x 2 warmups x 2 seeds with made-up results. */
+static void test_sensitivity(void)
+{
+    wu_sweep s;
+    memset(&s, 0, sizeof s);
+    wu_train_defaults(&s.base);
+    snprintf(s.base.schedule, sizeof s.base.schedule, "cosine(to=0.1)");
+    snprintf(s.dir, sizeof s.dir, "/tmp/x");
+    s.lrs[0] = 1e-3, s.lrs[1] = 3e-3, s.lrs[2] = 1e-2;
+    s.nlr = 3;
+    s.seeds = 2;
+    wu_error e;
+    wu_sweep_set_warmups(&s, "0,25%", &e);
+    wu_lab_run *r;
+    int n;
+    CHECK(wu_sweep_runs(&s, &r, &n, &e) == WU_OK && n == 12, "12 runs");
+    CHECK(!strcmp(r[(1 * 3 + 2) * 2 + 1].c.out, "/tmp/x/lr0.01-w25pct-seed2"), "%s", r[11].c.out);
+    CHECK(r[11].c.lr == 1e-2 && r[11].c.seed == 2 && !strcmp(r[11].c.schedule, "warmup(25%) > cosine(to=0.1)"),
+          "run 11's settings");
+    /* first loss 5 everywhere; warmup 0: 3.0/3.2, 2.0/2.2, diverged/6.0 (above l0: counts 5);
+       warmup 25%: 2.9/3.1, 1.9/2.1, 2.5/unfinished */
+    double fin[2][3][2] = {{{3.0, 3.2}, {2.0, 2.2}, {NAN, 6.0}}, {{2.9, 3.1}, {1.9, 2.1}, {2.5, NAN}}};
+    for (int w = 0; w < 2; w++)
+        for (int l = 0; l < 3; l++)
+            for (int k = 0; k < 2; k++) {
+                wu_run_summary *u = &r[(w * 3 + l) * 2 + k].s;
+                u->first_loss = 5;
+                u->final_val_loss = NAN;
+                u->final_loss = fin[w][l][k];
+                u->status = WU_RUN_COMPLETED;
+                if (w == 0 && l == 2 && k == 0) u->status = WU_RUN_DIVERGED;
+                if (w == 1 && l == 2 && k == 1) u->status = WU_RUN_MISSING;
+            }
+    wu_sweep_result res;
+    wu_sweep_analyse(&s, r, &res);
+    CHECK(fabs(res.cell[0][0].score - 3.1) < 1e-12 && fabs(res.cell[0][1].score - 2.1) < 1e-12, "seed means");
+    CHECK(fabs(res.cell[0][2].score - 5.0) < 1e-12 && res.cell[0][2].diverged == 1, "diverged and above-l0 seeds count as l0");
+    CHECK(res.cell[1][2].finished == 1 && fabs(res.cell[1][2].score - 2.5) < 1e-12, "an unfinished seed is left out");
+    CHECK(res.unfinished == 1, "one unfinished run");
+    CHECK(res.best_lr[0] == 1 && fabs(res.best[0] - 2.1) < 1e-12, "best of warmup 0");
+    /* warmup 0: mean of (3.1-2.1, 0, 5-2.1) = 3.9/3; warmup 25%: (3.0-2.0, 0, 2.5-2.0)/3 = 0.5 */
+    CHECK(fabs(res.sensitivity[0] - 3.9 / 3) < 1e-12, "sensitivity 0: %.15g", res.sensitivity[0]);
+    CHECK(fabs(res.sensitivity[1] - 0.5) < 1e-12, "sensitivity 25%%: %.15g", res.sensitivity[1]);
+    /* validation loss, when there is one, is the score */
+    r[2].s.final_val_loss = 1.0;
+    CHECK(wu_run_score(&r[2].s) == 1.0 && isnan(wu_run_score(&r[4].s)), "the score prefers validation; NaN when diverged");
+    free(r);
+}
+
+static void test_studies(void)
+{
+    wu_study *s = calloc(1, sizeof *s);
+    wu_error e;
+    for (int i = 0; wu_study_names[i]; i++) {
+        if (!strcmp(wu_study_names[i], "batch-scaling")) continue; /* needs the dataset */
+        for (int q = 0; q < 2; q++) {
+            memset(s, 0, sizeof *s);
+            int rc = wu_study_plan(s, wu_study_names[i], q, "/tmp/st", 7, "", &e);
+            CHECK(rc == WU_OK && s->n >= 4, "%s%s: %d runs (%s)", wu_study_names[i], q ? " quick" : "",
+                  s->n, rc ? e.msg : "");
+            for (int k = 0; k < s->n; k++)
+                for (int j = 0; j < k; j++)
+                    CHECK(strcmp(s->runs[k].c.out, s->runs[j].c.out), "%s: runs %d and %d share a directory",
+                          wu_study_names[i], j, k);
+            CHECK(s->runs[0].c.seed == 7, "the seed is passed on");
+        }
+    }
+    memset(s, 0, sizeof *s);
+    CHECK(wu_study_plan(s, "nope", 0, "/tmp/st", 1, "", &e) != WU_OK && strstr(e.msg, "lr-range"),
+          "an unknown study lists the studies: %s", e.msg);
+    memset(s, 0, sizeof *s);
+    CHECK(wu_study_plan(s, "batch-scaling", 1, "/tmp/st", 1, "/nonexistent", &e) != WU_OK &&
+          strstr(e.msg, "dataset-fashion-mnist"), "batch-scaling without data names the package");
+    memset(s, 0, sizeof *s);
+    wu_study_plan(s, "adam-first-steps", 0, "/tmp/st", 1, "", &e);
+    CHECK(!strcmp(s->runs[1].c.schedule, "untuned(beta2=0.99) * cosine(to=0.1)") &&
+          !strcmp(s->runs[3].c.optimizer, "radam"), "adam-first-steps arms: %s", s->runs[1].c.schedule);
+    free(s);
+}
+
+static void test_plan(void)
+{
+    int j, t;
+    wu_lab_plan(1, &j, &t);
+    CHECK(j == 1 && t >= 1, "one run: one job");
+    wu_lab_plan(100, &j, &t);
+    CHECK(j >= 1 && t == 1, "many runs: one thread each (%d jobs, %d threads)", j, t);
+}
+
+int main(void)
+{
+    test_warmups();
+    test_sensitivity();
+    test_studies();
+    test_plan();
+    return th_done("test_lab");
+}
