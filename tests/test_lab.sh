@@ -69,7 +69,7 @@ for sig in INT KILL; do
     while [ ! -s "$d/lr0.001-w0-seed1/summary.json" ] && [ $i -lt 300 ]; do sleep 0.05; i=$((i + 1)); done
     sleep 0.3
     kill -$sig $pid
-    wait $pid; rc=$?
+    { wait $pid; } 2> /dev/null; rc=$?
     if [ $sig = INT ]; then
         [ $rc -eq 130 ] && ok || bad "SIGINT: sweep exit 130, got $rc"
     fi
@@ -79,6 +79,12 @@ for sig in INT KILL; do
     "$W" sweep $GRID --out "$d" -q > /dev/null 2>&1 && ok || bad "$sig: the rerun finishes"
     cmp -s "$d/results.csv" "$tmp/ref/results.csv" && ok || bad "$sig: resumed sweep equals the uninterrupted one: $(diff "$d/results.csv" "$tmp/ref/results.csv" | head -4)"
 done
+
+# ---- a run that fails: exit 1, the others reported ----
+mkdir -p "$tmp/f/lr0.01-w0-seed1/metrics.csv"   # a directory where the file must go
+"$W" sweep $TINY --steps 20 --lrs 1e-3,1e-2 --warmups 0 --out "$tmp/f" -q > /dev/null 2> "$tmp/err"; rc=$?
+[ $rc -eq 1 ] && grep -q '1 of 2 runs failed' "$tmp/err" && ok || bad "a failed run: exit 1 and a message ($rc): $(cat "$tmp/err")"
+grep -q '^0.001,0,1,[0-9]' "$tmp/f/results.csv" && grep -q '^0.01,0,1,,' "$tmp/f/results.csv" && [ -s "$tmp/f/report.html" ] && ok || bad "the finished run is reported, the failed one is empty"
 
 # ---- divergence is marked ----
 "$W" sweep $TINY --steps 40 --lrs 1e-2,3 --warmups 0 --optimizer sgd --out "$tmp/dv" -q > /dev/null 2>&1 && ok || bad "a diverging sweep still reports"
@@ -111,6 +117,8 @@ fi
 "$W" study optimizers --quick --out "$tmp/st-optimizers" > "$tmp/st2.txt" 2>&1 && grep -q '0 to run' "$tmp/st2.txt" && ok || bad "a rerun of a study skips finished runs"
 "$W" study layernorm --quick --out "$tmp/st-optimizers" > /dev/null 2> "$tmp/err"; rc=$?
 [ $rc -eq 2 ] && grep -q 'another study' "$tmp/err" && ok || bad "another study in a used directory: exit 2 ($rc)"
+"$W" study optimizers --quick --seed 12 --out "$tmp/st-optimizers" > /dev/null 2> "$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -q 'another study' "$tmp/err" && ok || bad "the same study with another seed in a used directory: exit 2 ($rc)"
 
 # ---- report on a run, a folder of runs ----
 "$W" train $TINY --steps 20 --out "$tmp/one" -q && "$W" report "$tmp/one" > /dev/null && ok || bad "report on a run"
@@ -130,6 +138,7 @@ expect2 "not a warmup length" sweep --warmups 0,150% --out "$tmp/b2"
 expect2 "not a warmup length" sweep --warmups 0,x --out "$tmp/b2"
 expect2 "listed twice" sweep --warmups 0,10%,10% --out "$tmp/b3"
 expect2 "listed twice" sweep --lrs 1e-3,1e-3 --out "$tmp/b3"
+expect2 "share a run directory" sweep --lrs 0.001,0.0010000001 --out "$tmp/b3"
 expect2 "--out DIR is required" sweep --lrs 1e-3
 expect2 "seeds must be" sweep --seeds 0 --out "$tmp/b4"
 expect2 "unknown option" sweep --bogus --out "$tmp/b5"

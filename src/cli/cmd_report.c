@@ -46,7 +46,8 @@ static int report_study(const char *dir, wu_error *err)
     const cJSON *data = cJSON_GetObjectItemCaseSensitive(j, "data");
     const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(j, "command");
     if (!cJSON_IsString(name) || !cJSON_IsBool(quick) || !cJSON_IsNumber(seed) ||
-        !cJSON_IsString(data) || !cJSON_IsString(cmd) || !(seed->valuedouble >= 0)) {
+        !cJSON_IsString(data) || !cJSON_IsString(cmd) || !(seed->valuedouble >= 0) ||
+        !(seed->valuedouble <= 9e15)) {
         cJSON_Delete(j);
         return cli_error("%s is not a study manifest written by warmup study", path);
     }
@@ -57,9 +58,10 @@ static int report_study(const char *dir, wu_error *err)
     char command[2048];
     snprintf(command, sizeof command, "%s", cmd->valuestring);
     cJSON_Delete(j);
+    if (!s) return cli_error("out of memory");
     if (rc == WU_OK) rc = wu_report_study(s, command, NULL, err);
     free(s);
-    return rc == WU_OK ? 0 : cli_error("%s", s ? err->msg : "out of memory");
+    return rc == WU_OK ? 0 : cli_error("%s", err->msg);
 }
 
 static int report_sweep(const char *dir, wu_error *err)

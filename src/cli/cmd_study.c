@@ -1,5 +1,6 @@
 /* cmd_study.c - `warmup study NAME`: a named, reproducible study: its preset grid run side by
  * side on the cores (resumable), then charts and a conclusion computed from the numbers. */
+#include <cjson/cJSON.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,24 +27,33 @@ static void help(void)
           "  -h, --help\n"
           "Each default study finishes within 10 minutes on 2 cores (docs/STUDIES.md). Rerunning\n"
           "the same command skips finished runs; Ctrl-C stops with checkpoints.\n"
-          "Exit status: 0 done, 2 bad usage or input, 130 interrupted (rerun to finish).\n", stdout);
+          "Exit status: 0 done, 1 some run failed (the others are reported), 2 bad usage or input,\n"
+    "130 interrupted (rerun to finish).\n", stdout);
 }
 
-/* The study a directory already holds must be the one asked for: same name, size and seed. */
+/* The study a directory already holds must be the one asked for: same name, size, seed and
+ * data; else its finished runs would be taken for this study's. */
 static int same_study(const wu_study *s, const char *dir)
 {
     char path[600];
     snprintf(path, sizeof path, "%s/study.json", dir);
     FILE *f = fopen(path, "rb");
     if (!f) return 1;
-    char buf[4096];
+    char buf[65536];
     size_t n = fread(buf, 1, sizeof buf - 1, f);
     fclose(f);
     buf[n] = '\0';
-    char want[700];
-    snprintf(want, sizeof want, "{\"kind\": \"study\", \"name\": \"%s\", \"quick\": %s, \"seed\": %llu",
-             s->name, s->quick ? "true" : "false", (unsigned long long)s->runs[0].c.seed);
-    return strncmp(buf, want, strlen(want)) == 0;
+    cJSON *j = cJSON_Parse(buf);
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(j, "name");
+    const cJSON *quick = cJSON_GetObjectItemCaseSensitive(j, "quick");
+    const cJSON *seed = cJSON_GetObjectItemCaseSensitive(j, "seed");
+    const cJSON *data = cJSON_GetObjectItemCaseSensitive(j, "data");
+    int same = cJSON_IsString(name) && !strcmp(name->valuestring, s->name) && cJSON_IsBool(quick) &&
+               cJSON_IsTrue(quick) == (s->quick != 0) && cJSON_IsNumber(seed) &&
+               seed->valuedouble == (double)s->runs[0].c.seed && cJSON_IsString(data) &&
+               !strcmp(data->valuestring, s->data);
+    cJSON_Delete(j);
+    return same;
 }
 
 int cmd_study(int argc, char **argv)
@@ -93,8 +103,8 @@ int cmd_study(int argc, char **argv)
         goto done;
     }
     if (!same_study(s, out)) {
-        cli_error("%s holds another study or size (see %s/study.json): rerun its own command to "
-                  "finish it, or choose another --out", out, out);
+        cli_error("%s holds another study, size, seed or data set (see %s/study.json): rerun "
+                  "its own command to finish it, or choose another --out", out, out);
         goto done;
     }
     char command[2048];
@@ -105,7 +115,9 @@ int cmd_study(int argc, char **argv)
     }
     if (!quiet) printf("warmup study %s%s -> %s\n", name, quick ? " (quick)" : "", out);
     int interrupted = 0;
-    if ((rc = cli_run_grid(s->runs, s->n, (int)jobs, quiet, &interrupted)) != 0) goto done;
+    int failed = 0;
+    if ((rc = cli_run_grid(s->runs, s->n, (int)jobs, quiet, &interrupted)) == WU_EXIT_USAGE) goto done;
+    failed = rc == WU_EXIT_FAIL;
     int cols = cli_term_cols() < 100 ? cli_term_cols() : 100;
     wu_term t = {quiet ? NULL : stdout, cols, ascii ? WU_TTY_ASCII : WU_TTY_BRAILLE, cli_use_color()};
     if (wu_report_study(s, command, &t, &err) != WU_OK) {
@@ -115,6 +127,11 @@ int cmd_study(int argc, char **argv)
     if (interrupted) {
         printf("\ninterrupted: the finished runs are kept; rerun the same command to finish\n");
         rc = 130;
+        goto done;
+    }
+    if (failed) {
+        cli_error("some runs failed (see above); the report covers the others: rerun to retry");
+        rc = WU_EXIT_FAIL;
         goto done;
     }
     if (!quiet) printf("\nreport: %s/report.html\n", out);

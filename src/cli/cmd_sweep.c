@@ -32,7 +32,8 @@ static const char HELP[] =
     "Any option of 'warmup train' sets every run (--model, --steps, --batch, --optimizer, ...);\n"
     "the defaults are train's, with evaluation only at the end.\n"
     "\n"
-    "Exit status: 0 done, 2 bad usage or input, 130 interrupted (rerun to finish).\n";
+    "Exit status: 0 done, 1 some run failed (the others are reported), 2 bad usage or input,\n"
+    "130 interrupted (rerun to finish).\n";
 
 int cmd_sweep(int argc, char **argv)
 {
@@ -121,7 +122,9 @@ int cmd_sweep(int argc, char **argv)
                s->base.model, (long long)s->base.steps, s->nlr, s->nwarm, s->seeds,
                s->seeds > 1 ? "s" : "", s->dir);
     int interrupted = 0;
-    if ((rc = cli_run_grid(runs, n, (int)jobs, quiet, &interrupted)) != 0) goto out;
+    int failed = 0;
+    if ((rc = cli_run_grid(runs, n, (int)jobs, quiet, &interrupted)) == WU_EXIT_USAGE) goto out;
+    failed = rc == WU_EXIT_FAIL;
     int cols = cli_term_cols() < 100 ? cli_term_cols() : 100;
     wu_term t = {quiet ? NULL : stdout, cols, ascii ? WU_TTY_ASCII : WU_TTY_BRAILLE, cli_use_color()};
     if (wu_report_sweep(s, runs, command, &t, &err) != WU_OK) {
@@ -131,6 +134,11 @@ int cmd_sweep(int argc, char **argv)
     if (interrupted) {
         printf("\ninterrupted: the finished runs are kept; rerun the same command to finish\n");
         rc = 130;
+        goto out;
+    }
+    if (failed) {
+        cli_error("some runs failed (see above); the report covers the others: rerun to retry");
+        rc = WU_EXIT_FAIL;
         goto out;
     }
     if (!quiet) printf("\nresults: %s/results.csv  report: %s/report.html\n", s->dir, s->dir);

@@ -17,7 +17,7 @@ static void on_signal(int sig)
 }
 
 typedef struct bar {
-    double t0;
+    double t0, frac0;   /* when and where this session started: finished runs do not count */
     int tty;
 } bar;
 
@@ -36,7 +36,9 @@ static void progress(const wu_lab_progress *p, void *ctx)
     char line[40];
     for (int i = 0; i < width; i++) line[i] = i < done ? '=' : (i == done ? '>' : ' ');
     line[width] = '\0';
-    double el = now() - b->t0, eta = p->frac > 0.01 ? el * (1 - p->frac) / p->frac : 0;
+    if (b->frac0 < 0) ((bar *)ctx)->frac0 = p->frac;
+    double el = now() - b->t0, gained = p->frac - b->frac0;
+    double eta = gained > 0.005 ? el * (1 - p->frac) / gained : 0;
     printf("\r[%s] %3.0f%%  %d/%d runs done, %d running%s%s  ETA %ld:%02ld ", line, 100 * p->frac,
            p->finished + p->skipped, p->total, p->running, p->failed ? ", failed " : "",
            p->failed ? "!" : "", (long)eta / 60, (long)eta % 60);
@@ -54,7 +56,7 @@ int cli_run_grid(wu_lab_run *runs, int n, int jobs, int quiet, int *interrupted)
     int j, t;
     wu_lab_plan(n, &j, &t);
     if (jobs > 0) j = jobs;
-    bar b = {now(), isatty(STDOUT_FILENO) && !quiet};
+    bar b = {now(), -1, isatty(STDOUT_FILENO) && !quiet};
     int todo = 0;
     for (int i = 0; i < n; i++) {
         wu_run_summary s;
@@ -73,6 +75,10 @@ int cli_run_grid(wu_lab_run *runs, int n, int jobs, int quiet, int *interrupted)
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     *interrupted = stop_flag != 0;
+    if (rc == WU_ERUN) { /* the others finished: they are reported, the status says it */
+        cli_error("%s", err.msg);
+        return WU_EXIT_FAIL;
+    }
     if (rc != WU_OK) return cli_error("%s", err.msg);
     return 0;
 }

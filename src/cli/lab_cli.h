@@ -5,8 +5,9 @@
 #include "../lab/lab.h"
 
 /* Run the grid (skipping finished runs) with a progress bar on a terminal; Ctrl-C stops every
- * run with a checkpoint and sets *interrupted. jobs 0: the default plan. Returns 0, or
- * WU_EXIT_USAGE after printing why the grid could not run. */
+ * run with a checkpoint and sets *interrupted. jobs 0: the default plan. Returns 0;
+ * WU_EXIT_FAIL when some run failed (said; the others ran: report them); WU_EXIT_USAGE after
+ * printing why the grid could not run at all. */
 int cli_run_grid(wu_lab_run *runs, int n, int jobs, int quiet, int *interrupted);
 
 /* cmd ("warmup sweep") and argv as one shell-quoted line, for "how to rerun" (truncated to n). */

@@ -43,7 +43,7 @@ int wu_run_summary_read(const char *dir, wu_run_summary *s, wu_error *err)
     }
     char buf[16384];
     size_t n = fread(buf, 1, sizeof buf - 1, f);
-    int big = !feof(f);
+    int big = n == sizeof buf - 1 && fgetc(f) != EOF;
     fclose(f);
     buf[n] = '\0';
     cJSON *j = big ? NULL : cJSON_Parse(buf);
@@ -133,7 +133,7 @@ static void on_term(int sig)
 
 /* In the child: resume from a checkpoint when there is one (an interrupted or killed run), else
  * start afresh. A checkpoint that does not load (corrupt, another build) means a fresh start. */
-static int child_run(wu_train_config *c, int threads)
+static int child_run(wu_train_config *c, int threads, pid_t parent, const sigset_t *old)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -143,6 +143,8 @@ static int child_run(wu_train_config *c, int threads)
 #ifdef __linux__
     prctl(PR_SET_PDEATHSIG, SIGTERM); /* no orphaned runs when the parent is killed */
 #endif
+    if (getppid() != parent) child_stop = 1; /* it died before prctl */
+    sigprocmask(SIG_SETMASK, old, NULL);    /* signals blocked across fork arrive now */
 #ifdef _OPENMP
     omp_set_num_threads(threads);
 #else
@@ -203,12 +205,13 @@ int wu_lab_exec(wu_lab_run *runs, int n, const wu_lab_opts *o, wu_error *err)
     if (!pid) return wu_fail(err, WU_ENOMEM, "out of memory");
     wu_lab_progress p = {.total = n};
     for (int i = 0; i < n; i++) p.skipped += finished(runs[i].s.status);
-    int next = 0, stopping = 0;
+    int next = 0, stopping = 0, forwarded = 0;
+    pid_t self = getpid();
     int64_t total_steps = 0;
     for (int i = 0; i < n; i++) total_steps += runs[i].c.steps;
     for (;;) {
-        if (o->stop && *o->stop && !stopping) {
-            stopping = 1;
+        if (o->stop && *o->stop && !forwarded) {
+            stopping = forwarded = 1;
             for (int i = 0; i < n; i++)
                 if (pid[i] > 0) kill(pid[i], SIGTERM);
         }
@@ -218,8 +221,21 @@ int wu_lab_exec(wu_lab_run *runs, int n, const wu_lab_opts *o, wu_error *err)
                 next++;
                 continue;
             }
+            /* block the stop signals across fork: the child must have its own handler before
+               one can arrive, or a Ctrl-C would only set the parent's flag in its copy */
+            sigset_t stopsig, old;
+            sigemptyset(&stopsig);
+            sigaddset(&stopsig, SIGINT);
+            sigaddset(&stopsig, SIGTERM);
+            sigprocmask(SIG_BLOCK, &stopsig, &old);
+            if (o->stop && *o->stop) { /* asked to stop while starting */
+                sigprocmask(SIG_SETMASK, &old, NULL);
+                break;
+            }
             fflush(NULL);
             pid_t c = fork();
+            if (c == 0) _exit(child_run(&r->c, threads, self, &old));
+            sigprocmask(SIG_SETMASK, &old, NULL);
             if (c < 0) {
                 stopping = 1;
                 r->failed = 1;
@@ -227,7 +243,6 @@ int wu_lab_exec(wu_lab_run *runs, int n, const wu_lab_opts *o, wu_error *err)
                 fprintf(stderr, "warmup: cannot start run %s: %s\n", r->c.out, strerror(errno));
                 break;
             }
-            if (c == 0) _exit(child_run(&r->c, threads));
             pid[next++] = c;
             p.running++;
         }

@@ -88,6 +88,9 @@ static int plan_batch(wu_study *s, int quick, uint64_t seed, const char *data, w
 {
     wu_images tr, te;
     memset(&tr, 0, sizeof tr), memset(&te, 0, sizeof te);
+    if (data && strlen(data) >= sizeof s->data)
+        return wu_fail(err, WU_EINVAL, "--data: the path is too long (at most %zu characters)",
+                       sizeof s->data - 1);
     const char *dir = !data || !*data || !strcmp(data, "fashion-mnist") ? WU_FASHION_DIR : data;
     if (wu_fashion_load(&tr, &te, dir, err) != WU_OK) {
         char msg[sizeof err->msg];

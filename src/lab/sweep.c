@@ -112,6 +112,19 @@ int wu_sweep_runs(const wu_sweep *s, wu_lab_run **runs, int *n, wu_error *err)
                 }
             }
     }
+    /* LRs that print alike (%g) would share a directory */
+    for (int l = 0; l < s->nlr; l++)
+        for (int m = 0; m < l; m++) {
+            char a[32], b[32];
+            snprintf(a, sizeof a, "%g", s->lrs[l]);
+            snprintf(b, sizeof b, "%g", s->lrs[m]);
+            if (!strcmp(a, b)) {
+                free(r);
+                return wu_fail(err, WU_EINVAL, "--lrs: %.17g and %.17g both print as %s and would "
+                               "share a run directory; use LRs that differ in 6 significant digits",
+                               s->lrs[m], s->lrs[l], a);
+            }
+        }
     *runs = r;
     *n = total;
     return WU_OK;
@@ -231,7 +244,8 @@ int wu_sweep_load(wu_sweep *s, const char *dir, char *command, size_t ncommand, 
              cJSON_IsNumber(steps) && cJSON_IsNumber(seed) && cJSON_IsString(sched) &&
              cJSON_GetArraySize(lrs) >= 1 && cJSON_GetArraySize(lrs) <= WU_SWEEP_MAX &&
              cJSON_GetArraySize(ws) >= 1 && cJSON_GetArraySize(ws) <= WU_SWEEP_MAX &&
-             seeds->valuedouble >= 1 && seeds->valuedouble <= 1000 && steps->valuedouble >= 1;
+             seeds->valuedouble >= 1 && seeds->valuedouble <= 1000 && steps->valuedouble >= 1 &&
+             steps->valuedouble <= 1e12 && seed->valuedouble >= 0 && seed->valuedouble <= 9e15;
     wu_train_defaults(&s->base);
     s->nlr = s->nwarm = 0;
     const cJSON *it;
@@ -274,6 +288,13 @@ void wu_sweep_analyse(const wu_sweep *s, const wu_lab_run *runs, wu_sweep_result
                     continue;
                 }
                 double l0 = u->first_loss, sc = wu_run_score(u);
+                if (!isfinite(l0)) { /* a summary without its first loss: use what there is */
+                    if (!isfinite(sc)) {
+                        r->unfinished++;
+                        continue;
+                    }
+                    l0 = sc;
+                }
                 c->finished++;
                 c->diverged += u->status == WU_RUN_DIVERGED;
                 first += l0;

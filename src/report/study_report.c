@@ -68,10 +68,11 @@ static size_t gains(const wu_study *s, wu_page *p, size_t u, int ngroups, const 
         double best[2] = {NAN, NAN};
         int at[2] = {-1, -1};
         for (int i = 0; i < s->n; i++) {
-            if (s->arm[i].group != g || s->runs[i].s.status == WU_RUN_MISSING) continue;
+            int st = s->runs[i].s.status;
+            if (s->arm[i].group != g || (st != WU_RUN_COMPLETED && st != WU_RUN_DIVERGED)) continue;
             double e = eff(s, i);
             int w = s->arm[i].warm;
-            if (!(best[w] <= e)) best[w] = e, at[w] = i;
+            if (isfinite(e) && !(best[w] <= e)) best[w] = e, at[w] = i;
         }
         gain[g] = best[0] - best[1];
         double lo = INFINITY, hi = -INFINITY; /* the group's LR grid */

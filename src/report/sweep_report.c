@@ -55,7 +55,14 @@ void wu_sweep_conclusion(const wu_sweep *s, const wu_sweep_result *r, char *out,
         for (int l = 0; l < s->nlr; l++) div += r->cell[w][l].diverged, fin += r->cell[w][l].finished;
         if (div) SAY("With warmup %s, %d of %d runs diverged. ", s->warmups[w], div, fin);
     }
-    if (lo != hi && isfinite(r->sensitivity[lo]) && isfinite(r->sensitivity[hi])) {
+    /* rows compare only when complete: a row missing its high-LR cells would look robust */
+    int complete = 1;
+    for (int l = 0; l < s->nlr; l++)
+        complete &= r->cell[lo][l].finished == s->seeds && r->cell[hi][l].finished == s->seeds;
+    if (lo != hi && !complete)
+        SAY("Warmups %s and %s are compared when their rows are complete. ", s->warmups[lo],
+            s->warmups[hi]);
+    if (lo != hi && complete && isfinite(r->sensitivity[lo]) && isfinite(r->sensitivity[hi])) {
         double a = r->sensitivity[lo], b = r->sensitivity[hi];
         SAY("LR sensitivity (Wortsman et al. 2023: the mean excess of the final loss over the best "
             "LR, diverged runs counted at the initial loss) was %.3f with warmup %s and %.3f with "
@@ -73,7 +80,7 @@ void wu_sweep_conclusion(const wu_sweep *s, const wu_sweep_result *r, char *out,
     }
     /* warmup is about stability at high LRs: the mean final loss at the LRs from the best one
        up, where the low-LR end (too few steps for any warmup) cannot dominate the average */
-    if (lo != hi && bl + 1 < s->nlr) {
+    if (lo != hi && complete && bl + 1 < s->nlr) {
         double mean[2] = {0, 0};
         int m[2] = {0, 0}, rows[2] = {lo, hi};
         for (int k = 0; k < 2; k++)
@@ -143,7 +150,9 @@ int wu_report_sweep(const wu_sweep *s, const wu_lab_run *runs, const char *comma
     for (int w = 0; w < W; w++) rows[w] = s->warmups[w];
     wu_heatmap hm = {.title = "Final loss by LR and warmup length", .xlabel = "peak LR",
                      .ylabel = "warmup", .ncols = L, .nrows = W, .col_labels = cols,
-                     .row_labels = rows, .v = hv, .nan_label = "diverged", .low_is_good = 1};
+                     .row_labels = rows, .v = hv,
+                     .nan_label = r->unfinished ? "diverged, or not run yet" : "diverged",
+                     .low_is_good = 1};
     /* 3. LR sensitivity against warmup length, in warmup order */
     double sx[WU_SWEEP_MAX], sy[WU_SWEEP_MAX];
     int ord[WU_SWEEP_MAX], ns = 0;
