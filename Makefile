@@ -41,7 +41,7 @@ ENG_OBJ := $(ENG_SRC:%.c=$(B)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(B)/obj/%.o)
 TESTS   := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 
-.PHONY: all test test-run test-fashion test-browser studies check demo demo-run bench sanitize valgrind valgrind-run install uninstall clean deps docs
+.PHONY: all test test-run test-fashion test-browser studies fuzz fuzz-build check demo demo-run bench sanitize valgrind valgrind-run install uninstall clean deps docs
 
 all: $(B)/warmup $(B)/libwarmup.a $(B)/libwarmup.so $(B)/warmup.pc
 
@@ -90,6 +90,16 @@ $(B)/tests/%: tests/%.c tests/harness.h $(B)/libwarmup_engine.a $(B)/libwarmup.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Isrc -o $@ $< $(B)/libwarmup_engine.a $(B)/libwarmup.a -lcjson $(BLASLIB) $(ENGLIBS) $(LDLIBS)
 
+# The fuzz targets replayed over their seeds and regressions (tests/test_fuzz.c) need the CLI
+# too: its objects, with main.c built without main().
+$(B)/obj/cli_nomain.o: src/cli/main.c $(wildcard include/*.h src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DWU_NO_MAIN -c $< -o $@
+
+$(B)/tests/test_fuzz: tests/test_fuzz.c tests/harness.h $(wildcard fuzz/*.c fuzz/*.h) $(filter-out %/main.o,$(CLI_OBJ)) $(B)/obj/cli_nomain.o $(B)/libwarmup_engine.a $(B)/libwarmup.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Isrc -o $@ $< $(filter-out %/main.o,$(CLI_OBJ)) $(B)/obj/cli_nomain.o $(B)/libwarmup_engine.a $(B)/libwarmup.a -lcjson $(BLASLIB) $(ENGLIBS) $(LDLIBS)
+
 # The README's C example is compiled and run, so the documentation cannot rot.
 $(B)/tests/readme_example: README.md $(B)/libwarmup.a
 	@mkdir -p $(dir $@)
@@ -122,6 +132,40 @@ test-browser: all
 STUDIES := lr-range batch-scaling optimizers layernorm adam-first-steps
 studies: all
 	@for s in $(STUDIES); do $(B)/warmup study $$s --out $(B)/studies/$$s || exit 1; done
+
+# ---- fuzzing: libFuzzer targets built with clang, ASan and UBSan (fuzz/, docs/RELIABILITY.md)
+# make fuzz [FUZZ_SECONDS=60] runs each target for FUZZ_SECONDS, starting from the committed
+# seeds in fuzz/corpus/NAME; what it finds goes to build-fuzz/ (crash-* files: add each as a
+# regression seed and a test).
+FUZZ_TARGETS := spec idx corpus ckpt cli
+FUZZ_SECONDS ?= 60
+FB       := build-fuzz
+FUZZ_CFLAGS := -g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L -DWU_NO_MAIN -Iinclude -Isrc \
+               -Wno-unknown-pragmas -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_OBJ := $(patsubst %.c,$(FB)/obj/%.o,$(LIB_SRC) $(ENG_SRC) $(CLI_SRC))
+
+$(FB)/obj/%.o: %.c $(wildcard include/*.h src/*/*.h)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FB)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(FUZZ_OBJ)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) -lcjson -lz -lm
+
+fuzz-build:
+	@sh scripts/deps.sh fuzz
+	@$(MAKE) --no-print-directory $(FUZZ_TARGETS:%=$(FB)/fuzz_%)
+
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+	    mkdir -p $(FB)/found-$$t; \
+	    echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
+	    len=4096; [ $$t = ckpt ] && len=65536; \
+	    ASAN_OPTIONS=detect_leaks=1 $(FB)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+	        -rss_limit_mb=2048 -max_len=$$len -print_final_stats=1 -artifact_prefix=$(FB)/$$t- \
+	        $(FB)/found-$$t fuzz/corpus/$$t > $(FB)/fuzz_$$t.log 2>&1 \
+	        || { tail -30 $(FB)/fuzz_$$t.log; exit 1; }; \
+	    grep -E 'stat::number_of_executed_units|stat::new_units_added' $(FB)/fuzz_$$t.log; \
+	done
 
 # ---- everything else -----------------------------------------------------------------------
 # The pictures in the README and docs/, drawn by the CLI itself (commit the result).
@@ -184,7 +228,7 @@ uninstall:
 	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/warmup.pc
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 # The C tests, the CLI tests, short training runs and a demo under valgrind: zero errors and
 # zero leaks (definite, indirect or possible; memory still reachable at exit, such as libgomp's

@@ -7,12 +7,14 @@
 #                              python3 (tests read JSON and CSV output)
 #   sh scripts/deps.sh valgrind  + valgrind
 #   sh scripts/deps.sh browser   + chromium (headless, for tests/test_browser.sh)
+#   sh scripts/deps.sh fuzz      + clang (libFuzzer, for make fuzz)
 # Uses apt-get (as root, or through sudo); never downloads anything else.
 set -e
 need="gcc make libc6-dev zlib1g-dev libcjson-dev libopenblas-openmp-dev libopenblas-dev"
 [ "$1" = test ] || [ "$1" = valgrind ] && need="$need libxml2-utils python3"
 [ "$1" = valgrind ] && need="$need valgrind"
 [ "$1" = browser ] && need="$need chromium"
+[ "$1" = fuzz ] && need="$need clang"
 missing=""
 for p in $need; do
     dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

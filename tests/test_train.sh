@@ -128,5 +128,24 @@ grep -q '<svg' "$tmp/demo/report.html" && ! grep -Eq '(src|href)=' "$tmp/demo/re
 xmllint --noout "$tmp/demo/loss.svg" 2>/dev/null && ok || bad "loss.svg is XML"
 grep -q 'Without warmup' "$tmp/demo.txt" && grep -q 'final' "$tmp/demo.txt" && ok || bad "the demo prints its table and conclusion"
 
+# ---- numerical faults: NaN injected into the gradients, --on-nonfinite stop|skip ----
+"$W" train $TINY --steps 30 --inject-nonfinite 7 --out "$tmp/nf1" -q 2> "$tmp/nf1.err"; rc=$?
+[ $rc -eq 1 ] && ok || bad "a NaN gradient stops the run: exit 1, got $rc"
+grep -q 'step 7: the gradient is not finite' "$tmp/nf1.err" && ok || bad "the NaN is reported at its step: $(cat "$tmp/nf1.err")"
+json "$tmp/nf1/summary.json" 'assert d["status"]=="diverged" and d["diverged_at"]==7 and d["first_nonfinite_step"]==7 and d["nonfinite_steps"]==1' && ok || bad "stop: the summary says diverged at step 7"
+[ "$(wc -l < "$tmp/nf1/metrics.csv")" -eq 9 ] && ok || bad "stop: metrics.csv ends with the bad step"
+"$W" train $TINY --steps 30 --inject-nonfinite 7 --on-nonfinite skip --out "$tmp/nf2" -q 2> "$tmp/nf2.err"; rc=$?
+[ $rc -eq 0 ] && grep -q 'step 7: .*update skipped' "$tmp/nf2.err" && ok || bad "skip: exit 0 and the step reported ($rc): $(cat "$tmp/nf2.err")"
+json "$tmp/nf2/summary.json" 'assert d["status"]=="completed" and d["steps_done"]==30 and d["nonfinite_steps"]==1 and d["first_nonfinite_step"]==7' && ok || bad "skip: completed, one non-finite step"
+awk -F, 'NR == 9 && $4 == "" {a=1} NR == 10 && $4 != "" {b=1} END {exit !(a && b)}' "$tmp/nf2/metrics.csv" && ok || bad "skip: step 7 has no gradient norm, step 8 has one"
+"$W" train $TINY --steps 30 --inject-nonfinite 7 --on-nonfinite skip --stop-after 12 --checkpoint-every 4 --out "$tmp/nf3" -q 2> /dev/null
+"$W" train --resume "$tmp/nf3" -q 2> /dev/null
+cut -d, -f1-17 "$tmp/nf3/metrics.csv" > "$tmp/nf3.cut"; cut -d, -f1-17 "$tmp/nf2/metrics.csv" > "$tmp/nf2.cut"
+cmp -s "$tmp/nf3.cut" "$tmp/nf2.cut" && ok || bad "skip: a resumed run equals the uninterrupted one"
+"$W" train $TINY --steps 60 --lr 1e30 --optimizer sgd --on-nonfinite skip --out "$tmp/nf4" -q 2> /dev/null; rc=$?
+json "$tmp/nf4/summary.json" 'assert d["status"]=="diverged" and d["nonfinite_steps"]==20' && [ $rc -eq 1 ] && ok || bad "skip: 20 non-finite steps in a row end the run ($rc)"
+"$W" train $TINY --on-nonfinite maybe --out "$tmp/nf5" 2> "$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -q 'use stop' "$tmp/err" && [ ! -e "$tmp/nf5" ] && ok || bad "--on-nonfinite maybe: exit 2"
+
 echo "test_train: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -11,6 +11,10 @@
 #define WU_EXIT_FAIL 1  /* a run failed */
 #define WU_EXIT_USAGE 2 /* bad usage or input */
 
+/* Set by the fuzzer (fuzz/fuzz_cli.c): every command returns 0 once its arguments are parsed
+ * and checked, before it reads data, trains or writes anything. 0 in the warmup command. */
+extern int cli_parse_only;
+
 /* Print "warmup: <message>" to stderr. Returns WU_EXIT_USAGE for convenience. */
 int cli_error(const char *fmt, ...)
 #if defined(__GNUC__)
@@ -51,6 +55,9 @@ extern const char cli_train_shortopts[];
 int cli_train_option(int ch, const char *arg, struct wu_train_config *c);
 /* Concatenate two option tables into dst (cap entries, zero-terminated); returns the count. */
 int cli_options_merge(struct option *dst, int cap, const struct option *a, const struct option *b);
+
+/* The whole command: argv[1] is the subcommand (main.c; the fuzzer calls it too). */
+int cli_main(int argc, char **argv);
 
 /* Subcommands. argv[0] is the subcommand name. */
 int cmd_schedule(int argc, char **argv);

@@ -11,6 +11,8 @@
 #include "cli.h"
 #include "warmup.h"
 
+int cli_parse_only;
+
 int cli_error(const char *fmt, ...)
 {
     va_list ap;

@@ -113,7 +113,7 @@ int cmd_demo(int argc, char **argv)
     double lr = 3e-3;
     int ascii = 0, ch;
     opterr = 0;
-    optind = 1;
+    optind = 0; /* 0: a full reset of getopt, also after a scan that stopped early */
     while ((ch = getopt_long(argc, argv, ":o:n:l:w:m:d:b:h", opts, NULL)) != -1) {
         switch (ch) {
         case 'o': out = optarg; break;
@@ -161,6 +161,7 @@ int cmd_demo(int argc, char **argv)
             return cli_error("--warmup %s: %s", warm, err.msg);
         wu_schedule_destroy(s);
     }
+    if (cli_parse_only) return WU_EXIT_OK;
     struct stat sb;
     if (stat(out, &sb) == 0 && !S_ISDIR(sb.st_mode))
         return cli_error("--out %s exists and is not a directory", out);

@@ -133,7 +133,7 @@ int cmd_plot(int argc, char **argv)
     char *labels = NULL;
     int64_t v;
     opterr = 0;
-    optind = 1;
+    optind = 0; /* 0: a full reset of getopt, also after a scan that stopped early */
     while ((c = getopt_long(argc, argv, ":n:l:e:o:t:h", opts, NULL)) != -1) {
         switch (c) {
         case 'n':
@@ -196,5 +196,11 @@ int cmd_plot(int argc, char **argv)
                              k == 1 ? "" : "s", rq.nspecs);
     }
     rq.tty = want_tty || (!rq.output && isatty(STDOUT_FILENO));
+    for (int i = 0; cli_parse_only && i < rq.nspecs; i++) {
+        wu_schedule *s;
+        if (cli_parse_spec(rq.specs[i], &rq.opts, &s)) return WU_EXIT_USAGE;
+        wu_schedule_destroy(s);
+    }
+    if (cli_parse_only) return WU_EXIT_OK;
     return cli_plot_specs(&rq);
 }

@@ -119,7 +119,7 @@ int cmd_report(int argc, char **argv)
     static const struct option opts[] = {{"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int ch;
     opterr = 0;
-    optind = 1;
+    optind = 0; /* 0: a full reset of getopt, also after a scan that stopped early */
     while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         if (ch == 'h') {
             fputs(HELP, stdout);
@@ -130,6 +130,7 @@ int cmd_report(int argc, char **argv)
     if (optind >= argc) return cli_error("report: which directory? (warmup report DIR)");
     if (optind + 1 < argc) return cli_error("report: unexpected argument '%s'", argv[optind + 1]);
     const char *dir = argv[optind];
+    if (cli_parse_only) return WU_EXIT_OK;
     struct stat sb;
     if (stat(dir, &sb) != 0) return cli_error("report: %s: %s", dir, strerror(errno));
     if (!S_ISDIR(sb.st_mode)) return cli_error("report: %s is not a directory", dir);

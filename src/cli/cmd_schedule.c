@@ -94,7 +94,7 @@ int cmd_schedule(int argc, char **argv)
     double glr[MAX_GROUPS];
     int ngroups = 0, c;
     opterr = 0;
-    optind = 1;
+    optind = 0; /* 0: a full reset of getopt, also after a scan that stopped early */
     while ((c = getopt_long(argc, argv, ":n:l:e:f:g:m:h", opts, NULL)) != -1) {
         switch (c) {
         case 'n':
@@ -138,6 +138,10 @@ int cmd_schedule(int argc, char **argv)
 
     wu_schedule *s;
     if (cli_parse_spec(spec, &so, &s)) return WU_EXIT_USAGE;
+    if (cli_parse_only) {
+        wu_schedule_destroy(s);
+        return WU_EXIT_OK;
+    }
     double *metrics = NULL;
     int64_t nmetrics = 0;
     if (metrics_path && read_metrics(metrics_path, &metrics, &nmetrics)) {

@@ -69,7 +69,7 @@ int cmd_study(int argc, char **argv)
     int64_t seed = 1, jobs = 0;
     int quick = 0, ascii = 0, quiet = 0, ch;
     opterr = 0;
-    optind = 1;
+    optind = 0; /* 0: a full reset of getopt, also after a scan that stopped early */
     while ((ch = getopt_long(argc, argv, ":o:d:j:qh", opts, NULL)) != -1) {
         switch (ch) {
         case 'o': out = optarg; break;
@@ -100,6 +100,10 @@ int cmd_study(int argc, char **argv)
     int rc = WU_EXIT_USAGE;
     if (wu_study_plan(s, name, quick, out, (uint64_t)seed, data, &err) != WU_OK) {
         cli_error("%s", err.msg);
+        goto done;
+    }
+    if (cli_parse_only) {
+        rc = WU_EXIT_OK;
         goto done;
     }
     if (!same_study(s, out)) {

@@ -156,7 +156,7 @@ int cmd_suggest(int argc, char **argv)
     int plot = 0, ascii = 0, decay = -1, c;
     const int64_t BIG = (int64_t)1 << 40;
     opterr = 0;
-    optind = 1;
+    optind = 0; /* 0: a full reset of getopt, also after a scan that stopped early */
     while ((c = getopt_long(argc, argv, ":n:e:f:o:h", opts, NULL)) != -1) {
         int bad = 0;
         switch (c) {
@@ -199,6 +199,7 @@ int cmd_suggest(int argc, char **argv)
     wu_suggestion s;
     wu_error err;
     if (wu_suggest(&in, &s, &err) != WU_OK) return cli_error("suggest: %s", err.msg);
+    if (cli_parse_only) return WU_EXIT_OK;
     if (!strcmp(format, "json")) print_json(&in, &s);
     else print_text(&in, &s);
     if (plot || output) {

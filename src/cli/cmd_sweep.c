@@ -60,7 +60,7 @@ int cmd_sweep(int argc, char **argv)
     wu_lab_run *runs = NULL;
     int n = 0;
     opterr = 0;
-    optind = 1;
+    optind = 0; /* 0: a full reset of getopt, also after a scan that stopped early */
     while ((ch = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
         switch (ch) {
         case O_LRS: lrs = optarg; break;
@@ -111,6 +111,10 @@ int cmd_sweep(int argc, char **argv)
             cli_error("%s", err.msg);
             goto out;
         }
+    if (cli_parse_only) {
+        rc = WU_EXIT_OK;
+        goto out;
+    }
     char command[2048];
     cli_command_line("warmup sweep", argc - 1, argv + 1, command, sizeof command);
     if (wu_mkdirs(s->dir, &err) || wu_sweep_manifest(s, command, &err)) {

@@ -23,6 +23,9 @@ static const char HELP[] =
     "  -o, --optimizer NAME    sgd, adam, adamw (default) or radam\n"
     "      --beta1 B --beta2 B --eps E --momentum M --weight-decay W\n"
     "      --clip C            clip the gradient norm at C (default 0: no clipping)\n"
+    "      --on-nonfinite A    a NaN/Inf loss or gradient: stop (default: the run ends as diverged)\n"
+    "                          or skip (no update that step; 20 in a row end the run)\n"
+    "      --inject-nonfinite K  fault injection for tests: a NaN in the gradients at step K\n"
     "  -n, --steps N           optimizer updates (default 400)\n"
     "  -b, --batch B           batch size (default 16)\n"
     "      --seed S            seed for weights and data (default 1)\n"
@@ -60,6 +63,11 @@ typedef struct view {
 static void progress(const wu_train_progress *p, void *ctx)
 {
     const view *v = ctx;
+    if (p->nonfinite) /* said at the step it happens, whatever the output mode */
+        fprintf(stderr, "%swarmup: step %lld: the %s is not finite (NaN or Inf): %s\n",
+                v->tty ? "\n" : "", (long long)p->step - 1, p->nonfinite == 1 ? "loss" : "gradient",
+                p->skipped ? "update skipped (--on-nonfinite skip)"
+                           : "the run stops here (--on-nonfinite stop; 'skip' skips such updates)");
     if (v->json) {
         printf("{\"step\": %lld, \"steps\": %lld, \"loss\": %.9g, \"lr\": %.9g",
                (long long)p->step, (long long)p->steps, p->loss, p->lr);
@@ -97,7 +105,7 @@ int cmd_train(int argc, char **argv)
     int quiet = 0, json = 0, ch, steps_given = 0, rc;
     int64_t stop_after = 0;
     opterr = 0;
-    optind = 1;
+    optind = 0; /* 0: a full reset of getopt, also after a scan that stopped early */
     char fixed[64] = ""; /* the first option that changes the configuration, for --resume */
     while ((ch = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
         if (!fixed[0] && ch != 'n' && ch != O_RESUME && ch != O_STOP && ch != 'q' && ch != O_JSON &&
@@ -136,6 +144,7 @@ int cmd_train(int argc, char **argv)
     wu_error err;
     if (!resume && wu_train_check(&c, &err) != WU_OK) return cli_error("%s", err.msg);
 
+    if (cli_parse_only) return WU_EXIT_OK;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -158,6 +167,9 @@ int cmd_train(int argc, char **argv)
                r.final_loss, r.best_loss);
         if (isfinite(r.final_val_loss)) printf(", validation %.4f", r.final_val_loss);
         if (r.diverged) printf(" (diverged at step %lld)", (long long)r.diverged_at);
+        if (r.nonfinite_steps)
+            printf(" (%lld non-finite step%s, the first at step %lld)", (long long)r.nonfinite_steps,
+                   r.nonfinite_steps > 1 ? "s" : "", (long long)r.first_nonfinite_step);
         printf("; %s/summary.json\n", c.out);
     }
     if (r.interrupted && stop_flag) return 130;

@@ -33,7 +33,7 @@ static const char USAGE[] =
     "Run 'warmup <command> --help' for a command's options.\n"
     "Exit status: 0 success, 1 a run failed, 2 bad usage or input.\n";
 
-int main(int argc, char **argv)
+int cli_main(int argc, char **argv)
 {
     if (argc < 2) {
         fputs(USAGE, stderr);
@@ -60,3 +60,7 @@ int main(int argc, char **argv)
               "--help')", cmd);
     return WU_EXIT_USAGE;
 }
+
+#ifndef WU_NO_MAIN
+int main(int argc, char **argv) { return cli_main(argc, argv); }
+#endif

@@ -8,7 +8,7 @@
 #include "cli.h"
 
 enum { O_BETA1 = 256, O_BETA2, O_EPS, O_MOM, O_WD, O_CLIP, O_SEED, O_LAYERS, O_HEADS, O_DIM,
-       O_SEQ, O_POSTLN, O_POOL, O_DEPTH, O_WIDTH, O_ACT, O_EVAL, O_CKPT };
+       O_SEQ, O_POSTLN, O_POOL, O_DEPTH, O_WIDTH, O_ACT, O_EVAL, O_CKPT, O_NONFINITE, O_INJECT };
 
 const struct option cli_train_options[] = {
     {"model", required_argument, 0, 'm'}, {"data", required_argument, 0, 'd'},
@@ -24,7 +24,9 @@ const struct option cli_train_options[] = {
     {"depth", required_argument, 0, O_DEPTH}, {"width", required_argument, 0, O_WIDTH},
     {"act", required_argument, 0, O_ACT}, {"out", required_argument, 0, CLI_OPT_OUT},
     {"eval-every", required_argument, 0, O_EVAL},
-    {"checkpoint-every", required_argument, 0, O_CKPT}, {0, 0, 0, 0},
+    {"checkpoint-every", required_argument, 0, O_CKPT},
+    {"on-nonfinite", required_argument, 0, O_NONFINITE},
+    {"inject-nonfinite", required_argument, 0, O_INJECT}, {0, 0, 0, 0},
 };
 const char cli_train_shortopts[] = "m:d:s:l:o:n:b:";
 
@@ -76,6 +78,15 @@ int cli_train_option(int ch, const char *arg, wu_train_config *c)
     case CLI_OPT_OUT: STR("--out", c->out); break;
     case O_EVAL: INT("--eval-every", 0, 1 << 30, c->eval_every); break;
     case O_CKPT: INT("--checkpoint-every", 0, 1 << 30, c->checkpoint_every); break;
+    case O_NONFINITE:
+        if (strcmp(arg, "stop") && strcmp(arg, "skip"))
+            return cli_error("--on-nonfinite: '%s' is not a choice: use stop (end the run as "
+                             "diverged) or skip (skip that update and go on)", arg);
+        STR("--on-nonfinite", c->on_nonfinite);
+        break;
+    case O_INJECT:
+        if (cli_int64("--inject-nonfinite", arg, 0, BIG, &c->inject_nonfinite)) return WU_EXIT_USAGE;
+        break;
     default: return -1;
     }
 #undef NUM

@@ -120,18 +120,34 @@ static int lex(parser *p, const char *src, size_t start)
             char buf[64];
             size_t n = 0;
             int is_int = 1;
+            /* every write is bounded: a number longer than buf is kept short and refused below
+               (found by fuzz/fuzz_spec.c: 63 digits and an exponent wrote past the end) */
+#define PUT(ch) do { if (n < sizeof buf - 1) buf[n++] = (ch); else n = sizeof buf; } while (0)
             while (isdigit((unsigned char)src[i]) || src[i] == '_' || src[i] == '.') {
                 if (src[i] == '.') is_int = 0;
-                if (src[i] != '_' && n < sizeof buf - 1) buf[n++] = src[i];
+                if (src[i] != '_') PUT(src[i]);
                 i++;
             }
             if ((src[i] == 'e' || src[i] == 'E') &&
                 (isdigit((unsigned char)src[i + 1]) ||
                  ((src[i + 1] == '-' || src[i + 1] == '+') && isdigit((unsigned char)src[i + 2])))) {
                 is_int = 0;
-                buf[n++] = src[i++];
-                if (src[i] == '-' || src[i] == '+') buf[n++] = src[i++];
-                while (isdigit((unsigned char)src[i]) && n < sizeof buf - 1) buf[n++] = src[i++];
+                PUT(src[i]);
+                i++;
+                if (src[i] == '-' || src[i] == '+') {
+                    PUT(src[i]);
+                    i++;
+                }
+                while (isdigit((unsigned char)src[i])) {
+                    PUT(src[i]);
+                    i++;
+                }
+            }
+#undef PUT
+            if (n >= sizeof buf - 1) {
+                buf[sizeof buf - 1] = '\0';
+                return tok_err(p, k, WU_EPARSE, "number too long: '%.20s...' (at most %zu characters)",
+                               buf, sizeof buf - 2);
             }
             buf[n] = '\0';
             char *end;

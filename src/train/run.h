@@ -19,7 +19,13 @@ typedef struct wu_tracker {
     double max_gnorm_early;
     int diverged;
     int64_t diverged_at;
+    int64_t nonfinite, first_nonfinite; /* NaN/Inf steps: how many, the first (-1: none) */
+    int nonfinite_run;                  /* consecutive ones, to stop a hopeless run */
 } wu_tracker;
+
+/* --on-nonfinite skip gives up after this many non-finite steps in a row: by then the weights
+ * themselves are not finite, and no later step can be. */
+#define WU_MAX_NONFINITE_RUN 20
 
 typedef struct wu_run {
     wu_train_config c;

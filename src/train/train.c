@@ -58,6 +58,8 @@ void wu_train_defaults(wu_train_config *c)
     c->eval_batches = 8;
     c->builtin_bytes = 1 << 20;
     c->diverge_factor = 2.0;
+    snprintf(c->on_nonfinite, sizeof c->on_nonfinite, "stop");
+    c->inject_nonfinite = -1;
 }
 
 static int kind_of(const char *m)
@@ -92,6 +94,9 @@ int wu_train_check(const wu_train_config *c, wu_error *err)
     if (!(c->lr > 0) || !isfinite(c->lr)) return wu_fail(err, WU_EINVAL, "--lr must be a positive number");
     if (c->steps < 1 || c->batch < 1) return wu_fail(err, WU_EINVAL, "--steps and --batch must be at least 1");
     if (!(c->clip >= 0)) return wu_fail(err, WU_EINVAL, "--clip must be >= 0 (0: no clipping)");
+    if (strcmp(c->on_nonfinite, "stop") && strcmp(c->on_nonfinite, "skip"))
+        return wu_fail(err, WU_EINVAL, "--on-nonfinite '%s': use stop (end the run as diverged) or "
+                       "skip (skip that update and go on)", c->on_nonfinite);
     if (c->eval_every < 0 || c->checkpoint_every < 0)
         return wu_fail(err, WU_EINVAL, "--eval-every and --checkpoint-every must be >= 0");
     int images = !strcmp(c->data, "fashion-mnist") || is_idx_dir(c->data);
@@ -184,6 +189,7 @@ static int run_build(wu_run *r, wu_error *err)
     r->tr.best_loss = INFINITY;
     r->tr.diverged_at = -1;
     r->tr.last_val_loss = r->tr.last_val_acc = NAN; /* null in the summary until an evaluation */
+    r->tr.first_nonfinite = -1;
     return WU_OK;
 }
 
@@ -300,8 +306,11 @@ void wu_train_config_json(FILE *f, const wu_train_config *c)
     wu_json_string(f, c->act);
     fputs(", \"pool\": ", f);
     wu_json_string(f, c->pool);
-    fprintf(f, ", \"eval_every\": %d, \"eval_batches\": %d, \"builtin_bytes\": %lld}",
-            c->eval_every, c->eval_batches, (long long)c->builtin_bytes);
+    fprintf(f, ", \"eval_every\": %d, \"eval_batches\": %d, \"builtin_bytes\": %lld, "
+               "\"on_nonfinite\": ", c->eval_every, c->eval_batches, (long long)c->builtin_bytes);
+    wu_json_string(f, c->on_nonfinite);
+    if (c->inject_nonfinite >= 0) fprintf(f, ", \"inject_nonfinite\": %lld", (long long)c->inject_nonfinite);
+    fputc('}', f);
 }
 
 static int write_summary(const wu_run *r, const wu_train_result *res, wu_error *err)
@@ -327,6 +336,10 @@ static int write_summary(const wu_run *r, const wu_train_result *res, wu_error *
     if (res->diverged_at >= 0) fprintf(f, "  \"diverged_at\": %lld,\n", (long long)res->diverged_at);
     else fputs("  \"diverged_at\": null,\n", f);
     fprintf(f, "  \"spikes\": %d,\n", res->spikes);
+    fprintf(f, "  \"nonfinite_steps\": %lld,\n", (long long)res->nonfinite_steps);
+    if (res->first_nonfinite_step >= 0)
+        fprintf(f, "  \"first_nonfinite_step\": %lld,\n", (long long)res->first_nonfinite_step);
+    else fputs("  \"first_nonfinite_step\": null,\n", f);
     json_num(f, "max_grad_norm_first_10pct", res->max_grad_norm_early, 1);
     json_num(f, r->text ? "tokens_per_s" : "images_per_s", res->items_per_s, 1);
     json_num(f, "wall_time_s", res->wall_s, 0);
@@ -470,19 +483,30 @@ int wu_train(wu_train_config *cfg, int resume, int64_t stop_after, volatile sig_
         wu_optim_stats st;
         memset(&st, 0, sizeof st);
         st.update_ratio = NAN;
-        int finite = isfinite(loss);
+        int finite = isfinite(loss), nonfinite = finite ? 0 : 1, skipped = 0;
         if (finite) {
             wu_net_backward(&r.net);
+            if (k == c->inject_nonfinite) r.net.grads[r.net.nparams / 2] = NAN; /* a test's fault */
             gnorm = wu_clip_grad_norm(r.net.grads, r.net.nparams, c->clip);
             finite = isfinite(gnorm);
+            if (!finite) nonfinite = 2;
+        }
+        if (nonfinite) {
+            r.tr.nonfinite++;
+            if (r.tr.first_nonfinite < 0) r.tr.first_nonfinite = k;
+            r.tr.nonfinite_run++;
+            skipped = !strcmp(c->on_nonfinite, "skip") && r.tr.nonfinite_run < WU_MAX_NONFINITE_RUN;
+        } else {
+            r.tr.nonfinite_run = 0;
         }
         if (finite) wu_optim_step(r.opt, r.net.params, r.net.grads, &st);
         r.step++;
         session_items += items;
-        track(&r.tr, k, loss);
+        if (isfinite(loss) || !skipped) track(&r.tr, k, loss);
         if (k < early && gnorm > r.tr.max_gnorm_early) r.tr.max_gnorm_early = gnorm;
-        /* divergence: a non-finite loss or gradient, or a loss far above the first one */
-        if (!finite || (k > 0 && loss > c->diverge_factor * r.tr.first_loss)) {
+        /* divergence: a non-finite loss or gradient (unless skipped), or a loss far above the
+           first one */
+        if ((nonfinite && !skipped) || (k > 0 && loss > c->diverge_factor * r.tr.first_loss)) {
             r.tr.diverged = 1;
             r.tr.diverged_at = k;
         }
@@ -521,9 +545,11 @@ int wu_train(wu_train_config *cfg, int resume, int64_t stop_after, volatile sig_
         r.metrics_off = off;
         if (cb) {
             double dt = now_s() - session_t0;
-            wu_train_progress p = {r.step, c->steps, loss, vl, lr,
-                                   dt > 0 ? session_items / dt : 0,
-                                   dt > 0 ? dt / (double)(r.step - started) * (double)(c->steps - r.step) : 0};
+            wu_train_progress p = {.step = r.step, .steps = c->steps, .loss = loss, .val_loss = vl,
+                                   .lr = lr, .items_per_s = dt > 0 ? session_items / dt : 0,
+                                   .eta_s = dt > 0 ? dt / (double)(r.step - started) *
+                                                         (double)(c->steps - r.step) : 0,
+                                   .nonfinite = nonfinite, .skipped = skipped};
             cb(&p, cb_ctx);
         }
         if (c->checkpoint_every > 0 && r.step % c->checkpoint_every == 0 && !r.tr.diverged) {
@@ -545,6 +571,8 @@ int wu_train(wu_train_config *cfg, int resume, int64_t stop_after, volatile sig_
     res->diverged = r.tr.diverged;
     res->diverged_at = r.tr.diverged_at;
     res->spikes = r.tr.spikes;
+    res->nonfinite_steps = r.tr.nonfinite;
+    res->first_nonfinite_step = r.tr.first_nonfinite;
     res->max_grad_norm_early = r.tr.max_gnorm_early;
     res->wall_s = wall;
     double sdt = now_s() - session_t0;

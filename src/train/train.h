@@ -41,6 +41,10 @@ typedef struct wu_train_config {
     int checkpoint_every;   /* 0: only when stopped or interrupted */
     int64_t builtin_bytes;  /* size of the built-in corpus */
     double diverge_factor;  /* a loss above factor x the first loss is divergence (2) */
+    char on_nonfinite[8];   /* a NaN/Inf loss or gradient: "stop" (divergence, the default) or
+                               "skip" (no update this step; 20 in a row stop the run) */
+    int64_t inject_nonfinite; /* fault injection for tests: a NaN put into the gradients at
+                                 this step (-1: never) */
     char out[512];          /* the run directory */
 } wu_train_config;
 
@@ -55,6 +59,8 @@ typedef struct wu_train_result {
     double items_per_s;     /* tokens/s (GPT) or images/s */
     double wall_s;
     int interrupted;        /* stopped by a signal or stop_after before the end */
+    int64_t nonfinite_steps;      /* steps whose loss or gradient was NaN or Inf */
+    int64_t first_nonfinite_step; /* -1 when none */
 } wu_train_result;
 
 /* Progress: called after every step with the row just logged (may be NULL). */
@@ -62,6 +68,8 @@ typedef struct wu_train_progress {
     int64_t step, steps;
     float loss, val_loss;
     double lr, items_per_s, eta_s;
+    int nonfinite;          /* this step's loss (1) or gradient (2) was NaN or Inf; 0: finite */
+    int skipped;            /* ... and its update was skipped (--on-nonfinite skip) */
 } wu_train_progress;
 typedef void (*wu_train_cb)(const wu_train_progress *p, void *ctx);
 
