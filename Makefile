@@ -41,7 +41,7 @@ ENG_OBJ := $(ENG_SRC:%.c=$(B)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(B)/obj/%.o)
 TESTS   := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 
-.PHONY: all test test-run test-fashion test-browser studies fuzz fuzz-build check demo demo-run bench sanitize valgrind valgrind-run install uninstall clean deps docs
+.PHONY: valgrind-cli all test test-run test-fashion test-browser studies fuzz fuzz-build check demo demo-run bench sanitize valgrind valgrind-run install uninstall clean deps docs
 
 all: $(B)/warmup $(B)/libwarmup.a $(B)/libwarmup.so $(B)/warmup.pc
 
@@ -239,6 +239,12 @@ VALGRIND := valgrind --error-exitcode=9 --leak-check=full -q \
 valgrind:
 	@sh scripts/deps.sh valgrind
 	$(MAKE) valgrind-run
+
+# The CLI tests and the bad-input catalogue under valgrind (part of CI): zero errors, zero leaks.
+valgrind-cli: all
+	@sh scripts/deps.sh valgrind
+	@printf '#!/bin/sh\nexec $(VALGRIND) %s/$(B)/warmup "$$@"\n' "$$(pwd)" > $(B)/warmup-vg && chmod +x $(B)/warmup-vg
+	@sh tests/run.sh --only-cli $(B) $(B)/warmup-vg
 
 valgrind-run: all $(TESTS)
 	@for t in $(TESTS); do WU_VALGRIND=1 $(VALGRIND) $$t >/dev/null || { echo "valgrind: $$t failed"; exit 1; }; done

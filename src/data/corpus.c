@@ -16,9 +16,22 @@ static int append_file(unsigned char **buf, size_t *len, size_t *cap, const char
 {
     FILE *f = fopen(path, "rb");
     if (!f) return wu_fail(err, WU_EIO, "cannot read '%s': %s", path, strerror(errno));
+    struct stat sb;
+    if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) && (size_t)sb.st_size > WU_CORPUS_MAX - *len) {
+        fclose(f);
+        return wu_fail(err, WU_EINVAL, "'%s': the corpus is larger than %d MiB (it is held in "
+                       "memory); use a smaller file or a directory of fewer files", path,
+                       (int)(WU_CORPUS_MAX >> 20));
+    }
     unsigned char chunk[65536];
     size_t got;
     while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (*len + got > WU_CORPUS_MAX) { /* it is held in memory: refuse before it all is */
+            fclose(f);
+            return wu_fail(err, WU_EINVAL, "'%s': the corpus is larger than %d MiB (it is held in "
+                           "memory); use a smaller file or a directory of fewer files", path,
+                           (int)(WU_CORPUS_MAX >> 20));
+        }
         if (*len + got > *cap) {
             size_t nc = *cap ? *cap * 2 : 1 << 20;
             while (nc < *len + got) nc *= 2;

@@ -31,6 +31,8 @@ enum { WU_SPLIT_TRAIN, WU_SPLIT_VAL };
  * validation split. Errors (WU_EIO / WU_EINVAL): unreadable path, an empty corpus, a directory
  * without files. */
 int wu_corpus_load(wu_corpus *c, const char *path, double val_frac, wu_error *err);
+/* The largest corpus wu_corpus_load accepts: it is held in memory. */
+#define WU_CORPUS_MAX ((size_t)1 << 30)
 
 /* The built-in language as a corpus of n bytes. */
 int wu_corpus_builtin(wu_corpus *c, size_t n, uint64_t seed, double val_frac, wu_error *err);

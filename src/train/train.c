@@ -100,6 +100,9 @@ int wu_train_check(const wu_train_config *c, wu_error *err)
     if (c->eval_every < 0 || c->checkpoint_every < 0)
         return wu_fail(err, WU_EINVAL, "--eval-every and --checkpoint-every must be >= 0");
     int images = !strcmp(c->data, "fashion-mnist") || is_idx_dir(c->data);
+    if (!images && strcmp(c->data, "builtin") && access(c->data, R_OK) != 0)
+        return wu_fail(err, WU_EINVAL, "cannot read --data '%s': %s (use builtin, fashion-mnist, a "
+                       "text file or a directory)", c->data, strerror(errno));
     if (kind == WU_NET_GPT && images)
         return wu_fail(err, WU_EINVAL, "the GPT reads text: --data builtin or a text file or "
                        "directory, not images");
