@@ -71,6 +71,12 @@ static int read_metrics(const char *path, double **out, int64_t *n)
         }
         v[cnt++] = x;
     }
+    if (ferror(f)) { /* e.g. a directory: fopen succeeds, reading does not */
+        int e = errno;
+        free(v);
+        fclose(f);
+        return cli_error("--metrics: cannot read '%s': %s", path, strerror(e));
+    }
     fclose(f);
     *out = v;
     *n = cnt;
