@@ -72,7 +72,7 @@ expect_error() {
 expect_error 2 "--out DIR is required" train --steps 5
 expect_error 2 "unknown model 'cnn'" train --model cnn --out "$tmp/x1"
 expect_error 2 "unknown optimizer 'lion'" train --optimizer lion --out "$tmp/x2"
-expect_error 2 "cannot read '$tmp/nope.txt'" train $TINY --data "$tmp/nope.txt" --out "$tmp/x3"
+expect_error 2 "cannot read --data '$tmp/nope.txt'" train $TINY --data "$tmp/nope.txt" --out "$tmp/x3"
 expect_error 2 "spec:1:14: unknown phase 'cosin'" train $TINY --schedule 'warmup(10) > cosin' --out "$tmp/x4"
 expect_error 2 "the GPT reads text" train --data fashion-mnist --out "$tmp/x5"
 expect_error 2 "classifies images" train --model mlp --data builtin --out "$tmp/x6"
@@ -142,8 +142,10 @@ awk -F, 'NR == 9 && $4 == "" {a=1} NR == 10 && $4 != "" {b=1} END {exit !(a && b
 "$W" train --resume "$tmp/nf3" -q 2> /dev/null
 cut -d, -f1-17 "$tmp/nf3/metrics.csv" > "$tmp/nf3.cut"; cut -d, -f1-17 "$tmp/nf2/metrics.csv" > "$tmp/nf2.cut"
 cmp -s "$tmp/nf3.cut" "$tmp/nf2.cut" && ok || bad "skip: a resumed run equals the uninterrupted one"
-"$W" train $TINY --steps 60 --lr 1e30 --optimizer sgd --on-nonfinite skip --out "$tmp/nf4" -q 2> /dev/null; rc=$?
-json "$tmp/nf4/summary.json" 'assert d["status"]=="diverged" and d["nonfinite_steps"]==20' && [ $rc -eq 1 ] && ok || bad "skip: 20 non-finite steps in a row end the run ($rc)"
+"$W" train $TINY --steps 60 --inject-nonfinite 5:30 --on-nonfinite skip --out "$tmp/nf4" -q 2> /dev/null; rc=$?
+json "$tmp/nf4/summary.json" 'assert d["status"]=="diverged" and d["nonfinite_steps"]==20 and d["diverged_at"]==24' && [ $rc -eq 1 ] && ok || bad "skip: 20 non-finite steps in a row end the run ($rc)"
+"$W" train $TINY --steps 30 --inject-nonfinite 5:3 --on-nonfinite skip --out "$tmp/nf6" -q 2> /dev/null; rc=$?
+json "$tmp/nf6/summary.json" 'assert d["status"]=="completed" and d["nonfinite_steps"]==3 and d["first_nonfinite_step"]==5' && [ $rc -eq 0 ] && ok || bad "skip: three skipped steps, then it goes on ($rc)"
 "$W" train $TINY --on-nonfinite maybe --out "$tmp/nf5" 2> "$tmp/err"; rc=$?
 [ $rc -eq 2 ] && grep -q 'use stop' "$tmp/err" && [ ! -e "$tmp/nf5" ] && ok || bad "--on-nonfinite maybe: exit 2"
 

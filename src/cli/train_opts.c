@@ -84,9 +84,19 @@ int cli_train_option(int ch, const char *arg, wu_train_config *c)
                              "diverged) or skip (skip that update and go on)", arg);
         STR("--on-nonfinite", c->on_nonfinite);
         break;
-    case O_INJECT:
-        if (cli_int64("--inject-nonfinite", arg, 0, BIG, &c->inject_nonfinite)) return WU_EXIT_USAGE;
+    case O_INJECT: { /* K or K:N */
+        char k[32];
+        const char *colon = strchr(arg, ':');
+        size_t kl = colon ? (size_t)(colon - arg) : strlen(arg);
+        if (kl >= sizeof k) return cli_error("--inject-nonfinite: '%s' is not STEP or STEP:COUNT", arg);
+        memcpy(k, arg, kl);
+        k[kl] = '\0';
+        if (cli_int64("--inject-nonfinite", k, 0, BIG, &c->inject_nonfinite)) return WU_EXIT_USAGE;
+        c->inject_count = 1;
+        if (colon && cli_int64("--inject-nonfinite (count)", colon + 1, 1, BIG, &c->inject_count))
+            return WU_EXIT_USAGE;
         break;
+    }
     default: return -1;
     }
 #undef NUM

@@ -60,6 +60,7 @@ void wu_train_defaults(wu_train_config *c)
     c->diverge_factor = 2.0;
     snprintf(c->on_nonfinite, sizeof c->on_nonfinite, "stop");
     c->inject_nonfinite = -1;
+    c->inject_count = 1;
 }
 
 static int kind_of(const char *m)
@@ -312,7 +313,9 @@ void wu_train_config_json(FILE *f, const wu_train_config *c)
     fprintf(f, ", \"eval_every\": %d, \"eval_batches\": %d, \"builtin_bytes\": %lld, "
                "\"on_nonfinite\": ", c->eval_every, c->eval_batches, (long long)c->builtin_bytes);
     wu_json_string(f, c->on_nonfinite);
-    if (c->inject_nonfinite >= 0) fprintf(f, ", \"inject_nonfinite\": %lld", (long long)c->inject_nonfinite);
+    if (c->inject_nonfinite >= 0)
+        fprintf(f, ", \"inject_nonfinite\": %lld, \"inject_count\": %lld",
+                (long long)c->inject_nonfinite, (long long)c->inject_count);
     fputc('}', f);
 }
 
@@ -489,7 +492,9 @@ int wu_train(wu_train_config *cfg, int resume, int64_t stop_after, volatile sig_
         int finite = isfinite(loss), nonfinite = finite ? 0 : 1, skipped = 0;
         if (finite) {
             wu_net_backward(&r.net);
-            if (k == c->inject_nonfinite) r.net.grads[r.net.nparams / 2] = NAN; /* a test's fault */
+            if (c->inject_nonfinite >= 0 && k >= c->inject_nonfinite &&
+                k - c->inject_nonfinite < c->inject_count)
+                r.net.grads[r.net.nparams / 2] = NAN; /* a test's fault */
             gnorm = wu_clip_grad_norm(r.net.grads, r.net.nparams, c->clip);
             finite = isfinite(gnorm);
             if (!finite) nonfinite = 2;

@@ -44,7 +44,8 @@ typedef struct wu_train_config {
     char on_nonfinite[8];   /* a NaN/Inf loss or gradient: "stop" (divergence, the default) or
                                "skip" (no update this step; 20 in a row stop the run) */
     int64_t inject_nonfinite; /* fault injection for tests: a NaN put into the gradients at
-                                 this step (-1: never) */
+                                 this step (-1: never) ... */
+    int64_t inject_count;     /* ... and the inject_count - 1 steps after it (1) */
     char out[512];          /* the run directory */
 } wu_train_config;
 
