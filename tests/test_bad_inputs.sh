@@ -21,7 +21,7 @@ mkdir -p "$D/nockpt" "$D/emptydir" "$D/trunc" "$D/corrupt" "$D/garbage" "$D/bads
 head -c 20 "$D/ck/checkpoint.bin" > "$D/trunc/checkpoint.bin"
 cp "$D/ck/checkpoint.bin" "$D/corrupt/checkpoint.bin"
 printf '\377' | dd of="$D/corrupt/checkpoint.bin" bs=1 seek=300 conv=notrunc 2> /dev/null
-head -c 2000 /dev/urandom > "$D/garbage/checkpoint.bin"
+head -c 20000 /dev/urandom > "$D/garbage/checkpoint.bin"
 rm -rf "$D/ck"
 mkdir -p "$D/badidx" "$D/halfidx"
 echo garbage > "$D/badidx/train-images-idx3-ubyte.gz"
