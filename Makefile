@@ -159,9 +159,10 @@ fuzz: fuzz-build
 	@for t in $(FUZZ_TARGETS); do \
 	    mkdir -p $(FB)/found-$$t; \
 	    echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
-	    len=4096; [ $$t = ckpt ] && len=65536; \
+	    len=4096; [ $$t = ckpt ] && len=65536; mask=0; [ $$t = cli ] && mask=3; \
 	    ASAN_OPTIONS=detect_leaks=1 $(FB)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
-	        -rss_limit_mb=2048 -max_len=$$len -print_final_stats=1 -artifact_prefix=$(FB)/$$t- \
+	        -rss_limit_mb=2048 -max_len=$$len -close_fd_mask=$$mask -print_final_stats=1 \
+	        -artifact_prefix=$(FB)/$$t- \
 	        $(FB)/found-$$t fuzz/corpus/$$t > $(FB)/fuzz_$$t.log 2>&1 \
 	        || { tail -30 $(FB)/fuzz_$$t.log; exit 1; }; \
 	    grep -E 'stat::number_of_executed_units|stat::new_units_added' $(FB)/fuzz_$$t.log; \
