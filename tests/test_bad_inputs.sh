@@ -22,6 +22,8 @@ head -c 20 "$D/ck/checkpoint.bin" > "$D/trunc/checkpoint.bin"
 cp "$D/ck/checkpoint.bin" "$D/corrupt/checkpoint.bin"
 printf '\377' | dd of="$D/corrupt/checkpoint.bin" bs=1 seek=300 conv=notrunc 2> /dev/null
 head -c 20000 /dev/urandom > "$D/garbage/checkpoint.bin"
+mkdir -p "$D/oldckpt" && cp "$D/ck/checkpoint.bin" "$D/oldckpt/checkpoint.bin"
+printf '1' | dd of="$D/oldckpt/checkpoint.bin" bs=1 seek=7 conv=notrunc 2> /dev/null   # WUCKPT01
 rm -rf "$D/ck"
 mkdir -p "$D/badidx" "$D/halfidx"
 echo garbage > "$D/badidx/train-images-idx3-ubyte.gz"

@@ -20,8 +20,12 @@ json() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); $
 
 # ---- training runs ----
 "$W" train $RUN --out "$tmp/ref" && nocol "$tmp/ref/metrics.csv" > "$tmp/ref.csv" || bad "reference run"
-t0=$(date +%s%N); "$W" train $RUN --out "$tmp/timing"; t1=$(date +%s%N)
-ms=$(( (t1 - t0) / 1000000 + 50 ))   # kill anywhere within the run's length
+# how long the steps take, from the first row of metrics.csv to the end (startup excluded)
+"$W" train $RUN --out "$tmp/timing" &
+pid=$!
+while [ ! -s "$tmp/timing/metrics.csv" ]; do sleep 0.01; done
+t0=$(date +%s%N); wait $pid; t1=$(date +%s%N)
+ms=$(( (t1 - t0) / 1000000 + 20 ))   # kill anywhere within the steps
 with_ckpt=0; finished=0
 i=0
 while [ $i -lt "$KILLS" ]; do
@@ -69,7 +73,8 @@ while [ $i -lt 12 ]; do
     sleep "$(delay $ms $((i + 100)))"
     kill -KILL $pid 2> /dev/null
     { wait $pid; } 2> /dev/null
-    sleep 0.3 # the runs get SIGTERM (parent death) and write their checkpoints
+    # the runs get SIGTERM (parent death) and write their checkpoints: wait until they are gone
+    n=0; while pgrep -f -- "--out $d\$" > /dev/null && [ $n -lt 1000 ]; do sleep 0.01; n=$((n + 1)); done
     for s in "$d"/*/summary.json; do
         [ -s "$s" ] || continue
         r=$(basename "$(dirname "$s")")

@@ -42,12 +42,17 @@ static int replay_dir(const char *dir, target t)
         char *buf = th_slurp(path, &len);
         CHECK(buf != NULL, "read %s", path);
         if (!buf) continue;
+        /* name the input on the real stderr first: if a target crashes (under make sanitize its
+           report goes to the silenced stderr), the last line says which input it was */
+        char note[700];
+        int len2 = snprintf(note, sizeof note, "test_fuzz: replaying %s\n", path);
+        if (write(err, note, (size_t)len2) < 0) { /* nothing to do */ }
         fflush(stdout);
         dup2(null, 1), dup2(null, 2);
         int rc = t((const uint8_t *)buf, (size_t)len);
         fflush(stdout), fflush(stderr);
         dup2(out, 1), dup2(err, 2);
-        CHECK(rc == 0, "%s", path);
+        (void)rc; /* every target returns 0: what fails is a crash or a sanitizer report */
         free(buf);
         n++;
     }
@@ -68,5 +73,15 @@ int main(void)
         snprintf(dir, sizeof dir, "fuzz/regressions/%s", name[i]);
         replay_dir(dir, t[i]);
     }
+    char tmp[300];
+    static const char *const files[] = {"idx", "corpus.txt"};
+    for (int i = 0; i < 2; i++) { /* what the targets wrote (fuzz_file, fuzz_ckpt) */
+        snprintf(tmp, sizeof tmp, "/tmp/wu-fuzz-%ld-%s", (long)getpid(), files[i]);
+        unlink(tmp);
+    }
+    snprintf(tmp, sizeof tmp, "/tmp/wu-fuzz-ckpt-%ld/checkpoint.bin", (long)getpid());
+    unlink(tmp);
+    snprintf(tmp, sizeof tmp, "/tmp/wu-fuzz-ckpt-%ld", (long)getpid());
+    rmdir(tmp);
     return th_done("test_fuzz");
 }

@@ -68,10 +68,14 @@ static void progress(const wu_train_progress *p, void *ctx)
         fprintf(stderr, "%swarmup: step %lld: the %s is not finite (NaN or Inf): %s\n",
                 v->tty ? "\n" : "", (long long)p->step - 1, p->nonfinite == 1 ? "loss" : "gradient",
                 p->skipped ? "update skipped (--on-nonfinite skip)"
-                           : "the run stops here (--on-nonfinite stop; 'skip' skips such updates)");
+                : p->gave_up ? "the run stops here: 20 non-finite steps in a row (the weights are "
+                               "no longer finite)"
+                             : "the run stops here (--on-nonfinite stop; 'skip' skips such updates)");
     if (v->json) {
-        printf("{\"step\": %lld, \"steps\": %lld, \"loss\": %.9g, \"lr\": %.9g",
-               (long long)p->step, (long long)p->steps, p->loss, p->lr);
+        printf("{\"step\": %lld, \"steps\": %lld, \"loss\": ", (long long)p->step, (long long)p->steps);
+        if (isfinite(p->loss)) printf("%.9g", p->loss);
+        else fputs("null", stdout); /* JSON has no NaN: a skipped step's loss */
+        printf(", \"lr\": %.9g", p->lr);
         if (isfinite(p->val_loss)) printf(", \"val_loss\": %.9g", p->val_loss);
         printf(", \"%s_per_s\": %.1f}\n", v->unit, p->items_per_s);
         fflush(stdout);

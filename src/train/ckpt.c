@@ -15,7 +15,9 @@
 #include "../optim/checksum.h"
 #include "../schedule/fail.h"
 
-static const char MAGIC[8] = {'W', 'U', 'C', 'K', 'P', 'T', '0', '1'};
+/* The last two characters are the format version: a change of the header or of any struct
+ * stored in it (the configuration, the tracker) must bump it. */
+static const char MAGIC[8] = {'W', 'U', 'C', 'K', 'P', 'T', '0', '2'};
 
 static int cerr(wu_error *err, int code, const char *what, const char *path)
 {
@@ -90,17 +92,22 @@ int wu_ckpt_read(const char *dir, wu_train_config *c, unsigned char **blob, size
     fseek(f, 0, SEEK_END);
     long n = ftell(f);
     fseek(f, 0, SEEK_SET);
-    if (n < (long)(sizeof MAGIC + sizeof(ck_head) + sizeof(uint64_t))) {
-        fclose(f);
-        return cerr(err, WU_EIO, "truncated (shorter than its header)", path);
-    }
-    unsigned char *b = malloc((size_t)n);
+    unsigned char *b = n >= 0 ? malloc((size_t)n + 1) : NULL;
     if (!b || fread(b, 1, (size_t)n, f) != (size_t)n) {
         free(b);
         fclose(f);
         return cerr(err, WU_EIO, "cannot be read", path);
     }
     fclose(f);
+    if (n >= (long)sizeof MAGIC && !memcmp(b, MAGIC, 6) && memcmp(b, MAGIC, sizeof MAGIC)) {
+        free(b);
+        return cerr(err, WU_EIO, "written by another version of warmup (checkpoint format differs); "
+                    "start the run again", path);
+    }
+    if (n < (long)(sizeof MAGIC + sizeof(ck_head) + sizeof(uint64_t))) {
+        free(b);
+        return cerr(err, WU_EIO, "truncated (shorter than its header)", path);
+    }
     if (memcmp(b, MAGIC, sizeof MAGIC) != 0) {
         free(b);
         return cerr(err, WU_EIO, "not a warmup checkpoint (bad magic)", path);
@@ -123,7 +130,7 @@ int wu_ckpt_read(const char *dir, wu_train_config *c, unsigned char **blob, size
     h.c.data[sizeof h.c.data - 1] = h.c.schedule[sizeof h.c.schedule - 1] = '\0';
     h.c.out[sizeof h.c.out - 1] = h.c.model[sizeof h.c.model - 1] = '\0';
     h.c.optimizer[sizeof h.c.optimizer - 1] = h.c.act[sizeof h.c.act - 1] = '\0';
-    h.c.pool[sizeof h.c.pool - 1] = '\0';
+    h.c.pool[sizeof h.c.pool - 1] = h.c.on_nonfinite[sizeof h.c.on_nonfinite - 1] = '\0';
     *c = h.c;
     *blob = b;
     *len = (size_t)n;

@@ -21,6 +21,7 @@ typedef struct wu_tracker {
     int64_t diverged_at;
     int64_t nonfinite, first_nonfinite; /* NaN/Inf steps: how many, the first (-1: none) */
     int nonfinite_run;                  /* consecutive ones, to stop a hopeless run */
+    int have_first;                     /* first_loss is set (the first tracked step's loss) */
 } wu_tracker;
 
 /* --on-nonfinite skip gives up after this many non-finite steps in a row: by then the weights

@@ -253,7 +253,10 @@ static void put_num(FILE *f, double v, int last)
  * 20 losses; a run of consecutive spiking steps counts once. */
 static void track(wu_tracker *t, int64_t step, float loss)
 {
-    if (step == 0) t->first_loss = loss;
+    if (!t->have_first) { /* step 0, or the first step after skipped ones */
+        t->first_loss = loss;
+        t->have_first = 1;
+    }
     if (loss < t->best_loss) {
         t->best_loss = loss;
         t->best_step = step;
@@ -514,7 +517,8 @@ int wu_train(wu_train_config *cfg, int resume, int64_t stop_after, volatile sig_
         if (k < early && gnorm > r.tr.max_gnorm_early) r.tr.max_gnorm_early = gnorm;
         /* divergence: a non-finite loss or gradient (unless skipped), or a loss far above the
            first one */
-        if ((nonfinite && !skipped) || (k > 0 && loss > c->diverge_factor * r.tr.first_loss)) {
+        if ((nonfinite && !skipped) ||
+            (k > 0 && r.tr.have_first && loss > c->diverge_factor * r.tr.first_loss)) {
             r.tr.diverged = 1;
             r.tr.diverged_at = k;
         }
@@ -557,7 +561,8 @@ int wu_train(wu_train_config *cfg, int resume, int64_t stop_after, volatile sig_
                                    .lr = lr, .items_per_s = dt > 0 ? session_items / dt : 0,
                                    .eta_s = dt > 0 ? dt / (double)(r.step - started) *
                                                          (double)(c->steps - r.step) : 0,
-                                   .nonfinite = nonfinite, .skipped = skipped};
+                                   .nonfinite = nonfinite, .skipped = skipped,
+                                   .gave_up = nonfinite && !skipped && !strcmp(c->on_nonfinite, "skip")};
             cb(&p, cb_ctx);
         }
         if (c->checkpoint_every > 0 && r.step % c->checkpoint_every == 0 && !r.tr.diverged) {

@@ -71,6 +71,7 @@ typedef struct wu_train_progress {
     double lr, items_per_s, eta_s;
     int nonfinite;          /* this step's loss (1) or gradient (2) was NaN or Inf; 0: finite */
     int skipped;            /* ... and its update was skipped (--on-nonfinite skip) */
+    int gave_up;            /* ... and skipping ended the run: too many in a row */
 } wu_train_progress;
 typedef void (*wu_train_cb)(const wu_train_progress *p, void *ctx);
 
