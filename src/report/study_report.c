@@ -241,13 +241,14 @@ static int render_adam(const wu_study *s, wu_page *p, wu_error *err)
              "charts of the update size and of v show the first %d steps.",
              s->runs[0].c.layers, (long long)s->runs[0].c.steps, s->runs[0].c.lr, s->beta2,
              (int)(2 / (1 - s->beta2)), (int)(1 / (1 - s->beta2)), first);
-    static const char *const col[3] = {"update_rms", "v_mean", "lr"};
-    static const char *const title[3] = {"Update size (RMS over all parameters)",
+    static const char *const col[4] = {"update_rms", "v_mean", "v_max", "lr"};
+    static const char *const title[4] = {"Update size (RMS over all parameters)",
                                          "Adam's second moment v (bias-corrected mean)",
+                                         "Adam's second moment v (bias-corrected largest entry)",
                                          "Learning rate"};
-    static const char *const file[3] = {"update-rms.svg", "v-mean.svg", "lr.svg"};
+    static const char *const file[4] = {"update-rms.svg", "v-mean.svg", "v-max.svg", "lr.svg"};
     int rc;
-    for (int c = 0; c < 3; c++) {
+    for (int c = 0; c < 4; c++) {
         wu_series *ser = p->series[p->ncharts];
         int ns = 0;
         for (int i = 0; i < s->n; i++) {
@@ -256,7 +257,7 @@ static int render_adam(const wu_study *s, wu_page *p, wu_error *err)
                 return rc;
         }
         p->charts[p->ncharts] = (wu_chart){.title = title[c], .xlabel = "step", .ylabel = col[c],
-                                           .series = ser, .nseries = ns, .log_y = c < 2};
+                                           .series = ser, .nseries = ns, .log_y = c < 3};
         p->files[p->ncharts] = file[c];
         p->tty_rows[p->ncharts++] = 10;
     }
