@@ -110,7 +110,7 @@ for s in lr-range optimizers layernorm adam-first-steps batch-scaling; do
     "$W" report "$tmp/st-$s" > /dev/null && cmp -s "$tmp/st-$s/report.html" "$tmp/st-report.html" && ok || bad "warmup report redraws study $s"
 done
 grep -q 'Post-LN' "$tmp/st-layernorm/grad-norm-init.svg" && ok || bad "the layernorm study charts gradient norms at init"
-grep -q 'update_rms' "$tmp/st-adam-first-steps/update-rms.svg" && ok || bad "adam-first-steps charts the update RMS"
+grep -q 'update_rms' "$tmp/st-adam-first-steps/update-rms.svg" && grep -q 'v_max' "$tmp/st-adam-first-steps/v-max.svg" && ok || bad "adam-first-steps charts the update RMS and v's statistics"
 if [ -d "$tmp/st-batch-scaling" ]; then
     grep -q 'class="axis-y2"' "$tmp/st-batch-scaling/loss-vs-epoch.svg" && ok || bad "batch-scaling has the LR on a twin axis"
 fi
