@@ -12,6 +12,7 @@
 
 #include "../report/chart.h"
 #include "../report/html.h"
+#include "../report/lab_report.h"
 #include "../report/metrics.h"
 #include "../lab/lab.h"
 #include "../train/outfile.h"
@@ -248,19 +249,10 @@ int cmd_demo(int argc, char **argv)
     /* files: charts, the demo summary, the report */
     char path[700], msg[300];
     wu_outfile o;
-    const wu_chart *charts[2] = {&lc, &rc_};
-    const char *names[2] = {"loss.svg", "lr.svg"};
-    for (int k = 0; k < 2; k++) {
-        snprintf(path, sizeof path, "%s/%s", out, names[k]);
-        if (wu_outfile_open(&o, path, msg, sizeof msg)) {
-            ret = cli_error("%s", msg);
-            goto done;
-        }
-        wu_chart_svg(o.f, charts[k], 800, 450);
-        if (wu_outfile_commit(&o, msg, sizeof msg)) {
-            ret = cli_error("%s", msg);
-            goto done;
-        }
+    if (wu_report_svg(out, "loss.svg", &lc, NULL, 800, 450, &err) ||
+        wu_report_svg(out, "lr.svg", &rc_, NULL, 800, 450, &err)) {
+        ret = cli_error("%s", err.msg);
+        goto done;
     }
     snprintf(path, sizeof path, "%s/summary.json", out);
     if (wu_outfile_open(&o, path, msg, sizeof msg)) {

@@ -1,6 +1,5 @@
 /* cmd_report.c - `warmup report DIR`: one self-contained HTML page from a run, a sweep, a study
  * or a folder of runs (such as the demo's), redrawn from the files the runs wrote. */
-#include <cjson/cJSON.h>
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -32,34 +31,12 @@ static int exists(const char *dir, const char *file)
 
 static int report_study(const char *dir, wu_error *err)
 {
-    char path[700];
-    snprintf(path, sizeof path, "%s/study.json", dir);
-    FILE *f = fopen(path, "rb");
-    char buf[65536];
-    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-    if (f) fclose(f);
-    buf[n] = '\0';
-    cJSON *j = cJSON_Parse(buf);
-    const cJSON *name = cJSON_GetObjectItemCaseSensitive(j, "name");
-    const cJSON *quick = cJSON_GetObjectItemCaseSensitive(j, "quick");
-    const cJSON *seed = cJSON_GetObjectItemCaseSensitive(j, "seed");
-    const cJSON *data = cJSON_GetObjectItemCaseSensitive(j, "data");
-    const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(j, "command");
-    if (!cJSON_IsString(name) || !cJSON_IsBool(quick) || !cJSON_IsNumber(seed) ||
-        !cJSON_IsString(data) || !cJSON_IsString(cmd) || !(seed->valuedouble >= 0) ||
-        !(seed->valuedouble <= 9e15)) {
-        cJSON_Delete(j);
-        return cli_error("%s is not a study manifest written by warmup study", path);
-    }
+    wu_study_manifest m;
+    if (wu_study_manifest_read(dir, &m, err) != WU_OK) return cli_error("%s", err->msg);
     wu_study *s = calloc(1, sizeof *s);
-    int rc = s ? wu_study_plan(s, name->valuestring, cJSON_IsTrue(quick), dir,
-                               (uint64_t)seed->valuedouble, data->valuestring, err)
-               : WU_ENOMEM;
-    char command[2048];
-    snprintf(command, sizeof command, "%s", cmd->valuestring);
-    cJSON_Delete(j);
     if (!s) return cli_error("out of memory");
-    if (rc == WU_OK) rc = wu_report_study(s, command, NULL, err);
+    int rc = wu_study_plan(s, m.name, m.quick, dir, m.seed, m.data, err);
+    if (rc == WU_OK) rc = wu_report_study(s, m.command, NULL, err);
     free(s);
     return rc == WU_OK ? 0 : cli_error("%s", err->msg);
 }

@@ -1,9 +1,9 @@
 /* cmd_study.c - `warmup study NAME`: a named, reproducible study: its preset grid run side by
  * side on the cores (resumable), then charts and a conclusion computed from the numbers. */
-#include <cjson/cJSON.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../report/study_page.h"
 #include "cli.h"
@@ -37,23 +37,11 @@ static int same_study(const wu_study *s, const char *dir)
 {
     char path[600];
     snprintf(path, sizeof path, "%s/study.json", dir);
-    FILE *f = fopen(path, "rb");
-    if (!f) return 1;
-    char buf[65536];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    cJSON *j = cJSON_Parse(buf);
-    const cJSON *name = cJSON_GetObjectItemCaseSensitive(j, "name");
-    const cJSON *quick = cJSON_GetObjectItemCaseSensitive(j, "quick");
-    const cJSON *seed = cJSON_GetObjectItemCaseSensitive(j, "seed");
-    const cJSON *data = cJSON_GetObjectItemCaseSensitive(j, "data");
-    int same = cJSON_IsString(name) && !strcmp(name->valuestring, s->name) && cJSON_IsBool(quick) &&
-               cJSON_IsTrue(quick) == (s->quick != 0) && cJSON_IsNumber(seed) &&
-               seed->valuedouble == (double)s->runs[0].c.seed && cJSON_IsString(data) &&
-               !strcmp(data->valuestring, s->data);
-    cJSON_Delete(j);
-    return same;
+    if (access(path, F_OK) != 0) return 1; /* a new directory */
+    wu_study_manifest m;
+    wu_error err;
+    return wu_study_manifest_read(dir, &m, &err) == WU_OK && !strcmp(m.name, s->name) &&
+           m.quick == (s->quick != 0) && m.seed == s->runs[0].c.seed && !strcmp(m.data, s->data);
 }
 
 int cmd_study(int argc, char **argv)

@@ -22,6 +22,40 @@
 #include "../schedule/fail.h"
 #include "lab.h"
 
+/* ---- JSON files ---------------------------------------------------------------------------- */
+
+cJSON *wu_json_read(const char *path, wu_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        wu_fail(err, errno == ENOENT ? WU_EINVAL : WU_EIO, "cannot read %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *buf = NULL;
+    size_t cap = 0, n = 0;
+    for (;;) {
+        if (n + 4096 + 1 > cap) {
+            char *nb = realloc(buf, cap = cap ? 2 * cap : 8192);
+            if (!nb || cap > (64u << 20)) {
+                free(nb ? nb : buf);
+                fclose(f);
+                wu_fail(err, WU_EINVAL, "%s is too large (over 64 MiB) to be a file warmup wrote", path);
+                return NULL;
+            }
+            buf = nb;
+        }
+        size_t got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0) break;
+    }
+    fclose(f);
+    buf[n] = '\0';
+    cJSON *j = cJSON_Parse(buf);
+    free(buf);
+    if (!j) wu_fail(err, WU_EINVAL, "%s is not valid JSON", path);
+    return j;
+}
+
 /* ---- summaries ------------------------------------------------------------------------------ */
 
 static double jnum(const cJSON *o, const char *k)
@@ -36,18 +70,10 @@ int wu_run_summary_read(const char *dir, wu_run_summary *s, wu_error *err)
     s->diverged_at = -1;
     char path[700];
     snprintf(path, sizeof path, "%s/summary.json", dir);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        if (errno == ENOENT) return WU_OK;
-        return wu_fail(err, WU_EIO, "cannot read %s: %s", path, strerror(errno));
-    }
-    char buf[16384];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    int big = n == sizeof buf - 1 && fgetc(f) != EOF;
-    fclose(f);
-    buf[n] = '\0';
-    cJSON *j = big ? NULL : cJSON_Parse(buf);
-    const cJSON *st = j ? cJSON_GetObjectItemCaseSensitive(j, "status") : NULL;
+    if (access(path, F_OK) != 0 && errno == ENOENT) return WU_OK;
+    cJSON *j = wu_json_read(path, err);
+    if (!j) return err->code;
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(j, "status");
     if (!cJSON_IsString(st)) {
         cJSON_Delete(j);
         return wu_fail(err, WU_EINVAL, "%s is not a run summary (no \"status\"): was it written by "

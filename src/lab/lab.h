@@ -20,6 +20,11 @@
 
 #define WU_ERUN (-6) /* a run of a grid stopped on an error */
 
+/* Parse a JSON file that warmup wrote (a summary, a manifest). NULL on failure, with the reason
+ * in err: cannot be read (WU_EIO), not JSON or over 64 MiB (WU_EINVAL). cJSON_Delete() it. */
+struct cJSON;
+struct cJSON *wu_json_read(const char *path, wu_error *err);
+
 /* What a run's summary.json says. */
 enum { WU_RUN_MISSING, WU_RUN_COMPLETED, WU_RUN_DIVERGED, WU_RUN_INTERRUPTED };
 

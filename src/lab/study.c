@@ -1,5 +1,6 @@
 /* study.c - the preset grids of the named studies. Sizes are chosen so that the default run of
  * each finishes within 10 minutes on 2 cores, and --quick within a minute (docs/STUDIES.md). */
+#include <cjson/cJSON.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,4 +250,31 @@ int wu_study_plan(wu_study *s, const char *name, int quick, const char *dir, uin
             wu_schedule_destroy(sch);
     }
     return rc;
+}
+
+int wu_study_manifest_read(const char *dir, wu_study_manifest *m, wu_error *err)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/study.json", dir);
+    cJSON *j = wu_json_read(path, err);
+    if (!j) return err->code;
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(j, "name");
+    const cJSON *quick = cJSON_GetObjectItemCaseSensitive(j, "quick");
+    const cJSON *seed = cJSON_GetObjectItemCaseSensitive(j, "seed");
+    const cJSON *data = cJSON_GetObjectItemCaseSensitive(j, "data");
+    const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(j, "command");
+    int ok = cJSON_IsString(name) && strlen(name->valuestring) < sizeof m->name &&
+             cJSON_IsBool(quick) && cJSON_IsNumber(seed) && seed->valuedouble >= 0 &&
+             seed->valuedouble <= 9e15 && cJSON_IsString(data) &&
+             strlen(data->valuestring) < sizeof m->data && cJSON_IsString(cmd);
+    if (ok) {
+        snprintf(m->name, sizeof m->name, "%s", name->valuestring);
+        snprintf(m->data, sizeof m->data, "%s", data->valuestring);
+        snprintf(m->command, sizeof m->command, "%s", cmd->valuestring);
+        m->quick = cJSON_IsTrue(quick);
+        m->seed = (uint64_t)seed->valuedouble;
+    }
+    cJSON_Delete(j);
+    if (!ok) return wu_fail(err, WU_EINVAL, "%s is not a study manifest written by warmup study", path);
+    return WU_OK;
 }

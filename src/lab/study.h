@@ -40,6 +40,18 @@ typedef struct wu_study {
     double beta2;       /* adam-first-steps */
 } wu_study;
 
+/* What DIR/study.json says: the study, its size, seed and data (what a rerun must match), and
+ * the command that made it. */
+typedef struct wu_study_manifest {
+    char name[32], data[512], command[2048];
+    int quick;
+    uint64_t seed;
+} wu_study_manifest;
+
+/* Read dir/study.json. WU_EINVAL naming the file when it is not a manifest warmup study wrote;
+ * the wu_json_read() errors when it cannot be read or parsed. */
+int wu_study_manifest_read(const char *dir, wu_study_manifest *m, wu_error *err);
+
 /* The studies' names, NULL-terminated, and one line about each. */
 extern const char *const wu_study_names[];
 extern const char *const wu_study_about[];

@@ -155,38 +155,6 @@ static char *grid_json(const wu_sweep *s)
     return buf;
 }
 
-static cJSON *read_json(const char *path, wu_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        wu_fail(err, errno == ENOENT ? WU_EINVAL : WU_EIO, "cannot read %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    char *buf = NULL;
-    size_t cap = 0, n = 0;
-    for (;;) {
-        if (n + 4096 + 1 > cap) {
-            char *nb = realloc(buf, cap = cap ? 2 * cap : 8192);
-            if (!nb || cap > (64u << 20)) {
-                free(nb ? nb : buf);
-                fclose(f);
-                wu_fail(err, WU_EINVAL, "%s is too large for a manifest", path);
-                return NULL;
-            }
-            buf = nb;
-        }
-        size_t got = fread(buf + n, 1, cap - n - 1, f);
-        n += got;
-        if (got == 0) break;
-    }
-    fclose(f);
-    buf[n] = '\0';
-    cJSON *j = cJSON_Parse(buf);
-    free(buf);
-    if (!j) wu_fail(err, WU_EINVAL, "%s is not valid JSON", path);
-    return j;
-}
-
 int wu_sweep_manifest(const wu_sweep *s, const char *command, wu_error *err)
 {
     char path[600], msg[300];
@@ -196,7 +164,7 @@ int wu_sweep_manifest(const wu_sweep *s, const char *command, wu_error *err)
     FILE *old = fopen(path, "rb");
     if (old) {
         fclose(old);
-        cJSON *j = read_json(path, err), *now = cJSON_Parse(grid);
+        cJSON *j = wu_json_read(path, err), *now = cJSON_Parse(grid);
         char *a = j ? cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(j, "grid")) : NULL;
         char *b = now ? cJSON_PrintUnformatted(now) : NULL;
         const cJSON *cmd = j ? cJSON_GetObjectItemCaseSensitive(j, "command") : NULL;
@@ -229,7 +197,7 @@ int wu_sweep_load(wu_sweep *s, const char *dir, char *command, size_t ncommand, 
 {
     char path[600];
     snprintf(path, sizeof path, "%s/sweep.json", dir);
-    cJSON *j = read_json(path, err);
+    cJSON *j = wu_json_read(path, err);
     if (!j) return err->code;
     const cJSON *g = cJSON_GetObjectItemCaseSensitive(j, "grid");
     const cJSON *lrs = cJSON_GetObjectItemCaseSensitive(g, "lrs");

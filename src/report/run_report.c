@@ -18,13 +18,8 @@ static cJSON *config_of(const char *dir)
 {
     char path[700];
     snprintf(path, sizeof path, "%s/summary.json", dir);
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    char buf[16384];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    cJSON *j = cJSON_Parse(buf);
+    wu_error err;
+    cJSON *j = wu_json_read(path, &err);
     cJSON *c = cJSON_DetachItemFromObjectCaseSensitive(j, "config");
     cJSON_Delete(j);
     return c;
