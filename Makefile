@@ -32,8 +32,9 @@ LDLIBS  := -lm $(OMPFLAG)
 ENGLIBS := -lz
 B       ?= build
 
-LIB_SRC := $(wildcard src/schedule/*.c src/optim/*.c)
-ENG_SRC := $(wildcard src/nn/*.c src/model/*.c src/data/*.c src/train/*.c src/lab/*.c src/report/*.c)
+LIB_SRC := $(wildcard src/schedule/*.c src/optim/*.c) src/util/fail.c src/util/checksum.c
+UTIL_ENG := $(filter-out src/util/fail.c src/util/checksum.c,$(wildcard src/util/*.c))
+ENG_SRC := $(UTIL_ENG) $(wildcard src/nn/*.c src/model/*.c src/data/*.c src/train/*.c src/lab/*.c src/report/*.c)
 CLI_SRC := $(wildcard src/cli/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o)
 PIC_OBJ := $(LIB_SRC:%.c=$(B)/pic/%.o)

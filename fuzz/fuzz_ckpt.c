@@ -5,7 +5,7 @@
 #include <sys/stat.h>
 
 #include "fuzz.h"
-#include "optim/checksum.h"
+#include "util/checksum.h"
 #include "train/run.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

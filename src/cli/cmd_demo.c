@@ -15,7 +15,7 @@
 #include "../report/lab_report.h"
 #include "../report/metrics.h"
 #include "../lab/lab.h"
-#include "../train/outfile.h"
+#include "../util/outfile.h"
 #include "../train/train.h"
 #include "cli.h"
 
@@ -247,7 +247,7 @@ int cmd_demo(int argc, char **argv)
     printf("\n%s\n", conclusion);
 
     /* files: charts, the demo summary, the report */
-    char path[700], msg[300];
+    char path[700];
     wu_outfile o;
     if (wu_report_svg(out, "loss.svg", &lc, NULL, 800, 450, &err) ||
         wu_report_svg(out, "lr.svg", &rc_, NULL, 800, 450, &err)) {
@@ -255,8 +255,8 @@ int cmd_demo(int argc, char **argv)
         goto done;
     }
     snprintf(path, sizeof path, "%s/summary.json", out);
-    if (wu_outfile_open(&o, path, msg, sizeof msg)) {
-        ret = cli_error("%s", msg);
+    if (wu_outfile_open(&o, path, &err)) {
+        ret = cli_error("%s", err.msg);
         goto done;
     }
     fprintf(o.f, "{\"model\": \"%s\", \"lr\": %.17g, \"steps\": %lld, \"batch\": %lld, \"seed\": %lld, "
@@ -271,13 +271,13 @@ int cmd_demo(int argc, char **argv)
     fputs("\n], \"conclusion\": ", o.f);
     wu_json_string(o.f, conclusion);
     fputs("}\n", o.f);
-    if (wu_outfile_commit(&o, msg, sizeof msg)) {
-        ret = cli_error("%s", msg);
+    if (wu_outfile_commit(&o, &err)) {
+        ret = cli_error("%s", err.msg);
         goto done;
     }
     snprintf(path, sizeof path, "%s/report.html", out);
-    if (wu_outfile_open(&o, path, msg, sizeof msg)) {
-        ret = cli_error("%s", msg);
+    if (wu_outfile_open(&o, path, &err)) {
+        ret = cli_error("%s", err.msg);
         goto done;
     }
     wu_html_begin(o.f, "What warmup does: the warmup demo");
@@ -297,8 +297,8 @@ int cmd_demo(int argc, char **argv)
                            "above the mean of the 20 steps before it. Each arm's metrics.csv and "
                            "summary.json are in its own directory next to this page.");
     wu_html_end(o.f);
-    if (wu_outfile_commit(&o, msg, sizeof msg)) {
-        ret = cli_error("%s", msg);
+    if (wu_outfile_commit(&o, &err)) {
+        ret = cli_error("%s", err.msg);
         goto done;
     }
     printf("\nreport: %s/report.html  (charts: loss.svg, lr.svg; runs: none/, linear/, exp/)\n", out);

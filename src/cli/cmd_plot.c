@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "../report/chart.h"
-#include "../train/outfile.h"
+#include "../util/outfile.h"
 #include "cli.h"
 #include "plot.h"
 #include "warmup.h"
@@ -43,7 +43,7 @@ int cli_plot_specs(const plot_request *rq)
     double *x = NULL, *y[MAX_SPECS] = {0};
     int rc = WU_EXIT_USAGE, n = (int)rq->opts.total_steps;
     wu_outfile out = {0};
-    char err[400];
+    wu_error err = {0};
     if (rq->nspecs > MAX_SPECS) return cli_error("plot: at most %d specs on one chart", MAX_SPECS);
     if (rq->opts.total_steps > 50000000)
         return cli_error("plot: --steps %lld is too many points to draw (at most 50000000)",
@@ -77,13 +77,13 @@ int cli_plot_specs(const plot_request *rq)
     /* by default the figure grows with the legend under it, keeping the plot 300 px high */
     int height = rq->height > 0 ? rq->height : 390 + 18 * (rq->nspecs + 1);
     if (rq->output) {
-        if (wu_outfile_open(&out, rq->output, err, sizeof err)) {
-            cli_error("%s", err);
+        if (wu_outfile_open(&out, rq->output, &err)) {
+            cli_error("%s", err.msg);
             goto done;
         }
         wu_chart_svg(out.f, &chart, rq->width, height);
-        if (wu_outfile_commit(&out, err, sizeof err)) {
-            cli_error("%s", err);
+        if (wu_outfile_commit(&out, &err)) {
+            cli_error("%s", err.msg);
             rc = WU_EXIT_FAIL;
             goto done;
         }

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 
 #include "data.h"
-#include "../schedule/fail.h"
+#include "../util/fail.h"
 
 /* Append a whole file to (*buf, *len, *cap). */
 static int append_file(unsigned char **buf, size_t *len, size_t *cap, const char *path,

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../model/rng.h"
+#include "../util/rng.h"
 #include "warmup.h"
 
 /* ---- the built-in language (builtin.c) ----------------------------------------------------- */

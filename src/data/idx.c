@@ -11,7 +11,7 @@
 #include <zlib.h>
 
 #include "data.h"
-#include "../schedule/fail.h"
+#include "../util/fail.h"
 
 #define IDX_MAX_BYTES ((size_t)1 << 31) /* 2 GiB: far above any data set this project reads */
 

@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "data.h"
-#include "../schedule/fail.h"
+#include "../util/fail.h"
 
 /* Find "<dir>/<base>" or "<dir>/<base>.gz". */
 static int find(char *out, size_t n, const char *dir, const char *base)

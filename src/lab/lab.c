@@ -19,42 +19,8 @@
 #include <omp.h>
 #endif
 
-#include "../schedule/fail.h"
+#include "../util/fail.h"
 #include "lab.h"
-
-/* ---- JSON files ---------------------------------------------------------------------------- */
-
-cJSON *wu_json_read(const char *path, wu_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        wu_fail(err, errno == ENOENT ? WU_EINVAL : WU_EIO, "cannot read %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    char *buf = NULL;
-    size_t cap = 0, n = 0;
-    for (;;) {
-        if (n + 4096 + 1 > cap) {
-            char *nb = realloc(buf, cap = cap ? 2 * cap : 8192);
-            if (!nb || cap > (64u << 20)) {
-                free(nb ? nb : buf);
-                fclose(f);
-                wu_fail(err, WU_EINVAL, "%s is too large (over 64 MiB) to be a file warmup wrote", path);
-                return NULL;
-            }
-            buf = nb;
-        }
-        size_t got = fread(buf + n, 1, cap - n - 1, f);
-        n += got;
-        if (got == 0) break;
-    }
-    fclose(f);
-    buf[n] = '\0';
-    cJSON *j = cJSON_Parse(buf);
-    free(buf);
-    if (!j) wu_fail(err, WU_EINVAL, "%s is not valid JSON", path);
-    return j;
-}
 
 /* ---- summaries ------------------------------------------------------------------------------ */
 
@@ -108,31 +74,6 @@ double wu_run_score(const wu_run_summary *s)
 {
     if (s->status != WU_RUN_COMPLETED) return NAN;
     return isfinite(s->final_val_loss) ? s->final_val_loss : s->final_loss;
-}
-
-/* ---- directories ---------------------------------------------------------------------------- */
-
-int wu_mkdirs(const char *path, wu_error *err)
-{
-    char p[600];
-    if (snprintf(p, sizeof p, "%s", path) >= (int)sizeof p)
-        return wu_fail(err, WU_EINVAL, "the path %.60s... is too long", path);
-    for (char *q = p + 1;; q++) {
-        if (*q != '/' && *q != '\0') continue;
-        char save = *q;
-        *q = '\0';
-        struct stat sb;
-        if (stat(p, &sb) == 0) {
-            if (!S_ISDIR(sb.st_mode))
-                return wu_fail(err, WU_EINVAL, "%s exists and is not a directory: choose another "
-                               "--out", p);
-        } else if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-            return wu_fail(err, WU_EIO, "cannot create %s: %s", p, strerror(errno));
-        }
-        *q = save;
-        if (!save) break;
-    }
-    return WU_OK;
 }
 
 /* ---- running -------------------------------------------------------------------------------- */

@@ -17,13 +17,10 @@
 #include <stdint.h>
 
 #include "../train/train.h"
+#include "../util/fs.h"
+#include "../util/json.h"
 
 #define WU_ERUN (-6) /* a run of a grid stopped on an error */
-
-/* Parse a JSON file that warmup wrote (a summary, a manifest). NULL on failure, with the reason
- * in err: cannot be read (WU_EIO), not JSON or over 64 MiB (WU_EINVAL). cJSON_Delete() it. */
-struct cJSON;
-struct cJSON *wu_json_read(const char *path, wu_error *err);
 
 /* What a run's summary.json says. */
 enum { WU_RUN_MISSING, WU_RUN_COMPLETED, WU_RUN_DIVERGED, WU_RUN_INTERRUPTED };
@@ -74,9 +71,5 @@ int wu_lab_exec(wu_lab_run *runs, int n, const wu_lab_opts *o, wu_error *err);
 /* The default parallelism for n runs: jobs and threads per job (see docs/BENCHMARKS.md: on small
  * models, runs side by side with one thread each beat one run with every thread). */
 void wu_lab_plan(int n, int *jobs, int *threads);
-
-/* Create a directory and its parents (like mkdir -p). Fails when a part exists and is not a
- * directory, with a message that says which. */
-int wu_mkdirs(const char *path, wu_error *err);
 
 #endif

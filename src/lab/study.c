@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "../data/data.h"
-#include "../schedule/fail.h"
+#include "../util/fail.h"
 #include "study.h"
 
 const char *const wu_study_names[] = {"lr-range", "batch-scaling", "optimizers", "layernorm",

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../schedule/fail.h"
-#include "../train/outfile.h"
+#include "../util/fail.h"
+#include "../util/outfile.h"
 #include "sweep.h"
 
 int wu_sweep_set_warmups(wu_sweep *s, const char *text, wu_error *err)
@@ -157,7 +157,7 @@ static char *grid_json(const wu_sweep *s)
 
 int wu_sweep_manifest(const wu_sweep *s, const char *command, wu_error *err)
 {
-    char path[600], msg[300];
+    char path[600];
     snprintf(path, sizeof path, "%s/sweep.json", s->dir);
     char *grid = grid_json(s);
     if (!grid) return wu_fail(err, WU_ENOMEM, "out of memory");
@@ -181,15 +181,15 @@ int wu_sweep_manifest(const wu_sweep *s, const char *command, wu_error *err)
         }
     }
     wu_outfile o;
-    if (wu_outfile_open(&o, path, msg, sizeof msg)) {
+    if (wu_outfile_open(&o, path, err)) {
         free(grid);
-        return wu_fail(err, WU_EIO, "%s", msg);
+        return err->code;
     }
     fputs("{\"kind\": \"sweep\", \"command\": ", o.f);
     wu_json_string(o.f, command);
     fprintf(o.f, ",\n \"grid\": %s}\n", grid);
     free(grid);
-    if (wu_outfile_commit(&o, msg, sizeof msg)) return wu_fail(err, WU_EIO, "%s", msg);
+    if (wu_outfile_commit(&o, err)) return err->code;
     return WU_OK;
 }
 
@@ -296,10 +296,10 @@ static void csv_num(FILE *f, double v, const char *sep)
 int wu_sweep_results_csv(const wu_sweep *s, const wu_lab_run *runs, wu_error *err)
 {
     static const char *const status[] = {"missing", "completed", "diverged", "interrupted"};
-    char path[600], msg[300];
+    char path[600];
     snprintf(path, sizeof path, "%s/results.csv", s->dir);
     wu_outfile o;
-    if (wu_outfile_open(&o, path, msg, sizeof msg)) return wu_fail(err, WU_EIO, "%s", msg);
+    if (wu_outfile_open(&o, path, err)) return err->code;
     fputs("lr,warmup,seed,final_loss,best_loss,diverged,diverged_at,first_loss,final_train_loss,"
           "status,dir\n", o.f);
     for (int w = 0; w < s->nwarm; w++)
@@ -320,16 +320,16 @@ int wu_sweep_results_csv(const wu_sweep *s, const wu_lab_run *runs, wu_error *er
                 const char *dir = strrchr(r->c.out, '/');
                 fprintf(o.f, "%s,%s\n", status[u->status], dir ? dir + 1 : r->c.out);
             }
-    if (wu_outfile_commit(&o, msg, sizeof msg)) return wu_fail(err, WU_EIO, "%s", msg);
+    if (wu_outfile_commit(&o, err)) return err->code;
     return WU_OK;
 }
 
 int wu_sweep_sensitivity_csv(const wu_sweep *s, const wu_sweep_result *r, wu_error *err)
 {
-    char path[600], msg[300];
+    char path[600];
     snprintf(path, sizeof path, "%s/sensitivity.csv", s->dir);
     wu_outfile o;
-    if (wu_outfile_open(&o, path, msg, sizeof msg)) return wu_fail(err, WU_EIO, "%s", msg);
+    if (wu_outfile_open(&o, path, err)) return err->code;
     fputs("warmup,warmup_frac,lr_sensitivity,best_lr,best_loss,diverged,finished\n", o.f);
     for (int w = 0; w < s->nwarm; w++) {
         int div = 0, fin = 0;
@@ -340,6 +340,6 @@ int wu_sweep_sensitivity_csv(const wu_sweep *s, const wu_sweep_result *r, wu_err
         csv_num(o.f, r->best[w], ",");
         fprintf(o.f, "%d,%d\n", div, fin);
     }
-    if (wu_outfile_commit(&o, msg, sizeof msg)) return wu_fail(err, WU_EIO, "%s", msg);
+    if (wu_outfile_commit(&o, err)) return err->code;
     return WU_OK;
 }

@@ -16,8 +16,8 @@
 #include "../nn/nn.h"
 #include "block.h"
 #include "gpt.h"
-#include "rng.h"
-#include "../schedule/fail.h"
+#include "../util/rng.h"
+#include "../util/fail.h"
 
 struct wu_gpt_impl {
     float *arena;            /* every activation and scratch buffer */

@@ -6,8 +6,8 @@
 
 #include "../nn/nn.h"
 #include "mlp.h"
-#include "rng.h"
-#include "../schedule/fail.h"
+#include "../util/rng.h"
+#include "../util/fail.h"
 
 struct wu_mlp_impl {
     float *arena;

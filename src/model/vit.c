@@ -7,9 +7,9 @@
 
 #include "../nn/nn.h"
 #include "block.h"
-#include "rng.h"
+#include "../util/rng.h"
 #include "vit.h"
-#include "../schedule/fail.h"
+#include "../util/fail.h"
 
 struct wu_vit_impl {
     float *arena;

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "optim_impl.h"
-#include "../schedule/fail.h"
+#include "../util/fail.h"
 
 static int oerr(wu_error *err, int code, const char *msg)
 {

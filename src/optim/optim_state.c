@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "checksum.h"
+#include "../util/checksum.h"
 #include "optim_impl.h"
-#include "../schedule/fail.h"
+#include "../util/fail.h"
 
 #define MAGIC 0x5455504fu /* "OPUT" */
 #define VERSION 1u
@@ -22,16 +22,6 @@ typedef struct header {
 } header;
 
 enum { F_M = 1, F_V = 2, F_VMAX = 4, F_BUF = 8, F_BUF_READY = 16 };
-
-uint64_t wu_fnv1a(const unsigned char *p, size_t n)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
 
 static const wu_schedule *the_schedule(const wu_optim *o) { return o->groups[0].sched; }
 

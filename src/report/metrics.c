@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "metrics.h"
-#include "../schedule/fail.h"
+#include "../util/fail.h"
 
 /* Split line at commas in place; fields[i] points at field i. Returns the number of fields. */
 static int split_csv(char *line, char **fields, int max)

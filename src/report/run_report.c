@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../schedule/fail.h"
-#include "../train/outfile.h"
+#include "../util/fail.h"
+#include "../util/outfile.h"
 #include "html.h"
 #include "lab_report.h"
 #include "metrics.h"
@@ -75,11 +75,11 @@ int wu_report_runs(const char *dir, char *const *names, int n, wu_error *err)
                                          .style = k == 5 ? WU_STYLE_POINTS : WU_STYLE_LINE};
         }
     }
-    char path[700], msg[300];
+    char path[700];
     wu_outfile o;
     snprintf(path, sizeof path, "%s/report.html", dir);
-    if (wu_outfile_open(&o, path, msg, sizeof msg)) {
-        rc = wu_fail(err, WU_EIO, "%s", msg);
+    if (wu_outfile_open(&o, path, err)) {
+        rc = err->code;
         goto done;
     }
     char head[200];
@@ -134,7 +134,7 @@ int wu_report_runs(const char *dir, char *const *names, int n, wu_error *err)
         cJSON_Delete(c);
     }
     wu_html_end(o.f);
-    if (wu_outfile_commit(&o, msg, sizeof msg)) rc = wu_fail(err, WU_EIO, "%s", msg);
+    if (wu_outfile_commit(&o, err)) rc = err->code;
 done:
     if (d)
         for (int i = 0; i < m * NCH; i++) wu_series_data_free(&d[i]);

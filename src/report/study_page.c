@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../schedule/fail.h"
-#include "../train/outfile.h"
+#include "../util/fail.h"
+#include "../util/outfile.h"
 #include "html.h"
 #include "metrics.h"
 #include "study_page.h"
@@ -67,10 +67,10 @@ static int table(const wu_study *s, char (**buf)[64], const char ***cells)
 
 int wu_study_json(const wu_study *s, const char *command, const char *conclusion, wu_error *err)
 {
-    char path[700], msg[300];
+    char path[700];
     wu_outfile o;
     snprintf(path, sizeof path, "%s/study.json", s->dir);
-    if (wu_outfile_open(&o, path, msg, sizeof msg)) return wu_fail(err, WU_EIO, "%s", msg);
+    if (wu_outfile_open(&o, path, err)) return err->code;
     fputs("{\"kind\": \"study\", \"name\": ", o.f);
     wu_json_string(o.f, s->name);
     fprintf(o.f, ", \"quick\": %s, \"seed\": %llu, \"data\": ", s->quick ? "true" : "false",
@@ -88,7 +88,7 @@ int wu_study_json(const wu_study *s, const char *command, const char *conclusion
     if (conclusion) wu_json_string(o.f, conclusion);
     else fputs("null", o.f);
     fputs("}\n", o.f);
-    if (wu_outfile_commit(&o, msg, sizeof msg)) return wu_fail(err, WU_EIO, "%s", msg);
+    if (wu_outfile_commit(&o, err)) return err->code;
     return WU_OK;
 }
 
@@ -118,10 +118,10 @@ int wu_page_emit(const wu_study *s, const wu_page *p, const char *command, const
     for (int i = 0; i < p->ncharts && rc == WU_OK; i++)
         rc = wu_report_svg(s->dir, p->files[i], &p->charts[i], NULL, 800, 450, err);
     if (rc == WU_OK) rc = wu_study_json(s, command, p->conclusion, err);
-    char path[700], msg[300];
+    char path[700];
     wu_outfile o;
     snprintf(path, sizeof path, "%s/report.html", s->dir);
-    if (rc == WU_OK && wu_outfile_open(&o, path, msg, sizeof msg)) rc = wu_fail(err, WU_EIO, "%s", msg);
+    if (rc == WU_OK && wu_outfile_open(&o, path, err)) rc = err->code;
     if (rc == WU_OK) {
         char title[160];
         snprintf(title, sizeof title, "warmup study %s: %s", s->name, p->title);
@@ -142,7 +142,7 @@ int wu_page_emit(const wu_study *s, const wu_page *p, const char *command, const
                                "in its directory next to this page.");
         wu_report_rerun(o.f, command);
         wu_html_end(o.f);
-        if (wu_outfile_commit(&o, msg, sizeof msg)) rc = wu_fail(err, WU_EIO, "%s", msg);
+        if (wu_outfile_commit(&o, err)) rc = err->code;
     }
     free(buf), free(cells);
     return rc;

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../schedule/fail.h"
+#include "../util/fail.h"
 #include "study_page.h"
 
 #define SAY(...) u += (size_t)snprintf(p->conclusion + u, u < sizeof p->conclusion ? sizeof p->conclusion - u : 0, __VA_ARGS__)

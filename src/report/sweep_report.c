@@ -4,21 +4,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../schedule/fail.h"
-#include "../train/outfile.h"
+#include "../util/fail.h"
+#include "../util/outfile.h"
 #include "html.h"
 #include "lab_report.h"
 
 int wu_report_svg(const char *dir, const char *name, const wu_chart *c, const wu_heatmap *hm,
                   int w, int h, wu_error *err)
 {
-    char path[700], msg[300];
+    char path[700];
     wu_outfile o;
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    if (wu_outfile_open(&o, path, msg, sizeof msg)) return wu_fail(err, WU_EIO, "%s", msg);
+    if (wu_outfile_open(&o, path, err)) return err->code;
     if (c) wu_chart_svg(o.f, c, w, h);
     else wu_heatmap_svg(o.f, hm, w, h);
-    if (wu_outfile_commit(&o, msg, sizeof msg)) return wu_fail(err, WU_EIO, "%s", msg);
+    if (wu_outfile_commit(&o, err)) return err->code;
     return WU_OK;
 }
 
@@ -227,11 +227,11 @@ int wu_report_sweep(const wu_sweep *s, const wu_lab_run *runs, const char *comma
         (rc = wu_report_svg(s->dir, "heatmap.svg", NULL, &hm, 800, 80 + 50 * W, err)) ||
         (rc = wu_report_svg(s->dir, "sensitivity.svg", &sc, NULL, 800, 400, err)))
         goto done;
-    char path[700], msg[300];
+    char path[700];
     wu_outfile o;
     snprintf(path, sizeof path, "%s/report.html", s->dir);
-    if (wu_outfile_open(&o, path, msg, sizeof msg)) {
-        rc = wu_fail(err, WU_EIO, "%s", msg);
+    if (wu_outfile_open(&o, path, err)) {
+        rc = err->code;
         goto done;
     }
     wu_html_begin(o.f, "LR x warmup sweep");
@@ -253,7 +253,7 @@ int wu_report_sweep(const wu_sweep *s, const wu_lab_run *runs, const char *comma
                            "results.csv has one row per run.");
     wu_report_rerun(o.f, command);
     wu_html_end(o.f);
-    if (wu_outfile_commit(&o, msg, sizeof msg)) rc = wu_fail(err, WU_EIO, "%s", msg);
+    if (wu_outfile_commit(&o, err)) rc = err->code;
 done:
     free(head), free(cells), free(buf), free(r);
     return rc;

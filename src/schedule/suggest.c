@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "warmup.h"
-#include "fail.h"
+#include "../util/fail.h"
 
 static wu_rule *add_rule(wu_suggestion *o, const char *name, const char *source, int64_t lo,
                          int64_t hi, int64_t steps)

@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "outfile.h"
+#include "../util/outfile.h"
 #include "run.h"
-#include "../optim/checksum.h"
-#include "../schedule/fail.h"
+#include "../util/checksum.h"
+#include "../util/fail.h"
 
 /* The last two characters are the format version: a change of the header or of any struct
  * stored in it (the configuration, the tracker) must bump it. */
@@ -39,7 +39,7 @@ typedef struct ck_head {
 
 int wu_ckpt_save(const wu_run *r, wu_error *err)
 {
-    char path[600], msg[300];
+    char path[600];
     snprintf(path, sizeof path, "%s/checkpoint.bin", r->c.out);
     ck_head h;
     memset(&h, 0, sizeof h);
@@ -68,13 +68,13 @@ int wu_ckpt_save(const wu_run *r, wu_error *err)
     uint64_t sum = wu_fnv1a(buf, len);
     memcpy(buf + len, &sum, sizeof sum);
     wu_outfile o;
-    if (wu_outfile_open(&o, path, msg, sizeof msg)) {
+    if (wu_outfile_open(&o, path, err)) {
         free(buf);
-        return cerr(err, WU_EIO, msg, path);
+        return err ? err->code : WU_EIO;
     }
     fwrite(buf, 1, len + sizeof sum, o.f);
     free(buf);
-    if (wu_outfile_commit(&o, msg, sizeof msg)) return cerr(err, WU_EIO, msg, path);
+    if (wu_outfile_commit(&o, err)) return err ? err->code : WU_EIO;
     return WU_OK;
 }
 

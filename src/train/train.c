@@ -14,26 +14,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "outfile.h"
+#include "../util/outfile.h"
 #include "run.h"
-#include "../schedule/fail.h"
+#include "../util/fail.h"
 
 #define METRICS_HEADER                                                                         \
     "step,lr,loss,grad_norm,update_ratio,update_rms,v_mean,v_min,v_max,v_frac_below_eps,radam_rect,"     \
     "attn_max_logit,out_max_logit,logz_mean,acc,val_loss,val_acc,time_s\n"
-
-void wu_json_string(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\') fprintf(f, "\\%c", ch);
-        else if (ch == '\n') fputs("\\n", f);
-        else if (ch < 0x20) fprintf(f, "\\u%04x", ch);
-        else fputc(ch, f);
-    }
-    fputc('"', f);
-}
 
 void wu_train_defaults(wu_train_config *c)
 {
@@ -324,10 +311,10 @@ void wu_train_config_json(FILE *f, const wu_train_config *c)
 
 static int write_summary(const wu_run *r, const wu_train_result *res, wu_error *err)
 {
-    char path[600], msg[300];
+    char path[600];
     snprintf(path, sizeof path, "%s/summary.json", r->c.out);
     wu_outfile o;
-    if (wu_outfile_open(&o, path, msg, sizeof msg)) return wu_fail(err, WU_EIO, "%s", msg);
+    if (wu_outfile_open(&o, path, err)) return err->code;
     FILE *f = o.f;
     fputs("{\n  \"config\": ", f);
     wu_train_config_json(f, &r->c);
@@ -353,7 +340,7 @@ static int write_summary(const wu_run *r, const wu_train_result *res, wu_error *
     json_num(f, r->text ? "tokens_per_s" : "images_per_s", res->items_per_s, 1);
     json_num(f, "wall_time_s", res->wall_s, 0);
     fputs("}\n", f);
-    if (wu_outfile_commit(&o, msg, sizeof msg)) return wu_fail(err, WU_EIO, "%s", msg);
+    if (wu_outfile_commit(&o, err)) return err->code;
     return WU_OK;
 }
 

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "warmup.h"
+#include "../util/json.h"
 
 typedef struct wu_train_config {
     char model[8];          /* gpt | mlp | vit */
@@ -100,7 +101,5 @@ int wu_train_init_grad_norms(const wu_train_config *c, int batches, double *norm
  * manifest): every field, doubles to 17 digits so that they read back exactly. */
 void wu_train_config_json(FILE *f, const wu_train_config *c);
 
-/* Write s as a JSON string literal. */
-void wu_json_string(FILE *f, const char *s);
 
 #endif

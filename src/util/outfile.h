@@ -5,19 +5,22 @@
 
 #include <stdio.h>
 
+#include "warmup.h"
+
 typedef struct wu_outfile {
     FILE *f;        /* write here between open and commit */
     char *path;     /* the final name (owned) */
     char *tmp;      /* the temporary name (owned) */
 } wu_outfile;
 
-/* Open a temporary file next to `path`. On failure returns -1 with a message in err (what and
- * why, e.g. "cannot write 'out/x.svg': No such file or directory"). */
-int wu_outfile_open(wu_outfile *o, const char *path, char *err, size_t errlen);
+/* Open a temporary file next to `path`. Returns WU_OK, or WU_EINVAL (path is a directory),
+ * WU_EIO (cannot create it) or WU_ENOMEM, with what and why in err (e.g. "cannot write
+ * 'out/x.svg': No such file or directory"). */
+int wu_outfile_open(wu_outfile *o, const char *path, wu_error *err);
 
-/* Flush, sync and rename into place. Returns 0, or -1 with a message (the temporary file is
- * removed either way). */
-int wu_outfile_commit(wu_outfile *o, char *err, size_t errlen);
+/* Flush, sync and rename into place. Returns WU_OK, or WU_EIO with a message (the temporary
+ * file is removed either way). */
+int wu_outfile_commit(wu_outfile *o, wu_error *err);
 
 /* Discard: close and remove the temporary file. Safe after a failed open. */
 void wu_outfile_abort(wu_outfile *o);

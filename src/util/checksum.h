@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The FNV-1a 64 hash of the n bytes at p. */
 uint64_t wu_fnv1a(const unsigned char *p, size_t n);
 
 #endif

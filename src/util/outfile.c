@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fail.h"
 #include "outfile.h"
 
 static void release(wu_outfile *o)
@@ -16,34 +17,32 @@ static void release(wu_outfile *o)
     o->f = NULL;
 }
 
-int wu_outfile_open(wu_outfile *o, const char *path, char *err, size_t errlen)
+int wu_outfile_open(wu_outfile *o, const char *path, wu_error *err)
 {
     struct stat st;
     memset(o, 0, sizeof *o);
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-        snprintf(err, errlen, "cannot write '%s': it is a directory; give a file name", path);
-        return -1;
+        return wu_fail(err, WU_EINVAL, "cannot write '%s': it is a directory; give a file name", path);
     }
     size_t n = strlen(path) + 32;
     o->path = strdup(path);
     o->tmp = malloc(n);
     if (!o->path || !o->tmp) {
-        snprintf(err, errlen, "out of memory");
         release(o);
-        return -1;
+        return wu_fail(err, WU_ENOMEM, "out of memory");
     }
     snprintf(o->tmp, n, "%s.tmp.%ld", path, (long)getpid());
     int fd = open(o->tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0 || !(o->f = fdopen(fd, "w"))) {
-        snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+        int saved = errno;
         if (fd >= 0) close(fd);
         release(o);
-        return -1;
+        return wu_fail(err, WU_EIO, "cannot write '%s': %s", path, strerror(saved));
     }
-    return 0;
+    return WU_OK;
 }
 
-int wu_outfile_commit(wu_outfile *o, char *err, size_t errlen)
+int wu_outfile_commit(wu_outfile *o, wu_error *err)
 {
     errno = 0;
     int bad = fflush(o->f) != 0 || ferror(o->f) || fsync(fileno(o->f)) != 0;
@@ -57,12 +56,13 @@ int wu_outfile_commit(wu_outfile *o, char *err, size_t errlen)
         bad = 1;
         saved = errno;
     }
+    int rc = WU_OK;
     if (bad) {
-        snprintf(err, errlen, "cannot write '%s': %s", o->path, strerror(saved));
+        rc = wu_fail(err, WU_EIO, "cannot write '%s': %s", o->path, strerror(saved));
         unlink(o->tmp);
     }
     release(o);
-    return bad ? -1 : 0;
+    return rc;
 }
 
 void wu_outfile_abort(wu_outfile *o)
