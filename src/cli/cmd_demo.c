@@ -208,7 +208,8 @@ int cmd_demo(int argc, char **argv)
     for (int i = 0; i < ARMS; i++) {
         char path[700];
         snprintf(path, sizeof path, "%s/%s/metrics.csv", out, a[i].name);
-        if (wu_metrics_column(path, "loss", &loss[i], &err) || wu_metrics_column(path, "lr", &lrs[i], &err)) {
+        if (wu_metrics_column(path, WU_METRIC_LOSS, &loss[i], &err) ||
+            wu_metrics_column(path, WU_METRIC_LR, &lrs[i], &err)) {
             ret = cli_error("%s", err.msg);
             goto done;
         }

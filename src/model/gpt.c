@@ -16,6 +16,7 @@
 #include "../nn/nn.h"
 #include "block.h"
 #include "gpt.h"
+#include "model.h"
 #include "../util/rng.h"
 #include "../util/fail.h"
 
@@ -313,3 +314,56 @@ void wu_gpt_backward(wu_gpt *m)
         m->d.grad_norm_final = c->post_ln ? 0.0 : sqrt(sumsq(m->grads + m->layer_off[L], 2 * (size_t)C));
     }
 }
+
+/* ---- the model interface (model.h) --------------------------------------------------------- */
+
+static int gpt_create(void **impl, const wu_model_config *c, wu_error *err)
+{
+    wu_gpt_config g = wu_gpt_default_config();
+    g.vocab = c->vocab;
+    g.ctx = c->seq;
+    g.layers = c->layers;
+    g.heads = c->heads;
+    g.dim = c->dim;
+    g.post_ln = c->post_ln;
+    wu_gpt *m;
+    int rc = wu_gpt_create(&m, &g, c->batch, c->seq, err);
+    if (rc != WU_OK) return rc;
+    wu_gpt_init(m, c->seed);
+    m->diag = c->diag;
+    *impl = m;
+    return WU_OK;
+}
+
+static int gpt_forward(void *impl, const void *x, const int *y, int B, float *loss, int *correct)
+{
+    wu_gpt *m = impl;
+    if (correct) *correct = 0;
+    return wu_gpt_forward(m, x, y, B, m->T, loss);
+}
+
+static void gpt_backward(void *impl) { wu_gpt_backward(impl); }
+
+static void gpt_parameters(void *impl, wu_model_params *p)
+{
+    wu_gpt *m = impl;
+    *p = (wu_model_params){m->nparams, m->params, m->grads, m->views, m->nviews};
+}
+
+static void gpt_diagnostics(const void *impl, wu_model_diag *d)
+{
+    const wu_gpt *m = impl;
+    const int L = m->cfg.layers;
+    float mx = -INFINITY;
+    for (int l = 0; l < L; l++) mx = m->d.attn_max_logit[l] > mx ? m->d.attn_max_logit[l] : mx;
+    d->attn_max_logit = mx;
+    d->out_max_logit = m->d.out_max_logit;
+    d->logz_mean = m->d.logz_mean;
+    d->nlayers = L;
+    for (int l = 0; l < L; l++) d->grad_norm_layer[l] = m->d.grad_norm_layer[l];
+}
+
+static void gpt_destroy(void *impl) { wu_gpt_destroy(impl); }
+
+const wu_model_ops wu_gpt_ops = {"gpt", WU_INPUT_TOKENS, gpt_create, gpt_forward, gpt_backward,
+                                 gpt_parameters, gpt_diagnostics, gpt_destroy};

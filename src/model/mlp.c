@@ -6,6 +6,7 @@
 
 #include "../nn/nn.h"
 #include "mlp.h"
+#include "model.h"
 #include "../util/rng.h"
 #include "../util/fail.h"
 
@@ -199,3 +200,51 @@ void wu_mlp_backward(wu_mlp *m)
                                               im->layer_off[i + 1] - im->layer_off[i]);
     }
 }
+
+/* ---- the model interface (model.h) --------------------------------------------------------- */
+
+static int mlp_create(void **impl, const wu_model_config *c, wu_error *err)
+{
+    wu_mlp_config mc = {.in = c->rows * c->cols, .depth = c->depth, .width = c->width,
+                        .classes = c->classes, .act = c->act, .init = WU_MLP_INIT_STANDARD};
+    if (c->rows < 1 || c->cols < 1) return merr(err, WU_EINVAL, "invalid input: need images of at least 1x1 pixels");
+    wu_mlp *m;
+    int rc = wu_mlp_create(&m, &mc, c->batch, err);
+    if (rc != WU_OK) return rc;
+    wu_mlp_init(m, c->seed);
+    m->diag = c->diag;
+    *impl = m;
+    return WU_OK;
+}
+
+static int mlp_forward(void *impl, const void *x, const int *y, int B, float *loss, int *correct)
+{
+    int ok = 0;
+    int rc = wu_mlp_forward(impl, x, y, B, loss, &ok);
+    if (correct) *correct = ok;
+    return rc;
+}
+
+static void mlp_backward(void *impl) { wu_mlp_backward(impl); }
+
+static void mlp_parameters(void *impl, wu_model_params *p)
+{
+    wu_mlp *m = impl;
+    *p = (wu_model_params){m->nparams, m->params, m->grads, m->views, m->nviews};
+}
+
+static void mlp_diagnostics(const void *impl, wu_model_diag *d)
+{
+    const wu_mlp *m = impl;
+    const int L = m->cfg.depth + 1;
+    d->attn_max_logit = NAN;
+    d->out_max_logit = m->d.out_max_logit;
+    d->logz_mean = m->d.logz_mean;
+    d->nlayers = L;
+    for (int l = 0; l < L; l++) d->grad_norm_layer[l] = m->d.grad_norm_layer[l];
+}
+
+static void mlp_destroy(void *impl) { wu_mlp_destroy(impl); }
+
+const wu_model_ops wu_mlp_ops = {"mlp", WU_INPUT_IMAGES, mlp_create, mlp_forward, mlp_backward,
+                                 mlp_parameters, mlp_diagnostics, mlp_destroy};

@@ -9,6 +9,7 @@
 #include "block.h"
 #include "../util/rng.h"
 #include "vit.h"
+#include "model.h"
 #include "../util/fail.h"
 
 struct wu_vit_impl {
@@ -301,3 +302,60 @@ void wu_vit_backward(wu_vit *m)
                                               im->layer_off[l + 1] - im->layer_off[l]);
     }
 }
+
+/* ---- the model interface (model.h) --------------------------------------------------------- */
+
+static int vit_create(void **impl, const wu_model_config *c, wu_error *err)
+{
+    if (c->rows != c->cols)
+        return verr(err, WU_EINVAL, "invalid input: the ViT takes square images");
+    wu_vit_config v = wu_vit_default_config();
+    v.image = c->rows;
+    v.classes = c->classes;
+    v.dim = c->dim;
+    v.heads = c->heads;
+    v.layers = c->layers;
+    v.post_ln = c->post_ln;
+    v.pool = c->pool;
+    wu_vit *m;
+    int rc = wu_vit_create(&m, &v, c->batch, err);
+    if (rc != WU_OK) return rc;
+    wu_vit_init(m, c->seed);
+    m->diag = c->diag;
+    *impl = m;
+    return WU_OK;
+}
+
+static int vit_forward(void *impl, const void *x, const int *y, int B, float *loss, int *correct)
+{
+    int ok = 0;
+    int rc = wu_vit_forward(impl, x, y, B, loss, &ok);
+    if (correct) *correct = ok;
+    return rc;
+}
+
+static void vit_backward(void *impl) { wu_vit_backward(impl); }
+
+static void vit_parameters(void *impl, wu_model_params *p)
+{
+    wu_vit *m = impl;
+    *p = (wu_model_params){m->nparams, m->params, m->grads, m->views, m->nviews};
+}
+
+static void vit_diagnostics(const void *impl, wu_model_diag *d)
+{
+    const wu_vit *m = impl;
+    const int L = m->cfg.layers;
+    float mx = -INFINITY;
+    for (int l = 0; l < L; l++) mx = m->d.attn_max_logit[l] > mx ? m->d.attn_max_logit[l] : mx;
+    d->attn_max_logit = mx;
+    d->out_max_logit = m->d.out_max_logit;
+    d->logz_mean = m->d.logz_mean;
+    d->nlayers = L;
+    for (int l = 0; l < L; l++) d->grad_norm_layer[l] = m->d.grad_norm_layer[l];
+}
+
+static void vit_destroy(void *impl) { wu_vit_destroy(impl); }
+
+const wu_model_ops wu_vit_ops = {"vit", WU_INPUT_IMAGES, vit_create, vit_forward, vit_backward,
+                                 vit_parameters, vit_diagnostics, vit_destroy};

@@ -23,9 +23,11 @@ static int split_csv(char *line, char **fields, int max)
     return n;
 }
 
-int wu_metrics_column(const char *path, const char *col, wu_series_data *out, wu_error *err)
+int wu_metrics_column(const char *path, wu_metric m, wu_series_data *out, wu_error *err)
 {
     memset(out, 0, sizeof *out);
+    const char *col = wu_metric_name(m);
+    if (!*col) return wu_fail(err, WU_EINVAL, "no metrics column %d", (int)m);
     FILE *f = fopen(path, "r");
     if (!f) return wu_fail(err, WU_EIO, "cannot read %.200s", path);
     char line[4096];

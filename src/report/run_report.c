@@ -51,7 +51,8 @@ int wu_report_runs(const char *dir, char *const *names, int n, wu_error *err)
     char (*rdir)[600] = calloc((size_t)m, sizeof *rdir);
     wu_run_summary *sum = calloc((size_t)m, sizeof *sum);
     enum { NCH = 6 };
-    static const char *const col[NCH] = {"loss", "lr", "grad_norm", "update_ratio", "v_mean", "val_loss"};
+    static const wu_metric col[NCH] = {WU_METRIC_LOSS, WU_METRIC_LR, WU_METRIC_GRAD_NORM,
+                                       WU_METRIC_UPDATE_RATIO, WU_METRIC_V_MEAN, WU_METRIC_VAL_LOSS};
     static const char *const title[NCH] = {"Training loss (moving average)", "Learning rate",
                                            "Gradient norm (before clipping)", "Update / weight ratio",
                                            "Adam's second moment v (mean)", "Validation loss"};
@@ -116,7 +117,7 @@ int wu_report_runs(const char *dir, char *const *names, int n, wu_error *err)
         for (int i = 0; i < m; i++)
             for (int j = 0; j < ser[k * m + i].n && !any; j++) any = isfinite(ser[k * m + i].y[j]);
         if (!any) continue; /* e.g. v for SGD, validation without evaluations */
-        wu_chart c = {.title = title[k], .xlabel = "step", .ylabel = col[k], .series = ser + k * m,
+        wu_chart c = {.title = title[k], .xlabel = "step", .ylabel = wu_metric_name(col[k]), .series = ser + k * m,
                       .nseries = m, .log_y = k == 2 || k == 4};
         wu_html_chart(o.f, &c, 800, 400);
     }

@@ -11,7 +11,7 @@
 #include "metrics.h"
 #include "study_page.h"
 
-int wu_page_curve(wu_page *p, const wu_lab_run *r, const char *col, double ema, double xscale,
+int wu_page_curve(wu_page *p, const wu_lab_run *r, wu_metric col, double ema, double xscale,
                   int first_n, wu_series *out, const char *label, wu_error *err)
 {
     if (p->ndata == WU_PAGE_MAX_DATA) return wu_fail(err, WU_ERANGE, "too many curves in one report");

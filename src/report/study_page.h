@@ -31,7 +31,7 @@ typedef struct wu_page {
 /* Read column col of run r's metrics.csv into a series named label: the first first_n rows (0:
  * all), smoothed by an EMA of weight ema (0: raw), x (the step) multiplied by xscale. A run that
  * has not run yet gives an empty series. The data belongs to p (wu_page_free). */
-int wu_page_curve(wu_page *p, const wu_lab_run *r, const char *col, double ema, double xscale,
+int wu_page_curve(wu_page *p, const wu_lab_run *r, wu_metric col, double ema, double xscale,
                   int first_n, wu_series *out, const char *label, wu_error *err);
 void wu_page_free(wu_page *p);
 

@@ -98,7 +98,7 @@ static int curves(const wu_study *s, wu_page *p, const int *idx, int n, const ch
     int ns = 0, rc;
     for (int k = 0; k < n; k++) {
         if (idx[k] < 0) continue;
-        if ((rc = wu_page_curve(p, &s->runs[idx[k]], "loss", 0.05, 1, 0, &ser[ns++],
+        if ((rc = wu_page_curve(p, &s->runs[idx[k]], WU_METRIC_LOSS, 0.05, 1, 0, &ser[ns++],
                                 s->arm[idx[k]].label, err)) != WU_OK)
             return rc;
     }
@@ -213,7 +213,7 @@ static int render_layernorm(const wu_study *s, wu_page *p, wu_error *err)
 /* ---- adam-first-steps ----------------------------------------------------------------------- */
 
 /* Mean of a metrics column over the first n rows of run r (NaN when none). */
-static double early_mean(wu_page *p, const wu_lab_run *r, const char *col, int n, wu_error *err)
+static double early_mean(wu_page *p, const wu_lab_run *r, wu_metric col, int n, wu_error *err)
 {
     wu_series tmp;
     if (wu_page_curve(p, r, col, 0, 1, n, &tmp, "", err) != WU_OK || tmp.n == 0) return NAN;
@@ -241,7 +241,8 @@ static int render_adam(const wu_study *s, wu_page *p, wu_error *err)
              "charts of the update size and of v show the first %d steps.",
              s->runs[0].c.layers, (long long)s->runs[0].c.steps, s->runs[0].c.lr, s->beta2,
              (int)(2 / (1 - s->beta2)), (int)(1 / (1 - s->beta2)), first);
-    static const char *const col[4] = {"update_rms", "v_mean", "v_max", "lr"};
+    static const wu_metric col[4] = {WU_METRIC_UPDATE_RMS, WU_METRIC_V_MEAN, WU_METRIC_V_MAX,
+                                     WU_METRIC_LR};
     static const char *const title[4] = {"Update size (RMS over all parameters)",
                                          "Adam's second moment v (bias-corrected mean)",
                                          "Adam's second moment v (bias-corrected largest entry)",
@@ -256,7 +257,7 @@ static int render_adam(const wu_study *s, wu_page *p, wu_error *err)
                                     err)) != WU_OK)
                 return rc;
         }
-        p->charts[p->ncharts] = (wu_chart){.title = title[c], .xlabel = "step", .ylabel = col[c],
+        p->charts[p->ncharts] = (wu_chart){.title = title[c], .xlabel = "step", .ylabel = wu_metric_name(col[c]),
                                            .series = ser, .nseries = ns, .log_y = c < 3};
         p->files[p->ncharts] = file[c];
         p->tty_rows[p->ncharts++] = 10;
@@ -267,7 +268,7 @@ static int render_adam(const wu_study *s, wu_page *p, wu_error *err)
     size_t u = 0;
     double lr = s->runs[0].c.lr;
     for (int i = 0; i < s->n; i++) {
-        double rms = early_mean(p, &s->runs[i], "update_rms", 20, err);
+        double rms = early_mean(p, &s->runs[i], WU_METRIC_UPDATE_RMS, 20, err);
         SAY("%s: final loss %.3f%s, mean update RMS over the first 20 steps %.2g (%.2f x the "
             "peak LR). ", s->arm[i].label, eff(s, i),
             s->runs[i].s.status == WU_RUN_DIVERGED ? " (diverged)" : "", rms, rms / lr);
@@ -310,12 +311,12 @@ static int render_batch(const wu_study *s, wu_page *p, wu_error *err)
     static char lrname[3][64];
     for (int i = 0; i < s->n; i++) {
         double xs = 1.0 / (double)s->steps_per_epoch[i];
-        if ((rc = wu_page_curve(p, &s->runs[i], "loss", 0.02, xs, 0, &ser[ns++], s->arm[i].label, err)))
+        if ((rc = wu_page_curve(p, &s->runs[i], WU_METRIC_LOSS, 0.02, xs, 0, &ser[ns++], s->arm[i].label, err)))
             return rc;
     }
     for (int i = 3; i < s->n && i < 6; i++) {
         snprintf(lrname[i - 3], 64, "LR: %s", i == 3 ? "no warmup" : i == 4 ? "constant warmup" : "gradual warmup");
-        if ((rc = wu_page_curve(p, &s->runs[i], "lr", 0, 1.0 / (double)s->steps_per_epoch[i], 0,
+        if ((rc = wu_page_curve(p, &s->runs[i], WU_METRIC_LR, 0, 1.0 / (double)s->steps_per_epoch[i], 0,
                                 &ser[ns], lrname[i - 3], err)))
             return rc;
         ser[ns++].right = 1;

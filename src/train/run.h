@@ -1,5 +1,6 @@
-/* run.h - the state of a training run, shared by train.c (the loop) and ckpt.c (saving and
- * restoring it). Not part of any public interface. */
+/* run.h - the state of a training run, shared by run.c (opening and closing it), step.c (a step
+ * and its metrics row), train.c (the loop) and ckpt.c (saving and restoring it). Not part of
+ * any public interface: train.h declares struct wu_run opaque. */
 #ifndef WU_RUN_H
 #define WU_RUN_H
 
@@ -28,23 +29,39 @@ typedef struct wu_tracker {
  * themselves are not finite, and no later step can be. */
 #define WU_MAX_NONFINITE_RUN 20
 
-typedef struct wu_run {
+struct wu_run {
     wu_train_config c;
-    wu_net net;
+    wu_model net;             /* the model: its ops and parameters */
     wu_optim *opt;
+    int optim_kind;           /* WU_OPT_* */
     wu_schedule *sched;
-    int text;                 /* GPT on bytes, else images */
+    int text;                 /* the model reads tokens (GPT on bytes), else images */
     wu_corpus corpus;
     wu_rng data_rng;          /* text batches */
     wu_images train, test;
     wu_loader loader;         /* image batches */
+    int pixels;               /* images: rows x cols floats per item */
     int *tok, *tgt, *idx, *labels;
     float *x;
     wu_tracker tr;
     int64_t step;             /* steps done */
     double elapsed_before;    /* wall seconds of earlier sessions of this run */
     long metrics_off;         /* bytes of metrics.csv covering the steps done */
-} wu_run;
+    /* this session only (not in checkpoints) */
+    FILE *metrics;            /* metrics.csv, open for appending (NULL: not opened) */
+    char metrics_path[600];
+    double t0;                /* when elapsed_before was last brought up to date */
+    double session_t0;        /* when this session began */
+    double session_items;     /* tokens or images this session */
+    int64_t started;          /* r->step when this session began */
+    int failed;               /* the error code of a failed wu_train_log / _checkpoint (0: none) */
+};
+
+/* run.c */
+int wu_run_build(wu_run *r, wu_error *err);     /* data, model, optimizer for r->c */
+void wu_run_free(wu_run *r);                    /* everything wu_run_build made; not r */
+void wu_run_next_batch(wu_run *r);              /* the next training batch into tok/tgt or x/labels */
+double wu_run_now(void);                        /* monotonic seconds */
 
 /* ckpt.c */
 int wu_ckpt_save(const wu_run *r, wu_error *err);

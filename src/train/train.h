@@ -6,11 +6,24 @@
  *     wu_train_defaults(&c);                    // the reference GPT on the built-in data
  *     snprintf(c.out, sizeof c.out, "run1");
  *     wu_train_result r;
- *     int rc = wu_train(&c, NULL, &r, &err);    // NULL: no progress callback
+ *     wu_error err;
+ *     int rc = wu_train(&c, 0, 0, NULL, NULL, NULL, &r, &err); // fresh, no limit, no stop flag,
+ *                                                               // no progress callback
  *
- * Files in c.out: metrics.csv (a row per step), summary.json, checkpoint.bin (when asked).
- * docs/TRAINING.md documents every column, the summary fields, and the spike and divergence
- * rules. */
+ * or, a step at a time (what wu_train does, less progress and periodic checkpoints):
+ *
+ *     wu_run *run;
+ *     if (wu_train_open(&run, &c, 0, &err) != WU_OK) ...   // built; metrics.csv started
+ *     wu_train_row row;
+ *     while (!wu_train_done(run) && rc == WU_OK) {
+ *         wu_train_step(run, &row);                         // one update, evaluated when due
+ *         rc = wu_train_log(run, &row, &err);               // its metrics.csv row
+ *     }
+ *     rc = wu_train_close(run, &r, &err);                  // summary.json; frees run
+ *
+ * Files in c.out: metrics.csv (a row per step, columns in metrics_cols.h), summary.json,
+ * checkpoint.bin (when asked). docs/TRAINING.md documents every column, the summary fields, and
+ * the spike and divergence rules. */
 #ifndef WU_TRAIN_H
 #define WU_TRAIN_H
 
@@ -20,6 +33,7 @@
 
 #include "warmup.h"
 #include "../util/json.h"
+#include "metrics_cols.h"
 
 typedef struct wu_train_config {
     char model[8];          /* gpt | mlp | vit */
@@ -81,12 +95,58 @@ void wu_train_defaults(wu_train_config *c);
 /* Check a configuration without running it (every value, the model/data combination). */
 int wu_train_check(const wu_train_config *c, wu_error *err);
 
-/* Run from scratch (resume == 0) or continue the run in c->out from its checkpoint
- * (resume == 1: the configuration is read from the checkpoint; c->steps, when larger, extends
- * the run). Stops early, with a checkpoint, when *stop becomes non-zero (a signal handler's
- * flag) or after stop_after steps of this call (0: no limit).
- * Returns WU_OK when the run ended (completed, diverged or interrupted: see r), or an error
- * (bad configuration, missing data, unwritable directory) with nothing half-written left. */
+/* ---- a run, a step at a time --------------------------------------------------------------- */
+
+/* The state of one run (run.h); one per run, not shared between threads. */
+typedef struct wu_run wu_run;
+
+/* One step's metrics row (written by wu_train_log) and what happened in it. */
+typedef struct wu_train_row {
+    int64_t step;                 /* the update just made, 0-based (col[WU_METRIC_STEP]) */
+    double col[WU_METRIC_COUNT];  /* every column of metrics.csv; NaN: an empty cell */
+    int nonfinite;                /* this step's loss (1) or gradient (2) was NaN or Inf; 0: finite */
+    int skipped;                  /* ... and its update was skipped (on_nonfinite "skip") */
+    int gave_up;                  /* ... and skipping ended the run: too many in a row */
+} wu_train_row;
+
+/* Open a run in c->out: from scratch (resume == 0: the directory is created if missing, an old
+ * checkpoint and summary there are removed, metrics.csv starts with its header) or from the
+ * checkpoint there (resume == 1: the configuration is read from the checkpoint and written back
+ * into *c; c->steps, when larger than the run's, extends it; metrics.csv is cut back to the
+ * rows the checkpoint covers). Returns WU_OK with *out set, or an error (bad configuration,
+ * missing data, unwritable directory, a bad checkpoint) with nothing half-written left. */
+int wu_train_open(wu_run **out, wu_train_config *c, int resume, wu_error *err);
+
+/* Is the run over: every step done, or diverged? */
+int wu_train_done(const wu_run *r);
+
+/* One step (the run must not be done): the LR, a batch, forward, backward, clipping, the update
+ * (skipped or ending the run on a non-finite loss or gradient, as c->on_nonfinite says), spike
+ * and divergence bookkeeping, and an evaluation when one is due. Fills *row. */
+void wu_train_step(wu_run *r, wu_train_row *row);
+
+/* Append row to metrics.csv and flush it. WU_EIO when it cannot be written; the run is then
+ * failed: wu_train_close writes nothing more. */
+int wu_train_log(wu_run *r, const wu_train_row *row, wu_error *err);
+
+/* Write checkpoint.bin now (atomically), covering the steps done and logged. On error the run
+ * is failed, as above. */
+int wu_train_checkpoint(wu_run *r, wu_error *err);
+
+/* Finish and free the run: close metrics.csv, fill *res (may be NULL); a run stopped before its
+ * end (not done) is "interrupted" and writes a checkpoint to resume from; then summary.json.
+ * A failed run writes neither and returns the failing call's code (err holds its message).
+ * r may be NULL (nothing happens, WU_OK). */
+int wu_train_close(wu_run *r, wu_train_result *res, wu_error *err);
+
+/* ---- a whole run --------------------------------------------------------------------------- */
+
+/* Open, step and log until done, close. Stops early, with a checkpoint, when *stop becomes
+ * non-zero (a signal handler's flag) or after stop_after steps of this call (0: no limit), and
+ * writes a checkpoint every c->checkpoint_every steps. cb (may be NULL) gets every step's
+ * progress. Returns WU_OK when the run ended (completed, diverged or interrupted: see r), or an
+ * error (bad configuration, missing data, unwritable directory) with nothing half-written
+ * left. */
 int wu_train(wu_train_config *c, int resume, int64_t stop_after, volatile sig_atomic_t *stop,
              wu_train_cb cb, void *cb_ctx, wu_train_result *r, wu_error *err);
 

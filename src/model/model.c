@@ -1,0 +1,56 @@
+/* model.c - the model interface: the registry of models and the handle over their ops. */
+#include <string.h>
+
+#include "mlp.h"
+#include "model.h"
+#include "vit.h"
+
+const wu_model_ops *wu_model_find(const char *name)
+{
+    static const wu_model_ops *const all[] = {&wu_gpt_ops, &wu_mlp_ops, &wu_vit_ops};
+    for (size_t i = 0; name && i < sizeof all / sizeof all[0]; i++)
+        if (!strcmp(all[i]->name, name)) return all[i];
+    return NULL;
+}
+
+wu_model_config wu_model_default_config(void)
+{
+    wu_model_config c = {.layers = 4, .heads = 4, .dim = 128, .depth = 2, .width = 256,
+                         .act = WU_ACT_RELU, .pool = WU_POOL_CLS, .seed = 1};
+    return c;
+}
+
+int wu_model_create(wu_model *m, const wu_model_ops *ops, const wu_model_config *c, wu_error *err)
+{
+    memset(m, 0, sizeof *m);
+    int rc = ops->create(&m->impl, c, err);
+    if (rc != WU_OK) return rc;
+    m->ops = ops;
+    wu_model_params p;
+    ops->parameters(m->impl, &p);
+    m->nparams = p.n, m->params = p.params, m->grads = p.grads;
+    m->views = p.views, m->nviews = p.nviews;
+    return WU_OK;
+}
+
+void wu_model_destroy(wu_model *m)
+{
+    if (m->ops) m->ops->destroy(m->impl);
+    memset(m, 0, sizeof *m);
+}
+
+int wu_model_forward(wu_model *m, const void *x, const int *y, int B, float *loss, int *correct)
+{
+    return m->ops->forward(m->impl, x, y, B, loss, correct);
+}
+
+void wu_model_backward(wu_model *m)
+{
+    memset(m->grads, 0, m->nparams * sizeof(float));
+    m->ops->backward(m->impl);
+}
+
+void wu_model_diagnostics(const wu_model *m, wu_model_diag *d)
+{
+    m->ops->diagnostics(m->impl, d);
+}

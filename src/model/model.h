@@ -1,0 +1,109 @@
+/* model.h - one interface over the models: a small ops table (create, forward, backward,
+ * parameters, diagnostics, destroy) that gpt.c, mlp.c and vit.c each fill, and a handle that a
+ * training run, a sweep or a test drives without knowing which model it holds. A new model is
+ * a new table and a line in wu_model_find (model.c); nothing above this layer changes.
+ *
+ *     const wu_model_ops *ops = wu_model_find("vit");     // NULL: no such model
+ *     wu_model_config mc = wu_model_default_config();
+ *     mc.batch = 16, mc.rows = 28, mc.cols = 28, mc.classes = 10;  // the data's shape
+ *     mc.seed = 1, mc.diag = 1;
+ *     wu_model m;
+ *     if (wu_model_create(&m, ops, &mc, &err) != WU_OK) ...   // built and initialised
+ *     wu_model_forward(&m, pixels, labels, 16, &loss, &correct);
+ *     wu_model_backward(&m);                                // m.grads, zeroed first
+ *     wu_model_diag d;
+ *     wu_model_diagnostics(&m, &d);
+ *     wu_model_destroy(&m);
+ *
+ * The shapes of the input (sequence length and vocabulary, or image rows, columns and classes)
+ * come from the data; the rest of wu_model_config is the architecture. */
+#ifndef WU_MODEL_H
+#define WU_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "classify.h"
+#include "mlp.h"   /* WU_ACT_* */
+#include "vit.h"   /* WU_POOL_* */
+#include "warmup.h"
+
+/* What a model reads: token windows (x = B*seq ints, y = B*seq next tokens) or images
+ * (x = B*rows*cols floats in [0, 1], y = B labels). */
+typedef enum wu_model_input { WU_INPUT_TOKENS, WU_INPUT_IMAGES } wu_model_input;
+
+typedef struct wu_model_config {
+    int batch;                       /* batch capacity: a forward takes 1..batch items */
+    /* the data's shape */
+    int seq, vocab;                  /* tokens: window length, vocabulary (256 for bytes) */
+    int rows, cols, classes;         /* images: pixels per side, labels in [0, classes) */
+    /* the architecture */
+    int layers, heads, dim, post_ln; /* transformers (GPT, ViT) */
+    int depth, width, act;           /* MLP: hidden layers, units, WU_ACT_* */
+    int pool;                        /* ViT: WU_POOL_* */
+    uint64_t seed;                   /* create initialises the parameters from it */
+    int diag;                        /* compute diagnostics in forward and backward */
+} wu_model_config;
+
+/* Diagnostics of the last forward (and backward) with diag on. */
+typedef struct wu_model_diag {
+    float attn_max_logit;    /* the largest pre-softmax attention score over layers; NAN
+                                for a model without attention */
+    float out_max_logit;     /* the largest output logit */
+    float logz_mean;         /* the mean log-partition of the outputs */
+    int nlayers;             /* entries of grad_norm_layer */
+    double grad_norm_layer[WU_MAX_LAYERS]; /* after backward: the gradient norm of each layer
+                                              (GPT, ViT: block; MLP: linear layer) */
+} wu_model_diag;
+
+/* The parameters: one buffer of n floats with named views, and its gradients alike. */
+typedef struct wu_model_params {
+    size_t n;
+    float *params, *grads;
+    const wu_param_view *views;
+    int nviews;
+} wu_model_params;
+
+typedef struct wu_model_ops {
+    const char *name;        /* "gpt", "mlp", "vit" */
+    wu_model_input input;
+    /* Build an instance for c (shapes checked: WU_EINVAL with a message, WU_ENOMEM) and
+       initialise its parameters from c->seed. */
+    int (*create)(void **impl, const wu_model_config *c, wu_error *err);
+    /* Mean loss of B items against their targets; *correct = right predictions (classifiers;
+       0 for a language model). WU_EINVAL for a target out of range (nothing computed). */
+    int (*forward)(void *impl, const void *x, const int *y, int B, float *loss, int *correct);
+    /* Gradients of the last forward's loss, accumulated into the gradient buffer. */
+    void (*backward)(void *impl);
+    void (*parameters)(void *impl, wu_model_params *p);
+    void (*diagnostics)(const void *impl, wu_model_diag *d);
+    void (*destroy)(void *impl);
+} wu_model_ops;
+
+extern const wu_model_ops wu_gpt_ops, wu_mlp_ops, wu_vit_ops;
+
+/* The model named `name` ("gpt", "mlp", "vit"), NULL when there is none. */
+const wu_model_ops *wu_model_find(const char *name);
+
+/* The defaults of the architecture fields (those of `warmup train`); shapes are zero. */
+wu_model_config wu_model_default_config(void);
+
+/* A model instance with its parameters at hand. */
+typedef struct wu_model {
+    const wu_model_ops *ops;
+    void *impl;
+    size_t nparams;
+    float *params, *grads;
+    const wu_param_view *views;
+    int nviews;
+} wu_model;
+
+int wu_model_create(wu_model *m, const wu_model_ops *ops, const wu_model_config *c, wu_error *err);
+/* Frees an instance (a zeroed wu_model too) and zeroes *m. */
+void wu_model_destroy(wu_model *m);
+int wu_model_forward(wu_model *m, const void *x, const int *y, int B, float *loss, int *correct);
+/* Zero the gradients, then backward. */
+void wu_model_backward(wu_model *m);
+void wu_model_diagnostics(const wu_model *m, wu_model_diag *d);
+
+#endif

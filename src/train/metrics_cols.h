@@ -1,0 +1,61 @@
+/* metrics_cols.h - the columns of metrics.csv, in one table: the writer (wu_train_log) prints
+ * the header and every row from it, and every reader (src/report/, src/cli/) names a column
+ * through it, so a renamed or removed column cannot silently desynchronise them (a reader
+ * fails to compile instead). docs/TRAINING.md explains each column; tests/test_run.c checks
+ * that the header equals this table and that the docs name every column.
+ *
+ *     wu_metrics_column(path, wu_metric_name(WU_METRIC_LOSS), &series, &err);  // a reader
+ */
+#ifndef WU_METRICS_COLS_H
+#define WU_METRICS_COLS_H
+
+#include <stdio.h>
+
+/* X(ID, name, printf format of the double value, meaning); an empty cell for NaN. The lr is
+ * written with 17 significant digits so that it reads back as the very double the schedule
+ * gave; the other measurements with 9 (float precision). */
+#define WU_METRIC_COLUMNS(X)                                                                     \
+    X(STEP, "step", "%.0f", "the update, 0-based")                                              \
+    X(LR, "lr", "%.17g", "the LR of this update (group 0)")                                     \
+    X(LOSS, "loss", "%.9g", "the training loss of this step's batch (nats)")                    \
+    X(GRAD_NORM, "grad_norm", "%.9g", "the global L2 norm of the gradients, before clipping")   \
+    X(UPDATE_RATIO, "update_ratio", "%.9g", "|update| / |weights before it|")                   \
+    X(UPDATE_RMS, "update_rms", "%.9g", "the RMS of the update over all parameters")            \
+    X(V_MEAN, "v_mean", "%.9g", "Adam family: mean of the bias-corrected second moment")        \
+    X(V_MIN, "v_min", "%.9g", "Adam family: its smallest entry")                                \
+    X(V_MAX, "v_max", "%.9g", "Adam family: its largest entry")                                 \
+    X(V_FRAC_BELOW_EPS, "v_frac_below_eps", "%.9g", "Adam family: fraction with sqrt(v) < eps") \
+    X(RADAM_RECT, "radam_rect", "%.9g", "RAdam: the rectification term")                        \
+    X(ATTN_MAX_LOGIT, "attn_max_logit", "%.9g", "transformers: the largest attention score")   \
+    X(OUT_MAX_LOGIT, "out_max_logit", "%.9g", "the largest output logit")                       \
+    X(LOGZ_MEAN, "logz_mean", "%.9g", "the mean log-partition of the outputs")                  \
+    X(ACC, "acc", "%.9g", "classifiers: this batch's accuracy")                                 \
+    X(VAL_LOSS, "val_loss", "%.9g", "held-out loss, at evaluations (else empty)")               \
+    X(VAL_ACC, "val_acc", "%.9g", "classifiers: held-out accuracy, at evaluations")             \
+    X(TIME_S, "time_s", "%.3f", "wall seconds since the run started, over all its sessions")
+
+typedef enum wu_metric {
+#define WU_METRIC_ENUM_(id, name, fmt, help) WU_METRIC_##id,
+    WU_METRIC_COLUMNS(WU_METRIC_ENUM_)
+#undef WU_METRIC_ENUM_
+    WU_METRIC_COUNT
+} wu_metric;
+
+typedef struct wu_metric_col {
+    const char *name;    /* the header name */
+    const char *format;  /* printf format of the cell's double */
+    const char *help;    /* one line: what it is */
+} wu_metric_col;
+
+extern const wu_metric_col wu_metric_cols[WU_METRIC_COUNT];
+
+/* The header name of a column. */
+const char *wu_metric_name(wu_metric m);
+
+/* The header line, "step,lr,...,time_s\n". */
+void wu_metrics_write_header(FILE *f);
+
+/* One row: col[WU_METRIC_*] for every column, NaN written as an empty cell. */
+void wu_metrics_write_row(FILE *f, const double *col);
+
+#endif

@@ -1,0 +1,334 @@
+/* run.c - opening a run (building it from a configuration, or from a checkpoint) and closing it
+ * (the result, the summary). The step and its metrics row are in step.c, the loop in train.c.
+ *
+ * The model comes from the ops table of src/model/model.h, picked by name; the shapes of its
+ * input (sequence length and vocabulary, or image rows, columns and classes) come from the
+ * data, so no data set's sizes are written down here. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../util/fail.h"
+#include "../util/outfile.h"
+#include "run.h"
+
+double wu_run_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int optim_kind(const char *name)
+{
+    static const char *const names[] = {[WU_OPT_SGD] = "sgd", [WU_OPT_ADAM] = "adam",
+                                        [WU_OPT_ADAMW] = "adamw", [WU_OPT_RADAM] = "radam"};
+    for (int i = 0; i < (int)(sizeof names / sizeof names[0]); i++)
+        if (!strcmp(names[i], name)) return i;
+    return -1;
+}
+
+/* ---- building a run ------------------------------------------------------------------------ */
+
+void wu_run_free(wu_run *r)
+{
+    wu_model_destroy(&r->net);
+    wu_optim_destroy(r->opt);
+    wu_schedule_destroy(r->sched);
+    wu_corpus_free(&r->corpus);
+    wu_images_free(&r->train);
+    wu_images_free(&r->test);
+    wu_loader_free(&r->loader);
+    free(r->tok), free(r->tgt), free(r->idx), free(r->labels), free(r->x);
+    r->opt = NULL, r->sched = NULL;
+    r->tok = r->tgt = r->idx = r->labels = NULL, r->x = NULL;
+}
+
+int wu_run_build(wu_run *r, wu_error *err)
+{
+    const wu_train_config *c = &r->c;
+    int rc = wu_train_check(c, err);
+    if (rc != WU_OK) return rc;
+    const wu_model_ops *ops = wu_model_find(c->model);
+    r->optim_kind = optim_kind(c->optimizer);
+    if (!ops || r->optim_kind < 0) /* wu_train_check refuses both first */
+        return wu_fail(err, WU_EINVAL, "unknown model '%s' or optimizer '%s'", c->model, c->optimizer);
+    r->text = ops->input == WU_INPUT_TOKENS;
+    /* data, and from it the model's input shape */
+    wu_model_config mc = wu_model_default_config();
+    mc.batch = c->batch;
+    if (r->text) {
+        rc = !strcmp(c->data, "builtin")
+                 ? wu_corpus_builtin(&r->corpus, (size_t)c->builtin_bytes, c->seed, 0.1, err)
+                 : wu_corpus_load(&r->corpus, c->data, 0.1, err);
+        if (rc == WU_OK) rc = wu_corpus_check(&r->corpus, c->seq, err);
+        if (rc != WU_OK) return rc;
+        wu_rng_seed(&r->data_rng, c->seed * 0x51ed2701ull + 17);
+        mc.seq = c->seq;
+        mc.vocab = 256; /* bytes */
+    } else {
+        rc = wu_fashion_load(&r->train, &r->test, strcmp(c->data, "fashion-mnist") ? c->data : NULL, err);
+        if (rc == WU_OK) rc = wu_loader_init(&r->loader, r->train.n, c->batch, c->seed, err);
+        if (rc != WU_OK) return rc;
+        if (r->test.rows != r->train.rows || r->test.cols != r->train.cols)
+            return wu_fail(err, WU_EINVAL, "the test images are %dx%d but the training images %dx%d "
+                           "(in %s)", r->test.rows, r->test.cols, r->train.rows, r->train.cols, c->data);
+        mc.rows = r->train.rows;
+        mc.cols = r->train.cols;
+        mc.classes = r->train.classes;
+        r->pixels = mc.rows * mc.cols;
+    }
+    /* model */
+    mc.layers = c->layers, mc.heads = c->heads, mc.dim = c->dim, mc.post_ln = c->post_ln;
+    mc.depth = c->depth, mc.width = c->width;
+    mc.act = !strcmp(c->act, "gelu") ? WU_ACT_GELU : !strcmp(c->act, "tanh") ? WU_ACT_TANH : WU_ACT_RELU;
+    mc.pool = strcmp(c->pool, "mean") ? WU_POOL_CLS : WU_POOL_MEAN;
+    mc.seed = c->seed;
+    mc.diag = 1;
+    if ((rc = wu_model_create(&r->net, ops, &mc, err)) != WU_OK) return rc;
+    /* schedule and optimizer: no weight decay on biases and norm gains, as usual */
+    wu_sched_opts so = {.lr = c->lr, .total_steps = c->steps,
+                        .steps_per_epoch = r->text ? 0 : r->loader.steps_per_epoch};
+    if ((rc = wu_schedule_parse(c->schedule, &so, &r->sched, err)) != WU_OK) return rc;
+    if (c->steps > wu_sched_horizon(r->sched))
+        return wu_fail(err, WU_EINVAL, "the schedule is defined for %lld steps, fewer than --steps %lld",
+                       (long long)wu_sched_horizon(r->sched), (long long)c->steps);
+    wu_optim_config oc;
+    wu_optim_defaults(&oc, r->optim_kind);
+    oc.lr = c->lr, oc.beta1 = c->beta1, oc.beta2 = c->beta2, oc.eps = c->eps;
+    oc.momentum = c->momentum, oc.weight_decay = c->weight_decay;
+    int *vg = malloc(sizeof(int) * (size_t)r->net.nviews);
+    if (!vg) return wu_fail(err, WU_ENOMEM, "out of memory");
+    wu_optim_decay_groups(r->net.views, r->net.nviews, vg);
+    wu_optim_config groups[2] = {oc, oc};
+    groups[1].weight_decay = 0.0;
+    rc = wu_optim_create(&r->opt, &oc, r->net.nparams, r->net.views, r->net.nviews, vg, groups, 2, err);
+    free(vg);
+    if (rc != WU_OK) return rc;
+    wu_optim_set_schedule(r->opt, r->sched);
+    /* batch buffers */
+    size_t N = (size_t)c->batch * (r->text ? (size_t)c->seq : 1);
+    r->tok = malloc(sizeof(int) * N), r->tgt = malloc(sizeof(int) * N);
+    r->idx = malloc(sizeof(int) * (size_t)c->batch), r->labels = malloc(sizeof(int) * (size_t)c->batch);
+    r->x = malloc(sizeof(float) * (size_t)c->batch * (size_t)(r->pixels > 0 ? r->pixels : 1));
+    if (!r->tok || !r->tgt || !r->idx || !r->labels || !r->x) return wu_fail(err, WU_ENOMEM, "out of memory");
+    r->tr.best_loss = INFINITY;
+    r->tr.diverged_at = -1;
+    r->tr.last_val_loss = r->tr.last_val_acc = NAN; /* null in the summary until an evaluation */
+    r->tr.first_nonfinite = -1;
+    return WU_OK;
+}
+
+void wu_run_next_batch(wu_run *r)
+{
+    if (r->text) {
+        wu_corpus_batch(&r->corpus, WU_SPLIT_TRAIN, &r->data_rng, r->c.batch, r->c.seq, r->tok, r->tgt);
+        return;
+    }
+    const size_t P = (size_t)r->pixels;
+    wu_loader_next(&r->loader, r->idx);
+    for (int b = 0; b < r->c.batch; b++) {
+        memcpy(r->x + (size_t)b * P, r->train.x + (size_t)r->idx[b] * P, sizeof(float) * P);
+        r->labels[b] = r->train.y[r->idx[b]];
+    }
+}
+
+/* ---- opening ------------------------------------------------------------------------------- */
+
+/* A failed open: free what was made; nothing on disk changes after this point. */
+static int open_fail(wu_run *r, unsigned char *blob, int rc)
+{
+    free(blob);
+    if (r->metrics) fclose(r->metrics);
+    wu_run_free(r);
+    free(r);
+    return rc;
+}
+
+int wu_train_open(wu_run **out, wu_train_config *cfg, int resume, wu_error *err)
+{
+    *out = NULL;
+    wu_run *r = calloc(1, sizeof *r);
+    if (!r) return wu_fail(err, WU_ENOMEM, "out of memory");
+    unsigned char *blob = NULL;
+    size_t blen = 0;
+    int rc;
+    r->c = *cfg;
+    if (resume) {
+        wu_train_config saved;
+        if ((rc = wu_ckpt_read(cfg->out, &saved, &blob, &blen, err)) != WU_OK) return open_fail(r, NULL, rc);
+        if (cfg->steps > 0 && cfg->steps < saved.steps)
+            return open_fail(r, blob, wu_fail(err, WU_EINVAL, "--steps %lld is fewer than the %lld "
+                                              "steps of the run in %s: a resumed run can only be "
+                                              "extended", (long long)cfg->steps,
+                                              (long long)saved.steps, cfg->out));
+        int64_t steps = cfg->steps > saved.steps ? cfg->steps : saved.steps;
+        snprintf(saved.out, sizeof saved.out, "%s", cfg->out);
+        saved.steps = steps;
+        r->c = saved;
+        *cfg = saved;
+    }
+    /* the run directory: created if missing; an existing non-directory is an error */
+    struct stat sb;
+    if (stat(r->c.out, &sb) == 0 && !S_ISDIR(sb.st_mode))
+        return open_fail(r, blob, wu_fail(err, WU_EINVAL, "--out %s exists and is not a directory", r->c.out));
+    if ((rc = wu_run_build(r, err)) != WU_OK) return open_fail(r, blob, rc);
+    if (!resume && mkdir(r->c.out, 0755) != 0 && errno != EEXIST)
+        return open_fail(r, blob, wu_fail(err, WU_EIO, "cannot create --out %s: %s", r->c.out,
+                                          strerror(errno)));
+    if (resume && (rc = wu_ckpt_apply(r, blob, blen, err)) != WU_OK) return open_fail(r, blob, rc);
+    free(blob);
+    blob = NULL;
+    /* metrics.csv: new, or cut back to the rows the checkpoint covers */
+    char *mpath = r->metrics_path;
+    snprintf(mpath, sizeof r->metrics_path, "%s/metrics.csv", r->c.out);
+    if (resume) {
+        /* truncate() would pad a file shorter than the checkpoint's offset with zero bytes */
+        if (stat(mpath, &sb) == 0 && sb.st_size < r->metrics_off)
+            return open_fail(r, NULL, wu_fail(err, WU_EIO, "%s holds %lld bytes but the checkpoint "
+                                              "covers %lld: it was changed after the checkpoint was "
+                                              "written; start the run again", mpath,
+                                              (long long)sb.st_size, (long long)r->metrics_off));
+        if (truncate(mpath, r->metrics_off) == 0) r->metrics = fopen(mpath, "a");
+    } else {
+        /* a fresh run in a used directory: the old checkpoint and summary are not about it */
+        char old[600];
+        snprintf(old, sizeof old, "%s/checkpoint.bin", r->c.out);
+        unlink(old);
+        snprintf(old, sizeof old, "%s/summary.json", r->c.out);
+        unlink(old);
+        r->metrics = fopen(mpath, "w");
+        if (r->metrics) {
+            wu_metrics_write_header(r->metrics);
+            r->metrics_off = ftell(r->metrics);
+        }
+    }
+    if (!r->metrics)
+        return open_fail(r, NULL, wu_fail(err, WU_EIO, "cannot write %s: %s", mpath, strerror(errno)));
+    r->t0 = r->session_t0 = wu_run_now();
+    r->started = r->step;
+    *out = r;
+    return WU_OK;
+}
+
+/* ---- closing: the result and the summary ---------------------------------------------------- */
+
+static void json_num(FILE *f, const char *key, double v, int comma)
+{
+    fprintf(f, "  \"%s\": ", key);
+    if (isfinite(v)) fprintf(f, "%.9g", v);
+    else fputs("null", f);
+    fputs(comma ? ",\n" : "\n", f);
+}
+
+static int write_summary(const wu_run *r, const wu_train_result *res, wu_error *err)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/summary.json", r->c.out);
+    wu_outfile o;
+    if (wu_outfile_open(&o, path, err)) return err->code;
+    FILE *f = o.f;
+    fputs("{\n  \"config\": ", f);
+    wu_train_config_json(f, &r->c);
+    fprintf(f, ",\n  \"parameters\": %zu,\n", r->net.nparams);
+    fprintf(f, "  \"status\": \"%s\",\n", res->diverged ? "diverged"
+                                          : res->interrupted ? "interrupted" : "completed");
+    fprintf(f, "  \"steps_done\": %lld,\n", (long long)res->steps_done);
+    json_num(f, "first_loss", res->first_loss, 1);
+    json_num(f, "final_loss", res->final_loss, 1);
+    json_num(f, "best_loss", res->best_loss, 1);
+    fprintf(f, "  \"best_step\": %lld,\n", (long long)res->best_step);
+    json_num(f, "final_val_loss", res->final_val_loss, 1);
+    json_num(f, "final_val_acc", res->final_val_acc, 1);
+    fprintf(f, "  \"diverged\": %s,\n", res->diverged ? "true" : "false");
+    if (res->diverged_at >= 0) fprintf(f, "  \"diverged_at\": %lld,\n", (long long)res->diverged_at);
+    else fputs("  \"diverged_at\": null,\n", f);
+    fprintf(f, "  \"spikes\": %d,\n", res->spikes);
+    fprintf(f, "  \"nonfinite_steps\": %lld,\n", (long long)res->nonfinite_steps);
+    if (res->first_nonfinite_step >= 0)
+        fprintf(f, "  \"first_nonfinite_step\": %lld,\n", (long long)res->first_nonfinite_step);
+    else fputs("  \"first_nonfinite_step\": null,\n", f);
+    json_num(f, "max_grad_norm_first_10pct", res->max_grad_norm_early, 1);
+    json_num(f, r->text ? "tokens_per_s" : "images_per_s", res->items_per_s, 1);
+    json_num(f, "wall_time_s", res->wall_s, 0);
+    fputs("}\n", f);
+    if (wu_outfile_commit(&o, err)) return err->code;
+    return WU_OK;
+}
+
+int wu_train_close(wu_run *r, wu_train_result *res, wu_error *err)
+{
+    if (!r) return WU_OK;
+    int rc = r->failed;
+    if (r->metrics && fclose(r->metrics) != 0 && rc == WU_OK)
+        rc = wu_fail(err, WU_EIO, "cannot write %s: %s", r->metrics_path, strerror(errno));
+    r->metrics = NULL;
+    wu_train_result tmp;
+    if (!res) res = &tmp;
+    memset(res, 0, sizeof *res);
+    double now = wu_run_now(), wall = r->elapsed_before + (now - r->t0);
+    res->steps_done = r->step;
+    res->first_loss = r->tr.first_loss;
+    res->final_loss = r->tr.last_loss;
+    res->best_loss = r->tr.best_loss;
+    res->best_step = r->tr.best_step;
+    res->final_val_loss = r->tr.last_val_loss;
+    res->final_val_acc = r->tr.last_val_acc;
+    res->diverged = r->tr.diverged;
+    res->diverged_at = r->tr.diverged_at;
+    res->spikes = r->tr.spikes;
+    res->nonfinite_steps = r->tr.nonfinite;
+    res->first_nonfinite_step = r->tr.first_nonfinite;
+    res->max_grad_norm_early = r->tr.max_gnorm_early;
+    res->wall_s = wall;
+    double sdt = now - r->session_t0;
+    res->items_per_s = sdt > 0 ? r->session_items / sdt : 0;
+    res->interrupted = !wu_train_done(r);
+    if (rc == WU_OK && res->interrupted) {
+        r->elapsed_before = wall;
+        r->t0 = now;
+        rc = wu_ckpt_save(r, err);
+    }
+    if (rc == WU_OK) rc = write_summary(r, res, err);
+    wu_run_free(r);
+    free(r);
+    return rc;
+}
+
+/* ---- gradient norms at initialisation ------------------------------------------------------- */
+
+int wu_train_init_grad_norms(const wu_train_config *cfg, int batches, double *norms, int max,
+                             int *n, wu_error *err)
+{
+    wu_run *r = calloc(1, sizeof *r);
+    if (!r) return wu_fail(err, WU_ENOMEM, "out of memory");
+    r->c = *cfg;
+    *n = 0;
+    int rc = wu_run_build(r, err);
+    if (rc == WU_OK) {
+        if (max > WU_MAX_LAYERS) max = WU_MAX_LAYERS;
+        double sum[WU_MAX_LAYERS] = {0};
+        int L = 0;
+        for (int b = 0; b < batches; b++) {
+            float loss;
+            int correct;
+            wu_run_next_batch(r);
+            wu_model_forward(&r->net, r->text ? (const void *)r->tok : (const void *)r->x,
+                             r->text ? r->tgt : r->labels, r->c.batch, &loss, &correct);
+            wu_model_backward(&r->net);
+            wu_model_diag d;
+            wu_model_diagnostics(&r->net, &d);
+            L = d.nlayers < max ? d.nlayers : max;
+            for (int l = 0; l < L; l++) sum[l] += d.grad_norm_layer[l];
+        }
+        for (int l = 0; l < L; l++) norms[l] = batches > 0 ? sum[l] / batches : NAN;
+        *n = L;
+    }
+    wu_run_free(r);
+    free(r);
+    return rc;
+}

@@ -1,0 +1,178 @@
+/* step.c - one step of a run and its metrics row: the update, the loss tracker (spikes,
+ * divergence, non-finite steps), evaluation, and writing the row and checkpoints.
+ *
+ * A step k: the LR for update k from the schedule; a batch (text: random windows drawn with the
+ * run's data RNG; images: the loader's shuffled order); forward with diagnostics; backward;
+ * gradient norm (and clipping); the optimizer update with its statistics; one metrics row.
+ * Everything a step consumes is a function of the seed and the step count, so a resumed run
+ * repeats an uninterrupted one exactly (tests/test_train.sh checks it bit for bit). */
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#include "../util/fail.h"
+#include "run.h"
+
+int wu_train_done(const wu_run *r)
+{
+    return r->step >= r->c.steps || r->tr.diverged;
+}
+
+/* Mean validation loss (and accuracy for images), from a fixed sample, without touching the
+ * training RNG or loader. */
+static void evaluate(wu_run *r, float *loss, float *acc)
+{
+    const int B = r->c.batch;
+    double sum = 0;
+    int n = 0, correct = 0, total = 0;
+    if (r->text) {
+        wu_rng er;
+        wu_rng_seed(&er, r->c.seed ^ 0xe7a1a7e5ull);
+        for (int k = 0; k < r->c.eval_batches; k++) {
+            float l;
+            wu_corpus_batch(&r->corpus, WU_SPLIT_VAL, &er, B, r->c.seq, r->tok, r->tgt);
+            wu_model_forward(&r->net, r->tok, r->tgt, B, &l, NULL);
+            sum += l, n++;
+        }
+        *acc = NAN;
+    } else {
+        int limit = r->test.n < 2048 ? r->test.n : 2048;
+        for (int at = 0; at + B <= limit; at += B) {
+            float l;
+            int ok;
+            for (int b = 0; b < B; b++) r->labels[b] = r->test.y[at + b];
+            wu_model_forward(&r->net, r->test.x + (size_t)at * (size_t)r->pixels, r->labels, B, &l, &ok);
+            sum += l, n++, correct += ok, total += B;
+        }
+        *acc = total ? (float)correct / (float)total : NAN;
+    }
+    *loss = n ? (float)(sum / n) : NAN;
+}
+
+/* A spike: a loss more than 3 standard deviations and 0.1 nats above the mean of the previous
+ * 20 losses; a run of consecutive spiking steps counts once. */
+static void track(wu_tracker *t, int64_t step, float loss)
+{
+    if (!t->have_first) { /* step 0, or the first step after skipped ones */
+        t->first_loss = loss;
+        t->have_first = 1;
+    }
+    if (loss < t->best_loss) {
+        t->best_loss = loss;
+        t->best_step = step;
+    }
+    t->last_loss = loss;
+    if (t->nwin >= WU_SPIKE_WINDOW) {
+        double m = 0, v = 0;
+        for (int i = 0; i < WU_SPIKE_WINDOW; i++) m += t->window[i];
+        m /= WU_SPIKE_WINDOW;
+        for (int i = 0; i < WU_SPIKE_WINDOW; i++) v += (t->window[i] - m) * (t->window[i] - m);
+        double sd = sqrt(v / (WU_SPIKE_WINDOW - 1));
+        int spike = loss > m + 3 * sd && loss > m + 0.1;
+        if (spike && !t->in_spike) t->spikes++;
+        t->in_spike = spike;
+    }
+    t->window[t->nwin % WU_SPIKE_WINDOW] = loss;
+    t->nwin++;
+}
+
+void wu_train_step(wu_run *r, wu_train_row *row)
+{
+    const wu_train_config *c = &r->c;
+    const int64_t k = r->step;
+    const int64_t early = c->steps / 10 > 0 ? c->steps / 10 : 1;
+    double lr = wu_optim_lr(r->opt, 0);
+    wu_run_next_batch(r);
+    float loss;
+    int correct;
+    wu_model_forward(&r->net, r->text ? (const void *)r->tok : (const void *)r->x,
+                     r->text ? r->tgt : r->labels, c->batch, &loss, &correct);
+    wu_model_diag d;
+    wu_model_diagnostics(&r->net, &d); /* of the forward: read before backward */
+    double gnorm = NAN;
+    wu_optim_stats st;
+    memset(&st, 0, sizeof st);
+    st.update_ratio = NAN;
+    int finite = isfinite(loss), nonfinite = finite ? 0 : 1, skipped = 0;
+    if (finite) {
+        wu_model_backward(&r->net);
+        if (c->inject_nonfinite >= 0 && k >= c->inject_nonfinite &&
+            k - c->inject_nonfinite < c->inject_count)
+            r->net.grads[r->net.nparams / 2] = NAN; /* a test's fault */
+        gnorm = wu_clip_grad_norm(r->net.grads, r->net.nparams, c->clip);
+        finite = isfinite(gnorm);
+        if (!finite) nonfinite = 2;
+    }
+    if (nonfinite) {
+        r->tr.nonfinite++;
+        if (r->tr.first_nonfinite < 0) r->tr.first_nonfinite = k;
+        r->tr.nonfinite_run++;
+        skipped = !strcmp(c->on_nonfinite, "skip") && r->tr.nonfinite_run < WU_MAX_NONFINITE_RUN;
+    } else {
+        r->tr.nonfinite_run = 0;
+    }
+    if (finite) wu_optim_step(r->opt, r->net.params, r->net.grads, &st);
+    r->step++;
+    r->session_items += (double)c->batch * (r->text ? c->seq : 1);
+    if (isfinite(loss) || !skipped) track(&r->tr, k, loss);
+    if (k < early && gnorm > r->tr.max_gnorm_early) r->tr.max_gnorm_early = gnorm;
+    /* divergence: a non-finite loss or gradient (unless skipped), or a loss far above the
+       first one */
+    if ((nonfinite && !skipped) ||
+        (k > 0 && r->tr.have_first && loss > c->diverge_factor * r->tr.first_loss)) {
+        r->tr.diverged = 1;
+        r->tr.diverged_at = k;
+    }
+    float vl = NAN, va = NAN;
+    if (!r->tr.diverged && ((c->eval_every > 0 && r->step % c->eval_every == 0) || r->step == c->steps)) {
+        evaluate(r, &vl, &va);
+        r->tr.last_val_loss = vl;
+        r->tr.last_val_acc = va;
+    }
+    int adam = st.v_max > 0 || st.v_mean > 0;
+    double *v = row->col;
+    v[WU_METRIC_STEP] = (double)k;
+    v[WU_METRIC_LR] = lr;
+    v[WU_METRIC_LOSS] = loss;
+    v[WU_METRIC_GRAD_NORM] = gnorm;
+    v[WU_METRIC_UPDATE_RATIO] = st.update_ratio;
+    v[WU_METRIC_UPDATE_RMS] = finite ? st.update_norm / sqrt((double)r->net.nparams) : NAN;
+    v[WU_METRIC_V_MEAN] = adam ? st.v_mean : NAN;
+    v[WU_METRIC_V_MIN] = adam ? st.v_min : NAN;
+    v[WU_METRIC_V_MAX] = adam ? st.v_max : NAN;
+    v[WU_METRIC_V_FRAC_BELOW_EPS] = adam ? st.v_frac_below_eps : NAN;
+    v[WU_METRIC_RADAM_RECT] = r->optim_kind == WU_OPT_RADAM ? st.radam_rect : NAN;
+    v[WU_METRIC_ATTN_MAX_LOGIT] = d.attn_max_logit;
+    v[WU_METRIC_OUT_MAX_LOGIT] = d.out_max_logit;
+    v[WU_METRIC_LOGZ_MEAN] = d.logz_mean;
+    v[WU_METRIC_ACC] = r->text ? NAN : (double)correct / c->batch;
+    v[WU_METRIC_VAL_LOSS] = vl;
+    v[WU_METRIC_VAL_ACC] = va;
+    v[WU_METRIC_TIME_S] = r->elapsed_before + (wu_run_now() - r->t0);
+    row->step = k;
+    row->nonfinite = nonfinite;
+    row->skipped = skipped;
+    row->gave_up = nonfinite && !skipped && !strcmp(c->on_nonfinite, "skip");
+}
+
+int wu_train_log(wu_run *r, const wu_train_row *row, wu_error *err)
+{
+    if (r->failed) return r->failed;
+    wu_metrics_write_row(r->metrics, row->col);
+    long off = fflush(r->metrics) == 0 && !ferror(r->metrics) ? ftell(r->metrics) : -1;
+    if (off < 0)
+        return r->failed = wu_fail(err, WU_EIO, "cannot write %s: %s", r->metrics_path, strerror(errno));
+    r->metrics_off = off;
+    return WU_OK;
+}
+
+int wu_train_checkpoint(wu_run *r, wu_error *err)
+{
+    if (r->failed) return r->failed;
+    double now = wu_run_now();
+    r->elapsed_before += now - r->t0;
+    r->t0 = now;
+    int rc = wu_ckpt_save(r, err);
+    if (rc != WU_OK) r->failed = rc;
+    return rc;
+}
