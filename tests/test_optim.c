@@ -301,6 +301,47 @@ static void test_clip_and_stats(void)
     wu_optim_destroy(o);
 }
 
+/* RAdam's rho_t and rectification depend on each group's beta2, so its diagnostics must cover
+ * every group, not only group 0: here group 0 (beta2 0.999) is rectified from update 5 on while
+ * group 1 (beta2 0.5, rho_inf 3) never is. */
+static double radam_rho(double beta2, int t)
+{
+    double rho_inf = 2.0 / (1.0 - beta2) - 1.0, bt = pow(beta2, t);
+    return rho_inf - 2.0 * t * bt / (1.0 - bt);
+}
+
+static void test_radam_groups(void)
+{
+    wu_optim_config cfg, g[2];
+    wu_optim_defaults(&cfg, WU_OPT_RADAM);
+    g[0] = g[1] = cfg;
+    g[1].lr = 1e-2;
+    g[1].beta2 = 0.5;
+    wu_param_view views[2] = {{"a.weight", 0, 2, 2}, {"b.weight", 2, 2, 2}};
+    int vg[2] = {0, 1};
+    wu_optim *o;
+    wu_error e;
+    CHECK(wu_optim_create(&o, &cfg, 4, views, 2, vg, g, 2, &e) == WU_OK, "create: %s", e.msg);
+    float p[4] = {1, 1, 1, 1}, gr[4] = {0.5f, -0.5f, 0.25f, -0.25f};
+    wu_optim_stats st;
+    for (int t = 0; t < 10; t++) wu_optim_step(o, p, gr, &st);
+    double rho0 = radam_rho(0.999, 10), rho1 = radam_rho(0.5, 10);
+    CHECK(fabs(st.radam_rho - rho1) < 1e-9, "rho over all groups is the smallest: %.6g, want "
+          "group 1's %.6g (group 0's is %.6g)", st.radam_rho, rho1, rho0);
+    CHECK(st.radam_adaptive == 0 && st.radam_rect == 0,
+          "not adaptive while group 1 is not: adaptive %d, rect %g", st.radam_adaptive,
+          st.radam_rect);
+    CHECK(fabs(st.group_radam_rho[0] - rho0) < 1e-9 && fabs(st.group_radam_rho[1] - rho1) < 1e-9,
+          "per-group rho %.6g %.6g, want %.6g %.6g", st.group_radam_rho[0], st.group_radam_rho[1],
+          rho0, rho1);
+    CHECK(st.group_radam_adaptive[0] == 1 && st.group_radam_rect[0] > 0 &&
+              st.group_radam_rect[0] < 1 && st.group_radam_adaptive[1] == 0 &&
+              st.group_radam_rect[1] == 0,
+          "per group: adaptive %d %d, rect %g %g", st.group_radam_adaptive[0],
+          st.group_radam_adaptive[1], st.group_radam_rect[0], st.group_radam_rect[1]);
+    wu_optim_destroy(o);
+}
+
 static void test_errors(void)
 {
     static const struct { int kind; double lr, b1, b2, eps, wd, mom, damp; int nest, ams;
@@ -362,6 +403,7 @@ int main(void)
     test_resume();
     test_threads();
     test_clip_and_stats();
+    test_radam_groups();
     test_errors();
     return th_done("test_optim");
 }
