@@ -114,7 +114,7 @@ static void run_free(wu_run *r)
 {
     wu_net_destroy(&r->net);
     wu_optim_destroy(r->opt);
-    wu_schedule_destroy(r->sched);
+    wu_sched_destroy(r->sched);
     wu_corpus_free(&r->corpus);
     wu_images_free(&r->train);
     wu_images_free(&r->test);
@@ -154,7 +154,7 @@ static int run_build(wu_run *r, wu_error *err)
     /* schedule and optimizer: no weight decay on biases and norm gains, as usual */
     wu_sched_opts so = {.lr = c->lr, .total_steps = c->steps,
                         .steps_per_epoch = r->text ? 0 : r->loader.steps_per_epoch};
-    if ((rc = wu_schedule_parse(c->schedule, &so, &r->sched, err)) != WU_OK) return rc;
+    if ((rc = wu_sched_parse(&r->sched, c->schedule, &so, err)) != WU_OK) return rc;
     if (c->steps > wu_sched_horizon(r->sched))
         return wu_fail(err, WU_EINVAL, "the schedule is defined for %lld steps, fewer than --steps %lld",
                        (long long)wu_sched_horizon(r->sched), (long long)c->steps);
@@ -164,7 +164,7 @@ static int run_build(wu_run *r, wu_error *err)
     oc.momentum = c->momentum, oc.weight_decay = c->weight_decay;
     int *vg = malloc(sizeof(int) * (size_t)r->net.nviews);
     if (!vg) return wu_fail(err, WU_ENOMEM, "out of memory");
-    wu_optim_decay_groups(r->net.views, r->net.nviews, vg);
+    wu_optim_split_decay(vg, r->net.views, r->net.nviews);
     wu_optim_config groups[2] = {oc, oc};
     groups[1].weight_decay = 0.0;
     rc = wu_optim_create(&r->opt, &oc, r->net.nparams, r->net.views, r->net.nviews, vg, groups, 2, err);
@@ -485,7 +485,7 @@ int wu_train(wu_train_config *cfg, int resume, int64_t stop_after, volatile sig_
             if (c->inject_nonfinite >= 0 && k >= c->inject_nonfinite &&
                 k - c->inject_nonfinite < c->inject_count)
                 r.net.grads[r.net.nparams / 2] = NAN; /* a test's fault */
-            gnorm = wu_clip_grad_norm(r.net.grads, r.net.nparams, c->clip);
+            gnorm = wu_optim_clip_grad_norm(r.net.grads, r.net.nparams, c->clip);
             finite = isfinite(gnorm);
             if (!finite) nonfinite = 2;
         }
