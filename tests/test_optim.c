@@ -265,7 +265,8 @@ static void test_clip_and_stats(void)
     CHECK(isnan(norm) && bad[0] == 1.0f && bad[2] == 2.0f, "a NaN norm is returned, the "
           "gradients left alone");
     float inf[2] = {INFINITY, 1.0f};
-    CHECK(isinf(wu_optim_clip_grad_norm(inf, 2, 1.0)) && inf[1] == 1.0f, "an infinite norm likewise");
+    CHECK(isinf(wu_optim_clip_grad_norm(inf, 2, 1.0)) && inf[1] == 1.0f,
+          "an infinite norm likewise");
 
     /* Adam at step 1: v_hat = g^2 exactly, zero gradients fall below eps */
     wu_optim_config cfg;
