@@ -27,7 +27,8 @@ missing=$(comm -23 "$tmp/header" "$tmp/lib" | tr '\n' ' ')
 check "nothing exported beyond the header (extra: $extra)" "[ -z '$extra' ]"
 check "every declared function exported (missing: $missing)" "[ -z '$missing' ]"
 # no data symbols either (the API has none)
-data=$(nm -D --defined-only "$so" 2>/dev/null | awk '$2 ~ /^[BbDdRrVvGgSs]$/ {print $3}' | tr '\n' ' ')
+data=$(nm -D --defined-only "$so" 2>/dev/null | awk '$2 ~ /^[BbDdRrVvGgSs]$/ {print $3}' |
+    tr '\n' ' ')
 check "no exported data (found: $data)" "[ -z '$data' ]"
 # every prototype in the header carries WU_API (else -fvisibility=hidden would hide it)
 bare=$(grep -nE '^[a-z][a-z0-9_ ]*[ *]wu_[a-z0-9_]+\(' include/warmup.h | tr '\n' ' ')
