@@ -11,7 +11,10 @@
 CC      ?= cc
 PREFIX  ?= /usr/local
 DESTDIR ?=
-VERSION := 0.1.0
+# the version is written once, in include/warmup.h (WU_VERSION); the shared library's name and
+# warmup.pc take it from there
+VERSION := $(shell sed -n 's/^\#define WU_VERSION "\([^"]*\)".*/\1/p' include/warmup.h)
+SOMAJOR := $(firstword $(subst ., ,$(VERSION)))
 OPT     ?= -O2 -g
 WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wundef -Wstrict-prototypes \
            -Wmissing-prototypes -Wpointer-arith -Wvla
@@ -67,17 +70,21 @@ $(B)/obj/src/optim/%.o $(B)/pic/src/optim/%.o: CFLAGS += -O3
 # with it too); nothing here relies on floating-point exceptions
 $(B)/obj/src/nn/%.o: CFLAGS += -O3 -fno-trapping-math $(BLASDEF)
 
+# libwarmup exports exactly what include/warmup.h declares (WU_API): everything else in it, the
+# internals and the util helpers it carries (wu_fail, wu_fnv1a), is hidden (tests/test_abi.sh)
+$(LIB_OBJ) $(PIC_OBJ): CFLAGS += -fvisibility=hidden
+
 $(B)/libwarmup.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
 $(B)/libwarmup.so: $(PIC_OBJ)
-	$(CC) -shared -Wl,-soname,libwarmup.so.0 -o $@ $^ $(LDLIBS)
+	$(CC) -shared -Wl,-soname,libwarmup.so.$(SOMAJOR) -o $@ $^ $(LDLIBS)
 
 OMPLIBS := $(if $(filter 1,$(OPENMP)),-lgomp,)
 PCSED    = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@OMPLIBS@|$(OMPLIBS)|'
 
-$(B)/warmup.pc: warmup.pc.in
+$(B)/warmup.pc: warmup.pc.in include/warmup.h
 	$(PCSED) $< > $@
 
 $(B)/warmup: $(CLI_OBJ) $(B)/libwarmup_engine.a $(B)/libwarmup.a
@@ -218,14 +225,14 @@ install: all
 	install -m 755 $(B)/warmup $(DESTDIR)$(PREFIX)/bin/warmup
 	install -m 644 $(B)/libwarmup.a $(DESTDIR)$(PREFIX)/lib/libwarmup.a
 	install -m 755 $(B)/libwarmup.so $(DESTDIR)$(PREFIX)/lib/libwarmup.so.$(VERSION)
-	ln -sf libwarmup.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libwarmup.so.0
-	ln -sf libwarmup.so.0 $(DESTDIR)$(PREFIX)/lib/libwarmup.so
+	ln -sf libwarmup.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libwarmup.so.$(SOMAJOR)
+	ln -sf libwarmup.so.$(SOMAJOR) $(DESTDIR)$(PREFIX)/lib/libwarmup.so
 	install -m 644 include/warmup.h $(DESTDIR)$(PREFIX)/include/warmup.h
 	$(PCSED) warmup.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/warmup.pc
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/warmup $(DESTDIR)$(PREFIX)/lib/libwarmup.a \
-	    $(DESTDIR)$(PREFIX)/lib/libwarmup.so $(DESTDIR)$(PREFIX)/lib/libwarmup.so.0 \
+	    $(DESTDIR)$(PREFIX)/lib/libwarmup.so $(DESTDIR)$(PREFIX)/lib/libwarmup.so.$(SOMAJOR) \
 	    $(DESTDIR)$(PREFIX)/lib/libwarmup.so.$(VERSION) $(DESTDIR)$(PREFIX)/include/warmup.h \
 	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/warmup.pc
 

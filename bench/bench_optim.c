@@ -81,14 +81,14 @@ int main(void)
                 for (int s = 0; s < STEPS; s++) {
                     if (variant == 0) wu_optim_step(o, p, g, NULL);
                     else if (variant == 1) wu_optim_step(o, p, g, &st);
-                    else if (variant == 2) wu_clip_grad_norm(g, N, 1e9);
+                    else if (variant == 2) wu_optim_clip_grad_norm(g, N, 1e9);
                     else naive_adamw(p, g, m, v, N, 1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, s + 1);
                 }
                 t[r] = (now_ms() - t0) / STEPS;
             }
             qsort(t, REPEATS, sizeof *t, cmp);
             static const char *const names[] = {"wu_optim_step", "wu_optim_step+stats",
-                                                 "wu_clip_grad_norm", "naive_flat_loop"};
+                                                 "wu_optim_clip_grad_norm", "naive_flat_loop"};
             printf("c %s threads=%d %.3f ms/step\n", names[variant], threads, t[REPEATS / 2]);
         }
     }

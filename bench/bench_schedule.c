@@ -65,7 +65,7 @@ int main(void)
         wu_sched_opts o = {.lr = 1e-3, .total_steps = STEPS};
         wu_schedule *s;
         wu_error e;
-        if (wu_schedule_parse(fam[f].spec, &o, &s, &e) != WU_OK) {
+        if (wu_sched_parse(&s, fam[f].spec, &o, &e) != WU_OK) {
             fprintf(stderr, "bench: %s: %s\n", fam[f].name, e.msg);
             return 1;
         }
@@ -78,7 +78,7 @@ int main(void)
         }
         qsort(t, REPEATS, sizeof *t, cmp);
         printf("c %s %.1f ns/eval\n", fam[f].name, t[REPEATS / 2]);
-        wu_schedule_destroy(s);
+        wu_sched_destroy(s);
     }
     /* the floor: one libm call in the same loop, which cos/pow-based schedules cannot avoid
        while matching PyTorch's glibc results */

@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                        .steps_per_epoch = (data[0] & 16) ? 10 : 0};
     wu_schedule *s = NULL;
     wu_error err;
-    if (wu_schedule_parse(spec, &o, &s, &err) == WU_OK) {
+    if (wu_sched_parse(&s, spec, &o, &err) == WU_OK) {
         int64_t h = wu_sched_horizon(s), w = wu_sched_warmup_steps(s);
         int64_t at[6] = {0, 1, w, w + 1, o.total_steps, h > 0 && h < INT64_MAX ? h - 1 : 7};
         for (int i = 0; i < 6; i++)
@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         unsigned char buf[4096];
         if (wu_sched_state_save(s, buf, sizeof buf, &err) == WU_OK)
             wu_sched_state_load(s, buf, sizeof buf, &err);
-        wu_schedule_destroy(s);
+        wu_sched_destroy(s);
     } else if (!err.msg[0]) {
         abort(); /* every failure has a message */
     }

@@ -9,7 +9,7 @@
  *     wu_sched_opts o = { .lr = 3e-4, .total_steps = 10000 };
  *     wu_error err;
  *     wu_schedule *s;
- *     if (wu_schedule_parse("warmup(5%) > cosine(to=0.1)", &o, &s, &err) != WU_OK) {
+ *     if (wu_sched_parse(&s, "warmup(5%) > cosine(to=0.1)", &o, &err) != WU_OK) {
  *         fprintf(stderr, "warmup: %s\n", err.msg);        // "spec:1:17: expected ..."
  *         return 2;
  *     }
@@ -17,7 +17,7 @@
  *         float lr = (float)wu_sched_lr(s, k);   // the LR for update k
  *         ... forward, backward, optimizer update with lr ...
  *     }
- *     wu_schedule_destroy(s);
+ *     wu_sched_destroy(s);
  *
  * THE STEP CONVENTION
  *   wu_sched_lr(s, k) is the learning rate the optimizer uses for its k-th update (k = 0, 1, ...),
@@ -40,15 +40,26 @@
  *     wu_sched_state_save/load).
  *
  * ERRORS
- *   Functions that can fail return an int status: WU_OK (0) or a negative WU_E* code, and fill a
+ *   Functions that can fail return a wu_status: WU_OK (0) or a negative WU_E* code, and fill a
  *   caller-provided wu_error with a one-line message that says what was wrong, where, and how to
- *   fix it. The library never prints and never exits.
+ *   fix it. The library never prints and never exits. Functions that cannot fail return void or
+ *   the value they compute.
+ *
+ * CONVENTIONS
+ *   - One prefix per module: wu_sched_* (schedules), wu_optim_* (optimizers), wu_suggest_*
+ *     (warmup suggestions). Types are wu_<noun>, constants WU_*; every enum is a named type.
+ *   - Argument order: the object a function acts on (wu_schedule *, wu_optim *), then what it
+ *     writes (out-pointers and output arrays), then what it reads, each size right after its
+ *     array; optional diagnostics (stats, may be NULL) and wu_error *err come last. Functions
+ *     that create an object (wu_sched_parse, wu_optim_create) take its out-pointer first.
+ *   - libwarmup exports exactly the functions declared here (each marked WU_API); everything
+ *     else in the library is hidden (tests/test_abi.sh checks it).
  *
  * LIMITATIONS
  *   - PyTorch's LambdaLR / MultiplicativeLR take Python callables and have no spec form.
  *   - CyclicLR and OneCycleLR momentum cycling is not modelled (only the LR).
  *   - Per-group lists (max_lr=[...]) are not accepted inside specs: build one schedule per group
- *     and combine them with wu_sched_group_lrs().
+ *     and combine them with wu_sched_lrs().
  */
 #ifndef WARMUP_H
 #define WARMUP_H
@@ -60,21 +71,34 @@
 extern "C" {
 #endif
 
-#define WU_VERSION "0.1.0"
+/* The library's version, the one place it is written (the Makefile reads it from here for the
+ * shared library's file name and warmup.pc). The API may change between 0.x minor versions;
+ * CHANGELOG.md lists every change. */
+#define WU_VERSION "0.2.0"
+
+/* Marks the functions libwarmup exports; the library is built with -fvisibility=hidden, so
+ * nothing else is visible from libwarmup.so. */
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define WU_API __attribute__((visibility("default")))
+#else
+#define WU_API
+#endif
 
 /* ---- status codes ------------------------------------------------------------------------ */
-enum {
+typedef enum wu_status {
     WU_OK = 0,
     WU_EINVAL = -1, /* an argument or spec value is out of its documented range */
     WU_EPARSE = -2, /* a spec does not follow the grammar */
     WU_ENOMEM = -3, /* an allocation failed */
     WU_ERANGE = -4, /* a fixed capacity (phases, list items, plateau nodes) was exceeded */
-    WU_EIO = -5     /* a state buffer is truncated or corrupt */
-};
+    WU_EIO = -5,    /* a state buffer is truncated or corrupt */
+    WU_ERUN = -6    /* a run of a sweep or study stopped on an error (the training engine's
+                       grids; libwarmup's own functions never return it) */
+} wu_status;
 
 /* Filled by any function that fails. msg is NUL-terminated and never empty on failure. */
 typedef struct wu_error {
-    int code;       /* the WU_E* code also returned */
+    wu_status code; /* the WU_E* code also returned */
     int line, col;  /* 1-based position in the spec text, 0 when not about a spec */
     char msg[320];  /* "spec:1:17: expected ')' after argument list", or a plain message */
 } wu_error;
@@ -93,44 +117,44 @@ typedef struct wu_sched_opts {
 } wu_sched_opts;
 
 /* Parse `spec` into a new schedule.
+ *   out:   receives the schedule on success (owned by the caller: wu_sched_destroy), NULL on
+ *          failure.
  *   spec:  NUL-terminated text in any of the three forms (see docs/SPEC.md).
  *   opts:  must not be NULL; copied.
- *   out:   receives the schedule on success (owned by the caller: wu_schedule_destroy), NULL on
- *          failure.
  *   err:   may be NULL; on failure it holds the message, e.g.
  *          "spec:1:17: expected ')' after argument list".
  * Returns WU_OK, WU_EPARSE (grammar), WU_EINVAL (a value out of range, an unknown name, a missing
  * argument, a zero-length phase, a warmup longer than the run, min LR above the peak, ...),
  * WU_ERANGE (too many phases or list items) or WU_ENOMEM. */
-int wu_schedule_parse(const char *spec, const wu_sched_opts *opts, wu_schedule **out,
-                      wu_error *err);
+WU_API wu_status wu_sched_parse(wu_schedule **out, const char *spec, const wu_sched_opts *opts,
+                                wu_error *err);
 
 /* Free a schedule. NULL is a no-op. */
-void wu_schedule_destroy(wu_schedule *s);
+WU_API void wu_sched_destroy(wu_schedule *s);
 
 /* The LR for update `step` (>= 0) with the schedule's own base LR (opts.lr). Pure, O(1),
  * thread-safe. A negative step is treated as 0. Past wu_sched_horizon() the value is held at the
  * last defined step. */
-double wu_sched_lr(const wu_schedule *s, int64_t step);
+WU_API double wu_sched_lr(const wu_schedule *s, int64_t step);
 
 /* The same with another base LR, for parameter groups that share a schedule but not a base LR
  * (PyTorch's per-group initial_lr). Schedules that fix their own LR range (OneCycleLR, CyclicLR)
  * ignore base_lr, as PyTorch does. hf:polynomial keeps using opts.lr as lr_init, as HF does. */
-double wu_sched_lr_at(const wu_schedule *s, int64_t step, double base_lr);
+WU_API double wu_sched_lr_at(const wu_schedule *s, int64_t step, double base_lr);
 
 /* The number of steps for which the schedule is defined: INT64_MAX for most schedules;
  * total_steps + 1 for torch:OneCycleLR (PyTorch raises past it). */
-int64_t wu_sched_horizon(const wu_schedule *s);
+WU_API int64_t wu_sched_horizon(const wu_schedule *s);
 
 /* The step at which the warmup ends (the LR first reaches its peak or the warmup phase is over),
  * or 0 when the schedule has no warmup. Used by plots and reports. */
-int64_t wu_sched_warmup_steps(const wu_schedule *s);
+WU_API int64_t wu_sched_warmup_steps(const wu_schedule *s);
 
 /* The base LR the schedule was built with (opts.lr). */
-double wu_sched_base_lr(const wu_schedule *s);
+WU_API double wu_sched_base_lr(const wu_schedule *s);
 
 /* The spec text the schedule was parsed from (owned by the schedule). */
-const char *wu_sched_spec(const wu_schedule *s);
+WU_API const char *wu_sched_spec(const wu_schedule *s);
 
 /* ---- reduce-on-plateau: the one stateful piece --------------------------------------------- */
 
@@ -139,15 +163,17 @@ const char *wu_sched_spec(const wu_schedule *s);
  * scheduler.step(metric). Returns the number of plateau nodes that reduced their LR (0 when the
  * schedule has none). A NaN metric counts as "not better", as in PyTorch. Not thread-safe
  * against concurrent evaluation of the same schedule. */
-int wu_sched_observe(wu_schedule *s, double metric);
+WU_API int wu_sched_observe(wu_schedule *s, double metric);
 
 /* Bytes needed by wu_sched_state_save (0 when the schedule has no state beyond the step). */
-size_t wu_sched_state_size(const wu_schedule *s);
+WU_API size_t wu_sched_state_size(const wu_schedule *s);
 
 /* Serialise / restore the plateau state. `buf` must hold wu_sched_state_size() bytes.
  * load returns WU_EIO when the buffer does not come from a schedule of the same spec. */
-int wu_sched_state_save(const wu_schedule *s, void *buf, size_t size, wu_error *err);
-int wu_sched_state_load(wu_schedule *s, const void *buf, size_t size, wu_error *err);
+WU_API wu_status wu_sched_state_save(const wu_schedule *s, void *buf, size_t size,
+                                     wu_error *err);
+WU_API wu_status wu_sched_state_load(wu_schedule *s, const void *buf, size_t size,
+                                     wu_error *err);
 
 /* ---- parameter groups -------------------------------------------------------------------- */
 
@@ -160,7 +186,7 @@ typedef struct wu_lr_group {
 } wu_lr_group;
 
 /* Fill out[i] with group i's LR for update `step`, for i in [0, n). */
-void wu_sched_group_lrs(const wu_lr_group *groups, int n, int64_t step, double *out);
+WU_API void wu_sched_lrs(double *out, const wu_lr_group *groups, int n, int64_t step);
 
 /* ---- optimizers -----------------------------------------------------------------------------
  *
@@ -168,9 +194,9 @@ void wu_sched_group_lrs(const wu_lr_group *groups, int n, int64_t step, double *
  * defaults and update rules, over one flat float32 parameter buffer split into groups.
  *
  *     wu_optim_config cfg;
- *     wu_optim_defaults(&cfg, WU_OPT_ADAMW);                 // lr 1e-3, betas (0.9, 0.999), wd 0.01
+ *     wu_optim_defaults(&cfg, WU_OPT_ADAMW);                // lr 1e-3, betas (0.9, 0.999), wd 0.01
  *     int vg[NVIEWS];
- *     wu_optim_decay_groups(views, NVIEWS, vg);             // 0: matrices, 1: biases and gains
+ *     wu_optim_split_decay(vg, views, NVIEWS);              // 0: matrices, 1: biases and gains
  *     wu_optim_config g[2] = {cfg, cfg};
  *     g[1].weight_decay = 0;
  *     wu_optim *opt;
@@ -178,17 +204,17 @@ void wu_sched_group_lrs(const wu_lr_group *groups, int n, int64_t step, double *
  *     wu_optim_set_schedule(opt, sched);                    // LR of update k = schedule at k
  *     for (...) {
  *         ... backward into grads ...
- *         double norm = wu_clip_grad_norm(grads, nparams, 1.0);
+ *         double norm = wu_optim_clip_grad_norm(grads, nparams, 1.0);
  *         wu_optim_step(opt, params, grads, &stats);         // stats may be NULL
  *     }
  *     wu_optim_destroy(opt);
  *
  * Threads: the update runs with OpenMP when libwarmup is built with it (OMP_NUM_THREADS or
  * omp_set_num_threads() choose how many). Results do not depend on the thread count. */
-enum { WU_OPT_SGD, WU_OPT_ADAM, WU_OPT_ADAMW, WU_OPT_RADAM };
+typedef enum wu_optim_kind { WU_OPT_SGD, WU_OPT_ADAM, WU_OPT_ADAMW, WU_OPT_RADAM } wu_optim_kind;
 
 typedef struct wu_optim_config {
-    int kind;               /* WU_OPT_* */
+    wu_optim_kind kind;
     double lr;              /* the LR when no schedule is attached; a schedule's base LR */
     double weight_decay;    /* L2 added to the gradient (SGD, Adam, RAdam), decoupled (AdamW) */
     double momentum;        /* SGD: 0 = plain SGD */
@@ -202,12 +228,12 @@ typedef struct wu_optim_config {
 /* PyTorch 1.13's defaults for `kind`: SGD lr 1e-3 (PyTorch requires one), momentum 0; Adam lr
  * 1e-3, betas (0.9, 0.999), eps 1e-8, weight decay 0; AdamW the same with weight decay 0.01;
  * RAdam the same as Adam. */
-void wu_optim_defaults(wu_optim_config *cfg, int kind);
+WU_API void wu_optim_defaults(wu_optim_config *cfg, wu_optim_kind kind);
 
 /* Check a configuration; WU_EINVAL with a message naming the argument: negative LR, betas
  * outside [0, 1), eps <= 0, weight decay < 0, momentum < 0, nesterov without momentum or with
  * dampening, amsgrad with SGD or RAdam, an unknown kind. */
-int wu_optim_check(const wu_optim_config *cfg, wu_error *err);
+WU_API wu_status wu_optim_check(const wu_optim_config *cfg, wu_error *err);
 
 /* A named slice of the flat parameter buffer (as llm.c's ParameterTensors). */
 typedef struct wu_param_view {
@@ -216,10 +242,10 @@ typedef struct wu_param_view {
     int ndim;               /* 2 for matrices, 1 for biases and norm gains */
 } wu_param_view;
 
-/* The usual split: view_group[i] = 0 for matrices (ndim >= 2), 1 for biases, norm gains and
- * other vectors (names containing "bias", "ln" or "norm" also go to 1). Returns how many views
- * went to group 0. */
-int wu_optim_decay_groups(const wu_param_view *views, int nviews, int *view_group);
+/* The usual weight-decay split of `nviews` views into two groups: view_group[i] = 0 for
+ * matrices (ndim >= 2), 1 for biases, norm gains and other vectors (names containing "bias",
+ * "ln" or "norm" also go to 1). Returns how many views went to group 0. */
+WU_API int wu_optim_split_decay(int *view_group, const wu_param_view *views, int nviews);
 
 typedef struct wu_optim wu_optim;
 
@@ -232,16 +258,16 @@ typedef struct wu_optim wu_optim;
  * State (moments, buffers) is allocated here, once. Returns WU_OK, WU_EINVAL (a bad setting,
  * overlapping views, a group index out of range) or WU_ENOMEM. */
 #define WU_OPTIM_MAX_GROUPS 8
-int wu_optim_create(wu_optim **out, const wu_optim_config *cfg, size_t nparams,
-                    const wu_param_view *views, int nviews, const int *view_group,
-                    const wu_optim_config *groups, int ngroups, wu_error *err);
-void wu_optim_destroy(wu_optim *o);
+WU_API wu_status wu_optim_create(wu_optim **out, const wu_optim_config *cfg, size_t nparams,
+                                 const wu_param_view *views, int nviews, const int *view_group,
+                                 const wu_optim_config *groups, int ngroups, wu_error *err);
+WU_API void wu_optim_destroy(wu_optim *o);
 
 /* Attach a schedule to every group (or to one): the LR of update k of group g is then
  * wu_sched_lr_at(sched, k, group g's lr), as a PyTorch scheduler scales each group's own base LR.
  * Not owned; NULL detaches. */
-void wu_optim_set_schedule(wu_optim *o, const wu_schedule *sched);
-void wu_optim_set_group_schedule(wu_optim *o, int group, const wu_schedule *sched);
+WU_API void wu_optim_set_schedule(wu_optim *o, const wu_schedule *sched);
+WU_API void wu_optim_set_group_schedule(wu_optim *o, int group, const wu_schedule *sched);
 
 /* What one update did, computed only when a stats pointer is passed to wu_optim_step. */
 typedef struct wu_optim_stats {
@@ -255,79 +281,88 @@ typedef struct wu_optim_stats {
        the quantity whose square root divides the update */
     double v_mean, v_min, v_max;
     double v_frac_below_eps;               /* fraction of entries with sqrt(v_hat) < eps */
-    /* RAdam: rho_t, the rectification term, and whether the adaptive step is on (rho_t > 5) */
+    /* RAdam: rho_t, the rectification term, and whether the adaptive step is on (rho_t > 5),
+       per group (they depend on the group's beta2), and over all groups the most conservative
+       one: the smallest rho_t and rectification, adaptive only when every group is */
+    double group_radam_rho[WU_OPTIM_MAX_GROUPS], group_radam_rect[WU_OPTIM_MAX_GROUPS];
+    int group_radam_adaptive[WU_OPTIM_MAX_GROUPS];
     double radam_rho, radam_rect;
     int radam_adaptive;
 } wu_optim_stats;
 
 /* One update: params -= f(grads) with the LR of update wu_optim_steps(o). grads are read only
  * (weight decay is added to a private copy, as PyTorch does). stats may be NULL (cheapest).
- * No allocation. Returns WU_OK. */
-int wu_optim_step(wu_optim *o, float *params, const float *grads, wu_optim_stats *stats);
+ * No allocation, and nothing can fail: every setting was checked by wu_optim_create. A
+ * non-finite gradient is applied as it is (check wu_optim_clip_grad_norm's result first). */
+WU_API void wu_optim_step(wu_optim *o, float *params, const float *grads, wu_optim_stats *stats);
 
 /* The same with the caller's LR for group 0; other groups keep their LR ratio to group 0. */
-int wu_optim_step_lr(wu_optim *o, float *params, const float *grads, double lr,
-                     wu_optim_stats *stats);
+WU_API void wu_optim_step_lr(wu_optim *o, float *params, const float *grads, double lr,
+                             wu_optim_stats *stats);
 
 /* Updates made so far (the schedule step of the next update). */
-int64_t wu_optim_steps(const wu_optim *o);
+WU_API int64_t wu_optim_steps(const wu_optim *o);
 
 /* The LR group g will use for the next update. */
-double wu_optim_lr(const wu_optim *o, int group);
+WU_API double wu_optim_lr(const wu_optim *o, int group);
 
 /* Save / restore everything an update depends on: step count, moments, momentum buffers, and
  * the attached schedule's state (reduce-on-plateau). A restored optimizer continues bit for bit.
  * load returns WU_EIO when the bytes are truncated, corrupt (a checksum covers them) or come
  * from an optimizer of another kind or size. */
-size_t wu_optim_state_size(const wu_optim *o);
-int wu_optim_state_save(const wu_optim *o, void *buf, size_t size, wu_error *err);
-int wu_optim_state_load(wu_optim *o, const void *buf, size_t size, wu_error *err);
+WU_API size_t wu_optim_state_size(const wu_optim *o);
+WU_API wu_status wu_optim_state_save(const wu_optim *o, void *buf, size_t size, wu_error *err);
+WU_API wu_status wu_optim_state_load(wu_optim *o, const void *buf, size_t size, wu_error *err);
 
 /* PyTorch's clip_grad_norm_(max_norm, norm_type=2): scale grads by
  * min(1, max_norm / (norm + 1e-6)) and return the global L2 norm before clipping. A non-finite
  * norm is returned as it is and the gradients are left untouched (PyTorch would multiply them
  * by NaN): the caller decides whether to skip the update. max_norm <= 0 only measures. */
-double wu_clip_grad_norm(float *grads, size_t n, double max_norm);
+WU_API double wu_optim_clip_grad_norm(float *grads, size_t n, double max_norm);
 
 /* ---- suggest: how long to warm up, and at what peak LR --------------------------------------
  *
  *     wu_suggest_in in = {.total_steps = 100000, .optimizer = WU_OPT_SGD, .batch = 8192,
  *                         .base_batch = 256, .base_lr = 1e-4, .base_warmup = 1000};
  *     wu_suggestion s;
- *     if (wu_suggest(&in, &s, &err) == WU_OK)
+ *     if (wu_suggest_warmup(&s, &in, &err) == WU_OK)
  *         printf("%s at %g: %s\n", s.spec, s.lr, s.why);  // warmup(32000) > cosine at 0.0032
  *
  * Every rule that applies is evaluated and reported (s.rules); one is picked (s.picked) and
  * s.why says why; s.conflicts says where rules disagree. docs/SUGGEST.md lists the rules. */
-enum { WU_SCN_NONE, WU_SCN_SMALL_DATASET, WU_SCN_BERT_FINETUNE, WU_SCN_VIT, WU_SCN_LARGE_MODEL,
-       WU_SCN_LARGE_BATCH };
-enum { WU_DECAY_COSINE, WU_DECAY_LINEAR, WU_DECAY_CONSTANT, WU_DECAY_WSD };
+typedef enum wu_suggest_scenario {
+    WU_SCN_NONE, WU_SCN_SMALL_DATASET, WU_SCN_BERT_FINETUNE, WU_SCN_VIT, WU_SCN_LARGE_MODEL,
+    WU_SCN_LARGE_BATCH
+} wu_suggest_scenario;
+typedef enum wu_suggest_decay {
+    WU_DECAY_COSINE, WU_DECAY_LINEAR, WU_DECAY_CONSTANT, WU_DECAY_WSD
+} wu_suggest_decay;
 
 typedef struct wu_suggest_in {
     int64_t total_steps;     /* optimizer updates in the run; 0: epochs x steps_per_epoch */
     double epochs;           /* used when total_steps is 0 (> 0) */
     int64_t steps_per_epoch; /* 0: ceil(dataset_size / batch) when both are known */
     int64_t dataset_size;    /* examples; 0 = unknown */
-    int optimizer;           /* WU_OPT_* */
+    wu_optim_kind optimizer;
     double beta2;            /* Adam's beta2 in [0, 1); 0 = 0.999 */
     int64_t batch;           /* the batch size to train with; 0 = unknown */
     int64_t base_batch;      /* a reference batch size with a known-good LR / warmup; 0 = none */
     double base_lr;          /* the known-good LR at base_batch; 0 = none */
     int64_t base_warmup;     /* the known-good warmup at base_batch, in steps; 0 = none */
     double lr;               /* a peak LR to use as is (no scaling); 0 = none */
-    int scenario;            /* WU_SCN_* */
-    int decay;               /* WU_DECAY_*: what follows the warmup in the suggested spec */
+    wu_suggest_scenario scenario;
+    wu_suggest_decay decay;  /* what follows the warmup in the suggested spec */
 } wu_suggest_in;
 
 #define WU_SUGGEST_MAX_RULES 8
 
-typedef struct wu_rule {
+typedef struct wu_suggest_rule {
     char name[48];           /* "percentage of total steps" */
     char source[64];         /* where it comes from: "Goyal et al. 2017" */
     int64_t low, high;       /* the range the rule allows, in steps */
     int64_t steps;           /* the rule's own choice within it */
     char note[200];          /* the worked numbers: "10% of 100000 steps" */
-} wu_rule;
+} wu_suggest_rule;
 
 typedef struct wu_suggestion {
     int64_t total_steps, steps_per_epoch; /* as resolved (steps_per_epoch 0 = unknown) */
@@ -335,7 +370,7 @@ typedef struct wu_suggestion {
     double lr;                            /* the recommended peak LR; 0 when none can be said */
     char lr_rule[200];                    /* how the LR was obtained */
     int nrules;
-    wu_rule rules[WU_SUGGEST_MAX_RULES];
+    wu_suggest_rule rules[WU_SUGGEST_MAX_RULES];
     int picked;                           /* index of the rule that gave warmup_steps */
     char why[400];                        /* why that rule */
     char conflicts[600];                  /* where the rules disagree ("" when they agree) */
@@ -347,7 +382,7 @@ typedef struct wu_suggestion {
  * Returns WU_OK, or WU_EINVAL with err->msg for: no run length (or a negative one), a batch or
  * base batch < 0, beta2 outside [0, 1), a negative LR, a base warmup longer than the run, or a
  * recommended warmup that would not be shorter than the run. */
-int wu_suggest(const wu_suggest_in *in, wu_suggestion *out, wu_error *err);
+WU_API wu_status wu_suggest_warmup(wu_suggestion *out, const wu_suggest_in *in, wu_error *err);
 
 #ifdef __cplusplus
 }

@@ -41,6 +41,7 @@ run sh tests/test_crash.sh "$B/warmup"
 run sh tests/test_browser.sh "$B/warmup"
 run sh tests/test_readme.sh "$B"
 run sh tests/test_install.sh "$B"
+run sh tests/test_abi.sh "$B"
 run sh tests/test_layers.sh src
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

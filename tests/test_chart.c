@@ -170,11 +170,11 @@ static void make_tiny(tiny *t, int n)
     for (int k = 0; k < n; k++) t->x[k] = k;
     for (int i = 0; i < 2; i++) {
         wu_schedule *s;
-        wu_schedule_parse(specs[i], &o, &s, NULL);
+        wu_sched_parse(&s, specs[i], &o, NULL);
         for (int k = 0; k < n; k++) t->y[i][k] = wu_sched_lr(s, k);
         t->s[i] = (wu_series){.name = specs[i], .x = t->x, .y = t->y[i], .n = n,
                               .mark_x = wu_sched_warmup_steps(s) ? (double)wu_sched_warmup_steps(s) : NAN};
-        wu_schedule_destroy(s);
+        wu_sched_destroy(s);
     }
     t->c = (wu_chart){.title = "tiny <chart> & co", .xlabel = "step", .ylabel = "lr",
                       .series = t->s, .nseries = 2};

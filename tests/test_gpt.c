@@ -227,7 +227,7 @@ static void test_learns(void)
     wu_gpt_init(m, 1);
     wu_sched_opts so = {.lr = 3e-3, .total_steps = steps};
     wu_schedule *s;
-    wu_schedule_parse("warmup(25%) > cosine(to=0.1)", &so, &s, NULL);
+    wu_sched_parse(&s, "warmup(25%) > cosine(to=0.1)", &so, NULL);
     wu_optim_config oc;
     wu_optim_defaults(&oc, WU_OPT_ADAMW);
     oc.lr = so.lr;
@@ -251,14 +251,14 @@ static void test_learns(void)
         if (step >= steps - 20) avg += loss / 20;
         wu_gpt_zero_grad(m);
         wu_gpt_backward(m);
-        wu_clip_grad_norm(m->grads, m->nparams, 1.0);
+        wu_optim_clip_grad_norm(m->grads, m->nparams, 1.0);
         wu_optim_step(opt, m->params, m->grads, NULL);
     }
     printf("  training on %s: loss %.3f -> %.3f (last 20 steps), unigram entropy %.3f nats\n",
            path, first, avg, H);
     CHECK(avg < H - 0.5, "the loss %.3f did not fall well below the unigram entropy %.3f", avg, H);
     wu_optim_destroy(opt);
-    wu_schedule_destroy(s);
+    wu_sched_destroy(s);
     wu_gpt_destroy(m);
     free(text);
 }

@@ -74,7 +74,7 @@ static void check_case(cJSON *c)
     cJSON *js = cJSON_GetObjectItem(c, "schedule");
     if (cJSON_IsString(js)) {
         wu_sched_opts so = {.lr = g[0].lr, .total_steps = steps};
-        CHECK(wu_schedule_parse(js->valuestring, &so, &sched, &e) == WU_OK, "%s: %s", name, e.msg);
+        CHECK(wu_sched_parse(&sched, js->valuestring, &so, &e) == WU_OK, "%s: %s", name, e.msg);
         wu_optim_set_schedule(opt, sched);
     }
     cJSON *jclip = cJSON_GetObjectItem(c, "clip");
@@ -93,7 +93,7 @@ static void check_case(cJSON *c)
                   wu_optim_lr(opt, k), want_lr);
         }
         if (clip > 0) {
-            double norm = wu_clip_grad_norm(gr, (size_t)n, clip);
+            double norm = wu_optim_clip_grad_norm(gr, (size_t)n, clip);
             double want_norm = cJSON_GetArrayItem(cJSON_GetObjectItem(c, "norms"), t)->valuedouble;
             double d = th_rel(norm, want_norm);
             if (d > worst_norm) worst_norm = d;
@@ -115,7 +115,7 @@ static void check_case(cJSON *c)
     if (case_worst > worst_abs) worst_abs = case_worst;
     bitwise_cases += case_worst == 0;
     free(p); free(gr); free(want);
-    wu_schedule_destroy(sched);
+    wu_sched_destroy(sched);
     wu_optim_destroy(opt);
 out:
     free(views);
@@ -154,7 +154,7 @@ static wu_optim *make(int kind, int ams, const wu_schedule *s)
     if (kind == WU_OPT_SGD) cfg.momentum = 0.9, cfg.weight_decay = 1e-3;
     wu_param_view v[3] = {{"w", 0, 30000, 2}, {"b", 30000, 10000, 1}, {"ln.g", 40000, 10000, 1}};
     int vg[3];
-    wu_optim_decay_groups(v, 3, vg);
+    wu_optim_split_decay(vg, v, 3);
     wu_optim_config g[2] = {cfg, cfg};
     g[1].weight_decay = 0;
     g[1].lr = cfg.lr * 0.5;
@@ -177,8 +177,8 @@ static void test_resume(void)
     for (size_t i = 0; i < sizeof k / sizeof *k; i++) {
         wu_sched_opts so = {.lr = 1e-3, .total_steps = 20};
         wu_schedule *s1, *s2;
-        wu_schedule_parse("warmup(5) > cosine * plateau(patience=1)", &so, &s1, NULL);
-        wu_schedule_parse("warmup(5) > cosine * plateau(patience=1)", &so, &s2, NULL);
+        wu_sched_parse(&s1, "warmup(5) > cosine * plateau(patience=1)", &so, NULL);
+        wu_sched_parse(&s2, "warmup(5) > cosine * plateau(patience=1)", &so, NULL);
         wu_optim *a = make(k[i].kind, k[i].ams, s1), *b = make(k[i].kind, k[i].ams, s2);
         for (int j = 0; j < N; j++) p1[j] = p2[j] = (float)cos(0.1 * j);
         unsigned char *state = NULL;
@@ -217,7 +217,7 @@ static void test_resume(void)
               "refused", k[i].name);
         free(state);
         wu_optim_destroy(a); wu_optim_destroy(b); wu_optim_destroy(other);
-        wu_schedule_destroy(s1); wu_schedule_destroy(s2);
+        wu_sched_destroy(s1); wu_sched_destroy(s2);
     }
     free(p1); free(p2); free(g);
 }
@@ -235,7 +235,7 @@ static void test_threads(void)
             for (int j = 0; j < N; j++) p[j] = (float)cos(0.1 * j);
             for (int t = 0; t < 8; t++) {
                 grads_at(g, t);
-                wu_clip_grad_norm(g, N, 50.0);
+                wu_optim_clip_grad_norm(g, N, 50.0);
                 wu_optim_step(o, p, g, run ? &s2 : &s1);
             }
             wu_optim_destroy(o);
@@ -254,18 +254,19 @@ static void test_threads(void)
 static void test_clip_and_stats(void)
 {
     float g[4] = {3, 4, 0, 0};
-    double norm = wu_clip_grad_norm(g, 4, 1.0);
+    double norm = wu_optim_clip_grad_norm(g, 4, 1.0);
     CHECK(norm == 5.0 && fabsf(g[0] - 0.6f) < 1e-6f && fabsf(g[1] - 0.8f) < 1e-6f,
           "clip 3-4-5: norm %g, g %g %g", norm, g[0], g[1]);
     float h[3] = {0.1f, 0.2f, 0.2f};
-    norm = wu_clip_grad_norm(h, 3, 1.0);
+    norm = wu_optim_clip_grad_norm(h, 3, 1.0);
     CHECK(fabs(norm - 0.3) < 1e-7 && h[0] == 0.1f, "below the threshold nothing changes");
     float bad[3] = {1.0f, NAN, 2.0f};
-    norm = wu_clip_grad_norm(bad, 3, 1.0);
+    norm = wu_optim_clip_grad_norm(bad, 3, 1.0);
     CHECK(isnan(norm) && bad[0] == 1.0f && bad[2] == 2.0f, "a NaN norm is returned, the "
           "gradients left alone");
     float inf[2] = {INFINITY, 1.0f};
-    CHECK(isinf(wu_clip_grad_norm(inf, 2, 1.0)) && inf[1] == 1.0f, "an infinite norm likewise");
+    CHECK(isinf(wu_optim_clip_grad_norm(inf, 2, 1.0)) && inf[1] == 1.0f,
+          "an infinite norm likewise");
 
     /* Adam at step 1: v_hat = g^2 exactly, zero gradients fall below eps */
     wu_optim_config cfg;
@@ -298,6 +299,47 @@ static void test_clip_and_stats(void)
           first_adaptive);
     CHECK(st.radam_rect > 0 && st.radam_rect < 1 && st.radam_rho > 5, "rect %g rho %g",
           st.radam_rect, st.radam_rho);
+    wu_optim_destroy(o);
+}
+
+/* RAdam's rho_t and rectification depend on each group's beta2, so its diagnostics must cover
+ * every group, not only group 0: here group 0 (beta2 0.999) is rectified from update 5 on while
+ * group 1 (beta2 0.5, rho_inf 3) never is. */
+static double radam_rho(double beta2, int t)
+{
+    double rho_inf = 2.0 / (1.0 - beta2) - 1.0, bt = pow(beta2, t);
+    return rho_inf - 2.0 * t * bt / (1.0 - bt);
+}
+
+static void test_radam_groups(void)
+{
+    wu_optim_config cfg, g[2];
+    wu_optim_defaults(&cfg, WU_OPT_RADAM);
+    g[0] = g[1] = cfg;
+    g[1].lr = 1e-2;
+    g[1].beta2 = 0.5;
+    wu_param_view views[2] = {{"a.weight", 0, 2, 2}, {"b.weight", 2, 2, 2}};
+    int vg[2] = {0, 1};
+    wu_optim *o;
+    wu_error e;
+    CHECK(wu_optim_create(&o, &cfg, 4, views, 2, vg, g, 2, &e) == WU_OK, "create: %s", e.msg);
+    float p[4] = {1, 1, 1, 1}, gr[4] = {0.5f, -0.5f, 0.25f, -0.25f};
+    wu_optim_stats st;
+    for (int t = 0; t < 10; t++) wu_optim_step(o, p, gr, &st);
+    double rho0 = radam_rho(0.999, 10), rho1 = radam_rho(0.5, 10);
+    CHECK(fabs(st.radam_rho - rho1) < 1e-9, "rho over all groups is the smallest: %.6g, want "
+          "group 1's %.6g (group 0's is %.6g)", st.radam_rho, rho1, rho0);
+    CHECK(st.radam_adaptive == 0 && st.radam_rect == 0,
+          "not adaptive while group 1 is not: adaptive %d, rect %g", st.radam_adaptive,
+          st.radam_rect);
+    CHECK(fabs(st.group_radam_rho[0] - rho0) < 1e-9 && fabs(st.group_radam_rho[1] - rho1) < 1e-9,
+          "per-group rho %.6g %.6g, want %.6g %.6g", st.group_radam_rho[0], st.group_radam_rho[1],
+          rho0, rho1);
+    CHECK(st.group_radam_adaptive[0] == 1 && st.group_radam_rect[0] > 0 &&
+              st.group_radam_rect[0] < 1 && st.group_radam_adaptive[1] == 0 &&
+              st.group_radam_rect[1] == 0,
+          "per group: adaptive %d %d, rect %g %g", st.group_radam_adaptive[0],
+          st.group_radam_adaptive[1], st.group_radam_rect[0], st.group_radam_rect[1]);
     wu_optim_destroy(o);
 }
 
@@ -352,7 +394,7 @@ static void test_errors(void)
                           {"h.0.attn.c_attn.weight", 14, 12, 2}, {"h.0.attn.c_attn.bias", 26, 3, 1},
                           {"ln_f.bias", 29, 4, 2}};
     int g[5];
-    CHECK(wu_optim_decay_groups(v, 5, g) == 2 && g[0] == 0 && g[1] == 1 && g[2] == 0 &&
+    CHECK(wu_optim_split_decay(g, v, 5) == 2 && g[0] == 0 && g[1] == 1 && g[2] == 0 &&
               g[3] == 1 && g[4] == 1, "decay groups %d %d %d %d %d", g[0], g[1], g[2], g[3], g[4]);
 }
 
@@ -362,6 +404,7 @@ int main(void)
     test_resume();
     test_threads();
     test_clip_and_stats();
+    test_radam_groups();
     test_errors();
     return th_done("test_optim");
 }

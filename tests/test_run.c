@@ -245,7 +245,7 @@ static void test_lr_exact(void)
     CHECK(rc == WU_OK, "the lr run: %s", e.msg);
     wu_sched_opts so = {.lr = c.lr, .total_steps = c.steps};
     wu_schedule *s = NULL;
-    CHECK(wu_schedule_parse(c.schedule, &so, &s, &e) == WU_OK, "the schedule parses: %s", e.msg);
+    CHECK(wu_sched_parse(&s, c.schedule, &so, &e) == WU_OK, "the schedule parses: %s", e.msg);
     char p[600];
     snprintf(p, sizeof p, "%s/metrics.csv", c.out);
     wu_series_data d;
@@ -262,7 +262,7 @@ static void test_lr_exact(void)
           bad, n);
     CHECK(inexact > 10, "the check could fail: %d of the LRs need more than 9 digits", inexact);
     wu_series_data_free(&d);
-    wu_schedule_destroy(s);
+    wu_sched_destroy(s);
     /* a name that is not a column */
     CHECK(wu_metrics_column(p, WU_METRIC_COUNT, &d, &e) != WU_OK, "no column past the table");
 }

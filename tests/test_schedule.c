@@ -25,7 +25,7 @@ static wu_schedule *mk(const char *spec, double lr, int64_t steps)
     wu_sched_opts o = {.lr = lr, .total_steps = steps};
     wu_schedule *s = NULL;
     wu_error e;
-    if (wu_schedule_parse(spec, &o, &s, &e) != WU_OK) printf("  parse failed: %s\n", e.msg);
+    if (wu_sched_parse(&s, spec, &o, &e) != WU_OK) printf("  parse failed: %s\n", e.msg);
     return s;
 }
 
@@ -47,10 +47,10 @@ static int deliberately_rejected(const char *spec, double lr, int64_t steps)
         wu_sched_opts o = {.lr = lr, .total_steps = steps};
         wu_schedule *s;
         wu_error e;
-        int rc = wu_schedule_parse(spec, &o, &s, &e);
+        int rc = wu_sched_parse(&s, spec, &o, &e);
         CHECK(rc != WU_OK && strstr(e.msg, REJECTED[i].why), "%s should be rejected (%s): %s",
               spec, REJECTED[i].why, rc == WU_OK ? "accepted" : e.msg);
-        if (rc == WU_OK) wu_schedule_destroy(s);
+        if (rc == WU_OK) wu_sched_destroy(s);
         return 1;
     }
     return 0;
@@ -109,7 +109,7 @@ static double check_case(const char *file, int lineno, cJSON *j)
     }
     CHECK(worst <= tol, "%s:%d: %s: max relative difference %.3g at step %lld", file, lineno,
           spec->valuestring, worst, (long long)worst_k);
-    wu_schedule_destroy(s);
+    wu_sched_destroy(s);
     return worst;
 }
 
@@ -166,8 +166,8 @@ static void test_guide(void)
     CHECK(worst < 1e-13, "guide strategies differ from the guide's formulas by %.3g", worst);
     CHECK(wu_sched_warmup_steps(wc) == 100, "10%% of 1000 steps is a 100-step warmup, got %lld",
           (long long)wu_sched_warmup_steps(wc));
-    wu_schedule_destroy(lin); wu_schedule_destroy(ex); wu_schedule_destroy(wc);
-    wu_schedule_destroy(wsd); wu_schedule_destroy(llmc);
+    wu_sched_destroy(lin); wu_sched_destroy(ex); wu_sched_destroy(wc);
+    wu_sched_destroy(wsd); wu_sched_destroy(llmc);
 
     /* untuned warmup (Ma & Yarats 2019) as pytorch_warmup computes it: tau = int(2/(1-b2)) =
        1999 for linear with (t+1)/tau, int(1/(1-b2)) = 999 for exponential */
@@ -181,7 +181,7 @@ static void test_guide(void)
         if (th_rel(wu_sched_lr(ue, k), 1.0 - exp(-(double)(k + 1) / 999.0)) > 1e-15) ok = 0;
     }
     CHECK(ok, "untuned warmups differ from pytorch_warmup's formulas");
-    wu_schedule_destroy(ul); wu_schedule_destroy(ue);
+    wu_sched_destroy(ul); wu_sched_destroy(ue);
 
     /* RAdam factor: reference values computed with pytorch_warmup's formulas in Python
        (offset 5 for beta2 = 0.999) */
@@ -192,7 +192,7 @@ static void test_guide(void)
     for (int i = 0; i < 5; i++)
         CHECK(th_rel(wu_sched_lr(ra, ks[i]), want[i]) < 1e-13, "radam factor at %lld: %.17g",
               (long long)ks[i], wu_sched_lr(ra, ks[i]));
-    wu_schedule_destroy(ra);
+    wu_sched_destroy(ra);
 }
 
 /* ---- 3. properties ------------------------------------------------------------------------- */
@@ -217,7 +217,7 @@ static void test_properties(void)
         }
         CHECK(mono, "%s is not monotone", warmups[i]);
         CHECK(inrange, "%s leaves [0, peak]", warmups[i]);
-        wu_schedule_destroy(s);
+        wu_sched_destroy(s);
     }
 
     /* floors and continuity: decays stay in [floor, peak] and move by at most peak / length */
@@ -247,7 +247,7 @@ static void test_properties(void)
             CHECK(lo >= dec[i].floor - 1e-12, "%s goes below its floor: %g", dec[i].spec, lo);
         CHECK(jump <= dec[i].max_jump * 1.0001, "%s jumps by %g of the peak (max %g)",
               dec[i].spec, jump, dec[i].max_jump);
-        wu_schedule_destroy(s);
+        wu_sched_destroy(s);
     }
 
     /* pure function of the step: a schedule rebuilt at step 500 continues bit for bit */
@@ -258,7 +258,7 @@ static void test_properties(void)
     int same = 1;
     for (int64_t k = 500; k < 2000; k++) if (wu_sched_lr(b, k) != run[k]) same = 0;
     CHECK(same, "a rebuilt schedule differs from the uninterrupted one");
-    wu_schedule_destroy(a); wu_schedule_destroy(b);
+    wu_sched_destroy(a); wu_sched_destroy(b);
 
     /* plateau state: save at step 30, restore into a fresh schedule, continue bitwise */
     const char *ps = "torch:ReduceLROnPlateau(patience=2, factor=0.5, cooldown=1)";
@@ -288,7 +288,7 @@ static void test_properties(void)
     state[0] ^= 0xff;
     CHECK(wu_sched_state_load(p2, state, sizeof state, &e) == WU_EIO && strstr(e.msg, "spec"),
           "corrupt state is rejected: %s", e.msg);
-    wu_schedule_destroy(p1); wu_schedule_destroy(p2);
+    wu_sched_destroy(p1); wu_sched_destroy(p2);
 
     /* a plateau factor inside a composition: the warmup and the cut multiply */
     wu_schedule *pc = mk("warmup(4) > constant * plateau(patience=1, factor=0.5)", 1e-3, 20);
@@ -298,25 +298,25 @@ static void test_properties(void)
     wu_sched_observe(pc, 1.0); /* two bad epochs > patience 1: halve */
     CHECK(th_rel(wu_sched_lr(pc, 2), 0.5 * before) < 1e-15 && th_rel(wu_sched_lr(pc, 10), 5e-4) < 1e-15,
           "plateau inside a product: %g then %g", wu_sched_lr(pc, 2), wu_sched_lr(pc, 10));
-    wu_schedule_destroy(pc);
+    wu_sched_destroy(pc);
 
     /* parameter groups: shared schedule with per-group base LRs and multipliers */
     wu_schedule *g = mk("torch:CosineAnnealingLR(T_max=10, eta_min=1e-5)", 1e-3, 20);
     wu_schedule *h = mk("warmup(5) > linear", 1e-3, 20);
     wu_lr_group groups[3] = {{g, 0, 0}, {g, 1e-4, 1}, {h, 2e-3, 0.5}};
     double lrs[3];
-    wu_sched_group_lrs(groups, 3, 4, lrs);
+    wu_sched_lrs(lrs, groups, 3, 4);
     CHECK(lrs[0] == wu_sched_lr(g, 4), "group 0 uses the schedule's base LR");
     CHECK(th_rel(lrs[1], 1e-5 + (1e-4 - 1e-5) * (1 + cos(M_PI * 4 / 10)) / 2) < 1e-15,
           "group 1: PyTorch's per-group eta_min formula, got %.17g", lrs[1]);
     CHECK(th_rel(lrs[2], 0.5 * 2e-3 * 4.0 / 5.0) < 1e-15, "group 2: multiplier and own base");
-    wu_schedule_destroy(g); wu_schedule_destroy(h);
+    wu_sched_destroy(g); wu_sched_destroy(h);
 
     /* horizon: OneCycleLR is defined for total_steps + 1 steps and holds after */
     wu_schedule *oc = mk("torch:OneCycleLR(max_lr=0.1, total_steps=40)", 0.1, 40);
     CHECK(wu_sched_horizon(oc) == 41, "OneCycleLR horizon %lld", (long long)wu_sched_horizon(oc));
     CHECK(wu_sched_lr(oc, 1000) == wu_sched_lr(oc, 40), "held past the horizon");
-    wu_schedule_destroy(oc);
+    wu_sched_destroy(oc);
 }
 
 /* ---- 4. validation ------------------------------------------------------------------------- */
@@ -407,7 +407,7 @@ static void test_errors(void)
         wu_sched_opts o = {.lr = 0.1, .total_steps = 1000};
         wu_schedule *s = (wu_schedule *)1;
         wu_error e;
-        int rc = wu_schedule_parse(bad[i].spec, &o, &s, &e);
+        int rc = wu_sched_parse(&s, bad[i].spec, &o, &e);
         CHECK(rc == bad[i].code && e.code == rc, "%s: code %d, want %d (%s)", bad[i].spec, rc,
               bad[i].code, e.msg);
         CHECK(s == NULL, "%s: no schedule on failure", bad[i].spec);
@@ -422,17 +422,17 @@ static void test_errors(void)
     wu_schedule *s;
     wu_error e;
     wu_sched_opts nan_lr = {.lr = NAN, .total_steps = 10};
-    CHECK(wu_schedule_parse("constant", &nan_lr, &s, &e) == WU_EINVAL && strstr(e.msg, "base LR"),
+    CHECK(wu_sched_parse(&s, "constant", &nan_lr, &e) == WU_EINVAL && strstr(e.msg, "base LR"),
           "NaN base LR is rejected: %s", e.msg);
     wu_sched_opts no_total = {.lr = 1e-3};
-    CHECK(wu_schedule_parse("warmup(10%) > cosine", &no_total, &s, &e) == WU_EINVAL &&
+    CHECK(wu_sched_parse(&s, "warmup(10%) > cosine", &no_total, &e) == WU_EINVAL &&
               strstr(e.msg, "--steps"), "percent without a run length: %s", e.msg);
-    CHECK(wu_schedule_parse("warmup(1ep) > cosine", &no_total, &s, &e) == WU_EINVAL &&
+    CHECK(wu_sched_parse(&s, "warmup(1ep) > cosine", &no_total, &e) == WU_EINVAL &&
               strstr(e.msg, "steps-per-epoch"), "epochs without an epoch length: %s", e.msg);
     wu_sched_opts ep = {.lr = 1e-3, .total_steps = 1000, .steps_per_epoch = 50};
-    CHECK(wu_schedule_parse("warmup(2ep) > cosine", &ep, &s, &e) == WU_OK &&
+    CHECK(wu_sched_parse(&s, "warmup(2ep) > cosine", &ep, &e) == WU_OK &&
               wu_sched_warmup_steps(s) == 100, "2 epochs of 50 steps is a 100-step warmup");
-    wu_schedule_destroy(s);
+    wu_sched_destroy(s);
 }
 
 int main(void)

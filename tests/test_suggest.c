@@ -9,7 +9,7 @@ static wu_suggestion run(wu_suggest_in in)
 {
     wu_suggestion s;
     wu_error e;
-    int rc = wu_suggest(&in, &s, &e);
+    int rc = wu_suggest_warmup(&s, &in, &e);
     CHECK(rc == WU_OK, "suggest failed: %s", e.msg);
     return s;
 }
@@ -25,7 +25,7 @@ static void expect_error(wu_suggest_in in, const char *words)
 {
     wu_suggestion s;
     wu_error e;
-    int rc = wu_suggest(&in, &s, &e);
+    int rc = wu_suggest_warmup(&s, &in, &e);
     CHECK(rc == WU_EINVAL && strstr(e.msg, words), "want an error with '%s', got rc %d: %s",
           words, rc, rc ? e.msg : "");
 }

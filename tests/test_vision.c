@@ -252,7 +252,7 @@ static void test_fashion(void)
         }
         wu_sched_opts so = {.lr = vit ? 1e-3 : 1e-3, .total_steps = steps};
         wu_schedule *s;
-        wu_schedule_parse("warmup(10%) > cosine", &so, &s, NULL);
+        wu_sched_parse(&s, "warmup(10%) > cosine", &so, NULL);
         wu_optim_config oc;
         wu_optim_defaults(&oc, WU_OPT_ADAMW);
         oc.lr = so.lr;
@@ -290,7 +290,7 @@ static void test_fashion(void)
         free(x); free(idx); free(y);
         wu_loader_free(&ld);
         wu_optim_destroy(opt);
-        wu_schedule_destroy(s);
+        wu_sched_destroy(s);
         destroy(&m);
     }
     wu_images_free(&tr);

@@ -83,7 +83,7 @@ int cli_double_list(const char *opt, const char *text, double *out, int max, int
 int cli_parse_spec(const char *spec, const wu_sched_opts *o, wu_schedule **out)
 {
     wu_error err;
-    if (wu_schedule_parse(spec, o, out, &err) != WU_OK) {
+    if (wu_sched_parse(out, spec, o, &err) != WU_OK) {
         cli_error("%s", err.msg);
         if (err.col > 0 && err.line == 1) fprintf(stderr, "  %s\n  %*s^\n", spec, err.col - 1, "");
         return WU_EXIT_USAGE;
@@ -91,7 +91,7 @@ int cli_parse_spec(const char *spec, const wu_sched_opts *o, wu_schedule **out)
     if (o->total_steps > wu_sched_horizon(*out)) {
         cli_error("'%s' is defined for %lld steps (PyTorch raises past them); got --steps %lld",
                   spec, (long long)wu_sched_horizon(*out), (long long)o->total_steps);
-        wu_schedule_destroy(*out);
+        wu_sched_destroy(*out);
         *out = NULL;
         return WU_EXIT_USAGE;
     }

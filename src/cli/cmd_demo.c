@@ -158,9 +158,9 @@ int cmd_demo(int argc, char **argv)
         if (wu_train_check(&c[i], &err) != WU_OK) return cli_error("%s", err.msg);
         wu_schedule *s;
         wu_sched_opts so = {.lr = lr, .total_steps = steps};
-        if (wu_schedule_parse(a[i].spec, &so, &s, &err) != WU_OK)
+        if (wu_sched_parse(&s, a[i].spec, &so, &err) != WU_OK)
             return cli_error("--warmup %s: %s", warm, err.msg);
-        wu_schedule_destroy(s);
+        wu_sched_destroy(s);
     }
     if (cli_parse_only) return WU_EXIT_OK;
     struct stat sb;

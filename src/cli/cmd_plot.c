@@ -56,7 +56,7 @@ int cli_plot_specs(const plot_request *rq)
         if (cli_parse_spec(rq->specs[i], &rq->opts, &s)) goto done;
         y[i] = malloc(sizeof *y[i] * (size_t)n);
         if (!y[i]) {
-            wu_schedule_destroy(s);
+            wu_sched_destroy(s);
             cli_error("out of memory for %d points", n);
             goto done;
         }
@@ -65,7 +65,7 @@ int cli_plot_specs(const plot_request *rq)
         series[i] = (wu_series){.name = rq->labels[i] ? rq->labels[i] : rq->specs[i],
                                 .x = x, .y = y[i], .n = n,
                                 .mark_x = w > 0 && w < n ? (double)w : NAN};
-        wu_schedule_destroy(s);
+        wu_sched_destroy(s);
     }
     char title[160];
     if (!rq->title)
@@ -199,7 +199,7 @@ int cmd_plot(int argc, char **argv)
     for (int i = 0; cli_parse_only && i < rq.nspecs; i++) {
         wu_schedule *s;
         if (cli_parse_spec(rq.specs[i], &rq.opts, &s)) return WU_EXIT_USAGE;
-        wu_schedule_destroy(s);
+        wu_sched_destroy(s);
     }
     if (cli_parse_only) return WU_EXIT_OK;
     return cli_plot_specs(&rq);

@@ -145,13 +145,13 @@ int cmd_schedule(int argc, char **argv)
     wu_schedule *s;
     if (cli_parse_spec(spec, &so, &s)) return WU_EXIT_USAGE;
     if (cli_parse_only) {
-        wu_schedule_destroy(s);
+        wu_sched_destroy(s);
         return WU_EXIT_OK;
     }
     double *metrics = NULL;
     int64_t nmetrics = 0;
     if (metrics_path && read_metrics(metrics_path, &metrics, &nmetrics)) {
-        wu_schedule_destroy(s);
+        wu_sched_destroy(s);
         return WU_EXIT_USAGE;
     }
 
@@ -179,7 +179,7 @@ int cmd_schedule(int argc, char **argv)
         printf("  %s\n", "of peak");
     }
     for (int64_t k = 0; k < so.total_steps; k++) {
-        wu_sched_group_lrs(groups, ncol, k, lrs);
+        wu_sched_lrs(lrs, groups, ncol, k);
         if (csv) {
             printf("%lld", (long long)k);
             for (int g = 0; g < ncol; g++) printf(",%.17g", lrs[g]);
@@ -195,7 +195,7 @@ int cmd_schedule(int argc, char **argv)
     }
     if (json) fputs("]}\n", stdout);
     free(metrics);
-    wu_schedule_destroy(s);
+    wu_sched_destroy(s);
     if (fflush(stdout) != 0 || ferror(stdout))
         return cli_error("could not write the output: %s", strerror(errno));
     return WU_EXIT_OK;

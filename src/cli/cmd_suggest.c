@@ -84,7 +84,7 @@ static void print_json(const wu_suggest_in *in, const wu_suggestion *s)
     wu_json_string(stdout, s->conflicts);
     fputs(", \"rules\": [", stdout);
     for (int i = 0; i < s->nrules; i++) {
-        const wu_rule *r = &s->rules[i];
+        const wu_suggest_rule *r = &s->rules[i];
         printf("%s{\"rule\": ", i ? ", " : "");
         wu_json_string(stdout, r->name);
         fputs(", \"source\": ", stdout);
@@ -99,7 +99,7 @@ static void print_json(const wu_suggest_in *in, const wu_suggestion *s)
 
 static void print_text(const wu_suggest_in *in, const wu_suggestion *s)
 {
-    const wu_rule *p = &s->rules[s->picked];
+    const wu_suggest_rule *p = &s->rules[s->picked];
     static const char *const names[] = {"SGD", "Adam", "AdamW", "RAdam"};
     printf("Suggested warmup for %s", names[in->optimizer]);
     if (in->optimizer != WU_OPT_SGD) printf(" (beta2 %g)", in->beta2 > 0 ? in->beta2 : 0.999);
@@ -116,7 +116,7 @@ static void print_text(const wu_suggest_in *in, const wu_suggestion *s)
     if (s->conflicts[0]) printf("Where the rules disagree: %s\n", s->conflicts);
     printf("\nRules considered:\n");
     for (int i = 0; i < s->nrules; i++) {
-        const wu_rule *r = &s->rules[i];
+        const wu_suggest_rule *r = &s->rules[i];
         char range[64];
         if (r->low == r->high) snprintf(range, sizeof range, "%lld", (long long)r->steps);
         else snprintf(range, sizeof range, "%lld-%lld -> %lld", (long long)r->low,
@@ -164,7 +164,12 @@ int cmd_suggest(int argc, char **argv)
         case O_EPOCHS: bad = cli_double("--epochs", optarg, 1e-9, 1e9, &in.epochs); break;
         case 'e': bad = cli_int64("--steps-per-epoch", optarg, 1, BIG, &in.steps_per_epoch); break;
         case O_DATASET: bad = cli_int64("--dataset-size", optarg, 1, BIG, &in.dataset_size); break;
-        case O_OPT: bad = choice("--optimizer", optarg, OPTIMIZERS, &in.optimizer); break;
+        case O_OPT: {
+            int pick = 0;
+            bad = choice("--optimizer", optarg, OPTIMIZERS, &pick);
+            in.optimizer = pick;
+            break;
+        }
         case O_BETA2:
             bad = cli_double("--beta2", optarg, 0.0, 0.999999999, &in.beta2);
             if (bad) cli_error("(beta2 must be below 1: Adam divides by 1 - beta2)");
@@ -174,7 +179,12 @@ int cmd_suggest(int argc, char **argv)
         case O_BLR: bad = cli_double("--base-lr", optarg, 1e-300, HUGE_VAL, &in.base_lr); break;
         case O_BWARM: bad = cli_int64("--base-warmup", optarg, 1, BIG, &in.base_warmup); break;
         case O_LR: bad = cli_double("--lr", optarg, 1e-300, HUGE_VAL, &in.lr); break;
-        case O_SCN: bad = choice("--scenario", optarg, SCENARIOS, &in.scenario); break;
+        case O_SCN: {
+            int pick = 0;
+            bad = choice("--scenario", optarg, SCENARIOS, &pick);
+            in.scenario = pick;
+            break;
+        }
         case O_DECAY: bad = choice("--decay", optarg, DECAYS, &decay); break;
         case 'f':
             if (strcmp(optarg, "text") && strcmp(optarg, "json"))
@@ -198,7 +208,7 @@ int cmd_suggest(int argc, char **argv)
              : in.scenario == WU_SCN_BERT_FINETUNE ? WU_DECAY_LINEAR : WU_DECAY_COSINE;
     wu_suggestion s;
     wu_error err;
-    if (wu_suggest(&in, &s, &err) != WU_OK) return cli_error("suggest: %s", err.msg);
+    if (wu_suggest_warmup(&s, &in, &err) != WU_OK) return cli_error("suggest: %s", err.msg);
     if (cli_parse_only) return WU_EXIT_OK;
     if (!strcmp(format, "json")) print_json(&in, &s);
     else print_text(&in, &s);

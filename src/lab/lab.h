@@ -20,8 +20,6 @@
 #include "../util/fs.h"
 #include "../util/json.h"
 
-#define WU_ERUN (-6) /* a run of a grid stopped on an error */
-
 /* What a run's summary.json says. */
 enum { WU_RUN_MISSING, WU_RUN_COMPLETED, WU_RUN_DIVERGED, WU_RUN_INTERRUPTED };
 

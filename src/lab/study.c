@@ -246,8 +246,8 @@ int wu_study_plan(wu_study *s, const char *name, int quick, const char *dir, uin
         if ((rc = wu_train_check(&s->runs[i].c, err)) != WU_OK) break;
         wu_schedule *sch;
         wu_sched_opts so = {.lr = s->runs[i].c.lr, .total_steps = s->runs[i].c.steps};
-        if ((rc = wu_schedule_parse(s->runs[i].c.schedule, &so, &sch, err)) == WU_OK)
-            wu_schedule_destroy(sch);
+        if ((rc = wu_sched_parse(&sch, s->runs[i].c.schedule, &so, err)) == WU_OK)
+            wu_sched_destroy(sch);
     }
     return rc;
 }

@@ -90,14 +90,14 @@ int wu_sweep_runs(const wu_sweep *s, wu_lab_run **runs, int *n, wu_error *err)
         warm_name(s->warmups[w], wn, sizeof wn);
         wu_schedule *sch;
         wu_sched_opts so = {.lr = s->base.lr, .total_steps = s->base.steps};
-        if (wu_schedule_parse(spec, &so, &sch, err) != WU_OK) {
+        if (wu_sched_parse(&sch, spec, &so, err) != WU_OK) {
             char msg[sizeof err->msg];
             snprintf(msg, sizeof msg, "%s", err->msg);
             free(r);
             return wu_fail(err, WU_EINVAL, "the schedule of warmup %s, '%s': %s", s->warmups[w],
                            spec, msg);
         }
-        wu_schedule_destroy(sch);
+        wu_sched_destroy(sch);
         for (int l = 0; l < s->nlr; l++)
             for (int k = 0; k < s->seeds; k++) {
                 wu_train_config *c = &r[(w * s->nlr + l) * s->seeds + k].c;

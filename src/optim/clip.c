@@ -11,7 +11,7 @@
 
 #define SLICES 64
 
-double wu_clip_grad_norm(float *g, size_t n, double max_norm)
+double wu_optim_clip_grad_norm(float *g, size_t n, double max_norm)
 {
     double part[SLICES] = {0};
     size_t per = (n + SLICES - 1) / SLICES;

@@ -19,7 +19,7 @@ static int oerr(wu_error *err, int code, const char *msg)
     return wu_fail(err, code, "%s", msg);
 }
 
-void wu_optim_defaults(wu_optim_config *c, int kind)
+void wu_optim_defaults(wu_optim_config *c, wu_optim_kind kind)
 {
     memset(c, 0, sizeof *c);
     c->kind = kind;
@@ -30,7 +30,7 @@ void wu_optim_defaults(wu_optim_config *c, int kind)
     c->weight_decay = kind == WU_OPT_ADAMW ? 1e-2 : 0.0;
 }
 
-int wu_optim_check(const wu_optim_config *c, wu_error *err)
+wu_status wu_optim_check(const wu_optim_config *c, wu_error *err)
 {
     char m[200];
     if (c->kind < WU_OPT_SGD || c->kind > WU_OPT_RADAM)
@@ -73,7 +73,7 @@ int wu_optim_check(const wu_optim_config *c, wu_error *err)
     return WU_OK;
 }
 
-int wu_optim_decay_groups(const wu_param_view *views, int nviews, int *view_group)
+int wu_optim_split_decay(int *view_group, const wu_param_view *views, int nviews)
 {
     int decayed = 0;
     for (int i = 0; i < nviews; i++) {
@@ -94,9 +94,9 @@ static int cmp_view(const void *a, const void *b)
     return (x[0] > y[0]) - (x[0] < y[0]);
 }
 
-int wu_optim_create(wu_optim **out, const wu_optim_config *cfg, size_t n,
-                    const wu_param_view *views, int nviews, const int *view_group,
-                    const wu_optim_config *groups, int ngroups, wu_error *err)
+wu_status wu_optim_create(wu_optim **out, const wu_optim_config *cfg, size_t n,
+                          const wu_param_view *views, int nviews, const int *view_group,
+                          const wu_optim_config *groups, int ngroups, wu_error *err)
 {
     char m[240];
     int rc;
@@ -489,8 +489,8 @@ static void update_chunk(const coefs *c, float *p, const float *g, float *m, flo
     }
 }
 
-static int do_step(wu_optim *o, float *params, const float *grads, const double *lrs,
-                   wu_optim_stats *stats)
+static void do_step(wu_optim *o, float *params, const float *grads, const double *lrs,
+                    wu_optim_stats *stats)
 {
     coefs c[WU_OPTIM_MAX_GROUPS];
     int64_t t = o->step + 1;
@@ -516,7 +516,7 @@ static int do_step(wu_optim *o, float *params, const float *grads, const double 
     }
     o->buf_ready = 1;
     o->step = t;
-    if (!stats) return WU_OK;
+    if (!stats) return;
 
     /* statistics, summed in chunk order: the same at any thread count */
     memset(stats, 0, sizeof *stats);
@@ -554,24 +554,35 @@ static int do_step(wu_optim *o, float *params, const float *grads, const double 
     } else {
         stats->v_min = 0;
     }
-    stats->radam_rho = c[0].radam_rho;
-    stats->radam_rect = c[0].radam_rect;
-    stats->radam_adaptive = c[0].adaptive;
-    return WU_OK;
+    /* RAdam's rho_t and rectification depend on each group's beta2: report every group, and
+       the most conservative one over all of them */
+    if (o->cfg.kind == WU_OPT_RADAM) {
+        stats->radam_rho = c[0].radam_rho;
+        stats->radam_rect = c[0].radam_rect;
+        stats->radam_adaptive = c[0].adaptive;
+        for (int g = 0; g < o->ngroups; g++) {
+            stats->group_radam_rho[g] = c[g].radam_rho;
+            stats->group_radam_rect[g] = c[g].radam_rect;
+            stats->group_radam_adaptive[g] = c[g].adaptive;
+            if (c[g].radam_rho < stats->radam_rho) stats->radam_rho = c[g].radam_rho;
+            if (c[g].radam_rect < stats->radam_rect) stats->radam_rect = c[g].radam_rect;
+            stats->radam_adaptive &= c[g].adaptive;
+        }
+    }
 }
 
-int wu_optim_step(wu_optim *o, float *params, const float *grads, wu_optim_stats *stats)
+void wu_optim_step(wu_optim *o, float *params, const float *grads, wu_optim_stats *stats)
 {
     double lrs[WU_OPTIM_MAX_GROUPS];
     for (int g = 0; g < o->ngroups; g++) lrs[g] = wu_optim_lr(o, g);
-    return do_step(o, params, grads, lrs, stats);
+    do_step(o, params, grads, lrs, stats);
 }
 
-int wu_optim_step_lr(wu_optim *o, float *params, const float *grads, double lr,
-                     wu_optim_stats *stats)
+void wu_optim_step_lr(wu_optim *o, float *params, const float *grads, double lr,
+                      wu_optim_stats *stats)
 {
     double lrs[WU_OPTIM_MAX_GROUPS], base = o->groups[0].hp.lr;
     for (int g = 0; g < o->ngroups; g++)
         lrs[g] = base > 0 ? lr * (o->groups[g].hp.lr / base) : lr;
-    return do_step(o, params, grads, lrs, stats);
+    do_step(o, params, grads, lrs, stats);
 }

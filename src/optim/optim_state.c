@@ -57,7 +57,7 @@ static int serr(wu_error *err, int code, const char *msg)
     return wu_fail(err, code, "optimizer state: %s", msg);
 }
 
-int wu_optim_state_save(const wu_optim *o, void *buf, size_t size, wu_error *err)
+wu_status wu_optim_state_save(const wu_optim *o, void *buf, size_t size, wu_error *err)
 {
     size_t need = wu_optim_state_size(o);
     if (size < need) return serr(err, WU_EINVAL, "buffer too small (see wu_optim_state_size)");
@@ -82,7 +82,7 @@ int wu_optim_state_save(const wu_optim *o, void *buf, size_t size, wu_error *err
     return WU_OK;
 }
 
-int wu_optim_state_load(wu_optim *o, const void *buf, size_t size, wu_error *err)
+wu_status wu_optim_state_load(wu_optim *o, const void *buf, size_t size, wu_error *err)
 {
     header want, got;
     describe(o, &want);

@@ -326,14 +326,14 @@ int64_t wu_sched_warmup_steps(const wu_schedule *s) { return s->warmup_end; }
 double wu_sched_base_lr(const wu_schedule *s) { return s->opts.lr; }
 const char *wu_sched_spec(const wu_schedule *s) { return s->spec; }
 
-void wu_schedule_destroy(wu_schedule *s)
+void wu_sched_destroy(wu_schedule *s)
 {
     if (!s) return;
     free(s->spec);
     free(s);
 }
 
-void wu_sched_group_lrs(const wu_lr_group *g, int n, int64_t step, double *out)
+void wu_sched_lrs(double *out, const wu_lr_group *g, int n, int64_t step)
 {
     for (int i = 0; i < n; i++) {
         double base = g[i].base_lr > 0.0 ? g[i].base_lr : g[i].sched->opts.lr;
@@ -399,7 +399,7 @@ static void set_err(wu_error *err, int code, const char *msg)
     err->msg[sizeof err->msg - 1] = '\0';
 }
 
-int wu_sched_state_save(const wu_schedule *s, void *buf, size_t size, wu_error *err)
+wu_status wu_sched_state_save(const wu_schedule *s, void *buf, size_t size, wu_error *err)
 {
     size_t need = wu_sched_state_size(s);
     if (size < need) {
@@ -421,7 +421,7 @@ int wu_sched_state_save(const wu_schedule *s, void *buf, size_t size, wu_error *
     return WU_OK;
 }
 
-int wu_sched_state_load(wu_schedule *s, const void *buf, size_t size, wu_error *err)
+wu_status wu_sched_state_load(wu_schedule *s, const void *buf, size_t size, wu_error *err)
 {
     size_t need = wu_sched_state_size(s);
     if (need == 0) return WU_OK;

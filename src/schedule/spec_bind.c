@@ -273,15 +273,15 @@ int wu__get_list_steps(wu_schedule *s, const wu_bind *b, const char *name, int m
 
 /* ---- entry point ------------------------------------------------------------------------- */
 
-int wu_schedule_parse(const char *spec, const wu_sched_opts *opts, wu_schedule **out,
-                      wu_error *err)
+wu_status wu_sched_parse(wu_schedule **out, const char *spec, const wu_sched_opts *opts,
+                         wu_error *err)
 {
     wu_error scratch;
     if (!err) err = &scratch;
     memset(err, 0, sizeof *err);
     if (out) *out = NULL;
     if (!spec || !opts || !out)
-        return wu__spec_err(err, WU_EINVAL, NULL, -1, "wu_schedule_parse: NULL argument");
+        return wu__spec_err(err, WU_EINVAL, NULL, -1, "wu_sched_parse: NULL argument");
     if (!(isfinite(opts->lr) && opts->lr > 0))
         return wu__spec_err(err, WU_EINVAL, NULL, -1,
                             "the base LR must be a positive finite number, got %g", opts->lr);
@@ -331,7 +331,7 @@ int wu_schedule_parse(const char *spec, const wu_sched_opts *opts, wu_schedule *
     return WU_OK;
 fail:
     free(t);
-    wu_schedule_destroy(s);
+    wu_sched_destroy(s);
     if (err->code == 0) err->code = rc;
     return rc;
 }

@@ -20,10 +20,10 @@
 #include "warmup.h"
 #include "../util/fail.h"
 
-static wu_rule *add_rule(wu_suggestion *o, const char *name, const char *source, int64_t lo,
+static wu_suggest_rule *add_rule(wu_suggestion *o, const char *name, const char *source, int64_t lo,
                          int64_t hi, int64_t steps)
 {
-    wu_rule *r = &o->rules[o->nrules++];
+    wu_suggest_rule *r = &o->rules[o->nrules++];
     snprintf(r->name, sizeof r->name, "%s", name);
     snprintf(r->source, sizeof r->source, "%s", source);
     r->low = lo;
@@ -37,7 +37,7 @@ static int64_t clamp64(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo :
 
 static const char *const OPT_NAMES[] = {"SGD", "Adam", "AdamW", "RAdam"};
 
-int wu_suggest(const wu_suggest_in *in, wu_suggestion *o, wu_error *err)
+wu_status wu_suggest_warmup(wu_suggestion *o, const wu_suggest_in *in, wu_error *err)
 {
     memset(o, 0, sizeof *o);
     o->picked = -1;
@@ -81,7 +81,7 @@ int wu_suggest(const wu_suggest_in *in, wu_suggestion *o, wu_error *err)
 
     /* 1. percentage of the run */
     double plo = bert ? 0.06 : 0.05;
-    wu_rule *pct = add_rule(o, "percentage of total steps",
+    wu_suggest_rule *pct = add_rule(o, "percentage of total steps",
                             bert ? "the guide; BERT fine-tuning recipes" : "the guide",
                             (int64_t)floor(plo * (double)n), n / 10, n / 10);
     snprintf(pct->note, sizeof pct->note, "%d-10%% of %lld steps; the guide's int(0.1 * total)",
@@ -92,7 +92,7 @@ int wu_suggest(const wu_suggest_in *in, wu_suggestion *o, wu_error *err)
     if (in->scenario == WU_SCN_SMALL_DATASET || in->scenario == WU_SCN_LARGE_MODEL) {
         int small = in->scenario == WU_SCN_SMALL_DATASET;
         int64_t lo = small ? 100 : 1000, hi = small ? 500 : 5000;
-        wu_rule *r = add_rule(o, small ? "scenario: small dataset" : "scenario: large model",
+        wu_suggest_rule *r = add_rule(o, small ? "scenario: small dataset" : "scenario: large model",
                               "the guide's table", lo, hi, clamp64(n / 10, lo, hi));
         snprintf(r->note, sizeof r->note, "%lld-%lld steps; 10%% of the run (%lld) clamped into it",
                  (long long)lo, (long long)hi, (long long)(n / 10));
@@ -101,7 +101,7 @@ int wu_suggest(const wu_suggest_in *in, wu_suggestion *o, wu_error *err)
         if (spe <= 0)
             return wu_fail(err, WU_EINVAL, "the ViT rule is 5 epochs of warmup: give the epoch length "
                              "(--steps-per-epoch, or --dataset-size with --batch)");
-        wu_rule *r = add_rule(o, "scenario: ViT", "the guide; Dosovitskiy et al. 2021", 5 * spe,
+        wu_suggest_rule *r = add_rule(o, "scenario: ViT", "the guide; Dosovitskiy et al. 2021", 5 * spe,
                               5 * spe, 5 * spe);
         snprintf(r->note, sizeof r->note, "5 epochs of %lld steps", (long long)spe);
         i_scn = o->nrules - 1;
@@ -111,7 +111,7 @@ int wu_suggest(const wu_suggest_in *in, wu_suggestion *o, wu_error *err)
 
     /* 3. one epoch */
     if (spe > 0) {
-        wu_rule *r = add_rule(o, "one epoch", "the guide", spe, spe, spe);
+        wu_suggest_rule *r = add_rule(o, "one epoch", "the guide", spe, spe, spe);
         snprintf(r->note, sizeof r->note, "1 epoch = %lld steps", (long long)spe);
     }
 
@@ -119,7 +119,7 @@ int wu_suggest(const wu_suggest_in *in, wu_suggestion *o, wu_error *err)
     double k = in->batch > 0 && in->base_batch > 0 ? (double)in->batch / (double)in->base_batch : 0;
     if (k > 0 && in->base_warmup > 0) {
         int64_t w = llround((double)in->base_warmup * k);
-        wu_rule *r = add_rule(o, "batch scaling of the reference warmup",
+        wu_suggest_rule *r = add_rule(o, "batch scaling of the reference warmup",
                               "Goyal et al. 2017; the guide", w, w, w);
         snprintf(r->note, sizeof r->note, "%lld steps x %lld/%lld = %lld steps",
                  (long long)in->base_warmup, (long long)in->batch, (long long)in->base_batch,
@@ -130,7 +130,7 @@ int wu_suggest(const wu_suggest_in *in, wu_suggestion *o, wu_error *err)
     /* 5. untuned warmup for Adam */
     if (adam) {
         int64_t w = llround(2.0 / (1.0 - beta2));
-        wu_rule *r = add_rule(o, "untuned warmup 2/(1-beta2)", "Ma & Yarats 2019", w, w, w);
+        wu_suggest_rule *r = add_rule(o, "untuned warmup 2/(1-beta2)", "Ma & Yarats 2019", w, w, w);
         snprintf(r->note, sizeof r->note,
                  "beta2 = %g averages over ~%lld steps; warm up for twice that", beta2,
                  (long long)llround(1.0 / (1.0 - beta2)));
@@ -183,7 +183,7 @@ int wu_suggest(const wu_suggest_in *in, wu_suggestion *o, wu_error *err)
         }
     }
     for (int r = 0; r < o->nrules && used < sizeof conf - 1; r++) {
-        const wu_rule *ru = &o->rules[r];
+        const wu_suggest_rule *ru = &o->rules[r];
         if (r == pick || ru->steps == 0) continue;
         double ratio = (double)ru->steps / (double)(w > 0 ? w : 1);
         if (ratio > 2.0 || ratio < 0.5)

@@ -38,7 +38,7 @@ void wu_run_free(wu_run *r)
 {
     wu_model_destroy(&r->net);
     wu_optim_destroy(r->opt);
-    wu_schedule_destroy(r->sched);
+    wu_sched_destroy(r->sched);
     wu_corpus_free(&r->corpus);
     wu_images_free(&r->train);
     wu_images_free(&r->test);
@@ -93,7 +93,7 @@ int wu_run_build(wu_run *r, wu_error *err)
     /* schedule and optimizer: no weight decay on biases and norm gains, as usual */
     wu_sched_opts so = {.lr = c->lr, .total_steps = c->steps,
                         .steps_per_epoch = r->text ? 0 : r->loader.steps_per_epoch};
-    if ((rc = wu_schedule_parse(c->schedule, &so, &r->sched, err)) != WU_OK) return rc;
+    if ((rc = wu_sched_parse(&r->sched, c->schedule, &so, err)) != WU_OK) return rc;
     if (c->steps > wu_sched_horizon(r->sched))
         return wu_fail(err, WU_EINVAL, "the schedule is defined for %lld steps, fewer than --steps %lld",
                        (long long)wu_sched_horizon(r->sched), (long long)c->steps);
@@ -103,7 +103,7 @@ int wu_run_build(wu_run *r, wu_error *err)
     oc.momentum = c->momentum, oc.weight_decay = c->weight_decay;
     int *vg = malloc(sizeof(int) * (size_t)r->net.nviews);
     if (!vg) return wu_fail(err, WU_ENOMEM, "out of memory");
-    wu_optim_decay_groups(r->net.views, r->net.nviews, vg);
+    wu_optim_split_decay(vg, r->net.views, r->net.nviews);
     wu_optim_config groups[2] = {oc, oc};
     groups[1].weight_decay = 0.0;
     rc = wu_optim_create(&r->opt, &oc, r->net.nparams, r->net.views, r->net.nviews, vg, groups, 2, err);

@@ -99,7 +99,7 @@ void wu_train_step(wu_run *r, wu_train_row *row)
         if (c->inject_nonfinite >= 0 && k >= c->inject_nonfinite &&
             k - c->inject_nonfinite < c->inject_count)
             r->net.grads[r->net.nparams / 2] = NAN; /* a test's fault */
-        gnorm = wu_clip_grad_norm(r->net.grads, r->net.nparams, c->clip);
+        gnorm = wu_optim_clip_grad_norm(r->net.grads, r->net.nparams, c->clip);
         finite = isfinite(gnorm);
         if (!finite) nonfinite = 2;
     }

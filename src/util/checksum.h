@@ -1,5 +1,6 @@
 /* checksum.h - the FNV-1a 64-bit checksum that guards saved state (optimizer state blobs,
- * training checkpoints). It catches truncation and corruption, not tampering: it is not a MAC. */
+ * training checkpoints). It catches truncation and corruption, not tampering: it is not a MAC.
+ * Internal: libwarmup.so carries it hidden (not part of the API). */
 #ifndef WU_CHECKSUM_H
 #define WU_CHECKSUM_H
 

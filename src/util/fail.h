@@ -4,7 +4,7 @@
  * warmup.h). This sets its code and a printf-formatted one-line message, clears the spec
  * position, and returns the code so that a caller can write `return wu_fail(err, ...)`.
  * err may be NULL: the caller then only gets the code. Messages longer than the buffer are
- * truncated, never overflowed. */
+ * truncated, never overflowed. Internal: libwarmup.so carries it hidden (not part of the API). */
 #ifndef WU_FAIL_H
 #define WU_FAIL_H
 
