@@ -137,7 +137,13 @@ void wu_cfg_format(const wu_cfg_field *f, const wu_train_config *c, char *out, s
     double d;
     switch (f->type) {
     case WU_CFG_STR: snprintf(out, n, "%.*s", (int)strnlen(p, f->size), p); break;
-    case WU_CFG_DOUBLE: memcpy(&d, p, sizeof d), snprintf(out, n, "%.17g", d); break;
+    case WU_CFG_DOUBLE: /* the shortest text that reads back to the same double */
+        memcpy(&d, p, sizeof d);
+        for (int prec = 1; prec <= 17; prec++) {
+            snprintf(out, n, "%.*g", prec, d);
+            if (strtod(out, NULL) == d) break;
+        }
+        break;
     case WU_CFG_INT: memcpy(&iv, p, sizeof iv), snprintf(out, n, "%d", iv); break;
     case WU_CFG_BOOL: memcpy(&iv, p, sizeof iv), snprintf(out, n, "%d", iv != 0); break;
     case WU_CFG_I64: memcpy(&lv, p, sizeof lv), snprintf(out, n, "%lld", (long long)lv); break;
@@ -252,7 +258,7 @@ int wu_cfg_check(const wu_train_config *c, int *field, wu_error *err)
             if (f->choices && wu_cfg_applies(f, c) && choice_index(f->choices, v) < 0) {
                 char use[120];
                 choices_text(f->choices, use, sizeof use);
-                return bad(field, f->name, wu_fail(err, WU_EINVAL, "%s: unknown value '%s': use %s",
+                return bad(field, f->name, wu_fail(err, WU_EINVAL, "unknown %s '%s': use %s",
                                                    f->name, v, use));
             }
         } else {
@@ -428,14 +434,6 @@ int wu_train_config_command(const wu_train_config *c, char *out, size_t n)
         if (f->type == WU_CFG_BOOL) {
             if (v[0] == '1' && snprintf(out + u, n - u, " --%s", f->flag) >= (int)(n - u)) return -1;
             continue;
-        }
-        if (f->type == WU_CFG_DOUBLE) { /* the shortest text that reads back to the same double */
-            double x;
-            memcpy(&x, CAT(c, f), sizeof x);
-            for (int prec = 1; prec <= 17; prec++) {
-                snprintf(v, sizeof v, "%.*g", prec, x);
-                if (strtod(v, NULL) == x) break;
-            }
         }
         if (snprintf(out + u, n - u, " --%s ", f->flag) >= (int)(n - u) || wu_shell_quote(out, n, v))
             return -1;

@@ -60,8 +60,8 @@ int wu_cfg_applies(const wu_cfg_field *f, const wu_train_config *c);
 /* Do a and b hold the same value of f? */
 int wu_cfg_same(const wu_cfg_field *f, const wu_train_config *a, const wu_train_config *b);
 
-/* f's value in c as text that wu_cfg_set reads back to the same value (doubles to 17 digits;
- * a bool is 0 or 1). */
+/* f's value in c as text that wu_cfg_set reads back to the same value (a double in the fewest
+ * digits that read back exactly; a bool is 0 or 1). */
 void wu_cfg_format(const wu_cfg_field *f, const wu_train_config *c, char *out, size_t n);
 
 /* Set f in c from text: the type (a number, a whole number), the range and the length are

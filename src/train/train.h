@@ -102,7 +102,7 @@ int wu_train_init_grad_norms(const wu_train_config *c, int batches, double *norm
                              int *n, wu_error *err);
 
 /* Write a configuration as one JSON object (the "config" of summary.json, and of a sweep's
- * manifest): every field of the table but out, doubles to 17 digits so that they read back
+ * manifest): every field of the table but out, each double in the fewest digits that read back
  * exactly (config.h's wu_train_config_from_json reads it). */
 void wu_train_config_json(FILE *f, const wu_train_config *c);
 
