@@ -294,6 +294,12 @@ static void messages(void)
     CHECK(wu_cfg_check(&c, &field, &err) != WU_OK && !strstr(err.msg, "--"), "data: %s", err.msg);
     cli_field_message(field, err.msg, m, sizeof m);
     CHECK(strstr(m, "cannot read --data '/nonexistent/data here'") != NULL, "data -> --data: %s", m);
+    /* whole numbers are compared as whole numbers: 2^53 + 1 rounds to 2^53 as a double */
+    CHECK(wu_cfg_set(wu_cfg_find("seed"), &c, "9007199254740993", &err) != WU_OK &&
+          wu_cfg_set(wu_cfg_find("seed"), &c, "9007199254740992", &err) == WU_OK &&
+          c.seed == 9007199254740992ULL, "seed's range is exact at 2^53");
+    CHECK(wu_cfg_set(wu_cfg_find("batch"), &c, "65537", &err) != WU_OK && strstr(err.msg, "batch must be between 1 and 65536"),
+          "batch above its range: %s", err.msg);
     /* a name inside another word or after a dash is not the field */
     int steps = (int)(wu_cfg_find("steps") - wu_cfg_fields);
     cli_field_message(steps, "substeps and non-steps; steps must be", m, sizeof m);

@@ -83,7 +83,7 @@ const wu_cfg_field wu_cfg_fields[] = {
      NULL, "K[:N]", "fault injection for tests: a NaN in the gradients at step K and the N-1 steps "
      "after it (-1: never)", ALL, 0},
     {"inject_count", "inject-count", 0, WU_CFG_I64, S(inject_count), "1", 1, BIG, NULL, "N",
-     "how many steps --inject-nonfinite poisons", ALL, 0},
+     "how many steps, from inject_nonfinite on, get a NaN", ALL, 0},
     {"out", "out", 0, WU_CFG_STR, S(out), "", 0, 0, NULL, "DIR",
      "the run directory (created; required)", ALL, WU_CFG_LOCAL},
 };
@@ -194,7 +194,8 @@ int wu_cfg_set(const wu_cfg_field *f, wu_train_config *c, const char *text, wu_e
     long long v = strtoll(text, &end, 10);
     if (!*text || *end || end == text)
         return wu_fail(err, WU_EINVAL, "%s: '%s' is not a whole number (write e.g. 1000)", f->name, text);
-    if (errno == ERANGE || (double)v < f->lo || (double)v > f->hi) return range_error(f, text, err);
+    /* compared as whole numbers: 2^53 + 1 is not 2^53 (the ranges of integer fields are whole) */
+    if (errno == ERANGE || v < (long long)f->lo || v > (long long)f->hi) return range_error(f, text, err);
     if (f->type == WU_CFG_INT) {
         int iv = (int)v;
         memcpy(p, &iv, sizeof iv);
