@@ -15,6 +15,7 @@
 #include "cli/cli.h"
 #include "train/config.h"
 #include "train/run.h"
+#include "lab/sweep.h"
 
 
 /* How many fields differ between a and b (LOCAL ones only when with_local); *compared gets
@@ -374,6 +375,48 @@ static void checkpoint(void)
     rmdir(dir);
 }
 
+/* A sweep manifest written before fields were added (its config lacks them, its doubles have 17
+ * digits) still matches the same grid, is told apart from another one, and loads whole. */
+static void sweep_manifest(void)
+{
+    char dir[] = "/tmp/wu-test-sweep-XXXXXX", path[600];
+    if (!mkdtemp(dir)) {
+        CHECK(0, "mkdtemp");
+        return;
+    }
+    snprintf(path, sizeof path, "%s/sweep.json", dir);
+    FILE *f = fopen(path, "w");
+    fputs("{\"kind\": \"sweep\", \"command\": \"warmup sweep --optimizer sgd\",\n \"grid\": "
+          "{\"lrs\": [0.001, 0.01], \"warmups\": [\"0\", \"10%\"], \"seeds\": 1, \"config\": "
+          "{\"model\": \"gpt\", \"data\": \"builtin\", \"schedule\": \"cosine(to=0.1)\", "
+          "\"lr\": 0.001, \"optimizer\": \"sgd\", \"beta1\": 0.90000000000000002, "
+          "\"beta2\": 0.999, \"eps\": 1e-08, \"momentum\": 0.90000000000000002, "
+          "\"weight_decay\": 0.01, \"clip\": 0, \"steps\": 40, \"batch\": 3, \"seed\": 1, "
+          "\"layers\": 1, \"heads\": 2, \"dim\": 32, \"seq\": 16, \"post_ln\": false, "
+          "\"depth\": 2, \"width\": 256, \"act\": \"relu\", \"pool\": \"cls\", \"eval_every\": 0, "
+          "\"eval_batches\": 8, \"builtin_bytes\": 1048576, \"on_nonfinite\": \"stop\"}}}\n", f);
+    fclose(f);
+    static wu_sweep s;
+    char cmd[200];
+    wu_error err;
+    int rc = wu_sweep_load(&s, dir, cmd, sizeof cmd, &err);
+    CHECK(rc == WU_OK, "an older manifest loads: %s", rc ? err.msg : "");
+    CHECK(!strcmp(s.base.optimizer, "sgd") && s.base.momentum == 0.9 && s.base.batch == 3 &&
+          s.base.layers == 1 && s.base.dim == 32 && s.base.steps == 40 && s.base.eval_every == 0 &&
+          s.base.diverge_factor == 2 && !strcmp(s.base.schedule, "cosine(to=0.1)"),
+          "the whole base configuration is read (%s, momentum %g, batch %d)", s.base.optimizer,
+          s.base.momentum, s.base.batch);
+    CHECK(s.nlr == 2 && s.nwarm == 2 && s.seeds == 1 && !strcmp(cmd, "warmup sweep --optimizer sgd"),
+          "the grid and the command");
+    rc = wu_sweep_manifest(&s, "warmup sweep --optimizer sgd", &err);
+    CHECK(rc == WU_OK, "the same grid matches the older manifest: %s", rc ? err.msg : "");
+    s.base.momentum = 0.5;
+    rc = wu_sweep_manifest(&s, "x", &err);
+    CHECK(rc == WU_EINVAL && strstr(err.msg, "other settings"), "another momentum is another grid");
+    unlink(path);
+    rmdir(dir);
+}
+
 /* docs/TRAINING.md lists every option of the table. */
 static void docs(void)
 {
@@ -396,6 +439,7 @@ int main(void)
     messages();
     records();
     checkpoint();
+    sweep_manifest();
     docs();
     return th_done("test_config");
 }
