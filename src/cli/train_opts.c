@@ -138,9 +138,11 @@ void cli_train_help(FILE *out, const wu_train_config *defaults)
             if (f->type == WU_CFG_BOOL || !def[0]) snprintf(text, sizeof text, "%s", f->help);
             else if (f->type == WU_CFG_STR) snprintf(text, sizeof text, "%s (default '%s')", f->help, def);
             else {
-                double d;
-                memcpy(&d, (const char *)defaults + f->offset, sizeof d);
-                if (f->type == WU_CFG_DOUBLE) snprintf(def, sizeof def, "%g", d);
+                if (f->type == WU_CFG_DOUBLE) { /* 1e-08, not 1.0000000000000001e-08 */
+                    double d;
+                    memcpy(&d, (const char *)defaults + f->offset, sizeof d);
+                    snprintf(def, sizeof def, "%g", d);
+                }
                 snprintf(text, sizeof text, "%s (default %s)", f->help, def);
             }
             fprintf(out, "  %-25s ", head);

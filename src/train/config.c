@@ -248,14 +248,17 @@ static int bad(int *field, const char *name, int code)
 int wu_cfg_check(const wu_train_config *c, int *field, wu_error *err)
 {
     if (field) *field = -1;
+    for (int i = 0; i < wu_cfg_nfields; i++) /* first: every string ends inside its member */
+        if (wu_cfg_fields[i].type == WU_CFG_STR &&
+            strnlen(CAT(c, &wu_cfg_fields[i]), wu_cfg_fields[i].size) == wu_cfg_fields[i].size)
+            return bad(field, wu_cfg_fields[i].name, wu_fail(err, WU_EINVAL, "%s is not a terminated "
+                                                             "string", wu_cfg_fields[i].name));
     /* every value in its range, every choice known (for the fields that apply) */
     for (int i = 0; i < wu_cfg_nfields; i++) {
         const wu_cfg_field *f = &wu_cfg_fields[i];
         char v[600];
         wu_cfg_format(f, c, v, sizeof v);
         if (f->type == WU_CFG_STR) {
-            if (strnlen(CAT(c, f), f->size) == f->size)
-                return bad(field, f->name, wu_fail(err, WU_EINVAL, "%s is not a terminated string", f->name));
             if (f->choices && wu_cfg_applies(f, c) && choice_index(f->choices, v) < 0) {
                 char use[120];
                 choices_text(f->choices, use, sizeof use);
