@@ -47,7 +47,7 @@ TESTS   := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 all: $(B)/warmup $(B)/libwarmup.a $(B)/libwarmup.so $(B)/warmup.pc
 
 # libwarmup is the embeddable library (include/warmup.h); the engine archive holds the layers
-# the CLI and tests use on top of it (src/report/, and later nn, model, data, train, lab).
+# the CLI and tests use on top of it (the rest of src/util/, nn, model, data, train, lab, report).
 $(B)/libwarmup_engine.a: $(ENG_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
