@@ -1,6 +1,7 @@
 # warmup - build, test, install.
 #   make            build/warmup (CLI), build/libwarmup.a, build/libwarmup.so, build/warmup.pc
 #   make test       install missing Debian packages, build and run every test
+#   make check      the fast loop: every unit and parity test at small sizes (under a minute)
 #   make demo       build and run the demo
 #   make studies    every study at its default size (opt-in; about 30 minutes on 2 cores)
 #   make test-browser  the HTML reports in headless Chromium (installs chromium)
@@ -113,10 +114,18 @@ test:
 	@sh scripts/deps.sh test
 	@$(MAKE) --no-print-directory test-run
 
-test-run: all $(TESTS) $(B)/tests/readme_example
-	@WU_CFLAGS="$(OPT)" sh tests/run.sh $(B)
+# the make variables a test passes on when it calls make itself (test_install.sh), so that it
+# sees the same build
+TESTVARS = WU_CFLAGS="$(OPT)" WU_MAKEVARS="B=$(B) OPENMP=$(OPENMP) BLAS=$(BLAS)"
 
-check: test
+test-run: all $(TESTS) $(B)/tests/readme_example
+	@$(TESTVARS) sh tests/run.sh $(B)
+
+# The fast loop (under a minute on 2 cores): every C test (unit and parity) at small sizes and
+# the CLI, training, bad-input and crash scripts in their quick mode (WU_TEST_QUICK=1); the
+# studies, sweeps and browser tests are left to make test. No package installs.
+check: all $(TESTS) $(B)/tests/readme_example
+	@$(TESTVARS) sh tests/run.sh --quick $(B)
 
 # Opt-in: train the MLP and the ViT on Fashion-MNIST for a few hundred steps and check their
 # test accuracy (needs Debian's dataset-fashion-mnist; skipped with a message without it).
@@ -230,7 +239,7 @@ uninstall:
 	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/warmup.pc
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz build-noomp build-noblas
 
 # The C tests, the CLI tests, short training runs and a demo under valgrind: zero errors and
 # zero leaks (definite, indirect or possible; memory still reachable at exit, such as libgomp's

@@ -146,6 +146,14 @@ static inline int th_jsonl(const char *path, void (*fn)(cJSON *c, int lineno, vo
 }
 #endif
 
+/* 1 under `make check` (WU_TEST_QUICK=1): a test leaves its slow parts (long training runs) to
+ * `make test`, and says so with a "skipped" line. */
+static inline int th_quick(void)
+{
+    const char *q = getenv("WU_TEST_QUICK");
+    return q && *q && strcmp(q, "0") != 0;
+}
+
 static inline int th_done(const char *name)
 {
     printf("%s: %d passed, %d failed\n", name, th_pass, th_fail);

@@ -304,6 +304,8 @@ int main(void)
      * and `make sanitize`. */
     if (getenv("WU_VALGRIND"))
         printf("  training on real text: skipped under valgrind\n");
+    else if (th_quick())
+        printf("  training on real text: skipped in quick mode (make check; make test runs it)\n");
     else
         test_learns();
     return th_done("test_gpt");

@@ -232,6 +232,7 @@ static void test_resume(void)
 static void test_threads(void)
 {
 #ifdef _OPENMP
+    int threads = omp_get_max_threads();
     float *p1 = malloc(N * sizeof *p1), *p2 = malloc(N * sizeof *p2), *g = malloc(N * sizeof *g);
     for (int kind = WU_OPT_SGD; kind <= WU_OPT_RADAM; kind++) {
         wu_optim_stats s1, s2;
@@ -251,7 +252,7 @@ static void test_threads(void)
         CHECK(s1.update_norm == s2.update_norm && s1.v_mean == s2.v_mean,
               "kind %d: statistics depend on the thread count", kind);
     }
-    omp_set_num_threads(2);
+    omp_set_num_threads(threads);
     free(p1); free(p2); free(g);
 #else
     printf("  thread-count independence: skipped (built without OpenMP)\n");
