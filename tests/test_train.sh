@@ -145,6 +145,13 @@ fi
 # strings in summary.json are escaped whatever the flags held
 "$W" train $TINY --steps 2 --act 'x"y' --out "$tmp/esc" -q
 json "$tmp/esc/summary.json" "assert d['config']['act']=='x\"y'" && ok || bad "summary.json with a quote in --act is not valid JSON"
+# and in the HTML report: a data path and a run directory with markup in their names appear
+# escaped (in the rerun line and wherever else), never as markup
+seq 1 3000 > "$tmp/a<x1>&c.txt"
+"$W" train $TINY --steps 3 --data "$tmp/a<x1>&c.txt" --out "$tmp/r<x2>&" -q && "$W" report "$tmp/r<x2>&" > /dev/null 2>&1; rc=$?
+[ $rc -eq 0 ] && [ -s "$tmp/r<x2>&/report.html" ] && ok || bad "report of a run with markup in its paths (exit $rc)"
+grep -qF 'a&lt;x1&gt;&amp;c.txt' "$tmp/r<x2>&/report.html" && ok || bad "report.html: the data path is not escaped in the rerun line"
+grep -qF -e '<x1>' -e '<x2>' "$tmp/r<x2>&/report.html" && bad "report.html holds unescaped markup from a path: $(grep -oF -e '<x1>' -e '<x2>' "$tmp/r<x2>&/report.html" | head -2)" || ok
 for d in x1 x2 x3 x4 x5 x6 x7 x8 x9 x10 x11; do [ -e "$tmp/$d" ] && bad "a failed start left $d behind"; done; ok
 expect_error 2 "exists and is not a directory" demo --out "$tmp/file" --steps 10
 
