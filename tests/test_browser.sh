@@ -5,6 +5,7 @@
 # note when Chromium is absent: `make test-browser` installs it (Debian's chromium) and runs it.
 # Usage: sh tests/test_browser.sh build/warmup
 W=${1:-build/warmup}
+export OMP_NUM_THREADS=1 # pinned: comparable timings, the same run bit for bit
 pass=0; fail=0
 ok()  { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL: $*"; }

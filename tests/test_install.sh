@@ -2,6 +2,7 @@
 # test_install.sh - `make install` into a scratch prefix, then build the README example against
 # the installed header, static and shared libraries through pkg-config.
 B=${1:-build}
+export OMP_NUM_THREADS=1
 pass=0; fail=0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 check() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi; }
