@@ -47,7 +47,7 @@ json "$tmp/half/summary.json" "assert d['status']=='completed' and d['steps_done
 cp "$tmp/half/metrics.csv" "$tmp/half40.csv"
 "$W" train --resume "$tmp/half" --steps 45 -q 2> "$tmp/err"; rc=$?
 [ $rc -eq 0 ] && ok || bad "resume --steps 45 exited $rc: $(cat "$tmp/err")"
-json "$tmp/half/summary.json" "assert d['status']=='completed' and d['steps_done']==45 and d['config']['steps']==45" && ok || bad "resume --steps 45: the summary says $(head -c 300 "$tmp/half/summary.json")"
+json "$tmp/half/summary.json" "assert d['status']=='completed' and d['steps_done']==45 and d['config']['steps']==45" && ok || bad "resume --steps 45: the summary says $(head -c 300 "$tmp/half/summary.json" | tr '\n' ' ')"
 [ "$(wc -l < "$tmp/half/metrics.csv")" -eq 46 ] && ok || bad "resume --steps 45: $(wc -l < "$tmp/half/metrics.csv") lines in metrics.csv, 46 expected"
 head -n 21 "$tmp/half/metrics.csv" | cut -d, -f1-17 > "$tmp/h1"; head -n 21 "$tmp/half40.csv" | cut -d, -f1-17 > "$tmp/h2"
 cmp -s "$tmp/h1" "$tmp/h2" && ok || bad "resume --steps 45 rewrote the rows before its checkpoint"
