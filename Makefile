@@ -187,9 +187,9 @@ docs: $(B)/warmup
 	    -o docs/img/schedules.svg
 	$(B)/warmup suggest --optimizer sgd --base-lr 1e-4 --base-batch 256 --base-warmup 1000 \
 	    --batch 8192 --steps 100000 -o docs/img/suggest-large-batch.svg > /dev/null
-	$(B)/warmup demo --out build/demo-docs > /dev/null
-	cp build/demo-docs/loss.svg docs/img/demo-loss.svg
-	cp build/demo-docs/lr.svg docs/img/demo-lr.svg
+	$(B)/warmup demo --out $(B)/demo-docs > /dev/null
+	cp $(B)/demo-docs/loss.svg docs/img/demo-loss.svg
+	cp $(B)/demo-docs/lr.svg docs/img/demo-lr.svg
 
 demo:
 	@sh scripts/deps.sh build
