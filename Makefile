@@ -1,6 +1,7 @@
 # warmup - build, test, install.
 #   make            build/warmup (CLI), build/libwarmup.a, build/libwarmup.so, build/warmup.pc
 #   make test       install missing Debian packages, build and run every test
+#   make check      the fast loop: every unit and parity test at small sizes (under a minute)
 #   make demo       build and run the demo
 #   make studies    every study at its default size (opt-in; about 30 minutes on 2 cores)
 #   make test-browser  the HTML reports in headless Chromium (installs chromium)
@@ -50,7 +51,7 @@ TESTS   := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 all: $(B)/warmup $(B)/libwarmup.a $(B)/libwarmup.so $(B)/warmup.pc
 
 # libwarmup is the embeddable library (include/warmup.h); the engine archive holds the layers
-# the CLI and tests use on top of it (src/report/, and later nn, model, data, train, lab).
+# the CLI and tests use on top of it (the rest of src/util/, nn, model, data, train, lab, report).
 $(B)/libwarmup_engine.a: $(ENG_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
@@ -125,10 +126,18 @@ test:
 	@sh scripts/deps.sh test
 	@$(MAKE) --no-print-directory test-run
 
-test-run: all $(TESTS) $(B)/tests/readme_example
-	@WU_CFLAGS="$(OPT)" sh tests/run.sh $(B)
+# the make variables a test passes on when it calls make itself (test_install.sh), so that it
+# sees the same build
+TESTVARS = WU_CFLAGS="$(OPT)" WU_MAKEVARS="B=$(B) OPENMP=$(OPENMP) BLAS=$(BLAS)"
 
-check: test
+test-run: all $(TESTS) $(B)/tests/readme_example
+	@$(TESTVARS) sh tests/run.sh $(B)
+
+# The fast loop (under a minute on 2 cores): every C test (unit and parity) at small sizes and
+# the CLI, training, bad-input and crash scripts in their quick mode (WU_TEST_QUICK=1); the
+# studies, sweeps and browser tests are left to make test. No package installs.
+check: all $(TESTS) $(B)/tests/readme_example
+	@$(TESTVARS) sh tests/run.sh --quick $(B)
 
 # Opt-in: train the MLP and the ViT on Fashion-MNIST for a few hundred steps and check their
 # test accuracy (needs Debian's dataset-fashion-mnist; skipped with a message without it).
@@ -190,9 +199,9 @@ docs: $(B)/warmup
 	    -o docs/img/schedules.svg
 	$(B)/warmup suggest --optimizer sgd --base-lr 1e-4 --base-batch 256 --base-warmup 1000 \
 	    --batch 8192 --steps 100000 -o docs/img/suggest-large-batch.svg > /dev/null
-	$(B)/warmup demo --out build/demo-docs > /dev/null
-	cp build/demo-docs/loss.svg docs/img/demo-loss.svg
-	cp build/demo-docs/lr.svg docs/img/demo-lr.svg
+	$(B)/warmup demo --out $(B)/demo-docs > /dev/null
+	cp $(B)/demo-docs/loss.svg docs/img/demo-loss.svg
+	cp $(B)/demo-docs/lr.svg docs/img/demo-lr.svg
 
 demo:
 	@sh scripts/deps.sh build
@@ -242,7 +251,7 @@ uninstall:
 	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/warmup.pc
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz build-noomp build-noblas
 
 # The C tests, the CLI tests, short training runs and a demo under valgrind: zero errors and
 # zero leaks (definite, indirect or possible; memory still reachable at exit, such as libgomp's

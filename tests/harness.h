@@ -22,6 +22,79 @@ static int th_pass, th_fail;
         }                                                         \
     } while (0)
 
+/* ---- comparisons that cannot miss ----------------------------------------------------------
+ * Every parity check keeps its largest error in a th_max: a NaN error (a NaN on either side, or
+ * an infinity against a finite value) is recorded as a failure, not skipped the way `d > worst`
+ * and fmax() skip it, and a comparison of zero elements is a failure too, so a fixture field
+ * that is missing or null cannot pass. Use:
+ *     th_max m = TH_MAX_INIT;
+ *     for (...) th_max_add(&m, fabs(got[i] - want[i]), i);
+ *     CHECK_MAX(&m, 1e-6, "%s: logits", name);
+ * A bound of the form atol + rtol * |want| is one error: fabs(got - want) - rtol * fabs(want)
+ * against atol. */
+typedef struct th_max {
+    double max; /* the largest error that is a number */
+    long at;    /* where it was (the index given to th_max_add), -1 when nothing was compared */
+    long n;     /* how many errors were added */
+    long nans;  /* how many of them were NaN */
+    long nan_at;
+} th_max;
+#define TH_MAX_INIT {0.0, -1, 0, 0, -1}
+
+static inline void th_max_add(th_max *m, double err, long at)
+{
+    m->n++;
+    if (isnan(err)) {
+        if (m->nans++ == 0) m->nan_at = at;
+        return;
+    }
+    if (m->at < 0 || err > m->max) {
+        m->max = err;
+        m->at = at;
+    }
+}
+
+/* Merge b into a (a file's maximum over its cases). */
+static inline void th_max_merge(th_max *a, const th_max *b)
+{
+    a->n += b->n;
+    if (b->nans) {
+        if (a->nans == 0) a->nan_at = b->nan_at;
+        a->nans += b->nans;
+    }
+    if (b->at >= 0 && (a->at < 0 || b->max > a->max)) {
+        a->max = b->max;
+        a->at = b->at;
+    }
+}
+
+/* 1 when at least one error was added, none was NaN and the largest is <= tol. */
+static inline int th_max_ok(const th_max *m, double tol)
+{
+    return m->n > 0 && m->nans == 0 && m->max <= tol;
+}
+
+/* The largest error for printing: NaN when any error was NaN. */
+static inline double th_max_val(const th_max *m) { return m->nans ? NAN : m->max; }
+
+/* One CHECK of a th_max against tol; the message (printf-style) names what was compared, and
+ * the harness adds the largest error and where it was, the NaN count, or "nothing compared". */
+#define CHECK_MAX(m, tol, ...)                                                                  \
+    do {                                                                                        \
+        const th_max *m_ = (m);                                                                 \
+        if (th_max_ok(m_, (tol))) {                                                             \
+            th_pass++;                                                                          \
+        } else {                                                                                \
+            th_fail++;                                                                          \
+            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                         \
+            printf(__VA_ARGS__);                                                                \
+            if (m_->n == 0) printf(": nothing compared\n");                                     \
+            else if (m_->nans) printf(": %ld NaN of %ld (first at %ld)\n", m_->nans, m_->n,      \
+                                      m_->nan_at);                                               \
+            else printf(": max error %.3g at %ld (bound %.3g)\n", m_->max, m_->at, (double)(tol)); \
+        }                                                                                       \
+    } while (0)
+
 /* Relative difference, 0 when both are equal (including both zero). */
 static inline double th_rel(double a, double b)
 {
@@ -72,6 +145,14 @@ static inline int th_jsonl(const char *path, void (*fn)(cJSON *c, int lineno, vo
     return cases;
 }
 #endif
+
+/* 1 under `make check` (WU_TEST_QUICK=1): a test leaves its slow parts (long training runs) to
+ * `make test`, and says so with a "skipped" line. */
+static inline int th_quick(void)
+{
+    const char *q = getenv("WU_TEST_QUICK");
+    return q && *q && strcmp(q, "0") != 0;
+}
 
 static inline int th_done(const char *name)
 {

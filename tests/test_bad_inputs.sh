@@ -4,6 +4,7 @@
 # leave no file behind (the fixture directory is compared before and after each case).
 # Usage: sh tests/test_bad_inputs.sh build/warmup
 W=${1:-build/warmup}
+export OMP_NUM_THREADS=1
 case "$W" in /*) ;; *) W="$(pwd)/$W" ;; esac
 pass=0; fail=0
 ok()  { pass=$((pass + 1)); }
@@ -45,6 +46,8 @@ while IFS= read -r line; do
     args=$(printf '%s' "${line#*|}" | sed 's/^ *//')
     n=$((n + 1))
     eval "set -- $args"
+    # a single common word ("expected", "unknown") would match the wrong message too
+    case "$want" in *' '*) ;; *) bad "[$args] expects one word '$want': write a distinctive phrase of the message"; continue ;; esac
     (cd "$D" && "$W" "$@") > "$D.out" 2> "$D.err"; rc=$?
     ( cd "$D" && find . | sort ) > "$D.after"
     if [ $rc -ne 2 ]; then bad "[$args] exit $rc, not 2: $(head -c 300 "$D.err")"

@@ -5,12 +5,13 @@
 # note when Chromium is absent: `make test-browser` installs it (Debian's chromium) and runs it.
 # Usage: sh tests/test_browser.sh build/warmup
 W=${1:-build/warmup}
+export OMP_NUM_THREADS=1 # pinned: comparable timings, the same run bit for bit
 pass=0; fail=0
 ok()  { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 CHROME=$(command -v chromium || command -v chromium-browser)
 if [ -z "$CHROME" ]; then
-    echo "note: chromium is not installed; 'make test-browser' installs it and runs this test"
+    echo "skipped: chromium is not installed; 'make test-browser' installs it and runs this test"
     echo "test_browser: 0 passed, 0 failed"
     exit 0
 fi

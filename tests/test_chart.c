@@ -2,7 +2,8 @@
  * terminal charts that fit their width, golden text renderings of a tiny chart; log x axes,
  * dotted and flagged series, the twin y axis, and heatmaps. SVG output is checked with xmllint
  * when it is installed (scripts/deps.sh test installs it).
- * WU_UPDATE_GOLDEN=1 rewrites the golden files (then review the diff). */
+ * WU_UPDATE_GOLDEN=1 rewrites the golden files and fails, saying so (review the diff, then run
+ * again without it). */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -258,9 +259,15 @@ static void test_tty_width(void)
 static void golden(const char *path, const char *got)
 {
     if (getenv("WU_UPDATE_GOLDEN")) {
+        /* rewriting is not testing: each rewritten file is a failure, so that a run with the
+           variable left set can never pass */
         FILE *f = fopen(path, "w");
-        fputs(got, f);
-        fclose(f);
+        int ok = f && fputs(got, f) >= 0;
+        if (f && fclose(f) != 0) ok = 0;
+        th_fail++;
+        printf("FAIL %s: %s (WU_UPDATE_GOLDEN is set): review the diff, then run again without "
+               "it\n", path, ok ? "rewritten" : "could not be rewritten");
+        return;
     }
     FILE *f = fopen(path, "r");
     CHECK(f != NULL, "golden file %s is missing", path);

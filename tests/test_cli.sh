@@ -2,6 +2,7 @@
 # test_cli.sh - the `warmup` command from the outside: output formats, exit codes, messages.
 # Usage: sh tests/test_cli.sh build/warmup
 W=${1:-build/warmup}
+export OMP_NUM_THREADS=1 # pinned: comparable timings, the same run bit for bit
 pass=0; fail=0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 

@@ -40,8 +40,10 @@ static int replay_dir(const char *dir, target t)
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         long len;
         char *buf = th_slurp(path, &len);
-        CHECK(buf != NULL, "read %s", path);
-        if (!buf) continue;
+        if (!buf) { /* not a check of the target: a failure, never a pass */
+            CHECK(0, "cannot read %s", path);
+            continue;
+        }
         /* name the input on the real stderr first: if a target crashes (under make sanitize its
            report goes to the silenced stderr), the last line says which input it was */
         char note[700];
@@ -52,7 +54,9 @@ static int replay_dir(const char *dir, target t)
         int rc = t((const uint8_t *)buf, (size_t)len);
         fflush(stdout), fflush(stderr);
         dup2(out, 1), dup2(err, 2);
-        (void)rc; /* every target returns 0: what fails is a crash or a sanitizer report */
+        /* a target returns 0 after checking its properties (a violated one aborts); anything
+           else is a failure, and a crash or a sanitizer report ends the run */
+        CHECK(rc == 0, "%s: the target returned %d", path, rc);
         free(buf);
         n++;
     }

@@ -47,13 +47,12 @@ static void parity_case(cJSON *c)
     }
     /* logits */
     wu_gpt_forward(m, tok, NULL, B, T, NULL);
-    double dl = 0;
+    th_max dl = TH_MAX_INIT;
     cJSON *jl = cJSON_GetObjectItem(c, "logits");
-    for (int i = 0; i < N * V; i++) {
-        double d = fabs(m->logits[i] - cJSON_GetArrayItem(jl, i)->valuedouble);
-        if (d > dl) dl = d;
-    }
-    CHECK(dl < 1e-6, "%s: logits differ by %.3g", name, dl);
+    CHECK(cJSON_GetArraySize(jl) == N * V, "%s: %d logits in the fixture", name, cJSON_GetArraySize(jl));
+    for (int i = 0; i < N * V; i++)
+        th_max_add(&dl, fabs(m->logits[i] - cJSON_GetArrayItem(jl, i)->valuedouble), i);
+    CHECK_MAX(&dl, 1e-6, "%s: logits", name);
     /* loss and gradients */
     float loss;
     wu_gpt_forward(m, tok, tgt, B, T, &loss);
@@ -62,17 +61,14 @@ static void parity_case(cJSON *c)
     CHECK(dloss < 2e-6, "%s: loss %.8f, PyTorch %.8f", name, loss, want);
     wu_gpt_zero_grad(m);
     wu_gpt_backward(m);
-    double dg = 0, worst_rel_excess = 0;
-    size_t worst_i = 0;
+    th_max dg = TH_MAX_INIT, excess = TH_MAX_INIT; /* excess: beyond 1e-4 relative */
     cJSON *jg = cJSON_GetObjectItem(c, "grads");
     for (size_t i = 0; i < m->nparams; i++) {
         double w = cJSON_GetArrayItem(jg, (int)i)->valuedouble, d = fabs(m->grads[i] - w);
-        if (d > dg) dg = d;
-        double excess = d - (1e-6 + 1e-4 * fabs(w));
-        if (excess > worst_rel_excess) { worst_rel_excess = excess; worst_i = i; }
+        th_max_add(&dg, d, (long)i);
+        th_max_add(&excess, d - 1e-4 * fabs(w), (long)i);
     }
-    CHECK(worst_rel_excess == 0, "%s: gradient %zu differs: %.9g vs %.9g", name, worst_i,
-          m->grads[worst_i], cJSON_GetArrayItem(jg, (int)worst_i)->valuedouble);
+    CHECK_MAX(&excess, 1e-6, "%s: gradients (error - 1e-4 |PyTorch|, index = parameter)", name);
     /* 10 AdamW steps on the same batch */
     wu_optim_config oc;
     wu_optim_defaults(&oc, WU_OPT_ADAMW);
@@ -81,26 +77,32 @@ static void parity_case(cJSON *c)
     wu_optim *opt;
     wu_optim_create(&opt, &oc, m->nparams, NULL, 0, NULL, NULL, 0, NULL);
     cJSON *ja = cJSON_GetObjectItem(c, "adamw_losses");
-    double da = 0;
+    th_max da = TH_MAX_INIT;
     for (int s = 0; s < 10; s++) {
         wu_gpt_forward(m, tok, tgt, B, T, &loss);
-        double r = th_rel(loss, cJSON_GetArrayItem(ja, s)->valuedouble);
-        if (r > da) da = r;
+        th_max_add(&da, th_rel(loss, cJSON_GetArrayItem(ja, s)->valuedouble), s);
         wu_gpt_zero_grad(m);
         wu_gpt_backward(m);
         wu_optim_step(opt, m->params, m->grads, NULL);
     }
-    CHECK(da < 1e-5, "%s: AdamW losses differ by %.3g (relative)", name, da);
+    CHECK_MAX(&da, 1e-5, "%s: AdamW losses (relative, index = step)", name);
+    /* the generator keeps the parameters after the 10 steps for the tiny cases only (null for
+       the others): those are skipped, said so, and not counted */
     cJSON *jafter = cJSON_GetObjectItem(c, "adamw_params_after");
-    double dp = 0;
-    if (cJSON_IsArray(jafter))
-        for (size_t i = 0; i < m->nparams; i++) {
-            double d = fabs(m->params[i] - cJSON_GetArrayItem(jafter, (int)i)->valuedouble);
-            if (d > dp) dp = d;
-        }
-    CHECK(dp < 1e-5, "%s: parameters after 10 AdamW steps differ by %.3g", name, dp);
+    th_max dp = TH_MAX_INIT;
+    if (cJSON_IsArray(jafter)) {
+        CHECK(cJSON_GetArraySize(jafter) == (int)m->nparams, "%s: %d parameters after AdamW in "
+              "the fixture", name, cJSON_GetArraySize(jafter));
+        for (size_t i = 0; i < m->nparams; i++)
+            th_max_add(&dp, fabs(m->params[i] - cJSON_GetArrayItem(jafter, (int)i)->valuedouble),
+                       (long)i);
+        CHECK_MAX(&dp, 1e-5, "%s: parameters after 10 AdamW steps", name);
+    } else {
+        CHECK(cJSON_IsNull(jafter), "%s: adamw_params_after is neither a list nor null", name);
+        printf("  %s: parameters after 10 AdamW steps: skipped (null in the fixture)\n", name);
+    }
     printf("  %s: logits %.2g, loss %.2g, gradients %.2g, AdamW losses %.2g (rel), params %.2g\n",
-           name, dl, dloss, dg, da, dp);
+           name, th_max_val(&dl), dloss, th_max_val(&dg), th_max_val(&da), th_max_val(&dp));
     wu_optim_destroy(opt);
     wu_gpt_destroy(m);
     free(tok);
@@ -156,14 +158,14 @@ static void test_fd(int post_ln)
             m->params[i] = keep;
             double fd = ((double)lp - lm) / (2.0 * h);
             checked++;
-            if (fabs(fd - g[i]) > 2e-3 + 2e-2 * fabs(g[i])) {
+            if (!(fabs(fd - g[i]) <= 2e-3 + 2e-2 * fabs(g[i]))) { /* a NaN fails too */
                 if (bad++ < 5)
                     printf("  %s %s[%zu]: analytic %.6g, finite difference %.6g\n",
                            post_ln ? "post-ln" : "pre-ln", pv->name, i - pv->offset, g[i], fd);
             }
         }
     }
-    CHECK(bad == 0, "%s: %d of %d gradients fail the finite-difference check",
+    CHECK(bad == 0 && checked > 0, "%s: %d of %d gradients fail the finite-difference check",
           post_ln ? "post-ln" : "pre-ln", bad, checked);
     free(g);
     wu_gpt_destroy(m);
@@ -302,6 +304,8 @@ int main(void)
      * and `make sanitize`. */
     if (getenv("WU_VALGRIND"))
         printf("  training on real text: skipped under valgrind\n");
+    else if (th_quick())
+        printf("  training on real text: skipped in quick mode (make check; make test runs it)\n");
     else
         test_learns();
     return th_done("test_gpt");

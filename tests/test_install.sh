@@ -2,10 +2,12 @@
 # test_install.sh - `make install` into a scratch prefix, then build the README example against
 # the installed header, static and shared libraries through pkg-config.
 B=${1:-build}
+export OMP_NUM_THREADS=1
 pass=0; fail=0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 check() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi; }
-make -s install B="$B" PREFIX="$tmp/usr" >"$tmp/log" 2>&1
+# WU_MAKEVARS (set by make test and make check): the same B, OPENMP and BLAS as the build
+make -s install B="$B" ${WU_MAKEVARS:-} PREFIX="$tmp/usr" >"$tmp/log" 2>&1
 check "make install" '[ $? -eq 0 ]'
 for f in bin/warmup lib/libwarmup.a lib/libwarmup.so lib/libwarmup.so.0 include/warmup.h lib/pkgconfig/warmup.pc; do
     check "installed $f" "[ -e '$tmp/usr/$f' ]"

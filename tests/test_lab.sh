@@ -5,6 +5,7 @@
 # directory, and bad input.
 # Usage: sh tests/test_lab.sh build/warmup
 W=${1:-build/warmup}
+export OMP_NUM_THREADS=1 # pinned: comparable timings, the same run bit for bit
 pass=0; fail=0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 ok()  { pass=$((pass + 1)); }

@@ -56,11 +56,11 @@ static int deliberately_rejected(const char *spec, double lr, int64_t steps)
     return 0;
 }
 
-/* Check one JSON line of a reference file; returns the max relative difference seen.
+/* Check one JSON line of a reference file, adding its largest relative difference to *file.
  * The bound is 1e-12 relative; for runs longer than 10,000 steps it is n * 1e-16, because
  * PyTorch steps recursively (lr_k = lr_{k-1} * ratio_k) and so accumulates up to one rounding
  * per step, which a closed form does not. */
-static double check_case(const char *file, int lineno, cJSON *j)
+static void check_case(const char *file, int lineno, cJSON *j, th_max *filemax)
 {
     cJSON *spec = cJSON_GetObjectItem(j, "spec"), *lr = cJSON_GetObjectItem(j, "lr");
     cJSON *steps = cJSON_GetObjectItem(j, "steps"), *vals = cJSON_GetObjectItem(j, "lr_values");
@@ -70,31 +70,28 @@ static double check_case(const char *file, int lineno, cJSON *j)
     if (!cJSON_IsString(spec) || !cJSON_IsNumber(lr) || !cJSON_IsNumber(steps) ||
         !cJSON_IsArray(vals)) {
         CHECK(0, "%s:%d: malformed fixture line", file, lineno);
-        return 0;
+        return;
     }
     int64_t nsteps = (int64_t)steps->valuedouble;
-    if (deliberately_rejected(spec->valuestring, lr->valuedouble, nsteps)) return 0;
+    if (deliberately_rejected(spec->valuestring, lr->valuedouble, nsteps)) return;
     double tol = nsteps > 10000 ? (double)nsteps * 1e-16 : TOL;
     wu_schedule *s = mk(spec->valuestring, lr->valuedouble, nsteps);
     CHECK(s != NULL, "%s:%d: %s does not parse", file, lineno, spec->valuestring);
-    if (!s) return 0;
-    double worst = 0;
-    int64_t worst_k = -1;
+    if (!s) return;
+    th_max m = TH_MAX_INIT;
     int n = cJSON_GetArraySize(vals);
     if (metrics) {
         /* a plateau schedule: evaluate every step in order, feeding the metric after each */
         for (int k = 0; k < n; k++) {
             double want = cJSON_GetArrayItem(vals, k)->valuedouble;
-            double d = th_rel(wu_sched_lr(s, k), want);
-            if (d > worst) { worst = d; worst_k = k; }
+            th_max_add(&m, th_rel(wu_sched_lr(s, k), want), k);
             wu_sched_observe(s, cJSON_GetArrayItem(metrics, k)->valuedouble);
         }
     } else {
         for (int k = 0; k < n; k++) {
             int64_t step = at ? (int64_t)cJSON_GetArrayItem(at, k)->valuedouble : k;
             double want = cJSON_GetArrayItem(vals, k)->valuedouble;
-            double d = th_rel(wu_sched_lr(s, step), want);
-            if (d > worst) { worst = d; worst_k = step; }
+            th_max_add(&m, th_rel(wu_sched_lr(s, step), want), (long)step);
         }
     }
     if (glrs && gvals && !metrics) {
@@ -102,38 +99,38 @@ static double check_case(const char *file, int lineno, cJSON *j)
             double base = cJSON_GetArrayItem(glrs, g)->valuedouble;
             cJSON *gv = cJSON_GetArrayItem(gvals, g);
             for (int k = 0; k < cJSON_GetArraySize(gv); k++) {
-                double d = th_rel(wu_sched_lr_at(s, k, base), cJSON_GetArrayItem(gv, k)->valuedouble);
-                if (d > worst) { worst = d; worst_k = k; }
+                th_max_add(&m, th_rel(wu_sched_lr_at(s, k, base),
+                                      cJSON_GetArrayItem(gv, k)->valuedouble), k);
             }
         }
     }
-    CHECK(worst <= tol, "%s:%d: %s: max relative difference %.3g at step %lld", file, lineno,
-          spec->valuestring, worst, (long long)worst_k);
+    CHECK_MAX(&m, tol, "%s:%d: %s: relative difference (index = step)", file, lineno,
+              spec->valuestring);
+    th_max_merge(filemax, &m);
     wu_sched_destroy(s);
-    return worst;
 }
 
 typedef struct file_check {
     const char *path;
-    double worst; /* largest relative difference over the file's cases */
+    th_max worst; /* largest relative difference over the file's cases */
 } file_check;
 
 static void check_line(cJSON *j, int lineno, void *ctx)
 {
     file_check *fc = ctx;
-    double d = check_case(fc->path, lineno, j);
-    if (d > fc->worst) fc->worst = d;
+    check_case(fc->path, lineno, j, &fc->worst);
 }
 
 static void check_file(const char *path, int required)
 {
-    file_check fc = {path, 0};
+    file_check fc = {path, TH_MAX_INIT};
     int cases = th_jsonl(path, check_line, &fc);
     if (cases < 0) {
         CHECK(!required, "reference file %s is missing", path);
         return;
     }
-    printf("  %s: %d sequences, max relative difference %.3g\n", path, cases, fc.worst);
+    printf("  %s: %d sequences, max relative difference %.3g\n", path, cases,
+           th_max_val(&fc.worst));
     CHECK(cases > 0, "%s holds no case", path);
 }
 
@@ -146,7 +143,7 @@ static void test_guide(void)
     wu_schedule *wc = mk("warmup(10%) > cosine", peak, n);
     wu_schedule *wsd = mk("warmup(10%) > constant > linear(20%)", peak, n);
     wu_schedule *llmc = mk("warmup(100, shift=1) > cosine", peak, n);
-    double worst = 0;
+    th_max worst = TH_MAX_INIT;
     for (int64_t k = 0; k < n; k++) {
         /* linear_warmup() and exponential_warmup() of the guide */
         double gl = k < w ? peak * ((double)k / (double)w) : peak;
@@ -161,9 +158,9 @@ static void test_guide(void)
         double d[5] = {th_rel(wu_sched_lr(lin, k), gl), th_rel(wu_sched_lr(ex, k), ge),
                        th_rel(wu_sched_lr(wc, k), gc), th_rel(wu_sched_lr(wsd, k), gw),
                        th_rel(wu_sched_lr(llmc, k), gm)};
-        for (int i = 0; i < 5; i++) if (d[i] > worst) worst = d[i];
+        for (int i = 0; i < 5; i++) th_max_add(&worst, d[i], (long)k);
     }
-    CHECK(worst < 1e-13, "guide strategies differ from the guide's formulas by %.3g", worst);
+    CHECK_MAX(&worst, 1e-13, "guide strategies against the guide's formulas (index = step)");
     CHECK(wu_sched_warmup_steps(wc) == 100, "10%% of 1000 steps is a 100-step warmup, got %lld",
           (long long)wu_sched_warmup_steps(wc));
     wu_sched_destroy(lin); wu_sched_destroy(ex); wu_sched_destroy(wc);
@@ -177,8 +174,8 @@ static void test_guide(void)
     for (int64_t k = 0; k < 5000; k++) {
         double l = (double)(k + 1) / 1999.0;
         if (l > 1) l = 1;
-        if (th_rel(wu_sched_lr(ul, k), l) > 1e-15) ok = 0;
-        if (th_rel(wu_sched_lr(ue, k), 1.0 - exp(-(double)(k + 1) / 999.0)) > 1e-15) ok = 0;
+        if (!(th_rel(wu_sched_lr(ul, k), l) <= 1e-15)) ok = 0; /* NaN fails too */
+        if (!(th_rel(wu_sched_lr(ue, k), 1.0 - exp(-(double)(k + 1) / 999.0)) <= 1e-15)) ok = 0;
     }
     CHECK(ok, "untuned warmups differ from pytorch_warmup's formulas");
     wu_sched_destroy(ul); wu_sched_destroy(ue);
@@ -235,13 +232,16 @@ static void test_properties(void)
     for (size_t i = 0; i < sizeof dec / sizeof *dec; i++) {
         wu_schedule *s = mk(dec[i].spec, 1e-3, 1000);
         double lo = 1, hi = 0, jump = 0, prev = wu_sched_lr(s, 0);
+        int64_t nonfinite = -1;
         for (int64_t k = 0; k < 1000; k++) {
             double v = wu_sched_lr(s, k) / 1e-3;
+            if (!isfinite(v) && nonfinite < 0) nonfinite = k;
             if (v < lo && k >= wu_sched_warmup_steps(s)) lo = v;
             if (v > hi) hi = v;
             if (k > 0 && fabs(v - prev / 1e-3) > jump) jump = fabs(v - prev / 1e-3);
             prev = v * 1e-3;
         }
+        CHECK(nonfinite < 0, "%s is not finite at step %lld", dec[i].spec, (long long)nonfinite);
         CHECK(hi <= 1 + 1e-12, "%s exceeds its peak: %g", dec[i].spec, hi);
         if (dec[i].floor > 0)
             CHECK(lo >= dec[i].floor - 1e-12, "%s goes below its floor: %g", dec[i].spec, lo);

@@ -3,6 +3,11 @@
 # evaluation rows, divergence, bitwise resume, signals, checkpoints, bad input, the demo.
 # Usage: sh tests/test_train.sh build/warmup
 W=${1:-build/warmup}
+# pinned: bitwise comparisons between runs need the same thread count, and the timings stay
+# comparable on a loaded machine
+export OMP_NUM_THREADS=1
+# WU_TEST_QUICK=1 (make check): the signal and demo sections are left to make test
+QUICK=${WU_TEST_QUICK:-}
 pass=0; fail=0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 ok()  { pass=$((pass + 1)); }
@@ -37,10 +42,36 @@ cut -d, -f1-16 "$tmp/full/metrics.csv" > "$tmp/f1"; cut -d, -f1-16 "$tmp/half/me
 cmp -s "$tmp/f1" "$tmp/f2" && ok || bad "a resumed run differs from the uninterrupted one: $(diff "$tmp/f1" "$tmp/f2" | head -4)"
 json "$tmp/half/summary.json" "assert d['status']=='completed' and d['steps_done']==40" && ok || bad "the resumed run completes"
 /usr/bin/python3 -c "import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); assert a['final_loss']==b['final_loss'] and a['spikes']==b['spikes']" "$tmp/full/summary.json" "$tmp/half/summary.json" && ok || bad "summaries differ after resume"
-# resume extends a finished run with --steps
-"$W" train --resume "$tmp/half" --steps 45 -q 2>/dev/null
+# resume extends a finished run with --steps: it continues from the run's checkpoint (step 20
+# here) to step 45; the rows before the checkpoint stay as they were
+cp "$tmp/half/metrics.csv" "$tmp/half40.csv"
+"$W" train --resume "$tmp/half" --steps 45 -q 2> "$tmp/err"; rc=$?
+[ $rc -eq 0 ] && ok || bad "resume --steps 45 exited $rc: $(cat "$tmp/err")"
+json "$tmp/half/summary.json" "assert d['status']=='completed' and d['steps_done']==45 and d['config']['steps']==45" && ok || bad "resume --steps 45: the summary says $(head -c 300 "$tmp/half/summary.json" | tr '\n' ' ')"
+[ "$(wc -l < "$tmp/half/metrics.csv")" -eq 46 ] && ok || bad "resume --steps 45: $(wc -l < "$tmp/half/metrics.csv") lines in metrics.csv, 46 expected"
+head -n 21 "$tmp/half/metrics.csv" | cut -d, -f1-17 > "$tmp/h1"; head -n 21 "$tmp/half40.csv" | cut -d, -f1-17 > "$tmp/h2"
+cmp -s "$tmp/h1" "$tmp/h2" && ok || bad "resume --steps 45 rewrote the rows before its checkpoint"
+[ "$(tail -1 "$tmp/half/metrics.csv" | cut -d, -f1)" = 44 ] && ok || bad "resume --steps 45: the last row is step $(tail -1 "$tmp/half/metrics.csv" | cut -d, -f1), not 44"
 "$W" train $TINY --steps 40 --checkpoint-every 10 --out "$tmp/ck" -q
 [ -f "$tmp/ck/checkpoint.bin" ] && ok || bad "--checkpoint-every writes a checkpoint"
+
+# ---- resume for the image models (a tiny IDX directory): the MLP and the ViT, with
+# evaluation rows, stopped and resumed, equal the uninterrupted run (the loader's shuffled
+# order and position come back with the checkpoint) ----
+/usr/bin/python3 "$(dirname "$0")/tiny_idx.py" "$tmp/idx" 200 || bad "tiny_idx.py"
+for m in "mlp --depth 2 --width 32 --act gelu" "vit --layers 1 --heads 2 --dim 16 --pool mean"; do
+    name=${m%% *}
+    IMG="--model $m --batch 8 --data $tmp/idx --steps 60 --eval-every 10"
+    "$W" train $IMG --out "$tmp/$name-full" -q; rc=$?
+    [ $rc -eq 0 ] && ok || bad "$name: a run exited $rc"
+    # the batches of 8 cycle through 200 images: stopping at 33 lands inside an epoch
+    "$W" train $IMG --out "$tmp/$name-half" --stop-after 33 -q
+    json "$tmp/$name-half/summary.json" "assert d['status']=='interrupted' and d['steps_done']==33" && ok || bad "$name: a stopped run's summary"
+    "$W" train --resume "$tmp/$name-half" -q; rc=$?
+    cut -d, -f1-17 "$tmp/$name-full/metrics.csv" > "$tmp/f1"; cut -d, -f1-17 "$tmp/$name-half/metrics.csv" > "$tmp/f2"
+    [ $rc -eq 0 ] && [ "$(wc -l < "$tmp/f1")" -eq 61 ] && cmp -s "$tmp/f1" "$tmp/f2" && ok || bad "$name: a resumed run differs from the uninterrupted one (exit $rc): $(diff "$tmp/f1" "$tmp/f2" | head -4)"
+    json "$tmp/$name-half/summary.json" "assert d['status']=='completed' and d['steps_done']==60 and d['final_val_acc'] is not None" && ok || bad "$name: the resumed run completes"
+done
 
 # ---- divergence: a far too high LR ends the run cleanly, logged and marked ----
 "$W" train $TINY --steps 200 --lr 50 --schedule constant --optimizer sgd --out "$tmp/div" -q; rc=$?
@@ -50,6 +81,7 @@ rows=$(($(wc -l < "$tmp/div/metrics.csv") - 1))
 json "$tmp/div/summary.json" "assert d['steps_done']==$rows" && ok || bad "every step up to the divergence is logged ($rows rows)"
 
 # ---- SIGINT: a checkpoint and the summary, exit 130, then resume ----
+if [ -z "$QUICK" ]; then
 "$W" train $TINY --steps 1000000 --out "$tmp/sig" -q & pid=$!
 sleep 2; kill -INT $pid; wait $pid; rc=$?
 [ $rc -eq 130 ] && ok || bad "SIGINT exits 130 (got $rc)"
@@ -61,6 +93,7 @@ json "$tmp/sig/summary.json" "assert d['steps_done']==$done_steps+5" && ok || ba
 "$W" train $TINY --steps 1000000 --out "$tmp/term" -q & pid=$!
 sleep 1; kill -TERM $pid; wait $pid; rc=$?
 [ $rc -eq 130 ] && [ -f "$tmp/term/checkpoint.bin" ] && ok || bad "SIGTERM checkpoints too (exit $rc)"
+else echo "  skipped in quick mode (WU_TEST_QUICK): SIGINT and SIGTERM"; fi
 
 # ---- bad input: exit 2, a message, nothing half-written ----
 expect_error() {
@@ -112,6 +145,13 @@ fi
 # strings in summary.json are escaped whatever the flags held
 "$W" train $TINY --steps 2 --act 'x"y' --out "$tmp/esc" -q
 json "$tmp/esc/summary.json" "assert d['config']['act']=='x\"y'" && ok || bad "summary.json with a quote in --act is not valid JSON"
+# and in the HTML report: a data path and a run directory with markup in their names appear
+# escaped (in the rerun line and wherever else), never as markup
+seq 1 3000 > "$tmp/a<x1>&c.txt"
+"$W" train $TINY --steps 3 --data "$tmp/a<x1>&c.txt" --out "$tmp/r<x2>&" -q && "$W" report "$tmp/r<x2>&" > /dev/null 2>&1; rc=$?
+[ $rc -eq 0 ] && [ -s "$tmp/r<x2>&/report.html" ] && ok || bad "report of a run with markup in its paths (exit $rc)"
+grep -qF 'a&lt;x1&gt;&amp;c.txt' "$tmp/r<x2>&/report.html" && ok || bad "report.html: the data path is not escaped in the rerun line"
+grep -qF -e '<x1>' -e '<x2>' "$tmp/r<x2>&/report.html" && bad "report.html holds unescaped markup from a path: $(grep -oF -e '<x1>' -e '<x2>' "$tmp/r<x2>&/report.html" | head -2)" || ok
 for d in x1 x2 x3 x4 x5 x6 x7 x8 x9 x10 x11; do [ -e "$tmp/$d" ] && bad "a failed start left $d behind"; done; ok
 expect_error 2 "exists and is not a directory" demo --out "$tmp/file" --steps 10
 
@@ -120,6 +160,7 @@ seq 1 3000 > "$tmp/nums.txt"
 "$W" train $TINY --steps 10 --data "$tmp/nums.txt" --out "$tmp/txt" -q && json "$tmp/txt/summary.json" "assert d['config']['data'].endswith('nums.txt')" && ok || bad "training on a text file"
 
 # ---- the demo, smoke test ----
+if [ -z "$QUICK" ]; then
 OMP_NUM_THREADS=1 "$W" demo --out "$tmp/demo" --steps 12 --batch 2 > "$tmp/demo.txt"; rc=$?
 [ $rc -eq 0 ] && ok || bad "demo exited $rc: $(tail -3 "$tmp/demo.txt")"
 json "$tmp/demo/summary.json" "assert [a['name'] for a in d['arms']]==['none','linear','exp'] and all(set(['final_loss','best_loss','diverged','spikes'])<=set(a) for a in d['arms']) and len(d['conclusion'])>50" && ok || bad "demo summary.json"
@@ -127,6 +168,7 @@ for f in report.html loss.svg lr.svg none/metrics.csv linear/summary.json exp/me
 grep -q '<svg' "$tmp/demo/report.html" && ! grep -Eq '(src|href)=' "$tmp/demo/report.html" && ok || bad "report.html is self-contained with inline SVG"
 xmllint --noout "$tmp/demo/loss.svg" 2>/dev/null && ok || bad "loss.svg is XML"
 grep -q 'Without warmup' "$tmp/demo.txt" && grep -q 'final' "$tmp/demo.txt" && ok || bad "the demo prints its table and conclusion"
+else echo "  skipped in quick mode (WU_TEST_QUICK): the demo"; fi
 
 # ---- numerical faults: NaN injected into the gradients, --on-nonfinite stop|skip ----
 "$W" train $TINY --steps 30 --inject-nonfinite 7 --out "$tmp/nf1" -q 2> "$tmp/nf1.err"; rc=$?

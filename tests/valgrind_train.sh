@@ -4,6 +4,7 @@
 # valgrind (W is the build's warmup-vg wrapper, which exits 9 on any error or leak).
 # Usage: sh tests/valgrind_train.sh build/warmup-vg
 W=${1:?usage: valgrind_train.sh WARMUP}
+export OMP_NUM_THREADS=1 # pinned: comparable timings, the same run bit for bit
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 TINY="--layers 1 --heads 2 --dim 16 --seq 8 --batch 2 -q"
 fail=0

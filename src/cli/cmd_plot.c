@@ -20,7 +20,7 @@ static const char HELP[] =
     "Draw one or several schedules on one chart, with a dashed marker where each warmup ends.\n"
     "Without -o the chart goes to the terminal when stdout is one, else SVG goes to stdout.\n"
     "\n"
-    "  -n, --steps N          updates to plot (also resolves 10%% and HF's num_training_steps)\n"
+    "  -n, --steps N          updates to plot (also resolves 10% and HF's num_training_steps)\n"
     "  -l, --lr LR            base / peak LR (default 1: the y axis is the factor of the peak)\n"
     "  -e, --steps-per-epoch K  resolves durations in epochs (2ep)\n"
     "  -o, --output FILE      write an SVG file (written whole or not at all)\n"

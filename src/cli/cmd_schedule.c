@@ -23,7 +23,7 @@ static const char HELP[] =
     "\n"
     "  SPEC                  native 'warmup(10%) > cosine', 'hf:linear(num_warmup_steps=10)'\n"
     "                        or 'torch:OneCycleLR(max_lr=0.1, total_steps=100)' (docs/SPEC.md)\n"
-    "  -n, --steps N         number of updates to print (also resolves 10%% and HF's default\n"
+    "  -n, --steps N         number of updates to print (also resolves 10% and HF's default\n"
     "                        num_training_steps)\n"
     "  -l, --lr LR           base / peak LR (torch's initial_lr, HF's optimizer lr); default 1,\n"
     "                        which prints the factor of the peak\n"

@@ -17,11 +17,11 @@
  *   else OpenBLAS, unless it runs an older kernel than this CPU supports. OpenBLAS picks its
  *   kernel from the CPU model, and on virtual machines that report a generic model it falls back
  *   to its SSE3 ("Prescott") kernel, 3 to 4 times slower here than the builtin AVX-512 one. */
+#ifdef WU_HAVE_CBLAS
 static int use_blas = -1;
 
 static int blas_is_current(void)
 {
-#ifdef WU_HAVE_CBLAS
     const char *core = openblas_get_corename();
     const char *kernel = wu_sgemm_kernel();
     static const char *const avx512[] = {"SkylakeX", "skylakex", "Cooperlake", "cooperlake",
@@ -34,25 +34,19 @@ static int blas_is_current(void)
         for (int i = 0; avx2[i]; i++)
             if (core && !strcmp(core, avx2[i])) return 1;
     return 0;
-#else
-    return 0;
-#endif
 }
 
 static int blas_on(void)
 {
     if (use_blas < 0) {
-#ifdef WU_HAVE_CBLAS
         const char *env = getenv("WU_MATMUL");
         if (env && !strcmp(env, "openblas")) use_blas = 1;
         else if (env && !strcmp(env, "builtin")) use_blas = 0;
         else use_blas = blas_is_current();
-#else
-        use_blas = 0;
-#endif
     }
     return use_blas;
 }
+#endif
 
 const char *matmul_backend(void)
 {
