@@ -56,6 +56,20 @@ static void on_signal(int sig)
     stop_flag = 1;
 }
 
+/* The engine names a setting by its field and a colon at the start of a message ("steps: 10 is
+ * fewer than ..."); the user set it with an option: "--steps 10 is fewer than ...". */
+static int run_error(const char *msg)
+{
+    size_t n = strcspn(msg, ": ");
+    if (msg[n] != ':' || msg[n + 1] != ' ') return cli_error("%s", msg);
+    for (const struct option *o = cli_train_options; o->name; o++) {
+        size_t i = 0;
+        while (i < n && (o->name[i] == msg[i] || (o->name[i] == '-' && msg[i] == '_'))) i++;
+        if (i == n && !o->name[n]) return cli_error("--%s %s", o->name, msg + n + 2);
+    }
+    return cli_error("%s", msg);
+}
+
 typedef struct view {
     int tty, json;
     const char *unit;
@@ -159,7 +173,7 @@ int cmd_train(int argc, char **argv)
     wu_train_result r;
     rc = wu_train(&c, resume != NULL, stop_after, &stop_flag, progress, &vw, &r, &err);
     if (vw.tty) fputc('\n', stdout);
-    if (rc != WU_OK) return cli_error("%s", err.msg);
+    if (rc != WU_OK) return run_error(err.msg);
     const char *status = r.diverged ? "diverged" : r.interrupted ? "stopped" : "done";
     if (json) {
         printf("{\"status\": \"%s\", \"steps_done\": %lld, \"final_loss\": %.9g, \"best_loss\": %.9g, "
