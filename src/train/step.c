@@ -5,8 +5,9 @@
  * run's data RNG; images: the loader's shuffled order); forward with diagnostics; backward;
  * gradient norm (and clipping); the optimizer update with its statistics; one metrics row,
  * kept in the run (pending) until wu_train_log writes it, so that rows, steps and checkpoints
- * cannot disagree. Everything a step consumes is a function of the seed and the step count, so a resumed run
- * repeats an uninterrupted one exactly (tests/test_train.sh checks it bit for bit). */
+ * cannot disagree. Everything a step consumes is a function of the seed and the step count, so
+ * a resumed run repeats an uninterrupted one exactly (tests/test_train.sh checks it bit for
+ * bit). */
 #include <errno.h>
 #include <math.h>
 #include <string.h>
@@ -89,7 +90,8 @@ static void track(wu_tracker *t, int64_t step, float loss)
 int wu_train_step(wu_run *r, wu_train_row *out, wu_error *err)
 {
     if (r->failed)
-        return wu_fail(err, WU_EINVAL, "the run has failed (error %d): close it", r->failed);
+        return wu_fail(err, WU_EINVAL, "the run has failed (a row or checkpoint could not be "
+                       "written, or the model refused a batch): close it");
     if (r->pending)
         return wu_fail(err, WU_EINVAL, "step %lld is not logged yet: call wu_train_log first",
                        (long long)r->step - 1);
@@ -181,8 +183,8 @@ int wu_train_log(wu_run *r, wu_error *err)
 {
     if (r->failed) return r->failed;
     if (!r->pending)
-        return wu_fail(err, WU_EINVAL, "no row to log: step %lld is logged already (one "
-                       "wu_train_step, then one wu_train_log)", (long long)r->step - 1);
+        return wu_fail(err, WU_EINVAL, "no row to log: no step was made since the last log (one "
+                       "wu_train_step, then one wu_train_log)");
     wu_metrics_write_row(r->metrics, r->row.col);
     long off = fflush(r->metrics) == 0 && !ferror(r->metrics) ? ftell(r->metrics) : -1;
     if (off < 0)

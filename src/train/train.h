@@ -24,7 +24,8 @@
  *
  * The calls go in this order: open, then step and log in turn (each step's row is logged before
  * the next step, a checkpoint or close), checkpoint between a log and the next step, close
- * once. A call out of order is refused with WU_EINVAL and changes nothing.
+ * once. A call out of order is refused with WU_EINVAL and changes nothing (close, which always
+ * frees the run, then writes neither checkpoint nor summary).
  *
  * Messages about one setting of the configuration start with its field name and a colon
  * ("steps: 10 is fewer than the 40 steps of the run in DIR ..."), so that a front end can name
