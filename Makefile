@@ -108,6 +108,11 @@ $(B)/tests/test_fuzz: tests/test_fuzz.c tests/harness.h $(wildcard fuzz/*.c fuzz
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Isrc -o $@ $< $(filter-out %/main.o,$(CLI_OBJ)) $(B)/obj/cli_nomain.o $(B)/libwarmup_engine.a $(B)/libwarmup.a -lcjson $(BLASLIB) $(ENGLIBS) $(LDLIBS)
 
+# test_config walks the configuration table through the CLI's option parser too.
+$(B)/tests/test_config: tests/test_config.c tests/harness.h $(B)/obj/src/cli/train_opts.o $(B)/obj/src/cli/cli_util.o $(B)/libwarmup_engine.a $(B)/libwarmup.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Isrc -o $@ $< $(B)/obj/src/cli/train_opts.o $(B)/obj/src/cli/cli_util.o $(B)/libwarmup_engine.a $(B)/libwarmup.a -lcjson $(BLASLIB) $(ENGLIBS) $(LDLIBS)
+
 # The README's C example is compiled and run, so the documentation cannot rot.
 $(B)/tests/readme_example: README.md $(B)/libwarmup.a
 	@mkdir -p $(dir $@)

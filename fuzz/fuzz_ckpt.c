@@ -1,7 +1,10 @@
 /* fuzz_ckpt.c - the checkpoint loader. The input is a checkpoint without its trailing checksum:
  * the target appends a valid FNV-1a so that the fuzzer reaches past the checksum into the
- * header and size checks (a checksum is not a parser). A checkpoint that loads must carry a
- * configuration that the same checks as the command line accept or refuse with a message. */
+ * header, the configuration record (name=value lines, src/train/config.h) and the size checks
+ * (a checksum is not a parser). A checkpoint that loads must carry a configuration that the
+ * same checks as the command line accept or refuse with a message. Seeds (fuzz/corpus/ckpt):
+ * `tiny`, a real checkpoint of a 1-layer GPT; `header`, its magic and record with an empty
+ * state (no parameters); both in format 03, without the checksum. */
 #include <sys/stat.h>
 
 #include "fuzz.h"

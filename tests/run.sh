@@ -35,6 +35,7 @@ for t in "$B"/tests/test_*; do
 done
 run sh tests/test_cli.sh "$B/warmup"
 run sh tests/test_train.sh "$B/warmup"
+run sh tests/test_config.sh "$B/warmup"
 run sh tests/test_lab.sh "$B/warmup"
 run sh tests/test_bad_inputs.sh "$B/warmup"
 run sh tests/test_crash.sh "$B/warmup"

@@ -142,7 +142,7 @@ expect2 "share a run directory" sweep --lrs 0.001,0.0010000001 --out "$tmp/b3"
 expect2 "--out DIR is required" sweep --lrs 1e-3
 expect2 "seeds must be" sweep --seeds 0 --out "$tmp/b4"
 expect2 "unknown option" sweep --bogus --out "$tmp/b5"
-expect2 "unknown model" sweep --model nope --out "$tmp/b6"
+expect2 "unknown --model" sweep --model nope --out "$tmp/b6"
 expect2 "warmup(10%)" sweep --warmups 10% --schedule 'cosine(' --out "$tmp/b7"
 touch "$tmp/afile"
 expect2 "not a directory" sweep $TINY --steps 5 --out "$tmp/afile"

@@ -70,8 +70,8 @@ expect_error() {
     grep -qF -- "$want" "$tmp/err" && ok || bad "warmup $*: stderr lacks '$want': $(cat "$tmp/err")"
 }
 expect_error 2 "--out DIR is required" train --steps 5
-expect_error 2 "unknown model 'cnn'" train --model cnn --out "$tmp/x1"
-expect_error 2 "unknown optimizer 'lion'" train --optimizer lion --out "$tmp/x2"
+expect_error 2 "unknown --model 'cnn'" train --model cnn --out "$tmp/x1"
+expect_error 2 "unknown --optimizer 'lion'" train --optimizer lion --out "$tmp/x2"
 expect_error 2 "cannot read --data '$tmp/nope.txt'" train $TINY --data "$tmp/nope.txt" --out "$tmp/x3"
 expect_error 2 "spec:1:14: unknown phase 'cosin'" train $TINY --schedule 'warmup(10) > cosin' --out "$tmp/x4"
 expect_error 2 "the GPT reads text" train --data fashion-mnist --out "$tmp/x5"

@@ -44,15 +44,22 @@ int cli_term_cols(void);
 /* Colours on a terminal unless NO_COLOR is set. */
 int cli_use_color(void);
 
-/* The options of a training run (train_opts.c), shared by train, sweep and study: the long
- * options (terminated by a zero entry) and their short letters. --out has code CLI_OPT_OUT. */
+/* The options of a training run (train_opts.c), shared by train and sweep, derived from the
+ * field table of src/train/config.h: the long options (terminated by a zero entry) and their
+ * short letters. */
 struct wu_train_config;
-#define CLI_OPT_OUT 1000
-extern const struct option cli_train_options[];
-extern const char cli_train_shortopts[];
+const struct option *cli_train_options(void);
+const char *cli_train_shortopts(void);
 /* Apply option `ch` with value arg to c: 0 done, WU_EXIT_USAGE on a bad value (printed), -1 when
  * ch is not a training option. */
 int cli_train_option(int ch, const char *arg, struct wu_train_config *c);
+/* The --help lines of the training options, with the defaults of `defaults`. */
+void cli_train_help(FILE *out, const struct wu_train_config *defaults);
+/* A library message about field `field` (an index into wu_cfg_fields; -1: none) with the
+ * field's name replaced by its option: "lr must be positive" -> "--lr must be positive". */
+void cli_field_message(int field, const char *msg, char *out, size_t n);
+/* ... printed by cli_error; returns WU_EXIT_USAGE. */
+int cli_config_error(int field, const char *msg);
 /* Concatenate two option tables into dst (cap entries, zero-terminated); returns the count. */
 int cli_options_merge(struct option *dst, int cap, const struct option *a, const struct option *b);
 

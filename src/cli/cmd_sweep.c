@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "../report/lab_report.h"
+#include "../train/config.h"
 #include "cli.h"
 #include "lab_cli.h"
 
@@ -45,9 +46,9 @@ int cmd_sweep(int argc, char **argv)
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
     };
     struct option opts[64];
-    cli_options_merge(opts, 64, cli_train_options, own);
+    cli_options_merge(opts, 64, cli_train_options(), own);
     char shortopts[32];
-    snprintf(shortopts, sizeof shortopts, ":%sj:qh", cli_train_shortopts);
+    snprintf(shortopts, sizeof shortopts, ":%sj:qh", cli_train_shortopts());
     wu_sweep *s = calloc(1, sizeof *s);
     if (!s) return cli_error("out of memory");
     wu_train_defaults(&s->base);
@@ -106,11 +107,13 @@ int cmd_sweep(int argc, char **argv)
         cli_error("%s", err.msg);
         goto out;
     }
-    for (int i = 0; i < n; i++)
-        if (wu_train_check(&runs[i].c, &err) != WU_OK) {
-            cli_error("%s", err.msg);
+    for (int i = 0; i < n; i++) {
+        int field;
+        if (wu_cfg_check(&runs[i].c, &field, &err) != WU_OK) {
+            cli_config_error(field, err.msg);
             goto out;
         }
+    }
     if (cli_parse_only) {
         rc = WU_EXIT_OK;
         goto out;

@@ -7,47 +7,31 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../train/train.h"
+#include "../train/config.h"
 #include "cli.h"
 
-static const char HELP[] =
-    "usage: warmup train --out DIR [options]\n"
-    "\n"
-    "Train one model and log every step to DIR/metrics.csv, the run to DIR/summary.json.\n"
-    "\n"
-    "  -m, --model NAME        gpt (default), mlp or vit\n"
-    "  -d, --data WHAT         builtin (default: the built-in language), a text file or directory\n"
-    "                          (gpt), fashion-mnist or a directory of its IDX files (mlp, vit)\n"
-    "  -s, --schedule SPEC     LR schedule (default 'warmup(10%) > cosine(to=0.1)'; docs/SPEC.md)\n"
-    "  -l, --lr LR             peak LR (default 1e-3)\n"
-    "  -o, --optimizer NAME    sgd, adam, adamw (default) or radam\n"
-    "      --beta1 B --beta2 B --eps E --momentum M --weight-decay W\n"
-    "      --clip C            clip the gradient norm at C (default 0: no clipping)\n"
-    "      --on-nonfinite A    a NaN/Inf loss or gradient: stop (default: the run ends as diverged)\n"
-    "                          or skip (no update that step; 20 in a row end the run)\n"
-    "      --inject-nonfinite K[:N]  fault injection for tests: a NaN in the gradients at step K\n"
-    "                          (and the N-1 steps after it)\n"
-    "  -n, --steps N           optimizer updates (default 400)\n"
-    "  -b, --batch B           batch size (default 16)\n"
-    "      --seed S            seed for weights and data (default 1)\n"
-    "transformers:\n"
-    "      --layers L --heads H --dim C --seq T   (defaults 4, 4, 128, 64; vit ignores --seq)\n"
-    "      --post-ln           Post-LN blocks instead of Pre-LN\n"
-    "      --pool cls|mean     vit pooling (default cls)\n"
-    "mlp:  --depth D --width W --act relu|gelu|tanh   (defaults 2, 256, relu)\n"
-    "runs:\n"
-    "      --out DIR           the run directory (created; required)\n"
-    "      --eval-every K      evaluate on held-out data every K steps (default 50)\n"
-    "      --checkpoint-every K  write DIR/checkpoint.bin every K steps (default: only on stop)\n"
-    "      --resume DIR        continue the run in DIR from its checkpoint, with its saved\n"
-    "                          settings; only --steps (to extend it), --stop-after, -q and --json\n"
-    "                          may go with it\n"
-    "      --stop-after K      stop after K steps of this invocation, with a checkpoint\n"
-    "  -q, --quiet             no progress line;  --json: one JSON object per step on stdout\n"
-    "  -h, --help\n"
-    "\n"
-    "Exit status: 0 completed, 1 diverged, 2 bad usage or input, 130 interrupted (SIGINT or\n"
-    "SIGTERM; a checkpoint and the summary are written first).\n";
+/* --help: the training options come from the field table (src/train/config.h). */
+static void help(void)
+{
+    wu_train_config d;
+    wu_train_defaults(&d);
+    fputs("usage: warmup train --out DIR [options]\n"
+          "\n"
+          "Train one model and log every step to DIR/metrics.csv, the run to DIR/summary.json.\n"
+          "The options of another model or optimizer are ignored (and left off the rerun line).\n"
+          "\n", stdout);
+    cli_train_help(stdout, &d);
+    fputs("runs:\n"
+          "      --resume DIR          continue the run in DIR from its checkpoint, with its saved\n"
+          "                            settings; only --steps (to extend it), --stop-after, -q and\n"
+          "                            --json may go with it\n"
+          "      --stop-after K        stop after K steps of this invocation, with a checkpoint\n"
+          "  -q, --quiet               no progress line;  --json: one JSON object per step on stdout\n"
+          "  -h, --help\n"
+          "\n"
+          "Exit status: 0 completed, 1 diverged, 2 bad usage or input, 130 interrupted (SIGINT or\n"
+          "SIGTERM; a checkpoint and the summary are written first).\n", stdout);
+}
 
 static volatile sig_atomic_t stop_flag;
 static void on_signal(int sig)
@@ -60,14 +44,18 @@ static void on_signal(int sig)
  * fewer than ..."); the user set it with an option: "--steps 10 is fewer than ...". */
 static int run_error(const char *msg)
 {
+    char name[32];
     size_t n = strcspn(msg, ": ");
-    if (msg[n] != ':' || msg[n + 1] != ' ') return cli_error("%s", msg);
-    for (const struct option *o = cli_train_options; o->name; o++) {
-        size_t i = 0;
-        while (i < n && (o->name[i] == msg[i] || (o->name[i] == '-' && msg[i] == '_'))) i++;
-        if (i == n && !o->name[n]) return cli_error("--%s %s", o->name, msg + n + 2);
+    const wu_cfg_field *f = NULL;
+    if (n < sizeof name && msg[n] == ':' && msg[n + 1] == ' ') {
+        memcpy(name, msg, n);
+        name[n] = '\0';
+        f = wu_cfg_find(name);
     }
-    return cli_error("%s", msg);
+    if (!f) return cli_error("%s", msg);
+    char plain[sizeof ((wu_error *)0)->msg + 32];
+    snprintf(plain, sizeof plain, "%s %s", f->name, msg + n + 2); /* "steps 10 is fewer ..." */
+    return cli_config_error((int)(f - wu_cfg_fields), plain);
 }
 
 typedef struct view {
@@ -115,9 +103,9 @@ int cmd_train(int argc, char **argv)
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
     };
     struct option opts[64];
-    cli_options_merge(opts, 64, cli_train_options, own);
+    cli_options_merge(opts, 64, cli_train_options(), own);
     char shortopts[32];
-    snprintf(shortopts, sizeof shortopts, ":%sqh", cli_train_shortopts);
+    snprintf(shortopts, sizeof shortopts, ":%sqh", cli_train_shortopts());
     wu_train_config c;
     wu_train_defaults(&c);
     const char *resume = NULL;
@@ -140,7 +128,7 @@ int cmd_train(int argc, char **argv)
             break;
         case 'q': quiet = 1; break;
         case O_JSON: json = 1; break;
-        case 'h': fputs(HELP, stdout); return WU_EXIT_OK;
+        case 'h': help(); return WU_EXIT_OK;
         case ':': return cli_error("%s needs a value (see 'warmup train --help')", argv[optind - 1]);
         default:
             if ((rc = cli_train_option(ch, optarg, &c)) > 0) return rc;
@@ -161,7 +149,8 @@ int cmd_train(int argc, char **argv)
         return cli_error("train: --out DIR is required (where metrics.csv and summary.json go)");
     }
     wu_error err;
-    if (!resume && wu_train_check(&c, &err) != WU_OK) return cli_error("%s", err.msg);
+    int field;
+    if (!resume && wu_cfg_check(&c, &field, &err) != WU_OK) return cli_config_error(field, err.msg);
 
     if (cli_parse_only) return WU_EXIT_OK;
     struct sigaction sa;

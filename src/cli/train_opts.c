@@ -1,34 +1,41 @@
-/* train_opts.c - the options that configure a training run, shared by `warmup train`,
- * `warmup sweep` and `warmup study`: one table, one parser, the same messages everywhere. */
+/* train_opts.c - the options that configure a training run, shared by `warmup train` and
+ * `warmup sweep`: derived from the field table of src/train/config.h (each field's long option,
+ * its letter, the value's range and the --help line), so that the options, the checks, the
+ * summary and the rerun line cannot disagree. The library's messages name a field ("lr must
+ * be positive"); here they name its option ("--lr must be positive"). */
+#include <ctype.h>
 #include <getopt.h>
-#include <math.h>
 #include <string.h>
 
-#include "../train/train.h"
+#include "../train/config.h"
 #include "cli.h"
 
-enum { O_BETA1 = 256, O_BETA2, O_EPS, O_MOM, O_WD, O_CLIP, O_SEED, O_LAYERS, O_HEADS, O_DIM,
-       O_SEQ, O_POSTLN, O_POOL, O_DEPTH, O_WIDTH, O_ACT, O_EVAL, O_CKPT, O_NONFINITE, O_INJECT };
+#define CODE0 2000 /* the getopt code of field i without a letter: CODE0 + i */
+#define MAXOPT 64
 
-const struct option cli_train_options[] = {
-    {"model", required_argument, 0, 'm'}, {"data", required_argument, 0, 'd'},
-    {"schedule", required_argument, 0, 's'}, {"lr", required_argument, 0, 'l'},
-    {"optimizer", required_argument, 0, 'o'}, {"beta1", required_argument, 0, O_BETA1},
-    {"beta2", required_argument, 0, O_BETA2}, {"eps", required_argument, 0, O_EPS},
-    {"momentum", required_argument, 0, O_MOM}, {"weight-decay", required_argument, 0, O_WD},
-    {"clip", required_argument, 0, O_CLIP}, {"steps", required_argument, 0, 'n'},
-    {"batch", required_argument, 0, 'b'}, {"seed", required_argument, 0, O_SEED},
-    {"layers", required_argument, 0, O_LAYERS}, {"heads", required_argument, 0, O_HEADS},
-    {"dim", required_argument, 0, O_DIM}, {"seq", required_argument, 0, O_SEQ},
-    {"post-ln", no_argument, 0, O_POSTLN}, {"pool", required_argument, 0, O_POOL},
-    {"depth", required_argument, 0, O_DEPTH}, {"width", required_argument, 0, O_WIDTH},
-    {"act", required_argument, 0, O_ACT}, {"out", required_argument, 0, CLI_OPT_OUT},
-    {"eval-every", required_argument, 0, O_EVAL},
-    {"checkpoint-every", required_argument, 0, O_CKPT},
-    {"on-nonfinite", required_argument, 0, O_NONFINITE},
-    {"inject-nonfinite", required_argument, 0, O_INJECT}, {0, 0, 0, 0},
-};
-const char cli_train_shortopts[] = "m:d:s:l:o:n:b:";
+const struct option *cli_train_options(void)
+{
+    static struct option o[MAXOPT];
+    if (!o[0].name)
+        for (int i = 0; i < wu_cfg_nfields && i < MAXOPT - 1; i++) {
+            const wu_cfg_field *f = &wu_cfg_fields[i];
+            o[i] = (struct option){f->flag, f->type == WU_CFG_BOOL ? no_argument : required_argument,
+                                   0, f->shortopt ? f->shortopt : CODE0 + i};
+        }
+    return o;
+}
+
+const char *cli_train_shortopts(void)
+{
+    static char s[MAXOPT];
+    if (!s[0])
+        for (int i = 0, n = 0; i < wu_cfg_nfields && n < MAXOPT - 3; i++)
+            if (wu_cfg_fields[i].shortopt) {
+                s[n++] = wu_cfg_fields[i].shortopt;
+                if (wu_cfg_fields[i].type != WU_CFG_BOOL) s[n++] = ':';
+            }
+    return s;
+}
 
 int cli_options_merge(struct option *dst, int cap, const struct option *a, const struct option *b)
 {
@@ -40,67 +47,106 @@ int cli_options_merge(struct option *dst, int cap, const struct option *a, const
     return n;
 }
 
+static int word_char(char c)
+{
+    return isalnum((unsigned char)c) || c == '_';
+}
+
+void cli_field_message(int field, const char *msg, char *out, size_t n)
+{
+    snprintf(out, n, "%s", msg);
+    if (field < 0 || field >= wu_cfg_nfields) return;
+    const wu_cfg_field *f = &wu_cfg_fields[field];
+    size_t len = strlen(f->name);
+    for (const char *p = strstr(msg, f->name); p; p = strstr(p + 1, f->name))
+        if ((p == msg || (!word_char(p[-1]) && p[-1] != '-')) && !word_char(p[len])) {
+            snprintf(out, n, "%.*s--%s%s", (int)(p - msg), msg, f->flag, p + len);
+            return;
+        }
+}
+
+int cli_config_error(int field, const char *msg)
+{
+    char m[600];
+    cli_field_message(field, msg, m, sizeof m);
+    return cli_error("%s", m);
+}
+
 int cli_train_option(int ch, const char *arg, wu_train_config *c)
 {
-    int64_t v;
-    double d;
-    const int64_t BIG = (int64_t)1 << 40;
-#define NUM(opt, lo, hi, dst) do { if (cli_double(opt, arg, lo, hi, &d)) return WU_EXIT_USAGE; (dst) = d; } while (0)
-#define INT(opt, lo, hi, dst) do { if (cli_int64(opt, arg, lo, hi, &v)) return WU_EXIT_USAGE; (dst) = (int)v; } while (0)
-#define STR(opt, dst) do { if (strlen(arg) >= sizeof(dst)) return cli_error("%s is too long (at most %zu characters)", opt, sizeof(dst) - 1); strcpy((dst), arg); } while (0)
-    switch (ch) {
-    case 'm': STR("--model", c->model); break;
-    case 'd': STR("--data", c->data); break;
-    case 's': STR("--schedule", c->schedule); break;
-    case 'l': NUM("--lr", 1e-300, HUGE_VAL, c->lr); break;
-    case 'o': STR("--optimizer", c->optimizer); break;
-    case O_BETA1: NUM("--beta1", 0, 0.999999999, c->beta1); break;
-    case O_BETA2: NUM("--beta2", 0, 0.999999999, c->beta2); break;
-    case O_EPS: NUM("--eps", 1e-300, 1, c->eps); break;
-    case O_MOM: NUM("--momentum", 0, 0.999999999, c->momentum); break;
-    case O_WD: NUM("--weight-decay", 0, 10, c->weight_decay); break;
-    case O_CLIP: NUM("--clip", 0, HUGE_VAL, c->clip); break;
-    case 'n': if (cli_int64("--steps", arg, 1, BIG, &c->steps)) return WU_EXIT_USAGE; break;
-    case 'b': INT("--batch", 1, 65536, c->batch); break;
-    case O_SEED:
-        if (cli_int64("--seed", arg, 0, INT64_MAX, &v)) return WU_EXIT_USAGE;
-        c->seed = (uint64_t)v;
-        break;
-    case O_LAYERS: INT("--layers", 1, 32, c->layers); break;
-    case O_HEADS: INT("--heads", 1, 64, c->heads); break;
-    case O_DIM: INT("--dim", 1, 4096, c->dim); break;
-    case O_SEQ: INT("--seq", 1, 4096, c->seq); break;
-    case O_POSTLN: c->post_ln = 1; break;
-    case O_POOL: STR("--pool", c->pool); break;
-    case O_DEPTH: INT("--depth", 1, 31, c->depth); break;
-    case O_WIDTH: INT("--width", 1, 65536, c->width); break;
-    case O_ACT: STR("--act", c->act); break;
-    case CLI_OPT_OUT: STR("--out", c->out); break;
-    case O_EVAL: INT("--eval-every", 0, 1 << 30, c->eval_every); break;
-    case O_CKPT: INT("--checkpoint-every", 0, 1 << 30, c->checkpoint_every); break;
-    case O_NONFINITE:
-        if (strcmp(arg, "stop") && strcmp(arg, "skip"))
-            return cli_error("--on-nonfinite: '%s' is not a choice: use stop (end the run as "
-                             "diverged) or skip (skip that update and go on)", arg);
-        STR("--on-nonfinite", c->on_nonfinite);
-        break;
-    case O_INJECT: { /* K or K:N */
+    int i = ch >= CODE0 && ch < CODE0 + wu_cfg_nfields ? ch - CODE0 : -1;
+    for (int k = 0; i < 0 && k < wu_cfg_nfields; k++)
+        if (wu_cfg_fields[k].shortopt && wu_cfg_fields[k].shortopt == ch) i = k;
+    if (i < 0) return -1;
+    const wu_cfg_field *f = &wu_cfg_fields[i];
+    wu_error err;
+    if (f->type == WU_CFG_BOOL) arg = "1";
+    const char *colon = strchr(arg, ':');
+    if (!strcmp(f->name, "inject_nonfinite") && colon) { /* K:N sets inject_count too */
         char k[32];
-        const char *colon = strchr(arg, ':');
-        size_t kl = colon ? (size_t)(colon - arg) : strlen(arg);
-        if (kl >= sizeof k) return cli_error("--inject-nonfinite: '%s' is not STEP or STEP:COUNT", arg);
-        memcpy(k, arg, kl);
-        k[kl] = '\0';
-        if (cli_int64("--inject-nonfinite", k, 0, BIG, &c->inject_nonfinite)) return WU_EXIT_USAGE;
-        c->inject_count = 1;
-        if (colon && cli_int64("--inject-nonfinite (count)", colon + 1, 1, BIG, &c->inject_count))
-            return WU_EXIT_USAGE;
-        break;
+        const wu_cfg_field *cnt = wu_cfg_find("inject_count");
+        if ((size_t)(colon - arg) >= sizeof k)
+            return cli_error("--%s: '%s' is not STEP or STEP:COUNT", f->flag, arg);
+        memcpy(k, arg, (size_t)(colon - arg));
+        k[colon - arg] = '\0';
+        if (wu_cfg_set(f, c, k, &err) != WU_OK) return cli_config_error(i, err.msg);
+        if (wu_cfg_set(cnt, c, colon + 1, &err) != WU_OK)
+            return cli_config_error((int)(cnt - wu_cfg_fields), err.msg);
+        return 0;
     }
-    default: return -1;
-    }
-#undef NUM
-#undef INT
-#undef STR
+    if (wu_cfg_set(f, c, arg, &err) != WU_OK) return cli_config_error(i, err.msg);
     return 0;
+}
+
+/* Print s from column `col` on, wrapped at 100 columns with continuation lines at `indent`. */
+static void wrap(FILE *out, const char *s, int col, int indent)
+{
+    for (int first = 1; *s; first = 0) {
+        size_t word = strcspn(s, " ");
+        if (!first && col + 1 + (int)word > 100) {
+            fprintf(out, "\n%*s", indent, "");
+            col = indent;
+        } else if (!first) {
+            fputc(' ', out);
+            col++;
+        }
+        fprintf(out, "%.*s", (int)word, s);
+        col += (int)word;
+        s += word;
+        while (*s == ' ') s++;
+    }
+    fputc('\n', out);
+}
+
+void cli_train_help(FILE *out, const wu_train_config *defaults)
+{
+    static const struct { unsigned models; const char *title; } group[] = {
+        {WU_CFG_ANY_MODEL, NULL}, {WU_CFG_GPT | WU_CFG_VIT, "transformers (gpt, vit):"},
+        {WU_CFG_GPT, "gpt:"}, {WU_CFG_MLP, "mlp:"}, {WU_CFG_VIT, "vit:"},
+    };
+    for (size_t g = 0; g < sizeof group / sizeof *group; g++) {
+        int titled = 0;
+        for (int i = 0; i < wu_cfg_nfields; i++) {
+            const wu_cfg_field *f = &wu_cfg_fields[i];
+            if (f->models != group[g].models) continue;
+            if (group[g].title && !titled) fprintf(out, "%s\n", group[g].title), titled = 1;
+            char head[64], text[400], def[300];
+            snprintf(head, sizeof head, "%c%c%c --%s%s%s", f->shortopt ? '-' : ' ',
+                     f->shortopt ? f->shortopt : ' ', f->shortopt ? ',' : ' ', f->flag,
+                     f->meta ? " " : "", f->meta ? f->meta : "");
+            wu_cfg_format(f, defaults, def, sizeof def);
+            if (f->type == WU_CFG_BOOL || !def[0]) snprintf(text, sizeof text, "%s", f->help);
+            else if (f->type == WU_CFG_STR) snprintf(text, sizeof text, "%s (default '%s')", f->help, def);
+            else {
+                if (f->type == WU_CFG_DOUBLE) { /* 1e-08, not 1.0000000000000001e-08 */
+                    double d;
+                    memcpy(&d, (const char *)defaults + f->offset, sizeof d);
+                    snprintf(def, sizeof def, "%g", d);
+                }
+                snprintf(text, sizeof text, "%s (default %s)", f->help, def);
+            }
+            fprintf(out, "  %-25s ", head);
+            wrap(out, text, 28 > (int)strlen(head) + 3 ? 28 : (int)strlen(head) + 3, 28);
+        }
+    }
 }

@@ -7,6 +7,7 @@
 
 #include "../util/fail.h"
 #include "../util/outfile.h"
+#include "../train/config.h"
 #include "sweep.h"
 
 int wu_sweep_set_warmups(wu_sweep *s, const char *text, wu_error *err)
@@ -155,6 +156,28 @@ static char *grid_json(const wu_sweep *s)
     return buf;
 }
 
+/* Two grids are the same when the LRs, warmups and seeds print alike and the configurations
+ * read back equal, field by field: a manifest from an older warmup, without a field added
+ * since, matches when the current value of that field is its default. */
+static int same_grid(const cJSON *a, const cJSON *b)
+{
+    static const char *const keys[] = {"lrs", "warmups", "seeds"};
+    for (int k = 0; k < 3; k++) {
+        char *x = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(a, keys[k]));
+        char *y = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(b, keys[k]));
+        int same = x && y && !strcmp(x, y);
+        free(x), free(y);
+        if (!same) return 0;
+    }
+    wu_train_config ca, cb;
+    if (wu_train_config_from_json(cJSON_GetObjectItemCaseSensitive(a, "config"), &ca, NULL) != WU_OK ||
+        wu_train_config_from_json(cJSON_GetObjectItemCaseSensitive(b, "config"), &cb, NULL) != WU_OK)
+        return 0;
+    for (int i = 0; i < wu_cfg_nfields; i++)
+        if (!(wu_cfg_fields[i].flags & WU_CFG_LOCAL) && !wu_cfg_same(&wu_cfg_fields[i], &ca, &cb)) return 0;
+    return 1;
+}
+
 int wu_sweep_manifest(const wu_sweep *s, const char *command, wu_error *err)
 {
     char path[600];
@@ -165,15 +188,12 @@ int wu_sweep_manifest(const wu_sweep *s, const char *command, wu_error *err)
     if (old) {
         fclose(old);
         cJSON *j = wu_json_read(path, err), *now = cJSON_Parse(grid);
-        char *a = j ? cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(j, "grid")) : NULL;
-        char *b = now ? cJSON_PrintUnformatted(now) : NULL;
         const cJSON *cmd = j ? cJSON_GetObjectItemCaseSensitive(j, "command") : NULL;
-        int same = a && b && !strcmp(a, b);
+        int same = j && now && same_grid(cJSON_GetObjectItemCaseSensitive(j, "grid"), now);
         if (!same && j)
             wu_fail(err, WU_EINVAL, "%s holds a sweep with other settings (made by: %s); rerun "
                     "that command to finish it, or choose another --out", s->dir,
                     cJSON_IsString(cmd) ? cmd->valuestring : "?");
-        free(a), free(b);
         cJSON_Delete(j), cJSON_Delete(now);
         if (!same) {
             free(grid);
@@ -204,17 +224,14 @@ int wu_sweep_load(wu_sweep *s, const char *dir, char *command, size_t ncommand, 
     const cJSON *ws = cJSON_GetObjectItemCaseSensitive(g, "warmups");
     const cJSON *seeds = cJSON_GetObjectItemCaseSensitive(g, "seeds");
     const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(g, "config");
-    const cJSON *steps = cJSON_GetObjectItemCaseSensitive(cfg, "steps");
-    const cJSON *seed = cJSON_GetObjectItemCaseSensitive(cfg, "seed");
-    const cJSON *sched = cJSON_GetObjectItemCaseSensitive(cfg, "schedule");
     const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(j, "command");
     int ok = cJSON_IsArray(lrs) && cJSON_IsArray(ws) && cJSON_IsNumber(seeds) &&
-             cJSON_IsNumber(steps) && cJSON_IsNumber(seed) && cJSON_IsString(sched) &&
              cJSON_GetArraySize(lrs) >= 1 && cJSON_GetArraySize(lrs) <= WU_SWEEP_MAX &&
              cJSON_GetArraySize(ws) >= 1 && cJSON_GetArraySize(ws) <= WU_SWEEP_MAX &&
-             seeds->valuedouble >= 1 && seeds->valuedouble <= 1000 && steps->valuedouble >= 1 &&
-             steps->valuedouble <= 1e12 && seed->valuedouble >= 0 && seed->valuedouble <= 9e15;
-    wu_train_defaults(&s->base);
+             seeds->valuedouble >= 1 && seeds->valuedouble <= 1000;
+    wu_error cerr = {0};
+    int cfg_ok = ok && wu_train_config_from_json(cfg, &s->base, &cerr) == WU_OK;
+    if (!cfg_ok) wu_train_defaults(&s->base);
     s->nlr = s->nwarm = 0;
     const cJSON *it;
     if (ok) cJSON_ArrayForEach(it, lrs) {
@@ -225,15 +242,14 @@ int wu_sweep_load(wu_sweep *s, const char *dir, char *command, size_t ncommand, 
         if (!cJSON_IsString(it) || strlen(it->valuestring) >= sizeof s->warmups[0]) ok = 0;
         else snprintf(s->warmups[s->nwarm++], sizeof s->warmups[0], "%s", it->valuestring);
     }
-    if (ok) {
+    if (ok && cfg_ok) {
         s->seeds = (int)seeds->valuedouble;
-        s->base.steps = (int64_t)steps->valuedouble;
-        s->base.seed = (uint64_t)seed->valuedouble;
-        snprintf(s->base.schedule, sizeof s->base.schedule, "%s", sched->valuestring);
         snprintf(command, ncommand, "%s", cJSON_IsString(cmd) ? cmd->valuestring : "");
         snprintf(s->dir, sizeof s->dir, "%s", dir);
     }
     cJSON_Delete(j);
+    if (ok && !cfg_ok)
+        return wu_fail(err, WU_EINVAL, "%s: the sweep's configuration: %s", path, cerr.msg);
     if (!ok) return wu_fail(err, WU_EINVAL, "%s is not a sweep manifest written by warmup sweep", path);
     return WU_OK;
 }

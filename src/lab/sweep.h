@@ -41,8 +41,9 @@ int wu_sweep_runs(const wu_sweep *s, wu_lab_run **runs, int *n, wu_error *err);
  * that a rerun never mixes two grids in one results.csv. */
 int wu_sweep_manifest(const wu_sweep *s, const char *command, wu_error *err);
 
-/* Read a manifest back (for `warmup report DIR`): the grid, steps, seeds and the command; the
- * rest of s->base keeps its defaults. */
+/* Read a manifest back (for `warmup report DIR`): the grid, the seeds, the command, and the
+ * whole base configuration (wu_train_config_from_json: a field the manifest lacks gets its
+ * default). */
 int wu_sweep_load(wu_sweep *s, const char *dir, char *command, size_t ncommand, wu_error *err);
 
 /* One cell of the grid: the seeds of one (warmup, lr) pair. */

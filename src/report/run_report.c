@@ -7,6 +7,7 @@
 
 #include "../util/fail.h"
 #include "../util/outfile.h"
+#include "../train/config.h"
 #include "html.h"
 #include "lab_report.h"
 #include "metrics.h"
@@ -23,25 +24,6 @@ static cJSON *config_of(const char *dir)
     cJSON *c = cJSON_DetachItemFromObjectCaseSensitive(j, "config");
     cJSON_Delete(j);
     return c;
-}
-
-/* "warmup train --out DIR --model gpt --lr 0.003 --schedule '...' ..." from a config. */
-static void rerun_line(const cJSON *c, const char *dir, char *out, size_t n)
-{
-    static const char *const keys[] = {"model", "data", "schedule", "lr", "optimizer", "steps",
-                                       "batch", "seed", "layers", "heads", "dim", "seq", "depth",
-                                       "width", "beta1", "beta2", "weight_decay", "momentum", "clip"};
-    size_t u = (size_t)snprintf(out, n, "warmup train --out %s", dir);
-    for (size_t k = 0; k < sizeof keys / sizeof *keys && u < n; k++) {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(c, keys[k]);
-        char flag[32];
-        snprintf(flag, sizeof flag, "--%s", keys[k]);
-        for (char *q = flag; *q; q++) *q = *q == '_' ? '-' : *q;
-        if (cJSON_IsString(v)) u += (size_t)snprintf(out + u, n - u, " %s '%s'", flag, v->valuestring);
-        else if (cJSON_IsNumber(v)) u += (size_t)snprintf(out + u, n - u, " %s %.10g", flag, v->valuedouble);
-    }
-    const cJSON *post = cJSON_GetObjectItemCaseSensitive(c, "post_ln");
-    if (cJSON_IsTrue(post) && u < n) snprintf(out + u, n - u, " --post-ln");
 }
 
 int wu_report_runs(const char *dir, char *const *names, int n, wu_error *err)
@@ -124,11 +106,20 @@ int wu_report_runs(const char *dir, char *const *names, int n, wu_error *err)
     wu_html_heading(o.f, 2, "Configurations, and how to rerun");
     for (int i = 0; i < m; i++) {
         cJSON *c = config_of(rdir[i]);
-        char line[1500];
+        char line[4096];
+        wu_train_config tc;
+        wu_error cerr;
         if (!c) continue;
         char *txt = cJSON_Print(c);
-        rerun_line(c, rdir[i], line, sizeof line);
         wu_html_heading(o.f, 3, single ? dir : names[i]);
+        /* the rerun line from the table: the settings that apply to this model and optimizer */
+        if (wu_train_config_from_json(c, &tc, &cerr) != WU_OK) {
+            snprintf(line, sizeof line, "(no rerun line: %s)", cerr.msg);
+        } else {
+            snprintf(tc.out, sizeof tc.out, "%s", rdir[i]);
+            if (wu_train_config_command(&tc, line, sizeof line))
+                snprintf(line, sizeof line, "(no rerun line: it is longer than %zu bytes)", sizeof line);
+        }
         wu_html_pre(o.f, line);
         if (txt) wu_html_pre(o.f, txt);
         free(txt);

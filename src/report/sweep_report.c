@@ -6,6 +6,7 @@
 
 #include "../util/fail.h"
 #include "../util/outfile.h"
+#include "../train/config.h"
 #include "html.h"
 #include "lab_report.h"
 
@@ -20,6 +21,32 @@ int wu_report_svg(const char *dir, const char *name, const wu_chart *c, const wu
     else wu_heatmap_svg(o.f, hm, w, h);
     if (wu_outfile_commit(&o, err)) return err->code;
     return WU_OK;
+}
+
+/* "layers 4, heads 4, dim 128, seq 64": the fields of c that apply to its model (which = 0) or
+ * to its optimizer (which = 1) only, from the field table. */
+static void specific(const wu_train_config *c, int which, char *out, size_t n)
+{
+    size_t u = 0;
+    out[0] = '\0';
+    for (int i = 0; i < wu_cfg_nfields && u < n; i++) {
+        const wu_cfg_field *f = &wu_cfg_fields[i];
+        if ((which ? f->optims == WU_CFG_ANY_OPT : f->models == WU_CFG_ANY_MODEL) ||
+            !wu_cfg_applies(f, c))
+            continue;
+        char v[600];
+        wu_cfg_format(f, c, v, sizeof v);
+        if (f->type == WU_CFG_BOOL) {
+            if (v[0] == '1') u += (size_t)snprintf(out + u, n - u, "%s%s", u ? ", " : "", f->name);
+            continue;
+        }
+        if (f->type == WU_CFG_DOUBLE) {
+            double d;
+            memcpy(&d, (const char *)c + f->offset, sizeof d);
+            snprintf(v, sizeof v, "%g", d);
+        }
+        u += (size_t)snprintf(out + u, n - u, "%s%s %s", u ? ", " : "", f->name, v);
+    }
 }
 
 void wu_report_rerun(FILE *f, const char *command)
@@ -235,12 +262,17 @@ int wu_report_sweep(const wu_sweep *s, const wu_lab_run *runs, const char *comma
         goto done;
     }
     wu_html_begin(o.f, "LR x warmup sweep");
-    char intro[900];
-    snprintf(intro, sizeof intro, "A %s trained for %lld steps with %s at %d peak learning rates "
-             "and %d warmup lengths (%d seed%s each, %d runs), each warmup followed by '%s'. The "
-             "final loss of a run is its validation loss at the end when it has one, else its last "
-             "training loss.", s->base.model, (long long)s->base.steps, s->base.optimizer, L, W,
-             s->seeds, s->seeds > 1 ? "s" : "", L * W * s->seeds, s->base.schedule);
+    char intro[1600], arch[300], opt[300], clip[64] = "";
+    if (s->base.clip > 0) snprintf(clip, sizeof clip, ", gradient norm clipped at %g", s->base.clip);
+    specific(&s->base, 0, arch, sizeof arch);
+    specific(&s->base, 1, opt, sizeof opt);
+    snprintf(intro, sizeof intro, "A %s (%s) trained for %lld steps at batch %d with %s (%s; weight "
+             "decay %g%s) at %d peak learning rates and %d warmup lengths (%d seed%s each, %d runs), "
+             "each warmup followed by '%s'. The final loss of a run is its validation loss at the "
+             "end when it has one, else its last training loss.", s->base.model, arch,
+             (long long)s->base.steps, s->base.batch, s->base.optimizer, opt, s->base.weight_decay,
+             clip, L, W, s->seeds, s->seeds > 1 ? "s" : "",
+             L * W * s->seeds, s->base.schedule);
     wu_html_paragraph(o.f, intro);
     wu_html_heading(o.f, 2, "What the sweep shows");
     wu_html_paragraph(o.f, conclusion);

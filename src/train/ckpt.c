@@ -1,8 +1,10 @@
 /* ckpt.c - checkpoints: everything a run needs to continue bit for bit, written atomically.
  *
- * Layout (native byte order; a checkpoint is for this machine and build): magic "WUCKPT01", the
- * run configuration, the step, the loss tracker, elapsed time, the metrics.csv length, the data
- * RNG and loader position, the parameters, the optimizer state (moments, step, schedule
+ * Layout (native byte order; a checkpoint is for this machine and build): magic "WUCKPT03"; the
+ * run configuration as a record of "name=value" lines (config.h), after its uint32 length, so
+ * that a field added later loads with its default and a field this version does not know is
+ * refused, never misread; then the step, the loss tracker, elapsed time, the metrics.csv length,
+ * the data RNG and loader position, the parameters, the optimizer state (moments, step, schedule
  * state), then an FNV-1a 64-bit checksum of all of it. It is written to a temporary file that is
  * fsynced and renamed over checkpoint.bin, so a crash leaves the previous checkpoint intact. */
 #include <errno.h>
@@ -14,19 +16,21 @@
 #include "run.h"
 #include "../util/checksum.h"
 #include "../util/fail.h"
+#include "config.h"
 
-/* The last two characters are the format version: a change of the header or of any struct
- * stored in it (the configuration, the tracker) must bump it. */
-static const char MAGIC[8] = {'W', 'U', 'C', 'K', 'P', 'T', '0', '2'};
+/* The last two characters are the format version: a change of the layout or of a struct stored
+ * in it (the tracker) must bump it. A new configuration field does not: the record is by name. */
+static const char MAGIC[8] = {'W', 'U', 'C', 'K', 'P', 'T', '0', '3'};
+#define CFG_AT (sizeof MAGIC + sizeof(uint32_t)) /* the record */
+#define MAX_RECORD (1 << 16)
 
 static int cerr(wu_error *err, int code, const char *what, const char *path)
 {
-    return wu_fail(err, code, "checkpoint %.200s: %.100s", path, what);
+    return wu_fail(err, code, "checkpoint %.200s: %s", path, what);
 }
 
-/* The fixed part after the magic. */
+/* The fixed part after the configuration record. */
 typedef struct ck_head {
-    wu_train_config c;
     int64_t step;
     wu_tracker tr;
     double elapsed;
@@ -41,9 +45,15 @@ int wu_ckpt_save(const wu_run *r, wu_error *err)
 {
     char path[600];
     snprintf(path, sizeof path, "%s/checkpoint.bin", r->c.out);
+    size_t clen = 0;
+    char *rec = wu_cfg_record(&r->c, &clen);
+    if (!rec || clen > MAX_RECORD) {
+        free(rec);
+        return cerr(err, WU_ENOMEM, "out of memory", path);
+    }
+    uint32_t clen32 = (uint32_t)clen;
     ck_head h;
     memset(&h, 0, sizeof h);
-    h.c = r->c;
     h.step = r->step;
     h.tr = r->tr;
     h.elapsed = r->elapsed_before;
@@ -53,11 +63,17 @@ int wu_ckpt_save(const wu_run *r, wu_error *err)
     h.loader_pos = r->loader.pos;
     h.nparams = r->net.nparams;
     h.optim_bytes = wu_optim_state_size(r->opt);
-    size_t len = sizeof MAGIC + sizeof h + h.nparams * sizeof(float) + h.optim_bytes;
+    size_t len = CFG_AT + clen + sizeof h + h.nparams * sizeof(float) + h.optim_bytes;
     unsigned char *buf = malloc(len + sizeof(uint64_t));
-    if (!buf) return cerr(err, WU_ENOMEM, "out of memory", path);
+    if (!buf) {
+        free(rec);
+        return cerr(err, WU_ENOMEM, "out of memory", path);
+    }
     unsigned char *p = buf;
     memcpy(p, MAGIC, sizeof MAGIC), p += sizeof MAGIC;
+    memcpy(p, &clen32, sizeof clen32), p += sizeof clen32;
+    memcpy(p, rec, clen), p += clen;
+    free(rec);
     memcpy(p, &h, sizeof h), p += sizeof h;
     memcpy(p, r->net.params, h.nparams * sizeof(float)), p += h.nparams * sizeof(float);
     int rc = wu_optim_state_save(r->opt, p, h.optim_bytes, err);
@@ -86,8 +102,8 @@ int wu_ckpt_read(const char *dir, wu_train_config *c, unsigned char **blob, size
     *blob = NULL;
     FILE *f = fopen(path, "rb");
     if (!f) return cerr(err, WU_EIO, errno == ENOENT ? "not found: there is no run to resume here (a run "
-                                                        "writes one with --checkpoint-every N, "
-                                                        "--stop-after N or when interrupted)"
+                                                        "writes one every checkpoint_every steps, "
+                                                        "and when it is stopped or interrupted)"
                                                       : strerror(errno), path);
     fseek(f, 0, SEEK_END);
     long n = ftell(f);
@@ -100,11 +116,15 @@ int wu_ckpt_read(const char *dir, wu_train_config *c, unsigned char **blob, size
     }
     fclose(f);
     if (n >= (long)sizeof MAGIC && !memcmp(b, MAGIC, 6) && memcmp(b, MAGIC, sizeof MAGIC)) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "written by another version of warmup (checkpoint format %c%c; "
+                 "this one reads format %c%c); finish it with that version or start the run again",
+                 b[6] >= ' ' && b[6] < 127 ? b[6] : '?', b[7] >= ' ' && b[7] < 127 ? b[7] : '?',
+                 MAGIC[6], MAGIC[7]);
         free(b);
-        return cerr(err, WU_EIO, "written by another version of warmup (checkpoint format differs); "
-                    "start the run again", path);
+        return cerr(err, WU_EIO, msg, path);
     }
-    if (n < (long)(sizeof MAGIC + sizeof(ck_head) + sizeof(uint64_t))) {
+    if (n < (long)(CFG_AT + sizeof(ck_head) + sizeof(uint64_t))) {
         free(b);
         return cerr(err, WU_EIO, "truncated (shorter than its header)", path);
     }
@@ -119,19 +139,27 @@ int wu_ckpt_read(const char *dir, wu_train_config *c, unsigned char **blob, size
         return cerr(err, WU_EIO, "corrupt (checksum mismatch): resume from an earlier copy or "
                     "start again", path);
     }
+    uint32_t clen;
+    memcpy(&clen, b + sizeof MAGIC, sizeof clen);
     ck_head h;
-    memcpy(&h, b + sizeof MAGIC, sizeof h);
-    size_t want = sizeof MAGIC + sizeof h + h.nparams * sizeof(float) + h.optim_bytes + sizeof sum;
-    if (want != (size_t)n || h.step < 0) {
+    if (clen > MAX_RECORD || CFG_AT + clen + sizeof h + sizeof sum > (size_t)n) {
         free(b);
         return cerr(err, WU_EIO, "inconsistent sizes", path);
     }
-    /* every string ends inside its field, whatever the file holds */
-    h.c.data[sizeof h.c.data - 1] = h.c.schedule[sizeof h.c.schedule - 1] = '\0';
-    h.c.out[sizeof h.c.out - 1] = h.c.model[sizeof h.c.model - 1] = '\0';
-    h.c.optimizer[sizeof h.c.optimizer - 1] = h.c.act[sizeof h.c.act - 1] = '\0';
-    h.c.pool[sizeof h.c.pool - 1] = h.c.on_nonfinite[sizeof h.c.on_nonfinite - 1] = '\0';
-    *c = h.c;
+    memcpy(&h, b + CFG_AT + clen, sizeof h);
+    size_t want = CFG_AT + clen + sizeof h + h.nparams * sizeof(float) + h.optim_bytes + sizeof sum;
+    if (h.nparams > ((uint64_t)1 << 40) || h.optim_bytes > ((uint64_t)1 << 44) || want != (size_t)n ||
+        h.step < 0) {
+        free(b);
+        return cerr(err, WU_EIO, "inconsistent sizes", path);
+    }
+    wu_error e;
+    if (wu_cfg_from_record((const char *)b + CFG_AT, clen, c, &e) != WU_OK) {
+        free(b);
+        char msg[sizeof e.msg + 40];
+        snprintf(msg, sizeof msg, "configuration: %s", e.msg);
+        return cerr(err, WU_EIO, msg, path);
+    }
     *blob = b;
     *len = (size_t)n;
     return WU_OK;
@@ -140,10 +168,12 @@ int wu_ckpt_read(const char *dir, wu_train_config *c, unsigned char **blob, size
 int wu_ckpt_apply(wu_run *r, const unsigned char *b, size_t len, wu_error *err)
 {
     ck_head h;
-    memcpy(&h, b + sizeof MAGIC, sizeof h);
+    uint32_t clen;
+    memcpy(&clen, b + sizeof MAGIC, sizeof clen);
+    memcpy(&h, b + CFG_AT + clen, sizeof h);
     if (h.nparams != r->net.nparams || h.optim_bytes != wu_optim_state_size(r->opt))
         return cerr(err, WU_EIO, "does not match the model it was written for", r->c.out);
-    const unsigned char *p = b + sizeof MAGIC + sizeof h;
+    const unsigned char *p = b + CFG_AT + clen + sizeof h;
     memcpy(r->net.params, p, h.nparams * sizeof(float));
     p += h.nparams * sizeof(float);
     int rc = wu_optim_state_load(r->opt, p, h.optim_bytes, err);

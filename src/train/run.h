@@ -7,7 +7,6 @@
 #include "../data/data.h"
 #include "../model/model.h"
 #include "../optim/optim_names.h"
-#include "net.h" /* WU_NET_*, for wu_train_check (train.c) */
 #include "train.h"
 
 #define WU_SPIKE_WINDOW 20

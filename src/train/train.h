@@ -45,6 +45,8 @@
 #include "../util/json.h"
 #include "metrics_cols.h"
 
+/* A run's settings. Every member has a row in config.h's field table (wu_cfg_fields), which
+ * gives its default, range, option and help; add one there when adding one here. */
 typedef struct wu_train_config {
     char model[8];          /* gpt | mlp | vit */
     char data[512];         /* builtin | fashion-mnist | a text file or directory (GPT), an IDX
@@ -100,9 +102,11 @@ typedef struct wu_train_progress {
 } wu_train_progress;
 typedef void (*wu_train_cb)(const wu_train_progress *p, void *ctx);
 
+/* The defaults of config.h's table. */
 void wu_train_defaults(wu_train_config *c);
 
-/* Check a configuration without running it (every value, the model/data combination). */
+/* Check a configuration without running it (every value, the model/data combination). Messages
+ * name fields, not options ("lr must be positive"); config.h's wu_cfg_check also says which. */
 int wu_train_check(const wu_train_config *c, wu_error *err);
 
 /* ---- a run, a step at a time --------------------------------------------------------------- */
@@ -182,7 +186,8 @@ int wu_train_init_grad_norms(const wu_train_config *c, int batches, double *norm
                              int *n, wu_error *err);
 
 /* Write a configuration as one JSON object (the "config" of summary.json, and of a sweep's
- * manifest): every field, doubles to 17 digits so that they read back exactly. */
+ * manifest): every field of the table but out, each double in the fewest digits that read back
+ * exactly (config.h's wu_train_config_from_json reads it). */
 void wu_train_config_json(FILE *f, const wu_train_config *c);
 
 
