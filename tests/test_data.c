@@ -82,7 +82,9 @@ static void test_corpus(void)
     CHECK(c.n == 1000 && c.train_n == 900, "split 900 + 100 of %zu", c.n);
     CHECK(wu_corpus_check(&c, 64, &e) == WU_OK, "64-byte windows fit");
     CHECK(wu_corpus_check(&c, 100, &e) == WU_EINVAL && strstr(e.msg, "too short") &&
-              strstr(e.msg, "--seq"), "100-byte windows do not fit the 100-byte split: %s", e.msg);
+              strstr(e.msg, "sequence length") && !strstr(e.msg, "--"),
+          "100-byte windows do not fit the 100-byte split: %s", e.msg);
+    CHECK(c.vocab == 256, "a byte corpus has 256 tokens (%d)", c.vocab);
     /* windows come from their own split, deterministically */
     int tok[4 * 16], tgt[4 * 16], tok2[4 * 16];
     wu_rng r1, r2;
@@ -208,8 +210,9 @@ static void test_images(void)
     wu_images tr, te;
     wu_error e;
     CHECK(wu_fashion_load(&tr, &te, dir, &e) == WU_EIO &&
-              strstr(e.msg, "apt-get install dataset-fashion-mnist") && strstr(e.msg, "--data"),
-          "a missing data set names the package: %s", e.msg);
+              strstr(e.msg, "apt-get install dataset-fashion-mnist") && strstr(e.msg, "as the data") &&
+              !strstr(e.msg, "--"),
+          "a missing data set names the package, and no CLI flag: %s", e.msg);
     /* a tiny well-formed set: 3 images of 2x2, labels 0..2 */
     unsigned char buf[64];
     unsigned di[3] = {3, 2, 2}, dl[1] = {3};
@@ -222,14 +225,38 @@ static void test_images(void)
     write_file("train-labels-idx1-ubyte", buf, h + 3);
     write_file("t10k-labels-idx1-ubyte", buf, h + 3);
     CHECK(wu_fashion_load(&tr, &te, dir, &e) == WU_OK && tr.n == 3 && tr.rows == 2 &&
-              fabsf(tr.x[11] - 220.0f / 255.0f) < 1e-7f && te.y[2] == 2,
-          "a tiny IDX set loads, plain and gzip mixed: %s", e.msg);
+              fabsf(tr.x[11] - 220.0f / 255.0f) < 1e-7f && te.y[2] == 2 && tr.classes == 3,
+          "a tiny IDX set loads, plain and gzip mixed, 3 classes: %s", e.msg);
     wu_images_free(&tr);
     wu_images_free(&te);
+    /* the classes are the labels': any byte, at least two */
     buf[h + 1] = 12;
     write_file("train-labels-idx1-ubyte", buf, h + 3);
-    CHECK(wu_fashion_load(&tr, &te, dir, &e) == WU_EIO && strstr(e.msg, "not a class"),
-          "a label out of range: %s", e.msg);
+    CHECK(wu_fashion_load(&tr, &te, dir, &e) == WU_OK && tr.classes == 13 && te.classes == 3 &&
+              tr.y[1] == 12,
+          "labels up to 12: 13 classes (%d): %s", tr.classes, e.msg);
+    wu_images_free(&tr);
+    wu_images_free(&te);
+    buf[h] = buf[h + 1] = buf[h + 2] = 0;
+    write_file("train-labels-idx1-ubyte", buf, h + 3);
+    CHECK(wu_fashion_load(&tr, &te, dir, &e) == WU_OK && tr.classes == 2,
+          "only label 0: still two classes (%d)", tr.classes);
+    wu_images_free(&tr);
+    wu_images_free(&te);
+    /* images of more than WU_IMAGE_MAX_PIXELS: refused before rows * cols can overflow */
+    unsigned big[3] = {1, 4097, 4097};
+    size_t bn = (size_t)4097 * 4097;
+    unsigned char *b = calloc(1, 16 + bn);
+    size_t bh = idx_header(b, 3, big);
+    write_gz("train-images-idx3-ubyte.gz", b, bh + bn);
+    free(b);
+    unsigned one[1] = {1};
+    h = idx_header(buf, 1, one);
+    buf[h] = 1;
+    write_file("train-labels-idx1-ubyte", buf, h + 1);
+    CHECK(wu_fashion_load(&tr, &te, dir, &e) == WU_EIO && strstr(e.msg, "4097 x 4097") &&
+              strstr(e.msg, "larger than"),
+          "images of 4097 x 4097 pixels: %s", e.msg);
 }
 
 static void test_loader(void)

@@ -34,8 +34,10 @@ static void be32(unsigned char *p, unsigned v)
     p[2] = (unsigned char)(v >> 8), p[3] = (unsigned char)v;
 }
 
-/* n images of rows x cols with labels 0..9, into dir/<prefix>-images-idx3-ubyte and -labels- */
-static void write_set(const char *dir, const char *prefix, int n, int rows, int cols, uint64_t seed)
+/* n images of rows x cols with labels 0..classes-1, into dir/<prefix>-images-idx3-ubyte and
+ * -labels- */
+static void write_set(const char *dir, const char *prefix, int n, int rows, int cols, int classes,
+                      uint64_t seed)
 {
     char p[600];
     wu_rng r;
@@ -49,7 +51,7 @@ static void write_set(const char *dir, const char *prefix, int n, int rows, int 
     fwrite(b, 1, len, f);
     fclose(f);
     be32(b, 0x801), be32(b + 4, (unsigned)n);
-    for (int i = 0; i < n; i++) b[8 + i] = (unsigned char)(wu_rng_u64(&r) % 10);
+    for (int i = 0; i < n; i++) b[8 + i] = (unsigned char)(wu_rng_u64(&r) % (unsigned)classes);
     snprintf(p, sizeof p, "%s/%s-labels-idx1-ubyte", dir, prefix);
     f = fopen(p, "wb");
     fwrite(b, 1, 8 + (size_t)n, f);
@@ -57,12 +59,12 @@ static void write_set(const char *dir, const char *prefix, int n, int rows, int 
     free(b);
 }
 
-static void make_images(const char *name, int rows, int cols)
+static void make_images(const char *name, int rows, int cols, int classes)
 {
     const char *dir = in_tmp(name);
     mkdir(dir, 0755);
-    write_set(dir, "train", 48, rows, cols, 1);
-    write_set(dir, "t10k", 32, rows, cols, 2);
+    write_set(dir, "train", 48, rows, cols, classes, 1);
+    write_set(dir, "t10k", 32, rows, cols, classes, 2);
 }
 
 /* ---- configurations ------------------------------------------------------------------------ */
@@ -115,10 +117,11 @@ static int run_steps(wu_train_config *c, int resume, int64_t stop_after, wu_trai
     int rows_ok = 1;
     wu_train_row row;
     while (!wu_train_done(r) && (stop_after == 0 || n < stop_after) && rc == WU_OK) {
-        wu_train_step(r, &row);
-        rows_ok &= row.col[WU_METRIC_STEP] == (double)row.step && (last < 0 || row.step == last + 1);
-        last = row.step;
-        rc = wu_train_log(r, &row, e);
+        rc = wu_train_step(r, &row, e);
+        int64_t k = (int64_t)row.col[WU_METRIC_STEP];
+        rows_ok &= rc == WU_OK && k == r->step - 1 && (last < 0 || k == last + 1);
+        last = k;
+        if (rc == WU_OK) rc = wu_train_log(r, e);
         n++;
     }
     CHECK(rows_ok, "%s: each row is the next step", c->model);
@@ -267,7 +270,8 @@ static void test_lr_exact(void)
     CHECK(wu_metrics_column(p, WU_METRIC_COUNT, &d, &e) != WU_OK, "no column past the table");
 }
 
-/* metrics.csv cannot be written: the run fails, and close writes no summary. */
+/* metrics.csv cannot be written: its header already fails open (nothing else is left), a row
+ * fails the run, and close writes no summary. */
 static void test_failed_log(void)
 {
     if (access("/dev/full", W_OK) != 0) {
@@ -280,20 +284,253 @@ static void test_failed_log(void)
     char p[600];
     snprintf(p, sizeof p, "%s/metrics.csv", c.out);
     CHECK(symlink("/dev/full", p) == 0, "a metrics.csv that cannot be written");
-    wu_run *r;
+    wu_run *r = (wu_run *)&e;
     int rc = wu_train_open(&r, &c, 0, &e);
+    CHECK(rc == WU_EIO && r == NULL && strstr(e.msg, "cannot write") && strstr(e.msg, "metrics.csv"),
+          "the header cannot be written: open fails (%d: %s)", rc, e.msg);
+    if (rc == WU_OK) wu_train_close(r, NULL, &e);
+    unlink(p);
+    /* a row cannot be written: metrics.csv replaced by /dev/full after open */
+    rc = wu_train_open(&r, &c, 0, &e);
     CHECK(rc == WU_OK, "open: %s", e.msg);
     if (rc != WU_OK) return;
-    wu_train_row row;
-    wu_train_step(r, &row);
-    rc = wu_train_log(r, &row, &e);
+    fclose(r->metrics);
+    r->metrics = fopen("/dev/full", "w");
+    CHECK(wu_train_step(r, NULL, &e) == WU_OK, "a step: %s", e.msg);
+    rc = wu_train_log(r, &e);
     CHECK(rc == WU_EIO && strstr(e.msg, "cannot write"), "the row cannot be written: %d %s", rc, e.msg);
-    CHECK(wu_train_checkpoint(r, &e) == WU_EIO, "a failed run takes no checkpoint");
+    CHECK(wu_train_log(r, &e) == WU_EIO && wu_train_checkpoint(r, &e) == WU_EIO,
+          "a failed run logs nothing more and takes no checkpoint");
+    CHECK(wu_train_step(r, NULL, &e) == WU_EINVAL && strstr(e.msg, "failed"), "nor steps: %s", e.msg);
     wu_train_result res;
     rc = wu_train_close(r, &res, &e);
     snprintf(p, sizeof p, "%s/summary.json", c.out);
     CHECK(rc == WU_EIO && access(p, F_OK) != 0, "close reports the failure and writes no summary");
     CHECK(wu_train_close(NULL, NULL, &e) == WU_OK, "closing NULL is a no-op");
+}
+
+static int count_lines(const char *dir, const char *name)
+{
+    char p[600];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    char *s = th_slurp(p, NULL);
+    int n = 0;
+    for (char *q = s; q && *q; q++) n += *q == '\n';
+    free(s);
+    return s ? n : -1;
+}
+
+static int exists(const char *dir, const char *name)
+{
+    char p[600];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    return access(p, F_OK) == 0;
+}
+
+/* step, log, checkpoint and close only in their order: a row per step, each written once. */
+static void test_order(void)
+{
+    wu_error e = {0};
+    wu_train_config c = tiny("gpt", "order");
+    c.steps = 4;
+    wu_run *r;
+    int rc = wu_train_open(&r, &c, 0, &e);
+    CHECK(rc == WU_OK, "open: %s", e.msg);
+    if (rc != WU_OK) return;
+    CHECK(wu_train_log(r, &e) == WU_EINVAL && strstr(e.msg, "no row"), "no log before a step: %s", e.msg);
+    wu_train_row a, b;
+    CHECK(wu_train_step(r, &a, &e) == WU_OK && a.col[WU_METRIC_STEP] == 0, "step 0");
+    CHECK(wu_train_step(r, &b, &e) == WU_EINVAL && strstr(e.msg, "not logged") && r->step == 1,
+          "a second step before the log is refused and makes no update: %s", e.msg);
+    CHECK(wu_train_checkpoint(r, &e) == WU_EINVAL && !exists(c.out, "checkpoint.bin"),
+          "no checkpoint while a row is pending: %s", e.msg);
+    CHECK(wu_train_log(r, &e) == WU_OK, "its log: %s", e.msg);
+    CHECK(wu_train_log(r, &e) == WU_EINVAL && strstr(e.msg, "no step was made"),
+          "the same row is not logged twice: %s", e.msg);
+    CHECK(count_lines(c.out, "metrics.csv") == 2, "metrics.csv: the header and one row (%d lines)",
+          count_lines(c.out, "metrics.csv"));
+    CHECK(wu_train_checkpoint(r, &e) == WU_OK && exists(c.out, "checkpoint.bin"),
+          "a checkpoint after the log: %s", e.msg);
+    /* an unlogged row at close: neither checkpoint nor summary, an error */
+    CHECK(wu_train_step(r, NULL, &e) == WU_OK, "step 1");
+    char ck[600];
+    snprintf(ck, sizeof ck, "%s/checkpoint.bin", c.out);
+    long before = 0;
+    free(th_slurp(ck, &before));
+    wu_train_result res;
+    rc = wu_train_close(r, &res, &e);
+    long after = 0;
+    free(th_slurp(ck, &after));
+    CHECK(rc == WU_EINVAL && strstr(e.msg, "not logged") && !exists(c.out, "summary.json") &&
+              res.steps_done == 2 && res.interrupted,
+          "close refuses a run whose last step is not logged (rc %d: %s)", rc, e.msg);
+    /* the checkpoint is still the one of step 1: it resumes to a run with a row per step */
+    wu_train_config again;
+    memset(&again, 0, sizeof again);
+    snprintf(again.out, sizeof again.out, "%s", c.out);
+    rc = run_steps(&again, 1, 0, &res, &e);
+    CHECK(rc == WU_OK && res.steps_done == 4 && count_lines(c.out, "metrics.csv") == 5,
+          "resumed from the last logged step: a row per step (rc %d: %s)", rc, e.msg);
+    /* a finished run takes no more steps; wu_train takes a NULL result, as close does */
+    c = tiny("gpt", "order2");
+    c.steps = 2;
+    rc = wu_train_open(&r, &c, 0, &e);
+    for (int k = 0; rc == WU_OK && k < 2; k++) {
+        rc = wu_train_step(r, NULL, &e);
+        if (rc == WU_OK) rc = wu_train_log(r, &e);
+    }
+    CHECK(rc == WU_OK && wu_train_done(r), "two steps: %s", e.msg);
+    if (rc == WU_OK) {
+        CHECK(wu_train_step(r, NULL, &e) == WU_EINVAL && strstr(e.msg, "over") && r->step == 2,
+              "a finished run takes no step: %s", e.msg);
+        CHECK(wu_train_close(r, NULL, &e) == WU_OK && exists(c.out, "summary.json"), "closed: %s",
+              e.msg);
+    }
+    c = tiny("gpt", "nores");
+    c.steps = 3;
+    CHECK(wu_train(&c, 0, 0, NULL, NULL, NULL, NULL, &e) == WU_OK && exists(c.out, "summary.json"),
+          "wu_train without a result: %s", e.msg);
+}
+
+/* A batch the model refuses (a label outside its classes) fails the run with a message, in
+ * training and in evaluation; nothing more is written. */
+static void test_forward_fails(void)
+{
+    for (int eval = 0; eval < 2; eval++) {
+        wu_error e = {0};
+        wu_train_config c = tiny("mlp", eval ? "refused-eval" : "refused");
+        c.eval_every = 1;
+        wu_run *r;
+        int rc = wu_train_open(&r, &c, 0, &e);
+        CHECK(rc == WU_OK, "open: %s", e.msg);
+        if (rc != WU_OK) continue;
+        wu_images *im = eval ? &r->test : &r->train;
+        for (int i = 0; i < im->n; i++) im->y[i] = 200; /* the MLP has 10 outputs */
+        wu_train_row row;
+        for (int i = 0; i < WU_METRIC_COUNT; i++) row.col[i] = -7;
+        rc = wu_train_step(r, &row, &e);
+        CHECK(rc == WU_EINVAL && strstr(e.msg, "step 0") && strstr(e.msg, "refused") &&
+                  strstr(e.msg, eval ? "validation" : "training") && row.col[WU_METRIC_LOSS] == -7,
+              "%s: the refused batch fails the step (rc %d: %s)", eval ? "evaluation" : "training",
+              rc, e.msg);
+        CHECK(wu_train_log(r, &e) == WU_EINVAL && wu_train_step(r, NULL, &e) == WU_EINVAL,
+              "the run is failed");
+        wu_train_result res;
+        rc = wu_train_close(r, &res, &e);
+        CHECK(rc == WU_EINVAL && !exists(c.out, "summary.json") && !exists(c.out, "checkpoint.bin") &&
+                  count_lines(c.out, "metrics.csv") == 1,
+              "close writes nothing more (rc %d)", rc);
+    }
+    /* the same through wu_train: its error, not a summary from an uninitialised loss */
+    wu_train_config c = tiny("mlp", "refused-loop");
+    make_images("img-bad", 14, 14, 10);
+    snprintf(c.data, sizeof c.data, "%s", in_tmp("img-bad"));
+    wu_error e = {0};
+    wu_run *r;
+    int rc = wu_train_open(&r, &c, 0, &e);
+    if (rc == WU_OK) {
+        r->train.y[r->train.n - 1] = 255;
+        rc = WU_OK;
+        while (rc == WU_OK && !wu_train_done(r))
+            if ((rc = wu_train_step(r, NULL, &e)) == WU_OK) rc = wu_train_log(r, &e);
+        int crc = wu_train_close(r, NULL, &e);
+        CHECK(rc == WU_EINVAL && crc == WU_EINVAL && strstr(e.msg, "refused"),
+              "the step that draws the bad label fails (rc %d: %s)", rc, e.msg);
+    }
+}
+
+/* The shapes come from the data: classes from the labels (14 here), the vocabulary from the
+ * corpus. */
+static void test_shapes(void)
+{
+    make_images("img14c", 14, 14, 14);
+    wu_error e = {0};
+    wu_train_config c = tiny("mlp", "classes14");
+    snprintf(c.data, sizeof c.data, "%s", in_tmp("img14c"));
+    wu_run *r;
+    int rc = wu_train_open(&r, &c, 0, &e);
+    CHECK(rc == WU_OK, "open an MLP over labels 0..13: %s", e.msg);
+    if (rc == WU_OK) {
+        const wu_param_view *last = &r->net.views[r->net.nviews - 1];
+        CHECK(r->train.classes == 14 && last->numel == 14 && r->pixels == 196,
+              "14 classes from the labels: the output bias has %zu entries", (size_t)last->numel);
+        rc = wu_train_step(r, NULL, &e);
+        if (rc == WU_OK) rc = wu_train_log(r, &e);
+        CHECK(rc == WU_OK, "a step over labels above 9: %s", e.msg);
+        wu_train_close(r, NULL, &e);
+    }
+    c = tiny("gpt", "vocab");
+    rc = wu_train_open(&r, &c, 0, &e);
+    CHECK(rc == WU_OK && r->corpus.vocab == 256 && r->net.views[0].numel == (size_t)256 * c.dim,
+          "the GPT's vocabulary is the corpus's: %s", e.msg);
+    if (rc == WU_OK) wu_train_close(r, NULL, &e);
+}
+
+/* Messages of the engine name settings by field, never by a CLI flag; a failed resume leaves
+ * the caller's configuration alone. */
+static void test_messages(void)
+{
+    wu_error e = {0};
+    wu_train_config c = tiny("gpt", "msg");
+    c.steps = 10;
+    snprintf(c.schedule, sizeof c.schedule, "torch:OneCycleLR(max_lr=0.001, total_steps=12)");
+    wu_train_result res;
+    int rc = run_steps(&c, 0, 4, &res, &e);
+    CHECK(rc == WU_OK && res.interrupted, "a run stopped at 4 of 10: %s", e.msg);
+    wu_train_config again;
+    memset(&again, 0, sizeof again);
+    snprintf(again.out, sizeof again.out, "%s", c.out);
+    again.steps = 5;
+    wu_run *r;
+    rc = wu_train_open(&r, &again, 1, &e);
+    CHECK(rc == WU_EINVAL && !strncmp(e.msg, "steps: 5 is fewer than the 10 steps", 35) &&
+              !strstr(e.msg, "--"),
+          "a resume that would shorten the run: %s", e.msg);
+    /* a resume that fails after reading the checkpoint: *cfg is not the checkpoint's */
+    again.steps = 20;
+    rc = wu_train_open(&r, &again, 1, &e);
+    CHECK(rc == WU_EINVAL && !strncmp(e.msg, "steps: 20 is more than the 13 steps", 35) &&
+              again.model[0] == 0 && again.steps == 20 && again.schedule[0] == 0,
+          "the schedule's horizon, the caller's configuration untouched: %s", e.msg);
+    if (rc == WU_OK) wu_train_close(r, NULL, &e);
+    again.steps = 12;
+    rc = wu_train_open(&r, &again, 1, &e);
+    CHECK(rc == WU_OK && again.steps == 12 && !strcmp(again.model, "gpt") && again.batch == 4,
+          "a resume that opens: the configuration read back: %s", e.msg);
+    if (rc == WU_OK) wu_train_close(r, NULL, &e);
+    c = tiny("gpt", "msg/metrics.csv");
+    rc = wu_train_open(&r, &c, 0, &e);
+    CHECK(rc == WU_EINVAL && !strncmp(e.msg, "out: ", 5) && strstr(e.msg, "is not a directory") &&
+              !strstr(e.msg, "--"),
+          "an out that is a file: %s", e.msg);
+    c = tiny("gpt", "msg/metrics.csv/sub");
+    rc = wu_train_open(&r, &c, 0, &e);
+    CHECK(rc == WU_EIO && !strncmp(e.msg, "out: ", 5) && strstr(e.msg, "cannot be created") &&
+              !strstr(e.msg, "--"),
+          "an out that cannot be made: %s", e.msg);
+}
+
+/* One name table per kind. */
+static void test_names(void)
+{
+    int ok = 1, n = 0;
+    for (int k = 0; wu_optim_kind_name(k); k++, n++)
+        ok &= wu_optim_kind_from_name(wu_optim_kind_name(k)) == k;
+    CHECK(ok && n == 4 && wu_optim_kind_from_name("adamw") == WU_OPT_ADAMW &&
+              !strcmp(wu_optim_kind_name(WU_OPT_RADAM), "radam") && wu_optim_kind_from_name("lion") < 0 &&
+              wu_optim_kind_from_name(NULL) < 0 && !wu_optim_kind_name(-1),
+          "optimizers by name (%d)", n);
+    ok = 1, n = 0;
+    for (int k = 0; wu_model_act_name(k); k++, n++) ok &= wu_model_act_from_name(wu_model_act_name(k)) == k;
+    CHECK(ok && n == 3 && wu_model_act_from_name("gelu") == WU_ACT_GELU && wu_model_act_from_name("elu") < 0,
+          "activations by name (%d)", n);
+    ok = 1, n = 0;
+    for (int k = 0; wu_model_pool_name(k); k++, n++) ok &= wu_model_pool_from_name(wu_model_pool_name(k)) == k;
+    CHECK(ok && n == 2 && wu_model_pool_from_name("mean") == WU_POOL_MEAN && wu_model_pool_from_name("") < 0,
+          "poolings by name (%d)", n);
+    ok = 1, n = 0;
+    for (int k = 0; wu_model_nth(k); k++, n++) ok &= wu_model_find(wu_model_nth(k)->name) == wu_model_nth(k);
+    CHECK(ok && n == 3 && !wu_model_nth(-1), "models by name (%d)", n);
 }
 
 /* ---- the model interface ------------------------------------------------------------------- */
@@ -371,7 +608,7 @@ int main(void)
         printf("FAIL: cannot make a temporary directory: %s\n", strerror(errno));
         return 1;
     }
-    make_images("img14", 14, 14);
+    make_images("img14", 14, 14, 10);
     test_columns();
     test_ops();
     test_model("gpt");
@@ -379,6 +616,11 @@ int main(void)
     test_model("vit");
     test_lr_exact();
     test_failed_log();
+    test_order();
+    test_forward_fails();
+    test_shapes();
+    test_messages();
+    test_names();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
     if (system(cmd) != 0) printf("  note: %s was not removed\n", tmp);

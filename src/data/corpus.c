@@ -133,6 +133,7 @@ int wu_corpus_load(wu_corpus *c, const char *path, double val_frac, wu_error *er
         return wu_fail(err, WU_EINVAL, "'%s' is empty: a corpus needs text", path);
     }
     snprintf(c->source, sizeof c->source, "%s", path);
+    c->vocab = 256; /* bytes */
     split(c, val_frac);
     return WU_OK;
 }
@@ -147,6 +148,7 @@ int wu_corpus_builtin(wu_corpus *c, size_t n, uint64_t seed, double val_frac, wu
     if (!c->data) return wu_fail(err, WU_ENOMEM, "out of memory");
     wu_builtin_text((char *)c->data, n, seed);
     c->n = n;
+    c->vocab = 256; /* bytes (the built-in language uses fewer, but its models read bytes) */
     snprintf(c->source, sizeof c->source, "builtin (seed %llu)", (unsigned long long)seed);
     split(c, val_frac);
     return WU_OK;
@@ -157,8 +159,9 @@ int wu_corpus_check(const wu_corpus *c, int T, wu_error *err)
     size_t val = c->n - c->train_n;
     if (c->train_n < (size_t)T + 1 || val < (size_t)T + 1)
         return wu_fail(err, WU_EINVAL, "'%.120s' is too short: %zu bytes, and a window needs %d "
-                       "bytes (--seq %d) in each of its training and validation splits; use a longer "
-                       "text or a shorter --seq", c->source, c->n, T + 1, T);
+                       "bytes (a sequence length of %d, plus one) in each of its training and "
+                       "validation splits; use a longer text or a shorter sequence length",
+                       c->source, c->n, T + 1, T);
     return WU_OK;
 }
 

@@ -21,6 +21,8 @@ typedef struct wu_corpus {
     unsigned char *data;  /* all bytes (owned) */
     size_t n;             /* total bytes */
     size_t train_n;       /* [0, train_n) is the training split, [train_n, n) validation */
+    int vocab;            /* the token alphabet: every token is in [0, vocab); 256, as tokens
+                             are bytes */
     char source[256];     /* where it came from, for messages and run summaries */
 } wu_corpus;
 
@@ -62,17 +64,22 @@ void wu_idx_free(wu_idx *x);
 
 /* ---- image classification sets (images.c) ------------------------------------------------- */
 typedef struct wu_images {
-    int n, rows, cols;
+    int n, rows, cols;    /* rows x cols is at most WU_IMAGE_MAX_PIXELS */
     float *x;             /* n x rows*cols pixels in [0, 1] (owned) */
-    unsigned char *y;     /* n labels */
-    int classes;
+    unsigned char *y;     /* n labels, each in [0, classes) */
+    int classes;          /* the largest label + 1, and at least 2 (Fashion-MNIST: 10) */
 } wu_images;
+
+/* The most pixels an image may have (4096 x 4096): rows * cols then fits an int, and a batch's
+ * buffer its size_t, on every platform. */
+#define WU_IMAGE_MAX_PIXELS ((size_t)1 << 24)
 
 /* The default place of Debian's dataset-fashion-mnist package. */
 #define WU_FASHION_DIR "/usr/share/datasets/fashion-mnist"
 
 /* Load Fashion-MNIST's train and test sets from dir (NULL: $WU_FASHION_MNIST, else
- * WU_FASHION_DIR). When the files are missing, the message names the apt-get command. */
+ * WU_FASHION_DIR): any IDX set of that layout (labels 0-255; the class count is read from the
+ * labels of each set). When the files are missing, the message names the apt-get command. */
 int wu_fashion_load(wu_images *train, wu_images *test, const char *dir, wu_error *err);
 void wu_images_free(wu_images *im);
 

@@ -22,8 +22,8 @@ static int load_set(wu_images *im, const char *dir, const char *img, const char 
     memset(im, 0, sizeof *im);
     if (!find(pi, sizeof pi, dir, img) || !find(pl, sizeof pl, dir, lab)) {
         return wu_fail(err, WU_EIO, "Fashion-MNIST not found in %.100s (no %s or %s, plain or .gz): "
-                       "install it with 'apt-get install dataset-fashion-mnist', or give its "
-                       "directory with --data DIR", dir, img, lab);
+                       "install it with 'apt-get install dataset-fashion-mnist', or give the "
+                       "directory of its IDX files as the data", dir, img, lab);
     }
     wu_idx xi, yi;
     int rc = wu_idx_read(&xi, pi, err);
@@ -35,17 +35,18 @@ static int load_set(wu_images *im, const char *dir, const char *img, const char 
     if (xi.ndim != 3 || yi.ndim != 1 || xi.count != yi.count) {
         rc = wu_fail(err, WU_EIO, "%.100s and %.100s do not describe the same images (shapes %d-d x "
                      "%zu and %d-d x %zu)", pi, pl, xi.ndim, xi.count, yi.ndim, yi.count);
+    } else if ((size_t)xi.dims[1] * (size_t)xi.dims[2] > WU_IMAGE_MAX_PIXELS) {
+        rc = wu_fail(err, WU_EIO, "%.200s: images of %d x %d pixels are larger than the %zu pixels "
+                     "an image may have", pi, xi.dims[1], xi.dims[2], WU_IMAGE_MAX_PIXELS);
     }
-    for (size_t i = 0; rc == WU_OK && i < yi.count; i++)
-        if (yi.data[i] > 9) {
-            rc = wu_fail(err, WU_EIO, "%.200s: label %d of item %zu is not a class 0-9", pl,
-                         yi.data[i], i);
-        }
     if (rc == WU_OK) {
+        /* the classes are the labels that occur: 0 .. the largest (at least two classes) */
+        int top = 0;
+        for (size_t i = 0; i < yi.count; i++) top = yi.data[i] > top ? yi.data[i] : top;
         im->n = (int)xi.count;
         im->rows = xi.dims[1];
         im->cols = xi.dims[2];
-        im->classes = 10;
+        im->classes = top + 1 > 2 ? top + 1 : 2;
         im->x = malloc(sizeof(float) * xi.count * xi.item);
         im->y = malloc(yi.count);
         if (!im->x || !im->y) {

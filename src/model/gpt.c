@@ -350,6 +350,10 @@ static void gpt_parameters(void *impl, wu_model_params *p)
     *p = (wu_model_params){m->nparams, m->params, m->grads, m->views, m->nviews};
 }
 
+/* gpt_diagnostics copies a per-layer array of WU_GPT_MAX_LAYERS into one of WU_MAX_LAYERS */
+_Static_assert(WU_GPT_MAX_LAYERS <= WU_MAX_LAYERS,
+               "a GPT may have more layers than wu_model_diag has");
+
 static void gpt_diagnostics(const void *impl, wu_model_diag *d)
 {
     const wu_gpt *m = impl;

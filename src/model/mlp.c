@@ -1,4 +1,5 @@
 /* mlp.c - the MLP classifier: forward, backward, initialisation, diagnostics. */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,9 +206,11 @@ void wu_mlp_backward(wu_mlp *m)
 
 static int mlp_create(void **impl, const wu_model_config *c, wu_error *err)
 {
+    if (c->rows < 1 || c->cols < 1 || (int64_t)c->rows * c->cols > INT_MAX)
+        return merr(err, WU_EINVAL, "invalid input: need images of at least 1x1 pixels, and fewer "
+                    "than 2^31 of them");
     wu_mlp_config mc = {.in = c->rows * c->cols, .depth = c->depth, .width = c->width,
                         .classes = c->classes, .act = c->act, .init = WU_MLP_INIT_STANDARD};
-    if (c->rows < 1 || c->cols < 1) return merr(err, WU_EINVAL, "invalid input: need images of at least 1x1 pixels");
     wu_mlp *m;
     int rc = wu_mlp_create(&m, &mc, c->batch, err);
     if (rc != WU_OK) return rc;
@@ -232,6 +235,11 @@ static void mlp_parameters(void *impl, wu_model_params *p)
     wu_mlp *m = impl;
     *p = (wu_model_params){m->nparams, m->params, m->grads, m->views, m->nviews};
 }
+
+/* mlp_diagnostics copies the per-layer norms of a wu_class_diag into a wu_model_diag */
+_Static_assert(sizeof(((wu_class_diag *)0)->grad_norm_layer) <=
+                   sizeof(((wu_model_diag *)0)->grad_norm_layer),
+               "an MLP may have more layers than wu_model_diag holds");
 
 static void mlp_diagnostics(const void *impl, wu_model_diag *d)
 {

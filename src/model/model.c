@@ -5,13 +5,35 @@
 #include "model.h"
 #include "vit.h"
 
+static const wu_model_ops *const all[] = {&wu_gpt_ops, &wu_mlp_ops, &wu_vit_ops};
+static const char *const acts[] = {[WU_ACT_RELU] = "relu", [WU_ACT_GELU] = "gelu",
+                                   [WU_ACT_TANH] = "tanh"};
+static const char *const pools[] = {[WU_POOL_CLS] = "cls", [WU_POOL_MEAN] = "mean"};
+#define COUNT(a) ((int)(sizeof a / sizeof a[0]))
+
 const wu_model_ops *wu_model_find(const char *name)
 {
-    static const wu_model_ops *const all[] = {&wu_gpt_ops, &wu_mlp_ops, &wu_vit_ops};
-    for (size_t i = 0; name && i < sizeof all / sizeof all[0]; i++)
+    for (int i = 0; name && i < COUNT(all); i++)
         if (!strcmp(all[i]->name, name)) return all[i];
     return NULL;
 }
+
+const wu_model_ops *wu_model_nth(int i)
+{
+    return i >= 0 && i < COUNT(all) ? all[i] : NULL;
+}
+
+static int lookup(const char *const *names, int n, const char *name)
+{
+    for (int i = 0; name && i < n; i++)
+        if (!strcmp(names[i], name)) return i;
+    return -1;
+}
+
+int wu_model_act_from_name(const char *name) { return lookup(acts, COUNT(acts), name); }
+const char *wu_model_act_name(int act) { return act >= 0 && act < COUNT(acts) ? acts[act] : NULL; }
+int wu_model_pool_from_name(const char *name) { return lookup(pools, COUNT(pools), name); }
+const char *wu_model_pool_name(int pool) { return pool >= 0 && pool < COUNT(pools) ? pools[pool] : NULL; }
 
 wu_model_config wu_model_default_config(void)
 {
@@ -24,7 +46,10 @@ int wu_model_create(wu_model *m, const wu_model_ops *ops, const wu_model_config 
 {
     memset(m, 0, sizeof *m);
     int rc = ops->create(&m->impl, c, err);
-    if (rc != WU_OK) return rc;
+    if (rc != WU_OK) {
+        m->impl = NULL;
+        return rc;
+    }
     m->ops = ops;
     wu_model_params p;
     ops->parameters(m->impl, &p);

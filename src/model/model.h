@@ -9,8 +9,8 @@
  *     mc.seed = 1, mc.diag = 1;
  *     wu_model m;
  *     if (wu_model_create(&m, ops, &mc, &err) != WU_OK) ...   // built and initialised
- *     wu_model_forward(&m, pixels, labels, 16, &loss, &correct);
- *     wu_model_backward(&m);                                // m.grads, zeroed first
+ *     if (wu_model_forward(&m, pixels, labels, 16, &loss, &correct) != WU_OK) ...
+ *     wu_model_backward(&m);              // m.grads: the gradients of that loss alone
  *     wu_model_diag d;
  *     wu_model_diagnostics(&m, &d);
  *     wu_model_destroy(&m);
@@ -73,7 +73,8 @@ typedef struct wu_model_ops {
     /* Mean loss of B items against their targets; *correct = right predictions (classifiers;
        0 for a language model). WU_EINVAL for a target out of range (nothing computed). */
     int (*forward)(void *impl, const void *x, const int *y, int B, float *loss, int *correct);
-    /* Gradients of the last forward's loss, accumulated into the gradient buffer. */
+    /* Gradients of the last forward's loss, ADDED to the gradient buffer (which the op does
+       not clear; wu_model_backward zeroes it first). */
     void (*backward)(void *impl);
     void (*parameters)(void *impl, wu_model_params *p);
     void (*diagnostics)(const void *impl, wu_model_diag *d);
@@ -82,13 +83,30 @@ typedef struct wu_model_ops {
 
 extern const wu_model_ops wu_gpt_ops, wu_mlp_ops, wu_vit_ops;
 
+/* ---- names: one table per kind (model.c) ---------------------------------------------------- */
+
 /* The model named `name` ("gpt", "mlp", "vit"), NULL when there is none. */
 const wu_model_ops *wu_model_find(const char *name);
+/* The i-th model of the registry (0-based), NULL past the last: to list the names. */
+const wu_model_ops *wu_model_nth(int i);
 
-/* The defaults of the architecture fields (those of `warmup train`); shapes are zero. */
+/* The MLP's activations: WU_ACT_* by name ("relu", "gelu", "tanh"; -1: none), and back (NULL
+ * for a value out of range; iterate from 0 until NULL to list them). */
+int wu_model_act_from_name(const char *name);
+const char *wu_model_act_name(int act);
+/* The ViT's poolings, alike: WU_POOL_* <-> "cls", "mean". */
+int wu_model_pool_from_name(const char *name);
+const char *wu_model_pool_name(int pool);
+
+/* The defaults of the architecture fields (layers 4, heads 4, dim 128, depth 2, width 256, act
+ * relu, pool cls, seed 1: those of `warmup train`, whose configuration should take them from
+ * here); the data's shapes and batch are zero. */
 wu_model_config wu_model_default_config(void);
 
-/* A model instance with its parameters at hand. */
+/* ---- a model instance ------------------------------------------------------------------------ */
+
+/* A model with its parameters at hand. params, grads and views belong to the model (valid until
+ * wu_model_destroy); grads has the layout of params (nparams floats, views name the ranges). */
 typedef struct wu_model {
     const wu_model_ops *ops;
     void *impl;
@@ -98,12 +116,23 @@ typedef struct wu_model {
     int nviews;
 } wu_model;
 
+/* Build and initialise a model of kind ops for c (c is read, not kept). Returns WU_OK, or
+ * WU_EINVAL (a shape or architecture the model cannot take, e.g. a ViT over non-square images)
+ * or WU_ENOMEM, with the message in err; on failure *m is zeroed, so wu_model_destroy(m) is
+ * safe either way. */
 int wu_model_create(wu_model *m, const wu_model_ops *ops, const wu_model_config *c, wu_error *err);
 /* Frees an instance (a zeroed wu_model too) and zeroes *m. */
 void wu_model_destroy(wu_model *m);
+/* Forward B items (1 <= B <= the batch capacity of create): x and y as wu_model_input says.
+ * *loss = the mean cross-entropy in nats; *correct (may be NULL) = right argmax predictions of a
+ * classifier, 0 for a language model. Returns WU_OK, or WU_EINVAL, with nothing computed and
+ * *loss untouched, for B outside 1..batch or a token or label outside [0, vocab) / [0,
+ * classes). Only after WU_OK may wu_model_backward and wu_model_diagnostics be called. */
 int wu_model_forward(wu_model *m, const void *x, const int *y, int B, float *loss, int *correct);
-/* Zero the gradients, then backward. */
+/* Zero m->grads, then the gradients of the last forward's loss into it (not accumulated over
+ * calls: to sum batches, add the buffers yourself). */
 void wu_model_backward(wu_model *m);
+/* The diagnostics of the last forward (and backward), when c->diag was set. */
 void wu_model_diagnostics(const wu_model *m, wu_model_diag *d);
 
 #endif

@@ -342,6 +342,11 @@ static void vit_parameters(void *impl, wu_model_params *p)
     *p = (wu_model_params){m->nparams, m->params, m->grads, m->views, m->nviews};
 }
 
+/* vit_diagnostics copies the per-layer norms of a wu_class_diag into a wu_model_diag */
+_Static_assert(sizeof(((wu_class_diag *)0)->grad_norm_layer) <=
+                   sizeof(((wu_model_diag *)0)->grad_norm_layer),
+               "a ViT may have more layers than wu_model_diag holds");
+
 static void vit_diagnostics(const void *impl, wu_model_diag *d)
 {
     const wu_vit *m = impl;

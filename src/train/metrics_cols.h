@@ -4,7 +4,8 @@
  * fails to compile instead). docs/TRAINING.md explains each column; tests/test_run.c checks
  * that the header equals this table and that the docs name every column.
  *
- *     wu_metrics_column(path, wu_metric_name(WU_METRIC_LOSS), &series, &err);  // a reader
+ *     wu_series_data s;
+ *     wu_metrics_column(path, WU_METRIC_LOSS, &s, &err);    // a reader (src/report/metrics.h)
  */
 #ifndef WU_METRICS_COLS_H
 #define WU_METRICS_COLS_H

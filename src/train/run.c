@@ -23,15 +23,6 @@ double wu_run_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static int optim_kind(const char *name)
-{
-    static const char *const names[] = {[WU_OPT_SGD] = "sgd", [WU_OPT_ADAM] = "adam",
-                                        [WU_OPT_ADAMW] = "adamw", [WU_OPT_RADAM] = "radam"};
-    for (int i = 0; i < (int)(sizeof names / sizeof names[0]); i++)
-        if (!strcmp(names[i], name)) return i;
-    return -1;
-}
-
 /* ---- building a run ------------------------------------------------------------------------ */
 
 void wu_run_free(wu_run *r)
@@ -54,9 +45,10 @@ int wu_run_build(wu_run *r, wu_error *err)
     int rc = wu_train_check(c, err);
     if (rc != WU_OK) return rc;
     const wu_model_ops *ops = wu_model_find(c->model);
-    r->optim_kind = optim_kind(c->optimizer);
-    if (!ops || r->optim_kind < 0) /* wu_train_check refuses both first */
+    int kind = wu_optim_kind_from_name(c->optimizer);
+    if (!ops || kind < 0) /* wu_train_check refuses both first */
         return wu_fail(err, WU_EINVAL, "unknown model '%s' or optimizer '%s'", c->model, c->optimizer);
+    r->optim_kind = (wu_optim_kind)kind;
     r->text = ops->input == WU_INPUT_TOKENS;
     /* data, and from it the model's input shape */
     wu_model_config mc = wu_model_default_config();
@@ -69,7 +61,7 @@ int wu_run_build(wu_run *r, wu_error *err)
         if (rc != WU_OK) return rc;
         wu_rng_seed(&r->data_rng, c->seed * 0x51ed2701ull + 17);
         mc.seq = c->seq;
-        mc.vocab = 256; /* bytes */
+        mc.vocab = r->corpus.vocab;
     } else {
         rc = wu_fashion_load(&r->train, &r->test, strcmp(c->data, "fashion-mnist") ? c->data : NULL, err);
         if (rc == WU_OK) rc = wu_loader_init(&r->loader, r->train.n, c->batch, c->seed, err);
@@ -77,16 +69,23 @@ int wu_run_build(wu_run *r, wu_error *err)
         if (r->test.rows != r->train.rows || r->test.cols != r->train.cols)
             return wu_fail(err, WU_EINVAL, "the test images are %dx%d but the training images %dx%d "
                            "(in %s)", r->test.rows, r->test.cols, r->train.rows, r->train.cols, c->data);
+        r->pixels = (size_t)r->train.rows * (size_t)r->train.cols;
+        if (r->pixels > WU_IMAGE_MAX_PIXELS) /* wu_fashion_load refuses them first */
+            return wu_fail(err, WU_EINVAL, "the images of %s are %dx%d pixels: at most %zu are "
+                           "supported", c->data, r->train.rows, r->train.cols, WU_IMAGE_MAX_PIXELS);
         mc.rows = r->train.rows;
         mc.cols = r->train.cols;
-        mc.classes = r->train.classes;
-        r->pixels = mc.rows * mc.cols;
+        /* every label of either set is a class (a class only the test set has is never right) */
+        mc.classes = r->train.classes > r->test.classes ? r->train.classes : r->test.classes;
     }
     /* model */
     mc.layers = c->layers, mc.heads = c->heads, mc.dim = c->dim, mc.post_ln = c->post_ln;
     mc.depth = c->depth, mc.width = c->width;
-    mc.act = !strcmp(c->act, "gelu") ? WU_ACT_GELU : !strcmp(c->act, "tanh") ? WU_ACT_TANH : WU_ACT_RELU;
-    mc.pool = strcmp(c->pool, "mean") ? WU_POOL_CLS : WU_POOL_MEAN;
+    /* a name the model does not read may be anything (wu_train_check refuses a bad one for the
+       model that reads it): it keeps the default */
+    int act = wu_model_act_from_name(c->act), pool = wu_model_pool_from_name(c->pool);
+    if (act >= 0) mc.act = act;
+    if (pool >= 0) mc.pool = pool;
     mc.seed = c->seed;
     mc.diag = 1;
     if ((rc = wu_model_create(&r->net, ops, &mc, err)) != WU_OK) return rc;
@@ -95,8 +94,8 @@ int wu_run_build(wu_run *r, wu_error *err)
                         .steps_per_epoch = r->text ? 0 : r->loader.steps_per_epoch};
     if ((rc = wu_sched_parse(&r->sched, c->schedule, &so, err)) != WU_OK) return rc;
     if (c->steps > wu_sched_horizon(r->sched))
-        return wu_fail(err, WU_EINVAL, "the schedule is defined for %lld steps, fewer than --steps %lld",
-                       (long long)wu_sched_horizon(r->sched), (long long)c->steps);
+        return wu_fail(err, WU_EINVAL, "steps: %lld is more than the %lld steps the schedule is "
+                       "defined for", (long long)c->steps, (long long)wu_sched_horizon(r->sched));
     wu_optim_config oc;
     wu_optim_defaults(&oc, r->optim_kind);
     oc.lr = c->lr, oc.beta1 = c->beta1, oc.beta2 = c->beta2, oc.eps = c->eps;
@@ -114,7 +113,7 @@ int wu_run_build(wu_run *r, wu_error *err)
     size_t N = (size_t)c->batch * (r->text ? (size_t)c->seq : 1);
     r->tok = malloc(sizeof(int) * N), r->tgt = malloc(sizeof(int) * N);
     r->idx = malloc(sizeof(int) * (size_t)c->batch), r->labels = malloc(sizeof(int) * (size_t)c->batch);
-    r->x = malloc(sizeof(float) * (size_t)c->batch * (size_t)(r->pixels > 0 ? r->pixels : 1));
+    r->x = malloc(sizeof(float) * (size_t)c->batch * (r->pixels > 0 ? r->pixels : 1));
     if (!r->tok || !r->tgt || !r->idx || !r->labels || !r->x) return wu_fail(err, WU_ENOMEM, "out of memory");
     r->tr.best_loss = INFINITY;
     r->tr.diverged_at = -1;
@@ -129,7 +128,7 @@ void wu_run_next_batch(wu_run *r)
         wu_corpus_batch(&r->corpus, WU_SPLIT_TRAIN, &r->data_rng, r->c.batch, r->c.seq, r->tok, r->tgt);
         return;
     }
-    const size_t P = (size_t)r->pixels;
+    const size_t P = r->pixels;
     wu_loader_next(&r->loader, r->idx);
     for (int b = 0; b < r->c.batch; b++) {
         memcpy(r->x + (size_t)b * P, r->train.x + (size_t)r->idx[b] * P, sizeof(float) * P);
@@ -139,7 +138,7 @@ void wu_run_next_batch(wu_run *r)
 
 /* ---- opening ------------------------------------------------------------------------------- */
 
-/* A failed open: free what was made; nothing on disk changes after this point. */
+/* A failed open: free what was made (what it leaves on disk: see wu_train_open in train.h). */
 static int open_fail(wu_run *r, unsigned char *blob, int rc)
 {
     free(blob);
@@ -162,40 +161,43 @@ int wu_train_open(wu_run **out, wu_train_config *cfg, int resume, wu_error *err)
         wu_train_config saved;
         if ((rc = wu_ckpt_read(cfg->out, &saved, &blob, &blen, err)) != WU_OK) return open_fail(r, NULL, rc);
         if (cfg->steps > 0 && cfg->steps < saved.steps)
-            return open_fail(r, blob, wu_fail(err, WU_EINVAL, "--steps %lld is fewer than the %lld "
+            return open_fail(r, blob, wu_fail(err, WU_EINVAL, "steps: %lld is fewer than the %lld "
                                               "steps of the run in %s: a resumed run can only be "
                                               "extended", (long long)cfg->steps,
                                               (long long)saved.steps, cfg->out));
         int64_t steps = cfg->steps > saved.steps ? cfg->steps : saved.steps;
         snprintf(saved.out, sizeof saved.out, "%s", cfg->out);
         saved.steps = steps;
-        r->c = saved;
-        *cfg = saved;
+        r->c = saved; /* *cfg gets it once the run is open */
     }
-    /* the run directory: created if missing; an existing non-directory is an error */
+    /* Everything that can fail without touching the disk comes first: the run directory must
+       be one (or not exist yet), the data, model and optimizer must build, a checkpoint must
+       fit the model. */
     struct stat sb;
     if (stat(r->c.out, &sb) == 0 && !S_ISDIR(sb.st_mode))
-        return open_fail(r, blob, wu_fail(err, WU_EINVAL, "--out %s exists and is not a directory", r->c.out));
+        return open_fail(r, blob, wu_fail(err, WU_EINVAL, "out: %s exists and is not a directory", r->c.out));
     if ((rc = wu_run_build(r, err)) != WU_OK) return open_fail(r, blob, rc);
-    if (!resume && mkdir(r->c.out, 0755) != 0 && errno != EEXIST)
-        return open_fail(r, blob, wu_fail(err, WU_EIO, "cannot create --out %s: %s", r->c.out,
-                                          strerror(errno)));
     if (resume && (rc = wu_ckpt_apply(r, blob, blen, err)) != WU_OK) return open_fail(r, blob, rc);
     free(blob);
     blob = NULL;
-    /* metrics.csv: new, or cut back to the rows the checkpoint covers */
     char *mpath = r->metrics_path;
     snprintf(mpath, sizeof r->metrics_path, "%s/metrics.csv", r->c.out);
     if (resume) {
-        /* truncate() would pad a file shorter than the checkpoint's offset with zero bytes */
-        if (stat(mpath, &sb) == 0 && sb.st_size < r->metrics_off)
+        /* metrics.csv cut back to the rows the checkpoint covers: if opening it then fails,
+           only rows that the next resume writes again are gone */
+        if (stat(mpath, &sb) == 0 && sb.st_size < r->metrics_off) /* truncate() would pad it */
             return open_fail(r, NULL, wu_fail(err, WU_EIO, "%s holds %lld bytes but the checkpoint "
                                               "covers %lld: it was changed after the checkpoint was "
                                               "written; start the run again", mpath,
                                               (long long)sb.st_size, (long long)r->metrics_off));
         if (truncate(mpath, r->metrics_off) == 0) r->metrics = fopen(mpath, "a");
     } else {
-        /* a fresh run in a used directory: the old checkpoint and summary are not about it */
+        /* a fresh run: the directory (made if missing), then the old run's checkpoint and
+           summary removed (they are not about this run, even if it fails to start), then a
+           new metrics.csv with its header */
+        if (mkdir(r->c.out, 0755) != 0 && errno != EEXIST)
+            return open_fail(r, NULL, wu_fail(err, WU_EIO, "out: %s cannot be created: %s", r->c.out,
+                                              strerror(errno)));
         char old[600];
         snprintf(old, sizeof old, "%s/checkpoint.bin", r->c.out);
         unlink(old);
@@ -204,13 +206,17 @@ int wu_train_open(wu_run **out, wu_train_config *cfg, int resume, wu_error *err)
         r->metrics = fopen(mpath, "w");
         if (r->metrics) {
             wu_metrics_write_header(r->metrics);
-            r->metrics_off = ftell(r->metrics);
+            r->metrics_off = fflush(r->metrics) == 0 && !ferror(r->metrics) ? ftell(r->metrics) : -1;
+            if (r->metrics_off < 0)
+                return open_fail(r, NULL, wu_fail(err, WU_EIO, "cannot write %s: %s", mpath,
+                                                  strerror(errno)));
         }
     }
     if (!r->metrics)
         return open_fail(r, NULL, wu_fail(err, WU_EIO, "cannot write %s: %s", mpath, strerror(errno)));
     r->t0 = r->session_t0 = wu_run_now();
     r->started = r->step;
+    if (resume) *cfg = r->c;
     *out = r;
     return WU_OK;
 }
@@ -288,6 +294,9 @@ int wu_train_close(wu_run *r, wu_train_result *res, wu_error *err)
     double sdt = now - r->session_t0;
     res->items_per_s = sdt > 0 ? r->session_items / sdt : 0;
     res->interrupted = !wu_train_done(r);
+    if (rc == WU_OK && r->pending) /* metrics.csv lacks the last step: nothing would agree */
+        rc = wu_fail(err, WU_EINVAL, "step %lld was made but not logged (wu_train_log): the run "
+                     "is closed without a checkpoint or a summary", (long long)r->step - 1);
     if (rc == WU_OK && res->interrupted) {
         r->elapsed_before = wall;
         r->t0 = now;
@@ -313,20 +322,25 @@ int wu_train_init_grad_norms(const wu_train_config *cfg, int batches, double *no
         if (max > WU_MAX_LAYERS) max = WU_MAX_LAYERS;
         double sum[WU_MAX_LAYERS] = {0};
         int L = 0;
-        for (int b = 0; b < batches; b++) {
+        for (int b = 0; rc == WU_OK && b < batches; b++) {
             float loss;
             int correct;
             wu_run_next_batch(r);
-            wu_model_forward(&r->net, r->text ? (const void *)r->tok : (const void *)r->x,
-                             r->text ? r->tgt : r->labels, r->c.batch, &loss, &correct);
+            rc = wu_model_forward(&r->net, r->text ? (const void *)r->tok : (const void *)r->x,
+                                  r->text ? r->tgt : r->labels, r->c.batch, &loss, &correct);
+            if (rc != WU_OK) {
+                rc = wu_fail(err, rc, "batch %d: the %s refused it (a target outside its classes "
+                             "or vocabulary)", b, r->c.model);
+                break;
+            }
             wu_model_backward(&r->net);
             wu_model_diag d;
             wu_model_diagnostics(&r->net, &d);
             L = d.nlayers < max ? d.nlayers : max;
             for (int l = 0; l < L; l++) sum[l] += d.grad_norm_layer[l];
         }
-        for (int l = 0; l < L; l++) norms[l] = batches > 0 ? sum[l] / batches : NAN;
-        *n = L;
+        for (int l = 0; rc == WU_OK && l < L; l++) norms[l] = batches > 0 ? sum[l] / batches : NAN;
+        if (rc == WU_OK) *n = L;
     }
     wu_run_free(r);
     free(r);

@@ -5,7 +5,8 @@
 #define WU_RUN_H
 
 #include "../data/data.h"
-#include "net.h"
+#include "../model/model.h"
+#include "../optim/optim_names.h"
 #include "train.h"
 
 #define WU_SPIKE_WINDOW 20
@@ -33,14 +34,14 @@ struct wu_run {
     wu_train_config c;
     wu_model net;             /* the model: its ops and parameters */
     wu_optim *opt;
-    int optim_kind;           /* WU_OPT_* */
+    wu_optim_kind optim_kind;
     wu_schedule *sched;
     int text;                 /* the model reads tokens (GPT on bytes), else images */
     wu_corpus corpus;
     wu_rng data_rng;          /* text batches */
     wu_images train, test;
     wu_loader loader;         /* image batches */
-    int pixels;               /* images: rows x cols floats per item */
+    size_t pixels;            /* images: rows x cols floats per item (<= WU_IMAGE_MAX_PIXELS) */
     int *tok, *tgt, *idx, *labels;
     float *x;
     wu_tracker tr;
@@ -54,11 +55,14 @@ struct wu_run {
     double session_t0;        /* when this session began */
     double session_items;     /* tokens or images this session */
     int64_t started;          /* r->step when this session began */
-    int failed;               /* the error code of a failed wu_train_log / _checkpoint (0: none) */
+    int failed;               /* the error code of a failed step, log or checkpoint (0: none) */
+    wu_train_row row;         /* the last step's metrics row ... */
+    int pending;              /* ... made by wu_train_step and not yet written by wu_train_log */
 };
 
 /* run.c */
-int wu_run_build(wu_run *r, wu_error *err);     /* data, model, optimizer for r->c */
+int wu_run_build(wu_run *r, wu_error *err);     /* data, model, optimizer for r->c; on an error,
+                                                   wu_run_free frees what was made */
 void wu_run_free(wu_run *r);                    /* everything wu_run_build made; not r */
 void wu_run_next_batch(wu_run *r);              /* the next training batch into tok/tgt or x/labels */
 double wu_run_now(void);                        /* monotonic seconds */

@@ -3,9 +3,11 @@
  *
  * A step k: the LR for update k from the schedule; a batch (text: random windows drawn with the
  * run's data RNG; images: the loader's shuffled order); forward with diagnostics; backward;
- * gradient norm (and clipping); the optimizer update with its statistics; one metrics row.
- * Everything a step consumes is a function of the seed and the step count, so a resumed run
- * repeats an uninterrupted one exactly (tests/test_train.sh checks it bit for bit). */
+ * gradient norm (and clipping); the optimizer update with its statistics; one metrics row,
+ * kept in the run (pending) until wu_train_log writes it, so that rows, steps and checkpoints
+ * cannot disagree. Everything a step consumes is a function of the seed and the step count, so
+ * a resumed run repeats an uninterrupted one exactly (tests/test_train.sh checks it bit for
+ * bit). */
 #include <errno.h>
 #include <math.h>
 #include <string.h>
@@ -19,34 +21,43 @@ int wu_train_done(const wu_run *r)
 }
 
 /* Mean validation loss (and accuracy for images), from a fixed sample, without touching the
- * training RNG or loader. */
-static void evaluate(wu_run *r, float *loss, float *acc)
+ * training RNG or loader. Fails (the model's code) when the model refuses a batch. */
+static int evaluate(wu_run *r, float *loss, float *acc)
 {
     const int B = r->c.batch;
     double sum = 0;
-    int n = 0, correct = 0, total = 0;
+    int n = 0, correct = 0, total = 0, rc = WU_OK;
     if (r->text) {
         wu_rng er;
         wu_rng_seed(&er, r->c.seed ^ 0xe7a1a7e5ull);
-        for (int k = 0; k < r->c.eval_batches; k++) {
+        for (int k = 0; rc == WU_OK && k < r->c.eval_batches; k++) {
             float l;
             wu_corpus_batch(&r->corpus, WU_SPLIT_VAL, &er, B, r->c.seq, r->tok, r->tgt);
-            wu_model_forward(&r->net, r->tok, r->tgt, B, &l, NULL);
-            sum += l, n++;
+            if ((rc = wu_model_forward(&r->net, r->tok, r->tgt, B, &l, NULL)) == WU_OK) sum += l, n++;
         }
         *acc = NAN;
     } else {
         int limit = r->test.n < 2048 ? r->test.n : 2048;
-        for (int at = 0; at + B <= limit; at += B) {
+        for (int at = 0; rc == WU_OK && at + B <= limit; at += B) {
             float l;
             int ok;
             for (int b = 0; b < B; b++) r->labels[b] = r->test.y[at + b];
-            wu_model_forward(&r->net, r->test.x + (size_t)at * (size_t)r->pixels, r->labels, B, &l, &ok);
-            sum += l, n++, correct += ok, total += B;
+            rc = wu_model_forward(&r->net, r->test.x + (size_t)at * r->pixels, r->labels, B, &l, &ok);
+            if (rc == WU_OK) sum += l, n++, correct += ok, total += B;
         }
         *acc = total ? (float)correct / (float)total : NAN;
     }
     *loss = n ? (float)(sum / n) : NAN;
+    return rc;
+}
+
+/* The model refused a batch (wu_model_forward's WU_EINVAL: a token or label outside what it
+ * was built for): the run fails here. */
+static int forward_failed(wu_run *r, int rc, int64_t k, const char *what, wu_error *err)
+{
+    return r->failed = wu_fail(err, rc, "step %lld: the %s refused a %s batch (a target outside "
+                               "its %s): the run stops", (long long)k, r->c.model, what,
+                               r->text ? "vocabulary" : "classes");
 }
 
 /* A spike: a loss more than 3 standard deviations and 0.1 nats above the mean of the previous
@@ -76,8 +87,17 @@ static void track(wu_tracker *t, int64_t step, float loss)
     t->nwin++;
 }
 
-void wu_train_step(wu_run *r, wu_train_row *row)
+int wu_train_step(wu_run *r, wu_train_row *out, wu_error *err)
 {
+    if (r->failed)
+        return wu_fail(err, WU_EINVAL, "the run has failed (a row or checkpoint could not be "
+                       "written, or the model refused a batch): close it");
+    if (r->pending)
+        return wu_fail(err, WU_EINVAL, "step %lld is not logged yet: call wu_train_log first",
+                       (long long)r->step - 1);
+    if (wu_train_done(r))
+        return wu_fail(err, WU_EINVAL, "the run is over (%s at step %lld): there is no step to make",
+                       r->tr.diverged ? "diverged" : "completed", (long long)r->step);
     const wu_train_config *c = &r->c;
     const int64_t k = r->step;
     const int64_t early = c->steps / 10 > 0 ? c->steps / 10 : 1;
@@ -85,8 +105,9 @@ void wu_train_step(wu_run *r, wu_train_row *row)
     wu_run_next_batch(r);
     float loss;
     int correct;
-    wu_model_forward(&r->net, r->text ? (const void *)r->tok : (const void *)r->x,
-                     r->text ? r->tgt : r->labels, c->batch, &loss, &correct);
+    int rc = wu_model_forward(&r->net, r->text ? (const void *)r->tok : (const void *)r->x,
+                              r->text ? r->tgt : r->labels, c->batch, &loss, &correct);
+    if (rc != WU_OK) return forward_failed(r, rc, k, "training", err);
     wu_model_diag d;
     wu_model_diagnostics(&r->net, &d); /* of the forward: read before backward */
     double gnorm = NAN;
@@ -125,11 +146,12 @@ void wu_train_step(wu_run *r, wu_train_row *row)
     }
     float vl = NAN, va = NAN;
     if (!r->tr.diverged && ((c->eval_every > 0 && r->step % c->eval_every == 0) || r->step == c->steps)) {
-        evaluate(r, &vl, &va);
+        if ((rc = evaluate(r, &vl, &va)) != WU_OK) return forward_failed(r, rc, k, "validation", err);
         r->tr.last_val_loss = vl;
         r->tr.last_val_acc = va;
     }
     int adam = st.v_max > 0 || st.v_mean > 0;
+    wu_train_row *row = &r->row;
     double *v = row->col;
     v[WU_METRIC_STEP] = (double)k;
     v[WU_METRIC_LR] = lr;
@@ -149,26 +171,35 @@ void wu_train_step(wu_run *r, wu_train_row *row)
     v[WU_METRIC_VAL_LOSS] = vl;
     v[WU_METRIC_VAL_ACC] = va;
     v[WU_METRIC_TIME_S] = r->elapsed_before + (wu_run_now() - r->t0);
-    row->step = k;
     row->nonfinite = nonfinite;
     row->skipped = skipped;
     row->gave_up = nonfinite && !skipped && !strcmp(c->on_nonfinite, "skip");
+    r->pending = 1;
+    if (out) *out = *row;
+    return WU_OK;
 }
 
-int wu_train_log(wu_run *r, const wu_train_row *row, wu_error *err)
+int wu_train_log(wu_run *r, wu_error *err)
 {
     if (r->failed) return r->failed;
-    wu_metrics_write_row(r->metrics, row->col);
+    if (!r->pending)
+        return wu_fail(err, WU_EINVAL, "no row to log: no step was made since the last log (one "
+                       "wu_train_step, then one wu_train_log)");
+    wu_metrics_write_row(r->metrics, r->row.col);
     long off = fflush(r->metrics) == 0 && !ferror(r->metrics) ? ftell(r->metrics) : -1;
     if (off < 0)
         return r->failed = wu_fail(err, WU_EIO, "cannot write %s: %s", r->metrics_path, strerror(errno));
     r->metrics_off = off;
+    r->pending = 0;
     return WU_OK;
 }
 
 int wu_train_checkpoint(wu_run *r, wu_error *err)
 {
     if (r->failed) return r->failed;
+    if (r->pending)
+        return wu_fail(err, WU_EINVAL, "step %lld is not logged yet: a checkpoint covers logged "
+                       "steps only (call wu_train_log first)", (long long)r->step - 1);
     double now = wu_run_now();
     r->elapsed_before += now - r->t0;
     r->t0 = now;

@@ -1,23 +1,15 @@
 /* train.c - the training loop: wu_train over the step API (wu_train_open / _step / _log /
  * _checkpoint / _close in run.c and step.c). */
-#include <errno.h>
-#include <math.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "../util/outfile.h"
 #include "run.h"
-#include "../util/fail.h"
 
 /* ---- the loop ------------------------------------------------------------------------------- */
 
 int wu_train(wu_train_config *cfg, int resume, int64_t stop_after, volatile sig_atomic_t *stop,
              wu_train_cb cb, void *cb_ctx, wu_train_result *res, wu_error *err)
 {
-    memset(res, 0, sizeof *res);
+    if (res) memset(res, 0, sizeof *res);
     wu_run *r;
     int rc = wu_train_open(&r, cfg, resume, err);
     if (rc != WU_OK) return rc;
@@ -25,8 +17,7 @@ int wu_train(wu_train_config *cfg, int resume, int64_t stop_after, volatile sig_
     while (!wu_train_done(r)) {
         if ((stop && *stop) || (stop_after > 0 && r->step - r->started >= stop_after)) break;
         wu_train_row row;
-        wu_train_step(r, &row);
-        if ((rc = wu_train_log(r, &row, err)) != WU_OK) break;
+        if ((rc = wu_train_step(r, &row, err)) != WU_OK || (rc = wu_train_log(r, err)) != WU_OK) break;
         if (cb) {
             double dt = wu_run_now() - r->session_t0;
             wu_train_progress p = {

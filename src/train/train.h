@@ -15,11 +15,21 @@
  *     wu_run *run;
  *     if (wu_train_open(&run, &c, 0, &err) != WU_OK) ...   // built; metrics.csv started
  *     wu_train_row row;
+ *     rc = WU_OK;
  *     while (!wu_train_done(run) && rc == WU_OK) {
- *         wu_train_step(run, &row);                         // one update, evaluated when due
- *         rc = wu_train_log(run, &row, &err);               // its metrics.csv row
+ *         rc = wu_train_step(run, &row, &err);              // one update, evaluated when due;
+ *         if (rc == WU_OK) rc = wu_train_log(run, &err);    // its row, kept in the run, written
  *     }
- *     rc = wu_train_close(run, &r, &err);                  // summary.json; frees run
+ *     int crc = wu_train_close(run, &r, &err);             // summary.json; frees run
+ *
+ * The calls go in this order: open, then step and log in turn (each step's row is logged before
+ * the next step, a checkpoint or close), checkpoint between a log and the next step, close
+ * once. A call out of order is refused with WU_EINVAL and changes nothing (close, which always
+ * frees the run, then writes neither checkpoint nor summary).
+ *
+ * Messages about one setting of the configuration start with its field name and a colon
+ * ("steps: 10 is fewer than the 40 steps of the run in DIR ..."), so that a front end can name
+ * the setting its own way (the CLI prints "--steps 10 is fewer ...").
  *
  * Files in c.out: metrics.csv (a row per step, columns in metrics_cols.h), summary.json,
  * checkpoint.bin (when asked). docs/TRAINING.md documents every column, the summary fields, and
@@ -81,7 +91,7 @@ typedef struct wu_train_result {
     int64_t first_nonfinite_step; /* -1 when none */
 } wu_train_result;
 
-/* Progress: called after every step with the row just logged (may be NULL). */
+/* Progress: called after every step with the row just logged. */
 typedef struct wu_train_progress {
     int64_t step, steps;
     float loss, val_loss;
@@ -106,41 +116,53 @@ typedef struct wu_run wu_run;
 
 /* One step's metrics row (written by wu_train_log) and what happened in it. */
 typedef struct wu_train_row {
-    int64_t step;                 /* the update just made, 0-based (col[WU_METRIC_STEP]) */
-    double col[WU_METRIC_COUNT];  /* every column of metrics.csv; NaN: an empty cell */
+    double col[WU_METRIC_COUNT];  /* every column of metrics.csv; NaN: an empty cell;
+                                     col[WU_METRIC_STEP] is the update just made, 0-based */
     int nonfinite;                /* this step's loss (1) or gradient (2) was NaN or Inf; 0: finite */
     int skipped;                  /* ... and its update was skipped (on_nonfinite "skip") */
     int gave_up;                  /* ... and skipping ended the run: too many in a row */
 } wu_train_row;
 
-/* Open a run in c->out: from scratch (resume == 0: the directory is created if missing, an old
- * checkpoint and summary there are removed, metrics.csv starts with its header) or from the
- * checkpoint there (resume == 1: the configuration is read from the checkpoint and written back
- * into *c; c->steps, when larger than the run's, extends it; metrics.csv is cut back to the
- * rows the checkpoint covers). Returns WU_OK with *out set, or an error (bad configuration,
- * missing data, unwritable directory, a bad checkpoint) with nothing half-written left. */
+/* Open a run in c->out: from scratch (resume == 0) or from the checkpoint there (resume == 1:
+ * the configuration is the checkpoint's, except that c->steps, when larger than the run's,
+ * extends it; on success it is written back into *c, on failure *c is unchanged). Returns
+ * WU_OK with *out set, or an error with *out NULL: a bad configuration, missing data, a bad
+ * checkpoint, an unusable directory (WU_EINVAL, WU_EIO, WU_ENOMEM).
+ *
+ * What it changes on disk, in this order, after everything that can fail without writing has
+ * passed (the configuration, the data, the model, the checkpoint): from scratch, c->out is
+ * created if missing, an old run's checkpoint.bin and summary.json there are removed, and
+ * metrics.csv is started with its header; resumed, metrics.csv is cut back to the rows the
+ * checkpoint covers. So a failure of that last part leaves a fresh directory with at most a
+ * partial metrics.csv and no checkpoint or summary, or a resumed one that still resumes. */
 int wu_train_open(wu_run **out, wu_train_config *c, int resume, wu_error *err);
 
 /* Is the run over: every step done, or diverged? */
 int wu_train_done(const wu_run *r);
 
-/* One step (the run must not be done): the LR, a batch, forward, backward, clipping, the update
- * (skipped or ending the run on a non-finite loss or gradient, as c->on_nonfinite says), spike
- * and divergence bookkeeping, and an evaluation when one is due. Fills *row. */
-void wu_train_step(wu_run *r, wu_train_row *row);
+/* One step: the LR, a batch, forward, backward, clipping, the update (skipped or ending the
+ * run on a non-finite loss or gradient, as c->on_nonfinite says), spike and divergence
+ * bookkeeping, and an evaluation when one is due. Its metrics row stays in the run until
+ * wu_train_log writes it; *row (may be NULL) receives a copy. Returns WU_OK; WU_EINVAL when
+ * the run is done, has failed, or the previous step's row is not logged yet (nothing happens);
+ * or the model's code when it refuses a batch (a target outside its vocabulary or classes: the
+ * run is then failed, as below). */
+int wu_train_step(wu_run *r, wu_train_row *row, wu_error *err);
 
-/* Append row to metrics.csv and flush it. WU_EIO when it cannot be written; the run is then
- * failed: wu_train_close writes nothing more. */
-int wu_train_log(wu_run *r, const wu_train_row *row, wu_error *err);
+/* Append the last step's row to metrics.csv and flush it. WU_EINVAL when there is no row to log
+ * (no step since the last log); WU_EIO when it cannot be written: the run is then failed, every
+ * later call but close returns that code, and wu_train_close writes nothing more. */
+int wu_train_log(wu_run *r, wu_error *err);
 
-/* Write checkpoint.bin now (atomically), covering the steps done and logged. On error the run
- * is failed, as above. */
+/* Write checkpoint.bin now (atomically), covering the steps done and logged. WU_EINVAL while a
+ * row is not logged (nothing written); on an error writing it the run is failed, as above. */
 int wu_train_checkpoint(wu_run *r, wu_error *err);
 
 /* Finish and free the run: close metrics.csv, fill *res (may be NULL); a run stopped before its
  * end (not done) is "interrupted" and writes a checkpoint to resume from; then summary.json.
- * A failed run writes neither and returns the failing call's code (err holds its message).
- * r may be NULL (nothing happens, WU_OK). */
+ * Writes neither, and returns an error, for a failed run (the failing call's code; err holds
+ * its message) or one whose last step was not logged (WU_EINVAL). *res is filled in every case.
+ * r may be NULL (nothing happens, WU_OK, *res untouched). */
 int wu_train_close(wu_run *r, wu_train_result *res, wu_error *err);
 
 /* ---- a whole run --------------------------------------------------------------------------- */
@@ -148,16 +170,18 @@ int wu_train_close(wu_run *r, wu_train_result *res, wu_error *err);
 /* Open, step and log until done, close. Stops early, with a checkpoint, when *stop becomes
  * non-zero (a signal handler's flag) or after stop_after steps of this call (0: no limit), and
  * writes a checkpoint every c->checkpoint_every steps. cb (may be NULL) gets every step's
- * progress. Returns WU_OK when the run ended (completed, diverged or interrupted: see r), or an
- * error (bad configuration, missing data, unwritable directory) with nothing half-written
- * left. */
+ * progress; r (may be NULL) the result, zeroed first. On resume, *c receives the run's
+ * configuration (see wu_train_open). Returns WU_OK when the run ended (completed, diverged or
+ * interrupted: see r), or the error of open, a step, a log, a checkpoint or close (bad
+ * configuration, missing data, unwritable directory, a batch the model refuses). */
 int wu_train(wu_train_config *c, int resume, int64_t stop_after, volatile sig_atomic_t *stop,
              wu_train_cb cb, void *cb_ctx, wu_train_result *r, wu_error *err);
 
 /* Per-layer gradient norms at initialisation, the figure of Xiong et al. 2020: the run of c is
  * built and initialised exactly as wu_train would, and the gradient norm of each layer (GPT, ViT:
  * block; MLP: linear layer) is averaged over `batches` training batches; no update is made and
- * nothing is written. *n receives the number of layers (at most max, at most 64). */
+ * nothing is written. *n receives the number of layers (at most max, at most WU_MAX_LAYERS).
+ * Fails (WU_EINVAL) like wu_train_open, or when the model refuses a batch. */
 int wu_train_init_grad_norms(const wu_train_config *c, int batches, double *norms, int max,
                              int *n, wu_error *err);
 
