@@ -115,7 +115,7 @@ expect_error 2 "unknown option '--warmup-steps'" train --warmup-steps 5 --out "$
 expect_error 2 "not found: there is no run to resume here" train --resume "$tmp/none"
 printf 'x' > "$tmp/file"
 expect_error 2 "exists and is not a directory" train $TINY --out "$tmp/file"
-expect_error 2 "cannot create --out" train $TINY --steps 2 --out "$tmp/file/sub"
+expect_error 2 "cannot be created" train $TINY --steps 2 --out "$tmp/file/sub"
 printf 'short' > "$tmp/short.txt"
 expect_error 2 "is too short" train $TINY --data "$tmp/short.txt" --out "$tmp/x10"
 : > "$tmp/empty.txt"
