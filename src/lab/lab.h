@@ -44,7 +44,8 @@ double wu_run_score(const wu_run_summary *s);
 typedef struct wu_lab_run {
     wu_train_config c;          /* c.out is the run's directory (created when missing) */
     wu_run_summary s;           /* filled by wu_lab_exec */
-    int failed;                 /* the run stopped on an error (its message went to stderr) */
+    int failed;                 /* the run stopped on an error: msg says which (wu_lab_exec) */
+    char msg[320];              /* why it failed ("" when it did not, or died by a signal) */
 } wu_lab_run;
 
 typedef struct wu_lab_progress {
