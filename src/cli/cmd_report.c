@@ -1,5 +1,6 @@
 /* cmd_report.c - `warmup report DIR`: one self-contained HTML page from a run, a sweep, a study
- * or a folder of runs (such as the demo's), redrawn from the files the runs wrote. */
+ * (or a demo: its plan is a study.json too) or a folder of runs, redrawn from the files the
+ * runs wrote. */
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -20,7 +21,7 @@ static const char HELP[] =
     "                         (the demo's page for a demo), from the plan in study.json\n"
     "  a sweep (sweep.json)   final loss against LR, the heatmap, LR sensitivity\n"
     "  a run (summary.json)   loss, LR, gradient norm, update ratio, Adam's v\n"
-    "  a folder of runs       the same charts with one line per run (e.g. the demo's)\n"
+    "  a folder of runs       the same charts with one line per run\n"
     "Unfinished runs are shown as such. Exit status: 0 written, 2 bad usage or input.\n";
 
 static int exists(const char *dir, const char *file)

@@ -119,10 +119,14 @@ int cmd_study(int argc, char **argv)
     }
     char command[2048];
     cli_command_line("warmup study", argc - 1, argv + 1, command, sizeof command);
+    if (wu_mkdirs(out, &err)) {
+        cli_error("%s", err.msg);
+        goto done;
+    }
     if (!quiet) printf("warmup study %s%s -> %s\n", name, quick ? " (quick)" : "", out);
     fflush(stdout);
-    if (wu_mkdirs(out, &err) || (kind->measure && kind->measure(s, &err)) ||
-        wu_study_write(s, command, &err)) {
+    /* the plan as data, with what the study measures outside its runs: all the report reads */
+    if ((kind->measure && kind->measure(s, &err)) || wu_study_write(s, command, &err)) {
         cli_error("%s", err.msg);
         goto done;
     }
