@@ -147,6 +147,31 @@ static void test_studies(void)
           "the plan's constants read back");
     char path[300];
     snprintf(path, sizeof path, "%s/study.json", dir);
+    /* hostile plans are refused, not trusted: a run outside the directory, a batch of 0 */
+    static const char *const from[2] = {"\"dir\": \"preln-lr0.001-nowarmup\"", "\"batch\": 8,"};
+    static const char *const to[2] = {"\"dir\": \"../elsewhere\"", "\"batch\": 0,"};
+    for (int k = 0; k < 2; k++) {
+        FILE *in = fopen(path, "r");
+        char *text = calloc(1, 1 << 20);
+        size_t len = in && text ? fread(text, 1, (1 << 20) - 1, in) : 0;
+        if (in) fclose(in);
+        char *at = len ? strstr(text, from[k]) : NULL;
+        CHECK(at != NULL, "the plan holds %s", from[k]);
+        FILE *out = at ? fopen(path, "w") : NULL;
+        char *copy = at ? strdup(text) : NULL;
+        if (out && copy) {
+            fwrite(text, 1, (size_t)(at - text), out);
+            fputs(to[k], out);
+            fputs(at + strlen(from[k]), out);
+            fclose(out);
+            CHECK(wu_study_read(dir, back, &e) == WU_EINVAL, "a plan with %s is refused", to[k]);
+            out = fopen(path, "w"); /* put the plan back */
+            if (out) fputs(copy, out), fclose(out);
+        }
+        free(copy);
+        free(text);
+    }
+    CHECK(wu_study_read(dir, back, &e) == WU_OK, "the plan restored reads");
     FILE *f = fopen(path, "w");
     if (f) fputs("{\"kind\": \"study\", \"name\": \"layernorm\"}\n", f), fclose(f);
     CHECK(wu_study_read(dir, back, &e) == WU_EINVAL && strstr(e.msg, "not a study manifest"),

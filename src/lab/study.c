@@ -469,6 +469,7 @@ static int read_config(const cJSON *j, wu_train_config *c)
     if (!cJSON_IsNumber(steps) || !cJSON_IsNumber(seed) || steps->valuedouble < 0 ||
         steps->valuedouble > 9e15 || seed->valuedouble < 0 || seed->valuedouble > 9e15)
         return 0;
+    if (c->batch < 1) return 0;
     c->steps = (int64_t)steps->valuedouble;
     c->seed = (uint64_t)seed->valuedouble;
     c->post_ln = cJSON_IsTrue(post) || (cJSON_IsNumber(post) && post->valuedouble != 0);
