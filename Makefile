@@ -151,9 +151,10 @@ test-browser: all
 	@sh tests/test_browser.sh $(B)/warmup
 
 # Opt-in: every study at its default size (each under 10 minutes on 2 cores; docs/STUDIES.md).
-STUDIES := lr-range batch-scaling optimizers layernorm adam-first-steps
+# The list is the registry's (`warmup study --list`), not kept here.
 studies: all
-	@for s in $(STUDIES); do $(B)/warmup study $$s --out $(B)/studies/$$s || exit 1; done
+	@list=$$($(B)/warmup study --list) || exit 1; \
+	for s in $$(printf '%s\n' "$$list" | cut -f1); do $(B)/warmup study $$s --out $(B)/studies/$$s || exit 1; done
 
 # ---- fuzzing: libFuzzer targets built with clang, ASan and UBSan (fuzz/, docs/RELIABILITY.md)
 # make fuzz [FUZZ_SECONDS=60] runs each target for FUZZ_SECONDS, starting from the committed

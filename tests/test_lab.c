@@ -2,7 +2,9 @@
  * (Wortsman et al. 2023) on hand-made summaries with diverged and unfinished runs, the study
  * plans, and the default parallelism. The sweeps themselves are tested in tests/test_lab.sh. */
 #include "harness.h"
-#include "lab/study.h"
+#include <unistd.h>
+
+#include "report/study_page.h"
 
 static void test_warmups(void)
 {
@@ -78,33 +80,105 @@ static void test_sensitivity(void)
 
 static void test_studies(void)
 {
-    wu_study *s = calloc(1, sizeof *s);
+    wu_study *s = calloc(1, sizeof *s), *back = calloc(1, sizeof *back);
     wu_error e;
-    for (int i = 0; wu_study_names[i]; i++) {
-        if (!strcmp(wu_study_names[i], "batch-scaling")) continue; /* needs the dataset */
+    int planned = 0;
+    for (const wu_study_kind *k = wu_studies; k->name; k++) {
+        CHECK(k->claim && strlen(k->claim) > 20 && k->render, "%s: a claim and a renderer", k->name);
+        if (!k->plan || !strcmp(k->name, "batch-scaling")) continue; /* the demo; needs the dataset */
         for (int q = 0; q < 2; q++) {
-            memset(s, 0, sizeof *s);
-            int rc = wu_study_plan(s, wu_study_names[i], q, "/tmp/st", 7, "", &e);
-            CHECK(rc == WU_OK && s->n >= 4, "%s%s: %d runs (%s)", wu_study_names[i], q ? " quick" : "",
-                  s->n, rc ? e.msg : "");
-            for (int k = 0; k < s->n; k++)
-                for (int j = 0; j < k; j++)
-                    CHECK(strcmp(s->runs[k].c.out, s->runs[j].c.out), "%s: runs %d and %d share a directory",
-                          wu_study_names[i], j, k);
-            CHECK(s->runs[0].c.seed == 7, "the seed is passed on");
+            int rc = wu_study_init(s, k->name, q, "/tmp/st", 7, "", &e);
+            if (rc == WU_OK) rc = k->plan(s, &e);
+            CHECK(rc == WU_OK && s->n >= 4, "%s%s: %d runs (%s)", k->name, q ? " quick" : "", s->n,
+                  rc ? e.msg : "");
+            for (int i = 0; i < s->n; i++)
+                for (int j = 0; j < i; j++)
+                    CHECK(strcmp(s->runs[i].c.out, s->runs[j].c.out), "%s: runs %d and %d share a directory",
+                          k->name, j, i);
+            CHECK(s->runs[0].c.seed == 7 && s->seed == 7, "the seed is passed on");
+            for (int i = 0; i < s->n; i++)
+                CHECK(s->arm[i].group >= 0 && s->arm[i].group < s->ngroups, "%s: run %d has a group",
+                      k->name, i);
+            planned++;
         }
     }
-    memset(s, 0, sizeof *s);
-    CHECK(wu_study_plan(s, "nope", 0, "/tmp/st", 1, "", &e) != WU_OK && strstr(e.msg, "lr-range"),
-          "an unknown study lists the studies: %s", e.msg);
-    memset(s, 0, sizeof *s);
-    CHECK(wu_study_plan(s, "batch-scaling", 1, "/tmp/st", 1, "/nonexistent", &e) != WU_OK &&
-          strstr(e.msg, "dataset-fashion-mnist"), "batch-scaling without data names the package");
-    memset(s, 0, sizeof *s);
-    wu_study_plan(s, "adam-first-steps", 0, "/tmp/st", 1, "", &e);
+    CHECK(planned == 8, "four studies planned at two sizes (%d)", planned);
+    CHECK(wu_study_find("nope") == NULL && wu_study_find("layernorm") && wu_study_find("demo") &&
+          !wu_study_find("demo")->plan, "the registry finds studies by name; the demo has no study plan");
+    char names[256];
+    wu_study_names(names, sizeof names);
+    CHECK(!strcmp(names, "lr-range, batch-scaling, optimizers, layernorm or adam-first-steps"), "%s", names);
+    CHECK(wu_study_init(s, "batch-scaling", 1, "/tmp/st", 1, "/nonexistent", &e) == WU_OK &&
+          wu_plan_batch_scaling(s, &e) != WU_OK && strstr(e.msg, "dataset-fashion-mnist"),
+          "batch-scaling without data names the package");
+    wu_study_init(s, "adam-first-steps", 0, "/tmp/st", 1, "", &e);
+    wu_plan_adam_first_steps(s, &e);
     CHECK(!strcmp(s->runs[1].c.schedule, "untuned(beta2=0.99) * cosine(to=0.1)") &&
-          !strcmp(s->runs[3].c.optimizer, "radam"), "adam-first-steps arms: %s", s->runs[1].c.schedule);
-    free(s);
+          !strcmp(s->runs[3].c.optimizer, "radam") && wu_study_num(s, "beta2") == 0.99,
+          "adam-first-steps arms: %s", s->runs[1].c.schedule);
+
+    /* the plan as data: written and read back the same, under the directory it is read from */
+    char dir[] = "/tmp/wu_test_lab_XXXXXX";
+    CHECK(mkdtemp(dir) != NULL, "a temporary directory");
+    wu_study_init(s, "layernorm", 1, dir, 3, "", &e);
+    wu_plan_layernorm(s, &e);
+    s->nvec = 1;
+    s->vec[0] = (wu_study_vec){.name = "grad_norm_init", .group = 1, .n = 2, .v = {0.1, 1.0 / 3}};
+    CHECK(wu_study_write(s, "warmup study 'x y'", &e) == WU_OK, "study.json written: %s", e.msg);
+    int rc = wu_study_read(dir, back, &e);
+    CHECK(rc == WU_OK, "study.json read back: %s", rc ? e.msg : "");
+    CHECK(back->n == s->n && back->ngroups == 2 && !strcmp(back->group[1], "Post-LN") &&
+          back->quick == 1 && back->seed == 3 && !strcmp(back->command, "warmup study 'x y'"),
+          "the plan's header, groups and command read back");
+    int same = back->n == s->n;
+    for (int i = 0; same && i < s->n; i++)
+        same = !strcmp(back->arm[i].label, s->arm[i].label) && back->arm[i].x == s->arm[i].x &&
+               back->arm[i].group == s->arm[i].group && back->arm[i].warm == s->arm[i].warm &&
+               !strcmp(back->runs[i].c.out, s->runs[i].c.out) &&
+               !strcmp(back->runs[i].c.schedule, s->runs[i].c.schedule) &&
+               back->runs[i].c.lr == s->runs[i].c.lr && back->runs[i].c.post_ln == s->runs[i].c.post_ln &&
+               back->runs[i].c.steps == s->runs[i].c.steps && back->runs[i].c.layers == s->runs[i].c.layers;
+    CHECK(same, "every run's label, group, LR, directory and configuration read back");
+    const wu_study_vec *v = wu_study_measured(back, "grad_norm_init", 1);
+    CHECK(v && v->n == 2 && v->v[1] == 1.0 / 3 && !wu_study_measured(back, "grad_norm_init", 0),
+          "a measurement reads back exactly");
+    CHECK(wu_study_num(back, "init_batches") == 8 && wu_study_num(back, "warmup_frac") == 0.25 &&
+          !strcmp(wu_study_text(back, "decay"), "cosine(to=0.1)") && isnan(wu_study_num(back, "nope")),
+          "the plan's constants read back");
+    char path[300];
+    snprintf(path, sizeof path, "%s/study.json", dir);
+    /* hostile plans are refused, not trusted: a run outside the directory, a batch of 0 */
+    static const char *const from[2] = {"\"dir\": \"preln-lr0.001-nowarmup\"", "\"batch\": 8,"};
+    static const char *const to[2] = {"\"dir\": \"../elsewhere\"", "\"batch\": 0,"};
+    for (int k = 0; k < 2; k++) {
+        FILE *in = fopen(path, "r");
+        char *text = calloc(1, 1 << 20);
+        size_t len = in && text ? fread(text, 1, (1 << 20) - 1, in) : 0;
+        if (in) fclose(in);
+        char *at = len ? strstr(text, from[k]) : NULL;
+        CHECK(at != NULL, "the plan holds %s", from[k]);
+        FILE *out = at ? fopen(path, "w") : NULL;
+        char *copy = at ? strdup(text) : NULL;
+        if (out && copy) {
+            fwrite(text, 1, (size_t)(at - text), out);
+            fputs(to[k], out);
+            fputs(at + strlen(from[k]), out);
+            fclose(out);
+            CHECK(wu_study_read(dir, back, &e) == WU_EINVAL, "a plan with %s is refused", to[k]);
+            out = fopen(path, "w"); /* put the plan back */
+            if (out) fputs(copy, out), fclose(out);
+        }
+        free(copy);
+        free(text);
+    }
+    CHECK(wu_study_read(dir, back, &e) == WU_OK, "the plan restored reads");
+    FILE *f = fopen(path, "w");
+    if (f) fputs("{\"kind\": \"study\", \"name\": \"layernorm\"}\n", f), fclose(f);
+    CHECK(wu_study_read(dir, back, &e) == WU_EINVAL && strstr(e.msg, "not a study manifest"),
+          "a study.json without a plan is refused: %s", e.msg);
+    remove(path);
+    rmdir(dir);
+    free(s), free(back);
 }
 
 static void test_plan(void)

@@ -1,8 +1,9 @@
 #!/bin/sh
 # test_lab.sh - `warmup sweep`, `warmup study` and `warmup report` from the outside: the grid,
 # results.csv and LR sensitivity recomputed independently, resume after SIGINT and SIGKILL equal
-# to an uninterrupted sweep, divergence marks, every --quick study, reports of every kind of
-# directory, and bad input.
+# to an uninterrupted sweep, divergence marks, every --quick study, the registry (study --list),
+# reports that only read (a copied, an edited and a data-less study directory), the demo's page
+# redrawn byte for byte, reports of every kind of directory, and bad input.
 # Usage: sh tests/test_lab.sh build/warmup
 W=${1:-build/warmup}
 export OMP_NUM_THREADS=1 # pinned: comparable timings, the same run bit for bit
@@ -85,6 +86,7 @@ done
 mkdir -p "$tmp/f/lr0.01-w0-seed1/metrics.csv"   # a directory where the file must go
 "$W" sweep $TINY --steps 20 --lrs 1e-3,1e-2 --warmups 0 --out "$tmp/f" -q > /dev/null 2> "$tmp/err"; rc=$?
 [ $rc -eq 1 ] && grep -q '1 of 2 runs failed' "$tmp/err" && ok || bad "a failed run: exit 1 and a message ($rc): $(cat "$tmp/err")"
+grep -q "^warmup: run $tmp/f/lr0.01-w0-seed1: ." "$tmp/err" && ok || bad "the failed run's own message is printed by the CLI: $(cat "$tmp/err")"
 grep -q '^0.001,0,1,[0-9]' "$tmp/f/results.csv" && grep -q '^0.01,0,1,,' "$tmp/f/results.csv" && [ -s "$tmp/f/report.html" ] && ok || bad "the finished run is reported, the failed one is empty"
 
 # ---- divergence is marked ----
@@ -94,14 +96,26 @@ grep -q 'class="flagged"' "$tmp/dv/loss-vs-lr.svg" && ok || bad "the diverged ru
 grep -q 'nan-mark' "$tmp/dv/heatmap.svg" && ok || bad "the diverged cell is marked on the heatmap"
 
 # ---- every study, --quick ----
+# without Debian's dataset-fashion-mnist, batch-scaling runs on random IDX files of the same shape
+# (its numbers mean nothing then; its plan, runs and page are what is tested)
+FM=""
+if [ ! -r /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
+    mkdir -p "$tmp/fm" && FM="--data $tmp/fm"
+    py 'import random, struct, sys
+r = random.Random(1)
+for name, n in (("train", 2000), ("t10k", 300)):
+    with open(sys.argv[1] + "/" + name + "-images-idx3-ubyte", "wb") as f:
+        f.write(struct.pack(">IIII", 2051, n, 28, 28) + bytes(r.randrange(256) for _ in range(n * 784)))
+    with open(sys.argv[1] + "/" + name + "-labels-idx1-ubyte", "wb") as f:
+        f.write(struct.pack(">II", 2049, n) + bytes(r.randrange(10) for _ in range(n)))' "$tmp/fm"
+    echo "note: batch-scaling runs on random images (Debian's dataset-fashion-mnist is not installed)"
+fi
 for s in lr-range optimizers layernorm adam-first-steps batch-scaling; do
-    if [ $s = batch-scaling ] && [ ! -r /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
-        echo "note: batch-scaling skipped (Debian's dataset-fashion-mnist is not installed)"; continue
-    fi
-    "$W" study $s --quick --out "$tmp/st-$s" > "$tmp/st-$s.txt" 2>&1; rc=$?
+    extra=""; [ $s = batch-scaling ] && extra=$FM
+    "$W" study $s --quick $extra --out "$tmp/st-$s" > "$tmp/st-$s.txt" 2>&1; rc=$?
     [ $rc -eq 0 ] && ok || { bad "study $s --quick exited $rc"; tail -5 "$tmp/st-$s.txt"; }
-    py 'import json,sys; d=json.load(open(sys.argv[1])); assert d["name"]==sys.argv[2] and d["quick"] and len(d["conclusion"])>40' \
-        "$tmp/st-$s/study.json" $s && ok || bad "study $s: study.json with its conclusion"
+    py 'import json,sys; d=json.load(open(sys.argv[1])); assert d["name"]==sys.argv[2] and d["quick"] and len(d["runs"])>=4 and all(len(r["label"])>3 and "lr" in r["config"] for r in d["runs"]); assert len(open(sys.argv[3]).read())>40' \
+        "$tmp/st-$s/study.json" $s "$tmp/st-$s/conclusion.txt" && ok || bad "study $s: study.json with the plan, conclusion.txt"
     for f in "$tmp/st-$s"/*.svg; do xmllint --noout "$f" 2>/dev/null || bad "$f is not XML"; done
     [ "$(grep -o '<svg' "$tmp/st-$s/report.html" | wc -l)" -ge 1 ] && grep -q '<table' "$tmp/st-$s/report.html" && ok || bad "study $s: report.html has charts and the table"
     if [ $s != lr-range ]; then
@@ -111,10 +125,56 @@ for s in lr-range optimizers layernorm adam-first-steps batch-scaling; do
     "$W" report "$tmp/st-$s" > /dev/null && cmp -s "$tmp/st-$s/report.html" "$tmp/st-report.html" && ok || bad "warmup report redraws study $s"
 done
 grep -q 'Post-LN' "$tmp/st-layernorm/grad-norm-init.svg" && ok || bad "the layernorm study charts gradient norms at init"
+py 'import json,sys; d=json.load(open(sys.argv[1])); m=d["measured"]; assert [v["group"] for v in m]==[0,1] and all(len(v["values"])==2 for v in m)' \
+    "$tmp/st-layernorm/study.json" && ok || bad "the layernorm study wrote its gradient norms at init into study.json"
+
+# ---- warmup study --list: the registry ----
+"$W" study --list > "$tmp/list.txt" 2>&1 && ok || bad "study --list exited non-zero"
+[ "$(cut -f1 "$tmp/list.txt" | tr '\n' ' ')" = "lr-range batch-scaling optimizers layernorm adam-first-steps " ] && ok || bad "study --list names the studies: $(cat "$tmp/list.txt")"
+[ "$(awk -F '\t' 'NF == 2 && length($2) > 20' "$tmp/list.txt" | wc -l)" -eq 5 ] && ok || bad "study --list gives each a claim after a tab"
+expect_list=$(cut -f1 "$tmp/list.txt" | head -1)
+"$W" study --help | grep -q "  $expect_list " && ok || bad "study --help lists the registry"
+
+# ---- reports only read: the page comes from study.json and the runs' files ----
+# a copied directory renders the same page
+cp -r "$tmp/st-optimizers" "$tmp/st-copy"
+"$W" report "$tmp/st-copy" > /dev/null && cmp -s "$tmp/st-copy/report.html" "$tmp/st-optimizers/report.html" && ok || bad "a copied study directory renders the same page"
+# a label, a group name and a constant edited in study.json show on the page
+py 'import json,sys
+p=sys.argv[1]; d=json.load(open(p))
+d["runs"][0]["label"]="EDITED-LABEL"; d["groups"][1]="EDITED-GROUP"; d["constants"]["warmup_frac"]=0.5
+json.dump(d, open(p,"w"))' "$tmp/st-copy/study.json"
+"$W" report "$tmp/st-copy" > /dev/null 2> "$tmp/err" && ok || bad "report on an edited study.json: $(cat "$tmp/err")"
+grep -q 'EDITED-LABEL' "$tmp/st-copy/report.html" && grep -q 'EDITED-GROUP' "$tmp/st-copy/report.html" && ok || bad "the page shows the labels and groups of study.json"
+grep -q 'with a 50% linear warmup' "$tmp/st-copy/report.html" && ok || bad "the page quotes the plan's constants from study.json"
+# layernorm: no training and no measuring when rendering: the runs' data gone, the gradient norms
+# at init read from study.json, and quick
+cp -r "$tmp/st-layernorm" "$tmp/ln-copy"
+py 'import json,sys
+p=sys.argv[1]; d=json.load(open(p))
+for r in d["runs"]: r["config"]["data"]="/nonexistent/corpus.txt"; r["config"]["layers"]=64
+d["measured"][0]["values"]=[1, 7]; d["measured"][1]["values"]=[1, 3]
+json.dump(d, open(p,"w"))' "$tmp/ln-copy/study.json"
+rm -f "$tmp/ln-copy"/*/checkpoint.bin
+timeout 20 "$W" report "$tmp/ln-copy" > /dev/null 2> "$tmp/err" && ok || bad "layernorm renders without its data: $(cat "$tmp/err")"
+grep -q "7.00x the first layer&apos;s in Pre-LN and 3.00x in Post-LN" "$tmp/ln-copy/report.html" && grep -q 'The 64-layer GPT' "$tmp/ln-copy/report.html" && ok || bad "layernorm's page reads the gradient norms and the model from study.json"
+# a study.json of another kind of study is refused with a message
+py 'import json,sys
+p=sys.argv[1]; d=json.load(open(p)); d["name"]="no-such-study"; json.dump(d, open(p,"w"))' "$tmp/ln-copy/study.json"
+"$W" report "$tmp/ln-copy" > /dev/null 2> "$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "does not know ('no-such-study')" "$tmp/err" && ok || bad "an unknown study in study.json: exit 2 ($rc): $(cat "$tmp/err")"
+
+# ---- the demo: a plan and a page like the studies; warmup report redraws it ----
+"$W" demo --out "$tmp/demo" --steps 12 --batch 2 > "$tmp/demo.txt" 2>&1 && ok || bad "demo: $(tail -3 "$tmp/demo.txt")"
+py 'import json,sys; d=json.load(open(sys.argv[1])); assert d["name"]=="demo" and [r["dir"] for r in d["runs"]]==["none","linear","exp"] and d["constants"]["warmup"]=="25%"' \
+    "$tmp/demo/study.json" && ok || bad "the demo writes its plan to study.json"
+cp "$tmp/demo/report.html" "$tmp/demo-report.html"; cp "$tmp/demo/summary.json" "$tmp/demo-summary.json"
+rm "$tmp/demo/loss.svg"
+"$W" report "$tmp/demo" > /dev/null && cmp -s "$tmp/demo/report.html" "$tmp/demo-report.html" && cmp -s "$tmp/demo/summary.json" "$tmp/demo-summary.json" && [ -s "$tmp/demo/loss.svg" ] && ok || bad "warmup report on a demo redraws its page byte for byte"
+grep -q 'the warmup demo' "$tmp/demo/report.html" && ok || bad "the demo's own page, not a folder of runs"
 grep -q 'update_rms' "$tmp/st-adam-first-steps/update-rms.svg" && grep -q 'v_max' "$tmp/st-adam-first-steps/v-max.svg" && ok || bad "adam-first-steps charts the update RMS and v's statistics"
-if [ -d "$tmp/st-batch-scaling" ]; then
-    grep -q 'class="axis-y2"' "$tmp/st-batch-scaling/loss-vs-epoch.svg" && ok || bad "batch-scaling has the LR on a twin axis"
-fi
+grep -q 'class="axis-y2"' "$tmp/st-batch-scaling/loss-vs-epoch.svg" && ok || bad "batch-scaling has the LR on a twin axis"
+grep -q 'the 4-times batch\|the large batch ended' "$tmp/st-batch-scaling/conclusion.txt" && grep -q 'a batch-32 baseline, and 4-times the batch' "$tmp/st-batch-scaling/report.html" && ok || bad "batch-scaling's page quotes k and the baseline batch from its plan"
 "$W" study optimizers --quick --out "$tmp/st-optimizers" > "$tmp/st2.txt" 2>&1 && grep -q '0 to run' "$tmp/st2.txt" && ok || bad "a rerun of a study skips finished runs"
 "$W" study layernorm --quick --out "$tmp/st-optimizers" > /dev/null 2> "$tmp/err"; rc=$?
 [ $rc -eq 2 ] && grep -q 'another study' "$tmp/err" && ok || bad "another study in a used directory: exit 2 ($rc)"
@@ -148,6 +208,8 @@ expect2 "warmup(10%)" sweep --warmups 10% --schedule 'cosine(' --out "$tmp/b7"
 touch "$tmp/afile"
 expect2 "not a directory" sweep $TINY --steps 5 --out "$tmp/afile"
 expect2 "unknown study" study nope --out "$tmp/b8"
+expect2 "warmup demo" study demo --quick --out "$tmp/b8"
+expect2 "takes no study name" study --list optimizers
 expect2 "which study" study
 expect2 "unknown option" study lr-range --bogus
 expect2 "dataset-fashion-mnist" study batch-scaling --quick --data "$tmp/nowhere" --out "$tmp/b9"

@@ -1,5 +1,6 @@
 /* cmd_report.c - `warmup report DIR`: one self-contained HTML page from a run, a sweep, a study
- * or a folder of runs (such as the demo's), redrawn from the files the runs wrote. */
+ * (or a demo: its plan is a study.json too) or a folder of runs, redrawn from the files the
+ * runs wrote. */
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -17,9 +18,10 @@ static const char HELP[] =
     "Write DIR/report.html: one self-contained page (inline SVG charts, no external file) with the\n"
     "charts, tables, configurations and how to rerun, from what is in DIR:\n"
     "  a study (study.json)   its charts, the literature's expectation and what was measured\n"
+    "                         (the demo's page for a demo), from the plan in study.json\n"
     "  a sweep (sweep.json)   final loss against LR, the heatmap, LR sensitivity\n"
     "  a run (summary.json)   loss, LR, gradient norm, update ratio, Adam's v\n"
-    "  a folder of runs       the same charts with one line per run (e.g. the demo's)\n"
+    "  a folder of runs       the same charts with one line per run\n"
     "Unfinished runs are shown as such. Exit status: 0 written, 2 bad usage or input.\n";
 
 static int exists(const char *dir, const char *file)
@@ -31,14 +33,7 @@ static int exists(const char *dir, const char *file)
 
 static int report_study(const char *dir, wu_error *err)
 {
-    wu_study_manifest m;
-    if (wu_study_manifest_read(dir, &m, err) != WU_OK) return cli_error("%s", err->msg);
-    wu_study *s = calloc(1, sizeof *s);
-    if (!s) return cli_error("out of memory");
-    int rc = wu_study_plan(s, m.name, m.quick, dir, m.seed, m.data, err);
-    if (rc == WU_OK) rc = wu_report_study(s, m.command, NULL, err);
-    free(s);
-    return rc == WU_OK ? 0 : cli_error("%s", err->msg);
+    return wu_report_study_dir(dir, NULL, err) == WU_OK ? 0 : cli_error("%s", err->msg);
 }
 
 static int report_sweep(const char *dir, wu_error *err)

@@ -12,12 +12,15 @@
 static void help(void)
 {
     fputs("usage: warmup study NAME [--out DIR] [--quick] [options]\n"
+          "       warmup study --list\n"
           "\n"
           "Run one of the named studies of what warmup does, with its charts, the literature's\n"
           "expectation and what was measured, in the terminal and in DIR/report.html.\n"
           "\n", stdout);
-    for (int i = 0; wu_study_names[i]; i++) printf("  %-18s %s\n", wu_study_names[i], wu_study_about[i]);
+    for (const wu_study_kind *k = wu_studies; k->name; k++)
+        if (k->plan) printf("  %-18s %s\n", k->name, k->claim);
     fputs("\n"
+          "      --list         print the studies, one a line: NAME, a tab, what it measures\n"
           "  -o, --out DIR      where the runs and the report go (default study-NAME)\n"
           "      --quick        a small model and few steps (under a minute)\n"
           "      --seed S       base seed (default 1)\n"
@@ -41,21 +44,22 @@ static int same_study(const wu_study *s, const char *dir)
     wu_study_manifest m;
     wu_error err;
     return wu_study_manifest_read(dir, &m, &err) == WU_OK && !strcmp(m.name, s->name) &&
-           m.quick == (s->quick != 0) && m.seed == s->runs[0].c.seed && !strcmp(m.data, s->data);
+           m.quick == (s->quick != 0) && m.seed == s->seed && !strcmp(m.data, s->data);
 }
 
 int cmd_study(int argc, char **argv)
 {
-    enum { O_QUICK = 300, O_SEED, O_ASCII };
+    enum { O_QUICK = 300, O_SEED, O_ASCII, O_LIST };
     static const struct option opts[] = {
         {"out", required_argument, 0, 'o'}, {"quick", no_argument, 0, O_QUICK},
         {"seed", required_argument, 0, O_SEED}, {"data", required_argument, 0, 'd'},
         {"jobs", required_argument, 0, 'j'}, {"ascii", no_argument, 0, O_ASCII},
-        {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
+        {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'},
+        {"list", no_argument, 0, O_LIST}, {0, 0, 0, 0},
     };
     const char *out = NULL, *data = "";
     int64_t seed = 1, jobs = 0;
-    int quick = 0, ascii = 0, quiet = 0, ch;
+    int quick = 0, ascii = 0, quiet = 0, list = 0, ch;
     opterr = 0;
     optind = 0; /* 0: a full reset of getopt, also after a scan that stopped early */
     while ((ch = getopt_long(argc, argv, ":o:d:j:qh", opts, NULL)) != -1) {
@@ -68,15 +72,28 @@ int cmd_study(int argc, char **argv)
         case O_ASCII: ascii = 1; break;
         case 'q': quiet = 1; break;
         case 'h': help(); return WU_EXIT_OK;
+        case O_LIST: list = 1; break;
         case ':': return cli_error("%s needs a value (see 'warmup study --help')", argv[optind - 1]);
         default: return cli_error("study: unknown option '%s' (see 'warmup study --help')", argv[optind - 1]);
         }
     }
+    char names[256];
+    wu_study_names(names, sizeof names);
+    if (list) {
+        if (optind < argc) return cli_error("study: --list takes no study name");
+        if (cli_parse_only) return WU_EXIT_OK;
+        for (const wu_study_kind *k = wu_studies; k->name; k++)
+            if (k->plan) printf("%s\t%s\n", k->name, k->claim);
+        return WU_EXIT_OK;
+    }
     if (optind >= argc)
-        return cli_error("study: which study? one of lr-range, batch-scaling, optimizers, "
-                         "layernorm, adam-first-steps (see 'warmup study --help')");
+        return cli_error("study: which study? one of %s (see 'warmup study --list')", names);
     if (optind + 1 < argc) return cli_error("study: unexpected argument '%s'", argv[optind + 1]);
     const char *name = argv[optind];
+    const wu_study_kind *kind = wu_study_find(name);
+    if (!kind || !kind->plan)
+        return cli_error("unknown study '%s': use %s%s", name, names,
+                         kind ? " (the demo is 'warmup demo')" : "");
     char dirbuf[512];
     if (!out) {
         snprintf(dirbuf, sizeof dirbuf, "study-%.40s", name);
@@ -86,7 +103,8 @@ int cmd_study(int argc, char **argv)
     if (!s) return cli_error("out of memory");
     wu_error err;
     int rc = WU_EXIT_USAGE;
-    if (wu_study_plan(s, name, quick, out, (uint64_t)seed, data, &err) != WU_OK) {
+    if (wu_study_init(s, name, quick, out, (uint64_t)seed, data, &err) != WU_OK ||
+        kind->plan(s, &err) != WU_OK) {
         cli_error("%s", err.msg);
         goto done;
     }
@@ -101,18 +119,24 @@ int cmd_study(int argc, char **argv)
     }
     char command[2048];
     cli_command_line("warmup study", argc - 1, argv + 1, command, sizeof command);
-    if (wu_mkdirs(out, &err) || wu_study_json(s, command, NULL, &err)) {
+    if (wu_mkdirs(out, &err)) {
         cli_error("%s", err.msg);
         goto done;
     }
     if (!quiet) printf("warmup study %s%s -> %s\n", name, quick ? " (quick)" : "", out);
+    fflush(stdout);
+    /* the plan as data, with what the study measures outside its runs: all the report reads */
+    if ((kind->measure && kind->measure(s, &err)) || wu_study_write(s, command, &err)) {
+        cli_error("%s", err.msg);
+        goto done;
+    }
     int interrupted = 0;
     int failed = 0;
     if ((rc = cli_run_grid(s->runs, s->n, (int)jobs, quiet, &interrupted)) == WU_EXIT_USAGE) goto done;
     failed = rc == WU_EXIT_FAIL;
     int cols = cli_term_cols() < 100 ? cli_term_cols() : 100;
     wu_term t = {quiet ? NULL : stdout, cols, ascii ? WU_TTY_ASCII : WU_TTY_BRAILLE, cli_use_color()};
-    if (wu_report_study(s, command, &t, &err) != WU_OK) {
+    if (wu_report_study_dir(out, &t, &err) != WU_OK) { /* from the files alone */
         rc = cli_error("%s", err.msg);
         goto done;
     }

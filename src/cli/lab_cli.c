@@ -45,6 +45,13 @@ static void progress(const wu_lab_progress *p, void *ctx)
     fflush(stdout);
 }
 
+void cli_run_errors(const wu_lab_run *runs, int n)
+{
+    fflush(stdout);
+    for (int i = 0; i < n; i++)
+        if (runs[i].failed && runs[i].msg[0]) fprintf(stderr, "warmup: run %s: %s\n", runs[i].c.out, runs[i].msg);
+}
+
 int cli_run_grid(wu_lab_run *runs, int n, int jobs, int quiet, int *interrupted)
 {
     struct sigaction sa, old_int, old_term;
@@ -72,6 +79,7 @@ int cli_run_grid(wu_lab_run *runs, int n, int jobs, int quiet, int *interrupted)
     wu_error err;
     int rc = wu_lab_exec(runs, n, &o, &err);
     if (b.tty) printf("\n");
+    cli_run_errors(runs, n);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     *interrupted = stop_flag != 0;

@@ -10,6 +10,9 @@
  * printing why the grid could not run at all. */
 int cli_run_grid(wu_lab_run *runs, int n, int jobs, int quiet, int *interrupted);
 
+/* Print "warmup: run DIR: why" on stderr for each run that failed (wu_lab_exec's r.msg). */
+void cli_run_errors(const wu_lab_run *runs, int n);
+
 /* cmd ("warmup sweep") and argv as one shell-quoted line, for "how to rerun" (truncated to n). */
 void cli_command_line(const char *cmd, int argc, char **argv, char *out, size_t n);
 

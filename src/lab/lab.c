@@ -100,7 +100,7 @@ static void on_term(int sig)
 
 /* In the child: resume from a checkpoint when there is one (an interrupted or killed run), else
  * start afresh. A checkpoint that does not load (corrupt, another build) means a fresh start. */
-static int child_run(wu_train_config *c, int threads, pid_t parent, const sigset_t *old)
+static int child_run(wu_train_config *c, int threads, pid_t parent, const sigset_t *old, int msgfd)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -127,7 +127,14 @@ static int child_run(wu_train_config *c, int threads, pid_t parent, const sigset
         rc = wu_train(&rc_, 1, 0, &child_stop, NULL, NULL, &r, &err);
     }
     if (rc != WU_OK) rc = wu_train(c, 0, 0, &child_stop, NULL, NULL, &r, &err);
-    if (rc != WU_OK) fprintf(stderr, "warmup: run %s: %s\n", c->out, err.msg);
+    if (rc != WU_OK) { /* the parent puts it in the run's msg */
+        size_t len = strlen(err.msg), off = 0;
+        while (off < len) {
+            ssize_t w = write(msgfd, err.msg + off, len - off);
+            if (w <= 0) break;
+            off += (size_t)w;
+        }
+    }
     return rc == WU_OK ? 0 : 2;
 }
 
@@ -169,7 +176,12 @@ int wu_lab_exec(wu_lab_run *runs, int n, const wu_lab_opts *o, wu_error *err)
     if (threads <= 0) threads = (int)(cores() / jobs) > 0 ? (int)(cores() / jobs) : 1;
 
     pid_t *pid = calloc((size_t)n, sizeof *pid);
-    if (!pid) return wu_fail(err, WU_ENOMEM, "out of memory");
+    int *msgfd = malloc((size_t)n * sizeof *msgfd); /* the read end of each child's message pipe */
+    if (!pid || !msgfd) {
+        free(pid), free(msgfd);
+        return wu_fail(err, WU_ENOMEM, "out of memory");
+    }
+    for (int i = 0; i < n; i++) msgfd[i] = -1, runs[i].msg[0] = '\0';
     wu_lab_progress p = {.total = n};
     for (int i = 0; i < n; i++) p.skipped += finished(runs[i].s.status);
     int next = 0, stopping = 0, forwarded = 0;
@@ -200,14 +212,28 @@ int wu_lab_exec(wu_lab_run *runs, int n, const wu_lab_opts *o, wu_error *err)
                 break;
             }
             fflush(NULL);
-            pid_t c = fork();
-            if (c == 0) _exit(child_run(&r->c, threads, self, &old));
+            int fd[2];
+            pid_t c = -1;
+            if (pipe(fd) == 0) {
+                c = fork();
+                if (c == 0) {
+                    close(fd[0]);
+                    for (int i = 0; i < n; i++)
+                        if (msgfd[i] >= 0) close(msgfd[i]);
+                    _exit(child_run(&r->c, threads, self, &old, fd[1]));
+                }
+                int e = errno;
+                close(fd[1]);
+                if (c < 0) close(fd[0]);
+                else msgfd[next] = fd[0];
+                errno = e;
+            }
             sigprocmask(SIG_SETMASK, &old, NULL);
             if (c < 0) {
                 stopping = 1;
                 r->failed = 1;
                 p.failed++;
-                fprintf(stderr, "warmup: cannot start run %s: %s\n", r->c.out, strerror(errno));
+                snprintf(r->msg, sizeof r->msg, "cannot start it: %s", strerror(errno));
                 break;
             }
             pid[next++] = c;
@@ -220,6 +246,12 @@ int wu_lab_exec(wu_lab_run *runs, int n, const wu_lab_opts *o, wu_error *err)
                 if (pid[i] != w) continue;
                 pid[i] = 0;
                 p.running--;
+                if (msgfd[i] >= 0) { /* the child has exited: its message is all in the pipe */
+                    ssize_t got = read(msgfd[i], runs[i].msg, sizeof runs[i].msg - 1);
+                    runs[i].msg[got > 0 ? got : 0] = '\0';
+                    close(msgfd[i]);
+                    msgfd[i] = -1;
+                }
                 if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
                     runs[i].failed = 1;
                     p.failed++;
@@ -249,9 +281,11 @@ int wu_lab_exec(wu_lab_run *runs, int n, const wu_lab_opts *o, wu_error *err)
     for (int i = 0; i < n; i++)
         if (!finished(runs[i].s.status) && !runs[i].failed) p.frac = (double)(p.finished + p.skipped) / n;
     if (o->cb) o->cb(&p, o->ctx);
-    free(pid);
+    for (int i = 0; i < n; i++)
+        if (msgfd[i] >= 0) close(msgfd[i]);
+    free(pid), free(msgfd);
     if (p.failed)
-        return wu_fail(err, WU_ERUN, "%d of %d runs failed (their messages are above); rerun to "
-                       "retry them, finished runs are kept", p.failed, n);
+        return wu_fail(err, WU_ERUN, "%d of %d runs failed; rerun to retry them, finished "
+                       "runs are kept", p.failed, n);
     return WU_OK;
 }

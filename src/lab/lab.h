@@ -42,7 +42,8 @@ double wu_run_score(const wu_run_summary *s);
 typedef struct wu_lab_run {
     wu_train_config c;          /* c.out is the run's directory (created when missing) */
     wu_run_summary s;           /* filled by wu_lab_exec */
-    int failed;                 /* the run stopped on an error (its message went to stderr) */
+    int failed;                 /* the run stopped on an error: msg says which (wu_lab_exec) */
+    char msg[320];              /* why it failed ("" when it did not, or died by a signal) */
 } wu_lab_run;
 
 typedef struct wu_lab_progress {
@@ -63,7 +64,8 @@ typedef struct wu_lab_opts {
 /* Run every run that is not finished yet, `jobs` at a time, each in a child process. Returns
  * WU_OK when every run ended (completed, diverged, or stopped by o->stop: check each r.s.status),
  * WU_EINVAL for a bad configuration (checked before anything starts; the message names the run),
- * WU_EIO when a directory cannot be made, or WU_ERUN when some run failed (r.failed). */
+ * WU_EIO when a directory cannot be made, or WU_ERUN when some run failed (r.failed; r.msg says
+ * why, for the caller to show: nothing is printed here). */
 int wu_lab_exec(wu_lab_run *runs, int n, const wu_lab_opts *o, wu_error *err);
 
 /* The default parallelism for n runs: jobs and threads per job (see docs/BENCHMARKS.md: on small

@@ -1,14 +1,13 @@
-/* study.h - named, reproducible studies of the claims warmup rests on: each a preset grid of
- * runs (this file), and charts with a conclusion computed from the numbers (report/study_*.c).
+/* study.h - named, reproducible studies of the claims warmup rests on, and the demo: each a plan
+ * (this file: the runs, their labels and the constants the page quotes), written as data to
+ * DIR/study.json before anything runs, with what the study measures outside its runs (such as
+ * gradient norms at initialisation). Reports read that file and the runs' own files, nothing
+ * else (report/study_report.c, report/demo_report.c), so an old study directory renders the
+ * same after a plan in this file changes.
  *
- *   lr-range          the LR x warmup sweep on the default transformer (Wortsman et al. 2023)
- *   batch-scaling     large batches with linear / square-root LR scaling, with and without
- *                     constant and gradual warmup, SGD with momentum (Goyal et al. 2017)
- *   optimizers        SGD+momentum, Adam and AdamW, with and without warmup, each at its best LR
- *   layernorm         Pre-LN against Post-LN, with and without warmup, over LRs; per-layer
- *                     gradient norms at initialisation (Xiong et al. 2020)
- *   adam-first-steps  vanilla Adam against untuned linear and exponential warmup and RAdam
- *                     (Ma & Yarats 2021, Liu et al. 2019): update size and Adam's v early on
+ * The registry of the studies (name, claim, plan, measure, render) is in report/study_report.c:
+ * the plans are here and the renderers in the report layer above, and only a layer that sees
+ * both can hold one table of them (docs/ARCHITECTURE.md: lab is below report).
  *
  * quick: a small model and few steps (under a minute on 2 cores, for tests); the default size
  * finishes within 10 minutes on 2 cores (docs/STUDIES.md has the measured times). */
@@ -18,48 +17,109 @@
 #include "sweep.h"
 
 #define WU_STUDY_MAX 40
+#define WU_STUDY_GROUPS 8
+#define WU_STUDY_CONSTS 16
+#define WU_STUDY_VECS 4
 
 typedef struct wu_study_arm {
-    char label[64];     /* legend text, e.g. "Post-LN, warmup 25%" */
-    int group;          /* study-specific: the optimizer, the LN kind, the batch arm ... */
+    char name[64];      /* the run's directory under the study's */
+    char label[64];     /* legend text, e.g. "Post-LN, LR 0.001, warmup 25%" */
+    int group;          /* index into wu_study.group: the optimizer, the LN kind, the warmup ... */
     int warm;           /* 1: this arm has a warmup */
-    double x;           /* study-specific: the LR of a point on an LR axis */
+    double x;           /* the run's place on the study's x axis (its peak LR) */
 } wu_study_arm;
+
+/* A constant of the plan that the page quotes: a number, or a text when text[0]. */
+typedef struct wu_study_const {
+    char name[24];
+    double v;
+    char text[64];
+} wu_study_const;
+
+/* Something the study measured outside its runs, e.g. "grad_norm_init" of group 0. */
+typedef struct wu_study_vec {
+    char name[32];
+    int group;
+    int n;
+    double v[64];
+} wu_study_vec;
 
 typedef struct wu_study {
     char name[32];
     int quick;
+    uint64_t seed;
     char dir[512];
-    char data[512];     /* batch-scaling: the images (default fashion-mnist) */
+    char data[512];     /* the data the study was asked for (--data), "" for its default */
+    char command[2048]; /* the command that made it (filled by wu_study_read) */
     int n;
-    wu_lab_run runs[WU_STUDY_MAX];
+    wu_lab_run runs[WU_STUDY_MAX]; /* runs[i].c.out = dir/arm[i].name */
     wu_study_arm arm[WU_STUDY_MAX];
-    wu_sweep sweep;     /* lr-range: the grid (runs[] holds its runs) */
-    int k;              /* batch-scaling: the batch factor */
-    int64_t steps_per_epoch[WU_STUDY_MAX]; /* batch-scaling: per run */
-    double beta2;       /* adam-first-steps */
+    int ngroups;
+    char group[WU_STUDY_GROUPS][48]; /* the groups' names: "SGD+momentum", "Pre-LN", "25%" */
+    int nconst;
+    wu_study_const cst[WU_STUDY_CONSTS];
+    int nvec;
+    wu_study_vec vec[WU_STUDY_VECS];
 } wu_study;
 
-/* What DIR/study.json says: the study, its size, seed and data (what a rerun must match), and
- * the command that made it. */
+/* Start a plan: s zeroed, its name, size, seed, data and directory. WU_EINVAL when dir is too
+ * long. */
+int wu_study_init(wu_study *s, const char *name, int quick, const char *dir, uint64_t seed,
+                  const char *data, wu_error *err);
+
+/* The plans of the studies: each fills s (after wu_study_init) with its runs, groups and
+ * constants, and checks every configuration and schedule. Errors: a configuration that does not
+ * check, missing data (batch-scaling names the Debian package). */
+int wu_plan_lr_range(wu_study *s, wu_error *err);
+int wu_plan_batch_scaling(wu_study *s, wu_error *err);
+int wu_plan_optimizers(wu_study *s, wu_error *err);
+int wu_plan_layernorm(wu_study *s, wu_error *err);
+int wu_plan_adam_first_steps(wu_study *s, wu_error *err);
+
+/* The layernorm study's measurement: the per-layer gradient norms at initialisation of the
+ * first run of each group, averaged over the plan's "init_batches", into s->vec
+ * ("grad_norm_init"). No update is made and nothing is written. */
+int wu_measure_init_grad_norms(wu_study *s, wu_error *err);
+
+/* The demo's plan: base (model, data, LR, steps, batch, seed) trained with no warmup, a linear
+ * and an exponential warmup of length warm ("25%" or steps), each before the same cosine decay,
+ * in s->dir/none, linear and exp. The configurations are not checked here: the caller checks
+ * them (wu_train_check, wu_sched_parse) and says which of its inputs was wrong. */
+int wu_plan_demo(wu_study *s, const wu_train_config *base, const char *warm, wu_error *err);
+
+/* Add a run to a plan: config c in s->dir/name. WU_ERANGE past WU_STUDY_MAX runs. */
+int wu_study_add(wu_study *s, const wu_train_config *c, const char *name, const char *label,
+                 int group, int warm, double x, wu_error *err);
+/* The index of group `name`, added when new (-1 past WU_STUDY_GROUPS). */
+int wu_study_group(wu_study *s, const char *name);
+/* Set a constant of the plan: a number, or a text when text is not NULL. */
+void wu_study_set(wu_study *s, const char *name, double v, const char *text);
+/* A constant: its number (NaN when the plan has none), its text ("" when none). */
+double wu_study_num(const wu_study *s, const char *name);
+const char *wu_study_text(const wu_study *s, const char *name);
+/* A measurement: the vector `name` of group g, or NULL. */
+const wu_study_vec *wu_study_measured(const wu_study *s, const char *name, int g);
+/* The run whose arm is named `name`, or -1. */
+int wu_study_arm_index(const wu_study *s, const char *name);
+
+/* Write dir/study.json: the study's name, size, seed and data (what a rerun must match), the
+ * command, the groups, the constants, the measurements and every run (its directory, label,
+ * group, warmup flag, x and full configuration). Atomic. */
+int wu_study_write(const wu_study *s, const char *command, wu_error *err);
+
+/* Read dir/study.json back into s (zeroed here): the plan as it was written, with the runs'
+ * directories under dir (so a copied directory reads the same) and their summaries not read.
+ * WU_EINVAL naming the file when it is not a plan warmup wrote; the wu_json_read() errors when
+ * it cannot be read or parsed. */
+int wu_study_read(const char *dir, wu_study *s, wu_error *err);
+
+/* What DIR/study.json says about what a rerun must match: the study, its size, seed and data,
+ * and the command that made it. Errors as wu_study_read. */
 typedef struct wu_study_manifest {
     char name[32], data[512], command[2048];
     int quick;
     uint64_t seed;
 } wu_study_manifest;
-
-/* Read dir/study.json. WU_EINVAL naming the file when it is not a manifest warmup study wrote;
- * the wu_json_read() errors when it cannot be read or parsed. */
 int wu_study_manifest_read(const char *dir, wu_study_manifest *m, wu_error *err);
-
-/* The studies' names, NULL-terminated, and one line about each. */
-extern const char *const wu_study_names[];
-extern const char *const wu_study_about[];
-
-/* Plan study `name` into s (zeroed by the caller) with its runs under dir; seed is the base seed.
- * Errors: an unknown name (the message lists the studies), a configuration that does not check,
- * missing data (batch-scaling names the Debian package). */
-int wu_study_plan(wu_study *s, const char *name, int quick, const char *dir, uint64_t seed,
-                  const char *data, wu_error *err);
 
 #endif

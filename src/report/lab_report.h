@@ -33,7 +33,8 @@ int wu_report_sweep(const wu_sweep *s, const wu_lab_run *runs, const char *comma
 void wu_sweep_conclusion(const wu_sweep *s, const wu_sweep_result *r, char *out, size_t n);
 
 /* Runs that are not a sweep or a study: dir itself (a run directory: n == 0) or its
- * subdirectories names[0..n-1] (a demo, or any folder of runs). dir/report.html gets the loss,
+ * subdirectories names[0..n-1] (any folder of runs, e.g. a demo made before the demo wrote its
+ * plan). dir/report.html gets the loss,
  * LR, gradient norm, update/weight ratio and Adam second-moment charts with one line per run,
  * the table of results, each run's configuration and how to rerun it. */
 int wu_report_runs(const char *dir, char *const *names, int n, wu_error *err);

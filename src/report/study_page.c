@@ -1,5 +1,5 @@
 /* study_page.c - what every study's report has in common: curves read from its runs, the table
- * of runs, the terminal output, the SVG files, report.html and study.json. The studies
+ * of runs, the terminal output, the SVG files, report.html and conclusion.txt. The studies
  * themselves (study_report.c) only choose charts and compute their conclusions. */
 #include <math.h>
 #include <stdlib.h>
@@ -65,35 +65,18 @@ static int table(const wu_study *s, char (**buf)[64], const char ***cells)
     return NC;
 }
 
-int wu_study_json(const wu_study *s, const char *command, const char *conclusion, wu_error *err)
+int wu_page_conclusion(const char *dir, const char *conclusion, wu_error *err)
 {
     char path[700];
     wu_outfile o;
-    snprintf(path, sizeof path, "%s/study.json", s->dir);
+    snprintf(path, sizeof path, "%s/conclusion.txt", dir);
     if (wu_outfile_open(&o, path, err)) return err->code;
-    fputs("{\"kind\": \"study\", \"name\": ", o.f);
-    wu_json_string(o.f, s->name);
-    fprintf(o.f, ", \"quick\": %s, \"seed\": %llu, \"data\": ", s->quick ? "true" : "false",
-            (unsigned long long)s->runs[0].c.seed);
-    wu_json_string(o.f, s->data);
-    fputs(",\n \"command\": ", o.f);
-    wu_json_string(o.f, command);
-    fputs(",\n \"runs\": [", o.f);
-    for (int i = 0; i < s->n; i++) {
-        const char *d = strrchr(s->runs[i].c.out, '/');
-        fprintf(o.f, "%s", i ? ", " : "");
-        wu_json_string(o.f, d ? d + 1 : s->runs[i].c.out);
-    }
-    fputs("],\n \"conclusion\": ", o.f);
-    if (conclusion) wu_json_string(o.f, conclusion);
-    else fputs("null", o.f);
-    fputs("}\n", o.f);
+    fprintf(o.f, "%s\n", conclusion);
     if (wu_outfile_commit(&o, err)) return err->code;
     return WU_OK;
 }
 
-int wu_page_emit(const wu_study *s, const wu_page *p, const char *command, const wu_term *t,
-                 wu_error *err)
+int wu_page_emit(const wu_study *s, const wu_page *p, const wu_term *t, wu_error *err)
 {
     static const char *const head[8] = {"run", "optimizer", "LR", "batch", "steps", "schedule",
                                         "final loss", "status"};
@@ -117,7 +100,7 @@ int wu_page_emit(const wu_study *s, const wu_page *p, const char *command, const
     }
     for (int i = 0; i < p->ncharts && rc == WU_OK; i++)
         rc = wu_report_svg(s->dir, p->files[i], &p->charts[i], NULL, 800, 450, err);
-    if (rc == WU_OK) rc = wu_study_json(s, command, p->conclusion, err);
+    if (rc == WU_OK) rc = wu_page_conclusion(s->dir, p->conclusion, err);
     char path[700];
     wu_outfile o;
     snprintf(path, sizeof path, "%s/report.html", s->dir);
@@ -140,7 +123,7 @@ int wu_page_emit(const wu_study *s, const wu_page *p, const char *command, const
                                "last training loss when a run has no validation). Each run's "
                                "metrics.csv and summary.json (with its full configuration) are "
                                "in its directory next to this page.");
-        wu_report_rerun(o.f, command);
+        wu_report_rerun(o.f, s->command);
         wu_html_end(o.f);
         if (wu_outfile_commit(&o, err)) rc = err->code;
     }

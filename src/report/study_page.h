@@ -1,5 +1,7 @@
-/* study_page.h - the common frame of a study's report (study_page.c) and the studies' renderers
- * (study_report.c). */
+/* study_page.h - the common frame of a study's report (study_page.c), the studies' renderers
+ * (study_report.c, demo_report.c) and the registry of the studies. Every renderer reads a plan
+ * that wu_study_read() got from DIR/study.json and the runs' own files: nothing is re-planned,
+ * trained or measured here. */
 #ifndef WU_STUDY_PAGE_H
 #define WU_STUDY_PAGE_H
 
@@ -24,7 +26,7 @@ typedef struct wu_page {
     double gx[8][WU_STUDY_MAX], gy[8][WU_STUDY_MAX];    /* points of "final loss against LR" */
     unsigned char gflag[8][WU_STUDY_MAX];
     char gname[8][64];
-    double lx[2][64], ly[2][64];                        /* layernorm: gradient norm per layer */
+    double lx[64];                                      /* layer numbers 1, 2, ... */
     int ndata;
 } wu_page;
 
@@ -36,15 +38,38 @@ int wu_page_curve(wu_page *p, const wu_lab_run *r, wu_metric col, double ema, do
 void wu_page_free(wu_page *p);
 
 /* Print the charts, the table of runs, the expectation and the conclusion to t; write the
- * charts' SVG files, report.html and study.json into s->dir. */
-int wu_page_emit(const wu_study *s, const wu_page *p, const char *command, const wu_term *t,
-                 wu_error *err);
+ * charts' SVG files, report.html and conclusion.txt into s->dir. */
+int wu_page_emit(const wu_study *s, const wu_page *p, const wu_term *t, wu_error *err);
 
-/* DIR/study.json: the study's name, size and seed (what a rerun must match), the command, the
- * runs, and the conclusion (NULL before the runs finish). */
-int wu_study_json(const wu_study *s, const char *command, const char *conclusion, wu_error *err);
+/* DIR/conclusion.txt: the conclusion a report computed, one paragraph. Atomic. */
+int wu_page_conclusion(const char *dir, const char *conclusion, wu_error *err);
 
-/* Render a planned study whose runs are done (or partly done): charts, conclusion, files. */
-int wu_report_study(wu_study *s, const char *command, const wu_term *t, wu_error *err);
+/* The registry: every study that `warmup study NAME` runs and `warmup report DIR` renders, and
+ * the demo (plan NULL: `warmup demo` plans it from its options). It lives here, in the report
+ * layer, because a row joins a plan and a measurement of the lab (layer below) with a renderer
+ * of this layer: the lab cannot see the renderers, so no lower table could hold both. */
+typedef struct wu_study_kind {
+    const char *name;
+    const char *claim;                            /* one line: what it measures, after whom */
+    int (*plan)(wu_study *s, wu_error *err);      /* lab: the runs (after wu_study_init) */
+    int (*measure)(wu_study *s, wu_error *err);   /* lab: measured before the runs, or NULL */
+    int (*render)(const wu_study *s, const wu_term *t, wu_error *err); /* from files alone */
+} wu_study_kind;
+
+extern const wu_study_kind wu_studies[]; /* ends with a row whose name is NULL */
+
+/* The row of study `name`, or NULL. */
+const wu_study_kind *wu_study_find(const char *name);
+
+/* The studies `warmup study` runs, as "a, b, c or d" (for messages). */
+void wu_study_names(char *out, size_t n);
+
+/* Render DIR from DIR/study.json and its runs' files alone: the runs' summaries are read, then
+ * the study's renderer writes the page (and prints to t when t->f). */
+int wu_report_study_dir(const char *dir, const wu_term *t, wu_error *err);
+
+/* The demo's page (demo_report.c): loss.svg, lr.svg, summary.json, report.html, and on t the
+ * charts, the table and the conclusion. */
+int wu_report_demo(const wu_study *s, const wu_term *t, wu_error *err);
 
 #endif

@@ -1,5 +1,8 @@
 /* study_report.c - each study's charts and its conclusion, computed from the runs' numbers and
- * compared with what the literature expects; said plainly when the expectation did not hold. */
+ * compared with what the literature expects; said plainly when the expectation did not hold;
+ * and the registry of the studies (wu_studies, at the end). Everything a page says about the
+ * plan (groups, labels, LRs, warmup length, constants, measurements) comes from the study.json
+ * the lab wrote; nothing here knows a plan's numbers. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +13,48 @@
 #define SAY(...) u += (size_t)snprintf(p->conclusion + u, u < sizeof p->conclusion ? sizeof p->conclusion - u : 0, __VA_ARGS__)
 
 static double score(const wu_study *s, int i) { return wu_run_score(&s->runs[i].s); }
+
+/* "three" for 3, digits past ten. */
+static const char *count_word(int n, char *buf, size_t nbuf)
+{
+    static const char *const w[] = {"no", "one", "two", "three", "four", "five", "six", "seven",
+                                    "eight", "nine", "ten"};
+    if (n >= 0 && n <= 10) return w[n];
+    snprintf(buf, nbuf, "%d", n);
+    return buf;
+}
+
+/* The number of runs of group g without warmup: its LR grid. */
+static int lrs_of(const wu_study *s, int g)
+{
+    int n = 0;
+    for (int i = 0; i < s->n; i++) n += s->arm[i].group == g && !s->arm[i].warm;
+    return n;
+}
+
+/* The first run of group g, or -1. */
+static int first_of(const wu_study *s, int g)
+{
+    for (int i = 0; i < s->n; i++)
+        if (s->arm[i].group == g) return i;
+    return -1;
+}
+
+/* A percentage constant of the plan ("25%" from warmup_frac 0.25), "?" when it has none. */
+static const char *pct(const wu_study *s, const char *name, char *buf, size_t n)
+{
+    double v = wu_study_num(s, name);
+    if (isfinite(v)) snprintf(buf, n, "%g%%", 100 * v);
+    else snprintf(buf, n, "?");
+    return buf;
+}
+
+/* An optimizer's name as written in prose. */
+static const char *opt_name(const char *o)
+{
+    return !strcmp(o, "sgd") ? "SGD" : !strcmp(o, "adam") ? "Adam" : !strcmp(o, "adamw") ? "AdamW"
+         : !strcmp(o, "radam") ? "RAdam" : o;
+}
 
 /* Per (group, warm): the run with the lowest final loss, or -1 when none finished. */
 static int best_of(const wu_study *s, int group, int warm)
@@ -31,8 +76,9 @@ static double eff(const wu_study *s, int i)
 
 /* Final loss against LR, one line per (group, warm), diverged runs flagged (at their initial
  * loss). */
-static void loss_vs_lr(const wu_study *s, wu_page *p, int ngroups, const char *const *gname)
+static void loss_vs_lr(const wu_study *s, wu_page *p)
 {
+    int ngroups = s->ngroups;
     wu_series *ser = p->series[p->ncharts];
     int ns = 0;
     for (int g = 0; g < ngroups && ns < 8; g++)
@@ -45,7 +91,7 @@ static void loss_vs_lr(const wu_study *s, wu_page *p, int ngroups, const char *c
                 p->gy[ns][n] = eff(s, i);
                 p->gflag[ns][n++] = s->runs[i].s.status == WU_RUN_DIVERGED;
             }
-            snprintf(p->gname[ns], 64, "%s, %s", gname[g], w ? "warmup" : "no warmup");
+            snprintf(p->gname[ns], 64, "%s, %s", s->group[g], w ? "warmup" : "no warmup");
             ser[ns] = (wu_series){.name = p->gname[ns], .x = p->gx[ns], .y = p->gy[ns], .n = n,
                                   .mark_x = NAN, .style = WU_STYLE_POINTS, .flag = p->gflag[ns]};
             ns++;
@@ -61,10 +107,9 @@ static void loss_vs_lr(const wu_study *s, wu_page *p, int ngroups, const char *c
 /* Per group: the best final loss over the LRs without and with warmup (a diverged run at its
  * initial loss), appended to the conclusion at u; gain[g] = without - with. Returns the new
  * length. */
-static size_t gains(const wu_study *s, wu_page *p, size_t u, int ngroups, const char *const *gname,
-                    double *gain)
+static size_t gains(const wu_study *s, wu_page *p, size_t u, double *gain)
 {
-    for (int g = 0; g < ngroups; g++) {
+    for (int g = 0; g < s->ngroups; g++) {
         double best[2] = {NAN, NAN};
         int at[2] = {-1, -1};
         for (int i = 0; i < s->n; i++) {
@@ -80,12 +125,12 @@ static size_t gains(const wu_study *s, wu_page *p, size_t u, int ngroups, const 
             if (s->arm[i].group == g) lo = fmin(lo, s->arm[i].x), hi = fmax(hi, s->arm[i].x);
         if (at[0] >= 0 && at[1] >= 0) {
             SAY("%s: best final loss %.3f without warmup (LR %g), %.3f with warmup (LR %g), a gain "
-                "of %+.3f", gname[g], best[0], s->arm[at[0]].x, best[1], s->arm[at[1]].x, gain[g]);
+                "of %+.3f", s->group[g], best[0], s->arm[at[0]].x, best[1], s->arm[at[1]].x, gain[g]);
             int edge = 0;
             for (int w = 0; w < 2; w++) edge |= s->arm[at[w]].x == lo || s->arm[at[w]].x == hi;
             SAY("%s. ", edge ? " (a best LR at the edge of the grid: a better one may lie beyond)" : "");
         } else
-            SAY("%s: no finished run %s warmup. ", gname[g], at[0] < 0 ? "without" : "with");
+            SAY("%s: no finished run %s warmup. ", s->group[g], at[0] < 0 ? "without" : "with");
     }
     return u;
 }
@@ -110,10 +155,10 @@ static int curves(const wu_study *s, wu_page *p, const int *idx, int n, const ch
 }
 
 /* The training-loss curves of each (group, warm) at its best LR. */
-static int best_curves(const wu_study *s, wu_page *p, int ngroups, const char *title, wu_error *err)
+static int best_curves(const wu_study *s, wu_page *p, const char *title, wu_error *err)
 {
     int best[8], n = 0;
-    for (int g = 0; g < ngroups && n < 8; g++)
+    for (int g = 0; g < s->ngroups && n < 8; g++)
         for (int w = 0; w < 2; w++) best[n++] = best_of(s, g, w);
     return curves(s, p, best, n, title, "curves.svg", err);
 }
@@ -122,21 +167,27 @@ static int best_curves(const wu_study *s, wu_page *p, int ngroups, const char *t
 
 static int render_optimizers(const wu_study *s, wu_page *p, wu_error *err)
 {
-    static const char *const gname[3] = {"SGD+momentum", "Adam", "AdamW"};
     p->title = "optimizers with and without warmup";
     p->source = "the guide; Liu et al. 2019; Ma & Yarats 2021";
     p->claim = "Adaptive optimizers (Adam, AdamW) depend on warmup more than SGD with momentum: "
                "without it their first updates are large, so the gain from warmup at each "
                "optimizer's own best LR is larger for Adam and AdamW.";
+    if (s->ngroups != 3) return wu_fail(err, WU_EINVAL, "%s/study.json: the optimizers study has "
+                                        "three groups, this one %d", s->dir, s->ngroups);
+    char nb[16], wp[16], dp[16];
+    int i0 = first_of(s, 0), i2 = first_of(s, 2);
     snprintf(p->intro, sizeof p->intro, "The %d-layer GPT on the built-in language, %lld steps, "
-             "trained with SGD+momentum (0.9), Adam and AdamW (weight decay 0.01) at three LRs "
-             "each, with no warmup and with a 25%% linear warmup, each followed by a cosine decay "
-             "to 10%%.", s->runs[0].c.layers, (long long)s->runs[0].c.steps);
-    loss_vs_lr(s, p, 3, gname);
-    int rc = best_curves(s, p, 3, "Training loss of each optimizer at its best LR", err);
+             "trained with %s (%g), %s and %s (weight decay %g) at %s LRs each, with no warmup "
+             "and with a %s linear warmup, each followed by a cosine decay to %s.",
+             s->runs[0].c.layers, (long long)s->runs[0].c.steps, s->group[0],
+             i0 >= 0 ? s->runs[i0].c.momentum : NAN, s->group[1], s->group[2],
+             i2 >= 0 ? s->runs[i2].c.weight_decay : NAN, count_word(lrs_of(s, 0), nb, sizeof nb),
+             pct(s, "warmup_frac", wp, sizeof wp), pct(s, "decay_to", dp, sizeof dp));
+    loss_vs_lr(s, p);
+    int rc = best_curves(s, p, "Training loss of each optimizer at its best LR", err);
     if (rc != WU_OK) return rc;
     double gain[3];
-    size_t u = gains(s, p, 0, 3, gname, gain);
+    size_t u = gains(s, p, 0, gain);
     if (isfinite(gain[0]) && isfinite(gain[1]) && isfinite(gain[2])) {
         double adaptive = gain[1] < gain[2] ? gain[1] : gain[2];
         if (adaptive > gain[0] + 0.02)
@@ -153,43 +204,43 @@ static int render_optimizers(const wu_study *s, wu_page *p, wu_error *err)
 
 static int render_layernorm(const wu_study *s, wu_page *p, wu_error *err)
 {
-    static const char *const gname[2] = {"Pre-LN", "Post-LN"};
-    double (*lx)[64] = p->lx, (*ly)[64] = p->ly;
     p->title = "Pre-LN against Post-LN";
     p->source = "Xiong et al. 2020";
     p->claim = "At initialisation, Post-LN's gradient norms grow towards the last layers while "
                "Pre-LN's stay level; so Post-LN needs warmup to train at a useful LR, while Pre-LN "
                "trains without it.";
+    if (s->ngroups != 2) return wu_fail(err, WU_EINVAL, "%s/study.json: the layernorm study has "
+                                        "two groups, this one %d", s->dir, s->ngroups);
+    char wp[16], nb[48] = "";
+    double batches = wu_study_num(s, "init_batches");
+    if (isfinite(batches)) snprintf(nb, sizeof nb, " averaged over %g batches", batches);
     snprintf(p->intro, sizeof p->intro, "The %d-layer GPT on the built-in language, %lld steps, "
-             "AdamW, with the LayerNorm before (Pre-LN) or after (Post-LN) each residual "
-             "branch, with no warmup and with a 25%% linear warmup, at several LRs. The gradient "
-             "norms at initialisation are averaged over 8 batches.", s->runs[0].c.layers,
-             (long long)s->runs[0].c.steps);
-    /* per-layer gradient norms at init, from the first run of each kind */
+             "%s, with the LayerNorm before (%s) or after (%s) each residual branch, with no "
+             "warmup and with a %s linear warmup, at several LRs. The gradient norms at "
+             "initialisation are%s.", s->runs[0].c.layers,
+             (long long)s->runs[0].c.steps, opt_name(s->runs[0].c.optimizer), s->group[0],
+             s->group[1], pct(s, "warmup_frac", wp, sizeof wp), nb[0] ? nb : " per layer");
+    /* per-layer gradient norms at init, as the lab measured them (study.json) */
     wu_series *gs = p->series[p->ncharts];
-    int L[2] = {0, 0};
+    const wu_study_vec *v[2];
+    for (int l = 0; l < 64; l++) p->lx[l] = l + 1;
     for (int g = 0; g < 2; g++) {
-        int i = 0;
-        while (i < s->n && s->arm[i].group != g) i++;
-        if (i == s->n) continue;
-        int rc = wu_train_init_grad_norms(&s->runs[i].c, 8, ly[g], 64, &L[g], err);
-        if (rc != WU_OK) return rc;
-        for (int l = 0; l < L[g]; l++) lx[g][l] = l + 1;
-        gs[g] = (wu_series){.name = gname[g], .x = lx[g], .y = ly[g], .n = L[g], .mark_x = NAN,
-                            .style = WU_STYLE_POINTS};
+        v[g] = wu_study_measured(s, "grad_norm_init", g);
+        gs[g] = (wu_series){.name = s->group[g], .x = p->lx, .y = v[g] ? v[g]->v : NULL,
+                            .n = v[g] ? v[g]->n : 0, .mark_x = NAN, .style = WU_STYLE_POINTS};
     }
     p->charts[p->ncharts] = (wu_chart){.title = "Gradient norm of each layer at initialisation",
                                        .xlabel = "layer", .ylabel = "gradient norm",
                                        .series = gs, .nseries = 2, .log_y = 1};
     p->files[p->ncharts] = "grad-norm-init.svg";
     p->tty_rows[p->ncharts++] = 10;
-    loss_vs_lr(s, p, 2, gname);
-    int rc = best_curves(s, p, 2, "Training loss at each variant's best LR", err);
+    loss_vs_lr(s, p);
+    int rc = best_curves(s, p, "Training loss at each variant's best LR", err);
     if (rc != WU_OK) return rc;
     size_t u = 0;
     double ratio[2] = {NAN, NAN};
     for (int g = 0; g < 2; g++)
-        if (L[g] >= 2) ratio[g] = ly[g][L[g] - 1] / ly[g][0];
+        if (v[g] && v[g]->n >= 2) ratio[g] = v[g]->v[v[g]->n - 1] / v[g]->v[0];
     if (isfinite(ratio[0]) && isfinite(ratio[1])) {
         SAY("At initialisation the last layer's gradient norm is %.2fx the first layer's in "
             "Pre-LN and %.2fx in Post-LN", ratio[0], ratio[1]);
@@ -198,7 +249,7 @@ static int render_layernorm(const wu_study *s, wu_page *p, wu_error *err)
                                       : ": this model does not show Xiong et al.'s pattern. ");
     }
     double gain[2];
-    u = gains(s, p, u, 2, gname, gain);
+    u = gains(s, p, u, gain);
     if (isfinite(gain[0]) && isfinite(gain[1])) {
         if (gain[1] > gain[0] + 0.02)
             SAY("As expected, warmup mattered more for Post-LN (%+.3f) than for Pre-LN (%+.3f).",
@@ -233,16 +284,25 @@ static int render_adam(const wu_study *s, wu_page *p, wu_error *err)
                "warmups (linear over 2/(1-beta2) steps, exponential with time constant "
                "1/(1-beta2)) and RAdam's rectification all remove that, and perform about alike, "
                "better than vanilla Adam.";
+    /* the arms by name: no warmup, the untuned linear and exponential warmups, RAdam */
+    int at[4] = {wu_study_arm_index(s, "adam"), wu_study_arm_index(s, "untuned-linear"),
+                 wu_study_arm_index(s, "untuned-exp"), wu_study_arm_index(s, "radam")};
+    for (int k = 0; k < 4; k++)
+        if (at[k] < 0) return wu_fail(err, WU_EINVAL, "%s/study.json: the adam-first-steps study has "
+                                      "the runs adam, untuned-linear, untuned-exp and radam", s->dir);
+    double beta2 = wu_study_num(s, "beta2");
+    if (!(beta2 >= 0 && beta2 < 1))
+        return wu_fail(err, WU_EINVAL, "%s/study.json: no constant beta2 in [0, 1)", s->dir);
+    char dp[16];
     int first = (int)(s->runs[0].c.steps * 3 / 5);
     snprintf(p->intro, sizeof p->intro, "The %d-layer GPT on the built-in language, %lld steps at "
              "peak LR %g, Adam (beta2 = %g, no weight decay) without warmup, with the untuned "
              "linear warmup (%d steps) and the untuned exponential warmup (time constant %d "
-             "steps), and RAdam without warmup; every schedule decays by cosine to 10%%. The "
+             "steps), and RAdam without warmup; every schedule decays by cosine to %s. The "
              "charts of the update size and of v show the first %d steps.",
-             s->runs[0].c.layers, (long long)s->runs[0].c.steps, s->runs[0].c.lr, s->beta2,
-             (int)(2 / (1 - s->beta2)), (int)(1 / (1 - s->beta2)), first);
-    static const wu_metric col[4] = {WU_METRIC_UPDATE_RMS, WU_METRIC_V_MEAN, WU_METRIC_V_MAX,
-                                     WU_METRIC_LR};
+             s->runs[0].c.layers, (long long)s->runs[0].c.steps, s->runs[0].c.lr, beta2,
+             (int)(2 / (1 - beta2)), (int)(1 / (1 - beta2)), pct(s, "decay_to", dp, sizeof dp), first);
+    static const wu_metric col[4] = {WU_METRIC_UPDATE_RMS, WU_METRIC_V_MEAN, WU_METRIC_V_MAX, WU_METRIC_LR};
     static const char *const title[4] = {"Update size (RMS over all parameters)",
                                          "Adam's second moment v (bias-corrected mean)",
                                          "Adam's second moment v (bias-corrected largest entry)",
@@ -257,14 +317,12 @@ static int render_adam(const wu_study *s, wu_page *p, wu_error *err)
                                     err)) != WU_OK)
                 return rc;
         }
-        p->charts[p->ncharts] = (wu_chart){.title = title[c], .xlabel = "step", .ylabel = wu_metric_name(col[c]),
+        p->charts[p->ncharts] = (wu_chart){.title = title[c], .xlabel = "step", .ylabel = wu_metric_cols[col[c]].name,
                                            .series = ser, .nseries = ns, .log_y = c < 3};
         p->files[p->ncharts] = file[c];
         p->tty_rows[p->ncharts++] = 10;
     }
-    int all[4] = {0, 1, 2, 3};
-    if ((rc = curves(s, p, all, s->n < 4 ? s->n : 4, "Training loss", "curves.svg", err)) != WU_OK)
-        return rc;
+    if ((rc = curves(s, p, at, 4, "Training loss", "curves.svg", err)) != WU_OK) return rc;
     size_t u = 0;
     double lr = s->runs[0].c.lr;
     for (int i = 0; i < s->n; i++) {
@@ -273,7 +331,7 @@ static int render_adam(const wu_study *s, wu_page *p, wu_error *err)
             "peak LR). ", s->arm[i].label, eff(s, i),
             s->runs[i].s.status == WU_RUN_DIVERGED ? " (diverged)" : "", rms, rms / lr);
     }
-    double a = eff(s, 0), w1 = eff(s, 1), w2 = eff(s, 2), ra = eff(s, 3);
+    double a = eff(s, at[0]), w1 = eff(s, at[1]), w2 = eff(s, at[2]), ra = eff(s, at[3]);
     if (isfinite(a) && isfinite(w1) && isfinite(w2) && isfinite(ra)) {
         double lo = fmin(w1, fmin(w2, ra)), hi = fmax(w1, fmax(w2, ra));
         int better = hi < a - 0.02, alike = hi - lo < 0.1;
@@ -300,24 +358,38 @@ static int render_batch(const wu_study *s, wu_page *p, wu_error *err)
                "batch trains as well per epoch as the small batch; without warmup the scaled LR "
                "is unstable early; a constant low-LR warmup leaves a spike when it ends; without "
                "scaling the large batch falls behind.";
+    /* the arms by name, in the order the page discusses them */
+    static const char *const name[6] = {"small", "large-unscaled", "large-sqrt", "large-linear",
+                                        "large-constant-warmup", "large-gradual-warmup"};
+    int at[6];
+    for (int i = 0; i < 6; i++)
+        if ((at[i] = wu_study_arm_index(s, name[i])) < 0)
+            return wu_fail(err, WU_EINVAL, "%s/study.json: the batch-scaling study has no run %s",
+                           s->dir, name[i]);
+    double k = wu_study_num(s, "k"), ntrain = wu_study_num(s, "train_images");
+    if (!(ntrain >= 1)) return wu_fail(err, WU_EINVAL, "%s/study.json: no constant train_images", s->dir);
+    char wp[16], dp[16];
     snprintf(p->intro, sizeof p->intro, "An MLP (%d hidden layers of %d) on Fashion-MNIST, SGD with "
-             "momentum 0.9, the same number of epochs for every arm: a batch-%d baseline, and "
-             "%d-times the batch with the LR unscaled, scaled by sqrt(k), and scaled by k without "
-             "warmup, with a constant warmup (the base LR for 25%% of the steps) and with a "
-             "gradual warmup from the base LR; all decay by cosine to 10%%.",
-             s->runs[0].c.depth, s->runs[0].c.width, s->runs[0].c.batch, s->k);
+             "momentum %g, the same number of epochs for every arm: a batch-%d baseline, and "
+             "%g-times the batch with the LR unscaled, scaled by sqrt(k), and scaled by k without "
+             "warmup, with a constant warmup (the base LR for %s of the steps) and with a "
+             "gradual warmup from the base LR; all decay by cosine to %s.",
+             s->runs[at[0]].c.depth, s->runs[at[0]].c.width, s->runs[at[0]].c.momentum,
+             s->runs[at[0]].c.batch, k, pct(s, "warmup_frac", wp, sizeof wp),
+             pct(s, "decay_to", dp, sizeof dp));
     wu_series *ser = p->series[p->ncharts];
     int ns = 0, rc;
     static char lrname[3][64];
     for (int i = 0; i < s->n; i++) {
-        double xs = 1.0 / (double)s->steps_per_epoch[i];
+        double xs = 1.0 / (double)((int64_t)ntrain / s->runs[i].c.batch);
         if ((rc = wu_page_curve(p, &s->runs[i], WU_METRIC_LOSS, 0.02, xs, 0, &ser[ns++], s->arm[i].label, err)))
             return rc;
     }
-    for (int i = 3; i < s->n && i < 6; i++) {
-        snprintf(lrname[i - 3], 64, "LR: %s", i == 3 ? "no warmup" : i == 4 ? "constant warmup" : "gradual warmup");
-        if ((rc = wu_page_curve(p, &s->runs[i], WU_METRIC_LR, 0, 1.0 / (double)s->steps_per_epoch[i], 0,
-                                &ser[ns], lrname[i - 3], err)))
+    for (int j = 3; j < 6; j++) {
+        const wu_lab_run *r = &s->runs[at[j]];
+        snprintf(lrname[j - 3], 64, "LR: %s", j == 3 ? "no warmup" : j == 4 ? "constant warmup" : "gradual warmup");
+        if ((rc = wu_page_curve(p, r, WU_METRIC_LR, 0, 1.0 / (double)((int64_t)ntrain / r->c.batch), 0,
+                                &ser[ns], lrname[j - 3], err)))
             return rc;
         ser[ns++].right = 1;
     }
@@ -328,23 +400,21 @@ static int render_batch(const wu_study *s, wu_page *p, wu_error *err)
     p->tty_rows[p->ncharts++] = 14;
     size_t u = 0;
     double v[6];
-    for (int i = 0; i < 6; i++) {
-        v[i] = i < s->n ? eff(s, i) : NAN;
-        if (i < s->n)
-            SAY("%s: %s%.3f%s. ", s->arm[i].label, "final validation loss ", v[i],
-                s->runs[i].s.status == WU_RUN_DIVERGED ? " (diverged; initial loss)" : "");
-    }
-    if (s->n == 6 && isfinite(v[0]) && isfinite(v[5])) {
+    for (int i = 0; i < s->n; i++)
+        SAY("%s: %s%.3f%s. ", s->arm[i].label, "final validation loss ", eff(s, i),
+            s->runs[i].s.status == WU_RUN_DIVERGED ? " (diverged; initial loss)" : "");
+    for (int j = 0; j < 6; j++) v[j] = eff(s, at[j]);
+    if (isfinite(v[0]) && isfinite(v[5])) {
         double tol = 0.05 * v[0] > 0.02 ? 0.05 * v[0] : 0.02;
         if (v[5] <= v[0] + tol)
-            SAY("Held: with linear scaling and gradual warmup the %d-times batch came within %.3f "
-                "of the baseline. ", s->k, v[5] - v[0]);
+            SAY("Held: with linear scaling and gradual warmup the %g-times batch came within %.3f "
+                "of the baseline. ", k, v[5] - v[0]);
         else
             SAY("Did not hold: with linear scaling and gradual warmup the large batch ended "
                 "%.3f above the baseline. ", v[5] - v[0]);
-        if (s->runs[3].s.status == WU_RUN_DIVERGED || v[3] > v[5] + 0.01)
+        if (s->runs[at[3]].s.status == WU_RUN_DIVERGED || v[3] > v[5] + 0.01)
             SAY("Without warmup the scaled LR did worse (%.3f against %.3f)%s. ", v[3], v[5],
-                s->runs[3].s.status == WU_RUN_DIVERGED ? ", it diverged" : "");
+                s->runs[at[3]].s.status == WU_RUN_DIVERGED ? ", it diverged" : "");
         else
             SAY("Without warmup the scaled LR did as well here (%.3f against %.3f): at this size "
                 "the instability Goyal et al. saw did not appear. ", v[3], v[5]);
@@ -353,42 +423,73 @@ static int render_batch(const wu_study *s, wu_page *p, wu_error *err)
         else
             SAY("Without LR scaling the large batch did not fall behind (%.3f); ", v[1]);
         SAY("square-root scaling ended at %.3f. ", v[2]);
-        const wu_run_summary *cw = &s->runs[4].s;
-        long long end = (long long)(s->runs[4].c.steps / 4);
-        if (cw->status == WU_RUN_DIVERGED)
+        const wu_lab_run *cr = &s->runs[at[4]];
+        const wu_run_summary *cw = &cr->s;
+        double frac = wu_study_num(s, "warmup_frac");
+        long long end = isfinite(frac) ? (long long)((double)cr->c.steps * frac) : -1;
+        if (cw->status == WU_RUN_DIVERGED && end >= 0)
             SAY("The constant warmup diverged at step %lld, %s its end at step %lld, when the LR "
-                "jumped %d-fold.", (long long)cw->diverged_at,
-                cw->diverged_at >= end ? "just after" : "before", end, s->k);
+                "jumped %g-fold.", (long long)cw->diverged_at,
+                cw->diverged_at >= end ? "just after" : "before", end, k);
+        else if (cw->status == WU_RUN_DIVERGED)
+            SAY("The constant warmup diverged at step %lld.", (long long)cw->diverged_at);
         else
             SAY("The constant warmup ended at %.3f (%d loss spikes).", v[4], cw->spikes);
     }
     return WU_OK;
 }
 
-/* ---- dispatch ------------------------------------------------------------------------------- */
+/* ---- lr-range: the sweep's page, from the plan ------------------------------------------- */
 
-int wu_report_study(wu_study *s, const char *command, const wu_term *t, wu_error *err)
+/* The grid as a sweep: the groups are its warmup lengths, the arms of a group its LRs (one seed;
+ * run i = warmup * nlr + lr, the order the plan wrote), the decay the plan's constant. */
+static int render_lr_range(const wu_study *s, const wu_term *t, wu_error *err)
 {
-    for (int i = 0; i < s->n; i++)
-        if (wu_run_summary_read(s->runs[i].c.out, &s->runs[i].s, err) != WU_OK)
-            s->runs[i].s.status = WU_RUN_MISSING;
-    if (!strcmp(s->name, "lr-range")) {
-        int rc = wu_report_sweep(&s->sweep, s->runs, command, t, err);
-        if (rc != WU_OK) return rc;
-        wu_sweep_result *r = malloc(sizeof *r);
-        char c[2000];
-        if (!r) return wu_fail(err, WU_ENOMEM, "out of memory");
-        wu_sweep_analyse(&s->sweep, s->runs, r);
-        wu_sweep_conclusion(&s->sweep, r, c, sizeof c);
-        free(r);
-        return wu_study_json(s, command, c, err);
+    wu_sweep *w = calloc(1, sizeof *w);
+    wu_sweep_result *r = calloc(1, sizeof *r);
+    if (!w || !r) {
+        free(w), free(r);
+        return wu_fail(err, WU_ENOMEM, "out of memory");
     }
+    int rc = WU_OK;
+    w->base = s->runs[0].c;
+    snprintf(w->base.schedule, sizeof w->base.schedule, "%s", wu_study_text(s, "decay"));
+    snprintf(w->dir, sizeof w->dir, "%s", s->dir);
+    w->seeds = 1;
+    w->nwarm = s->ngroups;
+    for (int i = 0; i < s->n; i++) w->nlr += s->arm[i].group == 0;
+    if (w->nwarm < 1 || w->nwarm > WU_SWEEP_MAX || w->nlr < 1 || w->nlr > WU_SWEEP_MAX ||
+        w->nlr * w->nwarm != s->n)
+        rc = wu_fail(err, WU_EINVAL, "%s/study.json: the lr-range runs do not form an LR x warmup grid",
+                     s->dir);
+    for (int g = 0; rc == WU_OK && g < w->nwarm; g++)
+        snprintf(w->warmups[g], sizeof w->warmups[g], "%s", s->group[g]);
+    for (int i = 0; rc == WU_OK && i < s->n; i++) {
+        if (s->arm[i].group != i / w->nlr)
+            rc = wu_fail(err, WU_EINVAL, "%s/study.json: run %s is out of the grid's order", s->dir,
+                         s->arm[i].name);
+        if (i < w->nlr) w->lrs[i] = s->arm[i].x;
+    }
+    char c[2000];
+    if (rc == WU_OK) rc = wu_report_sweep(w, s->runs, s->command, t, err);
+    if (rc == WU_OK) {
+        wu_sweep_analyse(w, s->runs, r);
+        wu_sweep_conclusion(w, r, c, sizeof c);
+        rc = wu_page_conclusion(s->dir, c, err);
+    }
+    free(w), free(r);
+    return rc;
+}
+
+/* ---- the registry --------------------------------------------------------------------------- */
+
+/* A study drawn on the common page: fill it, say what has not finished, emit it. */
+static int page(const wu_study *s, const wu_term *t, int (*fill)(const wu_study *, wu_page *, wu_error *),
+                wu_error *err)
+{
     wu_page *p = calloc(1, sizeof *p);
     if (!p) return wu_fail(err, WU_ENOMEM, "out of memory");
-    int rc = !strcmp(s->name, "optimizers") ? render_optimizers(s, p, err)
-           : !strcmp(s->name, "layernorm") ? render_layernorm(s, p, err)
-           : !strcmp(s->name, "adam-first-steps") ? render_adam(s, p, err)
-           : render_batch(s, p, err);
+    int rc = fill(s, p, err);
     int missing = 0;
     for (int i = 0; i < s->n; i++) missing += s->runs[i].s.status == WU_RUN_MISSING ||
                                               s->runs[i].s.status == WU_RUN_INTERRUPTED;
@@ -396,8 +497,71 @@ int wu_report_study(wu_study *s, const char *command, const wu_term *t, wu_error
         size_t u = strlen(p->conclusion);
         SAY(" (%d of %d runs have not finished: rerun the study to complete them.)", missing, s->n);
     }
-    if (rc == WU_OK) rc = wu_page_emit(s, p, command, t, err);
+    if (rc == WU_OK) rc = wu_page_emit(s, p, t, err);
     wu_page_free(p);
     free(p);
+    return rc;
+}
+
+#define PAGE(fn)                                                                          \
+    static int fn##_page(const wu_study *s, const wu_term *t, wu_error *err)               \
+    {                                                                                      \
+        return page(s, t, fn, err);                                                        \
+    }
+PAGE(render_batch)
+PAGE(render_optimizers)
+PAGE(render_layernorm)
+PAGE(render_adam)
+
+const wu_study_kind wu_studies[] = {
+    {"lr-range", "final loss over LR x warmup length, and LR sensitivity (Wortsman et al. 2023)",
+     wu_plan_lr_range, NULL, render_lr_range},
+    {"batch-scaling", "k-times larger batches: LR scaling rules, constant and gradual warmup "
+     "(Goyal et al. 2017)", wu_plan_batch_scaling, NULL, render_batch_page},
+    {"optimizers", "SGD+momentum, Adam and AdamW, with and without warmup, each at its best LR",
+     wu_plan_optimizers, NULL, render_optimizers_page},
+    {"layernorm", "Pre-LN against Post-LN over LRs, with and without warmup; gradient norms at "
+     "init (Xiong et al. 2020)", wu_plan_layernorm, wu_measure_init_grad_norms, render_layernorm_page},
+    {"adam-first-steps", "vanilla Adam, untuned linear/exponential warmup and RAdam over the first "
+     "steps (Ma & Yarats 2021)", wu_plan_adam_first_steps, NULL, render_adam_page},
+    {"demo", "the same model with no, linear and exponential warmup (warmup demo)", NULL, NULL,
+     wu_report_demo},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+const wu_study_kind *wu_study_find(const char *name)
+{
+    for (const wu_study_kind *k = wu_studies; k->name; k++)
+        if (!strcmp(k->name, name)) return k;
+    return NULL;
+}
+
+void wu_study_names(char *out, size_t n)
+{
+    int total = 0, i = 0;
+    for (const wu_study_kind *k = wu_studies; k->name; k++) total += k->plan != NULL;
+    size_t u = 0;
+    out[0] = '\0';
+    for (const wu_study_kind *k = wu_studies; k->name && u < n; k++) {
+        if (!k->plan) continue;
+        i++;
+        u += (size_t)snprintf(out + u, n - u, "%s%s", i == 1 ? "" : i == total ? " or " : ", ", k->name);
+    }
+}
+
+int wu_report_study_dir(const char *dir, const wu_term *t, wu_error *err)
+{
+    wu_study *s = calloc(1, sizeof *s);
+    if (!s) return wu_fail(err, WU_ENOMEM, "out of memory");
+    int rc = wu_study_read(dir, s, err);
+    const wu_study_kind *k = rc == WU_OK ? wu_study_find(s->name) : NULL;
+    if (rc == WU_OK && !k)
+        rc = wu_fail(err, WU_EINVAL, "%s/study.json is a study this warmup does not know ('%s')",
+                     dir, s->name);
+    for (int i = 0; rc == WU_OK && i < s->n; i++)
+        if (wu_run_summary_read(s->runs[i].c.out, &s->runs[i].s, err) != WU_OK)
+            s->runs[i].s.status = WU_RUN_MISSING;
+    if (rc == WU_OK) rc = k->render(s, t, err);
+    free(s);
     return rc;
 }
