@@ -152,12 +152,18 @@ grep -q 'with a 50% linear warmup' "$tmp/st-copy/report.html" && ok || bad "the 
 cp -r "$tmp/st-layernorm" "$tmp/ln-copy"
 py 'import json,sys
 p=sys.argv[1]; d=json.load(open(p))
-for r in d["runs"]: r["config"]["data"]="/nonexistent/corpus.txt"; r["config"]["layers"]=64
+for r in d["runs"]: r["config"]["data"]="/nonexistent/corpus.txt"; r["config"]["layers"]=24
 d["measured"][0]["values"]=[1, 7]; d["measured"][1]["values"]=[1, 3]
 json.dump(d, open(p,"w"))' "$tmp/ln-copy/study.json"
 rm -f "$tmp/ln-copy"/*/checkpoint.bin
+# a configuration out of the field table's range is refused, naming the run and the field
+cp -r "$tmp/ln-copy" "$tmp/ln-bad"
+py 'import json,sys
+p=sys.argv[1]; d=json.load(open(p)); d["runs"][0]["config"]["layers"]=999; json.dump(d, open(p,"w"))' "$tmp/ln-bad/study.json"
+"$W" report "$tmp/ln-bad" > /dev/null 2> "$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "study.json: run '.*': layers" "$tmp/err" && ok || bad "a study.json run with layers 999 is refused naming the run and the field (rc $rc): $(cat "$tmp/err")"
 timeout 20 "$W" report "$tmp/ln-copy" > /dev/null 2> "$tmp/err" && ok || bad "layernorm renders without its data: $(cat "$tmp/err")"
-grep -q "7.00x the first layer&apos;s in Pre-LN and 3.00x in Post-LN" "$tmp/ln-copy/report.html" && grep -q 'The 64-layer GPT' "$tmp/ln-copy/report.html" && ok || bad "layernorm's page reads the gradient norms and the model from study.json"
+grep -q "7.00x the first layer&apos;s in Pre-LN and 3.00x in Post-LN" "$tmp/ln-copy/report.html" && grep -q 'The 24-layer GPT' "$tmp/ln-copy/report.html" && ok || bad "layernorm's page reads the gradient norms and the model from study.json"
 # a study.json of another kind of study is refused with a message
 py 'import json,sys
 p=sys.argv[1]; d=json.load(open(p)); d["name"]="no-such-study"; json.dump(d, open(p,"w"))' "$tmp/ln-copy/study.json"

@@ -434,12 +434,18 @@ static int get_str(const cJSON *o, const char *k, char *out, size_t n)
 /* The fields of a run's configuration that the pages quote (the rest keep their defaults).
  * TODO(issue 13 item 1): the configuration's field table reads every field. */
 /* A run's configuration, read through the field table (src/train/config.c): the same reader as
- * summary.json's, so a field added there is read here too. */
-static int read_config(const cJSON *j, wu_train_config *c)
+ * summary.json's, so a field added there is read here too. 1: read; 0: no config object; -1: a
+ * bad field (the message, naming the run and the field, in err). */
+static int read_config(const cJSON *j, const char *run, wu_train_config *c, wu_error *err)
 {
-    wu_error e = {0};
     if (!cJSON_IsObject(j)) return 0;
-    return wu_train_config_from_json(j, c, &e) == WU_OK && c->batch >= 1;
+    if (wu_train_config_from_json(j, c, err) != WU_OK) {
+        char msg[sizeof err->msg];
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        wu_fail(err, WU_EINVAL, "run '%s': %s", run, msg);
+        return -1;
+    }
+    return c->batch >= 1;
 }
 
 /* The header every plan has: name, size, seed, data, command. */
@@ -496,9 +502,11 @@ static int read_plan(const cJSON *j, const char *dir, wu_study *s, wu_error *err
         wu_train_config c;
         if (!get_str(e, "dir", name, sizeof name) || !get_str(e, "label", label, sizeof label) ||
             !cJSON_IsNumber(g) || g->valuedouble < 0 || g->valuedouble >= s->ngroups ||
-            !cJSON_IsNumber(w) || !cJSON_IsNumber(x) || !read_config(item(e, "config"), &c) ||
-            strchr(name, '/') || !strcmp(name, "..") || !name[0])
+            !cJSON_IsNumber(w) || !cJSON_IsNumber(x) || strchr(name, '/') ||
+            !strcmp(name, "..") || !name[0])
             return 0;
+        int rc = read_config(item(e, "config"), name, &c, err);
+        if (rc <= 0) return rc;
         if (wu_study_add(s, &c, name, label, (int)g->valuedouble, w->valuedouble != 0,
                          x->valuedouble, err) != WU_OK)
             return -1;
@@ -515,7 +523,11 @@ int wu_study_read(const char *dir, wu_study *s, wu_error *err)
     if (!j) return err->code;
     int ok = read_plan(j, dir, s, err);
     cJSON_Delete(j);
-    if (ok < 0) return err->code;
+    if (ok < 0) {
+        char msg[sizeof err->msg];
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        return wu_fail(err, WU_EINVAL, "%s: %s", path, msg);
+    }
     if (!ok) return wu_fail(err, WU_EINVAL, "%s is not a study manifest written by warmup study "
                             "or warmup demo (or one by an older warmup: rerun its command)", path);
     return WU_OK;
