@@ -10,6 +10,17 @@
 
 static int th_pass, th_fail;
 
+#ifdef _OPENMP
+#include <omp.h>
+/* Tests pin their thread count (one thread unless OMP_NUM_THREADS says otherwise), so a test
+ * program run by hand behaves as under tests/run.sh, and a loaded machine cannot make a test
+ * slow by oversubscription. Runs before main(); a test that wants more threads sets them. */
+__attribute__((constructor)) static void th_pin_threads(void)
+{
+    if (!getenv("OMP_NUM_THREADS")) omp_set_num_threads(1);
+}
+#endif
+
 #define CHECK(cond, ...)                                          \
     do {                                                          \
         if (cond) {                                               \
