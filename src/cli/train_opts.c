@@ -130,20 +130,21 @@ void cli_train_help(FILE *out, const wu_train_config *defaults)
             const wu_cfg_field *f = &wu_cfg_fields[i];
             if (f->models != group[g].models) continue;
             if (group[g].title && !titled) fprintf(out, "%s\n", group[g].title), titled = 1;
-            char head[64], text[400], def[300];
+            char head[64], text[700], def[300], help[300];
             snprintf(head, sizeof head, "%c%c%c --%s%s%s", f->shortopt ? '-' : ' ',
                      f->shortopt ? f->shortopt : ' ', f->shortopt ? ',' : ' ', f->flag,
                      f->meta ? " " : "", f->meta ? f->meta : "");
             wu_cfg_format(f, defaults, def, sizeof def);
-            if (f->type == WU_CFG_BOOL || !def[0]) snprintf(text, sizeof text, "%s", f->help);
-            else if (f->type == WU_CFG_STR) snprintf(text, sizeof text, "%s (default '%s')", f->help, def);
+            wu_cfg_help(f, help, sizeof help);
+            if (f->type == WU_CFG_BOOL || !def[0]) snprintf(text, sizeof text, "%s", help);
+            else if (f->type == WU_CFG_STR) snprintf(text, sizeof text, "%s (default '%s')", help, def);
             else {
                 if (f->type == WU_CFG_DOUBLE) { /* 1e-08, not 1.0000000000000001e-08 */
                     double d;
                     memcpy(&d, (const char *)defaults + f->offset, sizeof d);
                     snprintf(def, sizeof def, "%g", d);
                 }
-                snprintf(text, sizeof text, "%s (default %s)", f->help, def);
+                snprintf(text, sizeof text, "%s (default %s)", help, def);
             }
             fprintf(out, "  %-25s ", head);
             wrap(out, text, 28 > (int)strlen(head) + 3 ? 28 : (int)strlen(head) + 3, 28);
