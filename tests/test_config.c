@@ -463,6 +463,28 @@ static void owners(void)
           "an unknown activation lists the owner's names: '%s'", err.msg);
 }
 
+/* The CLI turns the settings a library message names into options (cli_engine_message). */
+static void engine_messages(void)
+{
+    static const char *const cases[][2] = {
+        {"steps: 10 is fewer than the 40 steps", "--steps: 10 is fewer than the 40 steps"},
+        {"weight_decay: expected a number", "--weight-decay: expected a number"},
+        {"warmups: '5' is listed twice", "--warmups: '5' is listed twice"},
+        {"give the total number of steps (total_steps)", "give the total number of steps (--steps)"},
+        {"give the epoch length (steps_per_epoch, or dataset_size with batch)",
+         "give the epoch length (--steps-per-epoch, or --dataset-size with --batch)"},
+        {"a percentage of the steps (10%) or steps (steps)", "a percentage of the steps (10%) or steps (--steps)"},
+        {"the steps (percent of the steps) stay", "the steps (percent of the steps) stay"},
+        {"steps must be positive", "steps must be positive"},
+        {"nosuch: (lr", "nosuch: (lr"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char out[300];
+        cli_engine_message(cases[i][0], out, sizeof out);
+        CHECK(!strcmp(out, cases[i][1]), "'%s' reads '%s', not '%s'", cases[i][0], out, cases[i][1]);
+    }
+}
+
 /* docs/TRAINING.md lists every option of the table. */
 static void docs(void)
 {
@@ -488,5 +510,6 @@ int main(void)
     sweep_manifest();
     docs();
     owners();
+    engine_messages();
     return th_done("test_config");
 }

@@ -123,7 +123,7 @@ expect_error 2 "is empty" train $TINY --data "$tmp/empty.txt" --out "$tmp/x11"
 # a resumed run keeps its configuration: other options are refused, and it can only grow
 expect_error 2 "--lr cannot be given with --resume" train --resume "$tmp/ck" --lr 1
 expect_error 2 "--batch cannot be given with --resume" train --batch=8 --resume "$tmp/ck"
-expect_error 2 "--steps 10 is fewer than the 40 steps" train --resume "$tmp/ck" --steps 10
+expect_error 2 "--steps: 10 is fewer than the 40 steps" train --resume "$tmp/ck" --steps 10
 cp "$tmp/ck/checkpoint.bin" "$tmp/ck/good.bin"
 printf 'garbage' | dd of="$tmp/ck/checkpoint.bin" bs=1 seek=200 conv=notrunc 2>/dev/null
 expect_error 2 "checksum mismatch" train --resume "$tmp/ck"

@@ -208,8 +208,11 @@ int cmd_suggest(int argc, char **argv)
              : in.scenario == WU_SCN_BERT_FINETUNE ? WU_DECAY_LINEAR : WU_DECAY_COSINE;
     wu_suggestion s;
     wu_error err;
-    if (wu_suggest_warmup(&s, &in, &err) != WU_OK) return cli_error("suggest: %s", err.msg);
+    if (wu_suggest_warmup(&s, &in, &err) != WU_OK) return cli_engine_error("suggest", err.msg);
     if (cli_parse_only) return WU_EXIT_OK;
+    char mapped[sizeof s.why]; /* the settings that the prose names, as options */
+    cli_engine_message(s.why, mapped, sizeof mapped), memcpy(s.why, mapped, sizeof s.why);
+    cli_engine_message(s.lr_rule, mapped, sizeof s.lr_rule), memcpy(s.lr_rule, mapped, sizeof s.lr_rule);
     if (!strcmp(format, "json")) print_json(&in, &s);
     else print_text(&in, &s);
     if (plot || output) {

@@ -454,7 +454,9 @@ int wu_train_config_command(const wu_train_config *c, char *out, size_t n)
 {
     wu_train_config d;
     wu_train_defaults(&d);
-    if (snprintf(out, n, "warmup train --out ") >= (int)n || wu_shell_quote(out, n, c->out)) return -1;
+    if (snprintf(out, n, "warmup train --%s ", wu_cfg_find("out")->flag) >= (int)n ||
+        wu_shell_quote(out, n, c->out))
+        return -1;
     for (int i = 0; i < wu_cfg_nfields; i++) {
         const wu_cfg_field *f = &wu_cfg_fields[i];
         if ((f->flags & WU_CFG_LOCAL) || !wu_cfg_applies(f, c)) continue;
