@@ -140,18 +140,8 @@ int cmd_study(int argc, char **argv)
         rc = cli_engine_error(NULL, err.msg);
         goto done;
     }
-    if (interrupted) {
-        printf("\ninterrupted: the finished runs are kept; rerun the same command to finish\n");
-        rc = 130;
-        goto done;
-    }
-    if (failed) {
-        cli_error("some runs failed (see above); the report covers the others: rerun to retry");
-        rc = WU_EXIT_FAIL;
-        goto done;
-    }
+    if ((rc = cli_grid_end(interrupted, failed)) != WU_EXIT_OK) goto done;
     if (!quiet) printf("\nreport: %s/report.html\n", out);
-    rc = WU_EXIT_OK;
 done:
     free(s);
     return rc;

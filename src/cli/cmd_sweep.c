@@ -138,18 +138,8 @@ int cmd_sweep(int argc, char **argv)
         rc = cli_engine_error(NULL, err.msg);
         goto out;
     }
-    if (interrupted) {
-        printf("\ninterrupted: the finished runs are kept; rerun the same command to finish\n");
-        rc = 130;
-        goto out;
-    }
-    if (failed) {
-        cli_error("some runs failed (see above); the report covers the others: rerun to retry");
-        rc = WU_EXIT_FAIL;
-        goto out;
-    }
+    if ((rc = cli_grid_end(interrupted, failed)) != WU_EXIT_OK) goto out;
     if (!quiet) printf("\nresults: %s/results.csv  report: %s/report.html\n", s->dir, s->dir);
-    rc = WU_EXIT_OK;
 out:
     free(runs);
     free(s);

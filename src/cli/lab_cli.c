@@ -56,6 +56,19 @@ void cli_run_errors(const wu_lab_run *runs, int n)
         }
 }
 
+int cli_grid_end(int interrupted, int failed)
+{
+    if (interrupted) {
+        printf("\ninterrupted: the finished runs are kept; rerun the same command to finish\n");
+        return 130;
+    }
+    if (failed) {
+        cli_error("some runs failed (see above); the report covers the others: rerun to retry");
+        return WU_EXIT_FAIL;
+    }
+    return WU_EXIT_OK;
+}
+
 int cli_run_grid(wu_lab_run *runs, int n, int jobs, int quiet, int *interrupted)
 {
     struct sigaction sa, old_int, old_term;
