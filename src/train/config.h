@@ -4,9 +4,9 @@
  * CLI) the options of `warmup train` / `warmup sweep` and their --help lines.
  *
  * Messages of this layer name a field by its name ("lr must be positive"); the CLI, which knows
- * that a field is set by a flag, says "--lr" instead (cli_field_message). Adding a setting means
- * a member in wu_train_config (train.h) and a row in wu_cfg_fields (config.c); tests/test_config.c
- * walks every row. */
+ * that a field is set by a flag, says "--lr" instead (cli_field_message, cli_engine_message).
+ * Adding a setting means a member in wu_train_config (train.h) and a row in wu_cfg_fields
+ * (config.c); tests/test_config.c walks every row. */
 #ifndef WU_CONFIG_H
 #define WU_CONFIG_H
 
