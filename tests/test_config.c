@@ -16,6 +16,8 @@
 #include "train/config.h"
 #include "train/run.h"
 #include "lab/sweep.h"
+#include "model/model.h"
+#include "optim/optim_names.h"
 
 
 /* How many fields differ between a and b (LOCAL ones only when with_local); *compared gets
@@ -99,12 +101,10 @@ static void other_value(const wu_cfg_field *f, const wu_train_config *d, char *o
     char def[600];
     wu_cfg_format(f, d, def, sizeof def);
     if (f->type == WU_CFG_BOOL) snprintf(out, n, "1");
-    else if (f->type == WU_CFG_STR && f->choices) { /* the first choice that is not the default */
-        for (const char *p = f->choices; *p;) {
-            size_t len = strcspn(p, ",");
-            snprintf(out, n, "%.*s", (int)len, p);
+    else if (f->type == WU_CFG_STR && f->choice) { /* the first choice that is not the default */
+        for (int i = 0; f->choice(i); i++) {
+            snprintf(out, n, "%s", f->choice(i));
             if (strcmp(out, def)) return;
-            p += len + (p[len] == ',');
         }
     } else if (f->type == WU_CFG_STR) {
         snprintf(out, n, "%s", !strcmp(f->name, "schedule") ? "warmup(5) > cosine(to=0.25)"
@@ -417,6 +417,74 @@ static void sweep_manifest(void)
     rmdir(dir);
 }
 
+/* The names and the architecture's defaults come from their owners: the model registry and
+ * its act/pool tables, the optimizer kinds, wu_model_default_config. */
+static void owners(void)
+{
+    static const struct { const char *field; const char *(*name)(int); } own[] = {
+        {"optimizer", wu_optim_kind_name}, {"act", wu_model_act_name}, {"pool", wu_model_pool_name},
+    };
+    for (size_t k = 0; k < sizeof own / sizeof *own; k++) {
+        const wu_cfg_field *f = wu_cfg_find(own[k].field);
+        int i = 0;
+        for (; own[k].name(i); i++)
+            CHECK(f->choice(i) && !strcmp(f->choice(i), own[k].name(i)), "%s's choice %d is %s",
+                  f->name, i, own[k].name(i));
+        CHECK(i > 1 && f->choice(i) == NULL, "%s has exactly the owner's %d names", f->name, i);
+    }
+    const wu_cfg_field *m = wu_cfg_find("model");
+    static const unsigned bit[] = {WU_CFG_GPT, WU_CFG_MLP, WU_CFG_VIT};
+    static const char *const want[] = {"gpt", "mlp", "vit"};
+    for (int i = 0; i < 3; i++) {
+        CHECK(wu_model_nth(i) && !strcmp(wu_model_nth(i)->name, want[i]) &&
+                  m->choice(i) && !strcmp(m->choice(i), want[i]) && bit[i] == 1u << i,
+              "model %d of the registry is %s, with the bit %u", i, want[i], bit[i]);
+    }
+    CHECK(wu_model_nth(3) == NULL && m->choice(3) == NULL, "three models, as WU_CFG_ANY_MODEL says");
+    CHECK(WU_CFG_SGD == 1u << WU_OPT_SGD && WU_CFG_RADAM == 1u << WU_OPT_RADAM,
+          "an optimizer's bit is its wu_optim_kind");
+    wu_train_config c;
+    wu_train_defaults(&c);
+    wu_model_config md = wu_model_default_config();
+    CHECK(c.layers == md.layers && c.heads == md.heads && c.dim == md.dim && c.post_ln == md.post_ln &&
+              c.depth == md.depth && c.width == md.width &&
+              !strcmp(c.act, wu_model_act_name(md.act)) && !strcmp(c.pool, wu_model_pool_name(md.pool)),
+          "the architecture's defaults are wu_model_default_config's");
+    char help[300];
+    wu_cfg_help(m, help, sizeof help);
+    CHECK(!strcmp(help, "the model: gpt, mlp or vit"), "the model's help lists the registry: '%s'", help);
+    wu_cfg_help(wu_cfg_find("optimizer"), help, sizeof help);
+    CHECK(!strcmp(help, "sgd, adam, adamw or radam"), "the optimizer's help lists the kinds: '%s'", help);
+    wu_error err;
+    snprintf(c.act, sizeof c.act, "swish");
+    snprintf(c.model, sizeof c.model, "mlp");
+    snprintf(c.data, sizeof c.data, "fashion-mnist");
+    CHECK(wu_train_check(&c, &err) != WU_OK && strstr(err.msg, "unknown act 'swish': use relu, gelu or tanh"),
+          "an unknown activation lists the owner's names: '%s'", err.msg);
+}
+
+/* The CLI turns the settings a library message names into options (cli_engine_message). */
+static void engine_messages(void)
+{
+    static const char *const cases[][2] = {
+        {"steps: 10 is fewer than the 40 steps", "--steps: 10 is fewer than the 40 steps"},
+        {"weight_decay: expected a number", "--weight-decay: expected a number"},
+        {"warmups: '5' is listed twice", "--warmups: '5' is listed twice"},
+        {"give the total number of steps (total_steps)", "give the total number of steps (--steps)"},
+        {"give the epoch length (steps_per_epoch, or dataset_size with batch)",
+         "give the epoch length (--steps-per-epoch, or --dataset-size with --batch)"},
+        {"a percentage of the steps (10%) or steps (steps)", "a percentage of the steps (10%) or steps (--steps)"},
+        {"the steps (percent of the steps) stay", "the steps (percent of the steps) stay"},
+        {"steps must be positive", "steps must be positive"},
+        {"nosuch: (lr", "nosuch: (lr"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char out[300];
+        cli_engine_message(cases[i][0], out, sizeof out);
+        CHECK(!strcmp(out, cases[i][1]), "'%s' reads '%s', not '%s'", cases[i][0], out, cases[i][1]);
+    }
+}
+
 /* docs/TRAINING.md lists every option of the table. */
 static void docs(void)
 {
@@ -441,5 +509,7 @@ int main(void)
     checkpoint();
     sweep_manifest();
     docs();
+    owners();
+    engine_messages();
     return th_done("test_config");
 }

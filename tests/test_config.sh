@@ -2,7 +2,8 @@
 # test_config.sh - the run configuration from the outside: the "how to rerun" line of
 # `warmup report`, pasted into a shell, reruns the same run (a path with a space, a quote and a
 # '>' included); `warmup train --help` lists every option of the table; `warmup report` on a
-# sweep names the sweep's real model, batch, optimizer and its settings.
+# sweep names the sweep's real model, batch, optimizer and its settings; a failed run of a
+# sweep names the option that set the field it is about.
 # Usage: sh tests/test_config.sh build/warmup
 W=${1:-build/warmup}
 pass=0; fail=0
@@ -85,6 +86,12 @@ grep -q 'A gpt (layers 1, heads 2, dim 8, seq 8' "$tmp/sw/report.html" && ok || 
 "$W" sweep $TINY --steps 4 --lrs 1e-2 --warmups 0 --optimizer adam --beta2 0.95 --out "$tmp/sw2" -q > /dev/null 2>&1
 "$W" report "$tmp/sw2" > /dev/null
 grep -q 'with adam (beta1 0.9, beta2 0.95, eps 1e-08' "$tmp/sw2/report.html" && ok || bad "the adam sweep's page names its betas: $(grep -o 'A gpt[^.]*' "$tmp/sw2/report.html")"
+
+# ---- a run of a sweep that fails names the option, not the field (cli_run_errors) ----
+"$W" sweep $TINY --steps 20 --lrs 1e-3 --warmups 0 --schedule 'torch:OneCycleLR(max_lr=1e-3, total_steps=10)' \
+    --out "$tmp/sw3" -q > /dev/null 2> "$tmp/sw3.err"; rc=$?
+[ $rc -eq 1 ] && grep -q 'warmup: run .*/sw3/[^:]*: --steps: 20 is more than the 11 steps the schedule' "$tmp/sw3.err" && ok ||
+    bad "a failed run of a sweep (exit $rc) names --steps: $(head -c 300 "$tmp/sw3.err")"
 
 echo "test_config_cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

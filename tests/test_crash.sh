@@ -19,7 +19,12 @@ bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 TINY="--layers 1 --heads 2 --dim 32 --seq 16 --batch 4"
 RUN="$TINY --steps 150 --checkpoint-every 7 --eval-every 25 -q"
-nocol() { cut -d, -f1-17 "$1"; } # metrics.csv without time_s
+# metrics.csv by column name, so that a new column cannot shift what a test reads: mcol FILE PROG
+# runs the awk PROG with v("name") the value of the column called name (an unknown name fails)
+mcol() { awk -F, "function v(n) { if (!(n in ix)) { print \"metrics.csv has no column \" n > \"/dev/stderr\"; exit 3 } return \$ix[n] }
+NR == 1 { for (i = 1; i <= NF; i++) ix[\$i] = i } $2" "$1"; }
+# metrics.csv FILE without its time_s column (the wall time differs between runs)
+nocol() { mcol "$1" '{ v("time_s"); s = ""; k = 0; for (i = 1; i <= NF; i++) if (i != ix["time_s"]) s = s (k++ ? "," : "") $i; print s }'; }
 # a random delay in [0, $1) milliseconds, as seconds
 delay() { awk -v m="$1" -v s="$2" 'BEGIN { srand(s); printf "%.3f", rand() * m / 1000 }'; }
 json() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); $2" "$1" 2>/dev/null; }

@@ -67,6 +67,35 @@ for f in "$src"/util/fail.c "$src"/util/fail.h "$src"/util/checksum.c "$src"/uti
     if grep -n '#include <\(cjson\|zlib\|cblas\|omp\)' "$f"; then bad "$f: libwarmup's util includes an engine library"; else ok; fi
 done
 
+# messages below src/cli/ name no option: a string literal (outside comments) that holds
+# " --flag" names a setting by its CLI flag; write the field's name and let the CLI map it
+# (cli_engine_message). Prints FILE:LINE: TEXT for each.
+flag_strings() {
+    find "$1" -path "$1/cli" -prune -o \( -name '*.c' -o -name '*.h' \) -print | sort |
+        xargs awk '
+FNR == 1 { incom = 0 }
+{
+    line = $0; i = 1; n = length(line); instr = 0; lit = ""; hit = 0
+    while (i <= n) {
+        c = substr(line, i, 1); c2 = substr(line, i, 2)
+        if (incom) { if (c2 == "*/") { incom = 0; i += 2 } else i++; continue }
+        if (instr) {
+            if (c == "\\") { lit = lit substr(line, i, 2); i += 2; continue }
+            if (c == "\"") { instr = 0; if (lit ~ /(^|[ (\047,\[])--[a-z]/) hit = 1; i++; continue }
+            lit = lit c; i++; continue
+        }
+        if (c2 == "/*") { incom = 1; i += 2; continue }
+        if (c2 == "//") break
+        if (c == "\047") { if (substr(line, i + 1, 1) == "\\") i += 4; else i += 3; continue }
+        if (c == "\"") { instr = 1; lit = ""; i++; continue }
+        i++
+    }
+    if (hit) print FILENAME ":" FNR ": " $0
+}'
+}
+flags=$(flag_strings "$src")
+if [ -z "$flags" ]; then ok; else bad "messages below src/cli/ name CLI flags (name the field; the CLI maps it):"; printf '%s\n' "$flags"; fi
+
 # the checker itself: a planted upward include is caught, with its file and line
 if [ -z "$WU_LAYERS_INNER" ]; then
     tmp=$(mktemp -d)
@@ -76,6 +105,13 @@ if [ -z "$WU_LAYERS_INNER" ]; then
     planted=$(WU_LAYERS_INNER=1 sh "$0" "$tmp/src" 2>&1)
     if printf '%s\n' "$planted" | grep -q "gpt.c:[0-9]*: model includes \"../train/train.h\" from train, a layer above it"; then ok
     else bad "a planted upward include (model -> train) was not reported: $planted"; fi
+    # ... and a planted flag in a message, not one in a comment or in the CLI
+    n0=$(wc -l < "$tmp/src/lab/sweep.c")
+    printf '/* give --steps */\nstatic const char *m1 = "a /* x */ \\"q\\" give --steps N";\n// "--x"\n' >> "$tmp/src/lab/sweep.c"
+    printf 'static const char *m2 = "--steps";\n' >> "$tmp/src/cli/cmd_sweep.c"
+    got=$(flag_strings "$tmp/src")
+    if [ "$got" = "$tmp/src/lab/sweep.c:$((n0 + 2)): static const char *m1 = \"a /* x */ \\\"q\\\" give --steps N\";" ]; then ok
+    else bad "the planted flag message (lab/sweep.c:$((n0 + 2))) was not reported alone: $got"; fi
 fi
 echo "test_layers: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

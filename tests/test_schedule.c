@@ -426,9 +426,9 @@ static void test_errors(void)
           "NaN base LR is rejected: %s", e.msg);
     wu_sched_opts no_total = {.lr = 1e-3};
     CHECK(wu_sched_parse(&s, "warmup(10%) > cosine", &no_total, &e) == WU_EINVAL &&
-              strstr(e.msg, "--steps"), "percent without a run length: %s", e.msg);
+              strstr(e.msg, "(total_steps)"), "percent without a run length: %s", e.msg);
     CHECK(wu_sched_parse(&s, "warmup(1ep) > cosine", &no_total, &e) == WU_EINVAL &&
-              strstr(e.msg, "steps-per-epoch"), "epochs without an epoch length: %s", e.msg);
+              strstr(e.msg, "(steps_per_epoch)"), "epochs without an epoch length: %s", e.msg);
     wu_sched_opts ep = {.lr = 1e-3, .total_steps = 1000, .steps_per_epoch = 50};
     CHECK(wu_sched_parse(&s, "warmup(2ep) > cosine", &ep, &e) == WU_OK &&
               wu_sched_warmup_steps(s) == 100, "2 epochs of 50 steps is a 100-step warmup");

@@ -124,7 +124,7 @@ int main(void)
                                  .base_warmup = 100}, "suggested warmup (2000 steps");
     expect_error((wu_suggest_in){.total_steps = 1000, .scenario = WU_SCN_VIT}, "5 epochs");
     expect_error((wu_suggest_in){.total_steps = 1000, .base_batch = 32, .base_lr = 0.1},
-                 "--batch");
+                 "(batch)");
     expect_error((wu_suggest_in){.total_steps = 10, .optimizer = WU_OPT_SGD,
                                  .scenario = WU_SCN_LARGE_MODEL}, "not shorter than the run");
     return th_done("test_suggest");

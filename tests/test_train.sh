@@ -13,22 +13,30 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 ok()  { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 json() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); $2" "$1" 2>/dev/null; }
+# metrics.csv by column name, so that a new column cannot shift what a test reads: mcol FILE PROG
+# runs the awk PROG with v("name") the value of the column called name (an unknown name fails)
+mcol() { awk -F, "function v(n) { if (!(n in ix)) { print \"metrics.csv has no column \" n > \"/dev/stderr\"; exit 3 } return \$ix[n] }
+NR == 1 { for (i = 1; i <= NF; i++) ix[\$i] = i } $2" "$1"; }
+# metrics.csv FILE without its time_s column (the wall time differs between runs)
+nocol() { mcol "$1" '{ v("time_s"); s = ""; k = 0; for (i = 1; i <= NF; i++) if (i != ix["time_s"]) s = s (k++ ? "," : "") $i; print s }'; }
 # a tiny GPT: fast enough for many runs
 TINY="--layers 1 --heads 2 --dim 32 --seq 16 --batch 4"
 
 # ---- one run: metrics.csv and summary.json ----
 "$W" train $TINY --steps 30 --eval-every 10 --out "$tmp/a" -q; rc=$?
 [ $rc -eq 0 ] && ok || bad "a short run exited $rc"
-head -1 "$tmp/a/metrics.csv" | grep -qx 'step,lr,loss,grad_norm,update_ratio,update_rms,v_mean,v_min,v_max,v_frac_below_eps,radam_rect,attn_max_logit,out_max_logit,logz_mean,acc,val_loss,val_acc,time_s' && ok || bad "metrics header: $(head -1 "$tmp/a/metrics.csv")"
+# the header names each column once (src/train/metrics_cols.c is the list), step first
+mcol "$tmp/a/metrics.csv" 'NR == 1 { for (i = 1; i <= NF; i++) if (seen[$i]++) exit 1; exit $1 != "step" }' && ok || bad "metrics header: $(head -1 "$tmp/a/metrics.csv")"
 [ "$(wc -l < "$tmp/a/metrics.csv")" -eq 31 ] && ok || bad "31 lines expected in metrics.csv"
-[ "$(awk -F, 'NR > 1 && $16 != ""' "$tmp/a/metrics.csv" | wc -l)" -eq 3 ] && ok || bad "evaluation rows at steps 10, 20, 30"
-awk -F, 'NR > 1 && ($3 == "" || $4 == "" || $6 == "" || $7 == "" || $12 == "" || $13 == "")' "$tmp/a/metrics.csv" | grep -q . && bad "empty cells in training rows" || ok
+[ "$(mcol "$tmp/a/metrics.csv" 'NR > 1 && v("val_loss") != ""' | wc -l)" -eq 3 ] && ok || bad "evaluation rows at steps 10, 20, 30"
+mcol "$tmp/a/metrics.csv" 'NR > 1 && (v("loss") == "" || v("grad_norm") == "" || v("update_rms") == "" ||
+    v("v_mean") == "" || v("attn_max_logit") == "" || v("out_max_logit") == "") { bad = 1 } END { exit bad }' && ok || bad "empty cells in training rows"
 json "$tmp/a/summary.json" "assert d['status']=='completed' and d['steps_done']==30 and d['diverged'] is False and d['diverged_at'] is None and d['spikes']>=0 and d['tokens_per_s']>0 and d['wall_time_s']>0 and d['best_loss']<=d['final_loss'] and d['config']['seq']==16 and d['config']['schedule'].startswith('warmup')" && ok || bad "summary fields: $(cat "$tmp/a/summary.json")"
 ls "$tmp/a" | grep -q tmp && bad "a temporary file was left behind" || ok
 
 # ---- the same seed gives the same run ----
 "$W" train $TINY --steps 30 --eval-every 10 --out "$tmp/a2" -q
-cut -d, -f1-16 "$tmp/a/metrics.csv" > "$tmp/m1"; cut -d, -f1-16 "$tmp/a2/metrics.csv" > "$tmp/m2"
+nocol "$tmp/a/metrics.csv" > "$tmp/m1"; nocol "$tmp/a2/metrics.csv" > "$tmp/m2"
 cmp -s "$tmp/m1" "$tmp/m2" && ok || bad "two runs with the same seed differ"
 
 # ---- resume: 40 steps at once = 20 steps, stop, resume for 20 more (every column but time) ----
@@ -38,7 +46,7 @@ cmp -s "$tmp/m1" "$tmp/m2" && ok || bad "two runs with the same seed differ"
 json "$tmp/half/summary.json" "assert d['status']=='interrupted' and d['steps_done']==20" && ok || bad "a stopped run's summary"
 "$W" train --resume "$tmp/half" -q; rc=$?
 [ $rc -eq 0 ] && ok || bad "resume exited $rc"
-cut -d, -f1-16 "$tmp/full/metrics.csv" > "$tmp/f1"; cut -d, -f1-16 "$tmp/half/metrics.csv" > "$tmp/f2"
+nocol "$tmp/full/metrics.csv" > "$tmp/f1"; nocol "$tmp/half/metrics.csv" > "$tmp/f2"
 cmp -s "$tmp/f1" "$tmp/f2" && ok || bad "a resumed run differs from the uninterrupted one: $(diff "$tmp/f1" "$tmp/f2" | head -4)"
 json "$tmp/half/summary.json" "assert d['status']=='completed' and d['steps_done']==40" && ok || bad "the resumed run completes"
 /usr/bin/python3 -c "import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); assert a['final_loss']==b['final_loss'] and a['spikes']==b['spikes']" "$tmp/full/summary.json" "$tmp/half/summary.json" && ok || bad "summaries differ after resume"
@@ -49,9 +57,10 @@ cp "$tmp/half/metrics.csv" "$tmp/half40.csv"
 [ $rc -eq 0 ] && ok || bad "resume --steps 45 exited $rc: $(cat "$tmp/err")"
 json "$tmp/half/summary.json" "assert d['status']=='completed' and d['steps_done']==45 and d['config']['steps']==45" && ok || bad "resume --steps 45: the summary says $(head -c 300 "$tmp/half/summary.json" | tr '\n' ' ')"
 [ "$(wc -l < "$tmp/half/metrics.csv")" -eq 46 ] && ok || bad "resume --steps 45: $(wc -l < "$tmp/half/metrics.csv") lines in metrics.csv, 46 expected"
-head -n 21 "$tmp/half/metrics.csv" | cut -d, -f1-17 > "$tmp/h1"; head -n 21 "$tmp/half40.csv" | cut -d, -f1-17 > "$tmp/h2"
+nocol "$tmp/half/metrics.csv" | head -n 21 > "$tmp/h1"; nocol "$tmp/half40.csv" | head -n 21 > "$tmp/h2"
 cmp -s "$tmp/h1" "$tmp/h2" && ok || bad "resume --steps 45 rewrote the rows before its checkpoint"
-[ "$(tail -1 "$tmp/half/metrics.csv" | cut -d, -f1)" = 44 ] && ok || bad "resume --steps 45: the last row is step $(tail -1 "$tmp/half/metrics.csv" | cut -d, -f1), not 44"
+last=$(mcol "$tmp/half/metrics.csv" '{ s = v("step") } END { print s }')
+[ "$last" = 44 ] && ok || bad "resume --steps 45: the last row is step $last, not 44"
 "$W" train $TINY --steps 40 --checkpoint-every 10 --out "$tmp/ck" -q
 [ -f "$tmp/ck/checkpoint.bin" ] && ok || bad "--checkpoint-every writes a checkpoint"
 
@@ -68,7 +77,7 @@ for m in "mlp --depth 2 --width 32 --act gelu" "vit --layers 1 --heads 2 --dim 1
     "$W" train $IMG --out "$tmp/$name-half" --stop-after 33 -q
     json "$tmp/$name-half/summary.json" "assert d['status']=='interrupted' and d['steps_done']==33" && ok || bad "$name: a stopped run's summary"
     "$W" train --resume "$tmp/$name-half" -q; rc=$?
-    cut -d, -f1-17 "$tmp/$name-full/metrics.csv" > "$tmp/f1"; cut -d, -f1-17 "$tmp/$name-half/metrics.csv" > "$tmp/f2"
+    nocol "$tmp/$name-full/metrics.csv" > "$tmp/f1"; nocol "$tmp/$name-half/metrics.csv" > "$tmp/f2"
     [ $rc -eq 0 ] && [ "$(wc -l < "$tmp/f1")" -eq 61 ] && cmp -s "$tmp/f1" "$tmp/f2" && ok || bad "$name: a resumed run differs from the uninterrupted one (exit $rc): $(diff "$tmp/f1" "$tmp/f2" | head -4)"
     json "$tmp/$name-half/summary.json" "assert d['status']=='completed' and d['steps_done']==60 and d['final_val_acc'] is not None" && ok || bad "$name: the resumed run completes"
 done
@@ -123,7 +132,7 @@ expect_error 2 "is empty" train $TINY --data "$tmp/empty.txt" --out "$tmp/x11"
 # a resumed run keeps its configuration: other options are refused, and it can only grow
 expect_error 2 "--lr cannot be given with --resume" train --resume "$tmp/ck" --lr 1
 expect_error 2 "--batch cannot be given with --resume" train --batch=8 --resume "$tmp/ck"
-expect_error 2 "--steps 10 is fewer than the 40 steps" train --resume "$tmp/ck" --steps 10
+expect_error 2 "--steps: 10 is fewer than the 40 steps" train --resume "$tmp/ck" --steps 10
 cp "$tmp/ck/checkpoint.bin" "$tmp/ck/good.bin"
 printf 'garbage' | dd of="$tmp/ck/checkpoint.bin" bs=1 seek=200 conv=notrunc 2>/dev/null
 expect_error 2 "checksum mismatch" train --resume "$tmp/ck"
@@ -179,10 +188,10 @@ json "$tmp/nf1/summary.json" 'assert d["status"]=="diverged" and d["diverged_at"
 "$W" train $TINY --steps 30 --inject-nonfinite 7 --on-nonfinite skip --out "$tmp/nf2" -q 2> "$tmp/nf2.err"; rc=$?
 [ $rc -eq 0 ] && grep -q 'step 7: .*update skipped' "$tmp/nf2.err" && ok || bad "skip: exit 0 and the step reported ($rc): $(cat "$tmp/nf2.err")"
 json "$tmp/nf2/summary.json" 'assert d["status"]=="completed" and d["steps_done"]==30 and d["nonfinite_steps"]==1 and d["first_nonfinite_step"]==7' && ok || bad "skip: completed, one non-finite step"
-awk -F, 'NR == 9 && $4 == "" {a=1} NR == 10 && $4 != "" {b=1} END {exit !(a && b)}' "$tmp/nf2/metrics.csv" && ok || bad "skip: step 7 has no gradient norm, step 8 has one"
+mcol "$tmp/nf2/metrics.csv" 'NR == 9 && v("grad_norm") == "" {a=1} NR == 10 && v("grad_norm") != "" {b=1} END {exit !(a && b)}' && ok || bad "skip: step 7 has no gradient norm, step 8 has one"
 "$W" train $TINY --steps 30 --inject-nonfinite 7 --on-nonfinite skip --stop-after 12 --checkpoint-every 4 --out "$tmp/nf3" -q 2> /dev/null
 "$W" train --resume "$tmp/nf3" -q 2> /dev/null
-cut -d, -f1-17 "$tmp/nf3/metrics.csv" > "$tmp/nf3.cut"; cut -d, -f1-17 "$tmp/nf2/metrics.csv" > "$tmp/nf2.cut"
+nocol "$tmp/nf3/metrics.csv" > "$tmp/nf3.cut"; nocol "$tmp/nf2/metrics.csv" > "$tmp/nf2.cut"
 cmp -s "$tmp/nf3.cut" "$tmp/nf2.cut" && ok || bad "skip: a resumed run equals the uninterrupted one"
 "$W" train $TINY --steps 60 --inject-nonfinite 5:30 --on-nonfinite skip --out "$tmp/nf4" -q 2> /dev/null; rc=$?
 json "$tmp/nf4/summary.json" 'assert d["status"]=="diverged" and d["nonfinite_steps"]==20 and d["diverged_at"]==24' && [ $rc -eq 1 ] && ok || bad "skip: 20 non-finite steps in a row end the run ($rc)"

@@ -58,8 +58,17 @@ void cli_train_help(FILE *out, const struct wu_train_config *defaults);
 /* A library message about field `field` (an index into wu_cfg_fields; -1: none) with the
  * field's name replaced by its option: "lr must be positive" -> "--lr must be positive". */
 void cli_field_message(int field, const char *msg, char *out, size_t n);
-/* ... printed by cli_error; returns WU_EXIT_USAGE. */
+/* ... printed by cli_engine_error; returns WU_EXIT_USAGE. */
 int cli_config_error(int field, const char *msg);
+/* A message of the library with the settings it names turned into the options that set them:
+ * the lower layers name a setting by its name (a field of the training run, of wu_sched_opts,
+ * wu_suggest_in or a sweep), as the message's head before a colon ("steps: 10 is fewer than
+ * ..." -> "--steps: 10 is fewer than ...") or in parentheses that hold only names ("(total_steps)"
+ * -> "(--steps)", "(base_batch, base_warmup)" -> "(--base-batch, --base-warmup)"). Every command
+ * prints the library's messages through it. */
+void cli_engine_message(const char *msg, char *out, size_t n);
+/* ... printed by cli_error, after "context: " unless context is NULL; returns WU_EXIT_USAGE. */
+int cli_engine_error(const char *context, const char *msg);
 /* Concatenate two option tables into dst (cap entries, zero-terminated); returns the count. */
 int cli_options_merge(struct option *dst, int cap, const struct option *a, const struct option *b);
 

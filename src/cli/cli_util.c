@@ -84,7 +84,7 @@ int cli_parse_spec(const char *spec, const wu_sched_opts *o, wu_schedule **out)
 {
     wu_error err;
     if (wu_sched_parse(out, spec, o, &err) != WU_OK) {
-        cli_error("%s", err.msg);
+        cli_engine_error(NULL, err.msg);
         if (err.col > 0 && err.line == 1) fprintf(stderr, "  %s\n  %*s^\n", spec, err.col - 1, "");
         return WU_EXIT_USAGE;
     }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../report/study_page.h"
+#include "../train/config.h"
 #include "cli.h"
 #include "lab_cli.h"
 
@@ -93,19 +94,22 @@ int cmd_demo(int argc, char **argv)
     int ret = WU_EXIT_USAGE;
     if (wu_study_init(st, "demo", 0, out, (uint64_t)seed, "", &err) != WU_OK ||
         wu_plan_demo(st, &base, warm, &err) != WU_OK) {
-        cli_error("demo: %s", err.msg);
+        cli_engine_error("demo", err.msg);
         goto done;
     }
     for (int i = 0; i < st->n; i++) {
         const wu_train_config *c = &st->runs[i].c;
-        if (wu_train_check(c, &err) != WU_OK) {
-            cli_error("%s", err.msg);
+        int field;
+        if (wu_cfg_check(c, &field, &err) != WU_OK) {
+            cli_config_error(field, err.msg);
             goto done;
         }
         wu_schedule *sch;
         wu_sched_opts so = {.lr = c->lr, .total_steps = c->steps};
         if (wu_sched_parse(&sch, c->schedule, &so, &err) != WU_OK) {
-            cli_error("--warmup %s: %s", warm, err.msg);
+            char ctx[64];
+            snprintf(ctx, sizeof ctx, "--warmup %s", warm);
+            cli_engine_error(ctx, err.msg);
             goto done;
         }
         wu_sched_destroy(sch);
@@ -125,7 +129,7 @@ int cmd_demo(int argc, char **argv)
     char command[2048];
     cli_command_line("warmup demo", argc - 1, argv + 1, command, sizeof command);
     if (wu_study_write(st, command, &err) != WU_OK) {
-        cli_error("%s", err.msg);
+        cli_engine_error(NULL, err.msg);
         goto done;
     }
 
@@ -150,14 +154,14 @@ int cmd_demo(int argc, char **argv)
     if (tty) printf("\n");
     cli_run_errors(st->runs, st->n);
     if (lrc != WU_OK) {
-        cli_error("demo: %s", err.msg);
+        cli_engine_error("demo", err.msg);
         goto done;
     }
     /* the page: read back from what was written, as `warmup report` does */
     int cols = cli_term_cols() < 100 ? cli_term_cols() : 100;
     wu_term t = {stdout, cols, ascii ? WU_TTY_ASCII : WU_TTY_BRAILLE, cli_use_color()};
     if (wu_report_study_dir(out, &t, &err) != WU_OK) {
-        cli_error("%s", err.msg);
+        cli_engine_error(NULL, err.msg);
         goto done;
     }
     printf("\nreport: %s/report.html  (charts: loss.svg, lr.svg; runs: none/, linear/, exp/)\n", out);

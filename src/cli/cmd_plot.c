@@ -78,12 +78,12 @@ int cli_plot_specs(const plot_request *rq)
     int height = rq->height > 0 ? rq->height : 390 + 18 * (rq->nspecs + 1);
     if (rq->output) {
         if (wu_outfile_open(&out, rq->output, &err)) {
-            cli_error("%s", err.msg);
+            cli_engine_error(NULL, err.msg);
             goto done;
         }
         wu_chart_svg(out.f, &chart, rq->width, height);
         if (wu_outfile_commit(&out, &err)) {
-            cli_error("%s", err.msg);
+            cli_engine_error(NULL, err.msg);
             rc = WU_EXIT_FAIL;
             goto done;
         }

@@ -33,7 +33,7 @@ static int exists(const char *dir, const char *file)
 
 static int report_study(const char *dir, wu_error *err)
 {
-    return wu_report_study_dir(dir, NULL, err) == WU_OK ? 0 : cli_error("%s", err->msg);
+    return wu_report_study_dir(dir, NULL, err) == WU_OK ? 0 : cli_engine_error(NULL, err->msg);
 }
 
 static int report_sweep(const char *dir, wu_error *err)
@@ -50,7 +50,7 @@ static int report_sweep(const char *dir, wu_error *err)
     if (rc == WU_OK) rc = wu_report_sweep(s, runs, command, NULL, err);
     free(runs);
     free(s);
-    return rc == WU_OK ? 0 : cli_error("%s", err->msg);
+    return rc == WU_OK ? 0 : cli_engine_error(NULL, err->msg);
 }
 
 static int by_name(const void *a, const void *b)
@@ -80,7 +80,7 @@ static int report_folder(const char *dir, wu_error *err)
                        "sweep, study or demo)", dir);
     else {
         qsort(names, (size_t)n, sizeof *names, by_name);
-        if (wu_report_runs(dir, names, n, err) != WU_OK) rc = cli_error("%s", err->msg);
+        if (wu_report_runs(dir, names, n, err) != WU_OK) rc = cli_engine_error(NULL, err->msg);
     }
     for (int i = 0; i < n; i++) free(names[i]);
     return rc;
@@ -111,7 +111,7 @@ int cmd_report(int argc, char **argv)
     if (exists(dir, "study.json")) rc = report_study(dir, &err);
     else if (exists(dir, "sweep.json")) rc = report_sweep(dir, &err);
     else if (exists(dir, "summary.json") && exists(dir, "metrics.csv"))
-        rc = wu_report_runs(dir, NULL, 0, &err) == WU_OK ? 0 : cli_error("%s", err.msg);
+        rc = wu_report_runs(dir, NULL, 0, &err) == WU_OK ? 0 : cli_engine_error(NULL, err.msg);
     else rc = report_folder(dir, &err);
     if (rc == 0) printf("%s/report.html\n", dir);
     return rc;

@@ -105,7 +105,7 @@ int cmd_study(int argc, char **argv)
     int rc = WU_EXIT_USAGE;
     if (wu_study_init(s, name, quick, out, (uint64_t)seed, data, &err) != WU_OK ||
         kind->plan(s, &err) != WU_OK) {
-        cli_error("%s", err.msg);
+        cli_engine_error(NULL, err.msg);
         goto done;
     }
     if (cli_parse_only) {
@@ -120,14 +120,14 @@ int cmd_study(int argc, char **argv)
     char command[2048];
     cli_command_line("warmup study", argc - 1, argv + 1, command, sizeof command);
     if (wu_mkdirs(out, &err)) {
-        cli_error("%s", err.msg);
+        cli_engine_error(NULL, err.msg);
         goto done;
     }
     if (!quiet) printf("warmup study %s%s -> %s\n", name, quick ? " (quick)" : "", out);
     fflush(stdout);
     /* the plan as data, with what the study measures outside its runs: all the report reads */
     if ((kind->measure && kind->measure(s, &err)) || wu_study_write(s, command, &err)) {
-        cli_error("%s", err.msg);
+        cli_engine_error(NULL, err.msg);
         goto done;
     }
     int interrupted = 0;
@@ -137,21 +137,11 @@ int cmd_study(int argc, char **argv)
     int cols = cli_term_cols() < 100 ? cli_term_cols() : 100;
     wu_term t = {quiet ? NULL : stdout, cols, ascii ? WU_TTY_ASCII : WU_TTY_BRAILLE, cli_use_color()};
     if (wu_report_study_dir(out, &t, &err) != WU_OK) { /* from the files alone */
-        rc = cli_error("%s", err.msg);
+        rc = cli_engine_error(NULL, err.msg);
         goto done;
     }
-    if (interrupted) {
-        printf("\ninterrupted: the finished runs are kept; rerun the same command to finish\n");
-        rc = 130;
-        goto done;
-    }
-    if (failed) {
-        cli_error("some runs failed (see above); the report covers the others: rerun to retry");
-        rc = WU_EXIT_FAIL;
-        goto done;
-    }
+    if ((rc = cli_grid_end(interrupted, failed)) != WU_EXIT_OK) goto done;
     if (!quiet) printf("\nreport: %s/report.html\n", out);
-    rc = WU_EXIT_OK;
 done:
     free(s);
     return rc;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../optim/optim_names.h"
 #include "../report/chart.h"
 #include "../train/train.h"
 #include "cli.h"
@@ -44,20 +45,22 @@ static const char HELP[] =
 
 static const char *const SCENARIOS[] = {"none", "small-dataset", "bert-finetune", "vit",
                                         "large-model", "large-batch", NULL};
-static const char *const OPTIMIZERS[] = {"sgd", "adam", "adamw", "radam", NULL};
 static const char *const DECAYS[] = {"cosine", "linear", "constant", "wsd", NULL};
+static const char *scenario_name(int i) { return SCENARIOS[i]; }
+static const char *decay_name(int i) { return DECAYS[i]; }
 
-static int choice(const char *opt, const char *v, const char *const *names, int *out)
+/* v among name(0), name(1), ... (NULL after the last): its index in *out, or a message. */
+static int choice(const char *opt, const char *v, const char *(*name)(int), int *out)
 {
-    for (int i = 0; names[i]; i++)
-        if (!strcmp(v, names[i])) {
+    for (int i = 0; name(i); i++)
+        if (!strcmp(v, name(i))) {
             *out = i;
             return 0;
         }
     char list[160] = "";
-    for (int i = 0; names[i]; i++) {
+    for (int i = 0; name(i); i++) {
         if (i) strcat(list, ", ");
-        strcat(list, names[i]);
+        strcat(list, name(i));
     }
     return cli_error("%s must be one of %s, got '%s'", opt, list, v);
 }
@@ -66,7 +69,7 @@ static void print_json(const wu_suggest_in *in, const wu_suggestion *s)
 {
     printf("{\"total_steps\": %lld, \"steps_per_epoch\": %lld, \"optimizer\": \"%s\", "
            "\"warmup_steps\": %lld, \"lr\": ",
-           (long long)s->total_steps, (long long)s->steps_per_epoch, OPTIMIZERS[in->optimizer],
+           (long long)s->total_steps, (long long)s->steps_per_epoch, wu_optim_kind_name(in->optimizer),
            (long long)s->warmup_steps);
     if (s->lr > 0) printf("%.17g", s->lr);
     else fputs("null", stdout);
@@ -166,7 +169,7 @@ int cmd_suggest(int argc, char **argv)
         case O_DATASET: bad = cli_int64("--dataset-size", optarg, 1, BIG, &in.dataset_size); break;
         case O_OPT: {
             int pick = 0;
-            bad = choice("--optimizer", optarg, OPTIMIZERS, &pick);
+            bad = choice("--optimizer", optarg, wu_optim_kind_name, &pick);
             in.optimizer = pick;
             break;
         }
@@ -181,11 +184,11 @@ int cmd_suggest(int argc, char **argv)
         case O_LR: bad = cli_double("--lr", optarg, 1e-300, HUGE_VAL, &in.lr); break;
         case O_SCN: {
             int pick = 0;
-            bad = choice("--scenario", optarg, SCENARIOS, &pick);
+            bad = choice("--scenario", optarg, scenario_name, &pick);
             in.scenario = pick;
             break;
         }
-        case O_DECAY: bad = choice("--decay", optarg, DECAYS, &decay); break;
+        case O_DECAY: bad = choice("--decay", optarg, decay_name, &decay); break;
         case 'f':
             if (strcmp(optarg, "text") && strcmp(optarg, "json"))
                 return cli_error("--format must be text or json, got '%s'", optarg);
@@ -208,8 +211,11 @@ int cmd_suggest(int argc, char **argv)
              : in.scenario == WU_SCN_BERT_FINETUNE ? WU_DECAY_LINEAR : WU_DECAY_COSINE;
     wu_suggestion s;
     wu_error err;
-    if (wu_suggest_warmup(&s, &in, &err) != WU_OK) return cli_error("suggest: %s", err.msg);
+    if (wu_suggest_warmup(&s, &in, &err) != WU_OK) return cli_engine_error("suggest", err.msg);
     if (cli_parse_only) return WU_EXIT_OK;
+    char mapped[sizeof s.why]; /* the settings that the prose names, as options */
+    cli_engine_message(s.why, mapped, sizeof mapped), memcpy(s.why, mapped, sizeof s.why);
+    cli_engine_message(s.lr_rule, mapped, sizeof s.lr_rule), memcpy(s.lr_rule, mapped, sizeof s.lr_rule);
     if (!strcmp(format, "json")) print_json(&in, &s);
     else print_text(&in, &s);
     if (plot || output) {

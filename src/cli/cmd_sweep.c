@@ -104,7 +104,7 @@ int cmd_sweep(int argc, char **argv)
             }
     wu_error err;
     if (wu_sweep_set_warmups(s, warm, &err) || wu_sweep_runs(s, &runs, &n, &err)) {
-        cli_error("%s", err.msg);
+        cli_engine_error(NULL, err.msg);
         goto out;
     }
     for (int i = 0; i < n; i++) {
@@ -121,7 +121,7 @@ int cmd_sweep(int argc, char **argv)
     char command[2048];
     cli_command_line("warmup sweep", argc - 1, argv + 1, command, sizeof command);
     if (wu_mkdirs(s->dir, &err) || wu_sweep_manifest(s, command, &err)) {
-        cli_error("%s", err.msg);
+        cli_engine_error(NULL, err.msg);
         goto out;
     }
     if (!quiet)
@@ -135,21 +135,11 @@ int cmd_sweep(int argc, char **argv)
     int cols = cli_term_cols() < 100 ? cli_term_cols() : 100;
     wu_term t = {quiet ? NULL : stdout, cols, ascii ? WU_TTY_ASCII : WU_TTY_BRAILLE, cli_use_color()};
     if (wu_report_sweep(s, runs, command, &t, &err) != WU_OK) {
-        rc = cli_error("%s", err.msg);
+        rc = cli_engine_error(NULL, err.msg);
         goto out;
     }
-    if (interrupted) {
-        printf("\ninterrupted: the finished runs are kept; rerun the same command to finish\n");
-        rc = 130;
-        goto out;
-    }
-    if (failed) {
-        cli_error("some runs failed (see above); the report covers the others: rerun to retry");
-        rc = WU_EXIT_FAIL;
-        goto out;
-    }
+    if ((rc = cli_grid_end(interrupted, failed)) != WU_EXIT_OK) goto out;
     if (!quiet) printf("\nresults: %s/results.csv  report: %s/report.html\n", s->dir, s->dir);
-    rc = WU_EXIT_OK;
 out:
     free(runs);
     free(s);

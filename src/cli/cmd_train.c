@@ -40,24 +40,6 @@ static void on_signal(int sig)
     stop_flag = 1;
 }
 
-/* The engine names a setting by its field and a colon at the start of a message ("steps: 10 is
- * fewer than ..."); the user set it with an option: "--steps 10 is fewer than ...". */
-static int run_error(const char *msg)
-{
-    char name[32];
-    size_t n = strcspn(msg, ": ");
-    const wu_cfg_field *f = NULL;
-    if (n < sizeof name && msg[n] == ':' && msg[n + 1] == ' ') {
-        memcpy(name, msg, n);
-        name[n] = '\0';
-        f = wu_cfg_find(name);
-    }
-    if (!f) return cli_error("%s", msg);
-    char plain[sizeof ((wu_error *)0)->msg + 32];
-    snprintf(plain, sizeof plain, "%s %s", f->name, msg + n + 2); /* "steps 10 is fewer ..." */
-    return cli_config_error((int)(f - wu_cfg_fields), plain);
-}
-
 typedef struct view {
     int tty, json;
     const char *unit;
@@ -162,7 +144,7 @@ int cmd_train(int argc, char **argv)
     wu_train_result r;
     rc = wu_train(&c, resume != NULL, stop_after, &stop_flag, progress, &vw, &r, &err);
     if (vw.tty) fputc('\n', stdout);
-    if (rc != WU_OK) return run_error(err.msg);
+    if (rc != WU_OK) return cli_engine_error(NULL, err.msg);
     const char *status = r.diverged ? "diverged" : r.interrupted ? "stopped" : "done";
     if (json) {
         printf("{\"status\": \"%s\", \"steps_done\": %lld, \"final_loss\": %.9g, \"best_loss\": %.9g, "

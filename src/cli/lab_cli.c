@@ -49,7 +49,24 @@ void cli_run_errors(const wu_lab_run *runs, int n)
 {
     fflush(stdout);
     for (int i = 0; i < n; i++)
-        if (runs[i].failed && runs[i].msg[0]) fprintf(stderr, "warmup: run %s: %s\n", runs[i].c.out, runs[i].msg);
+        if (runs[i].failed && runs[i].msg[0]) {
+            char ctx[sizeof runs[i].c.out + 8];
+            snprintf(ctx, sizeof ctx, "run %s", runs[i].c.out);
+            cli_engine_error(ctx, runs[i].msg);
+        }
+}
+
+int cli_grid_end(int interrupted, int failed)
+{
+    if (interrupted) {
+        printf("\ninterrupted: the finished runs are kept; rerun the same command to finish\n");
+        return 130;
+    }
+    if (failed) {
+        cli_error("some runs failed (see above); the report covers the others: rerun to retry");
+        return WU_EXIT_FAIL;
+    }
+    return WU_EXIT_OK;
 }
 
 int cli_run_grid(wu_lab_run *runs, int n, int jobs, int quiet, int *interrupted)
@@ -84,10 +101,10 @@ int cli_run_grid(wu_lab_run *runs, int n, int jobs, int quiet, int *interrupted)
     sigaction(SIGTERM, &old_term, NULL);
     *interrupted = stop_flag != 0;
     if (rc == WU_ERUN) { /* the others finished: they are reported, the status says it */
-        cli_error("%s", err.msg);
+        cli_engine_error(NULL, err.msg);
         return WU_EXIT_FAIL;
     }
-    if (rc != WU_OK) return cli_error("%s", err.msg);
+    if (rc != WU_OK) return cli_engine_error(NULL, err.msg);
     return 0;
 }
 

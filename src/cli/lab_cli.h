@@ -10,6 +10,10 @@
  * printing why the grid could not run at all. */
 int cli_run_grid(wu_lab_run *runs, int n, int jobs, int quiet, int *interrupted);
 
+/* After a grid's report: 130 when it was interrupted (said), WU_EXIT_FAIL when runs failed
+ * (said), else WU_EXIT_OK. */
+int cli_grid_end(int interrupted, int failed);
+
 /* Print "warmup: run DIR: why" on stderr for each run that failed (wu_lab_exec's r.msg). */
 void cli_run_errors(const wu_lab_run *runs, int n);
 

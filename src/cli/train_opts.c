@@ -69,7 +69,93 @@ int cli_config_error(int field, const char *msg)
 {
     char m[600];
     cli_field_message(field, msg, m, sizeof m);
-    return cli_error("%s", m);
+    return cli_engine_error(NULL, m);
+}
+
+/* Settings of the library that are not fields of a training run, by the option that sets them
+ * (wu_sched_opts, wu_suggest_in, a sweep's grid). */
+static const struct { const char *name, *flag; } other_names[] = {
+    {"total_steps", "steps"},       {"steps_per_epoch", "steps-per-epoch"}, {"epochs", "epochs"},
+    {"dataset_size", "dataset-size"}, {"base_batch", "base-batch"},       {"base_warmup", "base-warmup"},
+    {"base_lr", "base-lr"},         {"warmups", "warmups"},                 {"lrs", "lrs"},
+};
+
+/* The option that sets the setting called name[0..len) (NULL: none). */
+static const char *flag_of(const char *name, size_t len)
+{
+    char w[40];
+    if (len == 0 || len >= sizeof w) return NULL;
+    memcpy(w, name, len);
+    w[len] = '\0';
+    const wu_cfg_field *f = wu_cfg_find(w);
+    if (f) return f->flag;
+    for (size_t i = 0; i < sizeof other_names / sizeof *other_names; i++)
+        if (!strcmp(other_names[i].name, w)) return other_names[i].flag;
+    return NULL;
+}
+
+/* Is every word of the group [p, end) a setting's name or one of the joining words? */
+static int names_only(const char *p, const char *end)
+{
+    int names = 0;
+    while (p < end) {
+        if (!word_char(*p)) {
+            if (*p != ' ' && *p != ',') return 0;
+            p++;
+            continue;
+        }
+        const char *q = p;
+        while (q < end && word_char(*q)) q++;
+        size_t len = (size_t)(q - p);
+        int joint = (len == 2 && !strncmp(p, "or", 2)) || (len == 3 && !strncmp(p, "and", 3)) ||
+                    (len == 4 && !strncmp(p, "with", 4));
+        if (!joint && !flag_of(p, len)) return 0;
+        names += !joint;
+        p = q;
+    }
+    return names > 0;
+}
+
+void cli_engine_message(const char *msg, char *out, size_t n)
+{
+    size_t u = 0;
+    const char *p = msg;
+    if (!n) return;
+    out[0] = '\0';
+    size_t lead = strcspn(msg, ": ()");
+    if (msg[lead] == ':' && flag_of(msg, lead)) { /* "steps: ..." -> "--steps: ..." */
+        u = (size_t)snprintf(out, n, "--%s", flag_of(msg, lead));
+        p = msg + lead;
+    }
+    while (*p && u + 1 < n) {
+        const char *close = *p == '(' ? strchr(p, ')') : NULL;
+        if (!close || !names_only(p + 1, close)) {
+            out[u++] = *p++;
+            continue;
+        }
+        /* "(total_steps)" -> "(--steps)", "(base_batch, base_warmup)" -> "(--base-batch, --base-warmup)" */
+        for (; p <= close && u + 1 < n; ) {
+            if (!word_char(*p)) {
+                out[u++] = *p++;
+                continue;
+            }
+            const char *q = p;
+            while (word_char(*q)) q++;
+            const char *flag = flag_of(p, (size_t)(q - p));
+            if (flag) u += (size_t)snprintf(out + u, n - u, "--%s", flag);
+            else u += (size_t)snprintf(out + u, n - u, "%.*s", (int)(q - p), p);
+            if (u >= n) u = n - 1;
+            p = q;
+        }
+    }
+    out[u < n ? u : n - 1] = '\0';
+}
+
+int cli_engine_error(const char *context, const char *msg)
+{
+    char m[800];
+    cli_engine_message(msg, m, sizeof m);
+    return context ? cli_error("%s: %s", context, m) : cli_error("%s", m);
 }
 
 int cli_train_option(int ch, const char *arg, wu_train_config *c)
@@ -130,20 +216,21 @@ void cli_train_help(FILE *out, const wu_train_config *defaults)
             const wu_cfg_field *f = &wu_cfg_fields[i];
             if (f->models != group[g].models) continue;
             if (group[g].title && !titled) fprintf(out, "%s\n", group[g].title), titled = 1;
-            char head[64], text[400], def[300];
+            char head[64], text[700], def[300], help[300];
             snprintf(head, sizeof head, "%c%c%c --%s%s%s", f->shortopt ? '-' : ' ',
                      f->shortopt ? f->shortopt : ' ', f->shortopt ? ',' : ' ', f->flag,
                      f->meta ? " " : "", f->meta ? f->meta : "");
             wu_cfg_format(f, defaults, def, sizeof def);
-            if (f->type == WU_CFG_BOOL || !def[0]) snprintf(text, sizeof text, "%s", f->help);
-            else if (f->type == WU_CFG_STR) snprintf(text, sizeof text, "%s (default '%s')", f->help, def);
+            wu_cfg_help(f, help, sizeof help);
+            if (f->type == WU_CFG_BOOL || !def[0]) snprintf(text, sizeof text, "%s", help);
+            else if (f->type == WU_CFG_STR) snprintf(text, sizeof text, "%s (default '%s')", help, def);
             else {
                 if (f->type == WU_CFG_DOUBLE) { /* 1e-08, not 1.0000000000000001e-08 */
                     double d;
                     memcpy(&d, (const char *)defaults + f->offset, sizeof d);
                     snprintf(def, sizeof def, "%g", d);
                 }
-                snprintf(text, sizeof text, "%s (default %s)", f->help, def);
+                snprintf(text, sizeof text, "%s (default %s)", help, def);
             }
             fprintf(out, "  %-25s ", head);
             wrap(out, text, 28 > (int)strlen(head) + 3 ? 28 : (int)strlen(head) + 3, 28);

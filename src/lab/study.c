@@ -186,8 +186,7 @@ int wu_plan_batch_scaling(wu_study *s, wu_error *err)
     if (wu_fashion_load(&tr, &te, dir, err) != WU_OK) {
         char msg[sizeof err->msg];
         snprintf(msg, sizeof msg, "%s", err->msg);
-        return wu_fail(err, WU_EINVAL, "batch-scaling trains an MLP on Fashion-MNIST: %s (install "
-                       "Debian's dataset-fashion-mnist, or pass --data DIR of its IDX files)", msg);
+        return wu_fail(err, WU_EINVAL, "batch-scaling trains an MLP on Fashion-MNIST (data): %s", msg);
     }
     int ntrain = tr.n;
     wu_images_free(&tr), wu_images_free(&te);

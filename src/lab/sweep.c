@@ -18,11 +18,11 @@ int wu_sweep_set_warmups(wu_sweep *s, const char *text, wu_error *err)
         size_t len = strcspn(p, ",");
         char item[16];
         if (len == 0 || len >= sizeof item)
-            return wu_fail(err, WU_EINVAL, "--warmups: item %d is %s; write e.g. 0,2%%,10%%,25%% "
+            return wu_fail(err, WU_EINVAL, "warmups: item %d is %s; write e.g. 0,2%%,10%%,25%% "
                            "(percent of the steps) or 0,100,500 (steps)", s->nwarm + 1,
                            len ? "too long" : "empty");
         if (s->nwarm == WU_SWEEP_MAX)
-            return wu_fail(err, WU_ERANGE, "--warmups: at most %d lengths", WU_SWEEP_MAX);
+            return wu_fail(err, WU_ERANGE, "warmups: at most %d lengths", WU_SWEEP_MAX);
         memcpy(item, p, len);
         item[len] = '\0';
         char *end;
@@ -31,13 +31,13 @@ int wu_sweep_set_warmups(wu_sweep *s, const char *text, wu_error *err)
         int pct = *end == '%';
         if (end == item || (pct ? end[1] != '\0' : *end != '\0') || !isfinite(v) || v < 0 ||
             (pct && v > 100) || (!pct && (v != floor(v) || v > (double)s->base.steps)))
-            return wu_fail(err, WU_EINVAL, "--warmups: '%s' is not a warmup length: use 0, a "
+            return wu_fail(err, WU_EINVAL, "warmups: '%s' is not a warmup length: use 0, a "
                            "percentage of the steps up to 100%% (10%%) or a whole number of "
-                           "steps up to --steps %lld", item, (long long)s->base.steps);
+                           "steps up to the run's %lld (steps)", item, (long long)s->base.steps);
         if (v == 0) snprintf(item, sizeof item, "0");
         for (int i = 0; i < s->nwarm; i++)
             if (!strcmp(s->warmups[i], item))
-                return wu_fail(err, WU_EINVAL, "--warmups: '%s' is listed twice", item);
+                return wu_fail(err, WU_EINVAL, "warmups: '%s' is listed twice", item);
         snprintf(s->warmups[s->nwarm++], sizeof s->warmups[0], "%s", item);
         if (!p[len]) break;
         p += len + 1;
@@ -86,7 +86,7 @@ int wu_sweep_runs(const wu_sweep *s, wu_lab_run **runs, int *n, wu_error *err)
         char spec[sizeof r->c.schedule], wn[24];
         if (wu_sweep_spec(s, w, spec, sizeof spec)) {
             free(r);
-            return wu_fail(err, WU_EINVAL, "--schedule is too long to follow a warmup");
+            return wu_fail(err, WU_EINVAL, "schedule: too long to follow a warmup");
         }
         warm_name(s->warmups[w], wn, sizeof wn);
         wu_schedule *sch;
@@ -109,7 +109,7 @@ int wu_sweep_runs(const wu_sweep *s, wu_lab_run **runs, int *n, wu_error *err)
                 if (snprintf(c->out, sizeof c->out, "%s/lr%g-w%s-seed%llu", s->dir, s->lrs[l], wn,
                              (unsigned long long)c->seed) >= (int)sizeof c->out) {
                     free(r);
-                    return wu_fail(err, WU_EINVAL, "--out %s is too long", s->dir);
+                    return wu_fail(err, WU_EINVAL, "out: %s is too long", s->dir);
                 }
             }
     }
@@ -121,7 +121,7 @@ int wu_sweep_runs(const wu_sweep *s, wu_lab_run **runs, int *n, wu_error *err)
             snprintf(b, sizeof b, "%g", s->lrs[m]);
             if (!strcmp(a, b)) {
                 free(r);
-                return wu_fail(err, WU_EINVAL, "--lrs: %.17g and %.17g both print as %s and would "
+                return wu_fail(err, WU_EINVAL, "lrs: %.17g and %.17g both print as %s and would "
                                "share a run directory; use LRs that differ in 6 significant digits",
                                s->lrs[m], s->lrs[l], a);
             }
@@ -192,7 +192,7 @@ int wu_sweep_manifest(const wu_sweep *s, const char *command, wu_error *err)
         int same = j && now && same_grid(cJSON_GetObjectItemCaseSensitive(j, "grid"), now);
         if (!same && j)
             wu_fail(err, WU_EINVAL, "%s holds a sweep with other settings (made by: %s); rerun "
-                    "that command to finish it, or choose another --out", s->dir,
+                    "that command to finish it, or choose another directory (out)", s->dir,
                     cJSON_IsString(cmd) ? cmd->valuestring : "?");
         cJSON_Delete(j), cJSON_Delete(now);
         if (!same) {

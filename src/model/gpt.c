@@ -357,14 +357,8 @@ _Static_assert(WU_GPT_MAX_LAYERS <= WU_MAX_LAYERS,
 static void gpt_diagnostics(const void *impl, wu_model_diag *d)
 {
     const wu_gpt *m = impl;
-    const int L = m->cfg.layers;
-    float mx = -INFINITY;
-    for (int l = 0; l < L; l++) mx = m->d.attn_max_logit[l] > mx ? m->d.attn_max_logit[l] : mx;
-    d->attn_max_logit = mx;
-    d->out_max_logit = m->d.out_max_logit;
-    d->logz_mean = m->d.logz_mean;
-    d->nlayers = L;
-    for (int l = 0; l < L; l++) d->grad_norm_layer[l] = m->d.grad_norm_layer[l];
+    wu_model_diag_set(d, m->d.attn_max_logit, m->cfg.layers, m->d.out_max_logit, m->d.logz_mean,
+                      m->d.grad_norm_layer);
 }
 
 static void gpt_destroy(void *impl) { wu_gpt_destroy(impl); }

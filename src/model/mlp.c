@@ -244,12 +244,8 @@ _Static_assert(sizeof(((wu_class_diag *)0)->grad_norm_layer) <=
 static void mlp_diagnostics(const void *impl, wu_model_diag *d)
 {
     const wu_mlp *m = impl;
-    const int L = m->cfg.depth + 1;
-    d->attn_max_logit = NAN;
-    d->out_max_logit = m->d.out_max_logit;
-    d->logz_mean = m->d.logz_mean;
-    d->nlayers = L;
-    for (int l = 0; l < L; l++) d->grad_norm_layer[l] = m->d.grad_norm_layer[l];
+    wu_model_diag_set(d, NULL, m->cfg.depth + 1, m->d.out_max_logit, m->d.logz_mean,
+                      m->d.grad_norm_layer);
 }
 
 static void mlp_destroy(void *impl) { wu_mlp_destroy(impl); }

@@ -1,4 +1,5 @@
 /* model.c - the model interface: the registry of models and the handle over their ops. */
+#include <math.h>
 #include <string.h>
 
 #include "mlp.h"
@@ -34,6 +35,18 @@ int wu_model_act_from_name(const char *name) { return lookup(acts, COUNT(acts), 
 const char *wu_model_act_name(int act) { return act >= 0 && act < COUNT(acts) ? acts[act] : NULL; }
 int wu_model_pool_from_name(const char *name) { return lookup(pools, COUNT(pools), name); }
 const char *wu_model_pool_name(int pool) { return pool >= 0 && pool < COUNT(pools) ? pools[pool] : NULL; }
+
+void wu_model_diag_set(wu_model_diag *d, const float *attn, int L, float out_max_logit,
+                       float logz_mean, const double *grad_norm_layer)
+{
+    float mx = attn ? -INFINITY : NAN;
+    for (int l = 0; attn && l < L; l++) mx = attn[l] > mx ? attn[l] : mx;
+    d->attn_max_logit = mx;
+    d->out_max_logit = out_max_logit;
+    d->logz_mean = logz_mean;
+    d->nlayers = L;
+    for (int l = 0; l < L; l++) d->grad_norm_layer[l] = grad_norm_layer[l];
+}
 
 wu_model_config wu_model_default_config(void)
 {

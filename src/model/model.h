@@ -57,6 +57,12 @@ typedef struct wu_model_diag {
 } wu_model_diag;
 
 /* The parameters: one buffer of n floats with named views, and its gradients alike. */
+/* Fill d from a model's own diagnostics: attn_max_logit the largest of attn[0..L) (NAN when attn
+ * is NULL: no attention), the output's largest logit and mean log-partition, and the gradient
+ * norms of its L layers (the ops' diagnostics of every model). */
+void wu_model_diag_set(wu_model_diag *d, const float *attn, int L, float out_max_logit,
+                       float logz_mean, const double *grad_norm_layer);
+
 typedef struct wu_model_params {
     size_t n;
     float *params, *grads;

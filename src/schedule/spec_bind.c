@@ -157,7 +157,7 @@ int wu__node_steps(const wu_ast_tree *t, int a, const wu_sched_opts *o, wu_error
         if (o->total_steps <= 0)
             return wu__spec_err(err, WU_EINVAL, t, a,
                                 "%s is %g%% of the run, but the run length is unknown: give the "
-                                "total number of steps (--steps)", what, v->num);
+                                "total number of steps (total_steps)", what, v->num);
         if (v->num > 100)
             return wu__spec_err(err, WU_EINVAL, t, a, "%s is %g%%, more than the whole run",
                                 what, v->num);
@@ -167,7 +167,7 @@ int wu__node_steps(const wu_ast_tree *t, int a, const wu_sched_opts *o, wu_error
         if (o->steps_per_epoch <= 0)
             return wu__spec_err(err, WU_EINVAL, t, a,
                                 "%s is %g epochs, but the epoch length is unknown: give "
-                                "--steps-per-epoch", what, v->num);
+                                "it (steps_per_epoch)", what, v->num);
         steps = floor(v->num * (double)o->steps_per_epoch);
     } else {
         if (!v->is_int)

@@ -108,7 +108,7 @@ int wu__bind_hf(wu_schedule *s, const wu_ast_tree *t, wu_error *err)
     if (n <= 0 && nd->kind != H_WSD)
         return wu__spec_err(err, WU_EINVAL, t, call,
                             "%s: num_training_steps is needed: give it, or the run length "
-                            "(--steps)", c->text);
+                            "(total_steps)", c->text);
     if (w > n && nd->kind != H_WSD)
         return wu__spec_err(err, WU_EINVAL, t, wu__arg(&b, "num_warmup_steps"),
                             "%s: num_warmup_steps=%lld is longer than num_training_steps=%lld",
@@ -155,7 +155,7 @@ int wu__bind_hf(wu_schedule *s, const wu_ast_tree *t, wu_error *err)
             if (n <= 0)
                 return wu__spec_err(err, WU_EINVAL, t, call,
                                     "warmup_stable_decay: give num_training_steps, "
-                                    "num_stable_steps or the run length (--steps)");
+                                    "num_stable_steps or the run length (total_steps)");
             st = n - w - d;
             if (st < 0)
                 return wu__spec_err(err, WU_EINVAL, t, call,

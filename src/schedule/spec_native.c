@@ -322,7 +322,7 @@ static int sequence(wu_schedule *s, const wu_ast_tree *t, int at, wu_error *err,
             if (!last || nd->kind != K_CURVE || nd->shape != S_CONST)
                 return wu__spec_err(err, WU_EINVAL, t, fill_at,
                                     "'%s' has no length and the run length is unknown: give it "
-                                    "a length or give the total steps (--steps)",
+                                    "a length or give the total steps (total_steps)",
                                     t->n[fill_at].text);
         } else {
             nd->len = total - used;

@@ -53,9 +53,9 @@ wu_status wu_suggest_warmup(wu_suggestion *o, const wu_suggest_in *in, wu_error 
         return wu_fail(err, WU_EINVAL, "epochs must be a positive number, got %g", in->epochs);
     if ((in->base_lr > 0 || in->base_warmup > 0) && in->base_batch > 0 && in->batch == 0)
         return wu_fail(err, WU_EINVAL, "a reference batch size needs the batch size you will train with "
-                         "(--batch)");
+                         "(batch)");
     if (in->base_batch == 0 && in->base_warmup > 0 && in->batch > 0 && in->base_lr == 0)
-        return wu_fail(err, WU_EINVAL, "a reference warmup needs its batch size (--base-batch)");
+        return wu_fail(err, WU_EINVAL, "a reference warmup needs its batch size (base_batch)");
 
     /* the run: steps per epoch and total steps */
     int64_t spe = in->steps_per_epoch;
@@ -65,9 +65,9 @@ wu_status wu_suggest_warmup(wu_suggestion *o, const wu_suggest_in *in, wu_error 
     if (n < 0) return wu_fail(err, WU_EINVAL, "total steps must be positive, got %lld", (long long)n);
     if (n == 0 && in->epochs > 0 && spe > 0) n = (int64_t)ceil(in->epochs * (double)spe);
     if (n <= 0)
-        return wu_fail(err, WU_EINVAL, "the run length is unknown: give total steps (--steps), or epochs with "
-                         "steps per epoch (--epochs, --steps-per-epoch), or epochs with the "
-                         "dataset size and batch size");
+        return wu_fail(err, WU_EINVAL, "the run length is unknown: give total steps (total_steps), or epochs with "
+                         "steps per epoch (epochs, steps_per_epoch), or epochs with the "
+                         "dataset size and batch size (epochs, dataset_size and batch)");
     if (in->base_warmup >= n)
         return wu_fail(err, WU_EINVAL, "the reference warmup (%lld steps) is not shorter than the run (%lld "
                          "steps)", (long long)in->base_warmup, (long long)n);
@@ -100,7 +100,7 @@ wu_status wu_suggest_warmup(wu_suggestion *o, const wu_suggest_in *in, wu_error 
     } else if (in->scenario == WU_SCN_VIT) {
         if (spe <= 0)
             return wu_fail(err, WU_EINVAL, "the ViT rule is 5 epochs of warmup: give the epoch length "
-                             "(--steps-per-epoch, or --dataset-size with --batch)");
+                             "(steps_per_epoch, or dataset_size with batch)");
         wu_suggest_rule *r = add_rule(o, "scenario: ViT", "the guide; Dosovitskiy et al. 2021", 5 * spe,
                               5 * spe, 5 * spe);
         snprintf(r->note, sizeof r->note, "5 epochs of %lld steps", (long long)spe);
@@ -155,7 +155,7 @@ wu_status wu_suggest_warmup(wu_suggestion *o, const wu_suggest_in *in, wu_error 
         if (in->scenario == WU_SCN_LARGE_BATCH)
             snprintf(o->why, sizeof o->why,
                      "large batches need proportionally longer warmup, but without a reference "
-                     "(--base-batch, --base-warmup) the guide's 10%% is the fallback");
+                     "(base_batch, base_warmup) the guide's 10%% is the fallback");
     }
     int64_t w = o->rules[pick].steps;
     char conf[600] = "";
@@ -221,7 +221,7 @@ wu_status wu_suggest_warmup(wu_suggestion *o, const wu_suggest_in *in, wu_error 
         snprintf(o->lr_rule, sizeof o->lr_rule, "the reference LR (no batch change to scale for)");
     } else {
         snprintf(o->lr_rule, sizeof o->lr_rule,
-                 "no LR known: give --lr, or --base-lr with --base-batch and --batch to scale one");
+                 "no LR known: give one (lr), or one to scale (base_lr with base_batch and batch)");
     }
 
     /* the spec, native and Hugging Face */

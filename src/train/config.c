@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../model/model.h"
+#include "../optim/optim_names.h"
 #include "../util/fail.h"
 #include "config.h"
 
@@ -17,10 +19,24 @@
 #define ALL WU_CFG_ANY_MODEL, WU_CFG_ANY_OPT
 #define TR (WU_CFG_GPT | WU_CFG_VIT)
 
+/* The names a choice field takes come from their owners' tables (model.h, optim_names.h);
+ * on_nonfinite's two are the train layer's own (step.c). */
+static const char *model_name(int i)
+{
+    const wu_model_ops *m = wu_model_nth(i);
+    return m ? m->name : NULL;
+}
+
+static const char *nonfinite_name(int i)
+{
+    static const char *const names[] = {"stop", "skip"};
+    return i >= 0 && i < (int)(sizeof names / sizeof *names) ? names[i] : NULL;
+}
+
 /* The order is the order of --help, summary.json and the rerun line. */
 const wu_cfg_field wu_cfg_fields[] = {
-    {"model", "model", 'm', WU_CFG_STR, S(model), "gpt", 0, 0, "gpt,mlp,vit", "NAME",
-     "the model: gpt, mlp or vit", ALL, WU_CFG_SHOWN},
+    {"model", "model", 'm', WU_CFG_STR, S(model), "gpt", 0, 0, model_name, "NAME",
+     "the model: {}", ALL, WU_CFG_SHOWN},
     {"data", "data", 'd', WU_CFG_STR, S(data), "builtin", 0, 0, NULL, "WHAT",
      "builtin (the built-in language) or a text file or directory (gpt); fashion-mnist or a "
      "directory of its IDX files (mlp, vit)", ALL, WU_CFG_SHOWN},
@@ -28,8 +44,8 @@ const wu_cfg_field wu_cfg_fields[] = {
      NULL, "SPEC", "the LR schedule (docs/SPEC.md)", ALL, WU_CFG_SHOWN},
     {"lr", "lr", 'l', WU_CFG_DOUBLE, S(lr), "1e-3", 1e-300, HUGE_VAL, NULL, "LR", "the peak LR",
      ALL, WU_CFG_SHOWN},
-    {"optimizer", "optimizer", 'o', WU_CFG_STR, S(optimizer), "adamw", 0, 0, "sgd,adam,adamw,radam",
-     "NAME", "sgd, adam, adamw or radam", ALL, WU_CFG_SHOWN},
+    {"optimizer", "optimizer", 'o', WU_CFG_STR, S(optimizer), "adamw", 0, 0, wu_optim_kind_name,
+     "NAME", "{}", ALL, WU_CFG_SHOWN},
     {"beta1", "beta1", 0, WU_CFG_DOUBLE, S(beta1), "0.9", 0, BELOW1, NULL, "B",
      "Adam's first-moment decay", WU_CFG_ANY_MODEL, WU_CFG_ADAMS, 0},
     {"beta2", "beta2", 0, WU_CFG_DOUBLE, S(beta2), "0.999", 0, BELOW1, NULL, "B",
@@ -48,24 +64,24 @@ const wu_cfg_field wu_cfg_fields[] = {
      ALL, WU_CFG_SHOWN},
     {"seed", "seed", 0, WU_CFG_U64, S(seed), "1", 0, EXACT, NULL, "S",
      "the seed of the weights and the data", ALL, WU_CFG_SHOWN},
-    {"layers", "layers", 0, WU_CFG_INT, S(layers), "4", 1, 32, NULL, "L", "transformer blocks",
+    {"layers", "layers", 0, WU_CFG_INT, S(layers), NULL, 1, 32, NULL, "L", "transformer blocks",
      TR, WU_CFG_ANY_OPT, 0},
-    {"heads", "heads", 0, WU_CFG_INT, S(heads), "4", 1, 64, NULL, "H", "attention heads", TR,
+    {"heads", "heads", 0, WU_CFG_INT, S(heads), NULL, 1, 64, NULL, "H", "attention heads", TR,
      WU_CFG_ANY_OPT, 0},
-    {"dim", "dim", 0, WU_CFG_INT, S(dim), "128", 1, 4096, NULL, "C", "the model width", TR,
+    {"dim", "dim", 0, WU_CFG_INT, S(dim), NULL, 1, 4096, NULL, "C", "the model width", TR,
      WU_CFG_ANY_OPT, 0},
     {"seq", "seq", 0, WU_CFG_INT, S(seq), "64", 1, 4096, NULL, "T", "the context length in bytes",
      WU_CFG_GPT, WU_CFG_ANY_OPT, 0},
-    {"post_ln", "post-ln", 0, WU_CFG_BOOL, S(post_ln), "0", 0, 1, NULL, NULL,
+    {"post_ln", "post-ln", 0, WU_CFG_BOOL, S(post_ln), NULL, 0, 1, NULL, NULL,
      "Post-LN blocks instead of Pre-LN", TR, WU_CFG_ANY_OPT, 0},
-    {"depth", "depth", 0, WU_CFG_INT, S(depth), "2", 1, 31, NULL, "D", "hidden layers",
+    {"depth", "depth", 0, WU_CFG_INT, S(depth), NULL, 1, 31, NULL, "D", "hidden layers",
      WU_CFG_MLP, WU_CFG_ANY_OPT, 0},
-    {"width", "width", 0, WU_CFG_INT, S(width), "256", 1, 65536, NULL, "W", "hidden units per layer",
+    {"width", "width", 0, WU_CFG_INT, S(width), NULL, 1, 65536, NULL, "W", "hidden units per layer",
      WU_CFG_MLP, WU_CFG_ANY_OPT, 0},
-    {"act", "act", 0, WU_CFG_STR, S(act), "relu", 0, 0, "relu,gelu,tanh", "NAME",
-     "the activation: relu, gelu or tanh", WU_CFG_MLP, WU_CFG_ANY_OPT, 0},
-    {"pool", "pool", 0, WU_CFG_STR, S(pool), "cls", 0, 0, "cls,mean", "HOW",
-     "the pooling: cls or mean", WU_CFG_VIT, WU_CFG_ANY_OPT, 0},
+    {"act", "act", 0, WU_CFG_STR, S(act), NULL, 0, 0, wu_model_act_name, "NAME",
+     "the activation: {}", WU_CFG_MLP, WU_CFG_ANY_OPT, 0},
+    {"pool", "pool", 0, WU_CFG_STR, S(pool), NULL, 0, 0, wu_model_pool_name, "HOW",
+     "the pooling: {}", WU_CFG_VIT, WU_CFG_ANY_OPT, 0},
     {"eval_every", "eval-every", 0, WU_CFG_INT, S(eval_every), "50", 0, 1 << 30, NULL, "K",
      "evaluate on held-out data every K steps (0: only at the end)", ALL, 0},
     {"eval_batches", "eval-batches", 0, WU_CFG_INT, S(eval_batches), "8", 1, 1 << 20, NULL, "K",
@@ -76,7 +92,7 @@ const wu_cfg_field wu_cfg_fields[] = {
      1 << 30, NULL, "N", "the size of the built-in corpus", WU_CFG_GPT, WU_CFG_ANY_OPT, 0},
     {"diverge_factor", "diverge-factor", 0, WU_CFG_DOUBLE, S(diverge_factor), "2", 1, 1e6, NULL,
      "F", "a loss above F x the first loss is divergence", ALL, 0},
-    {"on_nonfinite", "on-nonfinite", 0, WU_CFG_STR, S(on_nonfinite), "stop", 0, 0, "stop,skip",
+    {"on_nonfinite", "on-nonfinite", 0, WU_CFG_STR, S(on_nonfinite), "stop", 0, 0, nonfinite_name,
      "WHAT", "a NaN/Inf loss or gradient: stop (the run ends as diverged) or skip (no update that "
      "step; 20 in a row end the run)", ALL, 0},
     {"inject_nonfinite", "inject-nonfinite", 0, WU_CFG_I64, S(inject_nonfinite), "-1", -1, BIG,
@@ -96,21 +112,17 @@ const wu_cfg_field *wu_cfg_find(const char *name)
     return NULL;
 }
 
-static int choice_index(const char *choices, const char *s)
+/* The index of s among the names choice(0), choice(1), ... (-1: none). */
+static int choice_index(const char *(*choice)(int), const char *s)
 {
-    size_t len = strlen(s);
-    int i = 0;
-    for (const char *p = choices; *p; i++) {
-        size_t n = strcspn(p, ",");
-        if (n == len && !strncmp(p, s, n)) return i;
-        p += n + (p[n] == ',');
-    }
+    for (int i = 0; choice(i); i++)
+        if (!strcmp(choice(i), s)) return i;
     return -1;
 }
 
 int wu_cfg_applies(const wu_cfg_field *f, const wu_train_config *c)
 {
-    int m = choice_index("gpt,mlp,vit", c->model), o = choice_index("sgd,adam,adamw,radam", c->optimizer);
+    int m = choice_index(model_name, c->model), o = wu_optim_kind_from_name(c->optimizer);
     return (m < 0 || (f->models >> m & 1)) && (o < 0 || (f->optims >> o & 1));
 }
 
@@ -212,21 +224,37 @@ int wu_cfg_set(const wu_cfg_field *f, wu_train_config *c, const char *text, wu_e
 void wu_train_defaults(wu_train_config *c)
 {
     memset(c, 0, sizeof *c);
-    for (int i = 0; i < wu_cfg_nfields; i++) wu_cfg_set(&wu_cfg_fields[i], c, wu_cfg_fields[i].def, NULL);
+    for (int i = 0; i < wu_cfg_nfields; i++)
+        if (wu_cfg_fields[i].def) wu_cfg_set(&wu_cfg_fields[i], c, wu_cfg_fields[i].def, NULL);
+    /* the architecture's defaults are the model layer's */
+    wu_model_config m = wu_model_default_config();
+    c->layers = m.layers, c->heads = m.heads, c->dim = m.dim, c->post_ln = m.post_ln;
+    c->depth = m.depth, c->width = m.width;
+    snprintf(c->act, sizeof c->act, "%s", wu_model_act_name(m.act));
+    snprintf(c->pool, sizeof c->pool, "%s", wu_model_pool_name(m.pool));
 }
 
-/* "use a, b or c" from "a,b,c" */
-static void choices_text(const char *choices, char *out, size_t n)
+void wu_cfg_choices_text(const wu_cfg_field *f, char *out, size_t n)
 {
     size_t u = 0;
-    int k = 0, total = 1;
-    for (const char *q = choices; *q; q++) total += *q == ',';
-    for (const char *p = choices; *p && u < n; k++) {
-        size_t len = strcspn(p, ",");
-        u += (size_t)snprintf(out + u, n - u, "%s%.*s", k == 0 ? "" : k == total - 1 ? " or " : ", ",
-                              (int)len, p);
-        p += len + (p[len] == ',');
+    int total = 0;
+    if (n) out[0] = '\0';
+    while (f->choice && f->choice(total)) total++;
+    for (int k = 0; k < total && u < n; k++)
+        u += (size_t)snprintf(out + u, n - u, "%s%s", k == 0 ? "" : k == total - 1 ? " or " : ", ",
+                              f->choice(k));
+}
+
+void wu_cfg_help(const wu_cfg_field *f, char *out, size_t n)
+{
+    const char *at = strstr(f->help, "{}");
+    char use[200];
+    if (!at) {
+        snprintf(out, n, "%s", f->help);
+        return;
     }
+    wu_cfg_choices_text(f, use, sizeof use);
+    snprintf(out, n, "%.*s%s%s", (int)(at - f->help), f->help, use, at + 2);
 }
 
 /* Is `path` a directory holding IDX image files? */
@@ -259,9 +287,9 @@ int wu_cfg_check(const wu_train_config *c, int *field, wu_error *err)
         char v[600];
         wu_cfg_format(f, c, v, sizeof v);
         if (f->type == WU_CFG_STR) {
-            if (f->choices && wu_cfg_applies(f, c) && choice_index(f->choices, v) < 0) {
-                char use[120];
-                choices_text(f->choices, use, sizeof use);
+            if (f->choice && wu_cfg_applies(f, c) && choice_index(f->choice, v) < 0) {
+                char use[200];
+                wu_cfg_choices_text(f, use, sizeof use);
                 return bad(field, f->name, wu_fail(err, WU_EINVAL, "unknown %s '%s': use %s",
                                                    f->name, v, use));
             }
@@ -270,7 +298,7 @@ int wu_cfg_check(const wu_train_config *c, int *field, wu_error *err)
             if (wu_cfg_set(f, &t, v, err) != WU_OK) return bad(field, f->name, err ? err->code : WU_EINVAL);
         }
     }
-    int kind = choice_index("gpt,mlp,vit", c->model);
+    int kind = choice_index(model_name, c->model);
     int images = !strcmp(c->data, "fashion-mnist") || is_idx_dir(c->data);
     if (!images && strcmp(c->data, "builtin") && access(c->data, R_OK) != 0)
         return bad(field, "data", wu_fail(err, WU_EINVAL, "cannot read data '%s': %s (use builtin, "
@@ -284,8 +312,7 @@ int wu_cfg_check(const wu_train_config *c, int *field, wu_error *err)
                                           "fashion-mnist or a directory of Fashion-MNIST IDX files, "
                                           "not '%s'", c->model, c->data));
     wu_optim_config oc;
-    int kinds[] = {WU_OPT_SGD, WU_OPT_ADAM, WU_OPT_ADAMW, WU_OPT_RADAM};
-    wu_optim_defaults(&oc, kinds[choice_index("sgd,adam,adamw,radam", c->optimizer)]);
+    wu_optim_defaults(&oc, (wu_optim_kind)wu_optim_kind_from_name(c->optimizer));
     oc.lr = c->lr, oc.beta1 = c->beta1, oc.beta2 = c->beta2, oc.eps = c->eps;
     oc.momentum = c->momentum, oc.weight_decay = c->weight_decay;
     return bad(field, NULL, wu_optim_check(&oc, err));
@@ -427,7 +454,9 @@ int wu_train_config_command(const wu_train_config *c, char *out, size_t n)
 {
     wu_train_config d;
     wu_train_defaults(&d);
-    if (snprintf(out, n, "warmup train --out ") >= (int)n || wu_shell_quote(out, n, c->out)) return -1;
+    if (snprintf(out, n, "warmup train --%s ", wu_cfg_find("out")->flag) >= (int)n ||
+        wu_shell_quote(out, n, c->out))
+        return -1;
     for (int i = 0; i < wu_cfg_nfields; i++) {
         const wu_cfg_field *f = &wu_cfg_fields[i];
         if ((f->flags & WU_CFG_LOCAL) || !wu_cfg_applies(f, c)) continue;

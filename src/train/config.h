@@ -4,9 +4,9 @@
  * CLI) the options of `warmup train` / `warmup sweep` and their --help lines.
  *
  * Messages of this layer name a field by its name ("lr must be positive"); the CLI, which knows
- * that a field is set by a flag, says "--lr" instead (cli_field_message). Adding a setting means
- * a member in wu_train_config (train.h) and a row in wu_cfg_fields (config.c); tests/test_config.c
- * walks every row. */
+ * that a field is set by a flag, says "--lr" instead (cli_field_message, cli_engine_message).
+ * Adding a setting means a member in wu_train_config (train.h) and a row in wu_cfg_fields
+ * (config.c); tests/test_config.c walks every row. */
 #ifndef WU_CONFIG_H
 #define WU_CONFIG_H
 
@@ -23,10 +23,12 @@ typedef enum wu_cfg_type {
     WU_CFG_BOOL    /* int, 0 or 1; a flag without a value */
 } wu_cfg_type;
 
-/* The models and optimizers a field applies to (bit masks). */
+/* The models and optimizers a field applies to (bit masks: a model's bit is its place in the
+ * registry, wu_model_nth; an optimizer's its wu_optim_kind; tests/test_config.c checks both). */
 enum { WU_CFG_GPT = 1, WU_CFG_MLP = 2, WU_CFG_VIT = 4, WU_CFG_ANY_MODEL = 7 };
-enum { WU_CFG_SGD = 1, WU_CFG_ADAM = 2, WU_CFG_ADAMW = 4, WU_CFG_RADAM = 8, WU_CFG_ADAMS = 14,
-       WU_CFG_ANY_OPT = 15 };
+enum { WU_CFG_SGD = 1 << WU_OPT_SGD, WU_CFG_ADAM = 1 << WU_OPT_ADAM, WU_CFG_ADAMW = 1 << WU_OPT_ADAMW,
+       WU_CFG_RADAM = 1 << WU_OPT_RADAM, WU_CFG_ADAMS = WU_CFG_ADAM | WU_CFG_ADAMW | WU_CFG_RADAM,
+       WU_CFG_ANY_OPT = WU_CFG_SGD | WU_CFG_ADAMS };
 /* Field flags. */
 enum {
     WU_CFG_SHOWN = 1, /* always on the rerun line, even at its default */
@@ -40,16 +42,23 @@ typedef struct wu_cfg_field {
     char shortopt;      /* its one-letter option, or 0 */
     wu_cfg_type type;
     size_t offset, size;
-    const char *def;    /* the default, as text */
+    const char *def;    /* the default, as text; NULL: the model layer's (wu_model_default_config) */
     double lo, hi;      /* the range of a number */
-    const char *choices; /* "relu,gelu,tanh" (a string field), NULL: any text */
+    const char *(*choice)(int i); /* a string field's i-th allowed value, NULL past the last:
+                                     the owner's name table (wu_model_act_name); NULL: any text */
     const char *meta;   /* the value's name in --help: "LR" */
-    const char *help;   /* one line for --help */
+    const char *help;   /* one line for --help; "{}" stands for the choices (wu_cfg_help) */
     unsigned models, optims, flags;
 } wu_cfg_field;
 
 extern const wu_cfg_field wu_cfg_fields[];
 extern const int wu_cfg_nfields;
+
+/* A choice field's values as prose: "relu, gelu or tanh" (empty for a field without choices). */
+void wu_cfg_choices_text(const wu_cfg_field *f, char *out, size_t n);
+
+/* f's help line, its "{}" replaced by wu_cfg_choices_text. */
+void wu_cfg_help(const wu_cfg_field *f, char *out, size_t n);
 
 /* The field called name (NULL when there is none). */
 const wu_cfg_field *wu_cfg_find(const char *name);

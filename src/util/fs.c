@@ -20,7 +20,7 @@ int wu_mkdirs(const char *path, wu_error *err)
         if (stat(p, &sb) == 0) {
             if (!S_ISDIR(sb.st_mode))
                 return wu_fail(err, WU_EINVAL, "%s exists and is not a directory: choose another "
-                               "--out", p);
+                               "path", p);
         } else if (mkdir(p, 0755) != 0 && errno != EEXIST) {
             return wu_fail(err, WU_EIO, "cannot create %s: %s", p, strerror(errno));
         }
