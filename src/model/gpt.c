@@ -44,7 +44,7 @@ wu_gpt_config wu_gpt_default_config(void)
 
 static int gerr(wu_error *err, int code, const char *msg)
 {
-    return wu_fail(err, code, "model: %s", msg);
+    return wu_fail(err, code, "gpt: %s", msg);
 }
 
 /* Parameter views in state_dict order; with views == NULL only counts. */

@@ -298,16 +298,22 @@ int wu_cfg_check(const wu_train_config *c, int *field, wu_error *err)
             if (wu_cfg_set(f, &t, v, err) != WU_OK) return bad(field, f->name, err ? err->code : WU_EINVAL);
         }
     }
-    int kind = choice_index(model_name, c->model);
+    /* rules between fields: the attention heads split the width evenly */
+    if (wu_cfg_applies(wu_cfg_find("heads"), c) && c->dim % c->heads != 0)
+        return bad(field, "heads", wu_fail(err, WU_EINVAL, "heads: %d heads do not divide the width "
+                                           "dim %d: choose a number of heads that divides it",
+                                           c->heads, c->dim));
+    const wu_model_ops *ops = wu_model_find(c->model); /* known: checked above */
+    int text = ops && ops->input == WU_INPUT_TOKENS;
     int images = !strcmp(c->data, "fashion-mnist") || is_idx_dir(c->data);
     if (!images && strcmp(c->data, "builtin") && access(c->data, R_OK) != 0)
         return bad(field, "data", wu_fail(err, WU_EINVAL, "cannot read data '%s': %s (use builtin, "
                                           "fashion-mnist, a text file or a directory)", c->data,
                                           strerror(errno)));
-    if (kind == 0 && images)
+    if (text && images)
         return bad(field, "data", wu_fail(err, WU_EINVAL, "the GPT reads text: data must be builtin "
                                           "or a text file or directory, not images"));
-    if (kind != 0 && !images)
+    if (!text && !images)
         return bad(field, "data", wu_fail(err, WU_EINVAL, "the %s classifies images: data must be "
                                           "fashion-mnist or a directory of Fashion-MNIST IDX files, "
                                           "not '%s'", c->model, c->data));
