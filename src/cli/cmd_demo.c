@@ -116,15 +116,13 @@ int cmd_demo(int argc, char **argv)
     }
     ret = WU_EXIT_OK;
     if (cli_parse_only) goto done;
-    struct stat sb;
     ret = WU_EXIT_USAGE;
-    if (stat(out, &sb) == 0 && !S_ISDIR(sb.st_mode)) {
-        cli_error("--out %s exists and is not a directory", out);
-        goto done;
-    }
-    if (mkdir(out, 0755) != 0 && errno != EEXIST) {
-        cli_error("cannot create --out %s: %s", out, strerror(errno));
-        goto done;
+    {
+        wu_error e = {0};
+        if (wu_mkdirs(out, &e) != WU_OK) { /* like train and sweep: parents too */
+            cli_engine_error("demo", e.msg);
+            goto done;
+        }
     }
     char command[2048];
     cli_command_line("warmup demo", argc - 1, argv + 1, command, sizeof command);

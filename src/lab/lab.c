@@ -24,12 +24,6 @@
 
 /* ---- summaries ------------------------------------------------------------------------------ */
 
-static double jnum(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
 int wu_run_summary_read(const char *dir, wu_run_summary *s, wu_error *err)
 {
     memset(s, 0, sizeof *s);
@@ -49,22 +43,22 @@ int wu_run_summary_read(const char *dir, wu_run_summary *s, wu_error *err)
               : !strcmp(st->valuestring, "diverged") ? WU_RUN_DIVERGED
               : !strcmp(st->valuestring, "interrupted") ? WU_RUN_INTERRUPTED : WU_RUN_MISSING;
     const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(j, "config");
-    double steps = jnum(cfg, "steps"), done = jnum(j, "steps_done"), at = jnum(j, "diverged_at");
-    double best = jnum(j, "best_step");
+    double steps = wu_json_num(cfg, "steps"), done = wu_json_num(j, "steps_done"), at = wu_json_num(j, "diverged_at");
+    double best = wu_json_num(j, "best_step");
     s->steps = isfinite(steps) ? (int64_t)steps : 0;
     s->steps_done = isfinite(done) ? (int64_t)done : 0;
     s->best_step = isfinite(best) ? (int64_t)best : -1;
     s->diverged_at = isfinite(at) ? (int64_t)at : -1;
-    s->first_loss = jnum(j, "first_loss");
-    s->final_loss = jnum(j, "final_loss");
-    s->best_loss = jnum(j, "best_loss");
-    s->final_val_loss = jnum(j, "final_val_loss");
-    s->final_val_acc = jnum(j, "final_val_acc");
-    s->max_grad_norm_early = jnum(j, "max_grad_norm_first_10pct");
-    s->items_per_s = jnum(j, "tokens_per_s");
-    if (isnan(s->items_per_s)) s->items_per_s = jnum(j, "images_per_s");
-    s->wall_s = jnum(j, "wall_time_s");
-    double sp = jnum(j, "spikes");
+    s->first_loss = wu_json_num(j, "first_loss");
+    s->final_loss = wu_json_num(j, "final_loss");
+    s->best_loss = wu_json_num(j, "best_loss");
+    s->final_val_loss = wu_json_num(j, "final_val_loss");
+    s->final_val_acc = wu_json_num(j, "final_val_acc");
+    s->max_grad_norm_early = wu_json_num(j, "max_grad_norm_first_10pct");
+    s->items_per_s = wu_json_num(j, "tokens_per_s");
+    if (isnan(s->items_per_s)) s->items_per_s = wu_json_num(j, "images_per_s");
+    s->wall_s = wu_json_num(j, "wall_time_s");
+    double sp = wu_json_num(j, "spikes");
     s->spikes = isfinite(sp) ? (int)sp : 0;
     cJSON_Delete(j);
     return WU_OK;

@@ -99,7 +99,7 @@ const wu_cfg_field wu_cfg_fields[] = {
      NULL, "K[:N]", "fault injection for tests: a NaN in the gradients at step K and the N-1 steps "
      "after it (-1: never)", ALL, 0},
     {"inject_count", "inject-count", 0, WU_CFG_I64, S(inject_count), "1", 1, BIG, NULL, "N",
-     "how many steps, from inject_nonfinite on, get a NaN", ALL, 0},
+     "how many steps, from the injected step on, get a NaN", ALL, 0},
     {"out", "out", 0, WU_CFG_STR, S(out), "", 0, 0, NULL, "DIR",
      "the run directory (created; required)", ALL, WU_CFG_LOCAL},
 };

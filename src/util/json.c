@@ -2,6 +2,7 @@
  * literals (see json.h). */
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,4 +52,10 @@ void wu_json_string(FILE *f, const char *s)
         else fputc(ch, f);
     }
     fputc('"', f);
+}
+
+double wu_json_num(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }

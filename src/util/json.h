@@ -14,6 +14,9 @@
 struct cJSON;
 struct cJSON *wu_json_read(const char *path, wu_error *err);
 
+/* The number under key in object o; NaN when it is missing or not a number (a summary's null). */
+double wu_json_num(const struct cJSON *o, const char *key);
+
 /* Write s as a JSON string literal (quotes, backslashes and control characters escaped). */
 void wu_json_string(FILE *f, const char *s);
 
