@@ -83,6 +83,7 @@ grep -q 'with sgd (momentum 0.8' "$tmp/sw/report.html" && ok || bad "the sweep p
 grep -q 'at batch 3 ' "$tmp/sw/report.html" && ok || bad "the sweep page names the batch"
 grep -q 'A gpt (layers 1, heads 2, dim 8, seq 8' "$tmp/sw/report.html" && ok || bad "the sweep page names the model and its shape"
 ! grep -q 'adamw' "$tmp/sw/report.html" && ok || bad "the sgd sweep's page says adamw"
+grep -o "A gpt[^.]*" "$tmp/sw/report.html" | grep -q "eval_batches\|builtin_bytes" && bad "the sweep page describes the model with non-architecture fields: $(grep -o "A gpt[^.]*" "$tmp/sw/report.html")" || ok
 "$W" sweep $TINY --steps 4 --lrs 1e-2 --warmups 0 --optimizer adam --beta2 0.95 --out "$tmp/sw2" -q > /dev/null 2>&1
 "$W" report "$tmp/sw2" > /dev/null
 grep -q 'with adam (beta1 0.9, beta2 0.95, eps 1e-08' "$tmp/sw2/report.html" && ok || bad "the adam sweep's page names its betas: $(grep -o 'A gpt[^.]*' "$tmp/sw2/report.html")"

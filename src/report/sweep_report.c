@@ -23,15 +23,15 @@ int wu_report_svg(const char *dir, const char *name, const wu_chart *c, const wu
     return WU_OK;
 }
 
-/* "layers 4, heads 4, dim 128, seq 64": the fields of c that apply to its model (which = 0) or
- * to its optimizer (which = 1) only, from the field table. */
+/* "layers 4, heads 4, dim 128, seq 64": the architecture fields of c's model (which = 0), or
+ * the fields that apply to its optimizer only (which = 1), from the field table. */
 static void specific(const wu_train_config *c, int which, char *out, size_t n)
 {
     size_t u = 0;
     out[0] = '\0';
     for (int i = 0; i < wu_cfg_nfields && u < n; i++) {
         const wu_cfg_field *f = &wu_cfg_fields[i];
-        if ((which ? f->optims == WU_CFG_ANY_OPT : f->models == WU_CFG_ANY_MODEL) ||
+        if ((which ? f->optims == WU_CFG_ANY_OPT : !(f->flags & WU_CFG_ARCH)) ||
             !wu_cfg_applies(f, c))
             continue;
         char v[600];

@@ -32,8 +32,9 @@ enum { WU_CFG_SGD = 1 << WU_OPT_SGD, WU_CFG_ADAM = 1 << WU_OPT_ADAM, WU_CFG_ADAM
 /* Field flags. */
 enum {
     WU_CFG_SHOWN = 1, /* always on the rerun line, even at its default */
-    WU_CFG_LOCAL = 2  /* where the run is, not what it is (out): not in summary.json's config,
+    WU_CFG_LOCAL = 2, /* where the run is, not what it is (out): not in summary.json's config,
                          the checkpoint or a sweep's grid */
+    WU_CFG_ARCH = 4   /* the model's architecture (its shape), as a report describes the model */
 };
 
 typedef struct wu_cfg_field {
