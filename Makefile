@@ -46,7 +46,7 @@ ENG_OBJ := $(ENG_SRC:%.c=$(B)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(B)/obj/%.o)
 TESTS   := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 
-.PHONY: valgrind-cli all test test-run test-fashion test-browser studies fuzz fuzz-build check demo demo-run bench sanitize valgrind valgrind-run install uninstall clean deps docs
+.PHONY: valgrind-cli all test test-run check-run test-fashion test-browser studies fuzz fuzz-build check demo demo-run bench sanitize valgrind valgrind-run install uninstall clean deps docs
 
 all: $(B)/warmup $(B)/libwarmup.a $(B)/libwarmup.so $(B)/warmup.pc
 
@@ -135,8 +135,13 @@ test-run: all $(TESTS) $(B)/tests/readme_example
 
 # The fast loop (under a minute on 2 cores): every C test (unit and parity) at small sizes and
 # the CLI, training, bad-input and crash scripts in their quick mode (WU_TEST_QUICK=1); the
-# studies, sweeps and browser tests are left to make test. No package installs.
-check: all $(TESTS) $(B)/tests/readme_example
+# studies, sweeps and browser tests are left to make test. Like make test, it first installs
+# the Debian packages that are missing (a no-op when they are there).
+check:
+	@sh scripts/deps.sh test
+	@$(MAKE) --no-print-directory check-run
+
+check-run: all $(TESTS) $(B)/tests/readme_example
 	@$(TESTVARS) sh tests/run.sh --quick $(B)
 
 # Opt-in: train the MLP and the ViT on Fashion-MNIST for a few hundred steps and check their
