@@ -143,6 +143,8 @@ check:
 
 check-run: all $(TESTS) $(B)/tests/readme_example
 	@$(TESTVARS) sh tests/run.sh --quick $(B)
+plant-bugs: # opt-in, about 8 minutes: plant each bug of docs/RELIABILITY.md into a copy, check the tests catch it
+	@sh tools/plant_bugs.sh --check
 
 # Opt-in: train the MLP and the ViT on Fashion-MNIST for a few hundred steps and check their
 # test accuracy (needs Debian's dataset-fashion-mnist; skipped with a message without it).
