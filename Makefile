@@ -6,6 +6,7 @@
 #   make studies    every study at its default size (opt-in; about 30 minutes on 2 cores)
 #   make test-browser  the HTML reports in headless Chromium (installs chromium)
 #   make bench      schedule micro-benchmarks (see docs/BENCHMARKS.md)
+#   make plant-bugs plant the bugs of docs/RELIABILITY.md one at a time and check the tests catch each
 #   make sanitize   the whole test suite under ASan + UBSan
 #   make valgrind   the C and CLI tests under valgrind (zero errors, zero leaks)
 #   make install PREFIX=/usr/local [DESTDIR=...]   /   make uninstall
@@ -46,7 +47,7 @@ ENG_OBJ := $(ENG_SRC:%.c=$(B)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(B)/obj/%.o)
 TESTS   := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 
-.PHONY: valgrind-cli all test test-run check-run test-fashion test-browser studies fuzz fuzz-build check demo demo-run bench sanitize valgrind valgrind-run install uninstall clean deps docs
+.PHONY: valgrind-cli all test test-run check-run plant-bugs test-fashion test-browser studies fuzz fuzz-build check demo demo-run bench sanitize valgrind valgrind-run install uninstall clean deps docs
 
 all: $(B)/warmup $(B)/libwarmup.a $(B)/libwarmup.so $(B)/warmup.pc
 
