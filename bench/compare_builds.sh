@@ -3,7 +3,8 @@
 # not make training or the optimizer slower: bench_gpt (the bare engine on the reference GPT),
 # `warmup train` on the reference GPT (its summary's tokens/s and the process's wall time), and
 # bench_optim (the AdamW step), each run alternately A B A B ... so that drift on a noisy
-# machine hits both alike. Prints the medians and the ratio NEW/OLD.
+# machine hits both alike. Prints the medians, the best of each side (the least disturbed run:
+# on a shared machine the spread is wide), and the ratios NEW/OLD of both.
 #   sh bench/compare_builds.sh OLD_BUILD_DIR NEW_BUILD_DIR [ROUNDS]
 # Each build dir needs warmup, bench_gpt and bench_optim (make B=DIR all DIR/bench_gpt
 # DIR/bench_optim in each checkout).
@@ -36,8 +37,11 @@ for line in open(sys.argv[1]):
     side, key, v = line.split()
     d[(side, key)].append(float(v))
 keys = sorted({k for _, k in d})
-print(f"{'measure':32} {'old (median)':>14} {'new (median)':>14} {'new/old':>8}  (all rounds)")
+print(f"{'measure':26} {'old median':>11} {'new median':>11} {'ratio':>6} {'old best':>11} {'new best':>11} {'ratio':>6}")
 for k in keys:
-    o, n = st.median(d[('old', k)]), st.median(d[('new', k)])
-    print(f"{k:32} {o:14.3f} {n:14.3f} {n / o:8.3f}  old {d[('old', k)]} new {d[('new', k)]}")
+    o, n = d[('old', k)], d[('new', k)]
+    best = max if 'per_s' in k else min  # throughput: higher is better; times: lower
+    print(f"{k:26} {st.median(o):11.3f} {st.median(n):11.3f} {st.median(n) / st.median(o):6.3f} "
+          f"{best(o):11.3f} {best(n):11.3f} {best(n) / best(o):6.3f}")
+print("rounds:", {f"{s} {k}": d[(s, k)] for s, k in sorted(d)})
 PY
