@@ -430,8 +430,6 @@ static int get_str(const cJSON *o, const char *k, char *out, size_t n)
     return 1;
 }
 
-/* The fields of a run's configuration that the pages quote (the rest keep their defaults).
- * TODO(issue 13 item 1): the configuration's field table reads every field. */
 /* A run's configuration, read through the field table (src/train/config.c): the same reader as
  * summary.json's, so a field added there is read here too. 1: read; 0: no config object; -1: a
  * bad field (the message, naming the run and the field, in err). */
