@@ -12,6 +12,7 @@
 #include "report/chart.h"
 #include "report/heatmap.h"
 #include "report/html.h"
+#include "train/metrics_cols.h"
 #include "warmup.h"
 
 static char *render_tty(const wu_chart *c, int cols, int rows, int mode, int color)
@@ -629,6 +630,164 @@ static void test_golden_new(void)
     free(all);
 }
 
+/* The stroke-dasharray of the k-th <polyline> of an SVG ("" when solid) and its stroke-width. */
+static void nth_stroke(const char *svg, int k, char dash[32], double *width)
+{
+    const char *p = svg;
+    for (int i = 0; i <= k && p; i++) p = strstr(i ? p + 1 : p, "<polyline");
+    dash[0] = '\0';
+    *width = 0;
+    if (!p) return;
+    const char *end = strstr(p, "points=");
+    const char *d = strstr(p, "stroke-dasharray=\"");
+    if (d && d < end) sscanf(d, "stroke-dasharray=\"%31[^\"]", dash);
+    const char *w = strstr(p, "stroke-width=\"");
+    if (w && w < end) sscanf(w, "stroke-width=\"%lf", width);
+}
+
+/* Linear and exponential warmup that coincide after the warmup, a third identical series, and
+ * one apart: each coinciding series is dashed its own way, drawn thinner over a thicker first
+ * one, and its legend entry says which it matches (issue 14: one line hid the other). */
+static void test_coinciding(void)
+{
+    enum { N = 400 };
+    static double x[N], y[4][N];
+    for (int i = 0; i < N; i++) {
+        x[i] = i;
+        y[0][i] = i < 40 ? i / 40.0 : 1.0 - 0.5 * (i - 40) / (double)N;
+        y[1][i] = i < 40 ? 1.0 - exp(-i / 8.0) : y[0][i];
+        y[2][i] = y[0][i] * (1 + 1e-5);
+        y[3][i] = 0.3 + 0.1 * i / N;
+    }
+    wu_series s[4] = {{.name = "linear warmup", .x = x, .y = y[0], .n = N, .mark_x = NAN},
+                      {.name = "exp warmup", .x = x, .y = y[1], .n = N, .mark_x = NAN},
+                      {.name = "radam", .x = x, .y = y[2], .n = N, .mark_x = NAN},
+                      {.name = "apart", .x = x, .y = y[3], .n = N, .mark_x = NAN}};
+    wu_chart c = {.title = "coinciding", .xlabel = "step", .ylabel = "lr", .series = s, .nseries = 4};
+    CHECK(wu_chart_same_as(&c, 0) == -1 && wu_chart_same_as(&c, 1) == 0 &&
+              wu_chart_same_as(&c, 2) == 0 && wu_chart_same_as(&c, 3) == -1,
+          "coinciding series found: %d %d %d %d", wu_chart_same_as(&c, 0), wu_chart_same_as(&c, 1),
+          wu_chart_same_as(&c, 2), wu_chart_same_as(&c, 3));
+    char *svg = render_svg(&c, 800, 450);
+    check_xml(svg, "coinciding chart");
+    char d[4][32];
+    double w[4];
+    for (int k = 0; k < 4; k++) nth_stroke(svg, k, d[k], &w[k]);
+    CHECK(!d[0][0] && d[1][0] && d[2][0] && strcmp(d[1], d[2]) && strcmp(d[1], "7,4") &&
+              strcmp(d[2], "7,4") && !d[3][0],
+          "each coinciding series has its own dash pattern: '%s' '%s' '%s' '%s'", d[0], d[1], d[2], d[3]);
+    CHECK(w[0] > w[1] && w[0] > w[2] && w[3] == w[1],
+          "the matched series is drawn thicker, first: %g %g %g %g", w[0], w[1], w[2], w[3]);
+    CHECK(strstr(svg, "exp warmup (same as linear warmup)") && strstr(svg, "radam (same as linear warmup)") &&
+              !strstr(svg, "apart (same"),
+          "the legend says which series coincide");
+    free(svg);
+    /* the terminal: the dashed series leaves the earlier one's glyph between its dashes */
+    wu_chart c2 = c;
+    c2.nseries = 2;
+    char *t = render_tty(&c2, 70, 10, WU_TTY_ASCII, 0);
+    CHECK(t && strstr(t, "exp warmup (same as linear warmup)"), "tty legend says same as");
+    int lines;
+    CHECK(t && max_width(t, &lines) <= 70, "tty fits");
+    /* the flat part (rows of the plot holding the coinciding decay) shows both glyphs */
+    int both = 0;
+    for (const char *p = t; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+        const char *e = strchr(p, '\n');
+        int star = 0, o = 0;
+        for (const char *q = p; *q && q != e; q++) star += *q == '*', o += *q == 'o';
+        both |= star >= 3 && o >= 3;
+    }
+    CHECK(both, "both coinciding series visible in the terminal:\n%s", t ? t : "");
+    free(t);
+}
+
+/* A legend entry as long as a pasted torch SequentialLR spec stays inside the figure, elided,
+ * with its full text in a <title> tooltip. */
+static void test_long_legend(void)
+{
+    char name[400];
+    snprintf(name, sizeof name, "torch:SequentialLR(optimizer, schedulers=[LinearLR(optimizer, "
+             "start_factor=0.01, total_iters=500), CosineAnnealingLR(optimizer, T_max=9500, "
+             "eta_min=1e-5)], milestones=[500])");
+    double x[3] = {0, 1, 2}, y[3] = {0, 1, 0.5};
+    wu_series s[2] = {{.name = name, .x = x, .y = y, .n = 3, .mark_x = NAN},
+                      {.name = "short", .x = x, .y = y, .n = 3, .mark_x = NAN, .right = 1}};
+    for (int width = 400; width <= 800; width += 400) {
+        wu_chart c = {.title = "long", .series = s, .nseries = 1 + (width == 400)};
+        char *svg = render_svg(&c, width, 300);
+        check_xml(svg, "long legend");
+        const char *g = strstr(svg, "<g class=\"legend\">");
+        int n = 0, inside = 1;
+        for (const char *p = g; p && (p = strstr(p, "<text x=\"")); p++) {
+            double tx;
+            sscanf(p, "<text x=\"%lf", &tx);
+            const char *q = strchr(p, '>') + 1;
+            if (!strncmp(q, "<title>", 7)) q = strstr(q, "</title>") + 8;
+            int len = 0;
+            for (; *q && *q != '<'; q++) len += ((unsigned char)*q & 0xc0) != 0x80 && *q != '&';
+            inside &= tx + 7.0 * len <= width;
+            n++;
+        }
+        CHECK(n >= 1 && inside, "legend text within the %d-pixel figure", width);
+        CHECK(strstr(svg, "<title>torch:SequentialLR(optimizer, schedulers=[LinearLR") &&
+                  strstr(svg, "milestones=[500])</title>") && strstr(svg, "...</text>"),
+              "the long legend is elided, its full text in a <title>");
+        free(svg);
+        char *t = render_tty(&c, 60, 8, WU_TTY_ASCII, 0);
+        int lines;
+        CHECK(t && max_width(t, &lines) <= 60, "tty legend fits");
+        free(t);
+    }
+}
+
+/* A y range that includes a reference: 0.207..0.212 drawn from 0, and the legend says so. */
+static void test_y_include(void)
+{
+    double x[3] = {0, 1, 2}, y[3] = {0.207, 0.212, 0.209};
+    wu_series s = {.name = "sensitivity", .x = x, .y = y, .n = 3, .mark_x = NAN};
+    wu_chart c = {.title = "narrow", .series = &s, .nseries = 1};
+    wu_axis ax, ay;
+    wu_chart_axes(&c, &ax, &ay);
+    CHECK(ay.lo > 0.2, "without a reference the range is narrow: %g", ay.lo);
+    c.y_include_on = 1;
+    wu_chart_axes(&c, &ax, &ay);
+    CHECK(ay.lo <= 0 && ay.hi >= 0.212, "the range includes 0: [%g, %g]", ay.lo, ay.hi);
+    char *svg = render_svg(&c, 800, 400);
+    CHECK(strstr(svg, "class=\"y-note\"") && strstr(svg, "y axis extended to 0"), "the legend notes the reference");
+    double lo, hi;
+    const char *a = strstr(svg, "class=\"axis-y\"");
+    CHECK(a && sscanf(a, "class=\"axis-y\" data-lo=\"%lf\" data-hi=\"%lf\"", &lo, &hi) == 2 && lo <= 0,
+          "the SVG axis starts at 0");
+    free(svg);
+    c.y_include = 3.0;
+    c.y_include_what = "the initial loss";
+    char *t = render_tty(&c, 80, 8, WU_TTY_ASCII, 0);
+    CHECK(t && strstr(t, "y axis extended to the initial loss (3)"), "tty notes the reference");
+    free(t);
+    wu_chart_axes(&c, &ax, &ay);
+    CHECK(ay.hi >= 3.0 && ay.lo <= 0.207, "the range reaches the initial loss: [%g, %g]", ay.lo, ay.hi);
+}
+
+/* Every metrics column has an axis label other than its raw name; pages wrap long <pre>s. */
+static void test_labels_and_page(void)
+{
+    for (int i = 0; i < WU_METRIC_COUNT; i++) {
+        const char *l = wu_metric_label((wu_metric)i);
+        CHECK(l && *l && !strchr(l, '_'), "column %s has a readable label: %s",
+              wu_metric_name((wu_metric)i), l ? l : "(null)");
+    }
+    CHECK(strstr(wu_metric_label(WU_METRIC_LOSS), "nats") != NULL, "the loss label gives its unit");
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    wu_html_begin(f, "page");
+    wu_html_end(f);
+    fclose(f);
+    CHECK(strstr(buf, "white-space:pre-wrap") && strstr(buf, "overflow-wrap:anywhere"),
+          "the rerun box wraps instead of running off the page");
+    free(buf);
+}
+
 int main(void)
 {
     test_ticks();
@@ -642,5 +801,9 @@ int main(void)
     test_heatmap_svg();
     test_heatmap_tty();
     test_golden_new();
+    test_coinciding();
+    test_long_legend();
+    test_y_include();
+    test_labels_and_page();
     return th_done("test_chart");
 }

@@ -151,9 +151,10 @@ static void widen(double *lo, double *hi, double v)
     if (v > *hi) *hi = v;
 }
 
-static void value_axis(wu_axis *a, double lo, double hi, int log)
+static void value_axis(wu_axis *a, double lo, double hi, int log, int inc_on, double inc)
 {
     if (!isfinite(lo)) { lo = 0; hi = 1; }
+    if (inc_on && isfinite(inc) && !(log && !(inc > 0))) widen(&lo, &hi, inc);
     /* a chart of learning rates reads best from 0 */
     if (!log && lo > 0 && lo < 0.5 * hi) lo = 0;
     if (log) log_axis(a, lo, hi);
@@ -180,8 +181,85 @@ void wu_chart_axes2(const wu_chart *c, wu_axis *x, wu_axis *y, wu_axis *y2)
     if (!isfinite(xlo)) { xlo = 0; xhi = 1; }
     if (c->log_x) log_axis(x, xlo, xhi);
     else linear_axis(x, xlo, xhi, 7);
-    value_axis(y, ylo[0], yhi[0], c->log_y);
-    if (y2) value_axis(y2, ylo[1], yhi[1], c->log_y2);
+    value_axis(y, ylo[0], yhi[0], c->log_y, c->y_include_on, c->y_include);
+    if (y2) value_axis(y2, ylo[1], yhi[1], c->log_y2, 0, 0);
 }
 
 void wu_chart_axes(const wu_chart *c, wu_axis *x, wu_axis *y) { wu_chart_axes2(c, x, y, NULL); }
+
+/* The left-axis data range (plotted points of left series), lo > hi when there are none. */
+static void left_range(const wu_chart *c, double *lo, double *hi)
+{
+    *lo = INFINITY;
+    *hi = -INFINITY;
+    for (int s = 0; s < c->nseries; s++)
+        for (int i = 0; !c->series[s].right && i < c->series[s].n; i++)
+            if (wu_chart_point_ok(c, &c->series[s], i)) widen(lo, hi, c->series[s].y[i]);
+}
+
+int wu_chart_y_note(const wu_chart *c, char *buf, size_t n)
+{
+    double lo, hi;
+    if (!c->y_include_on || !isfinite(c->y_include) || (c->log_y && !(c->y_include > 0))) return 0;
+    left_range(c, &lo, &hi);
+    if (!(lo <= hi) || (c->y_include >= lo && c->y_include <= hi)) return 0;
+    if (!c->log_y && c->y_include == 0 && lo > 0 && lo < 0.5 * hi) return 0; /* 0 anyway */
+    if (c->y_include_what)
+        snprintf(buf, n, "y axis extended to %s (%.4g): differences at their true size",
+                 c->y_include_what, c->y_include);
+    else
+        snprintf(buf, n, "y axis extended to %.4g: differences at their true size", c->y_include);
+    return 1;
+}
+
+/* Value of series se at x, linear between its plotted points; NaN outside them. *k is a cursor
+ * that only moves forward (x is asked in non-decreasing order). */
+static double value_at(const wu_chart *c, const wu_series *se, double x, int *k)
+{
+    int prev = -1;
+    while (*k < se->n && (!wu_chart_point_ok(c, se, *k) || se->x[*k] < x)) {
+        if (wu_chart_point_ok(c, se, *k)) prev = *k;
+        ++*k;
+    }
+    if (*k >= se->n) return NAN;
+    if (se->x[*k] == x) return se->y[*k];
+    if (prev < 0) { /* the point before x: search back from the cursor */
+        for (int i = *k - 1; i >= 0 && prev < 0; i--)
+            if (wu_chart_point_ok(c, se, i)) prev = i;
+        if (prev < 0) return NAN;
+    }
+    double t = (x - se->x[prev]) / (se->x[*k] - se->x[prev]);
+    return se->y[prev] + t * (se->y[*k] - se->y[prev]);
+}
+
+int wu_chart_same_as(const wu_chart *c, int s)
+{
+    if (s <= 0 || s >= c->nseries) return -1;
+    const wu_series *a = &c->series[s];
+    double lo = INFINITY, hi = -INFINITY;
+    for (int t = 0; t < c->nseries; t++)
+        for (int i = 0; c->series[t].right == a->right && i < c->series[t].n; i++)
+            if (wu_chart_point_ok(c, &c->series[t], i)) widen(&lo, &hi, c->series[t].y[i]);
+    double span = hi > lo ? hi - lo : 0.0;
+    for (int j = 0; j < s; j++) {
+        const wu_series *b = &c->series[j];
+        if ((b->right != 0) != (a->right != 0)) continue;
+        int n = 0, same = 0, k = 0;
+        for (int i = 0; i < a->n; i++) {
+            if (!wu_chart_point_ok(c, a, i)) continue;
+            n++;
+            double v = value_at(c, b, a->x[i], &k), d = fabs(v - a->y[i]);
+            if (k > 0) k--; /* the next x may fall between the same two points */
+            double m = fmax(fabs(v), fabs(a->y[i]));
+            same += isfinite(v) && (d <= 1e-3 * m || d <= 1e-3 * span);
+        }
+        if (n >= 2 && 4 * same >= 3 * n) return j;
+    }
+    return -1;
+}
+
+const char *wu_chart_dash(int k)
+{
+    static const char *const DASH[] = {"6,4", "2,3", "10,3,2,3", "1,4", "12,6", "4,2,1,2"};
+    return DASH[k % 6];
+}

@@ -49,6 +49,13 @@ typedef struct wu_chart {
     const char *flag_label;  /* legend text for flagged points ("diverged"); NULL: "flagged" */
     const char *y2label;  /* name of the right-hand axis, drawn when a series has .right set */
     int log_y2;           /* 1: logarithmic right-hand axis */
+    /* 1: the left y axis reaches y_include too (a reference: 0 for an LR, the initial loss for a
+       loss), so a difference is drawn at its true size against it; the legend says so, naming
+       the value as y_include_what ("the initial loss"; NULL: the value alone). Ignored on a log
+       axis when y_include <= 0. */
+    int y_include_on;
+    double y_include;
+    const char *y_include_what;
 } wu_chart;
 
 typedef struct wu_axis {
@@ -78,6 +85,21 @@ int wu_chart_flagged(const wu_chart *c, const wu_series *se, int i);
 /* Whether the chart has a series on the right-hand axis / a flagged point that gets drawn. */
 int wu_chart_has_right(const wu_chart *c);
 int wu_chart_has_flags(const wu_chart *c);
+
+/* Series that would hide one another. Returns the index of the first earlier series on the same
+ * y axis that series s coincides with over most of its range (at 3 of every 4 of s's plotted
+ * points, the other series' value, interpolated at the same x, differs by at most 1e-3 of the
+ * larger magnitude or 1e-3 of the axis span), or -1. Both renderers draw such a series dashed
+ * and over the one it matches, and its legend entry says "same as NAME". */
+int wu_chart_same_as(const wu_chart *c, int s);
+
+/* Dash pattern of a series that coincides with an earlier one: the k-th such series of a chart
+ * (k >= 0) gets its own SVG stroke-dasharray, none of them the right axis's "7,4". */
+const char *wu_chart_dash(int k);
+
+/* The legend's note on a y range widened to a reference (y_include_on), into buf; 0 when the
+ * chart has none (the data already reached the value, or no reference was asked for). */
+int wu_chart_y_note(const wu_chart *c, char *buf, size_t n);
 
 /* Map a data value onto [0, 1] along an axis (0 = lo, 1 = hi). */
 double wu_axis_frac(const wu_axis *a, double v);

@@ -12,7 +12,7 @@ void wu_html_begin(FILE *f, const char *title)
           "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.3em .7em;"
           "text-align:right}th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}\n"
           "svg{max-width:100%;height:auto}\n"
-          "pre{background:#f3f3f3;padding:.6em .8em;overflow-x:auto}\n"
+          "pre{background:#f3f3f3;padding:.6em .8em;white-space:pre-wrap;overflow-wrap:anywhere}\n"
           "</style></head><body>\n<h1>", f);
     wu_xml_text(f, title);
     fputs("</h1>\n", f);

@@ -26,6 +26,19 @@ static cJSON *config_of(const char *dir)
     return c;
 }
 
+/* A single run's name in its legend: its directory's name ("runs/a/" names it "a"). */
+static const char *run_name(const char *dir)
+{
+    static char name[256];
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/') n--;
+    size_t b = n;
+    while (b > 0 && dir[b - 1] != '/') b--;
+    if (n - b == 0 || (n - b == 1 && dir[b] == '.')) return "run";
+    snprintf(name, sizeof name, "%.*s", (int)(n - b), dir + b);
+    return name;
+}
+
 int wu_report_runs(const char *dir, char *const *names, int n, wu_error *err)
 {
     int single = n == 0;
@@ -53,7 +66,7 @@ int wu_report_runs(const char *dir, char *const *names, int n, wu_error *err)
             snprintf(path, sizeof path, "%s/metrics.csv", rdir[i]);
             if ((rc = wu_metrics_column(path, col[k], &d[i * NCH + k], err)) != WU_OK) goto done;
             if (k == 0) wu_series_ema(&d[i * NCH + k], 0.05);
-            ser[k * m + i] = (wu_series){.name = single ? "run" : names[i], .x = d[i * NCH + k].x,
+            ser[k * m + i] = (wu_series){.name = single ? run_name(dir) : names[i], .x = d[i * NCH + k].x,
                                          .y = d[i * NCH + k].y, .n = d[i * NCH + k].n, .mark_x = NAN,
                                          .style = k == 5 ? WU_STYLE_POINTS : WU_STYLE_LINE};
         }
@@ -99,8 +112,17 @@ int wu_report_runs(const char *dir, char *const *names, int n, wu_error *err)
         for (int i = 0; i < m; i++)
             for (int j = 0; j < ser[k * m + i].n && !any; j++) any = isfinite(ser[k * m + i].y[j]);
         if (!any) continue; /* e.g. v for SGD, validation without evaluations */
-        wu_chart c = {.title = title[k], .xlabel = "step", .ylabel = wu_metric_name(col[k]), .series = ser + k * m,
-                      .nseries = m, .log_y = k == 2 || k == 4};
+        /* loss curves reach the initial loss, the LR reaches 0: a difference is seen at its
+           true size against the whole descent, not magnified by a narrow range */
+        double first = NAN;
+        for (int i = 0; i < m; i++)
+            if (isfinite(sum[i].first_loss) && !(sum[i].first_loss <= first)) first = sum[i].first_loss;
+        int loss = k == 0 || k == 5;
+        wu_chart c = {.title = title[k], .xlabel = wu_metric_label(WU_METRIC_STEP),
+                      .ylabel = wu_metric_label(col[k]), .series = ser + k * m, .nseries = m,
+                      .log_y = k == 2 || k == 4, .y_include_on = k == 1 || (loss && isfinite(first)),
+                      .y_include = k == 1 ? 0.0 : first,
+                      .y_include_what = k == 1 ? NULL : "the initial loss"};
         wu_html_chart(o.f, &c, 800, 400);
     }
     wu_html_heading(o.f, 2, "Configurations, and how to rerun");

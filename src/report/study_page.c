@@ -106,8 +106,12 @@ int wu_page_emit(const wu_study *s, const wu_page *p, const wu_term *t, wu_error
     snprintf(path, sizeof path, "%s/report.html", s->dir);
     if (rc == WU_OK && wu_outfile_open(&o, path, err)) rc = err->code;
     if (rc == WU_OK) {
+        /* titled by the study: its own title first (what a browser tab shows), then its name
+           as `warmup study NAME` takes it */
         char title[160];
-        snprintf(title, sizeof title, "warmup study %s: %s", s->name, p->title);
+        snprintf(title, sizeof title, "%c%s (warmup study %s)",
+                 p->title[0] >= 'a' && p->title[0] <= 'z' ? p->title[0] - 'a' + 'A' : p->title[0],
+                 p->title[0] ? p->title + 1 : "", s->name);
         wu_html_begin(o.f, title);
         wu_html_paragraph(o.f, p->intro);
         wu_html_heading(o.f, 2, "What the literature expects");

@@ -136,6 +136,24 @@ static size_t gains(const wu_study *s, wu_page *p, size_t u, double *gain)
 }
 
 /* The training-loss curves of the given runs (EMA 0.05). */
+/* A loss chart's y axis reaches the initial loss (the largest first value of its left-axis
+ * series), so that the differences between the curves are seen against the whole descent. */
+static void include_initial_loss(wu_chart *c)
+{
+    double first = NAN;
+    for (int i = 0; i < c->nseries; i++) {
+        const wu_series *se = &c->series[i];
+        for (int j = 0; !se->right && j < se->n; j++)
+            if (isfinite(se->y[j])) {
+                if (!(se->y[j] <= first)) first = se->y[j];
+                break;
+            }
+    }
+    c->y_include_on = isfinite(first);
+    c->y_include = first;
+    c->y_include_what = "the initial loss";
+}
+
 static int curves(const wu_study *s, wu_page *p, const int *idx, int n, const char *title,
                   const char *file, wu_error *err)
 {
@@ -147,8 +165,9 @@ static int curves(const wu_study *s, wu_page *p, const int *idx, int n, const ch
                                 s->arm[idx[k]].label, err)) != WU_OK)
             return rc;
     }
-    p->charts[p->ncharts] = (wu_chart){.title = title, .xlabel = "step", .ylabel = "training loss (EMA)",
+    p->charts[p->ncharts] = (wu_chart){.title = title, .xlabel = "step", .ylabel = "training loss (EMA, nats)",
                                        .series = ser, .nseries = ns};
+    include_initial_loss(&p->charts[p->ncharts]);
     p->files[p->ncharts] = file;
     p->tty_rows[p->ncharts++] = 12;
     return WU_OK;
@@ -317,8 +336,9 @@ static int render_adam(const wu_study *s, wu_page *p, wu_error *err)
                                     err)) != WU_OK)
                 return rc;
         }
-        p->charts[p->ncharts] = (wu_chart){.title = title[c], .xlabel = "step", .ylabel = wu_metric_cols[col[c]].name,
-                                           .series = ser, .nseries = ns, .log_y = c < 3};
+        p->charts[p->ncharts] = (wu_chart){.title = title[c], .xlabel = "step", .ylabel = wu_metric_label(col[c]),
+                                           .series = ser, .nseries = ns, .log_y = c < 3,
+                                           .y_include_on = c == 3}; /* the LR from 0 */
         p->files[p->ncharts] = file[c];
         p->tty_rows[p->ncharts++] = 10;
     }
@@ -394,8 +414,9 @@ static int render_batch(const wu_study *s, wu_page *p, wu_error *err)
         ser[ns++].right = 1;
     }
     p->charts[p->ncharts] = (wu_chart){.title = "Training loss (EMA) against epochs; LR on the right",
-                                       .xlabel = "epoch", .ylabel = "training loss", .series = ser,
-                                       .nseries = ns, .y2label = "LR"};
+                                       .xlabel = "epoch", .ylabel = "training loss (EMA, nats)", .series = ser,
+                                       .nseries = ns, .y2label = "learning rate"};
+    include_initial_loss(&p->charts[p->ncharts]);
     p->files[p->ncharts] = "loss-vs-epoch.svg";
     p->tty_rows[p->ncharts++] = 14;
     size_t u = 0;

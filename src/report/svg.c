@@ -6,9 +6,16 @@
  * range, one <polyline class="series"> per series (dashed for right-axis series, so the LR reads
  * as a different kind of curve than the losses), one dashed <line class="marker"> per marker, one
  * <circle class="point"> per point of a POINTS series, one <path class="flagged"> (an x) per
- * flagged point, and a <g class="legend">. Dots and x marks come after every line, on top. */
+ * flagged point, and a <g class="legend">. Dots and x marks come after every line, on top.
+ *
+ * No line hides another: a series that coincides with an earlier one (wu_chart_same_as) is drawn
+ * after it, thinner and with its own stroke-dasharray, over the earlier one drawn thicker, and
+ * its legend entry says "same as NAME". Legend text longer than the panel is elided with "..."
+ * and carries the full text in a <title> (the browser's tooltip). */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "chart.h"
 
@@ -28,9 +35,15 @@ void wu_xml_text(FILE *f, const char *s)
     }
 }
 
+#define SVG_TRACK 64
+
 /* The plot area of a panel and its axes: what every drawing step below needs. */
 typedef struct frame {
     const wu_chart *c;
+    /* for the first SVG_TRACK series (the others are drawn plain): */
+    int same[SVG_TRACK];           /* wu_chart_same_as, -1: none */
+    int dash[SVG_TRACK];           /* index of its dash pattern, -1: solid */
+    unsigned char thick[SVG_TRACK]; /* a later series coincides with it: drawn thicker, first */
     wu_axis ax, ay, ay2;
     double l, t, w, h; /* plot rectangle in pixels */
 } frame;
@@ -143,7 +156,79 @@ static void y_axis_svg(FILE *f, const frame *fr, const wu_axis *a, int right, co
     fputs("</g>\n", f);
 }
 
-static void legend(FILE *f, const frame *fr, int has_marker, int has_flags)
+/* Display width of text in the legend's 12-pixel sans-serif, an upper estimate (average
+ * glyphs are about 6.5 pixels wide; capitals and digits a little more). */
+#define LEGEND_CHAR_PX 7.0
+
+static int utf8_len(const char *s)
+{
+    int n = 0;
+    for (; s && *s; s++) n += ((unsigned char)*s & 0xc0) != 0x80;
+    return n;
+}
+
+/* Escaped text cut to at most max code points, the last three then being "...". */
+static void text_elided(FILE *f, const char *s, int max)
+{
+    int n = utf8_len(s);
+    if (n <= max) {
+        wu_xml_text(f, s);
+        return;
+    }
+    int keep = max > 3 ? max - 3 : 0, k = 0;
+    const char *p = s;
+    for (; *p; p++) {
+        if (((unsigned char)*p & 0xc0) != 0x80 && k++ == keep) break;
+    }
+    char *part = malloc((size_t)(p - s) + 1);
+    if (part) {
+        memcpy(part, s, (size_t)(p - s));
+        part[p - s] = '\0';
+        wu_xml_text(f, part);
+        free(part);
+    }
+    fputs("...", f);
+}
+
+/* One legend text: name, then suffix (both escaped) at (x, y), within max_px pixels; the name
+ * is elided to make room, and an elided entry has its full text in a <title>. */
+static void legend_text(FILE *f, double x, double y, double max_px, const char *name,
+                        const char *suffix)
+{
+    int room = (int)(max_px / LEGEND_CHAR_PX), ns = utf8_len(suffix), nn = utf8_len(name);
+    if (room < 8) room = 8;
+    fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">", x, y);
+    if (nn + ns > room) {
+        fputs("<title>", f);
+        wu_xml_text(f, name);
+        wu_xml_text(f, suffix);
+        fputs("</title>", f);
+        if (ns > room / 2) { /* a long suffix (a long "same as" name) is cut too */
+            text_elided(f, name, room / 2);
+            text_elided(f, suffix, room - (nn < room / 2 ? nn : room / 2));
+        } else {
+            text_elided(f, name, room - ns);
+            wu_xml_text(f, suffix);
+        }
+    } else {
+        wu_xml_text(f, name);
+        wu_xml_text(f, suffix);
+    }
+    fputs("</text>\n", f);
+}
+
+/* The stroke attributes of series s: its width and dash pattern. */
+static void stroke_of(const frame *fr, int s, char *buf, size_t n)
+{
+    const wu_series *se = &fr->c->series[s];
+    int d = s < SVG_TRACK ? fr->dash[s] : -1, thick = s < SVG_TRACK && fr->thick[s];
+    const char *dash = d >= 0 ? wu_chart_dash(d) : se->right ? "7,4" : NULL;
+    snprintf(buf, n, " stroke-width=\"%s\"%s%s%s", thick ? "3.5" : "2",
+             dash ? " stroke-dasharray=\"" : "", dash ? dash : "", dash ? "\"" : "");
+}
+
+static void legend(FILE *f, const frame *fr, double max_px, int has_marker, int has_flags,
+                   const char *note)
 {
     const wu_chart *c = fr->c;
     double lx = fr->l, ly = fr->t + fr->h + 46;
@@ -151,15 +236,19 @@ static void legend(FILE *f, const frame *fr, int has_marker, int has_flags)
     for (int s = 0; s < c->nseries; s++) {
         const wu_series *se = &c->series[s];
         double yy = ly + 14 + 18 * s;
-        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
-                   "stroke-width=\"2\"%s/>", lx, yy - 4, lx + 22, yy - 4, wu_chart_color(s),
-                se->right ? " stroke-dasharray=\"7,4\"" : "");
+        char st[96], suffix[300];
+        stroke_of(fr, s, st, sizeof st);
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"%s/>", lx,
+                yy - 4, lx + 22, yy - 4, wu_chart_color(s), st);
         if (se->style == WU_STYLE_POINTS)
             fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"/>", lx + 11,
                     yy - 4, wu_chart_color(s));
-        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">", lx + 28, yy);
-        wu_xml_text(f, se->name);
-        fputs(se->right ? " (right axis)</text>\n" : "</text>\n", f);
+        int same = s < SVG_TRACK ? fr->same[s] : -1;
+        snprintf(suffix, sizeof suffix, "%s%s%.200s%s", se->right ? " (right axis)" : "",
+                 same >= 0 ? " (same as " : "",
+                 same >= 0 && c->series[same].name ? c->series[same].name : "",
+                 same >= 0 ? ")" : "");
+        legend_text(f, lx + 28, yy, max_px - 28, se->name ? se->name : "", suffix);
     }
     double yy = ly + 14 + 18 * c->nseries;
     if (has_marker) {
@@ -170,9 +259,13 @@ static void legend(FILE *f, const frame *fr, int has_marker, int has_flags)
     }
     if (has_flags) {
         x_mark(f, "flag-key", lx + 11, yy - 4, 4.5, "#555555");
-        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">", lx + 28, yy);
-        wu_xml_text(f, c->flag_label ? c->flag_label : "flagged");
-        fputs("</text>\n", f);
+        legend_text(f, lx + 28, yy, max_px - 28, c->flag_label ? c->flag_label : "flagged", "");
+        yy += 18;
+    }
+    if (note) {
+        fputs("<g class=\"y-note\">", f);
+        legend_text(f, lx, yy, max_px, note, "");
+        fputs("</g>\n", f);
     }
     fputs("</g>\n", f);
 }
@@ -183,7 +276,15 @@ void wu_chart_svg_panel(FILE *f, const wu_chart *c, double x0, double y0, double
     wu_chart_axes2(c, &fr.ax, &fr.ay, &fr.ay2);
     int has_marker = 0, has_right = wu_chart_has_right(c), has_flags = wu_chart_has_flags(c);
     for (int s = 0; s < c->nseries; s++) has_marker |= isfinite(c->series[s].mark_x);
-    int rows = c->nseries + has_marker + has_flags;
+    char note[200];
+    int has_note = wu_chart_y_note(c, note, sizeof note);
+    int rows = c->nseries + has_marker + has_flags + has_note;
+    int k = 0;
+    for (int i = 0; i < c->nseries && i < SVG_TRACK; i++) {
+        fr.same[i] = wu_chart_same_as(c, i);
+        fr.dash[i] = fr.same[i] >= 0 ? k++ : -1;
+        if (fr.same[i] >= 0) fr.thick[fr.same[i]] = 1;
+    }
     /* plot area inside the panel: room for the title, tick labels, axis names (on both sides with
        a twin axis), and the legend below the x axis, where it never hides a curve */
     fr.l = x0 + 78;
@@ -226,16 +327,18 @@ void wu_chart_svg_panel(FILE *f, const wu_chart *c, double x0, double y0, double
                    "stroke=\"%s\" stroke-dasharray=\"5,4\" stroke-width=\"1.2\"/>\n",
                 px, fr.t, px, fr.t + fr.h, wu_chart_color(s));
     }
-    for (int s = 0; s < c->nseries; s++) {
-        fprintf(f, "<polyline class=\"series\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\" "
-                   "stroke-linejoin=\"round\"%s points=\"", wu_chart_color(s),
-                c->series[s].right ? " stroke-dasharray=\"7,4\"" : "");
+    for (int s = 0; s < c->nseries; s++) { /* in order: a coinciding series over its match */
+        char st[96];
+        stroke_of(&fr, s, st, sizeof st);
+        fprintf(f, "<polyline class=\"series\" fill=\"none\" stroke=\"%s\"%s "
+                   "stroke-linejoin=\"round\" points=\"", wu_chart_color(s), st);
         polyline(f, &fr, &c->series[s]);
         fputs("\"/>\n", f);
     }
     for (int s = 0; s < c->nseries; s++) symbols(f, &fr, &c->series[s], wu_chart_color(s));
-    legend(f, &fr, has_marker, has_flags);
+    legend(f, &fr, w - 78 - 12, has_marker, has_flags, has_note ? note : NULL);
     fputs("</g>\n", f);
+
 }
 
 void wu_svg_begin(FILE *f, const char *title, int width, int height)

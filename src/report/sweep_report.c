@@ -197,7 +197,7 @@ int wu_report_sweep(const wu_sweep *s, const wu_lab_run *runs, const char *comma
                     .style = WU_STYLE_POINTS};
     wu_chart sc = {.title = "LR sensitivity against warmup length (lower: more robust to the LR)",
                    .xlabel = "warmup (% of the steps)", .ylabel = "LR sensitivity (nats)",
-                   .series = &ss, .nseries = 1};
+                   .series = &ss, .nseries = 1, .y_include_on = 1}; /* from 0: at its true size */
 
     char conclusion[2000];
     wu_sweep_conclusion(s, r, conclusion, sizeof conclusion);

@@ -5,7 +5,11 @@
  * a curve has no gaps at any resolution; a cell shared by two series takes the later one's
  * colour. Dots of POINTS series and x marks of flagged points take whole cells, drawn after every
  * line so that no curve hides them. A right-hand axis puts its tick labels after the plot's right
- * edge, and the plot narrows to leave them room. Every printed line fits in `cols` columns. */
+ * edge, and the plot narrows to leave them room. Every printed line fits in `cols` columns.
+ *
+ * A series that coincides with an earlier one (wu_chart_same_as) is drawn dashed, in every other
+ * pair of cell columns, after the series it matches: the cells between show the earlier one's
+ * colour and glyph, so both stay visible, and its legend entry says "same as NAME". */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,21 +39,21 @@ static int cell_of(const canvas *cv, int x, int y)
     return (y / cv->ch) * cv->w + x / cv->cw;
 }
 
-static void dot(canvas *cv, int x, int y, int s)
+static void dot(canvas *cv, int x, int y, int s, int dashed)
 {
     int cell = cell_of(cv, x, y);
-    if (cell < 0) return;
+    if (cell < 0 || (dashed && (x / cv->cw / 2) % 2)) return;
     int bit = cv->cw == 2 ? BRAILLE_BIT[y % 4][x % 2] : cv->ch == 2 ? 1 << (y % 2) : 1;
     cv->bits[cell] |= (unsigned char)bit;
     cv->owner[cell] = (signed char)s;
 }
 
-static void line(canvas *cv, int x0, int y0, int x1, int y1, int s)
+static void line(canvas *cv, int x0, int y0, int x1, int y1, int s, int dashed)
 {
     int dx = abs(x1 - x0), dy = -abs(y1 - y0), sx = x0 < x1 ? 1 : -1, sy = y0 < y1 ? 1 : -1;
     int err = dx + dy;
     for (;;) {
-        dot(cv, x0, y0, s);
+        dot(cv, x0, y0, s, dashed);
         if (x0 == x1 && y0 == y1) break;
         int e2 = 2 * err;
         if (e2 >= dy) { err += dy; x0 += sx; }
@@ -161,7 +165,7 @@ static void draw_series(canvas *cv, const wu_chart *c, const wu_axis *ax, const 
         for (int s = 0; s < c->nseries; s++) {
             const wu_series *se = &c->series[s];
             const wu_axis *a = se->right ? ay2 : ay;
-            int px = -1, py = -1;
+            int px = -1, py = -1, dashed = !pass && wu_chart_same_as(c, s) >= 0;
             for (int i = 0; i < se->n; i++) {
                 int ok = wu_chart_point_ok(c, se, i), flagged = wu_chart_flagged(c, se, i);
                 if (!ok && !(pass && flagged)) continue;
@@ -174,8 +178,8 @@ static void draw_series(canvas *cv, const wu_chart *c, const wu_axis *ax, const 
                     cv->owner[cell] = (signed char)s;
                     continue;
                 }
-                if (px >= 0) line(cv, px, py, x1, y1, s);
-                else dot(cv, x1, y1, s);
+                if (px >= 0) line(cv, px, py, x1, y1, s, dashed);
+                else dot(cv, x1, y1, s, dashed);
                 px = x1;
                 py = y1;
             }
@@ -275,8 +279,15 @@ int wu_chart_tty(FILE *f, const wu_chart *c, int cols, int rows, int mode, int c
             fputs(pts ? "\xe2\x94\x81\xe2\x97\x8f" : "\xe2\x94\x81\xe2\x94\x81", f);
         if (color) fputs("\x1b[0m", f);
         fputc(' ', f);
-        int n = 3 + wu_tty_text(f, se->name, cols - 3);
-        if (se->right) wu_tty_text(f, " (right axis)", cols - n);
+        int same = wu_chart_same_as(c, s);
+        char suffix[160];
+        snprintf(suffix, sizeof suffix, "%s%s%.100s%s", se->right ? " (right axis)" : "",
+                 same >= 0 ? " (same as " : "", same >= 0 && c->series[same].name ? c->series[same].name : "",
+                 same >= 0 ? ")" : "");
+        int room = cols - 3 - wu_tty_width(suffix);
+        if (room < (cols - 3) / 2) room = (cols - 3) / 2;
+        int n = 3 + wu_tty_text(f, se->name, room);
+        wu_tty_text(f, suffix, cols - n);
         fputc('\n', f);
     }
     if (has_marker)
@@ -284,6 +295,11 @@ int wu_chart_tty(FILE *f, const wu_chart *c, int cols, int rows, int mode, int c
     if (wu_chart_has_flags(c)) {
         fputs(mode == WU_TTY_ASCII ? "x  " : "\xc3\x97  ", f);
         wu_tty_text(f, c->flag_label ? c->flag_label : "flagged", cols - 3);
+        fputc('\n', f);
+    }
+    char note[200];
+    if (wu_chart_y_note(c, note, sizeof note)) {
+        wu_tty_text(f, note, cols);
         fputc('\n', f);
     }
     free(mem);

@@ -4,7 +4,7 @@
 #include "metrics_cols.h"
 
 const wu_metric_col wu_metric_cols[WU_METRIC_COUNT] = {
-#define WU_METRIC_ROW_(id, name, fmt, help) [WU_METRIC_##id] = {name, fmt, help},
+#define WU_METRIC_ROW_(id, name, fmt, help, label) [WU_METRIC_##id] = {name, fmt, help, label},
     WU_METRIC_COLUMNS(WU_METRIC_ROW_)
 #undef WU_METRIC_ROW_
 };
@@ -12,6 +12,11 @@ const wu_metric_col wu_metric_cols[WU_METRIC_COUNT] = {
 const char *wu_metric_name(wu_metric m)
 {
     return m >= 0 && m < WU_METRIC_COUNT ? wu_metric_cols[m].name : "";
+}
+
+const char *wu_metric_label(wu_metric m)
+{
+    return m >= 0 && m < WU_METRIC_COUNT ? wu_metric_cols[m].label : "";
 }
 
 void wu_metrics_write_header(FILE *f)
