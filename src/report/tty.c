@@ -7,9 +7,10 @@
  * line so that no curve hides them. A right-hand axis puts its tick labels after the plot's right
  * edge, and the plot narrows to leave them room. Every printed line fits in `cols` columns.
  *
- * A series that coincides with an earlier one (wu_chart_same_as) is drawn dashed, in every other
- * pair of cell columns, after the series it matches: the cells between show the earlier one's
- * colour and glyph, so both stay visible, and its legend entry says "same as NAME". */
+ * A series that coincides with an earlier one (wu_chart_same_as) is drawn dashed after the
+ * series it matches: with m such series, the k-th takes the cell columns c with c % (m+1) == k,
+ * and the columns left show the earlier one's colour and glyph, so all stay visible; its legend
+ * entry says "same as NAME". */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,21 +40,25 @@ static int cell_of(const canvas *cv, int x, int y)
     return (y / cv->ch) * cv->w + x / cv->cw;
 }
 
-static void dot(canvas *cv, int x, int y, int s, int dashed)
+/* dash: 0 draws every dot; k > 0 (the k-th series that coincides with an earlier one, of
+ * period - 1 such) only the dots in cell columns c with c % period == k. */
+typedef struct dash { int k, period; } dash;
+
+static void dot(canvas *cv, int x, int y, int s, dash d)
 {
     int cell = cell_of(cv, x, y);
-    if (cell < 0 || (dashed && (x / cv->cw / 2) % 2)) return;
+    if (cell < 0 || (d.k && (x / cv->cw) % d.period != d.k)) return;
     int bit = cv->cw == 2 ? BRAILLE_BIT[y % 4][x % 2] : cv->ch == 2 ? 1 << (y % 2) : 1;
     cv->bits[cell] |= (unsigned char)bit;
     cv->owner[cell] = (signed char)s;
 }
 
-static void line(canvas *cv, int x0, int y0, int x1, int y1, int s, int dashed)
+static void line(canvas *cv, int x0, int y0, int x1, int y1, int s, dash d)
 {
     int dx = abs(x1 - x0), dy = -abs(y1 - y0), sx = x0 < x1 ? 1 : -1, sy = y0 < y1 ? 1 : -1;
     int err = dx + dy;
     for (;;) {
-        dot(cv, x0, y0, s, dashed);
+        dot(cv, x0, y0, s, d);
         if (x0 == x1 && y0 == y1) break;
         int e2 = 2 * err;
         if (e2 >= dy) { err += dy; x0 += sx; }
@@ -160,12 +165,14 @@ static int label_width(const wu_axis *a)
 static void draw_series(canvas *cv, const wu_chart *c, const wu_axis *ax, const wu_axis *ay,
                         const wu_axis *ay2)
 {
-    int dw = cv->w * cv->cw, dh = cv->h * cv->ch;
-    for (int pass = 0; pass < 2; pass++)
+    int dw = cv->w * cv->cw, dh = cv->h * cv->ch, nsame = 0;
+    for (int s = 0; s < c->nseries; s++) nsame += wu_chart_same_as(c, s) >= 0;
+    for (int pass = 0, k = 0; pass < 2; pass++)
         for (int s = 0; s < c->nseries; s++) {
             const wu_series *se = &c->series[s];
             const wu_axis *a = se->right ? ay2 : ay;
-            int px = -1, py = -1, dashed = !pass && wu_chart_same_as(c, s) >= 0;
+            int px = -1, py = -1;
+            dash d = {!pass && wu_chart_same_as(c, s) >= 0 ? ++k : 0, nsame + 1};
             for (int i = 0; i < se->n; i++) {
                 int ok = wu_chart_point_ok(c, se, i), flagged = wu_chart_flagged(c, se, i);
                 if (!ok && !(pass && flagged)) continue;
@@ -178,8 +185,8 @@ static void draw_series(canvas *cv, const wu_chart *c, const wu_axis *ax, const 
                     cv->owner[cell] = (signed char)s;
                     continue;
                 }
-                if (px >= 0) line(cv, px, py, x1, y1, s, dashed);
-                else dot(cv, x1, y1, s, dashed);
+                if (px >= 0) line(cv, px, py, x1, y1, s, d);
+                else dot(cv, x1, y1, s, d);
                 px = x1;
                 py = y1;
             }
@@ -286,7 +293,11 @@ int wu_chart_tty(FILE *f, const wu_chart *c, int cols, int rows, int mode, int c
                  same >= 0 ? ")" : "");
         int room = cols - 3 - wu_tty_width(suffix);
         if (room < (cols - 3) / 2) room = (cols - 3) / 2;
-        int n = 3 + wu_tty_text(f, se->name, room);
+        int n = 3;
+        if (wu_tty_width(se->name) > room && room > 3)
+            n += wu_tty_text(f, se->name, room - 3) + wu_tty_text(f, "...", 3);
+        else
+            n += wu_tty_text(f, se->name, room);
         wu_tty_text(f, suffix, cols - n);
         fputc('\n', f);
     }
