@@ -699,6 +699,9 @@ static void test_coinciding(void)
     }
     CHECK(both, "both coinciding series visible in the terminal:\n%s", t ? t : "");
     free(t);
+    t = render_tty(&c, 70, 10, WU_TTY_ASCII, 0); /* all four, as a reviewed golden picture */
+    if (t) golden("tests/golden/chart_coincide.txt", t);
+    free(t);
 }
 
 /* A legend entry as long as a pasted torch SequentialLR spec stays inside the figure, elided,
