@@ -49,8 +49,9 @@ rows = set(raw[i * stride + 1:(i + 1) * stride] for i in range(h))
 assert len(rows) > 200, len(rows)
 PY
 done
-# the plot: drawn in an 1100-pixel window, nothing beyond its 800 pixels (a legend that ran off
-# the right edge would show there), and every coinciding series has its own dash pattern
+# the plot: drawn in an 1100-pixel window, nothing in the figure's right margin or beyond it (a
+# legend that ran off the right edge would show there), and each coinciding series has its own
+# dash pattern
 timeout 120 $CH --window-size=1100,480 --screenshot="$tmp/plot.png" "file://$tmp/plot.svg" > /dev/null 2>&1
 /usr/bin/python3 - "$tmp/plot.png" <<'PY' && ok || bad "the plot's legend runs past the figure's right edge"
 import struct, sys, zlib
@@ -73,8 +74,11 @@ for y in range(h):  # undo the PNG filters
         pred = [0, a, prev[i], (a + prev[i]) // 2, a if abs(p - a) <= abs(p - prev[i]) and abs(p - a) <= abs(p - c) else prev[i] if abs(p - prev[i]) <= abs(p - c) else c][f]
         out[i] = (line[i] + pred) & 255
     rows.append(out); prev = out
+# the SVG clips at its 800-pixel edge: a legend that ran off would leave glyphs in its last
+# columns (the legend rows, below the axis labels), and nothing may be drawn past the figure
+edge = set(bytes(r[x * bpp:x * bpp + 3]) for r in rows[376:] for x in range(772, 798))
 right = set(bytes(r[x * bpp:x * bpp + 3]) for r in rows for x in range(805, w))
-assert len(right) == 1, len(right)
+assert len(edge) == 1 and len(right) == 1, (len(edge), len(right))
 PY
 [ "$(grep -o 'stroke-dasharray="[0-9,]*"' "$tmp/plot.svg" | sort -u | wc -l)" -ge 3 ] && grep -q '(same as warmup(10%) &gt; cosine)' "$tmp/plot.svg" && ok || bad "plot: coinciding series dashed apart and noted in the legend"
 grep -q '<title>torch:SequentialLR(schedulers=.*milestones=\[100\])' "$tmp/plot.svg" && ok || bad "plot: the elided legend has its full text in a <title>"
