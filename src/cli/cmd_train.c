@@ -143,6 +143,10 @@ int cmd_train(int argc, char **argv)
     wu_error err;
     int field;
     if (!resume && wu_cfg_check(&c, &field, &err) != WU_OK) return cli_config_error(field, err.msg);
+
+    if (cli_parse_only) return WU_EXIT_OK;
+    /* a directory that holds a run is never replaced unasked (nor half replaced: see
+       wu_train_open) */
     char held[160];
     int holds = resume || force ? 0 : wu_run_dir_holds(c.out, held, sizeof held);
     if (holds & 1)
@@ -152,8 +156,6 @@ int cmd_train(int argc, char **argv)
         return cli_error("--out: %s already holds %s: --force replaces it, or choose another --out "
                          "('warmup train --resume %s' continues a run only from its checkpoint.bin, "
                          "which this one lacks)", c.out, held, c.out);
-
-    if (cli_parse_only) return WU_EXIT_OK;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;

@@ -190,7 +190,8 @@ int wu_train_open(wu_run **out, wu_train_config *cfg, int resume, wu_error *err)
                                               "covers %lld: it was changed after the checkpoint was "
                                               "written; start the run again", mpath,
                                               (long long)sb.st_size, (long long)r->metrics_off));
-        if (truncate(mpath, r->metrics_off) == 0) r->metrics = fopen(mpath, "a");
+        if (truncate(mpath, r->metrics_off) == 0 && (r->metrics = fopen(mpath, "a")) != NULL)
+            fseek(r->metrics, 0, SEEK_END); /* ftell counts from the end, not from 0 */
     } else {
         /* a fresh run: the directory (made if missing); the new metrics.csv written whole
            beside the old one (a full disk fails here, with the old run intact); then the old
