@@ -122,5 +122,6 @@ else
     mnt=""
 fi
 
-echo "test_runs.sh: $pass passed, $fail failed, $skip skipped"
+[ $skip -gt 0 ] && echo "  $skip check skipped (see above)"
+echo "test_runs: $pass passed, $fail failed"
 [ $fail -eq 0 ]
