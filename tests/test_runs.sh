@@ -63,6 +63,9 @@ find "$tmp/s" -name metrics.csv | LC_ALL=C sort | xargs md5sum > "$tmp/s.md5"
 [ "$(wc -l < "$tmp/s.md5")" -eq 2 ] && ok || bad "the sweep has 2 runs: $(cat "$tmp/s.md5")"
 "$W" sweep $GRID --out "$tmp/s" > "$tmp/s2.txt" 2>&1 && grep -q '0 to run, 2 already finished' "$tmp/s2.txt" && ok || bad "a rerun of the sweep: $(head -3 "$tmp/s2.txt")"
 find "$tmp/s" -name metrics.csv | LC_ALL=C sort | xargs md5sum | cmp -s - "$tmp/s.md5" && ok || bad "a rerun of a sweep rewrote a finished run's metrics.csv"
+# warmup report redraws the sweep's own page, never another one (studies and the demo: test_lab.sh)
+cp "$tmp/s/report.html" "$tmp/s-report.html"
+"$W" report "$tmp/s" > /dev/null && cmp -s "$tmp/s/report.html" "$tmp/s-report.html" && ok || bad "warmup report replaced the sweep's page"
 snap "$tmp/s" > "$tmp/before"
 "$W" sweep $TINY --steps 10 --lrs 1e-3,3e-2 --warmups 0 --out "$tmp/s" -q > /dev/null 2> "$tmp/err"; rc=$?
 [ $rc -eq 2 ] && grep -q 'other settings' "$tmp/err" && ok || bad "another sweep plan: exit 2 expected ($rc): $(cat "$tmp/err")"
