@@ -133,10 +133,12 @@ typedef struct wu_train_row {
  *
  * What it changes on disk, in this order, after everything that can fail without writing has
  * passed (the configuration, the data, the model, the checkpoint): from scratch, c->out is
- * created if missing, an old run's checkpoint.bin and summary.json there are removed, and
- * metrics.csv is started with its header; resumed, metrics.csv is cut back to the rows the
- * checkpoint covers. So a failure of that last part leaves a fresh directory with at most a
- * partial metrics.csv and no checkpoint or summary, or a resumed one that still resumes. */
+ * created if missing, the new metrics.csv with its header is written beside the old one and
+ * synced, an old run's checkpoint.bin and summary.json there are removed, and the new
+ * metrics.csv renamed into place (a run already there is replaced: the CLI refuses such a
+ * directory unless --force); resumed, metrics.csv is cut back to the rows the checkpoint
+ * covers. So a failure of that last part (a full disk) leaves the old run as it was, or a
+ * resumed one that still resumes. */
 int wu_train_open(wu_run **out, wu_train_config *c, int resume, wu_error *err);
 
 /* Does directory dir hold a run: the files it holds, 1 checkpoint.bin | 2 summary.json |
