@@ -82,6 +82,12 @@ mkdir -p "$tmp/st" && echo '{"name": "optimizers"}' > "$tmp/st/study.json"
 "$W" sweep $GRID --out "$tmp/st" -q > /dev/null 2> "$tmp/err"; rc=$?
 [ $rc -eq 2 ] && grep -q "holds a study or the demo" "$tmp/err" && [ ! -e "$tmp/st/sweep.json" ] && ok || bad "a sweep into a study's directory: exit 2 expected ($rc): $(cat "$tmp/err")"
 
+# nor does train take over a sweep's directory, even with --force
+snap "$tmp/s" > "$tmp/before"
+"$W" train $TINY --steps 5 --out "$tmp/s" --force -q > /dev/null 2> "$tmp/err"; rc=$?
+snap "$tmp/s" > "$tmp/after"
+[ $rc -eq 2 ] && grep -q "holds a sweep (sweep.json)" "$tmp/err" && cmp -s "$tmp/before" "$tmp/after" && ok || bad "train --force into a sweep's directory: exit 2 expected ($rc): $(cat "$tmp/err")"
+
 # ---- study: a sweep's or a run's directory is refused, unchanged (the same-plan rerun of a
 # study is in test_lab.sh, with the studies) ----
 snap "$tmp/s" > "$tmp/before"

@@ -148,6 +148,15 @@ int cmd_train(int argc, char **argv)
     /* a directory that holds a run is never replaced unasked (nor half replaced: see
        wu_train_open) */
     char held[160];
+    for (int k = 0; !resume && k < 2; k++) { /* nor a sweep or study (or demo): not even --force */
+        static const char *const manifest[] = {"sweep.json", "study.json"};
+        char path[sizeof c.out + 16];
+        snprintf(path, sizeof path, "%s/%s", c.out, manifest[k]);
+        if (access(path, F_OK) == 0)
+            return cli_error("--out: %s holds a %s (%s), whose runs are in its subdirectories: "
+                             "choose another --out", c.out, k ? "study or the demo" : "sweep",
+                             manifest[k]);
+    }
     int holds = resume || force ? 0 : wu_run_dir_holds(c.out, held, sizeof held);
     if (holds & 1)
         return cli_error("--out: %s already holds %s: 'warmup train --resume %s' continues it, "

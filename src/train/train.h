@@ -135,8 +135,8 @@ typedef struct wu_train_row {
  * passed (the configuration, the data, the model, the checkpoint): from scratch, c->out is
  * created if missing, the new metrics.csv with its header is written beside the old one and
  * synced, an old run's checkpoint.bin and summary.json there are removed, and the new
- * metrics.csv renamed into place (a run already there is replaced: the CLI refuses such a
- * directory unless --force); resumed, metrics.csv is cut back to the rows the checkpoint
+ * metrics.csv renamed into place (a run already there is replaced: front ends ask first,
+ * see wu_run_dir_holds); resumed, metrics.csv is cut back to the rows the checkpoint
  * covers. So a failure of that last part (a full disk) leaves the old run as it was, or a
  * resumed one that still resumes. */
 int wu_train_open(wu_run **out, wu_train_config *c, int resume, wu_error *err);
