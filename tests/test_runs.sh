@@ -103,7 +103,7 @@ snap "$tmp/done" > "$tmp/after"
 # (before: "Input/output error" or "No space left on device" with exit 2, and a resumed run kept
 # its old summary.json, which counted fewer rows than metrics.csv held)
 mnt="$tmp/mnt"; mkdir -p "$mnt"
-if mount -t tmpfs -o size=512k tmpfs "$mnt" 2> /dev/null; then
+if mount -t tmpfs -o size=2m tmpfs "$mnt" 2> /dev/null; then
     "$W" train $TINY --steps 600 --stop-after 20 --out "$mnt/r" -q && ok || bad "the run on a tmpfs"
     cp "$mnt/r/checkpoint.bin" "$tmp/ck.bin"
     # fill the disk but for about 40 KiB: the resumed run stops a little later
@@ -111,7 +111,7 @@ if mount -t tmpfs -o size=512k tmpfs "$mnt" 2> /dev/null; then
     dd if=/dev/zero of="$mnt/filler" bs=1k count=$((free - 40)) 2> /dev/null
     "$W" train --resume "$mnt/r" -q > /dev/null 2> "$tmp/err"; rc=$?
     [ $rc -eq 1 ] && ok || bad "a full disk exits 1 (a run-time failure), got $rc: $(cat "$tmp/err")"
-    grep -q "cannot write '$mnt/r/metrics.csv': no space left on device ([0-9]* bytes needed)" "$tmp/err" && ok || bad "a full disk is named: $(cat "$tmp/err")"
+    grep -q "cannot write '$mnt/r/metrics.csv': no space left on device ([1-9][0-9]* bytes needed)" "$tmp/err" && ok || bad "a full disk is named: $(cat "$tmp/err")"
     ! grep -qi 'input/output error' "$tmp/err" && ok || bad "a full disk is reported as an I/O error"
     [ ! -e "$mnt/r/summary.json" ] && ok || bad "an old summary.json is left beside more rows than it counts: $(cat "$mnt/r/summary.json")"
     cmp -s "$mnt/r/checkpoint.bin" "$tmp/ck.bin" && ok || bad "the checkpoint changed"
@@ -123,10 +123,27 @@ if mount -t tmpfs -o size=512k tmpfs "$mnt" 2> /dev/null; then
     rm -f "$mnt/filler"
     "$W" train --resume "$mnt/r" -q 2> "$tmp/err" && json "$mnt/r/summary.json" "assert d['steps_done']==600 and d['status']=='completed'" \
         && [ "$(wc -l < "$mnt/r/metrics.csv")" -eq 601 ] && ok || bad "the run resumes once there is space: $(cat "$tmp/err")"
+    # a sweep's run that fails on a full disk (its second checkpoint, 250 KiB, does not fit)
+    # keeps its first checkpoint: a rerun resumes it (before:
+    # a resumed run that failed was started again from scratch, its checkpoint deleted)
+    rm -rf "$mnt/r"
+    free=$(df -k --output=avail "$mnt" | tail -1)
+    dd if=/dev/zero of="$mnt/filler" bs=1k count=$((free - 400)) 2> /dev/null
+    SG="$TINY --steps 120 --checkpoint-every 50 --lrs 1e-3 --warmups 0"
+    "$W" sweep $SG --out "$mnt/sw" -q > /dev/null 2> "$tmp/err"; rc=$?
+    ck=$(find "$mnt/sw" -name checkpoint.bin | head -1)
+    [ $rc -eq 1 ] && [ -n "$ck" ] && grep -q 'no space left on device' "$tmp/err" && ok || bad "a sweep on a full disk: exit 1 with a checkpoint expected ($rc): $(cat "$tmp/err")"
+    if [ -n "$ck" ]; then
+        cp "$ck" "$tmp/sw-ck.bin"
+        "$W" sweep $SG --out "$mnt/sw" -q > /dev/null 2> "$tmp/err"; rc=$?
+        [ $rc -eq 1 ] && cmp -s "$ck" "$tmp/sw-ck.bin" && ok || bad "a rerun on a still-full disk restarted the run ($rc, checkpoint $(ls "$(dirname "$ck")"))"
+        rm -f "$mnt/filler"
+        "$W" sweep $SG --out "$mnt/sw" -q > /dev/null 2> "$tmp/err" && [ "$(wc -l < "$(dirname "$ck")/metrics.csv")" -eq 121 ] && ok || bad "the sweep finishes once there is space: $(cat "$tmp/err")"
+    fi
     umount "$mnt"; mnt=""
 else
     skip=$((skip + 1))
-    echo "  skipped: a full disk (mounting a 512 KiB tmpfs needs root; /dev/full cannot stand in for"
+    echo "  skipped: a full disk (mounting a 2 MiB tmpfs needs root; /dev/full cannot stand in for"
     echo "  metrics.csv since a fresh run writes it beside and renames it into place)"
     mnt=""
 fi

@@ -191,7 +191,7 @@ int wu_train_log(wu_run *r, wu_error *err)
     errno = 0;
     long off = fflush(r->metrics) == 0 && !ferror(r->metrics) ? ftell(r->metrics) : -1;
     if (off < 0) /* a full disk says so, with the row's size (wu_train_close drops a part row) */
-        return r->failed = wu_write_fail(err, r->metrics_path, errno ? errno : EIO, need);
+        return r->failed = wu_write_fail(err, r->metrics_path, errno ? errno : EIO, need, 0);
     r->metrics_off = off;
     r->pending = 0;
     return WU_OK;

@@ -43,12 +43,13 @@ int wu_outfile_open(wu_outfile *o, const char *path, wu_error *err)
     return WU_OK;
 }
 
-int wu_write_fail(wu_error *err, const char *path, int errnum, long long need)
+int wu_write_fail(wu_error *err, const char *path, int errnum, long long need, int at_least)
 {
     if (errnum == ENOSPC || errnum == EDQUOT) {
         if (need > 0)
-            return wu_fail(err, WU_EIO, "cannot write '%s': no space left on device (%lld bytes "
-                           "needed); free some space and rerun", path, need);
+            return wu_fail(err, WU_EIO, "cannot write '%s': no space left on device (%s%lld bytes "
+                           "needed); free some space and rerun", path, at_least ? "at least " : "",
+                           need);
         return wu_fail(err, WU_EIO, "cannot write '%s': no space left on device; free some space "
                        "and rerun", path);
     }
@@ -68,6 +69,7 @@ static int lost_errno(FILE *f, long long need)
 int wu_outfile_sync(wu_outfile *o, wu_error *err)
 {
     long long need = ftell(o->f);
+    int early = ferror(o->f); /* a write failed before: the writer may have stopped short */
     errno = 0;
     int bad = fflush(o->f) != 0 || ferror(o->f) || fsync(fileno(o->f)) != 0;
     if (!bad) return WU_OK;
@@ -75,7 +77,7 @@ int wu_outfile_sync(wu_outfile *o, wu_error *err)
     char *path = o->path;
     o->path = NULL;
     wu_outfile_abort(o);
-    int rc = wu_write_fail(err, path, saved, need);
+    int rc = wu_write_fail(err, path, saved, need, early);
     free(path);
     return rc;
 }
@@ -83,6 +85,7 @@ int wu_outfile_sync(wu_outfile *o, wu_error *err)
 int wu_outfile_commit(wu_outfile *o, wu_error *err)
 {
     long long need = ftell(o->f); /* the whole file, buffered bytes included */
+    int early = ferror(o->f);      /* a write failed before: the writer may have stopped short */
     errno = 0;
     int bad = fflush(o->f) != 0 || ferror(o->f) || fsync(fileno(o->f)) != 0;
     int saved = errno ? errno : lost_errno(o->f, need); /* an earlier failed write left only the flag */
@@ -97,7 +100,7 @@ int wu_outfile_commit(wu_outfile *o, wu_error *err)
     }
     int rc = WU_OK;
     if (bad) {
-        rc = wu_write_fail(err, o->path, saved, need);
+        rc = wu_write_fail(err, o->path, saved, need, early);
         unlink(o->tmp);
     }
     release(o);

@@ -23,9 +23,9 @@ int wu_outfile_open(wu_outfile *o, const char *path, wu_error *err);
 int wu_outfile_sync(wu_outfile *o, wu_error *err);
 
 /* The message of a failed write of `path` with errno errnum: a full file system (ENOSPC,
- * EDQUOT) is "no space left on device (N bytes needed)" when need > 0, else strerror. Returns
- * WU_EIO. */
-int wu_write_fail(wu_error *err, const char *path, int errnum, long long need);
+ * EDQUOT) is "no space left on device (N bytes needed)" when need > 0 ("at least N" when
+ * at_least: the writer stopped at an earlier error), else strerror. Returns WU_EIO. */
+int wu_write_fail(wu_error *err, const char *path, int errnum, long long need, int at_least);
 
 /* Flush, sync and rename into place. Returns WU_OK, or WU_EIO with a message (the temporary
  * file is removed either way); a full disk is named as such, with the bytes the file needs. */
