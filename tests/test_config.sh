@@ -35,8 +35,11 @@ case "$line" in *"--clip '0.5'"*) ok ;; *) bad "the rerun line has --clip: $line
 case "$line" in *--depth*|*--width*|*--act*|*--pool*|*--momentum*) bad "a GPT/AdamW run's line has MLP, ViT or SGD options: $line" ;; *) ok ;; esac
 cp "$run/summary.json" "$tmp/first.json"
 cp "$run/metrics.csv" "$tmp/first.csv"
-# paste it into a shell: it must write into the same (odd) directory, nowhere else
-(cd "$tmp" && PATH="$bindir:$PATH" sh -c "$line -q"); rc=$?
+# paste it into a shell: it must write into the same (odd) directory, nowhere else (with
+# --force: the directory holds the first run, which a plain rerun refuses to replace)
+(cd "$tmp" && PATH="$bindir:$PATH" sh -c "$line -q" 2> /dev/null); rc=$?
+[ $rc -eq 2 ] && ok || bad "the rerun line replaced the run it came from without --force (exit $rc)"
+(cd "$tmp" && PATH="$bindir:$PATH" sh -c "$line --force -q"); rc=$?
 [ $rc -eq 0 ] && ok || bad "the rerun line runs in sh (exit $rc): $line"
 [ ! -e "$tmp/here" ] && [ ! -e "$tmp/it" ] && ok || bad "the rerun line redirected or split --out: $(ls "$tmp")"
 /usr/bin/python3 -c '

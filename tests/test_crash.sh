@@ -64,7 +64,7 @@ crash_runs() {
             with_ckpt=$((with_ckpt + 1))
             "$W" train --resume "$d" -q 2> "$tmp/err" || { bad "$cname kill $i: resume failed: $(cat "$tmp/err")"; continue; }
         else
-            "$W" train "$@" --out "$d" 2> "$tmp/err" || { bad "$cname kill $i: restart failed: $(cat "$tmp/err")"; continue; }
+            "$W" train "$@" --out "$d" --force 2> "$tmp/err" || { bad "$cname kill $i: restart failed: $(cat "$tmp/err")"; continue; }
         fi
         nocol "$d/metrics.csv" | cmp -s - "$tmp/$cname-ref.csv" && ok || bad "$cname kill $i: resumed run differs from the uninterrupted one"
         json "$d/summary.json" 'assert d["status"]=="completed"' && ok || bad "$cname kill $i: summary after resume"

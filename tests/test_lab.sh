@@ -181,11 +181,15 @@ grep -q 'the warmup demo' "$tmp/demo/report.html" && ok || bad "the demo's own p
 grep -q 'update size (RMS per parameter)' "$tmp/st-adam-first-steps/update-rms.svg" && grep -q 'Adam v, largest (squared gradient)' "$tmp/st-adam-first-steps/v-max.svg" && ok || bad "adam-first-steps charts the update RMS and v's statistics"
 grep -q 'class="axis-y2"' "$tmp/st-batch-scaling/loss-vs-epoch.svg" && ok || bad "batch-scaling has the LR on a twin axis"
 grep -q 'the 4-times batch\|the large batch ended' "$tmp/st-batch-scaling/conclusion.txt" && grep -q 'a batch-32 baseline, and 4-times the batch' "$tmp/st-batch-scaling/report.html" && ok || bad "batch-scaling's page quotes k and the baseline batch from its plan"
+find "$tmp/st-optimizers" -name metrics.csv | LC_ALL=C sort | xargs md5sum > "$tmp/st.md5"
 "$W" study optimizers --quick --out "$tmp/st-optimizers" > "$tmp/st2.txt" 2>&1 && grep -q '0 to run' "$tmp/st2.txt" && ok || bad "a rerun of a study skips finished runs"
+find "$tmp/st-optimizers" -name metrics.csv | LC_ALL=C sort | xargs md5sum | cmp -s - "$tmp/st.md5" && [ -s "$tmp/st.md5" ] && ok || bad "a rerun of a study rewrote a finished run's metrics.csv"
+(cd "$tmp/st-optimizers" && find . -type f | LC_ALL=C sort | xargs md5sum) > "$tmp/st.before"
 "$W" study layernorm --quick --out "$tmp/st-optimizers" > /dev/null 2> "$tmp/err"; rc=$?
 [ $rc -eq 2 ] && grep -q 'another study' "$tmp/err" && ok || bad "another study in a used directory: exit 2 ($rc)"
 "$W" study optimizers --quick --seed 12 --out "$tmp/st-optimizers" > /dev/null 2> "$tmp/err"; rc=$?
 [ $rc -eq 2 ] && grep -q 'another study' "$tmp/err" && ok || bad "the same study with another seed in a used directory: exit 2 ($rc)"
+(cd "$tmp/st-optimizers" && find . -type f | LC_ALL=C sort | xargs md5sum) | cmp -s - "$tmp/st.before" && ok || bad "a refused study changed the directory"
 
 # ---- report on a run, a folder of runs ----
 "$W" train $TINY --steps 20 --out "$tmp/one" -q && "$W" report "$tmp/one" > /dev/null && ok || bad "report on a run"

@@ -112,6 +112,18 @@ int cmd_study(int argc, char **argv)
         rc = WU_EXIT_OK;
         goto done;
     }
+    /* a directory of another kind is never taken over: a sweep's, or a training run's files */
+    char held[160], sj[600];
+    snprintf(sj, sizeof sj, "%s/sweep.json", out);
+    if (access(sj, F_OK) == 0) {
+        cli_error("--out: %s holds a sweep (sweep.json), not a study: choose another --out", out);
+        goto done;
+    }
+    snprintf(sj, sizeof sj, "%s/study.json", out);
+    if (access(sj, F_OK) != 0 && wu_run_dir_holds(out, held, sizeof held)) {
+        cli_error("--out: %s holds %s of 'warmup train', not a study: choose another --out", out, held);
+        goto done;
+    }
     if (!same_study(s, out)) {
         cli_error("%s holds another study, size, seed or data set (see %s/study.json): rerun "
                   "its own command to finish it, or choose another --out", out, out);

@@ -118,6 +118,19 @@ int cmd_sweep(int argc, char **argv)
         rc = WU_EXIT_OK;
         goto out;
     }
+    /* a directory of another kind is never taken over: a study's or the demo's (study.json),
+       or a training run's own files */
+    char held[160], sj[600];
+    snprintf(sj, sizeof sj, "%s/study.json", s->dir);
+    if (access(sj, F_OK) == 0) {
+        cli_error("--out: %s holds a study or the demo (study.json), not a sweep: choose another --out",
+                  s->dir);
+        goto out;
+    }
+    if (wu_run_dir_holds(s->dir, held, sizeof held)) {
+        cli_error("--out: %s holds %s of 'warmup train', not a sweep: choose another --out", s->dir, held);
+        goto out;
+    }
     char command[2048];
     cli_command_line("warmup sweep", argc - 1, argv + 1, command, sizeof command);
     if (wu_mkdirs(s->dir, &err) || wu_sweep_manifest(s, command, &err)) {

@@ -26,11 +26,16 @@ static void help(void)
           "                            settings; only --steps (to extend it), --stop-after, -q and\n"
           "                            --json may go with it\n"
           "      --stop-after K        stop after K steps of this invocation, with a checkpoint\n"
+          "      --force               replace the run that --out DIR already holds (without it, a\n"
+          "                            directory with a metrics.csv, summary.json or checkpoint.bin\n"
+          "                            is refused); its files go once the new run has started\n"
           "  -q, --quiet               no progress line;  --json: one JSON object per step on stdout\n"
           "  -h, --help\n"
           "\n"
-          "Exit status: 0 completed, 1 diverged, 2 bad usage or input, 130 interrupted (SIGINT or\n"
-          "SIGTERM; a checkpoint and the summary are written first).\n", stdout);
+          "Exit status: 0 completed, 1 diverged or failed while running (a full disk: metrics.csv\n"
+          "keeps its whole rows, the last checkpoint stays, no summary.json), 2 bad usage or input\n"
+          "(nothing run), 130 interrupted (SIGINT or SIGTERM; a checkpoint and the summary are\n"
+          "written first).\n", stdout);
 }
 
 static volatile sig_atomic_t stop_flag;
@@ -78,11 +83,11 @@ static void progress(const wu_train_progress *p, void *ctx)
 
 int cmd_train(int argc, char **argv)
 {
-    enum { O_RESUME = 300, O_STOP, O_JSON };
+    enum { O_RESUME = 300, O_STOP, O_JSON, O_FORCE };
     static const struct option own[] = {
         {"resume", required_argument, 0, O_RESUME}, {"stop-after", required_argument, 0, O_STOP},
         {"quiet", no_argument, 0, 'q'}, {"json", no_argument, 0, O_JSON},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
+        {"force", no_argument, 0, O_FORCE}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
     };
     struct option opts[64];
     cli_options_merge(opts, 64, cli_train_options(), own);
@@ -91,13 +96,14 @@ int cmd_train(int argc, char **argv)
     wu_train_config c;
     wu_train_defaults(&c);
     const char *resume = NULL;
-    int quiet = 0, json = 0, ch, steps_given = 0, rc;
+    int quiet = 0, json = 0, force = 0, ch, steps_given = 0, rc;
     int64_t stop_after = 0;
     opterr = 0;
     optind = 0; /* 0: a full reset of getopt, also after a scan that stopped early */
     char fixed[64] = ""; /* the first option that changes the configuration, for --resume */
     while ((ch = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
         if (!fixed[0] && ch != 'n' && ch != O_RESUME && ch != O_STOP && ch != 'q' && ch != O_JSON &&
+            ch != O_FORCE &&
             ch != 'h' && ch != ':' && ch != '?') {
             const char *name = optarg && argv[optind - 1] == optarg ? argv[optind - 2] : argv[optind - 1];
             snprintf(fixed, sizeof fixed, "%.*s", (int)strcspn(name, "="), name);
@@ -110,6 +116,7 @@ int cmd_train(int argc, char **argv)
             break;
         case 'q': quiet = 1; break;
         case O_JSON: json = 1; break;
+        case O_FORCE: force = 1; break;
         case 'h': help(); return WU_EXIT_OK;
         case ':': return cli_error("%s needs a value (see 'warmup train --help')", argv[optind - 1]);
         default:
@@ -120,6 +127,9 @@ int cmd_train(int argc, char **argv)
     if (optind < argc)
         return cli_error("train: unexpected argument '%s' (every input is an option)", argv[optind]);
     if (resume) {
+        if (force)
+            return cli_error("--force cannot be given with --resume: --resume continues the run in "
+                             "%s, --force (with --out) replaces it", resume);
         if (fixed[0])
             return cli_error("%s cannot be given with --resume: a resumed run keeps the configuration "
                              "it was started with (only --steps, --stop-after, --quiet and --json "
@@ -135,6 +145,26 @@ int cmd_train(int argc, char **argv)
     if (!resume && wu_cfg_check(&c, &field, &err) != WU_OK) return cli_config_error(field, err.msg);
 
     if (cli_parse_only) return WU_EXIT_OK;
+    /* a directory that holds a run is never replaced unasked (nor half replaced: see
+       wu_train_open) */
+    char held[160];
+    for (int k = 0; !resume && k < 2; k++) { /* nor a sweep or study (or demo): not even --force */
+        static const char *const manifest[] = {"sweep.json", "study.json"};
+        char path[sizeof c.out + 16];
+        snprintf(path, sizeof path, "%s/%s", c.out, manifest[k]);
+        if (access(path, F_OK) == 0)
+            return cli_error("--out: %s holds a %s (%s), whose runs are in its subdirectories: "
+                             "choose another --out", c.out, k ? "study or the demo" : "sweep",
+                             manifest[k]);
+    }
+    int holds = resume || force ? 0 : wu_run_dir_holds(c.out, held, sizeof held);
+    if (holds & 1)
+        return cli_error("--out: %s already holds %s: 'warmup train --resume %s' continues it, "
+                         "--force replaces it, or choose another --out", c.out, held, c.out);
+    if (holds)
+        return cli_error("--out: %s already holds %s: --force replaces it, or choose another --out "
+                         "('warmup train --resume %s' continues a run only from its checkpoint.bin, "
+                         "which this one lacks)", c.out, held, c.out);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -144,7 +174,10 @@ int cmd_train(int argc, char **argv)
     wu_train_result r;
     rc = wu_train(&c, resume != NULL, stop_after, &stop_flag, progress, &vw, &r, &err);
     if (vw.tty) fputc('\n', stdout);
-    if (rc != WU_OK) return cli_engine_error(NULL, err.msg);
+    if (rc != WU_OK) { /* exit 2 for what was given, 1 for a run that failed while running */
+        cli_engine_error(NULL, err.msg);
+        return r.failed ? WU_EXIT_FAIL : WU_EXIT_USAGE;
+    }
     const char *status = r.diverged ? "diverged" : r.interrupted ? "stopped" : "done";
     if (json) {
         printf("{\"status\": \"%s\", \"steps_done\": %lld, \"final_loss\": %.9g, \"best_loss\": %.9g, "

@@ -116,11 +116,14 @@ static int child_run(wu_train_config *c, int threads, pid_t parent, const sigset
     char ck[600];
     snprintf(ck, sizeof ck, "%s/checkpoint.bin", c->out);
     int rc = WU_EINVAL;
+    r.failed = 0;
     if (access(ck, R_OK) == 0) {
         wu_train_config rc_ = *c;
         rc = wu_train(&rc_, 1, 0, &child_stop, NULL, NULL, &r, &err);
     }
-    if (rc != WU_OK) rc = wu_train(c, 0, 0, &child_stop, NULL, NULL, &r, &err);
+    /* a fresh start only when the checkpoint did not open: a resumed run that failed while
+       running (a full disk) keeps its rows and checkpoint for the next try */
+    if (rc != WU_OK && !r.failed) rc = wu_train(c, 0, 0, &child_stop, NULL, NULL, &r, &err);
     if (rc != WU_OK) { /* the parent puts it in the run's msg */
         size_t len = strlen(err.msg), off = 0;
         while (off < len) {

@@ -190,23 +190,29 @@ int wu_train_open(wu_run **out, wu_train_config *cfg, int resume, wu_error *err)
                                               "covers %lld: it was changed after the checkpoint was "
                                               "written; start the run again", mpath,
                                               (long long)sb.st_size, (long long)r->metrics_off));
-        if (truncate(mpath, r->metrics_off) == 0) r->metrics = fopen(mpath, "a");
+        if (truncate(mpath, r->metrics_off) == 0 && (r->metrics = fopen(mpath, "a")) != NULL)
+            fseek(r->metrics, 0, SEEK_END); /* ftell counts from the end, not from 0 */
     } else {
-        /* a fresh run: the directory (made if missing), then the old run's checkpoint and
-           summary removed (they are not about this run, even if it fails to start), then a
-           new metrics.csv with its header */
+        /* a fresh run: the directory (made if missing); the new metrics.csv written whole
+           beside the old one (a full disk fails here, with the old run intact); then the old
+           run's checkpoint and summary removed (they are not about this run) and the new
+           metrics.csv renamed over the old one */
         if (mkdir(r->c.out, 0755) != 0 && errno != EEXIST)
             return open_fail(r, NULL, wu_fail(err, WU_EIO, "out: %s cannot be created: %s", r->c.out,
                                               strerror(errno)));
+        wu_outfile o;
+        if ((rc = wu_outfile_open(&o, mpath, err)) != WU_OK) return open_fail(r, NULL, rc);
+        wu_metrics_write_header(o.f);
+        if ((rc = wu_outfile_sync(&o, err)) != WU_OK) return open_fail(r, NULL, rc);
         char old[600];
         snprintf(old, sizeof old, "%s/checkpoint.bin", r->c.out);
         unlink(old);
         snprintf(old, sizeof old, "%s/summary.json", r->c.out);
         unlink(old);
-        r->metrics = fopen(mpath, "w");
+        if ((rc = wu_outfile_commit(&o, err)) != WU_OK) return open_fail(r, NULL, rc);
+        r->metrics = fopen(mpath, "a");
         if (r->metrics) {
-            wu_metrics_write_header(r->metrics);
-            r->metrics_off = fflush(r->metrics) == 0 && !ferror(r->metrics) ? ftell(r->metrics) : -1;
+            r->metrics_off = fseek(r->metrics, 0, SEEK_END) == 0 ? ftell(r->metrics) : -1;
             if (r->metrics_off < 0)
                 return open_fail(r, NULL, wu_fail(err, WU_EIO, "cannot write %s: %s", mpath,
                                                   strerror(errno)));
@@ -219,6 +225,34 @@ int wu_train_open(wu_run **out, wu_train_config *cfg, int resume, wu_error *err)
     if (resume) *cfg = r->c;
     *out = r;
     return WU_OK;
+}
+
+/* ---- what a directory holds ------------------------------------------------------------------ */
+
+int wu_run_dir_holds(const char *dir, char *what, size_t n)
+{
+    static const char *const files[] = {"checkpoint.bin", "summary.json", "metrics.csv"};
+    int have[3] = {0, 0, 0}, any = 0;
+    for (int i = 0; i < 3; i++) {
+        char path[700];
+        struct stat sb;
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        have[i] = lstat(path, &sb) == 0;
+        any |= have[i] << i;
+    }
+    if (!any) {
+        if (n) what[0] = '\0';
+        return 0;
+    }
+    size_t len = (size_t)snprintf(what, n, "%s (", have[0] ? "an interrupted run"
+                                                  : have[1] ? "a finished run" : "a run's files");
+    for (int i = 0, first = 1; i < 3 && len < n; i++)
+        if (have[i]) {
+            len += (size_t)snprintf(what + len, n - len, "%s%s", first ? "" : ", ", files[i]);
+            first = 0;
+        }
+    if (len < n) snprintf(what + len, n - len, ")");
+    return any;
 }
 
 /* ---- closing: the result and the summary ---------------------------------------------------- */
@@ -303,6 +337,18 @@ int wu_train_close(wu_run *r, wu_train_result *res, wu_error *err)
         rc = wu_ckpt_save(r, err);
     }
     if (rc == WU_OK) rc = write_summary(r, res, err);
+    if (r->failed || (rc != WU_OK && !r->pending)) {
+        /* failed at run time: metrics.csv keeps its whole rows (a row cut by a full disk is
+           dropped), the last checkpoint stays to resume from, and no summary.json is left to
+           describe other rows than these (a resumed run's old one is removed) */
+        res->failed = 1;
+        if (r->metrics_off > 0 && truncate(r->metrics_path, r->metrics_off) != 0) {
+            /* left as it is: a resume cuts it back to the checkpoint */
+        }
+        char path[600];
+        snprintf(path, sizeof path, "%s/summary.json", r->c.out);
+        unlink(path);
+    }
     wu_run_free(r);
     free(r);
     return rc;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "../util/fail.h"
+#include "../util/outfile.h"
 #include "run.h"
 
 int wu_train_done(const wu_run *r)
@@ -186,9 +187,11 @@ int wu_train_log(wu_run *r, wu_error *err)
         return wu_fail(err, WU_EINVAL, "no row to log: no step was made since the last log (one "
                        "wu_train_step, then one wu_train_log)");
     wu_metrics_write_row(r->metrics, r->row.col);
+    long need = ftell(r->metrics) - r->metrics_off; /* the row, still in the buffer */
+    errno = 0;
     long off = fflush(r->metrics) == 0 && !ferror(r->metrics) ? ftell(r->metrics) : -1;
-    if (off < 0)
-        return r->failed = wu_fail(err, WU_EIO, "cannot write %s: %s", r->metrics_path, strerror(errno));
+    if (off < 0) /* a full disk says so, with the row's size (wu_train_close drops a part row) */
+        return r->failed = wu_write_fail(err, r->metrics_path, errno ? errno : EIO, need, 0);
     r->metrics_off = off;
     r->pending = 0;
     return WU_OK;

@@ -87,6 +87,8 @@ typedef struct wu_train_result {
     double items_per_s;     /* tokens/s (GPT) or images/s */
     double wall_s;
     int interrupted;        /* stopped by a signal or stop_after before the end */
+    int failed;             /* opened, then stopped by an error at run time (a full disk, a batch
+                               the model refused): not bad input (the CLI's exit 1, not 2) */
     int64_t nonfinite_steps;      /* steps whose loss or gradient was NaN or Inf */
     int64_t first_nonfinite_step; /* -1 when none */
 } wu_train_result;
@@ -131,11 +133,18 @@ typedef struct wu_train_row {
  *
  * What it changes on disk, in this order, after everything that can fail without writing has
  * passed (the configuration, the data, the model, the checkpoint): from scratch, c->out is
- * created if missing, an old run's checkpoint.bin and summary.json there are removed, and
- * metrics.csv is started with its header; resumed, metrics.csv is cut back to the rows the
- * checkpoint covers. So a failure of that last part leaves a fresh directory with at most a
- * partial metrics.csv and no checkpoint or summary, or a resumed one that still resumes. */
+ * created if missing, the new metrics.csv with its header is written beside the old one and
+ * synced, an old run's checkpoint.bin and summary.json there are removed, and the new
+ * metrics.csv renamed into place (a run already there is replaced: front ends ask first,
+ * see wu_run_dir_holds); resumed, metrics.csv is cut back to the rows the checkpoint
+ * covers. So a failure of that last part (a full disk) leaves the old run as it was, or a
+ * resumed one that still resumes. */
 int wu_train_open(wu_run **out, wu_train_config *c, int resume, wu_error *err);
+
+/* Does directory dir hold a run: the files it holds, 1 checkpoint.bin | 2 summary.json |
+ * 4 metrics.csv, with a description in `what` ("an interrupted run (checkpoint.bin,
+ * metrics.csv)"); 0 (and "") when none. */
+int wu_run_dir_holds(const char *dir, char *what, size_t n);
 
 /* Is the run over: every step done, or diverged? */
 int wu_train_done(const wu_run *r);
@@ -161,7 +170,9 @@ int wu_train_checkpoint(wu_run *r, wu_error *err);
 /* Finish and free the run: close metrics.csv, fill *res (may be NULL); a run stopped before its
  * end (not done) is "interrupted" and writes a checkpoint to resume from; then summary.json.
  * Writes neither, and returns an error, for a failed run (the failing call's code; err holds
- * its message) or one whose last step was not logged (WU_EINVAL). *res is filled in every case.
+ * its message; res->failed is set, metrics.csv is cut back to its whole rows and a summary.json
+ * of an earlier session is removed, so none describes other rows) or one whose last step was
+ * not logged (WU_EINVAL). *res is filled in every case.
  * r may be NULL (nothing happens, WU_OK, *res untouched). */
 int wu_train_close(wu_run *r, wu_train_result *res, wu_error *err);
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "fail.h"
@@ -42,11 +43,52 @@ int wu_outfile_open(wu_outfile *o, const char *path, wu_error *err)
     return WU_OK;
 }
 
-int wu_outfile_commit(wu_outfile *o, wu_error *err)
+int wu_write_fail(wu_error *err, const char *path, int errnum, long long need, int at_least)
 {
+    if (errnum == ENOSPC || errnum == EDQUOT) {
+        if (need > 0)
+            return wu_fail(err, WU_EIO, "cannot write '%s': no space left on device (%s%lld bytes "
+                           "needed); free some space and rerun", path, at_least ? "at least " : "",
+                           need);
+        return wu_fail(err, WU_EIO, "cannot write '%s': no space left on device; free some space "
+                       "and rerun", path);
+    }
+    return wu_fail(err, WU_EIO, "cannot write '%s': %s", path, strerror(errnum));
+}
+
+/* The cause of a write that failed earlier and left only the stream's error flag: a full file
+ * system when it has less room than the file needs, else EIO. */
+static int lost_errno(FILE *f, long long need)
+{
+    struct statvfs v;
+    if (fstatvfs(fileno(f), &v) == 0 && (long long)v.f_bavail * (long long)v.f_frsize < need)
+        return ENOSPC;
+    return EIO;
+}
+
+int wu_outfile_sync(wu_outfile *o, wu_error *err)
+{
+    long long need = ftell(o->f);
+    int early = ferror(o->f); /* a write failed before: the writer may have stopped short */
     errno = 0;
     int bad = fflush(o->f) != 0 || ferror(o->f) || fsync(fileno(o->f)) != 0;
-    int saved = errno ? errno : EIO; /* a write that failed earlier left only the error flag */
+    if (!bad) return WU_OK;
+    int saved = errno ? errno : lost_errno(o->f, need);
+    char *path = o->path;
+    o->path = NULL;
+    wu_outfile_abort(o);
+    int rc = wu_write_fail(err, path, saved, need, early);
+    free(path);
+    return rc;
+}
+
+int wu_outfile_commit(wu_outfile *o, wu_error *err)
+{
+    long long need = ftell(o->f); /* the whole file, buffered bytes included */
+    int early = ferror(o->f);      /* a write failed before: the writer may have stopped short */
+    errno = 0;
+    int bad = fflush(o->f) != 0 || ferror(o->f) || fsync(fileno(o->f)) != 0;
+    int saved = errno ? errno : lost_errno(o->f, need); /* an earlier failed write left only the flag */
     if (fclose(o->f) != 0 && !bad) {
         bad = 1;
         saved = errno;
@@ -58,7 +100,7 @@ int wu_outfile_commit(wu_outfile *o, wu_error *err)
     }
     int rc = WU_OK;
     if (bad) {
-        rc = wu_fail(err, WU_EIO, "cannot write '%s': %s", o->path, strerror(saved));
+        rc = wu_write_fail(err, o->path, saved, need, early);
         unlink(o->tmp);
     }
     release(o);

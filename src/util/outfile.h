@@ -18,8 +18,17 @@ typedef struct wu_outfile {
  * 'out/x.svg': No such file or directory"). */
 int wu_outfile_open(wu_outfile *o, const char *path, wu_error *err);
 
+/* Flush and sync without renaming: WU_OK, or WU_EIO with a message, and then the file is
+ * discarded (as wu_outfile_abort). For writing a file whole before removing what it replaces. */
+int wu_outfile_sync(wu_outfile *o, wu_error *err);
+
+/* The message of a failed write of `path` with errno errnum: a full file system (ENOSPC,
+ * EDQUOT) is "no space left on device (N bytes needed)" when need > 0 ("at least N" when
+ * at_least: the writer stopped at an earlier error), else strerror. Returns WU_EIO. */
+int wu_write_fail(wu_error *err, const char *path, int errnum, long long need, int at_least);
+
 /* Flush, sync and rename into place. Returns WU_OK, or WU_EIO with a message (the temporary
- * file is removed either way). */
+ * file is removed either way); a full disk is named as such, with the bytes the file needs. */
 int wu_outfile_commit(wu_outfile *o, wu_error *err);
 
 /* Discard: close and remove the temporary file. Safe after a failed open. */
