@@ -204,7 +204,8 @@ int cmd_demo(int argc, char **argv)
         cli_engine_error(NULL, err.msg);
         goto done;
     }
-    printf("\nreport: %s/report.html  (charts: loss.svg, lr.svg; runs: none/, linear/, exp/)\n", out);
+    printf("\nreport: %s/report.html  (charts: loss.svg, lr.svg, grad_norm.svg, update.svg; runs: "
+           "none/, linear/, exp/)\n", out);
     ret = WU_EXIT_OK;
 done:
     free(st);
