@@ -89,6 +89,20 @@ cp "$d/summary.json" "$tmp/sum1.json"; rm "$d/update.svg"
     [ -s "$d/update.svg" ] && ok || bad "warmup report redraws the demo's page byte for byte (exit $rc)"
 grep -q '<title>What warmup does: the warmup demo</title>' "$d/report.html" && grep -q '<h2>Why: the first steps</h2>' "$d/report.html" && ok || bad "the demo's own page, not a generic one"
 
+# ---- the page renders in a browser (headless Chromium, when installed) ----
+CHROME=$(command -v chromium || command -v chromium-browser)
+if [ -z "$CHROME" ]; then
+    echo "  skipped: chromium is not installed (make test-browser installs it): the demo page in a browser"
+    skip=$((skip + 1))
+else
+    cp -r "$d" "$tmp/page"
+    HOME="$tmp" timeout 120 $CHROME --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run \
+        --user-data-dir="$tmp/profile" --dump-dom "file://$tmp/page/report.html" > "$tmp/page.dom" 2> /dev/null
+    [ "$(grep -o '<svg' "$tmp/page.dom" | wc -l)" -ge 4 ] && grep -q 'Why: the first steps' "$tmp/page.dom" &&
+        grep -q '<pre style="white-space:pre-wrap' "$tmp/page.dom" && grep -q '<td>--model</td>' "$tmp/page.dom" &&
+        ok || bad "chromium renders the demo page with its four charts, the why, the configuration and the command"
+fi
+
 # ---- Ctrl-C: to the process, and to the whole process group ----
 wait_rows() { # until the none arm has logged a few steps
     i=0
