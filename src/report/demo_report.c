@@ -35,6 +35,7 @@ typedef struct arm {
     double plat_level;    /* its mean loss */
     double ratio_win;     /* median update RMS / LR over the window the sentence reads */
     double lr0;           /* the LR of that first update */
+    double gmed_win;      /* median gradient norm over that window */
 } arm;
 
 #define FLAT 0.1   /* nats: a plateau's smoothed loss stays within this band */
@@ -142,7 +143,7 @@ static void why_numbers(arm *a, const wu_series_data *lr, const wu_series_data *
 
 /* The sentence that reads the "why" charts: every number from the files, and the wording
  * follows the numbers (no spike, no plateau, no shrinking update are said as such). */
-static void explain(char *out, size_t n, const arm *a, int steps)
+static void explain(char *out, size_t n, const arm *a, int steps, double beta2)
 {
     const arm *none = &a[0], *lin = &a[1];
     size_t u = 0;
@@ -189,11 +190,17 @@ static void explain(char *out, size_t n, const arm *a, int steps)
             "level at this setting. ", steps / 20 > 5 ? steps / 20 : 5);
     }
     if (isfinite(none->ratio_win) && isfinite(lin->ratio_win)) {
-        if (none->ratio_win < 0.5 * lin->ratio_win)
-            SAY("Over %s the update shrinks to %.2g of the LR without warmup against %.2g with "
-                "the linear warmup: Adam's second moment still remembers the large early "
-                "gradients, so the steps stay small.", len > 0 ? "those steps" : "the same steps",
-                none->ratio_win, lin->ratio_win);
+        if (none->ratio_win < 0.5 * lin->ratio_win) {
+            SAY("Over %s the gradient norm is %.2g (median) without warmup, ",
+                len > 0 ? "those steps" : "the same steps", none->gmed_win);
+            if (isfinite(beta2) && beta2 < 1)
+                SAY("while Adam's second moment, an average over about %.0f steps (1/(1-beta2)), "
+                    "still holds the larger early gradients (%.3g at most): ", 1 / (1 - beta2), none->gpeak);
+            else
+                SAY("against %.3g at most in the first 10%% of the steps: ", none->gpeak);
+            SAY("the update shrinks to %.2g of the LR, against %.2g with the linear warmup, so the "
+                "run barely moves.", none->ratio_win, lin->ratio_win);
+        }
         else
             SAY("Over %s the update is %.2g of the LR without warmup and %.2g with the linear "
                 "warmup: no collapse of the update size at this setting.",
@@ -334,6 +341,8 @@ int wu_report_demo(const wu_study *s, const wu_term *t, wu_error *err)
         for (int i = 0; i < ARMS; i++) {
             long hi = wb < d[i][URMS].n - 1 ? wb : d[i][URMS].n - 1;
             a[i].ratio_win = median(d[i][URMS].y, wa, hi);
+            hi = wb < d[i][GRAD].n - 1 ? wb : d[i][GRAD].n - 1;
+            a[i].gmed_win = median(d[i][GRAD].y, wa, hi);
         }
     }
     char ttl_g[96], ttl_u[128];
@@ -402,7 +411,9 @@ int wu_report_demo(const wu_study *s, const wu_term *t, wu_error *err)
     char whead4[64];
     snprintf(whead4, sizeof whead4, "median update / LR, steps %ld-%ld", wa, wb);
     const char *wh[5] = {whead[0], whead[1], whead[2], whead[3], whead4};
-    if (rc == WU_OK) explain(why, sizeof why, a, steps);
+    const wu_cfg_field *b2 = wu_cfg_find("beta2");
+    double beta2 = b2 && wu_cfg_applies(b2, c) ? c->beta2 : NAN;
+    if (rc == WU_OK) explain(why, sizeof why, a, steps, beta2);
     if (rc == WU_OK && tf) {
         fprintf(tf, "\nWhy (%s/report.html has the charts):\n%-20s %12s %18s %18s %16s\n", s->dir,
                 "arm", "1st update", "peak |g| 10% (at)", "plateau", "update/LR");
