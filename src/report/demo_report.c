@@ -400,12 +400,13 @@ int wu_report_demo(const wu_study *s, const wu_term *t, wu_error *err)
     for (int i = 0; i < ARMS; i++) {
         const arm *r = &a[i];
         snprintf(wbuf[i][0], 64, "%s", r->label);
-        snprintf(wbuf[i][1], 64, "%.2g", r->first_update);
-        snprintf(wbuf[i][2], 64, "%.3g (%ld)", r->gpeak, r->gpeak_at);
+        snprintf(wbuf[i][1], 64, isfinite(r->first_update) ? "%.2g" : "-", r->first_update);
+        if (isfinite(r->gpeak)) snprintf(wbuf[i][2], 64, "%.3g (%ld)", r->gpeak, r->gpeak_at);
+        else snprintf(wbuf[i][2], 64, "-");
         if (r->plat_b >= r->plat_a)
             snprintf(wbuf[i][3], 64, "%ld at %.2f nats", r->plat_b - r->plat_a + 1, r->plat_level);
         else snprintf(wbuf[i][3], 64, "none");
-        snprintf(wbuf[i][4], 64, "%.2g", r->ratio_win);
+        snprintf(wbuf[i][4], 64, isfinite(r->ratio_win) ? "%.2g" : "-", r->ratio_win);
         for (int j = 0; j < 5; j++) wcells[i * 5 + j] = wbuf[i][j];
     }
     char whead4[64];
