@@ -1,9 +1,11 @@
 /* cmd_demo.c - `warmup demo`: the same model at the same peak LR, trained with no warmup, a
  * linear warmup and an exponential warmup before the same cosine decay, side by side on the
  * cores; then the loss curves, the schedules, a table and a conclusion computed from the
- * numbers, in the terminal and in DIR/report.html. The plan is the lab's (wu_plan_demo, written
- * to DIR/study.json), the page the report's (report/demo_report.c): this file parses the options,
- * runs the plan and calls the renderer. */
+ * numbers, and why (the gradient norm and the update size over the first steps), in the terminal
+ * and in DIR/report.html. The plan is the lab's (wu_plan_demo, written to DIR/study.json), the
+ * page the report's (report/demo_report.c): this file parses the options, checks that DIR holds
+ * no other plan (a rerun continues, keeping finished arms), runs the plan with sweep's and
+ * study's grid runner (Ctrl-C: checkpoints, exit 130) and calls the renderer. */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -193,8 +195,14 @@ int cmd_demo(int argc, char **argv)
     int interrupted = 0, failed;
     if ((ret = cli_run_grid(st->runs, st->n, st->n, 0, &interrupted)) == WU_EXIT_USAGE) goto done;
     failed = ret == WU_EXIT_FAIL;
-    if (interrupted || failed) { /* no page without its three arms */
-        ret = cli_grid_end(interrupted, failed);
+    if (interrupted) { /* "interrupted: ... rerun the same command to finish", 130, as sweep and study */
+        ret = cli_grid_end(interrupted, 0);
+        goto done;
+    }
+    if (failed) { /* said, run by run; no page without its three arms */
+        cli_error("demo: an arm failed (see above), so there is no page; the finished arms are "
+                  "kept: rerun the same command to retry");
+        ret = WU_EXIT_FAIL;
         goto done;
     }
     /* the page: read back from what was written, as `warmup report` does */
