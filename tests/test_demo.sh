@@ -54,6 +54,22 @@ assert ("%.0f times" % (fu / first["linear"][0])) in why, why
 assert ("%.3g" % g) in why and ("step %d" % k) in why, why
 spike = g > 1.5 * first["linear"][1]
 assert ("spikes to" in why) == spike and ("does not spike" in why) == (not spike), why
+# the plateau: the longest stretch of the smoothed loss (EMA 0.1) within 0.1 nats, of at least
+# max(5, steps/20) steps, whose mean is 0.3 nats or more above the lowest best loss of an arm
+floor = min(a["best_loss"] for a in s["arms"] if not a["diverged"])
+for a in s["arms"]:
+    m, y = None, []
+    for r in csv.DictReader(open(d + "/" + a["name"] + "/metrics.csv")):
+        m = float(r["loss"]) if m is None else 0.1 * float(r["loss"]) + 0.9 * m
+        y.append(m)
+    best = (0, -1)
+    for i in range(len(y)):
+        lo = hi = y[i]; j = i
+        while j < len(y) and max(hi, y[j]) - min(lo, y[j]) <= 0.1:
+            lo, hi = min(lo, y[j]), max(hi, y[j]); j += 1
+        if j - i >= max(5, s["steps"] // 20) and sum(y[i:j]) / (j - i) >= floor + 0.3 and j - i > best[1] - best[0] + 1:
+            best = (i, j - 1)
+    assert a["plateau_steps"] == best[1] - best[0] + 1 and a["plateau_first_step"] == (best[0] if best[1] >= 0 else -1), (a, best)
 n = s["arms"][0]["plateau_steps"]
 assert (("plateau near" in why) == (n > 0)) and (("no plateau" in why) == (n == 0)), why
 ' "$d" && ok || bad "the why sentence reads the files"

@@ -85,19 +85,22 @@ static void conclude(char *out, size_t n, const arm *a, int steps, const char *w
 #undef SAY
 }
 
+static int by_value(const void *p, const void *q)
+{
+    double x = *(const double *)p, y = *(const double *)q;
+    return (x > y) - (x < y);
+}
+
 /* The median of y[a..b] (finite values only; NaN when there are none). */
 static double median(const double *y, long a, long b)
 {
     if (b < a) return NAN;
     double *v = malloc((size_t)(b - a + 1) * sizeof *v);
-    int m = 0;
+    size_t m = 0;
     if (!v) return NAN;
     for (long i = a; i <= b; i++)
-        if (isfinite(y[i])) {
-            int j = m++;
-            while (j > 0 && v[j - 1] > y[i]) v[j] = v[j - 1], j--; /* insertion: a few hundred */
-            v[j] = y[i];
-        }
+        if (isfinite(y[i])) v[m++] = y[i];
+    qsort(v, m, sizeof *v, by_value);
     double r = m == 0 ? NAN : m % 2 ? v[m / 2] : 0.5 * (v[m / 2 - 1] + v[m / 2]);
     free(v);
     return r;
@@ -105,23 +108,43 @@ static double median(const double *y, long a, long b)
 
 /* The longest stretch of the smoothed loss y[0..n) whose values stay within FLAT nats of each
  * other and whose mean lies ABOVE nats or more above `floor`: a plateau the run sat on while a
- * better run went lower. Stretches shorter than min_len do not count. */
+ * better run went lower. Stretches shorter than min_len do not count. For each start i the
+ * stretch runs as far as it can (to j(i), which never decreases with i): two pointers and two
+ * monotone queues of the window's minimum and maximum, so a run of a million steps costs O(n). */
 static void plateau(arm *a, const double *y, int n, double floor, int min_len)
 {
     a->plat_a = 0, a->plat_b = -1, a->plat_level = NAN;
+    int *qmin = malloc((size_t)(n > 0 ? n : 1) * sizeof *qmin);
+    int *qmax = malloc((size_t)(n > 0 ? n : 1) * sizeof *qmax);
+    if (!qmin || !qmax) {
+        free(qmin), free(qmax);
+        return;
+    }
+    int h1 = 0, t1 = 0, h2 = 0, t2 = 0, j = 0; /* queues [h, t); window [i, j) */
+    double sum = 0;
     for (int i = 0; i < n; i++) {
+        if (j < i) j = i, sum = 0, h1 = t1 = h2 = t2 = 0;
         if (!isfinite(y[i])) continue;
-        double lo = y[i], hi = y[i], sum = 0;
-        int j = i;
-        for (; j < n && isfinite(y[j]); j++) {
-            double l = y[j] < lo ? y[j] : lo, h = y[j] > hi ? y[j] : hi;
-            if (h - l > FLAT) break;
-            lo = l, hi = h, sum += y[j];
+        while (j < n && isfinite(y[j])) {
+            double lo = h1 < t1 && y[qmin[h1]] < y[j] ? y[qmin[h1]] : y[j];
+            double hi = h2 < t2 && y[qmax[h2]] > y[j] ? y[qmax[h2]] : y[j];
+            if (hi - lo > FLAT) break;
+            while (h1 < t1 && y[qmin[t1 - 1]] >= y[j]) t1--;
+            qmin[t1++] = j;
+            while (h2 < t2 && y[qmax[t2 - 1]] <= y[j]) t2--;
+            qmax[t2++] = j;
+            sum += y[j++];
         }
         int len = j - i;
         if (len >= min_len && sum / len >= floor + ABOVE && len > a->plat_b - a->plat_a + 1)
             a->plat_a = i, a->plat_b = j - 1, a->plat_level = sum / len;
+        if (len > 0) { /* i leaves the window */
+            sum -= y[i];
+            if (h1 < t1 && qmin[h1] == i) h1++;
+            if (h2 < t2 && qmax[h2] == i) h2++;
+        }
     }
+    free(qmin), free(qmax);
 }
 
 /* One arm's "why" numbers from its columns (rows aligned: one per step). ratio: update RMS / LR
@@ -182,7 +205,9 @@ static void explain(char *out, size_t n, const arm *a, int steps, double beta2)
             "%ld-%ld, within %.1f nats)", none->plat_level, len, none->plat_a, none->plat_b, FLAT);
         long ll = lin->plat_b - lin->plat_a + 1;
         if (lin->diverged) SAY(". ");
-        else if (ll > 0) SAY(", the linear warmup's for %ld steps. ", ll);
+        else if (ll > 0)
+            SAY("; the linear warmup's longest such stretch is %ld steps, near %.2f nats. ", ll,
+                lin->plat_level);
         else SAY(", while the linear warmup's never stalls that long above %.2f nats. ",
                  none->plat_level - ABOVE);
     } else {
