@@ -166,7 +166,7 @@ static void why_numbers(arm *a, const wu_series_data *lr, const wu_series_data *
 
 /* The sentence that reads the "why" charts: every number from the files, and the wording
  * follows the numbers (no spike, no plateau, no shrinking update are said as such). */
-static void explain(char *out, size_t n, const arm *a, int steps, double beta2)
+static void explain(char *out, size_t n, const arm *a, int steps, double beta2, long wa, long wb)
 {
     const arm *none = &a[0], *lin = &a[1];
     size_t u = 0;
@@ -216,8 +216,8 @@ static void explain(char *out, size_t n, const arm *a, int steps, double beta2)
     }
     if (isfinite(none->ratio_win) && isfinite(lin->ratio_win)) {
         if (none->ratio_win < 0.5 * lin->ratio_win) {
-            SAY("Over %s the gradient norm is %.2g (median) without warmup, ",
-                len > 0 ? "those steps" : "the same steps", none->gmed_win);
+            SAY("Over steps %ld-%ld the gradient norm is %.2g (median) without warmup, ", wa, wb,
+                none->gmed_win);
             if (isfinite(beta2) && beta2 < 1)
                 SAY("while Adam's second moment, an average over about %.0f steps (1/(1-beta2)), "
                     "still holds the larger early gradients (%.3g at most): ", 1 / (1 - beta2), none->gpeak);
@@ -227,9 +227,9 @@ static void explain(char *out, size_t n, const arm *a, int steps, double beta2)
                 "run barely moves.", none->ratio_win, lin->ratio_win);
         }
         else
-            SAY("Over %s the update is %.2g of the LR without warmup and %.2g with the linear "
-                "warmup: no collapse of the update size at this setting.",
-                len > 0 ? "those steps" : "the same steps", none->ratio_win, lin->ratio_win);
+            SAY("Over steps %ld-%ld the update is %.2g of the LR without warmup and %.2g with the "
+                "linear warmup: no collapse of the update size at this setting.", wa, wb,
+                none->ratio_win, lin->ratio_win);
     }
 end:;
 #undef SAY
@@ -439,7 +439,7 @@ int wu_report_demo(const wu_study *s, const wu_term *t, wu_error *err)
     const char *wh[5] = {whead[0], whead[1], whead[2], whead[3], whead4};
     const wu_cfg_field *b2 = wu_cfg_find("beta2");
     double beta2 = b2 && wu_cfg_applies(b2, c) ? c->beta2 : NAN;
-    if (rc == WU_OK) explain(why, sizeof why, a, steps, beta2);
+    if (rc == WU_OK) explain(why, sizeof why, a, steps, beta2, wa, wb);
     if (rc == WU_OK && tf) {
         fprintf(tf, "\nWhy (%s/report.html has the charts):\n%-20s %12s %18s %18s %16s\n", s->dir,
                 "arm", "1st update", "peak |g| 10% (at)", "plateau", "update/LR");
