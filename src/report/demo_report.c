@@ -491,9 +491,10 @@ int wu_report_demo(const wu_study *s, const wu_term *t, wu_error *err)
                  "update is the LR in every coordinate whatever the gradient, and a large early "
                  "gradient keeps later updates small for about 1/(1-beta2) steps. A plateau is the "
                  "longest stretch of at least %d steps where the smoothed loss stays within %.1f "
-                 "nats and %.1f nats or more above the best arm's best loss; at this scale it is "
-                 "typically the unigram loss (predicting each byte by its frequency alone).",
-                 steps / 20 > 5 ? steps / 20 : 5, FLAT, ABOVE);
+                 "nats and %.1f nats or more above the best arm's best loss%s.",
+                 steps / 20 > 5 ? steps / 20 : 5, FLAT, ABOVE,
+                 strcmp(c->model, "gpt") ? "" : "; for this byte-level GPT it is typically near the "
+                 "unigram loss (each byte predicted by its frequency alone)");
         wu_html_paragraph(o.f, note);
         wu_html_heading(o.f, 2, "Configuration");
         char cfgbuf[64][2][160];
