@@ -211,6 +211,8 @@ docs: $(B)/warmup
 	$(B)/warmup demo --out $(B)/demo-docs > /dev/null
 	cp $(B)/demo-docs/loss.svg docs/img/demo-loss.svg
 	cp $(B)/demo-docs/lr.svg docs/img/demo-lr.svg
+	cp $(B)/demo-docs/grad_norm.svg docs/img/demo-grad-norm.svg
+	cp $(B)/demo-docs/update.svg docs/img/demo-update.svg
 
 demo:
 	@sh scripts/deps.sh build

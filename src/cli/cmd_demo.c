@@ -1,9 +1,11 @@
 /* cmd_demo.c - `warmup demo`: the same model at the same peak LR, trained with no warmup, a
  * linear warmup and an exponential warmup before the same cosine decay, side by side on the
  * cores; then the loss curves, the schedules, a table and a conclusion computed from the
- * numbers, in the terminal and in DIR/report.html. The plan is the lab's (wu_plan_demo, written
- * to DIR/study.json), the page the report's (report/demo_report.c): this file parses the options,
- * runs the plan and calls the renderer. */
+ * numbers, and why (the gradient norm and the update size over the first steps), in the terminal
+ * and in DIR/report.html. The plan is the lab's (wu_plan_demo, written to DIR/study.json), the
+ * page the report's (report/demo_report.c): this file parses the options, checks that DIR holds
+ * no other plan (a rerun continues, keeping finished arms), runs the plan with sweep's and
+ * study's grid runner (Ctrl-C: checkpoints, exit 130) and calls the renderer. */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -33,14 +35,66 @@ static const char HELP[] =
     "  -d, --data WHAT    builtin (default), a text file or directory (gpt), fashion-mnist (mlp, vit)\n"
     "  -b, --batch B      batch size (default 16)\n"
     "      --ascii        plain ASCII charts in the terminal\n"
-    "  -h, --help\n";
+    "  -h, --help\n"
+    "\n"
+    "Rerunning the same command keeps the finished arms and resumes interrupted ones; a DIR that\n"
+    "holds another plan is refused. Ctrl-C stops every arm with a checkpoint.\n"
+    "Exit status: 0 done, 1 an arm failed, 2 bad usage or input, 130 interrupted (rerun to finish).\n";
 
-/* The three arms' progress on one line, over all their steps. */
-static void progress(const wu_lab_progress *p, void *ctx)
+/* Does `what` exist under dir? */
+static int has(const char *dir, const char *what)
 {
-    if (!*(const int *)ctx) return;
-    printf("\r  %3.0f%% of the steps, %d of %d arms finished ", 100 * p->frac, p->finished, p->total);
-    fflush(stdout);
+    char path[1100];
+    snprintf(path, sizeof path, "%s/%s", dir, what);
+    return access(path, F_OK) == 0;
+}
+
+/* A directory is continued only when it holds this very plan (the same arms, each with the same
+ * configuration); one that holds another demo, a study, a sweep or a run is refused, so that no
+ * finished run is ever replaced or taken for an arm of this demo. Says why when it returns 0. */
+static int same_plan(const wu_study *st, const char *dir)
+{
+    static const char *const other[] = {"summary.json", "metrics.csv", "checkpoint.bin",
+                                        "results.csv", "none", "linear", "exp"};
+    if (!has(dir, "study.json")) {
+        for (size_t i = 0; i < sizeof other / sizeof *other; i++)
+            if (has(dir, other[i])) {
+                cli_error("demo: %s holds %s but no study.json: it is not a demo's directory, "
+                          "and its runs are kept; choose another --out", dir, other[i]);
+                return 0;
+            }
+        return 1; /* a new or an unrelated directory: the demo adds its own files */
+    }
+    wu_study *old = calloc(1, sizeof *old);
+    wu_error err;
+    if (!old) return cli_error("out of memory"), 0;
+    int same = 0;
+    char why[400] = "";
+    if (wu_study_read(dir, old, &err) != WU_OK) snprintf(why, sizeof why, "%.300s", err.msg);
+    else if (strcmp(old->name, "demo") || old->n != st->n)
+        snprintf(why, sizeof why, "it holds the study '%s'", old->name);
+    else {
+        same = 1;
+        for (int i = 0; i < st->n && same; i++) {
+            if (strcmp(old->arm[i].name, st->arm[i].name)) same = 0;
+            for (int f = 0; f < wu_cfg_nfields && same; f++)
+                if (!(wu_cfg_fields[f].flags & WU_CFG_LOCAL) &&
+                    !wu_cfg_same(&wu_cfg_fields[f], &old->runs[i].c, &st->runs[i].c)) {
+                    char was[64], now[64];
+                    wu_cfg_format(&wu_cfg_fields[f], &old->runs[i].c, was, sizeof was);
+                    wu_cfg_format(&wu_cfg_fields[f], &st->runs[i].c, now, sizeof now);
+                    snprintf(why, sizeof why, "its %.20s arm has %.40s %.63s, this one %.63s", old->arm[i].name,
+                             wu_cfg_fields[f].name, was, now);
+                    same = 0;
+                }
+        }
+        if (!same && !why[0]) snprintf(why, sizeof why, "its arms differ");
+    }
+    if (!same)
+        cli_error("demo: %s holds another plan (%s); its runs are kept: rerun the command that made "
+                  "it to continue it (see %s/study.json), or choose another --out", dir, why, dir);
+    free(old);
+    return same;
 }
 
 int cmd_demo(int argc, char **argv)
@@ -117,6 +171,7 @@ int cmd_demo(int argc, char **argv)
     ret = WU_EXIT_OK;
     if (cli_parse_only) goto done;
     ret = WU_EXIT_USAGE;
+    if (!same_plan(st, out)) goto done; /* said */
     {
         wu_error e = {0};
         if (wu_mkdirs(out, &e) != WU_OK) { /* like train and sweep: parents too */
@@ -131,28 +186,23 @@ int cmd_demo(int argc, char **argv)
         goto done;
     }
 
-    /* the arms, one process each, sharing the cores */
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    int threads = cores > st->n ? (int)(cores / st->n) : 1;
-    int tty = isatty(STDOUT_FILENO);
+    /* the arms, one process each, sharing the cores; finished arms of an earlier session of the
+     * same plan are kept (skipped), interrupted ones resume from their checkpoints */
     printf("warmup demo: %s, peak LR %g, %lld steps, batch %lld, %d arms side by side\n", model, lr,
            (long long)steps, (long long)batch, st->n);
     for (int i = 0; i < st->n; i++) printf("  %-8s %s\n", st->arm[i].name, st->runs[i].c.schedule);
     fflush(stdout);
-    /* a fresh start for every arm: a finished arm of an earlier demo is not skipped */
-    for (int i = 0; i < st->n; i++) {
-        char old[700];
-        snprintf(old, sizeof old, "%s/summary.json", st->runs[i].c.out);
-        unlink(old);
-        snprintf(old, sizeof old, "%s/checkpoint.bin", st->runs[i].c.out);
-        unlink(old);
+    int interrupted = 0, failed;
+    if ((ret = cli_run_grid(st->runs, st->n, st->n, 0, &interrupted)) == WU_EXIT_USAGE) goto done;
+    failed = ret == WU_EXIT_FAIL;
+    if (interrupted) { /* "interrupted: ... rerun the same command to finish", 130, as sweep and study */
+        ret = cli_grid_end(interrupted, 0);
+        goto done;
     }
-    wu_lab_opts lo = {.jobs = st->n, .threads = threads, .cb = progress, .ctx = &tty};
-    int lrc = wu_lab_exec(st->runs, st->n, &lo, &err);
-    if (tty) printf("\n");
-    cli_run_errors(st->runs, st->n);
-    if (lrc != WU_OK) {
-        cli_engine_error("demo", err.msg);
+    if (failed) { /* said, run by run; no page without its three arms */
+        cli_error("demo: an arm failed (see above), so there is no page; the finished arms are "
+                  "kept: rerun the same command to retry");
+        ret = WU_EXIT_FAIL;
         goto done;
     }
     /* the page: read back from what was written, as `warmup report` does */
@@ -162,7 +212,8 @@ int cmd_demo(int argc, char **argv)
         cli_engine_error(NULL, err.msg);
         goto done;
     }
-    printf("\nreport: %s/report.html  (charts: loss.svg, lr.svg; runs: none/, linear/, exp/)\n", out);
+    printf("\nreport: %s/report.html  (charts: loss.svg, lr.svg, grad_norm.svg, update.svg; runs: "
+           "none/, linear/, exp/)\n", out);
     ret = WU_EXIT_OK;
 done:
     free(st);
