@@ -337,6 +337,16 @@ static void test_errors(void)
         {"tf:cosine()", WU_EPARSE, 1, "unknown dialect 'tf:'"},
         {"warmup(10x)", WU_EPARSE, 8, "after a number"},
         {"torch:StepLR(3) > cosine", WU_EPARSE, 17, "composes native specs only"},
+        /* too long for the run: each message describes the spec as written (issue 14: a
+           product was described as a sequence, "the phases add up to 1999 steps") */
+        {"cosine * untuned(beta2=0.999)", WU_EINVAL, 10,
+         "the product's factor 2, 'untuned', lasts 1999 steps (2/(1-beta2)), more than the run"},
+        {"untuned(beta2=0.999)", WU_EINVAL, 1, "'untuned' lasts 1999 steps (2/(1-beta2))"},
+        {"warmup(600) > constant(600)", WU_EINVAL, 1, "the phases of the sequence add up to 1200"},
+        {"(warmup(600) > constant(600)) * cosine", WU_EINVAL, 2,
+         "the phases of the product's factor 1 add up to 1200"},
+        {"constant(2000)", WU_EINVAL, 1, "'constant' lasts 2000 steps, more than the run (1000"},
+        {"cosine * warmup(0)", WU_EINVAL, 10, "the product's factor 2 has no phase left"},
         /* unknown names and wrong types */
         {"torch:CosineLR(T_max=10)", WU_EINVAL, 7, "unknown PyTorch scheduler 'CosineLR'"},
         {"hf:cosin(num_warmup_steps=1)", WU_EINVAL, 4, "unknown Hugging Face scheduler"},
