@@ -347,6 +347,8 @@ static void test_errors(void)
          "the phases of the product's factor 1 add up to 1200"},
         {"constant(2000)", WU_EINVAL, 1, "'constant' lasts 2000 steps, more than the run (1000"},
         {"cosine * warmup(0)", WU_EINVAL, 10, "the product's factor 2 has no phase left"},
+        {"warmup(10) > (cosine * untuned)", WU_EINVAL, 15, "a product inside a sequence"},
+        {"warmup(10) > (cosine > constant)", WU_EINVAL, 15, "a group inside a sequence"},
         /* unknown names and wrong types */
         {"torch:CosineLR(T_max=10)", WU_EINVAL, 7, "unknown PyTorch scheduler 'CosineLR'"},
         {"hf:cosin(num_warmup_steps=1)", WU_EINVAL, 4, "unknown Hugging Face scheduler"},

@@ -288,7 +288,12 @@ static int sequence(wu_schedule *s, const wu_ast_tree *t, int at, wu_error *err,
     int64_t used = 0, prev = 0;
     for (int i = 0; i < n; i++) {
         int node = 0, fill = 0;
-        if (t->n[items[i]].type == A_SEQ || t->n[items[i]].type == A_PROD)
+        if (t->n[items[i]].type == A_PROD)
+            return wu__spec_err(err, WU_EINVAL, t, items[i],
+                                "a product inside a sequence is not supported; multiply the "
+                                "whole sequence instead, as in (warmup(10%%) > cosine) * "
+                                "untuned");
+        if (t->n[items[i]].type == A_SEQ)
             return wu__spec_err(err, WU_EINVAL, t, items[i],
                                 "a group inside a sequence is not supported; write the phases "
                                 "one after another");
