@@ -130,5 +130,8 @@ expect_error 2 "'1e' is not a whole number" schedule 'warmup(1) > constant' --st
 expect_error 2 "not a whole number (its exponent leaves a fraction)" train --steps 1.5e0 --out "$tmp/e4"
 [ ! -e "$tmp/e4" ] && ok || bad "train --steps 1.5e0 left $tmp/e4"
 
+# the README's `--out runs/a` in a fresh clone: the parent directories are made (was "cannot be created")
+"$W" train --steps 1 --eval-every 0 --out "$tmp/runs/a" --quiet >/dev/null 2>&1 && [ -s "$tmp/runs/a/summary.json" ] && ok || bad "train --out with a missing parent"
+
 echo "test_cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
