@@ -73,11 +73,13 @@ static int bind_args(wu_bind *b, const wu_ast_tree *t, int call, const char *con
         const wu_ast *a = &t->n[c->args[j]];
         /* PyTorch's and HF's first argument, the optimizer, as pasted: a name (optimizer, opt,
            self.optimizer) first or as optimizer=NAME; there is no optimizer here to pass */
-        if (py && ((j == 0 && is_variable(a)) || (a->type == A_KW && !strcmp(a->text, "optimizer")))) {
+        if (py && ((j == 0 && is_variable(a)) ||
+                   (a->type == A_KW && !strcmp(a->text, "optimizer")))) {
             if (a->type == A_KW && !is_variable(&t->n[a->args[0]]))
                 return wu__spec_err(err, WU_EINVAL, t, a->args[0],
                                     "%s: optimizer= takes the optimizer's variable name (it is "
-                                    "ignored: --lr is the base LR), e.g. optimizer=opt", c->text);
+                                    "ignored: the base LR is the run's lr), e.g. optimizer=opt",
+                                    c->text);
             if (optimizer)
                 return wu__spec_err(err, WU_EINVAL, t, c->args[j],
                                     "%s got two values for 'optimizer' (positional and keyword)",

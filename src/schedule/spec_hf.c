@@ -112,7 +112,8 @@ int wu__bind_hf(wu_schedule *s, const wu_ast_tree *t, wu_error *err)
     if (FN[f].fn) {
         name = FN[f].name;
         if (c->qual[0] && strcmp(c->qual, "transformers") != 0 &&
-            strcmp(c->qual, "transformers.optimization") != 0 && strcmp(c->qual, "optimization") != 0)
+            strcmp(c->qual, "transformers.optimization") != 0 &&
+            strcmp(c->qual, "optimization") != 0)
             return wu__spec_err(err, WU_EINVAL, t, call,
                                 "'%s.%s': HF's schedule functions live in transformers "
                                 "(transformers.optimization); write %s or transformers.%s",
