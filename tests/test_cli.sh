@@ -117,5 +117,21 @@ expect_error 2 "unexpected argument 'adam'" suggest --steps 10 adam
 # the caret under the error column
 "$W" schedule 'warmup(10%' --steps 100 2>&1 | tail -1 | grep -qx '            ^' && ok || bad "caret position"
 
+# ---- numbers as people write them (issue 14): whole numbers in exponent form, exactly ----
+[ "$("$W" schedule 'warmup(10) > cosine' --steps 1e3 | wc -l)" -eq 1001 ] && ok || bad "--steps 1e3 is 1000 steps"
+[ "$("$W" schedule 'warmup(10) > cosine' --steps 2.5E+2 | wc -l)" -eq 251 ] && ok || bad "--steps 2.5E+2 is 250 steps"
+"$W" schedule 'warmup(10) > cosine' --steps 1e3 --lr 3e-4 >"$tmp/e1.csv" && "$W" schedule 'warmup(10) > cosine' --steps 1000 --lr 0.0003 >"$tmp/e2.csv" && cmp -s "$tmp/e1.csv" "$tmp/e2.csv" && ok || bad "--steps 1e3 --lr 3e-4 differ from --steps 1000 --lr 0.0003"
+expect_error 2 "'1.5e0' is not a whole number (its exponent leaves a fraction" schedule 'warmup(1) > constant' --steps 1.5e0
+expect_error 2 "'1e-3' is not a whole number" schedule 'warmup(1) > constant' --steps 1e-3
+expect_error 2 "--steps must be between 1 and" schedule 'warmup(1) > constant' --steps 1e30
+expect_error 2 "--steps must be between 1 and" schedule 'warmup(1) > constant' --steps 1e99999999
+expect_error 2 "'1e' is not a whole number" schedule 'warmup(1) > constant' --steps 1e
+"$W" train --steps 2e0 --lr 3e-4 --eval-every 1e0 --out "$tmp/e3" >/dev/null 2>&1 && grep -q '"steps": 2, .*"eval_every": 1,' "$tmp/e3/summary.json" && ok || bad "train --steps 2e0 (field table): $(head -c 300 "$tmp/e3/summary.json" 2>/dev/null)"
+expect_error 2 "not a whole number (its exponent leaves a fraction)" train --steps 1.5e0 --out "$tmp/e4"
+[ ! -e "$tmp/e4" ] && ok || bad "train --steps 1.5e0 left $tmp/e4"
+
+# the README's `--out runs/a` in a fresh clone: the parent directories are made (was "cannot be created")
+"$W" train --steps 1 --eval-every 0 --out "$tmp/runs/a" --quiet >/dev/null 2>&1 && [ -s "$tmp/runs/a/summary.json" ] && ok || bad "train --out with a missing parent"
+
 echo "test_cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -337,6 +337,18 @@ static void test_errors(void)
         {"tf:cosine()", WU_EPARSE, 1, "unknown dialect 'tf:'"},
         {"warmup(10x)", WU_EPARSE, 8, "after a number"},
         {"torch:StepLR(3) > cosine", WU_EPARSE, 17, "composes native specs only"},
+        /* too long for the run: each message describes the spec as written (issue 14: a
+           product was described as a sequence, "the phases add up to 1999 steps") */
+        {"cosine * untuned(beta2=0.999)", WU_EINVAL, 10,
+         "the product's factor 2, 'untuned', lasts 1999 steps (2/(1-beta2)), more than the run"},
+        {"untuned(beta2=0.999)", WU_EINVAL, 1, "'untuned' lasts 1999 steps (2/(1-beta2))"},
+        {"warmup(600) > constant(600)", WU_EINVAL, 1, "the phases of the sequence add up to 1200"},
+        {"(warmup(600) > constant(600)) * cosine", WU_EINVAL, 2,
+         "the phases of the product's factor 1 add up to 1200"},
+        {"constant(2000)", WU_EINVAL, 1, "'constant' lasts 2000 steps, more than the run (1000"},
+        {"cosine * warmup(0)", WU_EINVAL, 10, "the product's factor 2 has no phase left"},
+        {"warmup(10) > (cosine * untuned)", WU_EINVAL, 15, "a product inside a sequence"},
+        {"warmup(10) > (cosine > constant)", WU_EINVAL, 15, "a group inside a sequence"},
         /* unknown names and wrong types */
         {"torch:CosineLR(T_max=10)", WU_EINVAL, 7, "unknown PyTorch scheduler 'CosineLR'"},
         {"hf:cosin(num_warmup_steps=1)", WU_EINVAL, 4, "unknown Hugging Face scheduler"},
@@ -435,6 +447,166 @@ static void test_errors(void)
     wu_sched_destroy(s);
 }
 
+/* ---- specs pasted from Python (issue 14) ------------------------------------------------- */
+
+/* Evaluate a and b over `steps` steps (feeding `metrics` after each when given); they must be
+ * equal bit for bit. */
+static void same_numbers(const char *a, const char *b, double lr, int64_t steps,
+                         const cJSON *metrics, const char *where)
+{
+    wu_schedule *sa = mk(a, lr, steps), *sb = mk(b, lr, steps);
+    CHECK(sa && sb, "%s: %s or %s does not parse", where, a, b);
+    if (sa && sb) {
+        int64_t bad = -1;
+        for (int64_t k = 0; k < steps && bad < 0; k++) {
+            if (wu_sched_lr(sa, k) != wu_sched_lr(sb, k)) bad = k;
+            if (metrics) {
+                double m = cJSON_GetArrayItem(metrics, (int)k)->valuedouble;
+                wu_sched_observe(sa, m);
+                wu_sched_observe(sb, m);
+            }
+        }
+        CHECK(bad < 0, "%s: %s and %s differ at step %lld", where, a, b, (long long)bad);
+    }
+    wu_sched_destroy(sa);
+    wu_sched_destroy(sb);
+}
+
+/* get_scheduler's name -> HF's function, and the arguments the function requires */
+static const struct { const char *name, *fn; int warm, train, decay; } HF_FN[] = {
+    {"constant", "get_constant_schedule", 0, 0, 0},
+    {"constant_with_warmup", "get_constant_schedule_with_warmup", 1, 0, 0},
+    {"linear", "get_linear_schedule_with_warmup", 1, 1, 0},
+    {"cosine", "get_cosine_schedule_with_warmup", 1, 1, 0},
+    {"cosine_with_restarts", "get_cosine_with_hard_restarts_schedule_with_warmup", 1, 1, 0},
+    {"polynomial", "get_polynomial_decay_schedule_with_warmup", 1, 1, 0},
+    {"inverse_sqrt", "get_inverse_sqrt_schedule", 1, 0, 0},
+    {"cosine_with_min_lr", "get_cosine_with_min_lr_schedule_with_warmup", 1, 1, 0},
+    {"cosine_warmup_with_min_lr", "get_cosine_with_min_lr_schedule_with_warmup_lr_rate", 1, 1, 0},
+    {"warmup_stable_decay", "get_wsd_schedule", 1, 0, 1},
+};
+
+/* hf:NAME(args) of the fixtures, written as HF's function with a leading optimizer, gives the
+ * same numbers (arguments the function requires and the get_scheduler form takes from the run
+ * are written out: 0 warmup steps, the run length). */
+static void hf_function_line(cJSON *j, int lineno, void *ctx)
+{
+    int *count = ctx;
+    const char *spec = cJSON_GetObjectItem(j, "spec")->valuestring;
+    double lr = cJSON_GetObjectItem(j, "lr")->valuedouble;
+    int64_t steps = (int64_t)cJSON_GetObjectItem(j, "steps")->valuedouble;
+    const char *open = strchr(spec, '(');
+    size_t nlen = open ? (size_t)(open - spec - 3) : strlen(spec) - 3;
+    size_t i = 0;
+    while (i < sizeof HF_FN / sizeof *HF_FN &&
+           !(strlen(HF_FN[i].name) == nlen && !strncmp(spec + 3, HF_FN[i].name, nlen))) i++;
+    CHECK(i < sizeof HF_FN / sizeof *HF_FN, "schedules_hf.jsonl:%d: no function for %s", lineno, spec);
+    if (i == sizeof HF_FN / sizeof *HF_FN) return;
+    char args[512] = "", fn[1024], where[64];
+    if (open) snprintf(args, sizeof args, "%.*s", (int)(strlen(open) - 2), open + 1);
+    char extra[128] = "";
+    if (HF_FN[i].warm && !strstr(args, "num_warmup_steps")) strcat(extra, ", num_warmup_steps=0");
+    if ((HF_FN[i].train || HF_FN[i].decay) && !strstr(args, "num_training_steps") &&
+        !strstr(args, "num_stable_steps"))
+        snprintf(extra + strlen(extra), sizeof extra - strlen(extra), ", num_training_steps=%lld",
+                 (long long)steps);
+    snprintf(fn, sizeof fn, "hf:%s%s(optimizer%s%s%s)", (lineno % 2) ? "" : "transformers.",
+             HF_FN[i].fn, args[0] ? ", " : "", args, extra);
+    snprintf(where, sizeof where, "schedules_hf.jsonl:%d", lineno);
+    same_numbers(spec, fn, lr, steps, NULL, where);
+    (*count)++;
+}
+
+/* torch:Class(args) of the fixtures with the optimizer first in every call and the module path
+ * written out gives the same numbers. */
+static void torch_pasted_line(cJSON *j, int lineno, void *ctx)
+{
+    int *count = ctx;
+    const char *spec = cJSON_GetObjectItem(j, "spec")->valuestring;
+    double lr = cJSON_GetObjectItem(j, "lr")->valuedouble;
+    int64_t steps = (int64_t)cJSON_GetObjectItem(j, "steps")->valuedouble;
+    cJSON *metrics = cJSON_GetObjectItem(j, "metrics");
+    if (cJSON_GetObjectItem(j, "at") || deliberately_rejected(spec, lr, steps)) return;
+    char out[4096], where[64];
+    size_t o = (size_t)snprintf(out, sizeof out, "torch:torch.optim.lr_scheduler.");
+    for (const char *c = spec + 6; *c && o + 40 < sizeof out; c++) {
+        /* a nested call: its module path */
+        size_t id = strspn(c, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_");
+        if ((c[-1] == '[' || (c[-1] == ' ' && c[-2] == ',')) && id && c[id] == '(')
+            o += (size_t)snprintf(out + o, sizeof out - o, "lr_scheduler.");
+        out[o++] = *c;
+        if (*c == '(') o += (size_t)snprintf(out + o, sizeof out - o, c[1] == ')' ? "opt" : "self.optimizer, ");
+    }
+    out[o] = '\0';
+    snprintf(where, sizeof where, "schedules_torch.jsonl:%d", lineno);
+    same_numbers(spec, out, lr, steps, metrics, where);
+    (*count)++;
+}
+
+static void test_pasted(void)
+{
+    int n = 0;
+    CHECK(th_jsonl("tests/fixtures/schedules_hf.jsonl", hf_function_line, &n) > 0 && n > 60,
+          "HF's functions: %d fixture cases", n);
+    printf("  HF's function names: %d fixture cases equal the get_scheduler names\n", n);
+    n = 0;
+    CHECK(th_jsonl("tests/fixtures/schedules_torch.jsonl", torch_pasted_line, &n) > 0 && n > 100,
+          "torch with an optimizer: %d fixture cases", n);
+    printf("  torch with a leading optimizer and module paths: %d fixture cases\n", n);
+    /* the examples of the issue, as written */
+    same_numbers("torch:LinearLR(start_factor=0.1, total_iters=10)",
+                 "torch:LinearLR(optimizer, start_factor=0.1, total_iters=10)", 0.1, 100, NULL, "LinearLR");
+    same_numbers("torch:SequentialLR(schedulers=[LinearLR(start_factor=0.1, total_iters=10), "
+                 "CosineAnnealingLR(T_max=90)], milestones=[10])",
+                 "torch:SequentialLR(opt, schedulers=[LinearLR(opt, start_factor=0.1, total_iters=10), "
+                 "CosineAnnealingLR(opt, T_max=90)], milestones=[10])", 0.1, 100, NULL, "SequentialLR");
+    same_numbers("torch:LinearLR(start_factor=0.1, total_iters=10)",
+                 "torch:optim.lr_scheduler.LinearLR(optimizer=self.optimizer, start_factor=0.1, total_iters=10)",
+                 0.1, 100, NULL, "optimizer=");
+    same_numbers("torch:LinearLR(start_factor=0.1, total_iters=10)",
+                 "torch:lr_scheduler.LinearLR(optim, 0.1, 1.0, 10)", 0.1, 100, NULL, "positional");
+    same_numbers("hf:linear(num_warmup_steps=10, num_training_steps=100)",
+                 "hf:transformers.optimization.get_linear_schedule_with_warmup(optimizer, 10, 100)",
+                 1e-3, 100, NULL, "HF positional");
+    cJSON *m = cJSON_CreateArray();
+    for (int k = 0; k < 60; k++) cJSON_AddItemToArray(m, cJSON_CreateNumber(k < 5 ? 1.0 - 0.1 * k : 0.6));
+    same_numbers("torch:ReduceLROnPlateau(patience=2, factor=0.5)",
+                 "hf:get_reduce_on_plateau_schedule(optimizer, patience=2, factor=0.5)", 0.1, 60, m,
+                 "HF plateau function");
+    same_numbers("torch:ReduceLROnPlateau(patience=2, factor=0.5)",
+                 "hf:reduce_lr_on_plateau(patience=2, factor=0.5)", 0.1, 60, m, "HF plateau name");
+    cJSON_Delete(m);
+
+    static const struct { const char *spec, *msg; } bad[] = {
+        {"torch:foo.LinearLR(opt)", "PyTorch's schedulers live in torch.optim.lr_scheduler"},
+        {"torch:LinearLR(opt, optimizer=opt)", "two values for 'optimizer'"},
+        {"torch:LinearLR(optimizer=3)", "optimizer= takes the optimizer's variable name"},
+        {"torch:LinearLR(opt, start_factor=cfg.f)", "'cfg.f' is a Python variable"},
+        {"torch:LinearLR(opt, 0.1, 1.0, 10, -1, False, 3)", "5 positional arguments after the optimizer"},
+        {"torch:LinearLR(o.p=3)", "a keyword is a plain name"},
+        {"warmup(10).cosine", "unexpected character '.'"},
+        {"hf:get_linear_schedule_with_warmup(optimizer, num_warmup_steps=10)",
+         "get_linear_schedule_with_warmup: missing argument 'num_training_steps'"},
+        {"hf:get_cosine_schedule_with_warmup(optimizer, num_training_steps=10)",
+         "get_cosine_schedule_with_warmup: missing argument 'num_warmup_steps'"},
+        {"hf:get_wsd_schedule(opt, num_warmup_steps=1, num_decay_steps=2)",
+         "give num_training_steps or num_stable_steps"},
+        {"hf:get_polynomial_decay_schedule_with_warmup(opt, 1, 10, lr_end=1)",
+         "get_polynomial_decay_schedule_with_warmup: lr_end (1)"},
+        {"hf:torch.get_linear_schedule_with_warmup(opt, 1, 10)", "live in transformers"},
+        {"hf:transformers.linear(num_warmup_steps=1)", "not a Hugging Face schedule function"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        wu_sched_opts o = {.lr = 0.1, .total_steps = 100};
+        wu_schedule *s = NULL;
+        wu_error e;
+        int rc = wu_sched_parse(&s, bad[i].spec, &o, &e);
+        CHECK(rc != WU_OK && strstr(e.msg, bad[i].msg), "%s: want '%s', got %s", bad[i].spec,
+              bad[i].msg, rc == WU_OK ? "accepted" : e.msg);
+        if (rc == WU_OK) wu_sched_destroy(s);
+    }
+}
+
 int main(void)
 {
     const char *golden = getenv("WU_GOLDEN");
@@ -449,5 +621,6 @@ int main(void)
     test_guide();
     test_properties();
     test_errors();
+    test_pasted();
     return th_done("test_schedule");
 }

@@ -8,6 +8,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "../train/config.h"
 #include "cli.h"
 #include "warmup.h"
 
@@ -48,14 +49,17 @@ int cli_double(const char *opt, const char *text, double lo, double hi, double *
 
 int cli_int64(const char *opt, const char *text, int64_t lo, int64_t hi, int64_t *out)
 {
-    char *end;
     if (!text || !*text)
         return cli_error("%s needs a value, e.g. %s 1000", opt, opt);
-    errno = 0;
-    long long v = strtoll(text, &end, 10);
-    if (*end != '\0' || end == text)
-        return cli_error("%s: '%s' is not a whole number (write e.g. %s 1000)", opt, text, opt);
-    if (errno == ERANGE || v < lo || v > hi) {
+    long long v;
+    int why = wu_parse_whole(text, &v);
+    if (why == 1)
+        return cli_error("%s: '%s' is not a whole number (write e.g. %s 1000 or %s 1e3)", opt, text,
+                         opt, opt);
+    if (why == 2)
+        return cli_error("%s: '%s' is not a whole number (its exponent leaves a fraction; write "
+                         "e.g. %s 1000 or %s 1e3)", opt, text, opt, opt);
+    if (why == 3 || v < lo || v > hi) {
         if (hi == INT64_MAX)
             return cli_error("%s must be at least %lld, got %s", opt, (long long)lo, text);
         return cli_error("%s must be between %lld and %lld, got %s", opt, (long long)lo,

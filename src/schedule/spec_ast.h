@@ -7,7 +7,7 @@
 
 #define WU_AST_MAX 384      /* syntax nodes per spec */
 #define WU_AST_ARGS 64      /* arguments of one call, items of one list */
-#define WU_NAME_MAX 48
+#define WU_NAME_MAX 64      /* get_cosine_with_min_lr_schedule_with_warmup_lr_rate has 51 */
 
 enum wu_ast_type {
     A_NUM,  /* number, optionally with a unit: '%' (of total steps) or 'e' (epochs) */
@@ -27,6 +27,8 @@ typedef struct wu_ast {
     int is_int;             /* A_NUM written without '.' or exponent */
     int unit;               /* A_NUM: 0, '%' or 'e' */
     char text[WU_NAME_MAX]; /* A_NAME, A_STR, A_CALL callee, A_KW key */
+    char qual[WU_NAME_MAX]; /* torch: and hf: A_NAME / A_CALL: the module path before the last
+                               '.' ("torch.optim.lr_scheduler"), or "" */
     int nargs;
     int args[WU_AST_ARGS];  /* children (indices into the tree) */
 } wu_ast;
@@ -62,6 +64,11 @@ typedef struct wu_bind {
  * repeated keywords, and a parameter given both ways. */
 int wu__bind(wu_bind *b, const wu_ast_tree *t, int call, const char *const *params,
              const wu_sched_opts *opts, wu_error *err);
+
+/* The same for torch: and hf: calls, pasted from Python: a leading positional name
+ * (optimizer, opt, self.optimizer) or optimizer=NAME is the optimizer, accepted and ignored. */
+int wu__bind_py(wu_bind *b, const wu_ast_tree *t, int call, const char *const *params,
+                const wu_sched_opts *opts, wu_error *err);
 
 /* Was `name` given? */
 int wu__has(const wu_bind *b, const char *name);

@@ -30,8 +30,33 @@ static void list_params(const char *const *params, char *buf, size_t n)
         used += (size_t)snprintf(buf + used, n - used, "%s%s", i ? ", " : "", params[i]);
 }
 
+/* A Python identifier standing for a variable (the optimizer), not a literal. */
+static int is_variable(const wu_ast *a)
+{
+    static const char *const lit[] = {"True", "False", "None", "true", "false", NULL};
+    if (a->type != A_NAME) return 0;
+    for (int i = 0; lit[i]; i++)
+        if (!a->qual[0] && strcmp(a->text, lit[i]) == 0) return 0;
+    return 1;
+}
+
+static int bind_args(wu_bind *b, const wu_ast_tree *t, int call, const char *const *params,
+                     const wu_sched_opts *opts, wu_error *err, int py);
+
 int wu__bind(wu_bind *b, const wu_ast_tree *t, int call, const char *const *params,
              const wu_sched_opts *opts, wu_error *err)
+{
+    return bind_args(b, t, call, params, opts, err, 0);
+}
+
+int wu__bind_py(wu_bind *b, const wu_ast_tree *t, int call, const char *const *params,
+                const wu_sched_opts *opts, wu_error *err)
+{
+    return bind_args(b, t, call, params, opts, err, 1);
+}
+
+static int bind_args(wu_bind *b, const wu_ast_tree *t, int call, const char *const *params,
+                     const wu_sched_opts *opts, wu_error *err, int py)
 {
     const wu_ast *c = &t->n[call];
     char names[200];
@@ -43,15 +68,39 @@ int wu__bind(wu_bind *b, const wu_ast_tree *t, int call, const char *const *para
     b->opts = opts;
     b->err = err;
     for (int i = 0; i < WU_AST_ARGS; i++) b->slot[i] = -1;
-    int pos = 0;
+    int pos = 0, optimizer = 0;
     for (int j = 0; j < c->nargs; j++) {
         const wu_ast *a = &t->n[c->args[j]];
+        /* PyTorch's and HF's first argument, the optimizer, as pasted: a name (optimizer, opt,
+           self.optimizer) first or as optimizer=NAME; there is no optimizer here to pass */
+        if (py && ((j == 0 && is_variable(a)) ||
+                   (a->type == A_KW && !strcmp(a->text, "optimizer")))) {
+            if (a->type == A_KW && !is_variable(&t->n[a->args[0]]))
+                return wu__spec_err(err, WU_EINVAL, t, a->args[0],
+                                    "%s: optimizer= takes the optimizer's variable name (it is "
+                                    "ignored: the base LR is the run's lr), e.g. optimizer=opt",
+                                    c->text);
+            if (optimizer)
+                return wu__spec_err(err, WU_EINVAL, t, c->args[j],
+                                    "%s got two values for 'optimizer' (positional and keyword)",
+                                    c->text);
+            optimizer = 1;
+            continue;
+        }
+        if (py) {
+            const wu_ast *v = a->type == A_KW ? &t->n[a->args[0]] : a;
+            if (v->type == A_NAME && v->qual[0])
+                return wu__spec_err(err, WU_EINVAL, t, a->type == A_KW ? a->args[0] : c->args[j],
+                                    "%s: '%s.%s' is a Python variable; only the optimizer may "
+                                    "be one (write the value itself)", c->text, v->qual, v->text);
+        }
         if (a->type != A_KW) {
             if (pos >= np) {
                 list_params(params, names, sizeof names);
                 return wu__spec_err(err, WU_EINVAL, t, c->args[j],
-                                    "%s takes at most %d positional argument%s (%s)", c->text,
-                                    np, np == 1 ? "" : "s", names);
+                                    "%s takes at most %d positional argument%s%s (%s)", c->text,
+                                    np, np == 1 ? "" : "s", optimizer ? " after the optimizer" : "",
+                                    names);
             }
             b->slot[pos++] = c->args[j];
             continue;

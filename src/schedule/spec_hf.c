@@ -45,6 +45,40 @@ static const struct {
     {NULL, 0, NULL},
 };
 
+static const char *const P_PLAT[] = {"mode", "factor", "patience", "threshold", "threshold_mode",
+                                     "cooldown", "min_lr", "eps", "verbose", NULL};
+
+/* HF's functions by their own names (transformers.optimization), each the function that
+ * get_scheduler(name) calls, with the same parameters; only the arguments it requires differ:
+ * get_scheduler gets them from the Trainer, here from the run (0 warmup, --steps). */
+enum { REQ_W = 1, REQ_N = 2, REQ_D = 4, REQ_N_OR_STABLE = 8 };
+static const struct {
+    const char *fn, *name;
+    int required;
+} FN[] = {
+    {"get_constant_schedule", "constant", 0},
+    {"get_constant_schedule_with_warmup", "constant_with_warmup", REQ_W},
+    {"get_linear_schedule_with_warmup", "linear", REQ_W | REQ_N},
+    {"get_cosine_schedule_with_warmup", "cosine", REQ_W | REQ_N},
+    {"get_cosine_with_hard_restarts_schedule_with_warmup", "cosine_with_restarts", REQ_W | REQ_N},
+    {"get_polynomial_decay_schedule_with_warmup", "polynomial", REQ_W | REQ_N},
+    {"get_inverse_sqrt_schedule", "inverse_sqrt", REQ_W},
+    {"get_cosine_with_min_lr_schedule_with_warmup", "cosine_with_min_lr", REQ_W | REQ_N},
+    {"get_cosine_with_min_lr_schedule_with_warmup_lr_rate", "cosine_warmup_with_min_lr",
+     REQ_W | REQ_N},
+    {"get_wsd_schedule", "warmup_stable_decay", REQ_W | REQ_D | REQ_N_OR_STABLE},
+    {"get_reduce_on_plateau_schedule", "reduce_lr_on_plateau", 0},
+    {NULL, NULL, 0},
+};
+
+static int require(const wu_bind *b, const char *fn, const char *name, const char *param)
+{
+    if (wu__has(b, param)) return WU_OK;
+    return wu__spec_err(b->err, WU_EINVAL, b->t, b->call,
+                        "%s: missing argument '%s' (HF's function requires it; hf:%s(...) "
+                        "takes it from the run when it is left out)", fn, param, name);
+}
+
 /* HF's min_lr / min_lr_rate pair: exactly one must be given; min_lr becomes a rate of --lr. */
 static int min_rate(const wu_bind *b, double lr, double *rate)
 {
@@ -72,15 +106,54 @@ int wu__bind_hf(wu_schedule *s, const wu_ast_tree *t, wu_error *err)
     if (c->type != A_CALL && c->type != A_NAME)
         return wu__spec_err(err, WU_EPARSE, t, call,
                             "expected a Hugging Face scheduler such as hf:cosine(num_warmup_steps=100)");
-    while (HF[i].name && strcmp(HF[i].name, c->text) != 0) i++;
-    if (!HF[i].name)
+    int f = 0;
+    const char *name = c->text;
+    while (FN[f].fn && strcmp(FN[f].fn, c->text) != 0) f++;
+    if (FN[f].fn) {
+        name = FN[f].name;
+        if (c->qual[0] && strcmp(c->qual, "transformers") != 0 &&
+            strcmp(c->qual, "transformers.optimization") != 0 &&
+            strcmp(c->qual, "optimization") != 0)
+            return wu__spec_err(err, WU_EINVAL, t, call,
+                                "'%s.%s': HF's schedule functions live in transformers "
+                                "(transformers.optimization); write %s or transformers.%s",
+                                c->qual, c->text, c->text, c->text);
+    } else if (c->qual[0]) {
+        return wu__spec_err(err, WU_EINVAL, t, call,
+                            "'%s.%s' is not a Hugging Face schedule function; write "
+                            "hf:get_linear_schedule_with_warmup(...) or the get_scheduler name "
+                            "alone, as in hf:linear(...)", c->qual, c->text);
+    }
+    while (HF[i].name && strcmp(HF[i].name, name) != 0) i++;
+    if (!HF[i].name && strcmp(name, "reduce_lr_on_plateau") != 0)
         return wu__spec_err(err, WU_EINVAL, t, call,
                             "unknown Hugging Face scheduler '%s'; known: constant, "
                             "constant_with_warmup, linear, cosine, cosine_with_restarts, "
                             "polynomial, inverse_sqrt, cosine_with_min_lr, "
-                            "cosine_warmup_with_min_lr, warmup_stable_decay", c->text);
+                            "cosine_warmup_with_min_lr, warmup_stable_decay, "
+                            "reduce_lr_on_plateau, or their functions "
+                            "get_linear_schedule_with_warmup(...) and the like", c->text);
     wu_bind b;
-    if ((rc = wu__bind(&b, t, call, HF[i].params, &s->opts, err)) != WU_OK) return rc;
+    if (!HF[i].name) { /* reduce_lr_on_plateau: ReduceLROnPlateau's keyword arguments */
+        if ((rc = wu__bind_py(&b, t, call, P_PLAT, &s->opts, err)) != WU_OK) return rc;
+        int idx = wu__new_node(s, K_PLATEAU, t, call, err);
+        if (idx < 0) return idx;
+        s->root = idx;
+        return wu__plateau_bind(s, &b, &s->nodes[idx]);
+    }
+    if ((rc = wu__bind_py(&b, t, call, HF[i].params, &s->opts, err)) != WU_OK) return rc;
+    if (FN[f].fn) {
+        const char *fn = FN[f].fn;
+        int req = FN[f].required;
+        if ((req & REQ_W) && (rc = require(&b, fn, name, "num_warmup_steps")) != WU_OK) return rc;
+        if ((req & REQ_D) && (rc = require(&b, fn, name, "num_decay_steps")) != WU_OK) return rc;
+        if ((req & REQ_N) && (rc = require(&b, fn, name, "num_training_steps")) != WU_OK) return rc;
+        if ((req & REQ_N_OR_STABLE) && !wu__has(&b, "num_training_steps") &&
+            !wu__has(&b, "num_stable_steps"))
+            return wu__spec_err(err, WU_EINVAL, t, call,
+                                "%s: give num_training_steps or num_stable_steps (HF raises "
+                                "without either)", fn);
+    }
     int64_t le;
     if ((rc = wu__get_int(&b, "last_epoch", -1, INT64_MIN, INT64_MAX, &le)) != WU_OK) return rc;
     if (le != -1)
@@ -124,12 +197,12 @@ int wu__bind_hf(wu_schedule *s, const wu_ast_tree *t, wu_error *err)
         nd->x[2] = lr;
         if (!(lr > nd->x[0]))
             return wu__spec_err(err, WU_EINVAL, t, wu__arg(&b, "lr_end"),
-                                "polynomial: lr_end (%g) must be smaller than the initial LR (%g)",
-                                nd->x[0], lr);
+                                "%s: lr_end (%g) must be smaller than the initial LR (%g)",
+                                c->text, nd->x[0], lr);
         if (n == w)
             return wu__spec_err(err, WU_EINVAL, t, call,
-                                "polynomial: num_training_steps equals num_warmup_steps, leaving "
-                                "no decay steps (HF divides by zero there)");
+                                "%s: num_training_steps equals num_warmup_steps, leaving no "
+                                "decay steps (HF divides by zero there)", c->text);
         return WU_OK;
     case H_COS_MIN:
     case H_COS_WARM_MIN:
@@ -147,20 +220,20 @@ int wu__bind_hf(wu_schedule *s, const wu_ast_tree *t, wu_error *err)
         int64_t d, st;
         if (!wu__has(&b, "num_decay_steps"))
             return wu__spec_err(err, WU_EINVAL, t, call,
-                                "warmup_stable_decay: missing argument 'num_decay_steps'");
+                                "%s: missing argument 'num_decay_steps'", c->text);
         if ((rc = wu__get_steps(&b, "num_decay_steps", 0, 0, &d)) != WU_OK) return rc;
         if (wu__has(&b, "num_stable_steps")) {
             if ((rc = wu__get_steps(&b, "num_stable_steps", 0, 0, &st)) != WU_OK) return rc;
         } else {
             if (n <= 0)
                 return wu__spec_err(err, WU_EINVAL, t, call,
-                                    "warmup_stable_decay: give num_training_steps, "
-                                    "num_stable_steps or the run length (total_steps)");
+                                    "%s: give num_training_steps, num_stable_steps or "
+                                    "the run length (total_steps)", c->text);
             st = n - w - d;
             if (st < 0)
                 return wu__spec_err(err, WU_EINVAL, t, call,
-                                    "warmup_stable_decay: num_warmup_steps + num_decay_steps "
-                                    "(%lld) exceed num_training_steps (%lld)",
+                                    "%s: num_warmup_steps + num_decay_steps (%lld) "
+                                    "exceed num_training_steps (%lld)", c->text,
                                     (long long)(w + d), (long long)n);
         }
         if ((rc = wu__get_choice(&b, "warmup_type", shapes, 0, &wt)) != WU_OK) return rc;

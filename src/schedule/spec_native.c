@@ -8,6 +8,7 @@
  * `a > b` runs phase a, then phase b with its clock restarted; `a * b` multiplies factors.
  * Every phase is a factor of the base LR (--lr). The full grammar is docs/SPEC.md. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "spec_ast.h"
@@ -265,9 +266,11 @@ static int phase(wu_schedule *s, const wu_ast_tree *t, int at, int64_t prev_len,
     }
 }
 
-/* A sequence of phases (or a single phase): assign lengths, build a K_SEQ node. */
+/* A sequence of phases (or a single phase): assign lengths, build a K_SEQ node. `factor` is its
+ * 1-based place in a product, or 0 at the top: messages describe the spec as written (a phase,
+ * a sequence's phases, a product's factor). */
 static int sequence(wu_schedule *s, const wu_ast_tree *t, int at, wu_error *err, int *out,
-                    int64_t *warm)
+                    int64_t *warm, int factor)
 {
     const wu_ast *a = &t->n[at];
     int items[WU_AST_ARGS], n = 1, rc;
@@ -285,7 +288,12 @@ static int sequence(wu_schedule *s, const wu_ast_tree *t, int at, wu_error *err,
     int64_t used = 0, prev = 0;
     for (int i = 0; i < n; i++) {
         int node = 0, fill = 0;
-        if (t->n[items[i]].type == A_SEQ || t->n[items[i]].type == A_PROD)
+        if (t->n[items[i]].type == A_PROD)
+            return wu__spec_err(err, WU_EINVAL, t, items[i],
+                                "a product inside a sequence is not supported; multiply the "
+                                "whole sequence instead, as in (warmup(10%%) > cosine) * "
+                                "untuned");
+        if (t->n[items[i]].type == A_SEQ)
             return wu__spec_err(err, WU_EINVAL, t, items[i],
                                 "a group inside a sequence is not supported; write the phases "
                                 "one after another");
@@ -311,10 +319,25 @@ static int sequence(wu_schedule *s, const wu_ast_tree *t, int at, wu_error *err,
         s->nodes[seq].kid[s->nodes[seq].nkids++] = node;
     }
     int64_t total = s->opts.total_steps;
-    if (total > 0 && used > total)
+    if (total > 0 && used > total) {
+        char fac[48] = "";
+        if (factor) snprintf(fac, sizeof fac, "the product's factor %d", factor);
+        if (n > 1)
+            return wu__spec_err(err, WU_EINVAL, t, at,
+                                "the phases of %s add up to %lld steps, more than the run (%lld "
+                                "steps)", factor ? fac : "the sequence", (long long)used,
+                                (long long)total);
+        const char *name = t->n[items[0]].text;
+        int untuned = !strcmp(name, "untuned");
         return wu__spec_err(err, WU_EINVAL, t, at,
-                            "the phases add up to %lld steps, more than the run (%lld steps)",
-                            (long long)used, (long long)total);
+                            "%s%s'%s'%s lasts %lld steps%s, more than the run (%lld steps)%s",
+                            fac, factor ? ", " : "", name, factor ? "," : "", (long long)used,
+                            untuned ? " (2/(1-beta2))" : "", (long long)total,
+                            untuned ? "; use a smaller beta2 or a longer run"
+                            : factor ? "; each factor of a product spans the whole run, so "
+                                       "shorten it or lengthen the run"
+                                     : "; shorten it or lengthen the run");
+    }
     if (fill_node >= 0) {
         wu_node *nd = &s->nodes[fill_node];
         int last = s->nodes[seq].kid[s->nodes[seq].nkids - 1] == fill_node;
@@ -343,9 +366,13 @@ static int sequence(wu_schedule *s, const wu_ast_tree *t, int at, wu_error *err,
                                 "empty; use a longer phase or a larger pct", nd->x[1],
                                 (long long)nd->len);
     }
-    if (s->nodes[seq].nkids == 0)
+    if (s->nodes[seq].nkids == 0) {
+        if (factor)
+            return wu__spec_err(err, WU_EINVAL, t, at, "the product's factor %d has no phase "
+                                "left (only warmup(0)); leave the factor out", factor);
         return wu__spec_err(err, WU_EINVAL, t, at, "the schedule has no phase left (only "
                             "warmup(0)); add one such as constant");
+    }
     *out = seq;
     return WU_OK;
 }
@@ -356,7 +383,7 @@ int wu__bind_native(wu_schedule *s, const wu_ast_tree *t, wu_error *err)
     int rc;
     int64_t warm = 0;
     if (r->type != A_PROD) {
-        rc = sequence(s, t, t->root, err, &s->root, &warm);
+        rc = sequence(s, t, t->root, err, &s->root, &warm, 0);
         s->warmup_end = warm;
         return rc;
     }
@@ -371,7 +398,7 @@ int wu__bind_native(wu_schedule *s, const wu_ast_tree *t, wu_error *err)
         if (t->n[r->args[i]].type == A_PROD)
             return wu__spec_err(err, WU_EINVAL, t, r->args[i], "nested products are not needed: "
                                 "write a * b * c");
-        if ((rc = sequence(s, t, r->args[i], err, &seq, &w)) != WU_OK) return rc;
+        if ((rc = sequence(s, t, r->args[i], err, &seq, &w, i + 1)) != WU_OK) return rc;
         if (w > warm) warm = w;
         s->nodes[prod].kid[s->nodes[prod].nkids++] = seq;
     }

@@ -23,6 +23,7 @@ typedef struct token {
     double num;
     int is_int, unit;
     char text[WU_NAME_MAX];
+    char qual[WU_NAME_MAX]; /* a dotted name's module path (torch: and hf: only) */
 } token;
 
 typedef struct parser {
@@ -168,14 +169,32 @@ static int lex(parser *p, const char *src, size_t start)
                                "unexpected '%c' after a number (units are %% and ep)", src[i]);
             }
         } else if (isalpha(c) || c == '_') {
-            size_t n = 0;
-            while (isalnum((unsigned char)src[i]) || src[i] == '_') {
-                if (n < WU_NAME_MAX - 1) k->text[n++] = src[i];
-                i++;
+            /* torch: and hf: take Python's dotted names as pasted (torch.optim.lr_scheduler.
+               LinearLR, self.optimizer): the last part is the name, the rest its module path */
+            size_t n = 0, q = 0;
+            for (;;) {
+                size_t part = i;
+                while (isalnum((unsigned char)src[i]) || src[i] == '_') {
+                    if (n < WU_NAME_MAX - 1) k->text[n++] = src[i];
+                    i++;
+                }
+                if (i - part >= WU_NAME_MAX)
+                    return tok_err(p, k, WU_EPARSE, "name is too long (at most %d characters)",
+                                   WU_NAME_MAX - 1);
+                if (p->native || src[i] != '.' ||
+                    !(isalpha((unsigned char)src[i + 1]) || src[i + 1] == '_'))
+                    break;
+                if (q + n + 1 >= WU_NAME_MAX)
+                    return tok_err(p, k, WU_EPARSE, "module path is too long (at most %d "
+                                   "characters before the last '.')", WU_NAME_MAX - 1);
+                if (q) k->qual[q++] = '.';
+                memcpy(k->qual + q, k->text, n);
+                q += n;
+                k->qual[q] = '\0';
+                memset(k->text, 0, sizeof k->text);
+                n = 0;
+                i++; /* '.' */
             }
-            if (i - b >= WU_NAME_MAX)
-                return tok_err(p, k, WU_EPARSE, "name is too long (at most %d characters)",
-                               WU_NAME_MAX - 1);
             k->kind = TK_NAME;
         } else if (c == '\'' || c == '"') {
             size_t n = 0;
@@ -239,13 +258,16 @@ static int parse_product(parser *p, int *out);
 
 static int parse_call_args(parser *p, int call)
 {
-    char d[64];
+    char d[WU_NAME_MAX + 16];
     int seen_kw = 0;
     p->pos++; /* '(' */
     while (!is_punct(peek(p), ')')) {
         const token *k = peek(p);
         int val, rc;
         if (k->kind == TK_NAME && is_punct(peek2(p), '=')) {
+            if (k->qual[0])
+                return tok_err(p, k, WU_EPARSE, "a keyword is a plain name: '%s.%s=' has a '.'",
+                               k->qual, k->text);
             int kw = new_ast(p, A_KW, k);
             if (kw < 0) return kw;
             for (int j = 0; j < p->t->n[call].nargs; j++) {
@@ -280,7 +302,7 @@ static int parse_call_args(parser *p, int call)
 
 static int parse_list(parser *p, int *out)
 {
-    char d[64];
+    char d[WU_NAME_MAX + 16];
     int rc, lst = new_ast(p, A_LIST, peek(p));
     if (lst < 0) return lst;
     p->pos++; /* '[' */
@@ -307,7 +329,7 @@ static int parse_list(parser *p, int *out)
 
 static int parse_primary(parser *p, int *out)
 {
-    char d[64];
+    char d[WU_NAME_MAX + 16];
     const token *k = peek(p);
     int rc, a;
     if (is_punct(k, '(')) {
@@ -346,6 +368,7 @@ static int parse_primary(parser *p, int *out)
         int call = k->kind == TK_NAME && is_punct(peek2(p), '(');
         if ((a = new_ast(p, call ? A_CALL : (k->kind == TK_STR ? A_STR : A_NAME), k)) < 0) return a;
         memcpy(p->t->n[a].text, k->text, WU_NAME_MAX);
+        memcpy(p->t->n[a].qual, k->qual, WU_NAME_MAX);
         p->pos++;
         if (call) {
             const token *open = peek(p);
@@ -402,7 +425,7 @@ static int parse_product(parser *p, int *out)
 
 int wu__ast_parse(const char *src, size_t start, int native, wu_ast_tree *t, wu_error *err)
 {
-    char d[64];
+    char d[WU_NAME_MAX + 16];
     parser *p = calloc(1, sizeof *p);
     if (!p) return wu__spec_err(err, WU_ENOMEM, NULL, -1, "out of memory");
     p->native = native;

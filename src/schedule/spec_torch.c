@@ -190,6 +190,13 @@ static int bind_class(wu_schedule *s, const wu_ast_tree *t, int call, int ctx, w
 {
     const wu_ast *c = &t->n[call];
     int ci = 0, rc;
+    /* fully qualified names as pasted: torch.optim.lr_scheduler.LinearLR and its tails */
+    if (c->qual[0] && strcmp(c->qual, "torch.optim.lr_scheduler") != 0 &&
+        strcmp(c->qual, "optim.lr_scheduler") != 0 && strcmp(c->qual, "lr_scheduler") != 0)
+        return wu__spec_err(err, WU_EINVAL, t, call,
+                            "'%s.%s': PyTorch's schedulers live in torch.optim.lr_scheduler; "
+                            "write %s, lr_scheduler.%s or torch.optim.lr_scheduler.%s", c->qual,
+                            c->text, c->text, c->text, c->text);
     while (CLASSES[ci] && strcmp(CLASSES[ci], c->text) != 0) ci++;
     if (!CLASSES[ci]) {
         if (!strcmp(c->text, "LambdaLR") || !strcmp(c->text, "MultiplicativeLR"))
@@ -221,7 +228,7 @@ static int bind_class(wu_schedule *s, const wu_ast_tree *t, int call, int ctx, w
                                 "chained as a factor; use it alone or in SequentialLR");
     }
     wu_bind b;
-    if ((rc = wu__bind(&b, t, call, PARAMS[ci], &s->opts, err)) != WU_OK) return rc;
+    if ((rc = wu__bind_py(&b, t, call, PARAMS[ci], &s->opts, err)) != WU_OK) return rc;
     if (kind != T_CHAINED && kind != K_PLATEAU && (rc = check_common(&b)) != WU_OK) return rc;
     int idx = wu__new_node(s, kind, t, call, err);
     if (idx < 0) return idx;

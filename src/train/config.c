@@ -2,6 +2,7 @@
  * checks, summary.json's "config" (both ways), the checkpoint's record, the rerun line. */
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,6 +176,61 @@ static int range_error(const wu_cfg_field *f, const char *text, wu_error *err)
     return wu_fail(err, WU_ERANGE, "%s must be between %.0f and %.0f, got %s", f->name, f->lo, f->hi, text);
 }
 
+/* A whole number as people write it: 1000, -3, or in exponent form (1e6, 2.5e3, 10E+2), exactly
+ * (no rounding through a double). Returns 0 with *out set, 1 when text is not a number, 2 when it
+ * is a number but not whole (1.5e0, 1e-3), 3 when it does not fit in a long long. */
+int wu_parse_whole(const char *text, long long *out)
+{
+    char *end;
+    const char *s = text;
+    if (!s || !*s) return 1;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (end != s && *end == '\0') {
+        if (errno == ERANGE) return 3;
+        *out = v;
+        return 0;
+    }
+    /* [+-] digits [. digits] (e|E) [+-] digits */
+    int neg = 0;
+    if (*s == '+' || *s == '-') neg = *s++ == '-';
+    char dig[64];
+    size_t nd = 0, nfrac = 0, nall = 0;
+    int seen_dot = 0;
+    for (; (*s >= '0' && *s <= '9') || (*s == '.' && !seen_dot); s++) {
+        if (*s == '.') { seen_dot = 1; continue; }
+        nall++;
+        if (seen_dot) nfrac++;
+        if (nd == 0 && *s == '0') continue; /* leading zeros */
+        if (nd >= sizeof dig) return 3;
+        dig[nd++] = *s;
+    }
+    if (nall == 0 || (*s != 'e' && *s != 'E')) return 1;
+    s++;
+    int eneg = 0;
+    if (*s == '+' || *s == '-') eneg = *s++ == '-';
+    if (!(*s >= '0' && *s <= '9')) return 1;
+    long e = 0;
+    for (; *s >= '0' && *s <= '9'; s++)
+        if (e < 100000) e = e * 10 + (*s - '0');
+    if (*s) return 1;
+    if (nd == 0) { *out = 0; return 0; } /* 0e5, 0.0e-3 */
+    long k = (eneg ? -e : e) - (long)nfrac; /* value = dig * 10^k */
+    while (k < 0 && nd > 0 && dig[nd - 1] == '0') { nd--; k++; }
+    if (k < 0) return 2;
+    unsigned long long u = 0, lim = neg ? (unsigned long long)LLONG_MAX + 1 : LLONG_MAX;
+    for (size_t i = 0; i < nd; i++) {
+        if (u > (lim - (unsigned long long)(dig[i] - '0')) / 10) return 3;
+        u = u * 10 + (unsigned long long)(dig[i] - '0');
+    }
+    for (long i = 0; i < k; i++) {
+        if (u > lim / 10) return 3;
+        u *= 10;
+    }
+    *out = neg ? (long long)(0 - u) : (long long)u;
+    return 0;
+}
+
 int wu_cfg_set(const wu_cfg_field *f, wu_train_config *c, const char *text, wu_error *err)
 {
     char *p = AT(c, f), *end;
@@ -203,11 +259,14 @@ int wu_cfg_set(const wu_cfg_field *f, wu_train_config *c, const char *text, wu_e
         memcpy(p, &d, sizeof d);
         return WU_OK;
     }
-    long long v = strtoll(text, &end, 10);
-    if (!*text || *end || end == text)
-        return wu_fail(err, WU_EINVAL, "%s: '%s' is not a whole number (write e.g. 1000)", f->name, text);
+    long long v;
+    int why = wu_parse_whole(text, &v);
+    if (why == 1)
+        return wu_fail(err, WU_EINVAL, "%s: '%s' is not a whole number (write e.g. 1000 or 1e3)", f->name, text);
+    if (why == 2)
+        return wu_fail(err, WU_EINVAL, "%s: '%s' is not a whole number (its exponent leaves a fraction)", f->name, text);
     /* compared as whole numbers: 2^53 + 1 is not 2^53 (the ranges of integer fields are whole) */
-    if (errno == ERANGE || v < (long long)f->lo || v > (long long)f->hi) return range_error(f, text, err);
+    if (why == 3 || v < (long long)f->lo || v > (long long)f->hi) return range_error(f, text, err);
     if (f->type == WU_CFG_INT) {
         int iv = (int)v;
         memcpy(p, &iv, sizeof iv);

@@ -77,6 +77,8 @@ void wu_cfg_format(const wu_cfg_field *f, const wu_train_config *c, char *out, s
 /* Set f in c from text: the type (a number, a whole number), the range and the length are
  * checked; a string's choices are not (wu_cfg_check does, for the fields that apply). Messages
  * start with the field's name. */
+/* A whole number, also in exponent form (1e6); 0 ok, 1 not a number, 2 not whole, 3 too large. */
+int wu_parse_whole(const char *text, long long *out);
 int wu_cfg_set(const wu_cfg_field *f, wu_train_config *c, const char *text, wu_error *err);
 
 /* wu_train_check, also saying which field is wrong: *field receives its index into

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../util/fail.h"
+#include "../util/fs.h"
 #include "../util/outfile.h"
 #include "run.h"
 
@@ -197,6 +198,13 @@ int wu_train_open(wu_run **out, wu_train_config *cfg, int resume, wu_error *err)
            beside the old one (a full disk fails here, with the old run intact); then the old
            run's checkpoint and summary removed (they are not about this run) and the new
            metrics.csv renamed over the old one */
+        char parent[600];
+        snprintf(parent, sizeof parent, "%s", r->c.out);
+        char *slash = strrchr(parent, '/');
+        if (slash && slash != parent) {
+            *slash = '\0';
+            wu_mkdirs(parent, NULL); /* --out runs/a in a fresh clone; a failure shows below */
+        }
         if (mkdir(r->c.out, 0755) != 0 && errno != EEXIST)
             return open_fail(r, NULL, wu_fail(err, WU_EIO, "out: %s cannot be created: %s", r->c.out,
                                               strerror(errno)));
