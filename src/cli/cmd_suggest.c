@@ -36,7 +36,7 @@ static const char HELP[] =
     "                            bert-finetune), constant, wsd\n"
     "  -f, --format FMT          text (default) or json\n"
     "      --plot                draw the suggested schedule in the terminal (--ascii: ASCII)\n"
-    "  -o, --output FILE         draw it as SVG into FILE\n"
+    "  -o, --out FILE            draw it as SVG into FILE (also --output)\n"
     "  -h, --help                this help\n"
     "\n"
     "example (the guide's large-batch case):\n"
@@ -152,6 +152,7 @@ int cmd_suggest(int argc, char **argv)
         {"plot", no_argument, 0, O_PLOT},
         {"ascii", no_argument, 0, O_ASCII},
         {"output", required_argument, 0, 'o'},
+        {"out", required_argument, 0, 'o'}, /* -o is --out in every command */
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
