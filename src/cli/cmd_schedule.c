@@ -184,9 +184,34 @@ int cmd_schedule(int argc, char **argv)
 
     wu_lr_group groups[1 + MAX_GROUPS];
     double lrs[1 + MAX_GROUPS];
-    groups[0] = (wu_lr_group){s, so.lr, 1.0};
-    for (int g = 0; g < ngroups; g++) groups[1 + g] = (wu_lr_group){s, glr[g], 1.0};
     int ncol = 1 + ngroups;
+    /* a first pass finds an LR that overflows before anything is printed (no half table, and
+     * JSON has no inf); the schedule is parsed again after it, since the metrics change a
+     * plateau schedule's state. Computing an LR costs far less than printing it. Past
+     * MAX_ROWS (--force) the rows are checked as they stream instead. */
+    for (int pass = so.total_steps > MAX_ROWS; pass < 2; pass++) {
+        groups[0] = (wu_lr_group){s, so.lr, 1.0};
+        for (int g = 0; g < ngroups; g++) groups[1 + g] = (wu_lr_group){s, glr[g], 1.0};
+        if (pass) break;
+        for (int64_t k = 0; k < so.total_steps; k++) {
+            wu_sched_lrs(lrs, groups, ncol, k);
+            for (int g = 0; g < ncol; g++)
+                if (!isfinite(lrs[g])) {
+                    cli_error("schedule: the LR of update %lld%s is not finite (%g); lower "
+                              "--lr%s or the schedule's growth", (long long)k,
+                              g ? " (a --group-lr column)" : "", lrs[g], g ? " or --group-lr" : "");
+                    free(metrics);
+                    wu_sched_destroy(s);
+                    return WU_EXIT_USAGE;
+                }
+            if (k < nmetrics) wu_sched_observe(s, metrics[k]);
+        }
+        wu_sched_destroy(s);
+        if (cli_parse_spec(spec, &so, &s)) {
+            free(metrics);
+            return WU_EXIT_USAGE;
+        }
+    }
     int csv = !strcmp(format, "csv"), json = !strcmp(format, "json");
 
     if (csv) {
@@ -208,11 +233,9 @@ int cmd_schedule(int argc, char **argv)
     for (int64_t k = 0; k < so.total_steps; k++) {
         wu_sched_lrs(lrs, groups, ncol, k);
         for (int g = 0; g < ncol; g++)
-            if (!isfinite(lrs[g])) { /* an LR that overflowed: no number to print (nor JSON) */
+            if (!isfinite(lrs[g])) { /* only past MAX_ROWS: the first pass caught it otherwise */
                 fflush(stdout);
-                cli_error("schedule: the LR of update %lld%s is not finite (%g); lower --lr%s "
-                          "or the schedule's growth", (long long)k, g ? " (a --group-lr column)" : "",
-                          lrs[g], g ? " or --group-lr" : "");
+                cli_error("schedule: the LR of update %lld is not finite (%g)", (long long)k, lrs[g]);
                 free(metrics);
                 wu_sched_destroy(s);
                 return WU_EXIT_USAGE;
