@@ -147,6 +147,14 @@ tail -1 "$tmp/tj.out" | grep -q '"steps_done": 3' && ok || bad "train --json sum
 "$W" train $TINY --steps 3 --json --out "$tmp/tn" --optimizer sgd --lr 1e30 >"$tmp/tn.out" 2>/dev/null
 while IFS= read -r l; do printf '%s\n' "$l" >"$tmp/line.json"; /usr/bin/python3 -c "$STRICT" "$tmp/line.json" || bad "train --json line not strict JSON: $l"; done <"$tmp/tn.out"
 grep -q '"status": "diverged"' "$tmp/tn.out" && ok || bad "a diverged run's --json: $(tail -1 "$tmp/tn.out")"
+# --data DIR reads its subdirectories too, in sorted order (a source tree): the same bytes as
+# the files joined by newlines in path order, so the same losses
+mkdir -p "$tmp/tree/b" "$tmp/tree/a/deep"
+seq 1 2000 >"$tmp/tree/b/y.txt"; seq 5000 7000 >"$tmp/tree/a/deep/x.txt"
+{ cat "$tmp/tree/a/deep/x.txt"; echo; cat "$tmp/tree/b/y.txt"; } >"$tmp/flat.txt"
+"$W" train $TINY --steps 3 --data "$tmp/tree" --out "$tmp/dt" -q && "$W" train $TINY --steps 3 --data "$tmp/flat.txt" --out "$tmp/df" -q
+[ $? -eq 0 ] && [ "$(cut -d, -f3 "$tmp/dt/metrics.csv")" = "$(cut -d, -f3 "$tmp/df/metrics.csv")" ] && ok || bad "--data DIR with subdirectories: not the files in sorted order"
+expect_error 2 "not a regular file or a directory" train $TINY --steps 2 --data /dev/zero --out "$tmp/dz"
 # IDX images of other sizes: the MLP takes its input size from the data (no crash, a clear result)
 if /usr/bin/python3 tests/tiny_idx.py "$tmp/idx10" 40 10 && /usr/bin/python3 tests/tiny_idx.py "$tmp/idx40" 40 40; then
     for sz in 10 40; do
