@@ -155,6 +155,14 @@ seq 1 2000 >"$tmp/tree/b/y.txt"; seq 5000 7000 >"$tmp/tree/a/deep/x.txt"
 "$W" train $TINY --steps 3 --data "$tmp/tree" --out "$tmp/dt" -q && "$W" train $TINY --steps 3 --data "$tmp/flat.txt" --out "$tmp/df" -q
 [ $? -eq 0 ] && [ "$(cut -d, -f3 "$tmp/dt/metrics.csv")" = "$(cut -d, -f3 "$tmp/df/metrics.csv")" ] && ok || bad "--data DIR with subdirectories: not the files in sorted order"
 expect_error 2 "not a regular file or a directory" train $TINY --steps 2 --data /dev/zero --out "$tmp/dz"
+# an interrupted sweep: the LR sensitivity of an incomplete row is left out of the chart and
+# the CSV, and marked (k/n LRs) in the table, never a plain number that looks like "the best"
+"$W" sweep $TINY --steps 4 --lrs 1e-3,1e-2 --warmups 0,25% --out "$tmp/isw" -q -j 1 >/dev/null 2>&1
+sed 's/"status": "completed"/"status": "interrupted"/' "$tmp/isw/lr0.01-w0-seed1/summary.json" >"$tmp/isw.json" && mv "$tmp/isw.json" "$tmp/isw/lr0.01-w0-seed1/summary.json"
+"$W" report "$tmp/isw" >/dev/null 2>&1
+[ "$(grep '^0,' "$tmp/isw/sensitivity.csv" | cut -d, -f3)" = "" ] && grep -q '^25%,0.25,[0-9]' "$tmp/isw/sensitivity.csv" && ok || bad "sensitivity.csv of an incomplete row: $(cat "$tmp/isw/sensitivity.csv")"
+grep -q '1/2 LRs' "$tmp/isw/report.html" && ok || bad "the report's table does not mark the incomplete row"
+grep -q 'rows not yet complete are left out' "$tmp/isw/sensitivity.svg" && ok || bad "the sensitivity chart does not say it leaves rows out"
 # IDX images of other sizes: the MLP takes its input size from the data (no crash, a clear result)
 if /usr/bin/python3 tests/tiny_idx.py "$tmp/idx10" 40 10 && /usr/bin/python3 tests/tiny_idx.py "$tmp/idx40" 40 40; then
     for sz in 10 40; do
