@@ -163,6 +163,11 @@ sed 's/"status": "completed"/"status": "interrupted"/' "$tmp/isw/lr0.01-w0-seed1
 [ "$(grep '^0,' "$tmp/isw/sensitivity.csv" | cut -d, -f3)" = "" ] && grep -q '^25%,0.25,[0-9]' "$tmp/isw/sensitivity.csv" && ok || bad "sensitivity.csv of an incomplete row: $(cat "$tmp/isw/sensitivity.csv")"
 grep -q '1/2 LRs' "$tmp/isw/report.html" && ok || bad "the report's table does not mark the incomplete row"
 grep -q 'rows not yet complete are left out' "$tmp/isw/sensitivity.svg" && ok || bad "the sensitivity chart does not say it leaves rows out"
+# the README's terminal examples are the real output (tests/readme_blocks.py; --update rewrites
+# them after a deliberate change of the output)
+if [ -f README.md ]; then
+    /usr/bin/python3 tests/readme_blocks.py "$W" >"$tmp/rb.txt" 2>&1 && ok || bad "README examples: $(cat "$tmp/rb.txt")"
+fi
 # IDX images of other sizes: the MLP takes its input size from the data (no crash, a clear result)
 if /usr/bin/python3 tests/tiny_idx.py "$tmp/idx10" 40 10 && /usr/bin/python3 tests/tiny_idx.py "$tmp/idx40" 40 40; then
     for sz in 10 40; do
