@@ -111,7 +111,7 @@ int cmd_schedule(int argc, char **argv)
         {"format", required_argument, 0, 'f'},
         {"group-lr", required_argument, 0, 'g'},
         {"metrics", required_argument, 0, 'm'},
-        {"force", no_argument, 0, 'F'},
+        {"force", no_argument, 0, 300},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -122,7 +122,7 @@ int cmd_schedule(int argc, char **argv)
     int ngroups = 0, c;
     opterr = 0;
     optind = 0; /* 0: a full reset of getopt, also after a scan that stopped early */
-    while ((c = getopt_long(argc, argv, ":n:l:e:f:g:m:Fh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":n:l:e:f:g:m:h", opts, NULL)) != -1) {
         switch (c) {
         case 'n':
             if (cli_int64("--steps", optarg, 1, (int64_t)1 << 40, &so.total_steps))
@@ -145,7 +145,7 @@ int cmd_schedule(int argc, char **argv)
                 return WU_EXIT_USAGE;
             break;
         case 'm': metrics_path = optarg; break;
-        case 'F': force = 1; break;
+        case 300: force = 1; break; /* long only */
         case 'h': fputs(HELP, stdout); return WU_EXIT_OK;
         case ':': return cli_error("%s needs a value (see 'warmup schedule --help')", argv[optind - 1]);
         default:
