@@ -11,7 +11,7 @@ check() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "
 so="$B/libwarmup.so"
 check "$so exists" "[ -f '$so' ]"
 if ! command -v nm >/dev/null 2>&1; then
-    echo "test_abi: skipped: nm (binutils) is not installed"
+    echo "  skipped: test_abi (every check): nm (binutils) is not installed"
     echo "test_abi: $pass passed, $fail failed"
     [ "$fail" -eq 0 ]; exit
 fi

@@ -30,6 +30,9 @@ mkdir -p "$D/badidx" "$D/halfidx"
 echo garbage > "$D/badidx/train-images-idx3-ubyte.gz"
 echo garbage > "$D/badidx/train-labels-idx1-ubyte.gz"
 echo garbage > "$D/halfidx/train-images-idx3-ubyte"
+printf '0.5\n0.4\000\n' > "$D/nul_metrics.txt"                 # a NUL byte in line 2
+{ echo 0.5; printf '%0300d\n' 0; } > "$D/long_metrics.txt"      # line 2: 300 bytes
+python3 tests/tiny_idx.py "$D/idx10" 20 10 && python3 tests/tiny_idx.py "$D/idx40" 20 40
 echo '{not json' > "$D/badsweep/sweep.json"
 echo '{"name": 5}' > "$D/badstudy/study.json"
 echo '{"x": 1}' > "$D/badrun/summary.json"

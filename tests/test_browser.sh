@@ -11,7 +11,7 @@ ok()  { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 CHROME=$(command -v chromium || command -v chromium-browser)
 if [ -z "$CHROME" ]; then
-    echo "skipped: chromium is not installed; 'make test-browser' installs it and runs this test"
+    echo "skipped: test_browser (every check): chromium is not installed; 'make test-browser' installs it and runs this test"
     echo "test_browser: 0 passed, 0 failed"
     exit 0
 fi

@@ -114,6 +114,71 @@ expect_error 2 "--scenario must be one of" suggest --steps 100 --scenario huge
 expect_error 2 "run length is unknown" suggest --optimizer sgd
 expect_error 2 "unexpected argument 'adam'" suggest --steps 10 adam
 
+# ---- issue 14: say true things ----
+# JSON never holds inf or nan: every --format json / --json writer, parsed strictly (Python's
+# json takes NaN and Infinity unless parse_constant refuses them)
+STRICT='import json,sys; json.loads(open(sys.argv[1]).read(), parse_constant=lambda c: sys.exit("non-finite " + c))'
+expect_error 2 "peak LR is not finite" suggest --steps 1000 --optimizer sgd --base-lr 1e308 --batch 8192 --base-batch 256 --format json
+expect_error 2 "peak LR is not finite" suggest --steps 1000 --optimizer sgd --base-lr 1e308 --batch 8192 --base-batch 256
+expect_error 2 "is not finite" schedule 'torch:ExponentialLR(gamma=10)' --steps 400 --lr 1e300 --format csv
+"$W" schedule 'torch:ExponentialLR(gamma=10)' --steps 400 --lr 1e300 --format json >"$tmp/inf.json" 2>/dev/null
+[ $? -eq 2 ] && ! grep -q 'inf' "$tmp/inf.json" && ok || bad "schedule --format json wrote inf: $(tail -c 80 "$tmp/inf.json")"
+"$W" suggest --steps 1000 --optimizer sgd --base-lr 1 --format json >"$tmp/s2.json" && /usr/bin/python3 -c "$STRICT" "$tmp/s2.json" && ok || bad "suggest json is not strict JSON"
+# beta2 as given, not rounded to "1"
+"$W" suggest --steps 1000 --beta2 0.9999999 >"$tmp/b2.txt"
+grep -q '(beta2 0.9999999)' "$tmp/b2.txt" && grep -q 'beta2 = 0.9999999 averages' "$tmp/b2.txt" && ok || bad "beta2 shown as $(head -1 "$tmp/b2.txt")"
+"$W" suggest --steps 1000 | head -1 | grep -q '(beta2 0.999)' && ok || bad "the default beta2 is 0.999"
+# more than 100M rows needs --force
+expect_error 2 "the limit is 100M rows" schedule cosine --steps 1000000000000
+"$W" schedule cosine --steps 1000000000000 --force -f csv 2>/dev/null | head -3 | tail -1 | grep -qx '1,1' && ok || bad "--force streams past the limit"
+# metrics files: a NUL byte or a line over 255 bytes is an error with file:line
+printf '1\n0.5\000\n' >"$tmp/nul.txt"
+expect_error 2 "nul.txt:2: a NUL byte" schedule 'torch:ReduceLROnPlateau(patience=1)' --steps 3 --metrics "$tmp/nul.txt"
+{ echo 1; printf '%0300d\n' 5; } >"$tmp/long.txt"
+expect_error 2 "long.txt:2: a line longer than 255 bytes" schedule 'torch:ReduceLROnPlateau(patience=1)' --steps 3 --metrics "$tmp/long.txt"
+# an empty list entry is an error, not dropped
+expect_error 2 "--lrs: an empty entry" sweep --out "$tmp/sw" --lrs 1e-3,,3e-3 --steps 2
+[ ! -e "$tmp/sw" ] && ok || bad "a refused sweep left its directory"
+# train --json numbers steps as metrics.csv does (from 0), and stays strict JSON on divergence
+TINY="--layers 1 --heads 1 --dim 4 --seq 2 --batch 2"
+"$W" train $TINY --steps 3 --json -o "$tmp/tj" >"$tmp/tj.out" 2>/dev/null
+[ "$(head -1 "$tmp/tj.out" | sed 's/.*"step": \([0-9]*\),.*/\1/')" = "$(sed -n 2p "$tmp/tj/metrics.csv" | cut -d, -f1)" ] && ok || bad "train --json's first step is not metrics.csv's: $(head -1 "$tmp/tj.out")"
+tail -1 "$tmp/tj.out" | grep -q '"steps_done": 3' && ok || bad "train --json summary line"
+"$W" train $TINY --steps 3 --json --out "$tmp/tn" --optimizer sgd --lr 1e30 >"$tmp/tn.out" 2>/dev/null
+while IFS= read -r l; do printf '%s\n' "$l" >"$tmp/line.json"; /usr/bin/python3 -c "$STRICT" "$tmp/line.json" || bad "train --json line not strict JSON: $l"; done <"$tmp/tn.out"
+grep -q '"status": "diverged"' "$tmp/tn.out" && ok || bad "a diverged run's --json: $(tail -1 "$tmp/tn.out")"
+# --data DIR reads its subdirectories too, in sorted order (a source tree): the same bytes as
+# the files joined by newlines in path order, so the same losses
+mkdir -p "$tmp/tree/b" "$tmp/tree/a/deep"
+seq 1 2000 >"$tmp/tree/b/y.txt"; seq 5000 7000 >"$tmp/tree/a/deep/x.txt"
+{ cat "$tmp/tree/a/deep/x.txt"; echo; cat "$tmp/tree/b/y.txt"; } >"$tmp/flat.txt"
+"$W" train $TINY --steps 3 --data "$tmp/tree" --out "$tmp/dt" -q && "$W" train $TINY --steps 3 --data "$tmp/flat.txt" --out "$tmp/df" -q
+[ $? -eq 0 ] && [ "$(cut -d, -f3 "$tmp/dt/metrics.csv")" = "$(cut -d, -f3 "$tmp/df/metrics.csv")" ] && ok || bad "--data DIR with subdirectories: not the files in sorted order"
+expect_error 2 "not a regular file or a directory" train $TINY --steps 2 --data /dev/zero --out "$tmp/dz"
+# an interrupted sweep: the LR sensitivity of an incomplete row is left out of the chart and
+# the CSV, and marked (k/n LRs) in the table, never a plain number that looks like "the best"
+"$W" sweep $TINY --steps 4 --lrs 1e-3,1e-2 --warmups 0,25% --out "$tmp/isw" -q -j 1 >/dev/null 2>&1
+sed 's/"status": "completed"/"status": "interrupted"/' "$tmp/isw/lr0.01-w0-seed1/summary.json" >"$tmp/isw.json" && mv "$tmp/isw.json" "$tmp/isw/lr0.01-w0-seed1/summary.json"
+"$W" report "$tmp/isw" >/dev/null 2>&1
+[ "$(grep '^0,' "$tmp/isw/sensitivity.csv" | cut -d, -f3)" = "" ] && grep -q '^25%,0.25,[0-9]' "$tmp/isw/sensitivity.csv" && ok || bad "sensitivity.csv of an incomplete row: $(cat "$tmp/isw/sensitivity.csv")"
+grep -q '1/2 LRs' "$tmp/isw/report.html" && ok || bad "the report's table does not mark the incomplete row"
+grep -q 'rows not yet complete are left out' "$tmp/isw/sensitivity.svg" && ok || bad "the sensitivity chart does not say it leaves rows out"
+# the README's terminal examples are the real output (tests/readme_blocks.py; --update rewrites
+# them after a deliberate change of the output)
+if [ -f README.md ]; then
+    /usr/bin/python3 tests/readme_blocks.py "$W" >"$tmp/rb.txt" 2>&1 && ok || bad "README examples: $(cat "$tmp/rb.txt")"
+fi
+# IDX images of other sizes: the MLP takes its input size from the data (no crash, a clear result)
+if /usr/bin/python3 tests/tiny_idx.py "$tmp/idx10" 40 10 && /usr/bin/python3 tests/tiny_idx.py "$tmp/idx40" 40 40; then
+    for sz in 10 40; do
+        "$W" train --model mlp --data "$tmp/idx$sz" --steps 4 --batch 8 --out "$tmp/m$sz" -q; rc=$?
+        [ $rc -eq 0 ] && grep -q '"steps_done": 4' "$tmp/m$sz/summary.json" 2>/dev/null && ok || bad "mlp on ${sz}x$sz IDX images: exit $rc"
+    done
+    expect_error 2 "10x10 pixels, which 7x7 patches do not tile" train --model vit --data "$tmp/idx10" --steps 2 --out "$tmp/v10"
+else
+    bad "tests/tiny_idx.py failed"
+fi
+
 # the caret under the error column
 "$W" schedule 'warmup(10%' --steps 100 2>&1 | tail -1 | grep -qx '            ^' && ok || bad "caret position"
 

@@ -99,7 +99,7 @@ static void parity_case(cJSON *c)
         CHECK_MAX(&dp, 1e-5, "%s: parameters after 10 AdamW steps", name);
     } else {
         CHECK(cJSON_IsNull(jafter), "%s: adamw_params_after is neither a list nor null", name);
-        printf("  %s: parameters after 10 AdamW steps: skipped (null in the fixture)\n", name);
+        th_skip("%s: parameters after 10 AdamW steps: null in the fixture", name);
     }
     printf("  %s: logits %.2g, loss %.2g, gradients %.2g, AdamW losses %.2g (rel), params %.2g\n",
            name, th_max_val(&dl), dloss, th_max_val(&dg), th_max_val(&da), th_max_val(&dp));
@@ -303,9 +303,9 @@ int main(void)
      * they run is the code the tests above run, so `make valgrind` leaves them to `make test`
      * and `make sanitize`. */
     if (getenv("WU_VALGRIND"))
-        printf("  training on real text: skipped under valgrind\n");
+        th_skip("training on real text: under valgrind");
     else if (th_quick())
-        printf("  training on real text: skipped in quick mode (make check; make test runs it)\n");
+        th_skip("training on real text: quick mode (make check; make test runs it)");
     else
         test_learns();
     return th_done("test_gpt");

@@ -69,9 +69,19 @@ static void test_sensitivity(void)
     CHECK(res.cell[1][2].finished == 1 && fabs(res.cell[1][2].score - 2.5) < 1e-12, "an unfinished seed is left out");
     CHECK(res.unfinished == 1, "one unfinished run");
     CHECK(res.best_lr[0] == 1 && fabs(res.best[0] - 2.1) < 1e-12, "best of warmup 0");
-    /* warmup 0: mean of (3.1-2.1, 0, 5-2.1) = 3.9/3; warmup 25%: (3.0-2.0, 0, 2.5-2.0)/3 = 0.5 */
+    /* warmup 0: mean of (3.1-2.1, 0, 5-2.1) = 3.9/3; warmup 25% misses a seed at 1e-2: no
+       sensitivity until its row is complete (a partial mean looked like "the best") */
     CHECK(fabs(res.sensitivity[0] - 3.9 / 3) < 1e-12, "sensitivity 0: %.15g", res.sensitivity[0]);
-    CHECK(fabs(res.sensitivity[1] - 0.5) < 1e-12, "sensitivity 25%%: %.15g", res.sensitivity[1]);
+    CHECK(isnan(res.sensitivity[1]) && res.lrs_done[1] == 2 && res.lrs_done[0] == 3,
+          "sensitivity 25%%: %.15g, an incomplete row (%d of 3 LRs done)", res.sensitivity[1],
+          res.lrs_done[1]);
+    /* once complete: (3.0-2.0, 0, mean(2.5, 2.7)-2.0)/3 = 1.6/3 */
+    r[(1 * 3 + 2) * 2 + 1].s.status = WU_RUN_COMPLETED;
+    r[(1 * 3 + 2) * 2 + 1].s.final_loss = 2.7;
+    wu_sweep_analyse(&s, r, &res);
+    CHECK(fabs(res.sensitivity[1] - 1.6 / 3) < 1e-12 && res.lrs_done[1] == 3,
+          "sensitivity 25%%, complete: %.15g", res.sensitivity[1]);
+    r[(1 * 3 + 2) * 2 + 1].s.status = WU_RUN_MISSING;
     /* validation loss, when there is one, is the score */
     r[2].s.final_val_loss = 1.0;
     CHECK(wu_run_score(&r[2].s) == 1.0 && isnan(wu_run_score(&r[4].s)), "the score prefers validation; NaN when diverged");

@@ -255,7 +255,7 @@ static void test_threads(void)
     omp_set_num_threads(threads);
     free(p1); free(p2); free(g);
 #else
-    printf("  thread-count independence: skipped (built without OpenMP)\n");
+    th_skip("thread-count independence: built without OpenMP");
 #endif
 }
 

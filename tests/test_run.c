@@ -277,7 +277,7 @@ static void test_lr_exact(void)
 static void test_failed_log(void)
 {
     if (access("/dev/full", W_OK) != 0) {
-        printf("  note: no /dev/full, the failed-write check is skipped\n");
+        th_skip("the failed-write check: no /dev/full");
         return;
     }
     wu_error e = {0};

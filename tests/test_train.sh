@@ -102,7 +102,7 @@ json "$tmp/sig/summary.json" "assert d['steps_done']==$done_steps+5" && ok || ba
 "$W" train $TINY --steps 1000000 --out "$tmp/term" -q & pid=$!
 sleep 1; kill -TERM $pid; wait $pid; rc=$?
 [ $rc -eq 130 ] && [ -f "$tmp/term/checkpoint.bin" ] && ok || bad "SIGTERM checkpoints too (exit $rc)"
-else echo "  skipped in quick mode (WU_TEST_QUICK): SIGINT and SIGTERM"; fi
+else echo "  skipped: SIGINT and SIGTERM: quick mode (WU_TEST_QUICK); make test runs them"; fi
 
 # ---- bad input: exit 2, a message, nothing half-written ----
 expect_error() {
@@ -177,7 +177,7 @@ for f in report.html loss.svg lr.svg none/metrics.csv linear/summary.json exp/me
 grep -q '<svg' "$tmp/demo/report.html" && ! grep -Eq '(src|href)=' "$tmp/demo/report.html" && ok || bad "report.html is self-contained with inline SVG"
 xmllint --noout "$tmp/demo/loss.svg" 2>/dev/null && ok || bad "loss.svg is XML"
 grep -q 'Without warmup' "$tmp/demo.txt" && grep -q 'final' "$tmp/demo.txt" && ok || bad "the demo prints its table and conclusion"
-else echo "  skipped in quick mode (WU_TEST_QUICK): the demo"; fi
+else echo "  skipped: the demo: quick mode (WU_TEST_QUICK); make test runs it"; fi
 
 # ---- numerical faults: NaN injected into the gradients, --on-nonfinite stop|skip ----
 "$W" train $TINY --steps 30 --inject-nonfinite 7 --out "$tmp/nf1" -q 2> "$tmp/nf1.err"; rc=$?

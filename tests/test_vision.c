@@ -238,7 +238,7 @@ static void test_fashion(void)
     wu_images tr, te;
     wu_error e;
     if (wu_fashion_load(&tr, &te, NULL, &e) != WU_OK) {
-        printf("  skipped the Fashion-MNIST runs: %s\n", e.msg);
+        th_skip("the Fashion-MNIST runs: %s", e.msg);
         return;
     }
     for (int vit = 0; vit < 2; vit++) {

@@ -71,16 +71,22 @@ int cli_int64(const char *opt, const char *text, int64_t lo, int64_t hi, int64_t
 
 int cli_double_list(const char *opt, const char *text, double *out, int max, int *n)
 {
-    char buf[1024], *save = NULL;
+    char buf[1024];
     if (strlen(text) >= sizeof buf) return cli_error("%s: the list is too long", opt);
     strcpy(buf, text);
     *n = 0;
-    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    if (!*buf) return cli_error("%s needs a comma-separated list, e.g. %s 1e-3,1e-4", opt, opt);
+    /* split by hand: strtok would silently drop the empty entry of "1e-3,,3e-3" */
+    for (char *tok = buf, *next; tok; tok = next) {
+        next = strchr(tok, ',');
+        if (next) *next++ = '\0';
+        if (!*tok)
+            return cli_error("%s: an empty entry in '%s' (two commas in a row, or one at an end); "
+                             "remove it or put the value in", opt, text);
         if (*n >= max) return cli_error("%s: at most %d values", opt, max);
         if (cli_double(opt, tok, 1e-300, HUGE_VAL, &out[*n])) return WU_EXIT_USAGE;
         (*n)++;
     }
-    if (*n == 0) return cli_error("%s needs a comma-separated list, e.g. %s 1e-3,1e-4", opt, opt);
     return 0;
 }
 

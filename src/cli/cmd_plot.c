@@ -23,7 +23,7 @@ static const char HELP[] =
     "  -n, --steps N          updates to plot (also resolves 10% and HF's num_training_steps)\n"
     "  -l, --lr LR            base / peak LR (default 1: the y axis is the factor of the peak)\n"
     "  -e, --steps-per-epoch K  resolves durations in epochs (2ep)\n"
-    "  -o, --output FILE      write an SVG file (written whole or not at all)\n"
+    "  -o, --out FILE         write an SVG file (written whole or not at all; also --output)\n"
     "      --tty              draw in the terminal (also with -o)\n"
     "      --ascii            terminal chart in plain ASCII; --block: half blocks; default braille\n"
     "      --log-y            logarithmic LR axis\n"
@@ -113,6 +113,7 @@ int cmd_plot(int argc, char **argv)
         {"lr", required_argument, 0, 'l'},
         {"steps-per-epoch", required_argument, 0, 'e'},
         {"output", required_argument, 0, 'o'},
+        {"out", required_argument, 0, 'o'}, /* -o is --out in every command */
         {"title", required_argument, 0, 't'},
         {"tty", no_argument, 0, O_TTY},
         {"ascii", no_argument, 0, O_ASCII},

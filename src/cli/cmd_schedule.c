@@ -15,6 +15,9 @@
 #include "warmup.h"
 
 #define MAX_GROUPS 16
+/* more rows than this is a mistake far more often than a wish: 1e12 rows stream for hours and
+ * tens of terabytes; --force prints them anyway */
+#define MAX_ROWS 100000000LL
 
 static const char HELP[] =
     "usage: warmup schedule SPEC --steps N [options]\n"
@@ -32,38 +35,53 @@ static const char HELP[] =
     "  -g, --group-lr LIST   extra parameter groups' base LRs, e.g. 1e-4,1e-5: one more column\n"
     "                        each (PyTorch's per-group initial_lr)\n"
     "  -m, --metrics FILE    one metric per line, fed to reduce-on-plateau after each update\n"
+    "      --force           print more than 100M rows (refused otherwise: gigabytes of output)\n"
     "  -h, --help            this help\n"
     "\n"
     "examples:\n"
     "  warmup schedule 'warmup(10%) > cosine(to=0.1)' --lr 3e-4 --steps 1000 --format csv\n"
     "  warmup schedule 'hf:linear(num_warmup_steps=10, num_training_steps=40)' --lr 1e-3 -n 40\n";
 
-/* Read one finite metric per line; errors name file:line. Returns 0 or an exit code. */
+#define METRICS_LINE_MAX 255 /* one number per line needs far less; longer is not a metrics file */
+
+/* Read one finite metric per line; errors name file:line (a NUL byte or a line longer than
+ * METRICS_LINE_MAX bytes is one, not silently cut). Returns 0 or an exit code. */
 static int read_metrics(const char *path, double **out, int64_t *n)
 {
     FILE *f = fopen(path, "r");
     if (!f) return cli_error("--metrics: cannot open '%s': %s", path, strerror(errno));
-    char line[256];
+    char *line = NULL;
+    size_t linecap = 0;
+    ssize_t len;
     int64_t cap = 0, cnt = 0, lineno = 0;
     double *v = NULL;
-    while (fgets(line, sizeof line, f)) {
+    while ((len = getline(&line, &linecap, f)) > 0) {
         lineno++;
-        char *s = line, *end;
-        while (*s == ' ' || *s == '\t') s++;
-        if (*s == '\n' || *s == '\0' || *s == '#') continue;
-        double x = strtod(s, &end);
-        while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n') end++;
-        if (end == s || *end != '\0' || !isfinite(x)) {
+        const char *bad = NULL;
+        if (strlen(line) != (size_t)len) bad = "a NUL byte in the line (is it a text file?)";
+        else if (len > METRICS_LINE_MAX + (line[len - 1] == '\n'))
+            bad = "a line longer than 255 bytes (one number per line)";
+        char *s = line, *end = line;
+        double x = 0;
+        if (!bad) {
+            while (*s == ' ' || *s == '\t') s++;
+            if (*s == '\n' || *s == '\r' || *s == '\0' || *s == '#') continue;
+            x = strtod(s, &end);
+            while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n') end++;
+            if (end == s || *end != '\0' || !isfinite(x)) bad = "expected one finite number per line";
+        }
+        if (bad) {
             free(v);
+            free(line);
             fclose(f);
-            return cli_error("%s:%lld: expected one finite number per line", path,
-                             (long long)lineno);
+            return cli_error("%s:%lld: %s", path, (long long)lineno, bad);
         }
         if (cnt == cap) {
             cap = cap ? cap * 2 : 256;
             double *nv = realloc(v, (size_t)cap * sizeof *v);
             if (!nv) {
                 free(v);
+                free(line);
                 fclose(f);
                 return cli_error("out of memory reading %s", path);
             }
@@ -71,6 +89,7 @@ static int read_metrics(const char *path, double **out, int64_t *n)
         }
         v[cnt++] = x;
     }
+    free(line);
     if (ferror(f)) { /* e.g. a directory: fopen succeeds, reading does not */
         int e = errno;
         free(v);
@@ -92,9 +111,11 @@ int cmd_schedule(int argc, char **argv)
         {"format", required_argument, 0, 'f'},
         {"group-lr", required_argument, 0, 'g'},
         {"metrics", required_argument, 0, 'm'},
+        {"force", no_argument, 0, 300},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
+    int force = 0;
     wu_sched_opts so = {.lr = 1.0};
     const char *format = NULL, *metrics_path = NULL;
     double glr[MAX_GROUPS];
@@ -124,6 +145,7 @@ int cmd_schedule(int argc, char **argv)
                 return WU_EXIT_USAGE;
             break;
         case 'm': metrics_path = optarg; break;
+        case 300: force = 1; break; /* long only */
         case 'h': fputs(HELP, stdout); return WU_EXIT_OK;
         case ':': return cli_error("%s needs a value (see 'warmup schedule --help')", argv[optind - 1]);
         default:
@@ -139,6 +161,11 @@ int cmd_schedule(int argc, char **argv)
                          argv[optind + 1]);
     if (so.total_steps <= 0)
         return cli_error("schedule: --steps N is required (the number of updates to print)");
+    if (so.total_steps > MAX_ROWS && !force)
+        return cli_error("schedule: --steps %lld prints %lld rows (about %.0f GB of output, hours "
+                         "of streaming); the limit is 100M rows: lower --steps, or add --force",
+                         (long long)so.total_steps, (long long)so.total_steps,
+                         (double)so.total_steps * 25e-9);
     const char *spec = argv[optind];
     if (!format) format = isatty(fileno(stdout)) ? "table" : "csv";
 
@@ -157,9 +184,34 @@ int cmd_schedule(int argc, char **argv)
 
     wu_lr_group groups[1 + MAX_GROUPS];
     double lrs[1 + MAX_GROUPS];
-    groups[0] = (wu_lr_group){s, so.lr, 1.0};
-    for (int g = 0; g < ngroups; g++) groups[1 + g] = (wu_lr_group){s, glr[g], 1.0};
     int ncol = 1 + ngroups;
+    /* a first pass finds an LR that overflows before anything is printed (no half table, and
+     * JSON has no inf); the schedule is parsed again after it, since the metrics change a
+     * plateau schedule's state. Computing an LR costs far less than printing it. Past
+     * MAX_ROWS (--force) the rows are checked as they stream instead. */
+    for (int pass = so.total_steps > MAX_ROWS; pass < 2; pass++) {
+        groups[0] = (wu_lr_group){s, so.lr, 1.0};
+        for (int g = 0; g < ngroups; g++) groups[1 + g] = (wu_lr_group){s, glr[g], 1.0};
+        if (pass) break;
+        for (int64_t k = 0; k < so.total_steps; k++) {
+            wu_sched_lrs(lrs, groups, ncol, k);
+            for (int g = 0; g < ncol; g++)
+                if (!isfinite(lrs[g])) {
+                    cli_error("schedule: the LR of update %lld%s is not finite (%g); lower "
+                              "--lr%s or the schedule's growth", (long long)k,
+                              g ? " (a --group-lr column)" : "", lrs[g], g ? " or --group-lr" : "");
+                    free(metrics);
+                    wu_sched_destroy(s);
+                    return WU_EXIT_USAGE;
+                }
+            if (k < nmetrics) wu_sched_observe(s, metrics[k]);
+        }
+        wu_sched_destroy(s);
+        if (cli_parse_spec(spec, &so, &s)) {
+            free(metrics);
+            return WU_EXIT_USAGE;
+        }
+    }
     int csv = !strcmp(format, "csv"), json = !strcmp(format, "json");
 
     if (csv) {
@@ -180,6 +232,14 @@ int cmd_schedule(int argc, char **argv)
     }
     for (int64_t k = 0; k < so.total_steps; k++) {
         wu_sched_lrs(lrs, groups, ncol, k);
+        for (int g = 0; g < ncol; g++)
+            if (!isfinite(lrs[g])) { /* only past MAX_ROWS: the first pass caught it otherwise */
+                fflush(stdout);
+                cli_error("schedule: the LR of update %lld is not finite (%g)", (long long)k, lrs[g]);
+                free(metrics);
+                wu_sched_destroy(s);
+                return WU_EXIT_USAGE;
+            }
         if (csv) {
             printf("%lld", (long long)k);
             for (int g = 0; g < ncol; g++) printf(",%.17g", lrs[g]);

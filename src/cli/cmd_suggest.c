@@ -36,7 +36,7 @@ static const char HELP[] =
     "                            bert-finetune), constant, wsd\n"
     "  -f, --format FMT          text (default) or json\n"
     "      --plot                draw the suggested schedule in the terminal (--ascii: ASCII)\n"
-    "  -o, --output FILE         draw it as SVG into FILE\n"
+    "  -o, --out FILE            draw it as SVG into FILE (also --output)\n"
     "  -h, --help                this help\n"
     "\n"
     "example (the guide's large-batch case):\n"
@@ -71,8 +71,8 @@ static void print_json(const wu_suggest_in *in, const wu_suggestion *s)
            "\"warmup_steps\": %lld, \"lr\": ",
            (long long)s->total_steps, (long long)s->steps_per_epoch, wu_optim_kind_name(in->optimizer),
            (long long)s->warmup_steps);
-    if (s->lr > 0) printf("%.17g", s->lr);
-    else fputs("null", stdout);
+    if (s->lr > 0 && isfinite(s->lr)) printf("%.17g", s->lr);
+    else fputs("null", stdout); /* JSON has no inf or nan (cmd_suggest refuses them first) */
     fputs(", \"lr_rule\": ", stdout);
     wu_json_string(stdout, s->lr_rule);
     fputs(", \"spec\": ", stdout);
@@ -100,12 +100,13 @@ static void print_json(const wu_suggest_in *in, const wu_suggestion *s)
     fputs("]}\n", stdout);
 }
 
-static void print_text(const wu_suggest_in *in, const wu_suggestion *s)
+static void print_text(const wu_suggest_in *in, const wu_suggestion *s, const char *beta2_text)
 {
     const wu_suggest_rule *p = &s->rules[s->picked];
     static const char *const names[] = {"SGD", "Adam", "AdamW", "RAdam"};
     printf("Suggested warmup for %s", names[in->optimizer]);
-    if (in->optimizer != WU_OPT_SGD) printf(" (beta2 %g)", in->beta2 > 0 ? in->beta2 : 0.999);
+    /* beta2 as given: %g would round 0.9999999 to "1" */
+    if (in->optimizer != WU_OPT_SGD) printf(" (beta2 %s)", beta2_text ? beta2_text : "0.999");
     printf(", a run of %lld steps", (long long)s->total_steps);
     if (s->steps_per_epoch > 0) printf(" (%lld per epoch)", (long long)s->steps_per_epoch);
     printf(":\n\n");
@@ -151,11 +152,12 @@ int cmd_suggest(int argc, char **argv)
         {"plot", no_argument, 0, O_PLOT},
         {"ascii", no_argument, 0, O_ASCII},
         {"output", required_argument, 0, 'o'},
+        {"out", required_argument, 0, 'o'}, /* -o is --out in every command */
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
     wu_suggest_in in = {.optimizer = WU_OPT_ADAMW};
-    const char *format = "text", *output = NULL;
+    const char *format = "text", *output = NULL, *beta2_text = NULL;
     int plot = 0, ascii = 0, decay = -1, c;
     const int64_t BIG = (int64_t)1 << 40;
     opterr = 0;
@@ -176,6 +178,7 @@ int cmd_suggest(int argc, char **argv)
         case O_BETA2:
             bad = cli_double("--beta2", optarg, 0.0, 0.999999999, &in.beta2);
             if (bad) cli_error("(beta2 must be below 1: Adam divides by 1 - beta2)");
+            beta2_text = optarg;
             break;
         case O_BATCH: bad = cli_int64("--batch", optarg, 1, BIG, &in.batch); break;
         case O_BBATCH: bad = cli_int64("--base-batch", optarg, 1, BIG, &in.base_batch); break;
@@ -212,12 +215,17 @@ int cmd_suggest(int argc, char **argv)
     wu_suggestion s;
     wu_error err;
     if (wu_suggest_warmup(&s, &in, &err) != WU_OK) return cli_engine_error("suggest", err.msg);
+    /* a peak LR that overflowed (a huge --lr or --base-lr scaled up by --batch / --base-batch) is
+     * no suggestion: say so rather than print "inf" (and JSON has no inf) */
+    if (!isfinite(s.lr))
+        return cli_error("suggest: the suggested peak LR is not finite (%s); give a smaller "
+                         "--base-lr or --lr", s.lr_rule);
     if (cli_parse_only) return WU_EXIT_OK;
     char mapped[sizeof s.why]; /* the settings that the prose names, as options */
     cli_engine_message(s.why, mapped, sizeof mapped), memcpy(s.why, mapped, sizeof s.why);
     cli_engine_message(s.lr_rule, mapped, sizeof s.lr_rule), memcpy(s.lr_rule, mapped, sizeof s.lr_rule);
     if (!strcmp(format, "json")) print_json(&in, &s);
-    else print_text(&in, &s);
+    else print_text(&in, &s, beta2_text);
     if (plot || output) {
         plot_request rq = {.nspecs = 1, .opts = {.lr = s.lr > 0 ? s.lr : 1.0,
                                                  .total_steps = s.total_steps,

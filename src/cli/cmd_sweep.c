@@ -21,7 +21,7 @@ static const char HELP[] =
     "DIR/report.html. Rerunning the same command skips finished runs and resumes interrupted\n"
     "ones (Ctrl-C stops every run with a checkpoint).\n"
     "\n"
-    "      --out DIR        where the runs and the report go (required)\n"
+    "  -o, --out DIR        where the runs and the report go (required)\n"
     "      --lrs LIST       peak LRs (default 1e-4,3e-4,1e-3,3e-3,1e-2)\n"
     "      --warmups LIST   warmup lengths: 0, percentages of the steps, or step counts\n"
     "                       (default 0,2%,10%,25%)\n"

@@ -50,6 +50,13 @@ typedef struct view {
     const char *unit;
 } view;
 
+/* v with fmt, or null where it is not finite (JSON has no NaN or Inf) */
+static void json_number(double v, const char *fmt)
+{
+    if (isfinite(v)) printf(fmt, v);
+    else fputs("null", stdout);
+}
+
 static void progress(const wu_train_progress *p, void *ctx)
 {
     const view *v = ctx;
@@ -61,12 +68,16 @@ static void progress(const wu_train_progress *p, void *ctx)
                                "no longer finite)"
                              : "the run stops here (--on-nonfinite stop; 'skip' skips such updates)");
     if (v->json) {
-        printf("{\"step\": %lld, \"steps\": %lld, \"loss\": ", (long long)p->step, (long long)p->steps);
-        if (isfinite(p->loss)) printf("%.9g", p->loss);
-        else fputs("null", stdout); /* JSON has no NaN: a skipped step's loss */
-        printf(", \"lr\": %.9g", p->lr);
+        /* "step" is 0-based, the metrics.csv row of the update just done (p->step counts them) */
+        printf("{\"step\": %lld, \"steps\": %lld, \"loss\": ", (long long)p->step - 1,
+               (long long)p->steps);
+        json_number(p->loss, "%.9g"); /* JSON has no NaN or Inf: null (a skipped step's loss) */
+        fputs(", \"lr\": ", stdout);
+        json_number(p->lr, "%.9g");
         if (isfinite(p->val_loss)) printf(", \"val_loss\": %.9g", p->val_loss);
-        printf(", \"%s_per_s\": %.1f}\n", v->unit, p->items_per_s);
+        printf(", \"%s_per_s\": ", v->unit);
+        json_number(p->items_per_s, "%.1f");
+        fputs("}\n", stdout);
         fflush(stdout);
         return;
     }
@@ -180,9 +191,12 @@ int cmd_train(int argc, char **argv)
     }
     const char *status = r.diverged ? "diverged" : r.interrupted ? "stopped" : "done";
     if (json) {
-        printf("{\"status\": \"%s\", \"steps_done\": %lld, \"final_loss\": %.9g, \"best_loss\": %.9g, "
-               "\"spikes\": %d, \"summary\": ", status, (long long)r.steps_done, r.final_loss,
-               r.best_loss, r.spikes);
+        printf("{\"status\": \"%s\", \"steps_done\": %lld, \"final_loss\": ", status,
+               (long long)r.steps_done);
+        json_number(r.final_loss, "%.9g");
+        fputs(", \"best_loss\": ", stdout);
+        json_number(r.best_loss, "%.9g");
+        printf(", \"spikes\": %d, \"summary\": ", r.spikes);
         wu_json_string(stdout, c.out);
         fputs("}\n", stdout);
     } else if (!quiet) {

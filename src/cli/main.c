@@ -30,8 +30,12 @@ static const char USAGE[] =
     "  hf:      'hf:cosine(num_warmup_steps=100, num_training_steps=1000)'\n"
     "  torch:   'torch:LinearLR(start_factor=0.1, total_iters=10)'\n"
     "\n"
-    "Run 'warmup <command> --help' for a command's options.\n"
+    "Run 'warmup <command> --help' (or 'warmup help <command>') for a command's options.\n"
+    "-o is --out in every command: the output file (plot, suggest) or directory (train, sweep,\n"
+    "demo, study).\n"
     "Exit status: 0 success, 1 a run failed, 2 bad usage or input.\n";
+
+static int dispatch(const char *cmd, int argc, char **argv);
 
 int cli_main(int argc, char **argv)
 {
@@ -40,6 +44,12 @@ int cli_main(int argc, char **argv)
         return WU_EXIT_USAGE;
     }
     const char *cmd = argv[1];
+    if (!strcmp(cmd, "help") && argc > 2) { /* `warmup help CMD` is `warmup CMD --help` */
+        if (argc > 3) return cli_error("help: one command expected, got also '%s'", argv[3]);
+        char help_flag[] = "--help";
+        char *hargv[] = {argv[2], help_flag, NULL};
+        return dispatch(argv[2], 2, hargv);
+    }
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         fputs(USAGE, stdout);
         return WU_EXIT_OK;
@@ -48,14 +58,20 @@ int cli_main(int argc, char **argv)
         printf("warmup %s\n", WU_VERSION);
         return WU_EXIT_OK;
     }
-    if (!strcmp(cmd, "schedule")) return cmd_schedule(argc - 1, argv + 1);
-    if (!strcmp(cmd, "plot")) return cmd_plot(argc - 1, argv + 1);
-    if (!strcmp(cmd, "suggest")) return cmd_suggest(argc - 1, argv + 1);
-    if (!strcmp(cmd, "train")) return cmd_train(argc - 1, argv + 1);
-    if (!strcmp(cmd, "demo")) return cmd_demo(argc - 1, argv + 1);
-    if (!strcmp(cmd, "sweep")) return cmd_sweep(argc - 1, argv + 1);
-    if (!strcmp(cmd, "study")) return cmd_study(argc - 1, argv + 1);
-    if (!strcmp(cmd, "report")) return cmd_report(argc - 1, argv + 1);
+    return dispatch(cmd, argc - 1, argv + 1);
+}
+
+/* Run command cmd with argv[0] = its name; an unknown one is a usage error. */
+static int dispatch(const char *cmd, int argc, char **argv)
+{
+    if (!strcmp(cmd, "schedule")) return cmd_schedule(argc, argv);
+    if (!strcmp(cmd, "plot")) return cmd_plot(argc, argv);
+    if (!strcmp(cmd, "suggest")) return cmd_suggest(argc, argv);
+    if (!strcmp(cmd, "train")) return cmd_train(argc, argv);
+    if (!strcmp(cmd, "demo")) return cmd_demo(argc, argv);
+    if (!strcmp(cmd, "sweep")) return cmd_sweep(argc, argv);
+    if (!strcmp(cmd, "study")) return cmd_study(argc, argv);
+    if (!strcmp(cmd, "report")) return cmd_report(argc, argv);
     cli_error("unknown command '%s'; commands: schedule, plot, suggest, train, demo, sweep, study, report (run 'warmup "
               "--help')", cmd);
     return WU_EXIT_USAGE;

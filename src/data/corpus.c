@@ -57,6 +57,63 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+#define MAX_DEPTH 32 /* subdirectory levels read under a --data directory */
+
+/* Add the regular files under directory dir to (*names, *nn, *ncap), recursively: hidden entries
+ * (.git) are skipped, as are devices, pipes and sockets, and symbolic links to directories (a
+ * link can loop). The caller sorts the paths, so the order is fixed whatever readdir returns.
+ * Each path is malloc'ed and owned by *names, also on failure. */
+static int collect(const char *dir, int depth, char ***names, size_t *nn, size_t *ncap,
+                   wu_error *err)
+{
+    if (depth > MAX_DEPTH)
+        return wu_fail(err, WU_EINVAL, "'%s' is nested more than %d directories deep", dir,
+                       MAX_DEPTH);
+    DIR *d = opendir(dir);
+    if (!d) return wu_fail(err, WU_EIO, "cannot read directory '%s': %s", dir, strerror(errno));
+    int rc = WU_OK;
+    struct dirent *e;
+    while (rc == WU_OK && (e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        size_t len = strlen(dir) + strlen(e->d_name) + 2;
+        char *full = malloc(len);
+        if (!full) {
+            rc = wu_fail(err, WU_ENOMEM, "out of memory");
+            break;
+        }
+        snprintf(full, len, "%s/%s", dir, e->d_name);
+        struct stat fs, ls;
+        if (stat(full, &fs) != 0) { /* a dangling link */
+            free(full);
+            continue;
+        }
+        if (S_ISDIR(fs.st_mode)) {
+            if (lstat(full, &ls) == 0 && S_ISDIR(ls.st_mode))
+                rc = collect(full, depth + 1, names, nn, ncap, err);
+            free(full);
+            continue;
+        }
+        if (!S_ISREG(fs.st_mode)) {
+            free(full);
+            continue;
+        }
+        if (*nn == *ncap) {
+            size_t nc = *ncap ? *ncap * 2 : 64;
+            char **nb = realloc(*names, sizeof *nb * nc);
+            if (!nb) {
+                free(full);
+                rc = wu_fail(err, WU_ENOMEM, "out of memory");
+                break;
+            }
+            *names = nb;
+            *ncap = nc;
+        }
+        (*names)[(*nn)++] = full;
+    }
+    closedir(d);
+    return rc;
+}
+
 static void split(wu_corpus *c, double val_frac)
 {
     size_t val = (size_t)((double)c->n * val_frac);
@@ -74,37 +131,18 @@ int wu_corpus_load(wu_corpus *c, const char *path, double val_frac, wu_error *er
     size_t cap = 0;
     int rc = WU_OK;
     if (S_ISDIR(st.st_mode)) {
-        DIR *d = opendir(path);
-        if (!d) return wu_fail(err, WU_EIO, "cannot read directory '%s': %s", path, strerror(errno));
         char **names = NULL;
         size_t nn = 0, ncap = 0;
-        struct dirent *e;
-        while ((e = readdir(d))) {
-            if (e->d_name[0] == '.') continue;
-            size_t len = strlen(path) + strlen(e->d_name) + 2;
-            char *full = malloc(len);
-            if (!full) break;
-            snprintf(full, len, "%s/%s", path, e->d_name);
-            struct stat fs;
-            if (stat(full, &fs) != 0 || !S_ISREG(fs.st_mode)) {
-                free(full);
-                continue;
-            }
-            if (nn == ncap) {
-                ncap = ncap ? ncap * 2 : 64;
-                char **nb = realloc(names, sizeof *names * ncap);
-                if (!nb) {
-                       free(full);
-                       break;
-                }
-                names = nb;
-            }
-            names[nn++] = full;
+        rc = collect(path, 0, &names, &nn, &ncap, err);
+        if (rc != WU_OK) {
+            for (size_t i = 0; i < nn; i++) free(names[i]);
+            free(names);
+            return rc;
         }
-        closedir(d);
         if (nn == 0) {
             free(names);
-            return wu_fail(err, WU_EINVAL, "directory '%s' holds no regular file to read", path);
+            return wu_fail(err, WU_EINVAL, "directory '%s' holds no regular file to read (nor do "
+                           "its subdirectories)", path);
         }
         qsort(names, nn, sizeof *names, cmp_str);
         for (size_t i = 0; i < nn && rc == WU_OK; i++) {
@@ -121,8 +159,11 @@ int wu_corpus_load(wu_corpus *c, const char *path, double val_frac, wu_error *er
         }
         for (size_t i = 0; i < nn; i++) free(names[i]);
         free(names);
-    } else {
+    } else if (S_ISREG(st.st_mode)) {
         rc = append_file(&c->data, &c->n, &cap, path, err);
+    } else { /* /dev/zero would be read up to the size limit before being refused */
+        return wu_fail(err, WU_EINVAL, "'%s' is not a regular file or a directory (a device, pipe "
+                       "or socket): give a text file or a directory of them", path);
     }
     if (rc != WU_OK) {
         wu_corpus_free(c);

@@ -293,12 +293,16 @@ void wu_sweep_analyse(const wu_sweep *s, const wu_lab_run *runs, wu_sweep_result
         }
         double sum = 0;
         int m = 0;
-        for (int l = 0; l < s->nlr; l++)
+        for (int l = 0; l < s->nlr; l++) {
             if (r->cell[w][l].finished) {
                 sum += r->cell[w][l].score - r->best[w];
                 m++;
             }
-        r->sensitivity[w] = m ? sum / m : NAN;
+            r->lrs_done[w] += r->cell[w][l].finished == s->seeds;
+        }
+        /* only a complete row has a sensitivity: a mean over the LRs that happen to have
+         * finished says nothing comparable (0.354 partial, 0.843 complete) */
+        r->sensitivity[w] = m && r->lrs_done[w] == s->nlr ? sum / m : NAN;
         if (!m) r->best[w] = NAN;
     }
 }

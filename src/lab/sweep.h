@@ -59,8 +59,10 @@ typedef struct wu_sweep_result {
     wu_sweep_cell cell[WU_SWEEP_MAX][WU_SWEEP_MAX]; /* [warmup][lr] */
     double best[WU_SWEEP_MAX];         /* per warmup: the lowest cell score over the LRs */
     int best_lr[WU_SWEEP_MAX];         /* its LR index (-1: none finished) */
-    double sensitivity[WU_SWEEP_MAX];  /* per warmup: mean over LRs of (score - best); NaN when a
-                                          row has no finished cell */
+    double sensitivity[WU_SWEEP_MAX];  /* per warmup: mean over LRs of (score - best); NaN until
+                                          the row is complete (a row missing its high-LR cells
+                                          would look robust, even "the best") */
+    int lrs_done[WU_SWEEP_MAX];        /* per warmup: LRs whose every seed has finished */
     int unfinished;                    /* runs not finished (missing or interrupted) */
 } wu_sweep_result;
 

@@ -47,7 +47,11 @@ static int verr(wu_error *err, int code, const char *msg)
 int wu_vit_create(wu_vit **out, const wu_vit_config *c, int B, wu_error *err)
 {
     *out = NULL;
-    if (c->image < 1 || c->patch < 1 || c->image % c->patch != 0 || c->dim < 1 || c->heads < 1 ||
+    if (c->image >= 1 && c->patch >= 1 && c->image % c->patch != 0)
+        return wu_fail(err, WU_EINVAL, "vit: the images are %dx%d pixels, which %dx%d patches do "
+                       "not tile (the ViT needs an image side divisible by %d, e.g. %d)", c->image,
+                       c->image, c->patch, c->patch, c->patch, 4 * c->patch);
+    if (c->image < 1 || c->patch < 1 || c->dim < 1 || c->heads < 1 ||
         c->dim % c->heads != 0 || c->layers < 1 || c->layers > WU_MAX_LAYERS || c->classes < 2 ||
         B < 1 || !(c->init_std > 0))
         return verr(err, WU_EINVAL, "invalid configuration: need a patch size dividing the image, "

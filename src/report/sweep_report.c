@@ -135,6 +135,17 @@ static void cell_text(char *buf, size_t n, const wu_sweep_cell *c)
     else snprintf(buf, n, "%.3f", c->score);
 }
 
+/* The LR sensitivity of row w for the tables: a number only when the row is complete, else
+ * "-" (nothing finished) or "k/n LRs" (left out until the row is complete). Returns buf. */
+static const char *sens_text(char *buf, size_t n, const wu_sweep_result *r, const wu_sweep *s,
+                             int w)
+{
+    if (isfinite(r->sensitivity[w])) snprintf(buf, n, "%.3f", r->sensitivity[w]);
+    else if (r->lrs_done[w] > 0) snprintf(buf, n, "%d/%d LRs", r->lrs_done[w], s->nlr);
+    else snprintf(buf, n, "-");
+    return buf;
+}
+
 int wu_report_sweep(const wu_sweep *s, const wu_lab_run *runs, const char *command,
                     const wu_term *t, wu_error *err)
 {
@@ -195,7 +206,12 @@ int wu_report_sweep(const wu_sweep *s, const wu_lab_run *runs, const char *comma
     }
     wu_series ss = {.name = "LR sensitivity", .x = sx, .y = sy, .n = ns, .mark_x = NAN,
                     .style = WU_STYLE_POINTS};
-    wu_chart sc = {.title = "LR sensitivity against warmup length (lower: more robust to the LR)",
+    int partial = 0; /* rows left out of the chart until complete */
+    for (int w = 0; w < W; w++) partial += !isfinite(r->sensitivity[w]);
+    char stitle[160];
+    snprintf(stitle, sizeof stitle, "LR sensitivity against warmup length (lower: more robust to "
+             "the LR)%s", partial ? "; rows not yet complete are left out" : "");
+    wu_chart sc = {.title = stitle,
                    .xlabel = "warmup (% of the steps)", .ylabel = "LR sensitivity (nats)",
                    .series = &ss, .nseries = 1, .y_include_on = 1}; /* from 0: at its true size */
 
@@ -220,8 +236,7 @@ int wu_report_sweep(const wu_sweep *s, const wu_lab_run *runs, const char *comma
         for (int l = 0; l < L; l++) cell_text(buf[w * ncol + l + 1], 40, &r->cell[w][l]);
         if (r->best_lr[w] >= 0) snprintf(buf[w * ncol + L + 1], 40, "%g", s->lrs[r->best_lr[w]]);
         else snprintf(buf[w * ncol + L + 1], 40, "-");
-        if (isfinite(r->sensitivity[w])) snprintf(buf[w * ncol + L + 2], 40, "%.3f", r->sensitivity[w]);
-        else snprintf(buf[w * ncol + L + 2], 40, "-");
+        sens_text(buf[w * ncol + L + 2], 40, r, s, w);
         for (int k = 0; k < ncol; k++) cells[w * ncol + k] = buf[w * ncol + k];
     }
 
@@ -243,11 +258,12 @@ int wu_report_sweep(const wu_sweep *s, const wu_lab_run *runs, const char *comma
                 else if (c->diverged == c->finished) fprintf(t->f, " %9s", "diverged");
                 else fprintf(t->f, " %8.3f%s", c->score, c->diverged ? "*" : " ");
             }
-            if (isfinite(r->sensitivity[w])) fprintf(t->f, " %12.3f\n", r->sensitivity[w]);
-            else fprintf(t->f, " %12s\n", "-");
+            char st[40];
+            fprintf(t->f, " %12s\n", sens_text(st, sizeof st, r, s, w));
         }
-        fprintf(t->f, "(final loss per cell, mean over seeds; * some seeds diverged)\n\n%s\n",
-                conclusion);
+        fprintf(t->f, "(final loss per cell, mean over seeds; * some seeds diverged%s)\n\n%s\n",
+                r->unfinished ? "; k/n LRs: the sensitivity waits for the row's n LRs to finish"
+                              : "", conclusion);
     }
 
     if ((rc = wu_report_svg(s->dir, "loss-vs-lr.svg", &lc, NULL, 800, 450, err)) ||

@@ -15,6 +15,7 @@
  * quarter of the run. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "warmup.h"
@@ -31,6 +32,17 @@ static wu_suggest_rule *add_rule(wu_suggestion *o, const char *name, const char 
     r->steps = steps;
     r->note[0] = '\0';
     return r;
+}
+
+/* v in the fewest significant digits that read back as v: 0.9999999 stays 0.9999999 (%g would
+ * print 1), 0.999 stays 0.999. Returns buf. */
+static const char *shortest(char buf[32], double v)
+{
+    for (int p = 6; p <= 17; p++) {
+        snprintf(buf, 32, "%.*g", p, v);
+        if (strtod(buf, NULL) == v) break;
+    }
+    return buf;
 }
 
 static int64_t clamp64(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : v > hi ? hi : v; }
@@ -77,6 +89,7 @@ wu_status wu_suggest_warmup(wu_suggestion *o, const wu_suggest_in *in, wu_error 
     int adam = in->optimizer == WU_OPT_ADAM || in->optimizer == WU_OPT_ADAMW;
     int adaptive = in->optimizer != WU_OPT_SGD;
     double beta2 = in->beta2 > 0 ? in->beta2 : 0.999;
+    char b2[32]; /* beta2 as given (shortest()) */
     int bert = in->scenario == WU_SCN_BERT_FINETUNE;
 
     /* 1. percentage of the run */
@@ -132,7 +145,7 @@ wu_status wu_suggest_warmup(wu_suggestion *o, const wu_suggest_in *in, wu_error 
         int64_t w = llround(2.0 / (1.0 - beta2));
         wu_suggest_rule *r = add_rule(o, "untuned warmup 2/(1-beta2)", "Ma & Yarats 2019", w, w, w);
         snprintf(r->note, sizeof r->note,
-                 "beta2 = %g averages over ~%lld steps; warm up for twice that", beta2,
+                 "beta2 = %s averages over ~%lld steps; warm up for twice that", shortest(b2, beta2),
                  (long long)llround(1.0 / (1.0 - beta2)));
         i_untuned = o->nrules - 1;
     }
@@ -172,8 +185,8 @@ wu_status wu_suggest_warmup(wu_suggestion *o, const wu_suggest_in *in, wu_error 
             w = u;
             pick = i_untuned;
             snprintf(o->why, sizeof o->why,
-                     "Adam with beta2 = %g: the untuned rule fits within a quarter of the run "
-                     "and is longer than the rules of thumb", beta2);
+                     "Adam with beta2 = %s: the untuned rule fits within a quarter of the run "
+                     "and is longer than the rules of thumb", shortest(b2, beta2));
         } else if (u > w) {
             used += (size_t)snprintf(conf + used, sizeof conf - used,
                                      "the untuned rule asks for %lld steps, more than a quarter "

@@ -45,7 +45,9 @@ const wu_cfg_field wu_cfg_fields[] = {
      NULL, "SPEC", "the LR schedule (docs/SPEC.md)", ALL, WU_CFG_SHOWN},
     {"lr", "lr", 'l', WU_CFG_DOUBLE, S(lr), "1e-3", 1e-300, HUGE_VAL, NULL, "LR", "the peak LR",
      ALL, WU_CFG_SHOWN},
-    {"optimizer", "optimizer", 'o', WU_CFG_STR, S(optimizer), "adamw", 0, 0, wu_optim_kind_name,
+    /* no short letter: -o is --out in every command (the output: a file for plot and suggest, a
+     * directory for train, sweep, demo and study) */
+    {"optimizer", "optimizer", 0, WU_CFG_STR, S(optimizer), "adamw", 0, 0, wu_optim_kind_name,
      "NAME", "{}", ALL, WU_CFG_SHOWN},
     {"beta1", "beta1", 0, WU_CFG_DOUBLE, S(beta1), "0.9", 0, BELOW1, NULL, "B",
      "Adam's first-moment decay", WU_CFG_ANY_MODEL, WU_CFG_ADAMS, 0},
@@ -101,7 +103,7 @@ const wu_cfg_field wu_cfg_fields[] = {
      "after it (-1: never)", ALL, 0},
     {"inject_count", "inject-count", 0, WU_CFG_I64, S(inject_count), "1", 1, BIG, NULL, "N",
      "how many steps, from the injected step on, get a NaN", ALL, 0},
-    {"out", "out", 0, WU_CFG_STR, S(out), "", 0, 0, NULL, "DIR",
+    {"out", "out", 'o', WU_CFG_STR, S(out), "", 0, 0, NULL, "DIR",
      "the run directory (created; required)", ALL, WU_CFG_LOCAL},
 };
 const int wu_cfg_nfields = (int)(sizeof wu_cfg_fields / sizeof *wu_cfg_fields);
