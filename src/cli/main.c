@@ -22,7 +22,7 @@ static const char USAGE[] =
     "  sweep --out DIR [--lrs 1e-4,...] [--warmups 0,2%,10%,25%] [train options]\n"
     "                 the LR x warmup grid: final loss, heatmap, LR sensitivity, report\n"
     "  study NAME [--quick]\n"
-    "                 lr-range, batch-scaling, optimizers, layernorm, adam-first-steps\n"
+    "                 one of the studies that 'warmup study --list' prints\n"
     "  report DIR     one self-contained HTML page from a run, sweep or study directory\n"
     "\n"
     "SPEC is a schedule in one of three forms (docs/SPEC.md):\n"
@@ -33,7 +33,8 @@ static const char USAGE[] =
     "Run 'warmup <command> --help' (or 'warmup help <command>') for a command's options.\n"
     "-o is --out in every command: the output file (plot, suggest) or directory (train, sweep,\n"
     "demo, study).\n"
-    "Exit status: 0 success, 1 a run failed, 2 bad usage or input.\n";
+    "Exit status: 0 success; 1 a run failed while running (a full disk, a failed run of a\n"
+    "grid); 2 bad usage or input; 130 interrupted (rerun the same command to continue).\n";
 
 static int dispatch(const char *cmd, int argc, char **argv);
 
