@@ -56,6 +56,7 @@ done
 run sh tests/test_cli.sh "$B/warmup"
 run sh tests/test_help.sh "$B/warmup"
 run sh tests/test_train.sh "$B/warmup"
+run sh tests/test_threads.sh "$B/warmup"
 run sh tests/test_config.sh "$B/warmup"
 run sh tests/test_bad_inputs.sh "$B/warmup"
 run sh tests/test_crash.sh "$B/warmup"
