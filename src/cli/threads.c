@@ -15,7 +15,7 @@
  * variable set starts itself again, once, with OMP_WAIT_POLICY=passive and a marker
  * (WARMUP_OMP_DEFAULT=1) that stops a second restart; the marker also tells `warmup` that the
  * policy is its default, not the user's. If the restart fails (no /proc), the command goes on
- * with libgomp's default.
+ * with libgomp's default; under valgrind there is no restart.
  *
  * A user's OMP_WAIT_POLICY or GOMP_SPINCOUNT is left alone, whatever its value, and so is the
  * thread count (OMP_NUM_THREADS, else one per core). OMP_DISPLAY_ENV=verbose prints what libgomp
@@ -45,6 +45,10 @@ void cli_threads_setup(int argc, char **argv)
 #ifdef _OPENMP
     if (argc < 2 || !trains(argv[1])) return;
     if (getenv("OMP_WAIT_POLICY") || getenv("GOMP_SPINCOUNT") || getenv(MARKER)) return;
+    /* under valgrind the restarted process would run outside it (valgrind follows no exec by
+     * default), and valgrind runs one thread at a time anyway */
+    const char *pre = getenv("LD_PRELOAD");
+    if (pre && strstr(pre, "vgpreload")) return;
     if (setenv("OMP_WAIT_POLICY", DEFAULT_POLICY, 1) || setenv(MARKER, "1", 1)) return;
     execv("/proc/self/exe", argv); /* returns only on failure */
     unsetenv("OMP_WAIT_POLICY");
