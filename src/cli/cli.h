@@ -26,9 +26,6 @@ int cli_error(const char *fmt, ...)
  * policy the default, by starting itself again with OMP_WAIT_POLICY=passive (libgomp reads it
  * before main), unless the user set OMP_WAIT_POLICY or GOMP_SPINCOUNT. Call first in main. */
 void cli_threads_setup(int argc, char **argv);
-/* who chose the wait policy in effect: warmup's default, the user, or nobody (libgomp's) */
-enum { CLI_WAIT_UNKNOWN, CLI_WAIT_DEFAULT, CLI_WAIT_USER };
-int cli_threads_wait_source(void);
 
 /* Parse a finite double / an integer in [lo, hi] from the value of option `opt`. On error
  * print what was wrong and how to fix it, and return WU_EXIT_USAGE; 0 on success. */

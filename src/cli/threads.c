@@ -13,8 +13,8 @@
  * library's initialiser then resets environ to the one the process started with, before
  * libgomp reads it (checked with gdb, glibc 2.36). So a training command that finds neither
  * variable set starts itself again, once, with OMP_WAIT_POLICY=passive and a marker
- * (WARMUP_OMP_DEFAULT=1) that stops a second restart; the marker also tells `warmup` that the
- * policy is its default, not the user's. If the restart fails (no /proc), the command goes on
+ * (WARMUP_OMP_DEFAULT=1) that stops a second restart and shows, in the process's environment,
+ * that the policy is warmup's default, not the user's. If the restart fails (no /proc), the command goes on
  * with libgomp's default; under valgrind there is no restart.
  *
  * A user's OMP_WAIT_POLICY or GOMP_SPINCOUNT is left alone, whatever its value, and so is the
@@ -30,6 +30,7 @@
 #define DEFAULT_POLICY "passive"
 #define MARKER "WARMUP_OMP_DEFAULT"
 
+#ifdef _OPENMP
 /* the commands that train, so use many threads for long; the others keep libgomp's default
  * and start once */
 static int trains(const char *cmd)
@@ -39,6 +40,7 @@ static int trains(const char *cmd)
         if (!strcmp(cmd, cmds[i])) return 1;
     return 0;
 }
+#endif
 
 void cli_threads_setup(int argc, char **argv)
 {
@@ -57,12 +59,4 @@ void cli_threads_setup(int argc, char **argv)
     (void)argc;
     (void)argv;
 #endif
-}
-
-int cli_threads_wait_source(void)
-{
-    const char *m = getenv(MARKER), *p = getenv("OMP_WAIT_POLICY");
-    if (m && p && !strcmp(p, DEFAULT_POLICY)) return CLI_WAIT_DEFAULT;
-    if (p || getenv("GOMP_SPINCOUNT")) return CLI_WAIT_USER;
-    return CLI_WAIT_UNKNOWN;
 }
