@@ -30,9 +30,9 @@
 #define DEFAULT_POLICY "passive"
 #define MARKER "WARMUP_OMP_DEFAULT"
 
-#ifdef _OPENMP
 /* the commands that train, so use many threads for long; the others keep libgomp's default
- * and start once */
+ * and start once. This holds whether our code is built with OpenMP or not: OpenBLAS's OpenMP
+ * build (the one scripts/deps.sh installs) runs its sgemm on libgomp's threads too. */
 static int trains(const char *cmd)
 {
     static const char *const cmds[] = {"train", "demo", "sweep", "study", NULL};
@@ -40,11 +40,9 @@ static int trains(const char *cmd)
         if (!strcmp(cmd, cmds[i])) return 1;
     return 0;
 }
-#endif
 
 void cli_threads_setup(int argc, char **argv)
 {
-#ifdef _OPENMP
     if (argc < 2 || !trains(argv[1])) return;
     if (getenv("OMP_WAIT_POLICY") || getenv("GOMP_SPINCOUNT") || getenv(MARKER)) return;
     /* under valgrind the restarted process would run outside it (valgrind follows no exec by
@@ -55,8 +53,4 @@ void cli_threads_setup(int argc, char **argv)
     execv("/proc/self/exe", argv); /* returns only on failure */
     unsetenv("OMP_WAIT_POLICY");
     unsetenv(MARKER);
-#else
-    (void)argc;
-    (void)argv;
-#endif
 }
