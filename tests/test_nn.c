@@ -11,6 +11,7 @@
 
 #include "harness.h"
 #include "nn/nn.h"
+#include "nn/vmath.h"
 
 static unsigned rs = 1;
 static float frand(void)
@@ -279,9 +280,24 @@ static void test_crossentropy(void)
     CHECK(bad == 0, "cross-entropy: %d of %d logit gradients fail", bad, N * V);
 }
 
+/* The vector exp and tanh: a NaN in gives a NaN out (a diverged run's logits), without the
+ * undefined float-to-int conversion UBSan caught in a run with --lr 1e30; finite values as libm
+ * gives them. */
+static void test_vmath(void)
+{
+    volatile float nan = NAN; /* volatile: computed at run time, as in a run */
+    CHECK(isnan(wu_expf(nan)), "wu_expf(NaN) = %g, want NaN", (double)wu_expf(nan));
+    CHECK(isnan(wu_tanhf(nan)), "wu_tanhf(NaN) = %g, want NaN", (double)wu_tanhf(nan));
+    th_max m = TH_MAX_INIT;
+    for (float x = -80.0f; x <= 80.0f; x += 0.37f) th_max_add(&m, th_rel(wu_expf(x), expf(x)), (long)(x * 100));
+    CHECK_MAX(&m, 2e-6, "wu_expf against expf");
+    CHECK(wu_expf(-1000.0f) >= 0 && wu_expf(1000.0f) > 1e38f, "wu_expf clamps");
+}
+
 int main(void)
 {
     printf("  matmul backend: %s\n", matmul_backend());
+    test_vmath();
     test_matmul();
     test_layernorm();
     test_attention();

@@ -5,6 +5,7 @@
 #define WU_VMATH_H
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 /* exp(x) for x in [-87, 88] (clamped): Cody-Waite reduction x = n ln2 + r, |r| <= ln2/2, a
@@ -12,16 +13,19 @@
  * uses the 1.5 * 2^23 trick, which needs no SSE4.1. */
 static inline float wu_expf(float x)
 {
-    x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
-    float t = x * 1.44269504088896341f + 12582912.0f;
+    /* a NaN (a diverged run's logits) passes no clamp: compute with 0 and return the NaN, so
+       that no NaN reaches the float-to-int conversion below (undefined behaviour) */
+    float xc = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
+    xc = xc == xc ? xc : 0.0f;
+    float t = xc * 1.44269504088896341f + 12582912.0f;
     float n = t - 12582912.0f;
-    float r = x - n * 0.693145751953125f - n * 1.42860682030941723e-6f;
+    float r = xc - n * 0.693145751953125f - n * 1.42860682030941723e-6f;
     float p = 1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 +
               r * (1.0f / 720 + r * (1.0f / 5040)))))));
-    int bits = ((int)n + 127) << 23;
+    uint32_t bits = (uint32_t)((int32_t)n + 127) << 23;
     float scale;
     memcpy(&scale, &bits, sizeof scale);
-    return p * scale;
+    return x == x ? p * scale : x;
 }
 
 /* tanh(u) = sign(u) (1 - 2 / (exp(2|u|) + 1)) */
