@@ -191,12 +191,12 @@ expect_error 2 "'1e-3' is not a whole number" schedule 'warmup(1) > constant' --
 expect_error 2 "--steps must be between 1 and" schedule 'warmup(1) > constant' --steps 1e30
 expect_error 2 "--steps must be between 1 and" schedule 'warmup(1) > constant' --steps 1e99999999
 expect_error 2 "'1e' is not a whole number" schedule 'warmup(1) > constant' --steps 1e
-"$W" train --steps 2e0 --lr 3e-4 --eval-every 1e0 --out "$tmp/e3" >/dev/null 2>&1 && grep -q '"steps": 2, .*"eval_every": 1,' "$tmp/e3/summary.json" && ok || bad "train --steps 2e0 (field table): $(head -c 300 "$tmp/e3/summary.json" 2>/dev/null)"
+"$W" train $TINY --steps 2e0 --lr 3e-4 --eval-every 1e0 --out "$tmp/e3" >/dev/null 2>&1 && grep -q '"steps": 2, .*"eval_every": 1,' "$tmp/e3/summary.json" && ok || bad "train --steps 2e0 (field table): $(head -c 300 "$tmp/e3/summary.json" 2>/dev/null)"
 expect_error 2 "not a whole number (its exponent leaves a fraction)" train --steps 1.5e0 --out "$tmp/e4"
 [ ! -e "$tmp/e4" ] && ok || bad "train --steps 1.5e0 left $tmp/e4"
 
 # the README's `--out runs/a` in a fresh clone: the parent directories are made (was "cannot be created")
-"$W" train --steps 1 --eval-every 0 --out "$tmp/runs/a" --quiet >/dev/null 2>&1 && [ -s "$tmp/runs/a/summary.json" ] && ok || bad "train --out with a missing parent"
+"$W" train $TINY --steps 1 --eval-every 0 --out "$tmp/runs/a" --quiet >/dev/null 2>&1 && [ -s "$tmp/runs/a/summary.json" ] && ok || bad "train --out with a missing parent"
 
 echo "test_cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
