@@ -609,6 +609,35 @@ static void test_ops(void)
           "a ViT over 14x21 images: %s", e.msg);
 }
 
+/* The thread governor's choice (src/util/cpuload.c): the cores other processes leave free,
+ * with a dead band so that a load wavering near one core's boundary does not flip the count. */
+static void test_threads_pick(void)
+{
+    static const struct { int max, ncpu; double others; int cur, want; } t[] = {
+        {2, 2, 0.00, 2, 2},  {2, 2, 0.40, 2, 2},  {2, 2, 0.55, 2, 1}, /* a half-used core: taken */
+        {2, 2, 1.00, 2, 1},  {2, 2, 2.00, 2, 1},  {2, 2, 1.00, 1, 1}, /* never below one */
+        {2, 2, 0.30, 1, 1},  {2, 2, 0.20, 1, 2},  {2, 2, 0.00, 1, 2}, /* freed below a quarter */
+        {8, 8, 2.60, 8, 5},  {8, 8, 2.60, 5, 5},  {8, 8, 2.30, 5, 5}, /* 8 cores, two busy */
+        {8, 8, 2.20, 5, 6},  {4, 8, 0.00, 4, 4},  {4, 8, 5.00, 4, 3}, /* max bounds it */
+        {2, 2, -1.0, 1, 1},  {2, 2, -1.0, 2, 2},  {1, 2, 1.50, 1, 1}, /* unknown load: as is */
+        {2, 2, 0.00, 0, 2},  {2, 2, 1.00, 9, 1},                      /* cur out of range */
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        int n = wu_cpuload_threads(t[i].max, t[i].ncpu, t[i].others, t[i].cur);
+        CHECK(n == t[i].want, "threads(max %d, %d cores, others %.2f, now %d) = %d, want %d",
+              t[i].max, t[i].ncpu, t[i].others, t[i].cur, n, t[i].want);
+    }
+    /* the sampler: a first sample where /proc/stat exists, and nothing before min_s passed */
+    wu_cpuload s;
+    int n = wu_cpuload_start(&s);
+    CHECK(n >= 0, "cores: %d", n);
+    if (n > 0) {
+        CHECK(wu_cpuload_others(&s, 3600) == -1, "a sample inside min_s says nothing");
+        double o = wu_cpuload_others(&s, 0);
+        CHECK(o == -1 || (o >= 0 && o <= n), "others: %g of %d cores", o, n);
+    }
+}
+
 int main(void)
 {
     snprintf(tmp, sizeof tmp, "/tmp/wu_test_run_XXXXXX");
@@ -629,6 +658,7 @@ int main(void)
     test_shapes();
     test_messages();
     test_names();
+    test_threads_pick();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
     if (system(cmd) != 0) printf("  note: %s was not removed\n", tmp);

@@ -1,55 +1,58 @@
 #!/bin/sh
-# test_threads.sh - the OpenMP wait policy warmup sets up before libgomp starts (src/cli/
-# threads.c): passive by default, so that two runs at once, or a run beside a build, do not
-# spin on each other's cores; a user's OMP_WAIT_POLICY, GOMP_SPINCOUNT and OMP_NUM_THREADS are
-# kept. libgomp's own report (OMP_DISPLAY_ENV=verbose) says what it really uses. Before the
-# change the default showed GOMP_SPINCOUNT = '300000' (libgomp's spinning default), so the
-# first check failed.
+# test_threads.sh - the thread governor (src/util/cpuload.c, used by src/train/run.c): a run
+# whose thread count the user did not fix drops to the cores other processes leave free, so two
+# runs at once, or a run beside a build, do not spin on each other's cores; OMP_NUM_THREADS fixes
+# the count and turns the governor off. A busy loop pinned to one of two cores stands for the
+# other process; summary.json's "threads" and "threads_min" say what the run used. Before the
+# governor a run beside the busy loop kept its 2 threads (threads_min 2), so the first check
+# failed. Also: libgomp starts once per command (the passive-policy restart of early issue 14 is
+# gone) and keeps its own wait policy or the user's.
 # Usage: sh tests/test_threads.sh build/warmup
 W=${1:-build/warmup}
-pass=0; fail=0; skip=0
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+pass=0; fail=0
+tmp=$(mktemp -d)
+spinner=
+cleanup() { [ -n "$spinner" ] && kill "$spinner" 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
 ok()  { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-# every run pins 1 thread unless a check sets another count (OMP_NUM_THREADS=3 below)
-unset OMP_WAIT_POLICY GOMP_SPINCOUNT OMP_DISPLAY_ENV WARMUP_OMP_DEFAULT
+unset OMP_WAIT_POLICY GOMP_SPINCOUNT OMP_DISPLAY_ENV
 TINY="--layers 1 --heads 2 --dim 32 --seq 16 --batch 4 --steps 2 -q"
-# display ENV... : libgomp's report of a 2-step run, run with the given environment
-display() { rm -rf "$tmp/r"; env OMP_NUM_THREADS=1 "$@" OMP_DISPLAY_ENV=verbose "$W" train $TINY --out "$tmp/r" 2>&1 >/dev/null; }
+num() { sed -n "s/^  \"$2\": \\([0-9]*\\),\$/\\1/p" "$1/summary.json"; }
 icv() { grep -E "^ +$1 = " | tail -1 | sed -e "s/.*= '//" -e "s/'.*//"; }
 
-if ! display | grep -q OMP_WAIT_POLICY; then
-    skip=1
-    echo "skipped: $W does not use libgomp (built with OPENMP=0?), so there is no wait policy to check"
+out=$(env OMP_NUM_THREADS=1 OMP_DISPLAY_ENV=verbose "$W" train $TINY --out "$tmp/r" 2>&1 >/dev/null)
+if ! echo "$out" | grep -q OMP_WAIT_POLICY; then
+    echo "skipped: $W does not use libgomp (built with OPENMP=0?): no threads to govern"
 else
-    # the default: passive (no spinning at barriers), the run succeeds
-    out=$(display)
-    [ "$(echo "$out" | icv OMP_WAIT_POLICY)" = PASSIVE ] && ok || bad "default wait policy: $(echo "$out" | grep WAIT)"
-    [ "$(echo "$out" | icv GOMP_SPINCOUNT)" = 0 ] && ok || bad "default spin count: $(echo "$out" | grep SPIN)"
-    [ -s "$tmp/r/summary.json" ] && ok || bad "the run with the default policy wrote no summary"
-    # one restart, not a loop: libgomp starts twice (its report twice), the second is in effect
-    [ "$(echo "$out" | grep -c 'OPENMP DISPLAY ENVIRONMENT BEGIN')" -eq 2 ] && ok || bad "train: libgomp started $(echo "$out" | grep -c 'OPENMP DISPLAY ENVIRONMENT BEGIN') times, 2 expected"
-    # a command that does not train starts once, with libgomp's default
-    out=$(env OMP_DISPLAY_ENV=verbose "$W" schedule constant --steps 1 2>&1 >/dev/null)
-    [ "$(echo "$out" | grep -c 'OPENMP DISPLAY ENVIRONMENT BEGIN')" -eq 1 ] && ok || bad "schedule: libgomp started more than once"
-    # the marker that stops a second restart also stops the first: no loop whatever is set
-    out=$(display WARMUP_OMP_DEFAULT=1)
-    [ "$(echo "$out" | grep -c 'OPENMP DISPLAY ENVIRONMENT BEGIN')" -eq 1 ] && ok || bad "with the marker set: libgomp started more than once"
-    [ -s "$tmp/r/summary.json" ] && ok || bad "the run with the marker set wrote no summary"
-    # a user's explicit choice is kept, whatever it is
-    out=$(display OMP_WAIT_POLICY=active)
-    [ "$(echo "$out" | icv OMP_WAIT_POLICY)" = ACTIVE ] && ok || bad "OMP_WAIT_POLICY=active: $(echo "$out" | grep WAIT)"
-    out=$(display OMP_WAIT_POLICY=passive)
+    # one start, libgomp's own policy; a user's policy is libgomp's business, passed through
+    [ "$(echo "$out" | grep -c 'OPENMP DISPLAY ENVIRONMENT BEGIN')" -eq 1 ] && ok || bad "train: libgomp started $(echo "$out" | grep -c 'OPENMP DISPLAY ENVIRONMENT BEGIN') times, 1 expected"
+    [ -s "$tmp/r/summary.json" ] && ok || bad "the 2-step run wrote no summary"
+    out=$(env OMP_NUM_THREADS=1 OMP_WAIT_POLICY=passive OMP_DISPLAY_ENV=verbose "$W" train $TINY --out "$tmp/p" 2>&1 >/dev/null)
     [ "$(echo "$out" | icv OMP_WAIT_POLICY)" = PASSIVE ] && ok || bad "OMP_WAIT_POLICY=passive: $(echo "$out" | grep WAIT)"
-    out=$(display GOMP_SPINCOUNT=12345)
-    [ "$(echo "$out" | icv GOMP_SPINCOUNT)" = 12345 ] && ok || bad "GOMP_SPINCOUNT=12345: $(echo "$out" | grep SPIN)"
-    out=$(display OMP_NUM_THREADS=3)
-    [ "$(echo "$out" | icv OMP_NUM_THREADS)" = 3 ] && ok || bad "OMP_NUM_THREADS=3: $(echo "$out" | grep NUM_THREADS)"
-    [ "$(echo "$out" | icv GOMP_SPINCOUNT)" = 0 ] && ok || bad "OMP_NUM_THREADS alone keeps the passive default: $(echo "$out" | grep SPIN)"
-    # an empty OMP_WAIT_POLICY is the user's too (libgomp ignores it: its own default)
-    out=$(display OMP_WAIT_POLICY=)
-    [ "$(echo "$out" | icv GOMP_SPINCOUNT)" = 300000 ] && ok || bad "OMP_WAIT_POLICY= (empty): $(echo "$out" | grep SPIN)"
+    [ "$(num "$tmp/p" threads)" = 1 ] && ok || bad "OMP_NUM_THREADS=1: summary says $(num "$tmp/p" threads) threads"
+
+    if ! command -v taskset > /dev/null || [ "$(nproc --all)" -lt 2 ] || ! taskset -c 0,1 true 2>/dev/null; then
+        echo "skipped: the governor checks need two cores and taskset (util-linux)"
+    else
+        # two cores for everything below; a busy loop on core 0 is the other process
+        RUN="--steps 40 --batch 8 --seq 32 --dim 64 --heads 4 --layers 2"
+        taskset -c 0 sh -c 'while :; do :; done' & spinner=$!
+        env -u OMP_NUM_THREADS taskset -c 0,1 "$W" train $RUN --out "$tmp/gov" > "$tmp/gov.out" 2>&1 || bad "the governed run failed: $(cat "$tmp/gov.out")"
+        [ "$(num "$tmp/gov" threads)" = 2 ] && ok || bad "governed run: $(num "$tmp/gov" threads) threads at most, 2 expected (two cores)"
+        [ "$(num "$tmp/gov" threads_min)" = 1 ] && ok || bad "beside a busy loop the run kept $(num "$tmp/gov" threads_min) threads, 1 expected"
+        grep -q "the machine was busy: 1 thread of 2" "$tmp/gov.out" && ok || bad "the run did not say it used fewer threads: $(tail -2 "$tmp/gov.out")"
+        # OMP_NUM_THREADS fixes the count: no governor, even beside the busy loop
+        OMP_NUM_THREADS=2 taskset -c 0,1 "$W" train $RUN --steps 20 --out "$tmp/fixed" > "$tmp/fixed.out" 2>&1 || bad "the fixed run failed: $(cat "$tmp/fixed.out")"
+        [ "$(num "$tmp/fixed" threads_min)" = 2 ] && ok || bad "OMP_NUM_THREADS=2 beside a busy loop: threads_min $(num "$tmp/fixed" threads_min), 2 expected"
+        grep -q "machine was busy" "$tmp/fixed.out" && bad "a fixed count still said the machine was busy" || ok
+        kill "$spinner"; wait "$spinner" 2>/dev/null; spinner=
+        # the same thread count, fixed or governed, gives the same losses: the count never
+        # changes a result (the governor may switch it between any two steps)
+        env -u OMP_NUM_THREADS taskset -c 0,1 "$W" train $RUN --steps 20 --out "$tmp/free" > /dev/null 2>&1
+        cut -d, -f1-3 "$tmp/fixed/metrics.csv" > "$tmp/a"; cut -d, -f1-3 "$tmp/free/metrics.csv" > "$tmp/b"
+        cmp -s "$tmp/a" "$tmp/b" && ok || bad "fixed and governed threads gave different losses: $(diff "$tmp/a" "$tmp/b" | head -4)"
+    fi
 fi
-[ "$skip" -eq 0 ] || echo "test_threads: skipped (no libgomp)"
 echo "test_threads: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

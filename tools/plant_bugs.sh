@@ -24,7 +24,7 @@ mkdir -p "$DIR" || exit 2
 
 # ---- the plants: NAME FILE OLD NEW TESTS (TESTS: commands run in the copy, ';' between) ----
 # Each replacement must match its file exactly once.
-ALL="cosine_nan invsqrt_nan gpt_postln_nan vit_postln_nan loader_seek resume_steps report_escape"
+ALL="cosine_nan invsqrt_nan gpt_postln_nan vit_postln_nan loader_seek resume_steps report_escape governor_off"
 spec() {
     case $1 in
     cosine_nan) # torch:CosineAnnealingLR returns NaN at step 20
@@ -75,6 +75,12 @@ spec() {
         new='        fprintf(o.f, "<pre>%s</pre>\n", line);
 '
         tests="sh tests/test_train.sh build/warmup" ;;
+    governor_off) # a run never consults the thread governor: it spins beside a busy process
+        file=src/train/step.c
+        old='    wu_run_threads(r);
+'
+        new=''
+        tests="sh tests/test_threads.sh build/warmup" ;;
     *) echo "plant_bugs: no plant named $1 (plants: $ALL)" >&2; exit 2 ;;
     esac
 }

@@ -22,11 +22,6 @@ int cli_error(const char *fmt, ...)
 #endif
     ;
 
-/* How the OpenMP threads wait (threads.c): for the training commands warmup makes the passive
- * policy the default, by starting itself again with OMP_WAIT_POLICY=passive (libgomp reads it
- * before main), unless the user set OMP_WAIT_POLICY or GOMP_SPINCOUNT. Call first in main. */
-void cli_threads_setup(int argc, char **argv);
-
 /* Parse a finite double / an integer in [lo, hi] from the value of option `opt`. On error
  * print what was wrong and how to fix it, and return WU_EXIT_USAGE; 0 on success. */
 int cli_double(const char *opt, const char *text, double lo, double hi, double *out);

@@ -208,6 +208,10 @@ int cmd_train(int argc, char **argv)
             printf(" (%lld non-finite step%s, the first at step %lld)", (long long)r.nonfinite_steps,
                    r.nonfinite_steps > 1 ? "s" : "", (long long)r.first_nonfinite_step);
         printf("; %s/summary.json\n", c.out);
+        if (r.threads_min < r.threads_max) /* the governor stepped in: say why it was slower */
+            printf("the machine was busy: %d thread%s of %d at times, leaving the cores other "
+                   "processes used (OMP_NUM_THREADS fixes the count)\n", r.threads_min,
+                   r.threads_min > 1 ? "s" : "", r.threads_max);
     }
     if (r.interrupted && stop_flag) return 130;
     return r.diverged ? WU_EXIT_FAIL : WU_EXIT_OK;

@@ -81,7 +81,6 @@ static int dispatch(const char *cmd, int argc, char **argv)
 #ifndef WU_NO_MAIN
 int main(int argc, char **argv)
 {
-    cli_threads_setup(argc, argv); /* may start warmup again with a wait policy (threads.c) */
     return cli_main(argc, argv);
 }
 #endif

@@ -11,6 +11,9 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "../util/fail.h"
 #include "../util/fs.h"
@@ -22,6 +25,40 @@ double wu_run_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* ---- the thread governor ------------------------------------------------------------------- */
+
+/* How often the load is sampled: long enough that /proc/stat's 10 ms ticks average out, short
+ * enough that a run started beside another stops contending within a fraction of a second. */
+#define GOVERNOR_PERIOD_S 0.25
+
+/* The governor is on when the engine runs OpenMP threads and the user has not fixed their
+ * number: OMP_NUM_THREADS set means exactly that many, always (tests pin it so). The count the
+ * process starts with (one per core, or what the lab set for its runs) is the most it uses. */
+void wu_run_threads_start(wu_run *r)
+{
+    r->threads = r->threads_max = r->threads_min = 1;
+    r->load.ncpu = 0;
+#ifdef _OPENMP
+    r->threads = r->threads_max = r->threads_min = omp_get_max_threads();
+    if (r->threads_max > 1 && !getenv("OMP_NUM_THREADS")) wu_cpuload_start(&r->load);
+#endif
+}
+
+void wu_run_threads(wu_run *r)
+{
+#ifdef _OPENMP
+    double others = wu_cpuload_others(&r->load, GOVERNOR_PERIOD_S);
+    if (others < 0) return;
+    int n = wu_cpuload_threads(r->threads_max, r->load.ncpu, others, r->threads);
+    if (n == r->threads) return;
+    omp_set_num_threads(n); /* our kernels and OpenBLAS's OpenMP build both follow it */
+    r->threads = n;
+    if (n < r->threads_min) r->threads_min = n;
+#else
+    (void)r;
+#endif
 }
 
 /* ---- building a run ------------------------------------------------------------------------ */
@@ -230,6 +267,7 @@ int wu_train_open(wu_run **out, wu_train_config *cfg, int resume, wu_error *err)
         return open_fail(r, NULL, wu_fail(err, WU_EIO, "cannot write %s: %s", mpath, strerror(errno)));
     r->t0 = r->session_t0 = wu_run_now();
     r->started = r->step;
+    wu_run_threads_start(r);
     if (resume) *cfg = r->c;
     *out = r;
     return WU_OK;
@@ -302,6 +340,7 @@ static int write_summary(const wu_run *r, const wu_train_result *res, wu_error *
     else fputs("  \"first_nonfinite_step\": null,\n", f);
     json_num(f, "max_grad_norm_first_10pct", res->max_grad_norm_early, 1);
     json_num(f, r->text ? "tokens_per_s" : "images_per_s", res->items_per_s, 1);
+    fprintf(f, "  \"threads\": %d,\n  \"threads_min\": %d,\n", res->threads_max, res->threads_min);
     json_num(f, "wall_time_s", res->wall_s, 0);
     fputs("}\n", f);
     if (wu_outfile_commit(&o, err)) return err->code;
@@ -335,6 +374,8 @@ int wu_train_close(wu_run *r, wu_train_result *res, wu_error *err)
     res->wall_s = wall;
     double sdt = now - r->session_t0;
     res->items_per_s = sdt > 0 ? r->session_items / sdt : 0;
+    res->threads_max = r->threads_max;
+    res->threads_min = r->threads_min;
     res->interrupted = !wu_train_done(r);
     if (rc == WU_OK && r->pending) /* metrics.csv lacks the last step: nothing would agree */
         rc = wu_fail(err, WU_EINVAL, "step %lld was made but not logged (wu_train_log): the run "

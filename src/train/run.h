@@ -7,6 +7,7 @@
 #include "../data/data.h"
 #include "../model/model.h"
 #include "../optim/optim_names.h"
+#include "../util/cpuload.h"
 #include "train.h"
 
 #define WU_SPIKE_WINDOW 20
@@ -58,6 +59,9 @@ struct wu_run {
     int failed;               /* the error code of a failed step, log or checkpoint (0: none) */
     wu_train_row row;         /* the last step's metrics row ... */
     int pending;              /* ... made by wu_train_step and not yet written by wu_train_log */
+    /* the thread governor (wu_run_threads): fewer threads while other processes use our cores */
+    wu_cpuload load;          /* the last sample (load.ncpu 0: the governor is off) */
+    int threads, threads_max, threads_min; /* in use now; the most it may use; the fewest used */
 };
 
 /* run.c */
@@ -66,6 +70,8 @@ int wu_run_build(wu_run *r, wu_error *err);     /* data, model, optimizer for r-
 void wu_run_free(wu_run *r);                    /* everything wu_run_build made; not r */
 void wu_run_next_batch(wu_run *r);              /* the next training batch into tok/tgt or x/labels */
 double wu_run_now(void);                        /* monotonic seconds */
+void wu_run_threads_start(wu_run *r);           /* the governor: at the start of a session ... */
+void wu_run_threads(wu_run *r);                 /* ... and before each step */
 
 /* ckpt.c */
 int wu_ckpt_save(const wu_run *r, wu_error *err);

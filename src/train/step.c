@@ -99,6 +99,7 @@ int wu_train_step(wu_run *r, wu_train_row *out, wu_error *err)
     if (wu_train_done(r))
         return wu_fail(err, WU_EINVAL, "the run is over (%s at step %lld): there is no step to make",
                        r->tr.diverged ? "diverged" : "completed", (long long)r->step);
+    wu_run_threads(r);
     const wu_train_config *c = &r->c;
     const int64_t k = r->step;
     const int64_t early = c->steps / 10 > 0 ? c->steps / 10 : 1;

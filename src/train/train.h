@@ -85,6 +85,8 @@ typedef struct wu_train_result {
     int spikes;
     double max_grad_norm_early; /* the largest gradient norm in the first 10% of the steps */
     double items_per_s;     /* tokens/s (GPT) or images/s */
+    int threads_max;        /* this session's thread count with the machine to itself ... */
+    int threads_min;        /* ... and the fewest it used while other processes were busy */
     double wall_s;
     int interrupted;        /* stopped by a signal or stop_after before the end */
     int failed;             /* opened, then stopped by an error at run time (a full disk, a batch
