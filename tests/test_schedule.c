@@ -8,6 +8,7 @@
  *      continuous, exact resume (plateau state included), per-group LRs;
  *   4. every validation rule: its error code, its message and its column. */
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -517,6 +518,56 @@ static void hf_function_line(cJSON *j, int lineno, void *ctx)
     (*count)++;
 }
 
+/* hf:NAME(args) of the fixtures, written as HF's dispatcher get_scheduler("NAME", optimizer,
+ * num_warmup_steps=, num_training_steps=, scheduler_specific_kwargs={...the rest}), gives the
+ * same numbers. Cases where get_scheduler would drop an argument (constant takes none;
+ * constant_with_warmup and inverse_sqrt only the warmup) are not its calls and are skipped. */
+static void hf_get_scheduler_line(cJSON *j, int lineno, void *ctx)
+{
+    int *count = ctx;
+    const char *spec = cJSON_GetObjectItem(j, "spec")->valuestring;
+    double lr = cJSON_GetObjectItem(j, "lr")->valuedouble;
+    int64_t steps = (int64_t)cJSON_GetObjectItem(j, "steps")->valuedouble;
+    const char *open = strchr(spec, '(');
+    char name[64], args[512] = "", w[64] = "0", n[64] = "", rest[512] = "", fn[1200], where[64];
+    snprintf(name, sizeof name, "%.*s", (int)(open ? (size_t)(open - spec - 3) : strlen(spec) - 3),
+             spec + 3);
+    if (open) snprintf(args, sizeof args, "%.*s", (int)(strlen(open) - 2), open + 1);
+    int constant = !strcmp(name, "constant"), plateau = !strcmp(name, "reduce_lr_on_plateau");
+    int warmup_only = !strcmp(name, "constant_with_warmup") || !strcmp(name, "inverse_sqrt");
+    int stable = 0;
+    char *save = NULL;
+    for (char *a = strtok_r(args, ",", &save); a; a = strtok_r(NULL, ",", &save)) { /* key=value, no nesting */
+        while (*a == ' ') a++;
+        char *eq = strchr(a, '=');
+        if (!eq) return;
+        *eq = '\0';
+        if (!strcmp(a, "num_warmup_steps")) snprintf(w, sizeof w, "%s", eq + 1);
+        else if (!strcmp(a, "num_training_steps")) snprintf(n, sizeof n, "%s", eq + 1);
+        else if (constant || warmup_only) return; /* get_scheduler would drop it */
+        else {
+            stable |= !strcmp(a, "num_stable_steps");
+            snprintf(rest + strlen(rest), sizeof rest - strlen(rest), "%s'%s': %s",
+                     rest[0] ? ", " : "", a, eq + 1);
+        }
+    }
+    if (!n[0] && !stable) snprintf(n, sizeof n, "%lld", (long long)steps);
+    if (constant || plateau)
+        snprintf(fn, sizeof fn, "hf:get_scheduler('%s', optimizer%s%s%s)", name,
+                 rest[0] ? ", scheduler_specific_kwargs={" : "", rest, rest[0] ? "}" : "");
+    else
+        snprintf(fn, sizeof fn, "hf:get_scheduler(%s%s%s, optimizer, num_warmup_steps=%s%s%s%s%s%s)",
+                 lineno % 2 ? "\"" : "SchedulerType.", name, lineno % 2 ? "\"" : "", w,
+                 n[0] && !warmup_only ? ", num_training_steps=" : "", warmup_only ? "" : n,
+                 rest[0] ? ", scheduler_specific_kwargs={" : "", rest, rest[0] ? "}" : "");
+    char *en = strstr(fn, "SchedulerType."); /* SchedulerType.NAME in capitals, as written */
+    for (char *c = en ? en + 14 : fn + strlen(fn); *c && *c != ','; c++)
+        *c = (char)toupper((unsigned char)*c);
+    snprintf(where, sizeof where, "schedules_hf.jsonl:%d", lineno);
+    same_numbers(spec, fn, lr, steps, NULL, where);
+    (*count)++;
+}
+
 /* torch:Class(args) of the fixtures with the optimizer first in every call and the module path
  * written out gives the same numbers. */
 static void torch_pasted_line(cJSON *j, int lineno, void *ctx)
@@ -549,6 +600,10 @@ static void test_pasted(void)
     CHECK(th_jsonl("tests/fixtures/schedules_hf.jsonl", hf_function_line, &n) > 0 && n > 60,
           "HF's functions: %d fixture cases", n);
     printf("  HF's function names: %d fixture cases equal the get_scheduler names\n", n);
+    n = 0;
+    CHECK(th_jsonl("tests/fixtures/schedules_hf.jsonl", hf_get_scheduler_line, &n) > 0 && n > 50,
+          "HF's get_scheduler: %d fixture cases", n);
+    printf("  HF's get_scheduler(name, optimizer, ...): %d fixture cases\n", n);
     n = 0;
     CHECK(th_jsonl("tests/fixtures/schedules_torch.jsonl", torch_pasted_line, &n) > 0 && n > 100,
           "torch with an optimizer: %d fixture cases", n);
@@ -595,6 +650,25 @@ static void test_pasted(void)
          "get_polynomial_decay_schedule_with_warmup: lr_end (1)"},
         {"hf:torch.get_linear_schedule_with_warmup(opt, 1, 10)", "live in transformers"},
         {"hf:transformers.linear(num_warmup_steps=1)", "not a Hugging Face schedule function"},
+        {"hf:get_scheduler('linear', optimizer, num_warmup_steps=2)",
+         "get_scheduler: linear requires num_training_steps"},
+        {"hf:get_scheduler('cosine', optimizer, num_training_steps=20)",
+         "get_scheduler: cosine requires num_warmup_steps"},
+        {"hf:get_scheduler('lin', optimizer, 2, 10)", "unknown scheduler name 'lin'"},
+        {"hf:get_scheduler(optimizer=opt, num_warmup_steps=2)", "missing the scheduler's name"},
+        {"hf:get_scheduler(linear, opt, 2, 10)", "the name is a string"},
+        {"hf:get_scheduler('linear', opt, 2, 10, 5)", "scheduler_specific_kwargs takes a dict"},
+        {"hf:get_scheduler('linear', opt, 2, 10, {'num_cycles': 2})", "no argument 'num_cycles'"},
+        {"hf:get_scheduler('cosine', opt, 2, 10, {'num_warmup_steps': 2})",
+         "given by get_scheduler itself"},
+        {"hf:get_scheduler('cosine', opt, 2, 10, {'num_cycles': 2, 'num_cycles': 3})",
+         "dict key 'num_cycles' repeated"},
+        {"hf:get_scheduler('cosine', opt, 2, 10, {num_cycles: 2})", "a quoted argument name"},
+        {"hf:get_scheduler('cosine', opt, 2, 10, {'num_cycles' 2})", "expected ':' after"},
+        {"hf:get_scheduler('cosine', opt, 2, 10, {'num_cycles': 2)", "expected ',' or '}'"},
+        {"hf:get_scheduler('cosine', opt, 2, 10, warmup=3)", "unexpected keyword argument 'warmup'"},
+        {"hf:get_scheduler('cosine', 3, 2, 10)", "the optimizer's variable name"},
+        {"warmup(10) > {'a': 1}", "expected a value, got '{'"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         wu_sched_opts o = {.lr = 0.1, .total_steps = 100};

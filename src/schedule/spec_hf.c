@@ -4,7 +4,10 @@
  * The base LR (--lr) plays the optimizer's default LR. As the HF Trainer does, a missing
  * num_warmup_steps means 0 and a missing num_training_steps means the run length (--steps).
  * Where HF would raise, or divide by zero at a later step, the spec is rejected up front. */
+#include <ctype.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "spec_ast.h"
@@ -99,6 +102,141 @@ static int min_rate(const wu_bind *b, double lr, double *rate)
     return WU_OK;
 }
 
+/* ---- get_scheduler(name, optimizer, num_warmup_steps, num_training_steps,
+ *                    scheduler_specific_kwargs) ------------------------------------------------
+ * HF's dispatcher, as pasted: rewritten into the call it makes, hf:NAME(...), with the
+ * arguments it passes. Like HF: constant gets none, reduce_lr_on_plateau only the specific
+ * kwargs, every other name needs num_warmup_steps, constant_with_warmup and inverse_sqrt get
+ * only that, warmup_stable_decay gets num_training_steps when given, the rest need it. */
+
+static int is_none(const wu_ast *a) { return a->type == A_NAME && !strcmp(a->text, "None"); }
+
+/* A new keyword node key=value at the end of tree c, or -1 (and the error) when it is full. */
+static int add_kw(wu_ast_tree *c, const char *key, int value, wu_error *err)
+{
+    if (c->count >= WU_AST_MAX)
+        return wu__spec_err(err, WU_ERANGE, c, value, "spec is too complex (more than %d parts)",
+                            WU_AST_MAX), -1;
+    wu_ast *k = &c->n[c->count];
+    memset(k, 0, sizeof *k);
+    k->type = A_KW;
+    k->line = c->n[value].line;
+    k->col = c->n[value].col;
+    snprintf(k->text, sizeof k->text, "%s", key);
+    k->args[0] = value;
+    k->nargs = 1;
+    return c->count++;
+}
+
+static int get_scheduler(wu_schedule *s, const wu_ast_tree *t, wu_error *err)
+{
+    static const char *const params[] = {"name", "optimizer", "num_warmup_steps",
+                                         "num_training_steps", "scheduler_specific_kwargs", NULL};
+    enum { P_NAME, P_OPT, P_W, P_N, P_KW, NP };
+    const wu_ast *c = &t->n[t->root];
+    int slot[NP] = {-1, -1, -1, -1, -1}, npos = 0;
+    for (int i = 0; i < c->nargs; i++) {
+        const wu_ast *a = &t->n[c->args[i]];
+        if (a->type != A_KW) {
+            if (npos >= NP)
+                return wu__spec_err(err, WU_EINVAL, t, c->args[i], "get_scheduler takes at most "
+                                    "%d positional arguments (%s, ...)", NP, params[0]);
+            slot[npos++] = c->args[i];
+            continue;
+        }
+        int j = 0;
+        while (params[j] && strcmp(params[j], a->text) != 0) j++;
+        if (!params[j])
+            return wu__spec_err(err, WU_EINVAL, t, c->args[i], "get_scheduler got an unexpected "
+                                "keyword argument '%s'; it takes name, optimizer, "
+                                "num_warmup_steps, num_training_steps and "
+                                "scheduler_specific_kwargs", a->text);
+        if (slot[j] >= 0)
+            return wu__spec_err(err, WU_EINVAL, t, c->args[i], "get_scheduler got two values for "
+                                "'%s' (positional and keyword)", a->text);
+        slot[j] = a->args[0];
+    }
+    if (slot[P_NAME] < 0)
+        return wu__spec_err(err, WU_EINVAL, t, t->root, "get_scheduler: missing the scheduler's "
+                            "name, as in hf:get_scheduler(\"linear\", optimizer, ...)");
+    if (slot[P_OPT] >= 0 && t->n[slot[P_OPT]].type != A_NAME)
+        return wu__spec_err(err, WU_EINVAL, t, slot[P_OPT], "get_scheduler: optimizer takes the "
+                            "optimizer's variable name (it is ignored: the base LR is the run's "
+                            "lr), e.g. optimizer");
+    const wu_ast *nm = &t->n[slot[P_NAME]];
+    /* "linear", or SchedulerType.LINEAR as the enum is written */
+    if (!(nm->type == A_STR || (nm->type == A_NAME && !strcmp(nm->qual, "SchedulerType"))))
+        return wu__spec_err(err, WU_EINVAL, t, slot[P_NAME], "get_scheduler: the name is a "
+                            "string such as \"linear\" or SchedulerType.LINEAR");
+    char name[WU_NAME_MAX];
+    size_t len = strlen(nm->text);
+    for (size_t i = 0; i <= len; i++) name[i] = (char)tolower((unsigned char)nm->text[i]);
+    int w = slot[P_W] >= 0 && !is_none(&t->n[slot[P_W]]) ? slot[P_W] : -1;
+    int n = slot[P_N] >= 0 && !is_none(&t->n[slot[P_N]]) ? slot[P_N] : -1;
+    int kw = slot[P_KW] >= 0 && !is_none(&t->n[slot[P_KW]]) ? slot[P_KW] : -1;
+    if (kw >= 0 && !(t->n[kw].type == A_CALL && !strcmp(t->n[kw].text, "dict") && !t->n[kw].qual[0]))
+        return wu__spec_err(err, WU_EINVAL, t, kw, "get_scheduler: scheduler_specific_kwargs "
+                            "takes a dict, as in {'num_cycles': 2} or dict(num_cycles=2)");
+    int plateau = !strcmp(name, "reduce_lr_on_plateau"), i = 0;
+    while (HF[i].name && strcmp(HF[i].name, name) != 0) i++;
+    if (!HF[i].name && !plateau)
+        return wu__spec_err(err, WU_EINVAL, t, slot[P_NAME], "get_scheduler: unknown scheduler "
+                            "name '%s'; known: constant, constant_with_warmup, linear, cosine, "
+                            "cosine_with_restarts, polynomial, inverse_sqrt, cosine_with_min_lr, "
+                            "cosine_warmup_with_min_lr, warmup_stable_decay, "
+                            "reduce_lr_on_plateau", nm->text);
+    int constant = !strcmp(name, "constant");
+    int warmup_only = !strcmp(name, "constant_with_warmup") || !strcmp(name, "inverse_sqrt");
+    int takes_w = !constant && !plateau;            /* num_warmup_steps */
+    int takes_n = takes_w && !warmup_only;          /* num_training_steps */
+    int takes_kw = !constant && !warmup_only;       /* scheduler_specific_kwargs */
+    if (takes_w && w < 0)
+        return wu__spec_err(err, WU_EINVAL, t, t->root, "get_scheduler: %s requires "
+                            "num_warmup_steps (HF raises without it)", name);
+    if (takes_n && n < 0 && strcmp(name, "warmup_stable_decay") != 0)
+        return wu__spec_err(err, WU_EINVAL, t, t->root, "get_scheduler: %s requires "
+                            "num_training_steps (HF raises without it)", name);
+    wu_ast_tree *cp = malloc(sizeof *cp);
+    if (!cp) return wu__spec_err(err, WU_ENOMEM, t, -1, "out of memory");
+    *cp = *t;
+    wu_ast *call = &cp->n[cp->root];
+    snprintf(call->text, sizeof call->text, "%s", name);
+    call->qual[0] = '\0';
+    call->nargs = 0;
+    int rc = WU_OK, k = 0;
+    if (takes_w) {
+        if ((k = add_kw(cp, "num_warmup_steps", w, err)) < 0) goto done;
+        cp->n[cp->root].args[cp->n[cp->root].nargs++] = k;
+    }
+    if (takes_n && n >= 0) {
+        if ((k = add_kw(cp, "num_training_steps", n, err)) < 0) goto done;
+        cp->n[cp->root].args[cp->n[cp->root].nargs++] = k;
+    }
+    if (takes_kw && kw >= 0) {
+        const wu_ast *d = &t->n[kw];
+        for (int j = 0; j < d->nargs; j++) {
+            const char *key = t->n[d->args[j]].text;
+            if (!strcmp(key, "num_warmup_steps") || !strcmp(key, "num_training_steps") ||
+                !strcmp(key, "optimizer")) {
+                rc = wu__spec_err(err, WU_EINVAL, t, d->args[j], "get_scheduler: '%s' is given "
+                                  "by get_scheduler itself; it cannot also be in "
+                                  "scheduler_specific_kwargs", key);
+                goto done;
+            }
+            if (cp->n[cp->root].nargs >= WU_AST_ARGS) {
+                rc = wu__spec_err(err, WU_ERANGE, t, d->args[j], "too many arguments");
+                goto done;
+            }
+            cp->n[cp->root].args[cp->n[cp->root].nargs++] = d->args[j];
+        }
+    }
+    rc = wu__bind_hf(s, cp, err);
+done:
+    if (k < 0 && rc == WU_OK) rc = err ? err->code : WU_ERANGE;
+    free(cp);
+    return rc;
+}
+
 int wu__bind_hf(wu_schedule *s, const wu_ast_tree *t, wu_error *err)
 {
     int call = t->root, rc, i = 0;
@@ -106,6 +244,10 @@ int wu__bind_hf(wu_schedule *s, const wu_ast_tree *t, wu_error *err)
     if (c->type != A_CALL && c->type != A_NAME)
         return wu__spec_err(err, WU_EPARSE, t, call,
                             "expected a Hugging Face scheduler such as hf:cosine(num_warmup_steps=100)");
+    if (c->type == A_CALL && !strcmp(c->text, "get_scheduler") &&
+        (!c->qual[0] || !strcmp(c->qual, "transformers") ||
+         !strcmp(c->qual, "transformers.optimization") || !strcmp(c->qual, "optimization")))
+        return get_scheduler(s, t, err);
     int f = 0;
     const char *name = c->text;
     while (FN[f].fn && strcmp(FN[f].fn, c->text) != 0) f++;

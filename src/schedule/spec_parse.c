@@ -210,7 +210,7 @@ static int lex(parser *p, const char *src, size_t start)
             }
             i++;
             k->kind = TK_STR;
-        } else if (strchr("()[],=>*-", c)) {
+        } else if (strchr("()[],=>*-{}:", c)) {
             k->kind = TK_PUNCT;
             k->ch = c;
             i++;
@@ -327,6 +327,51 @@ static int parse_list(parser *p, int *out)
     return WU_OK;
 }
 
+/* A Python dict literal {'key': value, ...}, as in HF's scheduler_specific_kwargs: parsed into
+ * the same tree as dict(key=value, ...), a call whose arguments are keywords. */
+static int parse_dict(parser *p, int *out)
+{
+    char d[WU_NAME_MAX + 16];
+    const token *open = peek(p);
+    int rc, call = new_ast(p, A_CALL, open);
+    if (call < 0) return call;
+    memcpy(p->t->n[call].text, "dict", 5);
+    p->pos++; /* '{' */
+    while (!is_punct(peek(p), '}')) {
+        const token *k = peek(p);
+        int val;
+        if (k->kind == TK_EOF)
+            return tok_err(p, k, WU_EPARSE, "expected '}' to close the dict opened at column %d",
+                           open->col);
+        if (k->kind != TK_STR)
+            return tok_err(p, k, WU_EPARSE, "a dict key here is a quoted argument name, as in "
+                           "{'num_cycles': 2}; got %s", tok_desc(k, d, sizeof d));
+        if (!is_punct(peek2(p), ':'))
+            return tok_err(p, peek2(p), WU_EPARSE, "expected ':' after the dict key '%s'", k->text);
+        for (int j = 0; j < p->t->n[call].nargs; j++)
+            if (strcmp(p->t->n[p->t->n[call].args[j]].text, k->text) == 0)
+                return tok_err(p, k, WU_EPARSE, "dict key '%s' repeated", k->text);
+        int kw = new_ast(p, A_KW, k);
+        if (kw < 0) return kw;
+        memcpy(p->t->n[kw].text, k->text, WU_NAME_MAX);
+        p->pos += 2;
+        if ((rc = parse_product(p, &val)) != WU_OK) return rc;
+        p->t->n[kw].args[0] = val;
+        p->t->n[kw].nargs = 1;
+        if ((rc = add_arg(p, call, kw, k)) != WU_OK) return rc;
+        if (is_punct(peek(p), ',')) {
+            p->pos++;
+            continue;
+        }
+        if (!is_punct(peek(p), '}'))
+            return tok_err(p, peek(p), WU_EPARSE, "expected ',' or '}' in a dict, got %s",
+                           tok_desc(peek(p), d, sizeof d));
+    }
+    p->pos++;
+    *out = call;
+    return WU_OK;
+}
+
 static int parse_primary(parser *p, int *out)
 {
     char d[WU_NAME_MAX + 16];
@@ -344,6 +389,7 @@ static int parse_primary(parser *p, int *out)
         return WU_OK;
     }
     if (is_punct(k, '[')) return parse_list(p, out);
+    if (is_punct(k, '{') && !p->native) return parse_dict(p, out);
     if (is_punct(k, '-') && peek2(p)->kind == TK_NUM) {
         p->pos++;
         if ((a = new_ast(p, A_NUM, k)) < 0) return a;
