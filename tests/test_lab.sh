@@ -68,7 +68,8 @@ for sig in INT KILL; do
     "$W" sweep $GRID --out "$d" -q > /dev/null 2>&1 &
     pid=$!
     i=0
-    while [ ! -s "$d/lr0.001-w0-seed1/summary.json" ] && [ $i -lt 300 ]; do sleep 0.05; i=$((i + 1)); done
+    # wait for the first run to finish (up to 2 minutes: a loaded machine once took over 15 s)
+    while [ ! -s "$d/lr0.001-w0-seed1/summary.json" ] && [ $i -lt 2400 ]; do sleep 0.05; i=$((i + 1)); done
     sleep 0.3
     kill -$sig $pid
     { wait $pid; } 2> /dev/null; rc=$?
