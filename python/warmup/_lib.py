@@ -131,8 +131,8 @@ def plot_lib():
         pl.wu_plot_svg.restype = _c.c_int
         pl.wu_plot_svg.argtypes = [_c.POINTER(_c.c_void_p), _c.POINTER(_c.c_size_t),
                                    _c.POINTER(_c.c_char_p), _c.POINTER(_c.c_char_p), _c.c_int,
-                                   _c.POINTER(WuSchedOpts), _c.c_int, _c.c_char_p,
-                                   _c.POINTER(WuError)]
+                                   _c.POINTER(WuSchedOpts), _c.c_int, _c.c_char_p, _c.c_int,
+                                   _c.c_int, _c.POINTER(WuError)]
         pl.wu_plot_free.restype = None
         pl.wu_plot_free.argtypes = [_c.c_void_p]
         _plot = pl
