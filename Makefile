@@ -283,13 +283,19 @@ install: all
 	install -m 755 $(B)/libwarmup.so $(DESTDIR)$(PREFIX)/lib/libwarmup.so.$(VERSION)
 	ln -sf libwarmup.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libwarmup.so.$(SOMAJOR)
 	ln -sf libwarmup.so.$(SOMAJOR) $(DESTDIR)$(PREFIX)/lib/libwarmup.so
+	install -m 755 $(B)/libwarmup_plot.so $(DESTDIR)$(PREFIX)/lib/libwarmup_plot.so.$(VERSION)
+	ln -sf libwarmup_plot.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libwarmup_plot.so.$(SOMAJOR)
+	ln -sf libwarmup_plot.so.$(SOMAJOR) $(DESTDIR)$(PREFIX)/lib/libwarmup_plot.so
 	install -m 644 include/warmup.h $(DESTDIR)$(PREFIX)/include/warmup.h
+	install -m 644 include/warmup_plot.h $(DESTDIR)$(PREFIX)/include/warmup_plot.h
 	$(PCSED) warmup.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/warmup.pc
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/warmup $(DESTDIR)$(PREFIX)/lib/libwarmup.a \
 	    $(DESTDIR)$(PREFIX)/lib/libwarmup.so $(DESTDIR)$(PREFIX)/lib/libwarmup.so.$(SOMAJOR) \
 	    $(DESTDIR)$(PREFIX)/lib/libwarmup.so.$(VERSION) $(DESTDIR)$(PREFIX)/include/warmup.h \
+	    $(DESTDIR)$(PREFIX)/lib/libwarmup_plot.so $(DESTDIR)$(PREFIX)/lib/libwarmup_plot.so.$(SOMAJOR) \
+	    $(DESTDIR)$(PREFIX)/lib/libwarmup_plot.so.$(VERSION) $(DESTDIR)$(PREFIX)/include/warmup_plot.h \
 	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/warmup.pc
 
 clean:

@@ -389,3 +389,24 @@ def test_make_python_installs_a_working_package(tmp_path):
     assert r.returncode == 0, r.stderr
     path, v = r.stdout.split()
     assert path == str(tmp_path / "warmup" / "libwarmup.so") and float(v) == 0.5
+
+
+def test_system_library_path_is_the_last_resort(tmp_path):
+    # `make install` puts libwarmup.so.0 and libwarmup_plot.so.0 on a library path; a package
+    # without libraries beside it and away from the checkout finds them there
+    if not shutil.which("make"):
+        pytest.skip("make is not installed")
+    prefix = tmp_path / "usr"
+    r = subprocess.run(["make", "-s", "install", "PREFIX=" + str(prefix), "B=" + BUILD],
+                       cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    pkg = tmp_path / "site" / "warmup"
+    shutil.copytree(os.path.join(ROOT, "python", "warmup"), pkg,
+                    ignore=shutil.ignore_patterns("*.so", "__pycache__"))
+    env = dict(os.environ, WARMUP_LIB="", PYTHONPATH=str(pkg.parent),
+               LD_LIBRARY_PATH=str(prefix / "lib"))
+    r = subprocess.run([sys.executable, "-c", "import warmup; print(warmup.library_path); "
+                        "print(warmup.plot('cosine', 1.0, 10)[:5])"],
+                       env=env, cwd=str(tmp_path), capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == ["libwarmup.so.0", "<?xml"]
