@@ -149,6 +149,7 @@ def test_properties_and_repr():
     np = pytest.importorskip("numpy")
     assert s.lr(np.int64(50)) == s.lr(50)
     assert s.lr_at(50, 1.0) == pytest.approx(s.lr(50) / 3e-4, rel=1e-12)
+    assert s.lr_at(50, 0.0) == 0.0  # a frozen parameter group (lr 0) is no error
 
 
 # ---- errors --------------------------------------------------------------------------------
@@ -163,6 +164,10 @@ def test_spec_error_position_and_message():
     with pytest.raises(warmup.SpecError) as e:
         warmup.Schedule("warmup(10%) > cosin", 1e-3, total_steps=100)
     assert (e.value.line, e.value.column) == (1, 15) and "unknown phase 'cosin'" in str(e.value)
+    with pytest.raises(warmup.SpecError) as e:
+        warmup.Schedule("warmup(10)\n> cosin", 1e-3, total_steps=100)
+    assert (e.value.line, e.value.column) == (2, 3)
+    assert e.value.message.startswith("unknown phase 'cosin'")
     # a value error without a position in the spec: 10% needs total_steps
     with pytest.raises(warmup.SpecError) as e:
         warmup.Schedule("warmup(10%) > cosine", 1e-3)
@@ -202,6 +207,8 @@ def test_bad_steps_raise():
         (lambda: s.lr(2 ** 70), ValueError, "at most 2**63 - 1"),
         (lambda: s.lr_at(-1, 0.1), ValueError, "step must be >= 0"),
         (lambda: s.lr_at(1, float("nan")), ValueError, "base_lr must be finite"),
+        (lambda: s.lr_at(1, -0.1), ValueError, "base_lr must be >= 0"),
+        (lambda: s.lr_at(1, "0.1"), TypeError, "base_lr must be a real number"),
         (lambda: s.lrs(-1), ValueError, "n must be >= 0"),
         (lambda: s.lrs(3, start=-2), ValueError, "start must be >= 0"),
         (lambda: s.lrs(2, start=2 ** 63 - 1), ValueError, "start + n"),

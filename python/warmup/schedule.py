@@ -131,8 +131,12 @@ class Schedule:
 
     def lr_at(self, step, base_lr):
         """The LR of update `step` for a parameter group whose initial LR is base_lr (torch's
-        per-group initial_lr). OneCycleLR and CyclicLR fix their own range and ignore it."""
-        return _lib.lib.wu_sched_lr_at(self._ptr, _int("step", step), _float("base_lr", base_lr))
+        per-group initial_lr; 0 is allowed, a frozen group). OneCycleLR and CyclicLR fix their
+        own range and ignore it."""
+        base_lr = _float("base_lr", base_lr, positive=False)
+        if base_lr < 0:
+            raise ValueError("base_lr must be >= 0, got %r" % base_lr)
+        return _lib.lib.wu_sched_lr_at(self._ptr, _int("step", step), base_lr)
 
     def lrs(self, n, start=0):
         """The LRs of updates start .. start+n-1: a numpy float64 array when numpy imports,
