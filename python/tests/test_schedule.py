@@ -417,3 +417,9 @@ def test_system_library_path_is_the_last_resort(tmp_path):
                        env=env, cwd=str(tmp_path), capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines() == ["libwarmup.so.0", "<?xml"]
+
+
+def test_version_is_the_headers():
+    with open(os.path.join(ROOT, "include", "warmup.h")) as f:
+        want = next(line.split('"')[1] for line in f if line.startswith("#define WU_VERSION"))
+    assert warmup.__version__ == want
