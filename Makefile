@@ -96,7 +96,7 @@ $(B)/pic/src/report/%.o: CFLAGS += -fvisibility=hidden
 $(B)/libwarmup_plot.so: $(PLOT_PIC)
 	@printf '{ global: wu_plot_svg; wu_plot_free; local: *; };\n' > $(B)/warmup_plot.map
 	$(CC) -shared -Wl,-soname,libwarmup_plot.so.$(SOMAJOR) -Wl,--no-undefined \
-	    -Wl,--version-script=$(B)/warmup_plot.map -o $@ $^ -lm
+	    -Wl,--version-script=$(B)/warmup_plot.map -o $@ $^ -lm $(filter -fsanitize%,$(LDLIBS))
 
 OMPLIBS := $(if $(filter 1,$(OPENMP)),-lgomp,)
 PCSED    = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@OMPLIBS@|$(OMPLIBS)|'
