@@ -49,7 +49,7 @@ TESTS   := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 
 .PHONY: valgrind-cli all test test-run check-run plant-bugs test-fashion test-browser studies fuzz fuzz-build check demo demo-run bench sanitize valgrind valgrind-run install uninstall clean deps docs
 
-all: $(B)/warmup $(B)/libwarmup.a $(B)/libwarmup.so $(B)/warmup.pc
+all: $(B)/warmup $(B)/libwarmup.a $(B)/libwarmup.so $(B)/libwarmup_plot.so $(B)/warmup.pc
 
 # libwarmup is the embeddable library (include/warmup.h); the engine archive holds the layers
 # the CLI and tests use on top of it (the rest of src/util/, nn, model, data, train, lab, report).
@@ -82,6 +82,19 @@ $(B)/libwarmup.a: $(LIB_OBJ)
 
 $(B)/libwarmup.so: $(PIC_OBJ)
 	$(CC) -shared -Wl,-soname,libwarmup.so.$(SOMAJOR) -o $@ $^ $(LDLIBS)
+
+# libwarmup_plot.so (include/warmup_plot.h): schedules drawn as the SVG of `warmup plot`, for
+# the Python package; self-contained (the schedule, chart and SVG code, libm and libc only) and
+# exporting only the wu_plot_* functions (a version script hides everything else)
+PLOT_SRC := src/report/plot_svg.c src/report/chart.c src/report/svg.c \
+            $(wildcard src/schedule/*.c) src/util/fail.c src/util/checksum.c
+PLOT_PIC := $(PLOT_SRC:%.c=$(B)/pic/%.o)
+$(B)/pic/src/report/%.o: CFLAGS += -fvisibility=hidden
+
+$(B)/libwarmup_plot.so: $(PLOT_PIC)
+	@printf '{ global: wu_plot_svg; wu_plot_free; local: *; };\n' > $(B)/warmup_plot.map
+	$(CC) -shared -Wl,-soname,libwarmup_plot.so.$(SOMAJOR) -Wl,--no-undefined \
+	    -Wl,--version-script=$(B)/warmup_plot.map -o $@ $^ -lm
 
 OMPLIBS := $(if $(filter 1,$(OPENMP)),-lgomp,)
 PCSED    = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@OMPLIBS@|$(OMPLIBS)|'

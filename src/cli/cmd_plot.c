@@ -7,12 +7,14 @@
 #include <unistd.h>
 
 #include "../report/chart.h"
+#include "../report/plot_data.h"
 #include "../util/outfile.h"
 #include "cli.h"
 #include "plot.h"
 #include "warmup.h"
+#include "warmup_plot.h"
 
-#define MAX_SPECS 8
+#define MAX_SPECS WU_PLOT_MAX_SPECS
 
 static const char HELP[] =
     "usage: warmup plot SPEC [SPEC...] --steps N [options]\n"
@@ -37,71 +39,62 @@ static const char HELP[] =
     "example:\n"
     "  warmup plot cosine 'warmup(10%) > cosine' 'warmup(10%, exp) > cosine' -n 1000 -o lr.svg\n";
 
+/* Write the SVG document of len bytes to the output file (whole or not at all) or stdout. */
+static int write_svg(const char *path, const char *svg, size_t len)
+{
+    wu_error err = {0};
+    if (!path) return fwrite(svg, 1, len, stdout) == len ? 0 : -1;
+    wu_outfile out = {0};
+    if (wu_outfile_open(&out, path, &err)) {
+        cli_engine_error(NULL, err.msg);
+        return WU_EXIT_USAGE;
+    }
+    fwrite(svg, 1, len, out.f);
+    if (wu_outfile_commit(&out, &err)) {
+        cli_engine_error(NULL, err.msg);
+        return WU_EXIT_FAIL;
+    }
+    return 0;
+}
+
+/* The chart is drawn by src/report/plot_svg.c (include/warmup_plot.h), the code the Python
+ * package's warmup.plot() calls: both write the same bytes. This checks the specs first so that
+ * a bad one is reported with the CLI's caret under the column. */
 int cli_plot_specs(const plot_request *rq)
 {
-    wu_series series[MAX_SPECS];
-    double *x = NULL, *y[MAX_SPECS] = {0};
-    int rc = WU_EXIT_USAGE, n = (int)rq->opts.total_steps;
-    wu_outfile out = {0};
     wu_error err = {0};
     if (rq->nspecs > MAX_SPECS) return cli_error("plot: at most %d specs on one chart", MAX_SPECS);
-    if (rq->opts.total_steps > 50000000)
-        return cli_error("plot: --steps %lld is too many points to draw (at most 50000000)",
-                         (long long)rq->opts.total_steps);
-    x = malloc(sizeof *x * (size_t)n);
-    if (!x) return cli_error("out of memory for %d points", n);
-    for (int k = 0; k < n; k++) x[k] = (double)k;
+    if (rq->opts.total_steps > WU_PLOT_MAX_STEPS)
+        return cli_error("plot: --steps %lld is too many points to draw (at most %d)",
+                         (long long)rq->opts.total_steps, WU_PLOT_MAX_STEPS);
     for (int i = 0; i < rq->nspecs; i++) {
         wu_schedule *s;
-        if (cli_parse_spec(rq->specs[i], &rq->opts, &s)) goto done;
-        y[i] = malloc(sizeof *y[i] * (size_t)n);
-        if (!y[i]) {
-            wu_sched_destroy(s);
-            cli_error("out of memory for %d points", n);
-            goto done;
-        }
-        for (int k = 0; k < n; k++) y[i][k] = wu_sched_lr(s, k);
-        int64_t w = wu_sched_warmup_steps(s);
-        series[i] = (wu_series){.name = rq->labels[i] ? rq->labels[i] : rq->specs[i],
-                                .x = x, .y = y[i], .n = n,
-                                .mark_x = w > 0 && w < n ? (double)w : NAN};
+        if (cli_parse_spec(rq->specs[i], &rq->opts, &s)) return WU_EXIT_USAGE;
         wu_sched_destroy(s);
     }
-    char title[160];
-    if (!rq->title)
-        snprintf(title, sizeof title, "Learning rate over %lld steps (base LR %g)",
-                 (long long)rq->opts.total_steps, rq->opts.lr);
-    wu_chart chart = {.title = rq->title ? rq->title : title, .xlabel = "step",
-                      .ylabel = rq->opts.lr == 1.0 ? "LR (factor of the peak)" : "learning rate",
-                      .log_y = rq->log_y, .series = series, .nseries = rq->nspecs};
-    /* by default the figure grows with the legend under it, keeping the plot 300 px high */
-    int height = rq->height > 0 ? rq->height : 390 + 18 * (rq->nspecs + 1);
-    if (rq->output) {
-        if (wu_outfile_open(&out, rq->output, &err)) {
-            cli_engine_error(NULL, err.msg);
-            goto done;
-        }
-        wu_chart_svg(out.f, &chart, rq->width, height);
-        if (wu_outfile_commit(&out, &err)) {
-            cli_engine_error(NULL, err.msg);
-            rc = WU_EXIT_FAIL;
-            goto done;
-        }
+    int height = rq->height, rc;
+    if (rq->output || !rq->tty) {
+        char *svg;
+        size_t len;
+        if (wu_plot_svg(&svg, &len, rq->specs, rq->labels, rq->nspecs, &rq->opts, rq->log_y,
+                        rq->title, rq->width, height, &err) != WU_OK)
+            return cli_engine_error(NULL, err.msg);
+        rc = write_svg(rq->output, svg, len);
+        wu_plot_free(svg);
+        if (rc > 0) return rc;
+        if (rc < 0) return cli_error("could not write the chart");
     }
     if (rq->tty) {
+        wu_plot_data d;
+        if (wu_plot_build(&d, rq->specs, rq->labels, rq->nspecs, &rq->opts, rq->log_y,
+                          rq->title, &err) != WU_OK)
+            return cli_engine_error(NULL, err.msg);
         int cols = rq->cols > 0 ? rq->cols : cli_term_cols();
-        if (wu_chart_tty(stdout, &chart, cols, rq->rows, rq->mode, rq->color)) {
-            cli_error("plot: a terminal chart needs at least 30 columns and 3 rows");
-            goto done;
-        }
-    } else if (!rq->output) {
-        wu_chart_svg(stdout, &chart, rq->width, height);
+        rc = wu_chart_tty(stdout, &d.chart, cols, rq->rows, rq->mode, rq->color);
+        wu_plot_data_free(&d);
+        if (rc) return cli_error("plot: a terminal chart needs at least 30 columns and 3 rows");
     }
-    rc = fflush(stdout) == 0 ? WU_EXIT_OK : cli_error("could not write the chart");
-done:
-    free(x);
-    for (int i = 0; i < MAX_SPECS; i++) free(y[i]);
-    return rc;
+    return fflush(stdout) == 0 ? WU_EXIT_OK : cli_error("could not write the chart");
 }
 
 int cmd_plot(int argc, char **argv)

@@ -321,6 +321,12 @@ double wu_sched_lr(const wu_schedule *s, int64_t step)
     return wu_sched_lr_at(s, step, s->opts.lr);
 }
 
+void wu_sched_fill(const wu_schedule *s, double *out, size_t n, int64_t start)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = wu_sched_lr(s, start + (int64_t)i);
+}
+
 int64_t wu_sched_horizon(const wu_schedule *s) { return s->horizon; }
 int64_t wu_sched_warmup_steps(const wu_schedule *s) { return s->warmup_end; }
 double wu_sched_base_lr(const wu_schedule *s) { return s->opts.lr; }

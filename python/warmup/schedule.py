@@ -1,0 +1,278 @@
+"""warmup.Schedule: one parsed spec (include/warmup.h's wu_schedule) and its LRs."""
+import ctypes
+import math
+import numbers
+import operator
+
+from . import _lib
+
+try:
+    import numpy as _np
+except ImportError:  # numpy is optional: lrs() returns a list without it
+    _np = None
+
+INT64_MAX = 2 ** 63 - 1
+_WU_EPARSE = -2
+
+
+class SpecError(ValueError):
+    """A spec the library refused. .line and .column are 1-based (0 when the message is not
+    about a position in the spec); .message is the library's message without its
+    "spec:LINE:COL: " prefix; str() is the whole message, e.g.
+    "spec:1:17: expected ')' after argument list"."""
+
+    def __init__(self, full, line=0, column=0, message=None, code=0):
+        super().__init__(full)
+        self.line = line
+        self.column = column
+        self.message = message if message is not None else full
+        self.code = code
+
+
+def _msg(err):
+    return err.msg.decode("utf-8", "replace")
+
+
+def _spec_error(err):
+    full = _msg(err)
+    line, col, message = err.line, err.col, full
+    if full.startswith("spec:"):
+        parts = full.split(":", 3)
+        if len(parts) == 4 and parts[1].isdigit() and parts[2].isdigit():
+            line, col, message = int(parts[1]), int(parts[2]), parts[3].strip()
+    return SpecError(full, line, col, message, err.code)
+
+
+def _int(name, v, allow_none=False, minimum=0):
+    """v as a Python int (numpy integers too; not bools, not floats)."""
+    if v is None and allow_none:
+        return None
+    if isinstance(v, bool):
+        raise TypeError("%s must be an integer, not bool" % name)
+    try:
+        v = operator.index(v)
+    except TypeError:
+        raise TypeError("%s must be an integer%s, not %s"
+                        % (name, " or None" if allow_none else "", type(v).__name__)) from None
+    if v < minimum:
+        raise ValueError("%s must be >= %d, got %d" % (name, minimum, v))
+    if v > INT64_MAX:
+        raise ValueError("%s must be at most 2**63 - 1, got %d" % (name, v))
+    return v
+
+
+def _float(name, v, positive=True):
+    if isinstance(v, bool) or not isinstance(v, numbers.Real):
+        raise TypeError("%s must be a real number, not %s" % (name, type(v).__name__))
+    v = float(v)
+    if not math.isfinite(v):
+        raise ValueError("%s must be finite, got %r" % (name, v))
+    if positive and v <= 0:
+        raise ValueError("%s must be > 0, got %r" % (name, v))
+    return v
+
+
+def _spec_text(spec):
+    if not isinstance(spec, str):
+        raise TypeError("spec must be a str, not %s" % type(spec).__name__)
+    if "\0" in spec:
+        raise ValueError("spec must not contain a NUL character")
+    return spec
+
+
+def _opts(lr, total_steps, steps_per_epoch):
+    return _lib.WuSchedOpts(lr, total_steps or 0, steps_per_epoch or 0)
+
+
+class Schedule:
+    """A learning-rate schedule parsed from a spec (docs/SPEC.md), e.g.
+
+        s = warmup.Schedule("warmup(5%) > cosine(to=0.1)", lr=3e-4, total_steps=10000)
+        s.lr(0), s(500), s.lrs(10000)
+
+    lr is the base (peak) LR; total_steps resolves `10%` durations and HF's default
+    num_training_steps; steps_per_epoch resolves `2ep`. Step k is the LR of the optimizer's
+    k-th update (k = 0, 1, ...). A bad spec raises SpecError (a ValueError)."""
+
+    _ptr = None  # so __del__ is safe when __init__ fails before parsing
+
+    def __init__(self, spec, lr, total_steps=None, steps_per_epoch=None):
+        spec = _spec_text(spec)
+        lr = _float("lr", lr)
+        total_steps = _int("total_steps", total_steps, allow_none=True)
+        steps_per_epoch = _int("steps_per_epoch", steps_per_epoch, allow_none=True)
+        opts = _opts(lr, total_steps, steps_per_epoch)
+        err = _lib.WuError()
+        ptr = ctypes.c_void_p()
+        rc = _lib.lib.wu_sched_parse(ctypes.byref(ptr), spec.encode("utf-8"), ctypes.byref(opts),
+                                     ctypes.byref(err))
+        if rc != 0:
+            raise _spec_error(err)
+        self._ptr = ptr
+        self._spec = spec
+        self._lr = lr
+        self._total_steps = total_steps
+        self._steps_per_epoch = steps_per_epoch
+        self._horizon = int(_lib.lib.wu_sched_horizon(ptr))
+        self._warmup = int(_lib.lib.wu_sched_warmup_steps(ptr))
+
+    def __del__(self):
+        ptr, self._ptr = self._ptr, None
+        if ptr is not None and _lib is not None and _lib.lib is not None:
+            _lib.lib.wu_sched_destroy(ptr)
+
+    # ---- values -------------------------------------------------------------------------
+    def lr(self, step):
+        """The LR of update `step` (an int >= 0); held at the last defined step past
+        .horizon."""
+        return _lib.lib.wu_sched_lr(self._ptr, _int("step", step))
+
+    __call__ = lr
+
+    def lr_at(self, step, base_lr):
+        """The LR of update `step` for a parameter group whose initial LR is base_lr (torch's
+        per-group initial_lr). OneCycleLR and CyclicLR fix their own range and ignore it."""
+        return _lib.lib.wu_sched_lr_at(self._ptr, _int("step", step), _float("base_lr", base_lr))
+
+    def lrs(self, n, start=0):
+        """The LRs of updates start .. start+n-1: a numpy float64 array when numpy imports,
+        else a list. One call into the library (wu_sched_fill)."""
+        n = _int("n", n)
+        start = _int("start", start)
+        if n and start + n - 1 > INT64_MAX:
+            raise ValueError("start + n must be at most 2**63")
+        if _np is not None:
+            out = _np.empty(n, dtype=_np.float64)
+            if n:
+                _lib.lib.wu_sched_fill(self._ptr, out.ctypes.data, n, start)
+            return out
+        buf = (ctypes.c_double * n)()
+        if n:
+            _lib.lib.wu_sched_fill(self._ptr, ctypes.addressof(buf), n, start)
+        return list(buf)
+
+    # ---- properties ---------------------------------------------------------------------
+    @property
+    def spec(self):
+        return self._spec
+
+    @property
+    def base_lr(self):
+        return self._lr
+
+    @property
+    def total_steps(self):
+        return self._total_steps
+
+    @property
+    def steps_per_epoch(self):
+        return self._steps_per_epoch
+
+    @property
+    def horizon(self):
+        """Steps for which the schedule is defined: 2**63 - 1 for most; total_steps + 1 for
+        torch:OneCycleLR."""
+        return self._horizon
+
+    @property
+    def warmup_steps(self):
+        """The step at which the warmup ends (0: no warmup)."""
+        return self._warmup
+
+    def __repr__(self):
+        args = [repr(self._spec), "lr=%r" % self._lr]
+        if self._total_steps is not None:
+            args.append("total_steps=%r" % self._total_steps)
+        if self._steps_per_epoch is not None:
+            args.append("steps_per_epoch=%r" % self._steps_per_epoch)
+        return "warmup.Schedule(%s)" % ", ".join(args)
+
+    # ---- reduce-on-plateau state --------------------------------------------------------
+    def observe(self, metric):
+        """Feed a metric to the plateau nodes (torch's ReduceLROnPlateau.step(metric));
+        returns how many reduced their LR. A NaN counts as not better, as in torch."""
+        if isinstance(metric, bool) or not isinstance(metric, numbers.Real):
+            raise TypeError("metric must be a real number, not %s" % type(metric).__name__)
+        return int(_lib.lib.wu_sched_observe(self._ptr, float(metric)))
+
+    def state(self):
+        """The plateau state as bytes (b"" when the schedule has none)."""
+        n = _lib.lib.wu_sched_state_size(self._ptr)
+        if n == 0:
+            return b""
+        buf = ctypes.create_string_buffer(n)
+        err = _lib.WuError()
+        if _lib.lib.wu_sched_state_save(self._ptr, buf, n, ctypes.byref(err)) != 0:
+            raise ValueError("warmup: " + _msg(err))
+        return buf.raw
+
+    def load_state(self, b):
+        """Restore what state() returned (from a schedule of the same spec): ValueError
+        otherwise."""
+        if not isinstance(b, (bytes, bytearray, memoryview)):
+            raise TypeError("state must be bytes, not %s" % type(b).__name__)
+        b = bytes(b)
+        n = _lib.lib.wu_sched_state_size(self._ptr)
+        if n == 0 and not b:
+            return
+        if len(b) != n:
+            raise ValueError("warmup: a state of %d bytes does not fit this schedule (%s), "
+                             "which needs %d: it comes from another spec"
+                             % (len(b), self._spec, n))
+        err = _lib.WuError()
+        if _lib.lib.wu_sched_state_load(self._ptr, b, n, ctypes.byref(err)) != 0:
+            raise ValueError("warmup: " + _msg(err))
+
+    # ---- pickling and copying -----------------------------------------------------------
+    def __reduce__(self):
+        return (_restore, (self._spec, self._lr, self._total_steps, self._steps_per_epoch,
+                           self.state()))
+
+    def __getstate__(self):
+        # only reached by callers that bypass __reduce__; kept for symmetry
+        return {"spec": self._spec, "lr": self._lr, "total_steps": self._total_steps,
+                "steps_per_epoch": self._steps_per_epoch, "state": self.state()}
+
+
+def _restore(spec, lr, total_steps, steps_per_epoch, state):
+    s = Schedule(spec, lr, total_steps, steps_per_epoch)
+    if state:
+        s.load_state(state)
+    return s
+
+
+class lr_lambda:
+    """A picklable callable for torch.optim.lr_scheduler.LambdaLR:
+
+        LambdaLR(opt, warmup.lr_lambda("warmup(100) > cosine", total_steps=1000))
+
+    f(step) = Schedule(spec, lr, ...).lr(step) / lr: the schedule's LR relative to ITS base LR
+    `lr` (default 1.0, so the factor is the schedule's own shape). LambdaLR multiplies it by
+    each group's initial_lr, so with lr equal to the optimizer's LR the groups get exactly the
+    schedule's LRs. Specs that fix their own LR range (torch:OneCycleLR, torch:CyclicLR) give
+    factors relative to `lr`: pass the optimizer's LR as lr for them. Plateau specs cannot be
+    driven through LambdaLR (it has no metric): use warmup.torch.WarmupScheduler.
+
+    Pickling keeps the spec and options only (torch's LambdaLR.state_dict() stores this
+    object's __dict__), so a saved LambdaLR restores its lambda."""
+
+    def __init__(self, spec, lr=1.0, total_steps=None, steps_per_epoch=None):
+        self.spec = spec
+        self.lr = lr
+        self.total_steps = total_steps
+        self.steps_per_epoch = steps_per_epoch
+        self._schedule = Schedule(spec, lr, total_steps, steps_per_epoch)
+
+    def __call__(self, step):
+        return self._schedule.lr(step) / self._schedule.base_lr
+
+    def __getstate__(self):
+        return {"spec": self.spec, "lr": self.lr, "total_steps": self.total_steps,
+                "steps_per_epoch": self.steps_per_epoch}
+
+    def __setstate__(self, d):
+        self.__init__(d["spec"], d["lr"], d["total_steps"], d["steps_per_epoch"])
+
+    def __repr__(self):
+        return "warmup.lr_lambda(%r, lr=%r, total_steps=%r, steps_per_epoch=%r)" % (
+            self.spec, self.lr, self.total_steps, self.steps_per_epoch)
