@@ -17,6 +17,7 @@ import torch.optim
 import torch.optim.lr_scheduler as _lrs
 
 from . import Schedule
+from . import _lib
 
 __all__ = ["WarmupScheduler"]
 
@@ -126,8 +127,10 @@ class WarmupScheduler(_Base):
         self._group_sched = group_sched
         self._plateau = plateau
         self._horizon = min(s.horizon for s in self._schedules) if self._schedules else 1 << 62
-        # bound methods, looked up once: step() is on every update's path
-        self._lr_at = [s.lr_at for s in group_sched]
+        # step() is on every update's path: the C function and the schedules' pointers are
+        # looked up once (Schedule.lr_at would check its arguments on every call)
+        self._c_lr_at = _lib.lib.wu_sched_lr_at
+        self._ptrs = [s._ptr for s in group_sched]
 
     @property
     def specs(self):
@@ -152,7 +155,8 @@ class WarmupScheduler(_Base):
             raise ValueError("WarmupScheduler: tried to step %d times; the schedule is defined "
                              "for %d updates (OneCycleLR's total_steps + 1, as torch)"
                              % (k + 1, self._horizon))
-        return [f(k, b) for f, b in zip(self._lr_at, self.base_lrs)]
+        f = self._c_lr_at
+        return [f(p, k, b) for p, b in zip(self._ptrs, self.base_lrs)]
 
     def get_lr(self):
         if not self._get_lr_called_within_step:
@@ -168,6 +172,18 @@ class WarmupScheduler(_Base):
 
         metrics: the value to feed a ReduceLROnPlateau spec (required there, refused elsewhere).
         epoch:   torch's deprecated explicit step index (keyword only here)."""
+        if metrics is None and epoch is None and self._step_count > 1 and not self._plateau \
+                and not self.verbose and self._ready:
+            # the common case, as torch's step() does it without a metric, an epoch, printing or
+            # the first-step warnings (those go through the parent below): 2x less overhead
+            self._step_count += 1
+            k = self.last_epoch + 1
+            self.last_epoch = k
+            values = self._values(k)
+            for group, lr in zip(self.optimizer.param_groups, values):
+                group["lr"] = lr
+            self._last_lr = values
+            return
         if self._ready:
             if metrics is not None:
                 if not self._plateau:
