@@ -520,3 +520,38 @@ def test_bad_numbers():
     s2 = WarmupScheduler(opt2, "constant")
     with pytest.raises(ValueError, match="1 groups, the optimizer 2"):
         s2.load_state_dict(st)
+
+
+# ---- the example and the README's Python block -----------------------------------------------
+def _run_py(args, **kw):
+    import subprocess
+    import sys
+    env = dict(os.environ, OMP_NUM_THREADS="1",
+               PYTHONPATH=os.path.join(ROOT, "python") + os.pathsep +
+               os.environ.get("PYTHONPATH", ""))
+    return subprocess.run([sys.executable] + args, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, env=env, timeout=120, cwd=ROOT, **kw)
+
+
+def test_example_prints_two_finite_losses():
+    p = _run_py([os.path.join("examples", "torch_warmup.py")])
+    out = p.stdout.decode()
+    assert p.returncode == 0, out
+    losses = [float(m) for m in re.findall(r"final test loss .*:\s+(\S+)$", out, re.M)]
+    assert len(losses) == 2 and all(math.isfinite(x) and x > 0 for x in losses), out
+
+
+def test_readme_python_block_runs():
+    """The README's Python section: its one ```python block runs as shown."""
+    with open(os.path.join(ROOT, "README.md")) as f:
+        text = f.read()
+    section = text.split("\n## Python\n", 1)[1].split("\n## ", 1)[0]
+    code = re.findall(r"```python\n(.*?)```", section, re.S)
+    assert len(code) == 1
+    import contextlib
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):  # in this process: torch is imported already
+        exec(compile(code[0], "README.md", "exec"), {"__name__": "__readme__"})
+    out = buf.getvalue()
+    m = re.search(r"^loss (\S+), lr (\S+)$", out, re.M)
+    assert m and math.isfinite(float(m.group(1))), out
