@@ -33,6 +33,9 @@ CASES = [
      lambda o: lrs.SequentialLR(o, [lrs.LinearLR(o, start_factor=0.01, total_iters=1000),
                                     lrs.CosineAnnealingLR(o, T_max=STEPS)], milestones=[1000]),
      "warmup(1000) > cosine"),
+    ("ReduceLROnPlateau, step(metric) (a flat metric: reductions every 11 steps)",
+     lambda o: lrs.ReduceLROnPlateau(o, factor=0.999),
+     "torch:ReduceLROnPlateau(factor=0.999)"),
 ]
 
 
@@ -46,8 +49,12 @@ def time_steps(make):
     o.step()  # so that neither warns about the order
     step = s.step
     t = time.perf_counter()
-    for _ in range(STEPS):
-        step()
+    if isinstance(s, lrs.ReduceLROnPlateau) or getattr(s, "_plateau", False):
+        for _ in range(STEPS):
+            step(1.0)
+    else:
+        for _ in range(STEPS):
+            step()
     return (time.perf_counter() - t) / STEPS * 1e6
 
 

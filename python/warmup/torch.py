@@ -131,6 +131,7 @@ class WarmupScheduler(_Base):
         # looked up once (Schedule.lr_at would check its arguments on every call)
         self._c_lr_at = _lib.lib.wu_sched_lr_at
         self._ptrs = [s._ptr for s in group_sched]
+        self._sched_ptrs = [s._ptr for s in self._schedules]
 
     @property
     def specs(self):
@@ -172,35 +173,38 @@ class WarmupScheduler(_Base):
 
         metrics: the value to feed a ReduceLROnPlateau spec (required there, refused elsewhere).
         epoch:   torch's deprecated explicit step index (keyword only here)."""
-        if metrics is None and epoch is None and self._step_count > 1 and not self._plateau \
-                and not self.verbose and self._ready:
-            # the common case, as torch's step() does it without a metric, an epoch, printing or
-            # the first-step warnings (those go through the parent below): 2x less overhead
-            self._step_count += 1
-            k = self.last_epoch + 1
-            self.last_epoch = k
-            values = self._values(k)
-            for group, lr in zip(self.optimizer.param_groups, values):
-                group["lr"] = lr
-            self._last_lr = values
-            return
         if self._ready:
             if metrics is not None:
                 if not self._plateau:
                     raise ValueError("WarmupScheduler.step(%r): this spec has no "
                                      "ReduceLROnPlateau, so it takes no metric; call step()"
                                      % (metrics,))
+                if isinstance(metrics, bool):
+                    raise TypeError("WarmupScheduler.step: the metric must be a number, not bool")
                 try:
-                    m = float(metrics)
+                    m = float(metrics)  # a one-element tensor too, as torch's float(metrics)
                 except (TypeError, ValueError):
                     raise TypeError("WarmupScheduler.step: the metric must be a number (or a "
                                     "one-element tensor), not %s" % type(metrics).__name__)
-                for s in self._schedules:
-                    s.observe(m)
+                observe = _lib.lib.wu_sched_observe
+                for p in self._sched_ptrs:
+                    observe(p, m)
             elif self._plateau:
                 raise TypeError("WarmupScheduler.step() missing the metric: a "
                                 "ReduceLROnPlateau spec is stepped as step(val_loss)")
-            if epoch is not None:
+            if epoch is None:
+                if self._step_count > 1 and not self.verbose:
+                    # what torch's step() does without an epoch, printing or the first-step
+                    # warnings (those go through the parent below), at a fifth of its cost
+                    self._step_count += 1
+                    k = self.last_epoch + 1
+                    self.last_epoch = k
+                    values = self._values(k)
+                    for group, lr in zip(self.optimizer.param_groups, values):
+                        group["lr"] = lr
+                    self._last_lr = values
+                    return
+            else:
                 if isinstance(epoch, bool) or not isinstance(epoch, int):
                     raise TypeError("WarmupScheduler.step: epoch must be an int, not %s"
                                     % type(epoch).__name__)
