@@ -10,6 +10,8 @@
 #   make sanitize   the whole test suite under ASan + UBSan
 #   make valgrind   the C and CLI tests under valgrind (zero errors, zero leaks)
 #   make install PREFIX=/usr/local [DESTDIR=...]   /   make uninstall
+#   make python     the Python package `warmup` for /usr/bin/python3's user site-packages
+#                   (PYTHON=..., PYTHON_PREFIX=DIR: install into DIR instead; DESTDIR honoured)
 CC      ?= cc
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -47,7 +49,7 @@ ENG_OBJ := $(ENG_SRC:%.c=$(B)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(B)/obj/%.o)
 TESTS   := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 
-.PHONY: valgrind-cli all test test-run check-run plant-bugs test-fashion test-browser studies fuzz fuzz-build check demo demo-run bench sanitize valgrind valgrind-run install uninstall clean deps docs
+.PHONY: python valgrind-cli all test test-run check-run plant-bugs test-fashion test-browser studies fuzz fuzz-build check demo demo-run bench sanitize valgrind valgrind-run install uninstall clean deps docs
 
 all: $(B)/warmup $(B)/libwarmup.a $(B)/libwarmup.so $(B)/libwarmup_plot.so $(B)/warmup.pc
 
@@ -94,7 +96,7 @@ $(B)/pic/src/report/%.o: CFLAGS += -fvisibility=hidden
 $(B)/libwarmup_plot.so: $(PLOT_PIC)
 	@printf '{ global: wu_plot_svg; wu_plot_free; local: *; };\n' > $(B)/warmup_plot.map
 	$(CC) -shared -Wl,-soname,libwarmup_plot.so.$(SOMAJOR) -Wl,--no-undefined \
-	    -Wl,--version-script=$(B)/warmup_plot.map -o $@ $^ -lm
+	    -Wl,--version-script=$(B)/warmup_plot.map -o $@ $^ -lm $(filter -fsanitize%,$(LDLIBS))
 
 OMPLIBS := $(if $(filter 1,$(OPENMP)),-lgomp,)
 PCSED    = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@OMPLIBS@|$(OMPLIBS)|'
@@ -104,6 +106,22 @@ $(B)/warmup.pc: warmup.pc.in include/warmup.h
 
 $(B)/warmup: $(CLI_OBJ) $(B)/libwarmup_engine.a $(B)/libwarmup.a
 	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(B)/libwarmup_engine.a $(B)/libwarmup.a -lcjson $(BLASLIB) $(ENGLIBS) $(LDLIBS)
+
+# ---- the Python package (python/warmup: ctypes over libwarmup.so, no compiler at import) ------
+# Debian's pip refuses --user installs (PEP 668), so the package is copied as it is, with the
+# two shared libraries beside its modules (warmup/_lib.py looks there first).
+PYTHON ?= /usr/bin/python3
+python: $(B)/libwarmup.so $(B)/libwarmup_plot.so
+	@site="$(PYTHON_PREFIX)"; \
+	if [ -z "$$site" ]; then site=$$($(PYTHON) -m site --user-site) || exit 1; fi; \
+	dest="$(DESTDIR)$$site/warmup"; \
+	mkdir -p "$$dest" && rm -rf "$$dest/__pycache__" && \
+	install -m 644 python/warmup/*.py "$$dest/" && \
+	install -m 755 $(B)/libwarmup.so $(B)/libwarmup_plot.so "$$dest/" && \
+	echo "installed the Python package warmup into $$dest" && \
+	echo "  try: $(PYTHON) -c 'import warmup; print(warmup.Schedule(\"warmup(10%) > cosine\", 3e-4, total_steps=1000).lr(50))'" && \
+	case "$$site" in "$$($(PYTHON) -m site --user-site)") ;; \
+	    *) echo "  ($$site is not on $(PYTHON)'s path by default: PYTHONPATH=$$site)";; esac
 
 # ---- tests ---------------------------------------------------------------------------------
 deps:
@@ -265,13 +283,19 @@ install: all
 	install -m 755 $(B)/libwarmup.so $(DESTDIR)$(PREFIX)/lib/libwarmup.so.$(VERSION)
 	ln -sf libwarmup.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libwarmup.so.$(SOMAJOR)
 	ln -sf libwarmup.so.$(SOMAJOR) $(DESTDIR)$(PREFIX)/lib/libwarmup.so
+	install -m 755 $(B)/libwarmup_plot.so $(DESTDIR)$(PREFIX)/lib/libwarmup_plot.so.$(VERSION)
+	ln -sf libwarmup_plot.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libwarmup_plot.so.$(SOMAJOR)
+	ln -sf libwarmup_plot.so.$(SOMAJOR) $(DESTDIR)$(PREFIX)/lib/libwarmup_plot.so
 	install -m 644 include/warmup.h $(DESTDIR)$(PREFIX)/include/warmup.h
+	install -m 644 include/warmup_plot.h $(DESTDIR)$(PREFIX)/include/warmup_plot.h
 	$(PCSED) warmup.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/warmup.pc
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/warmup $(DESTDIR)$(PREFIX)/lib/libwarmup.a \
 	    $(DESTDIR)$(PREFIX)/lib/libwarmup.so $(DESTDIR)$(PREFIX)/lib/libwarmup.so.$(SOMAJOR) \
 	    $(DESTDIR)$(PREFIX)/lib/libwarmup.so.$(VERSION) $(DESTDIR)$(PREFIX)/include/warmup.h \
+	    $(DESTDIR)$(PREFIX)/lib/libwarmup_plot.so $(DESTDIR)$(PREFIX)/lib/libwarmup_plot.so.$(SOMAJOR) \
+	    $(DESTDIR)$(PREFIX)/lib/libwarmup_plot.so.$(VERSION) $(DESTDIR)$(PREFIX)/include/warmup_plot.h \
 	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/warmup.pc
 
 clean:

@@ -9,7 +9,8 @@ check() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "
 # WU_MAKEVARS (set by make test and make check): the same B, OPENMP and BLAS as the build
 make -s install B="$B" ${WU_MAKEVARS:-} PREFIX="$tmp/usr" >"$tmp/log" 2>&1
 check "make install" '[ $? -eq 0 ]'
-for f in bin/warmup lib/libwarmup.a lib/libwarmup.so lib/libwarmup.so.0 include/warmup.h lib/pkgconfig/warmup.pc; do
+for f in bin/warmup lib/libwarmup.a lib/libwarmup.so lib/libwarmup.so.0 include/warmup.h lib/pkgconfig/warmup.pc \
+         lib/libwarmup_plot.so.0 include/warmup_plot.h; do
     check "installed $f" "[ -e '$tmp/usr/$f' ]"
 done
 export PKG_CONFIG_PATH="$tmp/usr/lib/pkgconfig"

@@ -131,8 +131,12 @@ class Schedule:
 
     def lr_at(self, step, base_lr):
         """The LR of update `step` for a parameter group whose initial LR is base_lr (torch's
-        per-group initial_lr). OneCycleLR and CyclicLR fix their own range and ignore it."""
-        return _lib.lib.wu_sched_lr_at(self._ptr, _int("step", step), _float("base_lr", base_lr))
+        per-group initial_lr; 0 is allowed, a frozen group). OneCycleLR and CyclicLR fix their
+        own range and ignore it."""
+        base_lr = _float("base_lr", base_lr, positive=False)
+        if base_lr < 0:
+            raise ValueError("base_lr must be >= 0, got %r" % base_lr)
+        return _lib.lib.wu_sched_lr_at(self._ptr, _int("step", step), base_lr)
 
     def lrs(self, n, start=0):
         """The LRs of updates start .. start+n-1: a numpy float64 array when numpy imports,
@@ -256,15 +260,29 @@ class lr_lambda:
     Pickling keeps the spec and options only (torch's LambdaLR.state_dict() stores this
     object's __dict__), so a saved LambdaLR restores its lambda."""
 
+    # the parsed schedule lives in slots, outside __dict__: LambdaLR.state_dict() copies
+    # __dict__, which so holds plain values only (loadable with torch.load(weights_only=True))
+    __slots__ = ("__dict__", "_schedule", "_key")
+
     def __init__(self, spec, lr=1.0, total_steps=None, steps_per_epoch=None):
         self.spec = spec
         self.lr = lr
         self.total_steps = total_steps
         self.steps_per_epoch = steps_per_epoch
-        self._schedule = Schedule(spec, lr, total_steps, steps_per_epoch)
+        self._key = None
+        self._current()  # a bad spec or option raises here, not at the first step
+
+    def _current(self):
+        """The Schedule for the current fields (LambdaLR.load_state_dict may replace them)."""
+        key = (self.spec, self.lr, self.total_steps, self.steps_per_epoch)
+        if self._key != key:
+            self._schedule = Schedule(*key)
+            self._key = key
+        return self._schedule
 
     def __call__(self, step):
-        return self._schedule.lr(step) / self._schedule.base_lr
+        s = self._current()
+        return s.lr(step) / s.base_lr
 
     def __getstate__(self):
         return {"spec": self.spec, "lr": self.lr, "total_steps": self.total_steps,

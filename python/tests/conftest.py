@@ -1,0 +1,17 @@
+"""Shared paths for the warmup package's tests. Run from the repository root:
+
+    OMP_NUM_THREADS=1 PYTHONPATH=python /usr/bin/python3 -m pytest -q python/tests
+
+The package is imported from this checkout (python/), which finds build/libwarmup.so."""
+import os
+import sys
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+PYDIR = os.path.join(ROOT, "python")
+BUILD = os.environ.get("WARMUP_BUILD", os.path.join(ROOT, "build"))
+CLI = os.path.join(BUILD, "warmup")
+FIXTURES = os.path.join(ROOT, "tests", "fixtures")
+GOLDEN = os.path.normpath(os.path.join(ROOT, "..", "shared", "golden", "schedules.jsonl"))
+
+if PYDIR not in sys.path:
+    sys.path.insert(0, PYDIR)
