@@ -555,3 +555,22 @@ def test_readme_python_block_runs():
     out = buf.getvalue()
     m = re.search(r"^loss (\S+), lr (\S+)$", out, re.M)
     assert m and math.isfinite(float(m.group(1))), out
+
+
+def test_deepcopy_continues_identically():
+    """copy.deepcopy (a scheduler with its optimizer, plateau state included) works and the copy
+    continues as the original."""
+    import copy
+    opt = make_opt((0.1, 0.05))
+    s = WarmupScheduler(opt, ["warmup(4) > cosine", "torch:ReduceLROnPlateau(patience=0)"],
+                        total_steps=30)
+    with pytest.raises(TypeError):  # the plateau group needs the metric
+        run(opt, s, 3)
+    for m in (1.0, 1.0, 2.0):
+        opt.step()
+        s.step(m)
+    c = copy.deepcopy(s)
+    assert c.optimizer is not opt
+    a = run(opt, s, 10, [3.0] * 10)
+    b = run(c.optimizer, c, 10, [3.0] * 10)
+    assert a == b

@@ -270,5 +270,17 @@ class WarmupScheduler(_Base):
                 group["lr"] = lr
             self._last_lr = values
 
+    # copy.deepcopy and pickle: the ctypes handles are rebuilt from the (picklable) schedules
+    _HANDLES = ("_c_lr_at", "_ptrs", "_sched_ptrs")
+
+    def __getstate__(self):
+        return {k: v for k, v in self.__dict__.items() if k not in self._HANDLES}
+
+    def __setstate__(self, d):
+        self.__dict__.update(d)
+        self._c_lr_at = _lib.lib.wu_sched_lr_at
+        self._ptrs = [s._ptr for s in self._group_sched]
+        self._sched_ptrs = [s._ptr for s in self._schedules]
+
     def __repr__(self):
         return "WarmupScheduler(%r, last_epoch=%d)" % (self._specs, self.last_epoch)
