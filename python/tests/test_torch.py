@@ -574,3 +574,18 @@ def test_deepcopy_continues_identically():
     a = run(opt, s, 10, [3.0] * 10)
     b = run(c.optimizer, c, 10, [3.0] * 10)
     assert a == b
+
+
+def test_bad_group_lr_and_huge_steps():
+    opt = make_opt((0.1,))
+    opt.param_groups[0]["initial_lr"] = "x"
+    with pytest.raises(TypeError, match=r"param_groups\[0\]\['initial_lr'\] must be a number"):
+        WarmupScheduler(opt, "warmup(5) > constant", last_epoch=3)
+    opt = make_opt((0.1,))
+    s = WarmupScheduler(opt, "warmup(5) > constant")
+    opt.step()
+    with pytest.raises(ValueError, match="past the last step"), \
+            pytest.warns(UserWarning, match="epoch parameter"):
+        s.step(epoch=2 ** 70)
+    with pytest.raises(ValueError, match="2\\*\\*63"):
+        WarmupScheduler(opt, "warmup(5) > constant", total_steps=2 ** 64)

@@ -11,6 +11,7 @@ resumed from a state_dict continues with exactly the LRs of an uninterrupted run
 docs/PYTHON.md.
 """
 import math
+import numbers
 import warnings
 
 import torch.optim
@@ -25,6 +26,7 @@ __all__ = ["WarmupScheduler"]
 _Base = getattr(_lrs, "LRScheduler", None) or _lrs._LRScheduler
 
 _STATE_VERSION = 1
+_INT64_MAX = 2 ** 63 - 1
 
 
 def _check_steps(name, value):
@@ -35,6 +37,11 @@ def _check_steps(name, value):
     if value <= 0:
         raise ValueError("%s must be > 0 (got %d); leave it None when unknown" % (name, value))
     return value
+
+
+def _check_lr(what, v):
+    if isinstance(v, bool) or not isinstance(v, numbers.Real):
+        raise TypeError("WarmupScheduler: %s must be a number, not %s" % (what, type(v).__name__))
 
 
 def _positive(x):
@@ -95,8 +102,12 @@ class WarmupScheduler(_Base):
         self._steps_per_epoch = _check_steps("steps_per_epoch", steps_per_epoch)
         self._ready = False
         # parse before the parent touches the optimizer: a bad spec leaves it as it was
-        self._build(optimizer, [g.get("initial_lr", g.get("lr")) for g in
-                                optimizer.param_groups])
+        bases = []
+        for i, g in enumerate(optimizer.param_groups):
+            key = "initial_lr" if "initial_lr" in g else "lr"
+            _check_lr("param_groups[%d][%r]" % (i, key), g.get(key))
+            bases.append(g.get(key))
+        self._build(optimizer, bases)
         super().__init__(optimizer, last_epoch, verbose)
         self._ready = True
 
@@ -153,6 +164,9 @@ class WarmupScheduler(_Base):
         if k < 0:
             raise ValueError("WarmupScheduler: step %d is negative" % k)
         if k >= self._horizon:
+            if self._horizon >= _INT64_MAX:
+                raise ValueError("WarmupScheduler: step %d is past the last step a schedule "
+                                 "can take (2**63 - 2)" % k)
             raise ValueError("WarmupScheduler: tried to step %d times; the schedule is defined "
                              "for %d updates (OneCycleLR's total_steps + 1, as torch)"
                              % (k + 1, self._horizon))
@@ -248,6 +262,8 @@ class WarmupScheduler(_Base):
         self._specs = spec if isinstance(spec, str) else list(spec)
         self._total_steps = state_dict["total_steps"]
         self._steps_per_epoch = state_dict["steps_per_epoch"]
+        for i, b in enumerate(state_dict["base_lrs"]):
+            _check_lr("base_lrs[%d]" % i, b)
         self._build(self.optimizer, list(state_dict["base_lrs"]))
         saved = state_dict["plateau_state"]
         if len(saved) != len(self._schedules):
