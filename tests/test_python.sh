@@ -12,7 +12,8 @@ if [ -f "$B/libwarmup.so" ]; then
     export WARMUP_BUILD WARMUP_LIB
     # make sanitize's build: ctypes cannot load an ASan library into an uninstrumented python
     if ldd "$WARMUP_LIB" 2>/dev/null | grep -q 'lib[at]san'; then
-        echo "  skipped: python tests: $B/libwarmup.so is a sanitizer build (python cannot load it); make check and make test run them"
+        echo "  skipped: python tests: $B/libwarmup.so is a sanitizer build (python cannot" \
+            "load it); make check and make test run them"
         echo "test_python: 0 passed, 0 failed"
         exit 0
     fi

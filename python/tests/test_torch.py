@@ -359,7 +359,7 @@ def test_per_group_specs():
     b = warmup.Schedule(specs[1], 0.01)
     for k in range(20):
         assert got[k][0] == a.lr_at(k, 0.1)
-        assert close(got[k][1], 0.01 * 0.5 ** (k // 3))
+        assert got[k][1] == b.lr_at(k, 0.01) and close(got[k][1], 0.01 * 0.5 ** (k // 3))
         assert got[k][2] == a.lr_at(k, 0.5)
     assert s.schedules[0] is s.schedules[2]  # the same spec is one schedule
     assert len(s.get_last_lr()) == 3
