@@ -137,7 +137,7 @@ class WarmupScheduler(_Base):
             self._schedules = list(cache.values())
         self._group_sched = group_sched
         self._plateau = plateau
-        self._horizon = min(s.horizon for s in self._schedules) if self._schedules else 1 << 62
+        self._horizon = min(s.horizon for s in self._schedules) if self._schedules else _INT64_MAX
         # step() is on every update's path: the C function and the schedules' pointers are
         # looked up once (Schedule.lr_at would check its arguments on every call)
         self._c_lr_at = _lib.lib.wu_sched_lr_at
