@@ -106,6 +106,7 @@ else
     skip=$((skip + 2))
 fi
 run sh tests/test_readme.sh "$B"
+run sh tests/test_python.sh "$B"
 run sh tests/test_install.sh "$B"
 run sh tests/test_abi.sh "$B"
 run sh tests/test_layers.sh src
