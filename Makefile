@@ -49,7 +49,7 @@ ENG_OBJ := $(ENG_SRC:%.c=$(B)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(B)/obj/%.o)
 TESTS   := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 
-.PHONY: python valgrind-cli all test test-run check-run plant-bugs test-fashion test-browser studies fuzz fuzz-build check demo demo-run bench sanitize valgrind valgrind-run install uninstall clean deps docs
+.PHONY: python python-install valgrind-cli all test test-run check-run plant-bugs test-fashion test-browser studies fuzz fuzz-build check demo demo-run bench sanitize valgrind valgrind-run install uninstall clean deps docs
 
 all: $(B)/warmup $(B)/libwarmup.a $(B)/libwarmup.so $(B)/libwarmup_plot.so $(B)/warmup.pc
 
@@ -111,7 +111,11 @@ $(B)/warmup: $(CLI_OBJ) $(B)/libwarmup_engine.a $(B)/libwarmup.a
 # Debian's pip refuses --user installs (PEP 668), so the package is copied as it is, with the
 # two shared libraries beside its modules (warmup/_lib.py looks there first).
 PYTHON ?= /usr/bin/python3
-python: $(B)/libwarmup.so $(B)/libwarmup_plot.so
+python:
+	@sh scripts/deps.sh python
+	@$(MAKE) --no-print-directory python-install
+
+python-install: $(B)/libwarmup.so $(B)/libwarmup_plot.so
 	@site="$(PYTHON_PREFIX)"; \
 	if [ -z "$$site" ]; then site=$$($(PYTHON) -m site --user-site) || exit 1; fi; \
 	dest="$(DESTDIR)$$site/warmup"; \
