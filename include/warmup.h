@@ -144,7 +144,8 @@ WU_API double wu_sched_lr_at(const wu_schedule *s, int64_t step, double base_lr)
 
 /* Fill out[i] with wu_sched_lr(s, start + i) for i in [0, n): a whole preview (a plot, a
  * table, a binding such as the Python package's Schedule.lrs()) in one call. start < 0 is
- * treated as wu_sched_lr treats it (as 0). */
+ * treated as wu_sched_lr treats it (as 0); a step past INT64_MAX is evaluated at INT64_MAX
+ * (every schedule holds its value there). out must hold n doubles. */
 WU_API void wu_sched_fill(const wu_schedule *s, double *out, size_t n, int64_t start);
 
 /* The number of steps for which the schedule is defined: INT64_MAX for most schedules;

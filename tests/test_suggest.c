@@ -127,5 +127,26 @@ int main(void)
                  "(batch)");
     expect_error((wu_suggest_in){.total_steps = 10, .optimizer = WU_OPT_SGD,
                                  .scenario = WU_SCN_LARGE_MODEL}, "not shorter than the run");
+    /* counts that would overflow int64 arithmetic (a negative warmup came out of llround) */
+    expect_error((wu_suggest_in){.total_steps = (int64_t)1 << 62, .batch = (int64_t)1 << 40,
+                                 .base_batch = 1, .base_warmup = (int64_t)1 << 30}, "at most 2^53");
+    expect_error((wu_suggest_in){.total_steps = (int64_t)1 << 53, .batch = (int64_t)1 << 40,
+                                 .base_batch = 1, .base_warmup = (int64_t)1 << 30},
+                 "scaled by the batch");
+    expect_error((wu_suggest_in){.epochs = 1e300, .steps_per_epoch = 1000}, "more than 2^53 steps");
+    s = run((wu_suggest_in){.total_steps = (int64_t)1 << 53, .optimizer = WU_OPT_SGD});
+    CHECK(s.warmup_steps == ((int64_t)1 << 53) / 10 && strstr(s.spec, "warmup("),
+          "a 2^53-step run: %lld, %s", (long long)s.warmup_steps, s.spec);
+    /* wu_sched_fill past INT64_MAX holds the last step's value instead of wrapping to 0 */
+    {
+        wu_schedule *sc = NULL;
+        wu_sched_opts so = {.lr = 1.0, .total_steps = 100};
+        double v[3];
+        CHECK(wu_sched_parse(&sc, "warmup(10) > cosine(to=0.5)", &so, NULL) == WU_OK, "parse");
+        wu_sched_fill(sc, v, 3, INT64_MAX - 1);
+        CHECK(v[0] == 0.5 && v[1] == 0.5 && v[2] == 0.5, "fill at INT64_MAX: %g %g %g", v[0], v[1],
+              v[2]);
+        wu_sched_destroy(sc);
+    }
     return th_done("test_suggest");
 }

@@ -323,8 +323,9 @@ double wu_sched_lr(const wu_schedule *s, int64_t step)
 
 void wu_sched_fill(const wu_schedule *s, double *out, size_t n, int64_t start)
 {
-    for (size_t i = 0; i < n; i++)
-        out[i] = wu_sched_lr(s, start + (int64_t)i);
+    for (size_t i = 0; i < n; i++) /* steps past INT64_MAX are held there, not wrapped */
+        out[i] = wu_sched_lr(s, (uint64_t)i > (uint64_t)(INT64_MAX - (start > 0 ? start : 0))
+                                    ? INT64_MAX : start + (int64_t)i);
 }
 
 int64_t wu_sched_horizon(const wu_schedule *s) { return s->horizon; }

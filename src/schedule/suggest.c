@@ -63,6 +63,12 @@ wu_status wu_suggest_warmup(wu_suggestion *o, const wu_suggest_in *in, wu_error 
         return wu_fail(err, WU_EINVAL, "learning rates must be positive finite numbers");
     if (!(in->epochs >= 0.0) || !isfinite(in->epochs))
         return wu_fail(err, WU_EINVAL, "epochs must be a positive number, got %g", in->epochs);
+    /* counts past 2^53 lose steps in double arithmetic, and products of them overflow int64 */
+    const int64_t cap = (int64_t)1 << 53;
+    if (in->total_steps > cap || in->steps_per_epoch > cap || in->dataset_size > cap ||
+        in->batch > cap || in->base_batch > cap || in->base_warmup > cap)
+        return wu_fail(err, WU_EINVAL, "step counts, batch sizes and the dataset size must be at "
+                       "most 2^53 (%lld)", (long long)cap);
     if ((in->base_lr > 0 || in->base_warmup > 0) && in->base_batch > 0 && in->batch == 0)
         return wu_fail(err, WU_EINVAL, "a reference batch size needs the batch size you will train with "
                          "(batch)");
@@ -75,7 +81,13 @@ wu_status wu_suggest_warmup(wu_suggestion *o, const wu_suggest_in *in, wu_error 
         spe = (in->dataset_size + in->batch - 1) / in->batch;
     int64_t n = in->total_steps;
     if (n < 0) return wu_fail(err, WU_EINVAL, "total steps must be positive, got %lld", (long long)n);
-    if (n == 0 && in->epochs > 0 && spe > 0) n = (int64_t)ceil(in->epochs * (double)spe);
+    if (n == 0 && in->epochs > 0 && spe > 0) {
+        double steps = ceil(in->epochs * (double)spe);
+        if (steps > (double)cap)
+            return wu_fail(err, WU_EINVAL, "%g epochs of %lld steps is more than 2^53 steps",
+                           in->epochs, (long long)spe);
+        n = (int64_t)steps;
+    }
     if (n <= 0)
         return wu_fail(err, WU_EINVAL, "the run length is unknown: give total steps (total_steps), or epochs with "
                          "steps per epoch (epochs, steps_per_epoch), or epochs with the "
@@ -131,7 +143,13 @@ wu_status wu_suggest_warmup(wu_suggestion *o, const wu_suggest_in *in, wu_error 
     /* 4. batch scaling of a known-good reference */
     double k = in->batch > 0 && in->base_batch > 0 ? (double)in->batch / (double)in->base_batch : 0;
     if (k > 0 && in->base_warmup > 0) {
-        int64_t w = llround((double)in->base_warmup * k);
+        double wd = (double)in->base_warmup * k;
+        if (wd >= (double)cap) /* past 2^53 no run is that long, and llround would overflow */
+            return wu_fail(err, WU_EINVAL, "the reference warmup scaled by the batch (%lld steps x "
+                           "%lld/%lld = %.6g steps) is not shorter than the run (%lld steps)",
+                           (long long)in->base_warmup, (long long)in->batch,
+                           (long long)in->base_batch, wd, (long long)n);
+        int64_t w = llround(wd);
         wu_suggest_rule *r = add_rule(o, "batch scaling of the reference warmup",
                               "Goyal et al. 2017; the guide", w, w, w);
         snprintf(r->note, sizeof r->note, "%lld steps x %lld/%lld = %lld steps",
