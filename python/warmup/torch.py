@@ -103,7 +103,11 @@ class WarmupScheduler(_Base):
                      k to resume after update k (each group must then hold 'initial_lr')
 
     Group g's LR for update k is Schedule(spec_g).lr_at(k, initial_lr_g): torch scales each
-    group's own base LR; OneCycleLR and CyclicLR fix their own range, as in torch.
+    group's own base LR; OneCycleLR and CyclicLR fix their own range, as in torch (but do not
+    cycle the momentum: a UserWarning says so unless the spec has cycle_momentum=False). The
+    spec's absolute LRs (native min=, hf: min_lr / lr_end) are read at the optimizer's default
+    lr; torch:'s eta_min is absolute in every group, as in torch. A plateau that never fires
+    changes nothing; min_lr and eps apply to each group's own LR, as torch's (see _build).
 
     Specs with ReduceLROnPlateau take the metric: scheduler.step(val_loss) feeds it (as torch's
     ReduceLROnPlateau.step(metrics)) and then advances one step. A plateau spec stepped without a
@@ -211,7 +215,11 @@ class WarmupScheduler(_Base):
                 except (TypeError, ValueError):
                     raise TypeError("WarmupScheduler.step: the metric must be a number (or a "
                                     "one-element tensor), not %s" % type(metrics).__name__)
-                _observe(self._plateaus, m)
+                observe = self._c_observe
+                for p in self._obs_ptrs:
+                    observe(p, m)
+                if self._scaled:
+                    _sync(self._scaled)
             elif self._plateau:
                 raise TypeError("WarmupScheduler.step() missing the metric: a "
                                 "ReduceLROnPlateau spec is stepped as step(val_loss)")
@@ -228,9 +236,11 @@ class WarmupScheduler(_Base):
                     self._last_lr = values
                     return
             else:
-                if isinstance(epoch, bool) or not isinstance(epoch, int):
+                e = _index(epoch)
+                if e is None:
                     raise TypeError("WarmupScheduler.step: epoch must be an int, not %s"
                                     % type(epoch).__name__)
+                epoch = e
                 if epoch < 0:
                     raise ValueError("WarmupScheduler.step: epoch %d is negative" % epoch)
         super().step(epoch)
@@ -309,14 +319,14 @@ class WarmupScheduler(_Base):
             self._last_lr = values
 
     # copy.deepcopy and pickle: the ctypes handles are rebuilt from the (picklable) schedules
-    _HANDLES = ("_c_lr_at", "_ptrs", "_handles")
+    _HANDLES = ("_c_lr_at", "_ptrs", "_handles", "_c_observe", "_obs_ptrs", "_obs_handles")
 
     def __getstate__(self):
         return {k: v for k, v in self.__dict__.items() if k not in self._HANDLES}
 
     def __setstate__(self, d):
         self.__dict__.update(d)
-        self.__dict__.update(_handles(self._group_sched))
+        self.__dict__.update(_handles(self._group_sched, self._plateaus))
 
     def __repr__(self):
         return "WarmupScheduler(%r, last_epoch=%d)" % (self._specs, self.last_epoch)
@@ -331,8 +341,9 @@ def _build(optimizer, base_lrs, specs, total_steps, steps_per_epoch):
     group g's LR for update k is lr_at(k, initial_lr_g): one spec scales each group's own base
     LR, and absolute LRs in native and hf: specs (min=, min_lr) are read at the default lr.
 
-    torch: specs are parsed at the largest group LR instead: their values do not depend on
-    opts.lr (eta_min, max_lr, ... are absolute, per group as in torch); only the check that
+    torch: specs are parsed at the largest LR of the groups that use them instead (their
+    values do not depend on
+    opts.lr: eta_min, max_lr, ... are absolute, per group as in torch); only the check that
     eta_min is not above the LR does, and it is about the groups' LRs, not the optimizer's
     default (torch checks nothing: a group below eta_min rises to it, as the fixtures show).
 
@@ -355,12 +366,15 @@ def _build(optimizer, base_lrs, specs, total_steps, steps_per_epoch):
             cache[(s, at)] = Schedule(s, at, total_steps, steps_per_epoch)
         return cache[(s, at)]
 
-    top = max([b for b in base_lrs if _positive(b)], default=lr)
+    top = {}
+    for s, b in zip(per_group, base_lrs):
+        if _positive(b):
+            top[s] = max(top.get(s, b), b)
     group_sched, trackers, plateaus = [], [], []
     for s, b in zip(per_group, base_lrs):
         dialect = _dialect(s)
         own = b if _positive(b) else lr
-        sched = shared(s, top if dialect == "torch" else lr)
+        sched = shared(s, top.get(s, lr) if dialect == "torch" else lr)
         if not sched.state():  # no plateau: groups with the same spec and LR share it
             group_sched.append(sched)
             trackers.append(None)
@@ -389,19 +403,24 @@ def _build(optimizer, base_lrs, specs, total_steps, steps_per_epoch):
         "_trackers": trackers,
         "_plateaus": plateaus,
         "_plateau": bool(plateaus),
+        "_scaled": [x for x in plateaus if x[2] is not None],
         "_horizon": min((x.horizon for x in kept.values()), default=_INT64_MAX),
     }
-    built.update(_handles(group_sched))
+    built.update(_handles(group_sched, plateaus))
     return built
 
 
-def _handles(group_sched):
-    # step() is on every update's path: the C function and the schedules' pointers are looked
-    # up once (Schedule.lr_at would check its arguments on every call). The handles keep the
-    # C schedules alive even if a Schedule of .schedules is closed by hand.
+def _handles(group_sched, plateaus):
+    # step() is on every update's path: the C functions and the schedules' pointers are looked
+    # up once (Schedule.lr_at and .observe would check their arguments on every call). The
+    # handles keep the C schedules alive even if a Schedule of .schedules is closed by hand.
+    trackers = [t for t, _, _ in plateaus]
     return {"_c_lr_at": _lib.lib.wu_sched_lr_at,
             "_ptrs": [s._live() for s in group_sched],
-            "_handles": [s._h for s in group_sched]}
+            "_handles": [s._h for s in group_sched],
+            "_c_observe": _lib.lib.wu_sched_observe,
+            "_obs_ptrs": [t._live() for t in trackers],
+            "_obs_handles": [t._h for t in trackers]}
 
 
 def _sync(plateaus):
@@ -412,9 +431,3 @@ def _sync(plateaus):
             st = tracker.state()
             sched.load_state(_lib.state_with_lrs(
                 st, [lr * (x / own) for x in _lib.state_lrs(st)]))
-
-
-def _observe(plateaus, metric):
-    for tracker, _, _ in plateaus:
-        tracker.observe(metric)
-    _sync(plateaus)
