@@ -5,7 +5,9 @@ The shared library is looked for, in order:
   2. the path in the environment variable WARMUP_LIB;
   3. the build/ directory of the checkout this package lives in (python/warmup/../../build);
   4. the system's library path (libwarmup.so.0, as `make install` installs it).
-When none loads, importing warmup raises ImportError saying how to build it.
+A library that loads but lacks the functions this package calls (a stale libwarmup.so.0, or
+WARMUP_LIB naming another library) is passed over. When none fits, importing warmup raises
+ImportError naming each path tried and saying how to build it.
 """
 import ctypes
 import ctypes.util
