@@ -26,7 +26,7 @@ _STEP_ARGS = ("num_warmup_steps", "num_training_steps", "num_decay_steps", "num_
 # what HF's lr_lambda does with num_training_steps=0 (transformers' optimization.py; the same
 # formulas as src/schedule/spec_hf.c): it divides by max(1, num_training_steps - warmup)
 _HF_ZERO_RUN = {
-    "linear": "the LR is 0 from the end of the warmup on (from step 0 without one)",
+    "linear": "the LR is 0 from the end of the warmup on, from step 0 without a warmup",
     "cosine": "after the warmup the cosine advances a whole run per step: with num_cycles=0.5 "
               "the LR alternates between the peak and 0",
     "cosine_with_restarts": "the LR is 0 from one step after the warmup on",
@@ -65,7 +65,7 @@ def _value(func, name, v):
 
 
 def _sched(optimizer, name, last_epoch, **kw):
-    func = "get_scheduler(%r)" % name
+    func = "hf:%s" % name
     for k in kw:
         if not k.isidentifier():
             raise TypeError("%s: unexpected keyword argument %r" % (func, k))
@@ -73,8 +73,8 @@ def _sched(optimizer, name, last_epoch, **kw):
     if name in _HF_ZERO_RUN and n is not None and not isinstance(n, (bool, str)) \
             and isinstance(n, numbers.Real) and n == 0:
         raise ValueError("%s: num_training_steps=0 is a run of no updates. HF accepts it, "
-                         "but its schedule is then degenerate (%s): give the run's number "
-                         "of optimizer updates (> 0)" % (func, _HF_ZERO_RUN[name]))
+                         "but its schedule is then degenerate: %s. Give the run's number of "
+                         "optimizer updates (> 0)" % (func, _HF_ZERO_RUN[name]))
     args = ", ".join("%s=%s" % (k, _value(func, k, v)) for k, v in kw.items() if v is not None)
     return WarmupScheduler(optimizer, "hf:%s(%s)" % (name, args), last_epoch=last_epoch)
 
