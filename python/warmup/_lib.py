@@ -5,11 +5,14 @@ The shared library is looked for, in order:
   2. the path in the environment variable WARMUP_LIB;
   3. the build/ directory of the checkout this package lives in (python/warmup/../../build);
   4. the system's library path (libwarmup.so.0, as `make install` installs it).
-When none loads, importing warmup raises ImportError saying how to build it.
+A library that loads but lacks the functions this package calls (a stale libwarmup.so.0, or
+WARMUP_LIB naming another library) is passed over. When none fits, importing warmup raises
+ImportError naming each path tried and saying how to build it.
 """
 import ctypes
 import ctypes.util
 import os
+import struct
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _CHECKOUT_BUILD = os.path.normpath(os.path.join(_HERE, "..", "..", "build"))
@@ -72,17 +75,36 @@ def _candidates(name, soname):
     yield soname
 
 
-def load(name="libwarmup.so", soname="libwarmup.so." + SOMAJOR, what="libwarmup"):
-    """Load the first library that exists and loads; ImportError saying how to build it."""
+# what this package calls: a library that loads but lacks one of them (a stale libwarmup.so.0
+# from an older `make install`, or WARMUP_LIB naming another library) is passed over
+SYMBOLS = ("wu_sched_parse", "wu_sched_destroy", "wu_sched_lr", "wu_sched_lr_at",
+           "wu_sched_fill", "wu_sched_horizon", "wu_sched_warmup_steps", "wu_sched_base_lr",
+           "wu_sched_spec", "wu_sched_observe", "wu_sched_state_size", "wu_sched_state_save",
+           "wu_sched_state_load", "wu_suggest_warmup")
+PLOT_SYMBOLS = ("wu_plot_svg", "wu_plot_free")
+
+
+def load(name="libwarmup.so", soname="libwarmup.so." + SOMAJOR, what="libwarmup",
+         symbols=SYMBOLS):
+    """Load the first library that exists, loads and has `symbols`; ImportError saying what
+    was tried and how to build it."""
     tried = []
     for path in _candidates(name, soname):
         if os.sep in path and not os.path.exists(path):
             tried.append(path + " (missing)")
             continue
         try:
-            return ctypes.CDLL(path), path
+            lib = ctypes.CDLL(path)
         except OSError as e:
             tried.append("%s (%s)" % (path, e))
+            continue
+        missing = [s for s in symbols if not hasattr(lib, s)]
+        if missing:
+            tried.append("%s (loads, but lacks %s: not this version of %s)"
+                         % (path, ", ".join(missing[:3]) + (", ..." if len(missing) > 3 else ""),
+                            what))
+            continue
+        return lib, path
     raise ImportError(
         "warmup: cannot find %s (%s). Build it with `make` in the warmup repository "
         "(it writes build/%s), then install the package with `make python`, or set "
@@ -127,7 +149,8 @@ def plot_lib():
     """libwarmup_plot.so (include/warmup_plot.h), loaded on first use."""
     global _plot
     if _plot is None:
-        pl, _ = load("libwarmup_plot.so", "libwarmup_plot.so." + SOMAJOR, "libwarmup_plot")
+        pl, _ = load("libwarmup_plot.so", "libwarmup_plot.so." + SOMAJOR, "libwarmup_plot",
+                     PLOT_SYMBOLS)
         pl.wu_plot_svg.restype = _c.c_int
         pl.wu_plot_svg.argtypes = [_c.POINTER(_c.c_void_p), _c.POINTER(_c.c_size_t),
                                    _c.POINTER(_c.c_char_p), _c.POINTER(_c.c_char_p), _c.c_int,
@@ -137,3 +160,42 @@ def plot_lib():
         pl.wu_plot_free.argtypes = [_c.c_void_p]
         _plot = pl
     return _plot
+
+
+# ---- the plateau state's bytes (wu_sched_state_save, src/schedule/sched.c) --------------------
+# u32 magic "WUST", u32 count, then per plateau node: double lr, double best, int64 num_bad,
+# int64 cooldown_counter, int64 last_epoch, in the machine's byte order and without padding.
+# WarmupScheduler reads and writes the `lr` fields only, to move a plateau between parameter
+# groups' LR scales; a layout it does not recognise raises instead of guessing.
+_STATE_MAGIC = 0x57555354
+_STATE_HEAD = struct.Struct("=II")
+_STATE_NODE = struct.Struct("=ddqqq")
+
+
+def _state_nodes(b):
+    if len(b) < _STATE_HEAD.size:
+        raise ValueError("warmup: a plateau state of %d bytes is too short" % len(b))
+    magic, n = _STATE_HEAD.unpack_from(b, 0)
+    if magic != _STATE_MAGIC or len(b) != _STATE_HEAD.size + n * _STATE_NODE.size:
+        raise ValueError("warmup: the library's plateau state layout is not the one this "
+                         "package knows (src/schedule/sched.c changed?)")
+    return n
+
+
+def state_lrs(b):
+    """The current LR of each plateau node in a state from Schedule.state()."""
+    n = _state_nodes(b)
+    return [_STATE_NODE.unpack_from(b, _STATE_HEAD.size + i * _STATE_NODE.size)[0]
+            for i in range(n)]
+
+
+def state_with_lrs(b, lrs):
+    """A copy of state `b` whose plateau nodes' LRs are `lrs` (the rest unchanged)."""
+    n = _state_nodes(b)
+    if len(lrs) != n:
+        raise ValueError("warmup: %d LRs for %d plateau nodes" % (len(lrs), n))
+    out = bytearray(b)
+    for i, lr in enumerate(lrs):
+        off = _STATE_HEAD.size + i * _STATE_NODE.size
+        out[off:off + 8] = struct.pack("=d", lr)
+    return bytes(out)

@@ -8,7 +8,6 @@ same LRs as transformers' LambdaLR (bit for bit on tests/fixtures/schedules_hf.j
 state_dict without callables, and an exact resume. transformers itself is not needed.
 """
 import numbers
-import re
 
 from .torch import WarmupScheduler
 
@@ -20,27 +19,63 @@ __all__ = ["get_scheduler", "get_constant_schedule", "get_constant_schedule_with
            "get_cosine_with_min_lr_schedule_with_warmup_lr_rate", "get_wsd_schedule",
            "get_reduce_on_plateau_schedule", "SCHEDULER_NAMES"]
 
-_WORD = re.compile(r"^[A-Za-z0-9_.\-]+$")
+# arguments that count optimizer updates: HF takes any number there; libwarmup whole ones
+_STEP_ARGS = ("num_warmup_steps", "num_training_steps", "num_decay_steps", "num_stable_steps",
+              "timescale")
+
+# what HF's lr_lambda does with num_training_steps=0 (transformers' optimization.py; the same
+# formulas as src/schedule/spec_hf.c): it divides by max(1, num_training_steps - warmup)
+_HF_ZERO_RUN = {
+    "linear": "the LR is 0 from the end of the warmup on, from step 0 without a warmup",
+    "cosine": "after the warmup the cosine advances a whole run per step: with num_cycles=0.5 "
+              "the LR alternates between the peak and 0",
+    "cosine_with_restarts": "the LR is 0 from one step after the warmup on",
+    "polynomial": "without a warmup HF's lambda divides by zero at step 0 (ZeroDivisionError); "
+                  "with one the LR drops to lr_end right after it",
+    "cosine_with_min_lr": "after the warmup the cosine advances a whole run per step: with "
+                          "num_cycles=0.5 the LR alternates between the peak and the minimum",
+    "cosine_warmup_with_min_lr": "after the warmup the cosine advances a whole run per step: "
+                                 "with num_cycles=0.5 the LR alternates between the minimum "
+                                 "and the peak",
+}
 
 
-def _value(name, v):
-    """One argument as spec text (the library checks ranges and says what is wrong)."""
+def _value(func, name, v):
+    """One argument as spec text (the library checks names, ranges and says what is wrong)."""
     if isinstance(v, bool):
         return "True" if v else "False"
+    if isinstance(v, str) and name not in _STEP_ARGS:
+        # any string the spec grammar takes ('max', 'abs', 'linear', ...), quoted and escaped;
+        # the library says which names an argument takes
+        return "'%s'" % v.replace("\\", "\\\\").replace("'", "\\'")
     if isinstance(v, numbers.Integral):
         return str(int(v))
     if isinstance(v, numbers.Real):
-        return repr(float(v))
-    if isinstance(v, str) and name.endswith("_type"):
-        if not _WORD.match(v):
-            raise ValueError("%s=%r: expected a name such as 'linear' or 'cosine'" % (name, v))
-        return "'%s'" % v
-    raise TypeError("%s must be a number%s, not %s" % (
-        name, " or a name" if name.endswith("_type") else "", type(v).__name__))
+        f = float(v)
+        if name in _STEP_ARGS:
+            if f.is_integer():
+                return str(int(f))  # HF takes 5.0 steps as 5
+            raise ValueError("%s: %s=%r is not a whole number of optimizer updates (HF would "
+                             "use it as is); libwarmup's schedules count whole steps: give an "
+                             "int" % (func, name, v))
+        return repr(f)
+    raise TypeError("%s: %s must be a number%s, not %s" % (
+        func, name, " of optimizer updates" if name in _STEP_ARGS else " or a str",
+        type(v).__name__))
 
 
 def _sched(optimizer, name, last_epoch, **kw):
-    args = ", ".join("%s=%s" % (k, _value(k, v)) for k, v in kw.items() if v is not None)
+    func = "hf:%s" % name
+    for k in kw:
+        if not k.isidentifier():
+            raise TypeError("%s: unexpected keyword argument %r" % (func, k))
+    n = kw.get("num_training_steps")
+    if name in _HF_ZERO_RUN and n is not None and not isinstance(n, (bool, str)) \
+            and isinstance(n, numbers.Real) and n == 0:
+        raise ValueError("%s: num_training_steps=0 is a run of no updates. HF accepts it, "
+                         "but its schedule is then degenerate: %s. Give the run's number of "
+                         "optimizer updates (> 0)" % (func, _HF_ZERO_RUN[name]))
+    args = ", ".join("%s=%s" % (k, _value(func, k, v)) for k, v in kw.items() if v is not None)
     return WarmupScheduler(optimizer, "hf:%s(%s)" % (name, args), last_epoch=last_epoch)
 
 

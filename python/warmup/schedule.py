@@ -84,6 +84,11 @@ def _opts(lr, total_steps, steps_per_epoch):
     return _lib.WuSchedOpts(lr, total_steps or 0, steps_per_epoch or 0)
 
 
+# what __init__ sets (as _spec, ...) and the properties that read it
+_FIELDS = ("spec", "lr", "base_lr", "total_steps", "steps_per_epoch", "horizon", "warmup",
+           "warmup_steps")
+
+
 class Schedule:
     """A learning-rate schedule parsed from a spec (docs/SPEC.md), e.g.
 
@@ -94,7 +99,11 @@ class Schedule:
     num_training_steps; steps_per_epoch resolves `2ep`. Step k is the LR of the optimizer's
     k-th update (k = 0, 1, ...). A bad spec raises SpecError (a ValueError)."""
 
-    _ptr = None  # so __del__ is safe when __init__ fails before parsing
+    # None until __init__ has parsed, and again after __del__: every method that reaches the
+    # library goes through _live(), so a closed or never-initialised Schedule raises ValueError
+    # instead of handing C a NULL pointer
+    _ptr = None
+    _h = None
 
     def __init__(self, spec, lr, total_steps=None, steps_per_epoch=None):
         spec = _spec_text(spec)
@@ -108,6 +117,7 @@ class Schedule:
                                      ctypes.byref(err))
         if rc != 0:
             raise _spec_error(err)
+        self._h = _Handle(ptr)  # frees the schedule when the last holder lets go
         self._ptr = ptr
         self._spec = spec
         self._lr = lr
@@ -117,15 +127,37 @@ class Schedule:
         self._warmup = int(_lib.lib.wu_sched_warmup_steps(ptr))
 
     def __del__(self):
-        ptr, self._ptr = self._ptr, None
-        if ptr is not None and _lib is not None and _lib.lib is not None:
-            _lib.lib.wu_sched_destroy(ptr)
+        # drops this object's hold on the C schedule (freed once no WarmupScheduler holds it
+        # either); called by hand, it closes the Schedule: its methods then raise ValueError
+        self._ptr = None
+        self._h = None
+
+    def _live(self):
+        """The C schedule, or ValueError when there is none (closed or never initialised)."""
+        ptr = self._ptr
+        if ptr is None:
+            if "_spec" in self.__dict__:
+                raise ValueError("this warmup.Schedule (%r) was closed (its __del__ ran); "
+                                 "make a new one" % self._spec)
+            raise ValueError("this warmup.Schedule was never initialised (made with "
+                             "Schedule.__new__ without __init__); use warmup.Schedule(spec, "
+                             "lr, ...)")
+        return ptr
+
+    def __getattr__(self, name):
+        # reached for what __init__ sets (and the properties reading it) on an object that
+        # __init__ never initialised
+        if "_spec" not in self.__dict__ and name.lstrip("_") in _FIELDS:
+            raise AttributeError("this warmup.Schedule was never initialised (made with "
+                                 "Schedule.__new__ without __init__): it has no %s"
+                                 % name.lstrip("_"))
+        raise AttributeError("'Schedule' object has no attribute %r" % name)
 
     # ---- values -------------------------------------------------------------------------
     def lr(self, step):
         """The LR of update `step` (an int >= 0); held at the last defined step past
         .horizon."""
-        return _lib.lib.wu_sched_lr(self._ptr, _int("step", step))
+        return _lib.lib.wu_sched_lr(self._live(), _int("step", step))
 
     __call__ = lr
 
@@ -136,11 +168,12 @@ class Schedule:
         base_lr = _float("base_lr", base_lr, positive=False)
         if base_lr < 0:
             raise ValueError("base_lr must be >= 0, got %r" % base_lr)
-        return _lib.lib.wu_sched_lr_at(self._ptr, _int("step", step), base_lr)
+        return _lib.lib.wu_sched_lr_at(self._live(), _int("step", step), base_lr)
 
     def lrs(self, n, start=0):
         """The LRs of updates start .. start+n-1: a numpy float64 array when numpy imports,
         else a list. One call into the library (wu_sched_fill)."""
+        ptr = self._live()
         n = _int("n", n)
         start = _int("start", start)
         if n and start + n - 1 > INT64_MAX:
@@ -148,11 +181,11 @@ class Schedule:
         if _np is not None:
             out = _np.empty(n, dtype=_np.float64)
             if n:
-                _lib.lib.wu_sched_fill(self._ptr, out.ctypes.data, n, start)
+                _lib.lib.wu_sched_fill(ptr, out.ctypes.data, n, start)
             return out
         buf = (ctypes.c_double * n)()
         if n:
-            _lib.lib.wu_sched_fill(self._ptr, ctypes.addressof(buf), n, start)
+            _lib.lib.wu_sched_fill(ptr, ctypes.addressof(buf), n, start)
         return list(buf)
 
     # ---- properties ---------------------------------------------------------------------
@@ -184,6 +217,8 @@ class Schedule:
         return self._warmup
 
     def __repr__(self):
+        if "_spec" not in self.__dict__:
+            return "<warmup.Schedule, never initialised>"
         args = [repr(self._spec), "lr=%r" % self._lr]
         if self._total_steps is not None:
             args.append("total_steps=%r" % self._total_steps)
@@ -197,26 +232,28 @@ class Schedule:
         returns how many reduced their LR. A NaN counts as not better, as in torch."""
         if isinstance(metric, bool) or not isinstance(metric, numbers.Real):
             raise TypeError("metric must be a real number, not %s" % type(metric).__name__)
-        return int(_lib.lib.wu_sched_observe(self._ptr, float(metric)))
+        return int(_lib.lib.wu_sched_observe(self._live(), float(metric)))
 
     def state(self):
         """The plateau state as bytes (b"" when the schedule has none)."""
-        n = _lib.lib.wu_sched_state_size(self._ptr)
+        ptr = self._live()
+        n = _lib.lib.wu_sched_state_size(ptr)
         if n == 0:
             return b""
         buf = ctypes.create_string_buffer(n)
         err = _lib.WuError()
-        if _lib.lib.wu_sched_state_save(self._ptr, buf, n, ctypes.byref(err)) != 0:
+        if _lib.lib.wu_sched_state_save(ptr, buf, n, ctypes.byref(err)) != 0:
             raise ValueError("warmup: " + _msg(err))
         return buf.raw
 
     def load_state(self, b):
         """Restore what state() returned (from a schedule of the same spec): ValueError
         otherwise."""
+        ptr = self._live()
         if not isinstance(b, (bytes, bytearray, memoryview)):
             raise TypeError("state must be bytes, not %s" % type(b).__name__)
         b = bytes(b)
-        n = _lib.lib.wu_sched_state_size(self._ptr)
+        n = _lib.lib.wu_sched_state_size(ptr)
         if n == 0 and not b:
             return
         if len(b) != n:
@@ -224,18 +261,35 @@ class Schedule:
                              "which needs %d: it comes from another spec"
                              % (len(b), self._spec, n))
         err = _lib.WuError()
-        if _lib.lib.wu_sched_state_load(self._ptr, b, n, ctypes.byref(err)) != 0:
+        if _lib.lib.wu_sched_state_load(ptr, b, n, ctypes.byref(err)) != 0:
             raise ValueError("warmup: " + _msg(err))
 
     # ---- pickling and copying -----------------------------------------------------------
     def __reduce__(self):
+        state = self.state()  # ValueError first when closed or never initialised
         return (_restore, (self._spec, self._lr, self._total_steps, self._steps_per_epoch,
-                           self.state()))
+                           state))
 
     def __getstate__(self):
         # only reached by callers that bypass __reduce__; kept for symmetry
+        self._live()
         return {"spec": self._spec, "lr": self._lr, "total_steps": self._total_steps,
                 "steps_per_epoch": self._steps_per_epoch, "state": self.state()}
+
+
+class _Handle:
+    """Owns one C schedule (wu_sched_destroy when the last reference goes). A Schedule and a
+    WarmupScheduler that evaluates it both hold it, so closing the Schedule by hand cannot
+    free what the scheduler still uses."""
+    __slots__ = ("ptr",)
+
+    def __init__(self, ptr):
+        self.ptr = ptr
+
+    def __del__(self):
+        ptr, self.ptr = self.ptr, None
+        if ptr is not None and _lib is not None and _lib.lib is not None:
+            _lib.lib.wu_sched_destroy(ptr)
 
 
 def _restore(spec, lr, total_steps, steps_per_epoch, state):
@@ -248,23 +302,29 @@ def _restore(spec, lr, total_steps, steps_per_epoch, state):
 class lr_lambda:
     """A picklable callable for torch.optim.lr_scheduler.LambdaLR:
 
-        LambdaLR(opt, warmup.lr_lambda("warmup(100) > cosine", total_steps=1000))
+        LambdaLR(opt, warmup.lr_lambda("warmup(100) > cosine", lr=0.1, total_steps=1000))
 
-    f(step) = Schedule(spec, lr, ...).lr(step) / lr: the schedule's LR relative to ITS base LR
-    `lr` (default 1.0, so the factor is the schedule's own shape). LambdaLR multiplies it by
-    each group's initial_lr, so with lr equal to the optimizer's LR the groups get exactly the
-    schedule's LRs. Specs that fix their own LR range (torch:OneCycleLR, torch:CyclicLR) give
-    factors relative to `lr`: pass the optimizer's LR as lr for them. Plateau specs cannot be
-    driven through LambdaLR (it has no metric): use warmup.torch.WarmupScheduler.
+    f(step) = Schedule(spec, lr, ...).lr(step) / lr: the schedule's LR relative to its base LR
+    `lr`, which LambdaLR multiplies by each group's initial_lr. `lr` is required: give the
+    optimizer's LR. The spec's absolute LRs (torch's eta_min, CyclicLR's base_lr/max_lr,
+    OneCycleLR's max_lr, the native min=, HF's min_lr and polynomial lr_end) are read against
+    it, so with lr equal to the group's initial LR the group gets exactly the schedule's LRs;
+    with any other lr they would be silently wrong. Groups whose initial LRs differ take one
+    lambda each, LambdaLR(opt, [warmup.lr_lambda(spec, g["lr"]) for g in opt.param_groups]),
+    which gives torch's per-group numbers for torch: specs (eta_min is absolute in every
+    group). Plateau specs cannot be driven through LambdaLR (it has no metric): use
+    warmup.torch.WarmupScheduler.
 
     Pickling keeps the spec and options only (torch's LambdaLR.state_dict() stores this
     object's __dict__), so a saved LambdaLR restores its lambda."""
 
     # the parsed schedule lives in slots, outside __dict__: LambdaLR.state_dict() copies
-    # __dict__, which so holds plain values only (loadable with torch.load(weights_only=True))
+    # __dict__, which so holds plain values only (str, float, int, None; no object of this
+    # package). torch 1.13's torch.load(weights_only=True) cannot read it all the same: its
+    # restricted unpickler refuses even a float (pickle's BINFLOAT), so load with the default
     __slots__ = ("__dict__", "_schedule", "_key")
 
-    def __init__(self, spec, lr=1.0, total_steps=None, steps_per_epoch=None):
+    def __init__(self, spec, lr, total_steps=None, steps_per_epoch=None):
         self.spec = spec
         self.lr = lr
         self.total_steps = total_steps

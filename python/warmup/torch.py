@@ -12,6 +12,8 @@ docs/PYTHON.md.
 """
 import math
 import numbers
+import operator
+import re
 import warnings
 
 import torch.optim
@@ -29,11 +31,24 @@ _STATE_VERSION = 1
 _INT64_MAX = 2 ** 63 - 1
 
 
+def _index(value):
+    """value as a Python int when it is an integer (int, numpy's integers, anything with
+    __index__; not bool), else None."""
+    if isinstance(value, bool):
+        return None
+    try:
+        return operator.index(value)
+    except TypeError:
+        return None
+
+
 def _check_steps(name, value):
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int):
+    v = _index(value)
+    if v is None:
         raise TypeError("%s must be an int or None, not %s" % (name, type(value).__name__))
+    value = v
     if value <= 0:
         raise ValueError("%s must be > 0 (got %d); leave it None when unknown" % (name, value))
     return value
@@ -46,6 +61,32 @@ def _check_lr(what, v):
 
 def _positive(x):
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) and x > 0
+
+
+def _dialect(spec):
+    """'torch', 'hf' or 'native', as wu_sched_parse reads the spec's prefix."""
+    s = spec.lstrip(" \t")
+    return "torch" if s.startswith("torch:") else "hf" if s.startswith("hf:") else "native"
+
+
+# torch:OneCycleLR / CyclicLR (they cannot be nested, so the spec is the call itself) and an
+# explicit cycle_momentum=False (the spec grammar's False, false or 0)
+_CYCLING = re.compile(r"^[ \t]*torch:\s*(?:[A-Za-z_][\w.]*\.)?(OneCycleLR|CyclicLR)\s*\(")
+_NO_MOMENTUM = re.compile(r"[(,]\s*cycle_momentum\s*=\s*(?:False|false|0)\s*[,)]")
+
+
+def _momentum_warning(specs):
+    names = []
+    for s in ([specs] if isinstance(specs, str) else specs):
+        m = _CYCLING.match(s)
+        if m and not _NO_MOMENTUM.search(s) and m.group(1) not in names:
+            names.append(m.group(1))
+    if names:
+        warnings.warn("WarmupScheduler: %s: the LR matches torch's, but the momentum (SGD's "
+                      "momentum, Adam's beta1) is not cycled, although torch's default "
+                      "cycle_momentum=True cycles it; write cycle_momentum=False in the spec "
+                      "to say that this is what you want (and silence this warning)"
+                      % " and ".join("torch:" + n for n in names), UserWarning, stacklevel=3)
 
 
 class WarmupScheduler(_Base):
@@ -62,7 +103,11 @@ class WarmupScheduler(_Base):
                      k to resume after update k (each group must then hold 'initial_lr')
 
     Group g's LR for update k is Schedule(spec_g).lr_at(k, initial_lr_g): torch scales each
-    group's own base LR; OneCycleLR and CyclicLR fix their own range, as in torch.
+    group's own base LR; OneCycleLR and CyclicLR fix their own range, as in torch (but do not
+    cycle the momentum: a UserWarning says so unless the spec has cycle_momentum=False). The
+    spec's absolute LRs (native min=, hf: min_lr / lr_end) are read at the optimizer's default
+    lr; torch:'s eta_min is absolute in every group, as in torch. A plateau that never fires
+    changes nothing; min_lr and eps apply to each group's own LR, as torch's (see _build).
 
     Specs with ReduceLROnPlateau take the metric: scheduler.step(val_loss) feeds it (as torch's
     ReduceLROnPlateau.step(metrics)) and then advances one step. A plateau spec stepped without a
@@ -91,15 +136,16 @@ class WarmupScheduler(_Base):
         else:
             raise TypeError("WarmupScheduler: spec must be a str or a list of str (one per "
                             "parameter group), not %s" % type(spec).__name__)
-        if isinstance(last_epoch, bool) or not isinstance(last_epoch, int):
+        le = _index(last_epoch)
+        if le is None:
             raise TypeError("WarmupScheduler: last_epoch must be an int, not %s"
                             % type(last_epoch).__name__)
+        last_epoch = le
         if last_epoch < -1:
             raise ValueError("WarmupScheduler: last_epoch must be -1 (a new run) or the index "
                              "of the last update done (>= 0), not %d" % last_epoch)
-        self._specs = specs
-        self._total_steps = _check_steps("total_steps", total_steps)
-        self._steps_per_epoch = _check_steps("steps_per_epoch", steps_per_epoch)
+        total_steps = _check_steps("total_steps", total_steps)
+        steps_per_epoch = _check_steps("steps_per_epoch", steps_per_epoch)
         self._ready = False
         # parse before the parent touches the optimizer: a bad spec leaves it as it was
         bases = []
@@ -107,43 +153,12 @@ class WarmupScheduler(_Base):
             key = "initial_lr" if "initial_lr" in g else "lr"
             _check_lr("param_groups[%d][%r]" % (i, key), g.get(key))
             bases.append(g.get(key))
-        self._build(optimizer, bases)
+        self.__dict__.update(_build(optimizer, bases, specs, total_steps, steps_per_epoch))
+        _momentum_warning(specs)
         super().__init__(optimizer, last_epoch, verbose)
         self._ready = True
 
-    # ---- the schedules -------------------------------------------------------------------
-    def _build(self, optimizer, base_lrs):
-        """(Re)builds the Schedule objects from the spec(s) and options."""
-        # the spec's own base LR (opts.lr): the optimizer's default lr, as HF's lr_init uses it;
-        # a group's LR comes from lr_at(k, its initial_lr)
-        lr = optimizer.defaults.get("lr")
-        if not _positive(lr):
-            lr = base_lrs[0] if base_lrs and _positive(base_lrs[0]) else 1.0
-        specs = [self._specs] * len(base_lrs) if isinstance(self._specs, str) else self._specs
-        cache = {}
-        group_sched = []
-        for s in specs:  # groups with the same spec share one schedule
-            if s not in cache:
-                cache[s] = Schedule(s, lr, self._total_steps, self._steps_per_epoch)
-            group_sched.append(cache[s])
-        plateau = any(len(s.state()) > 0 for s in cache.values())
-        if plateau:
-            # ReduceLROnPlateau's min_lr and eps are absolute and torch applies them to each
-            # group's own LR: a plateau schedule per group, built with the group's base LR
-            group_sched = [Schedule(s, b if _positive(b) else lr, self._total_steps,
-                                    self._steps_per_epoch) for s, b in zip(specs, base_lrs)]
-            self._schedules = list(group_sched)
-        else:
-            self._schedules = list(cache.values())
-        self._group_sched = group_sched
-        self._plateau = plateau
-        self._horizon = min(s.horizon for s in self._schedules) if self._schedules else _INT64_MAX
-        # step() is on every update's path: the C function and the schedules' pointers are
-        # looked up once (Schedule.lr_at would check its arguments on every call)
-        self._c_lr_at = _lib.lib.wu_sched_lr_at
-        self._ptrs = [s._ptr for s in group_sched]
-        self._sched_ptrs = [s._ptr for s in self._schedules]
-
+    # ---- the schedules (built by _build below) -------------------------------------------
     @property
     def specs(self):
         """The spec (str) or the list of per-group specs."""
@@ -200,9 +215,11 @@ class WarmupScheduler(_Base):
                 except (TypeError, ValueError):
                     raise TypeError("WarmupScheduler.step: the metric must be a number (or a "
                                     "one-element tensor), not %s" % type(metrics).__name__)
-                observe = _lib.lib.wu_sched_observe
-                for p in self._sched_ptrs:
+                observe = self._c_observe
+                for p in self._obs_ptrs:
                     observe(p, m)
+                if self._scaled:
+                    _sync(self._scaled)
             elif self._plateau:
                 raise TypeError("WarmupScheduler.step() missing the metric: a "
                                 "ReduceLROnPlateau spec is stepped as step(val_loss)")
@@ -219,9 +236,11 @@ class WarmupScheduler(_Base):
                     self._last_lr = values
                     return
             else:
-                if isinstance(epoch, bool) or not isinstance(epoch, int):
+                e = _index(epoch)
+                if e is None:
                     raise TypeError("WarmupScheduler.step: epoch must be an int, not %s"
                                     % type(epoch).__name__)
+                epoch = e
                 if epoch < 0:
                     raise ValueError("WarmupScheduler.step: epoch %d is negative" % epoch)
         super().step(epoch)
@@ -239,7 +258,8 @@ class WarmupScheduler(_Base):
             "_step_count": self._step_count,
             "_last_lr": list(self._last_lr),
             "verbose": self.verbose,
-            "plateau_state": [bytes(s.state()) for s in self._schedules],
+            # per group: its plateau's state in the group's own LR scale (b"" for none)
+            "plateau_state": [t.state() if t is not None else b"" for t in self._trackers],
         }
 
     def load_state_dict(self, state_dict):
@@ -259,19 +279,31 @@ class WarmupScheduler(_Base):
         if len(state_dict["base_lrs"]) != n:
             raise ValueError("WarmupScheduler.load_state_dict: the state has %d groups, the "
                              "optimizer %d" % (len(state_dict["base_lrs"]), n))
-        self._specs = spec if isinstance(spec, str) else list(spec)
-        self._total_steps = state_dict["total_steps"]
-        self._steps_per_epoch = state_dict["steps_per_epoch"]
         for i, b in enumerate(state_dict["base_lrs"]):
             _check_lr("base_lrs[%d]" % i, b)
-        self._build(self.optimizer, list(state_dict["base_lrs"]))
-        saved = state_dict["plateau_state"]
-        if len(saved) != len(self._schedules):
-            raise ValueError("WarmupScheduler.load_state_dict: %d plateau states for %d "
-                             "schedules" % (len(saved), len(self._schedules)))
-        for s, b in zip(self._schedules, saved):
-            if len(b):
-                s.load_state(bytes(b))
+        # everything is built and checked before anything is assigned: a state that fails
+        # leaves this scheduler as it was
+        built = _build(self.optimizer, list(state_dict["base_lrs"]),
+                       spec if isinstance(spec, str) else list(spec),
+                       state_dict["total_steps"], state_dict["steps_per_epoch"])
+        saved = list(state_dict["plateau_state"])
+        trackers = built["_trackers"]
+        if not built["_plateau"]:
+            if any(len(b) for b in saved):
+                raise ValueError("WarmupScheduler.load_state_dict: the state holds plateau "
+                                 "state, but its spec has no ReduceLROnPlateau")
+        else:
+            if len(saved) != n:
+                raise ValueError("WarmupScheduler.load_state_dict: %d plateau states for %d "
+                                 "parameter groups" % (len(saved), n))
+            for t, b in zip(trackers, saved):
+                if t is not None:
+                    t.load_state(bytes(b))
+                elif len(b):
+                    raise ValueError("WarmupScheduler.load_state_dict: plateau state for a "
+                                     "group whose spec has no ReduceLROnPlateau")
+            _sync(built["_plateaus"])
+        self.__dict__.update(built)
         self.base_lrs = list(state_dict["base_lrs"])
         self.last_epoch = state_dict["last_epoch"]
         self._step_count = state_dict["_step_count"]
@@ -287,16 +319,115 @@ class WarmupScheduler(_Base):
             self._last_lr = values
 
     # copy.deepcopy and pickle: the ctypes handles are rebuilt from the (picklable) schedules
-    _HANDLES = ("_c_lr_at", "_ptrs", "_sched_ptrs")
+    _HANDLES = ("_c_lr_at", "_ptrs", "_handles", "_c_observe", "_obs_ptrs", "_obs_handles")
 
     def __getstate__(self):
         return {k: v for k, v in self.__dict__.items() if k not in self._HANDLES}
 
     def __setstate__(self, d):
         self.__dict__.update(d)
-        self._c_lr_at = _lib.lib.wu_sched_lr_at
-        self._ptrs = [s._ptr for s in self._group_sched]
-        self._sched_ptrs = [s._ptr for s in self._schedules]
+        self.__dict__.update(_handles(self._group_sched, self._plateaus))
 
     def __repr__(self):
         return "WarmupScheduler(%r, last_epoch=%d)" % (self._specs, self.last_epoch)
+
+
+# ---- building the schedules ----------------------------------------------------------------
+def _build(optimizer, base_lrs, specs, total_steps, steps_per_epoch):
+    """The schedules of `specs` for groups with these initial LRs, as a dict of the scheduler's
+    attributes (nothing is assigned here, so a failure leaves a scheduler as it was).
+
+    The spec's base LR (opts.lr) is the optimizer's default lr, as HF's lr_init uses it, and
+    group g's LR for update k is lr_at(k, initial_lr_g): one spec scales each group's own base
+    LR, and absolute LRs in native and hf: specs (min=, min_lr) are read at the default lr.
+
+    torch: specs are parsed at the largest LR of the groups that use them instead (their
+    values do not depend on
+    opts.lr: eta_min, max_lr, ... are absolute, per group as in torch); only the check that
+    eta_min is not above the LR does, and it is about the groups' LRs, not the optimizer's
+    default (torch checks nothing: a group below eta_min rises to it, as the fixtures show).
+
+    Plateaus: torch's ReduceLROnPlateau applies min_lr and eps to each group's own LR, so each
+    group gets its own plateau state, in its own LR scale. A torch: or hf: plateau spec is the
+    plateau alone and is parsed at the group's LR (torch's numbers exactly). A native spec
+    with a plateau is evaluated from a copy parsed at the default lr like any native spec (a
+    plateau that never fires changes nothing), and a second copy (its tracker) feeds the
+    metrics to a plateau whose LR starts at the group's LR, so min_lr and eps apply to the
+    group's plateau LR; after each metric the tracker's plateau LR, as a ratio of the group's
+    LR, is copied into the evaluated copy (_sync)."""
+    lr = optimizer.defaults.get("lr")
+    if not _positive(lr):
+        lr = base_lrs[0] if base_lrs and _positive(base_lrs[0]) else 1.0
+    per_group = [specs] * len(base_lrs) if isinstance(specs, str) else list(specs)
+    cache = {}
+
+    def shared(s, at):
+        if (s, at) not in cache:
+            cache[(s, at)] = Schedule(s, at, total_steps, steps_per_epoch)
+        return cache[(s, at)]
+
+    top = {}
+    for s, b in zip(per_group, base_lrs):
+        if _positive(b):
+            top[s] = max(top.get(s, b), b)
+    group_sched, trackers, plateaus = [], [], []
+    for s, b in zip(per_group, base_lrs):
+        dialect = _dialect(s)
+        own = b if _positive(b) else lr
+        sched = shared(s, top.get(s, lr) if dialect == "torch" else lr)
+        if not sched.state():  # no plateau: groups with the same spec and LR share it
+            group_sched.append(sched)
+            trackers.append(None)
+            continue
+        if dialect != "native":  # the plateau alone, at the group's LR
+            tracker = sched = Schedule(s, own, total_steps, steps_per_epoch)
+            scale = None
+        else:
+            sched = Schedule(s, lr, total_steps, steps_per_epoch)
+            if own == lr:
+                tracker, scale = sched, None
+            else:
+                tracker = Schedule(s, lr, total_steps, steps_per_epoch)
+                st = tracker.state()
+                tracker.load_state(_lib.state_with_lrs(st, [own] * len(_lib.state_lrs(st))))
+                scale = (own, lr)
+        group_sched.append(sched)
+        trackers.append(tracker)
+        plateaus.append((tracker, sched, scale))
+    kept = {id(x): x for x in group_sched + [t for t in trackers if t is not None]}
+    built = {
+        "_specs": specs,
+        "_total_steps": total_steps,
+        "_steps_per_epoch": steps_per_epoch,
+        "_group_sched": group_sched,
+        "_trackers": trackers,
+        "_plateaus": plateaus,
+        "_plateau": bool(plateaus),
+        "_scaled": [x for x in plateaus if x[2] is not None],
+        "_horizon": min((x.horizon for x in kept.values()), default=_INT64_MAX),
+    }
+    built.update(_handles(group_sched, plateaus))
+    return built
+
+
+def _handles(group_sched, plateaus):
+    # step() is on every update's path: the C functions and the schedules' pointers are looked
+    # up once (Schedule.lr_at and .observe would check their arguments on every call). The
+    # handles keep the C schedules alive even if a Schedule of .schedules is closed by hand.
+    trackers = [t for t, _, _ in plateaus]
+    return {"_c_lr_at": _lib.lib.wu_sched_lr_at,
+            "_ptrs": [s._live() for s in group_sched],
+            "_handles": [s._h for s in group_sched],
+            "_c_observe": _lib.lib.wu_sched_observe,
+            "_obs_ptrs": [t._live() for t in trackers],
+            "_obs_handles": [t._h for t in trackers]}
+
+
+def _sync(plateaus):
+    """Copies each tracker's plateau LRs into the schedule that is evaluated (see _build)."""
+    for tracker, sched, scale in plateaus:
+        if scale is not None:
+            own, lr = scale
+            st = tracker.state()
+            sched.load_state(_lib.state_with_lrs(
+                st, [lr * (x / own) for x in _lib.state_lrs(st)]))
