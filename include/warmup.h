@@ -181,6 +181,18 @@ WU_API wu_status wu_sched_state_save(const wu_schedule *s, void *buf, size_t siz
 WU_API wu_status wu_sched_state_load(wu_schedule *s, const void *buf, size_t size,
                                      wu_error *err);
 
+/* The current LR of each reduce-on-plateau node, in spec order (the LR its next reduction
+ * starts from: PyTorch's param_group['lr'] as ReduceLROnPlateau left it). get copies at most n
+ * into out and returns how many nodes there are (0: none); set replaces them from lrs[0..n),
+ * n must equal that count and every value be finite and >= 0, else WU_EINVAL and nothing
+ * changes. A binding that keeps one schedule for the values and one per parameter group for
+ * the plateau's decisions (PyTorch applies min_lr and eps to each group's own LR) copies the
+ * group's plateau LRs across with these. Not thread-safe against evaluation of the same
+ * schedule, like wu_sched_observe. */
+WU_API int wu_sched_plateau_lrs(const wu_schedule *s, double *out, int n);
+WU_API wu_status wu_sched_set_plateau_lrs(wu_schedule *s, const double *lrs, int n,
+                                          wu_error *err);
+
 /* ---- parameter groups -------------------------------------------------------------------- */
 
 /* One parameter group's view of the schedule: lr = mult * wu_sched_lr_at(sched, step, base_lr).

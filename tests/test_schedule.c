@@ -681,6 +681,39 @@ static void test_pasted(void)
     }
 }
 
+/* wu_sched_plateau_lrs / wu_sched_set_plateau_lrs: what a binding uses to move a plateau
+ * between parameter groups' LR scales */
+static void test_plateau_lrs(void)
+{
+    wu_sched_opts o = {.lr = 0.1, .total_steps = 100};
+    wu_schedule *s = NULL, *plain = NULL;
+    wu_error e;
+    double v[4] = {0};
+    CHECK(wu_sched_parse(&s, "torch:ReduceLROnPlateau(patience=0, factor=0.5)", &o, &e) == WU_OK,
+          "parse: %s", e.msg);
+    CHECK(wu_sched_plateau_lrs(s, v, 4) == 1 && v[0] == 0.1, "one node at 0.1: %g", v[0]);
+    wu_sched_observe(s, 1.0);
+    wu_sched_observe(s, 2.0); /* worse: halves */
+    CHECK(wu_sched_plateau_lrs(s, v, 4) == 1 && v[0] == 0.05 && wu_sched_lr(s, 5) == 0.05,
+          "after a reduction: %g, lr %g", v[0], wu_sched_lr(s, 5));
+    double set = 0.2;
+    CHECK(wu_sched_set_plateau_lrs(s, &set, 1, &e) == WU_OK && wu_sched_lr(s, 5) == 0.2,
+          "set 0.2: lr %g", wu_sched_lr(s, 5));
+    wu_sched_observe(s, 3.0); /* the next reduction starts from the LR that was set */
+    CHECK(wu_sched_lr(s, 6) == 0.1, "reduced from 0.2: %g", wu_sched_lr(s, 6));
+    double bad[2] = {NAN, 0.1};
+    CHECK(wu_sched_set_plateau_lrs(s, bad, 1, &e) == WU_EINVAL && strstr(e.msg, "finite") &&
+          wu_sched_lr(s, 6) == 0.1, "NaN refused, nothing changed: %s", e.msg);
+    CHECK(wu_sched_set_plateau_lrs(s, bad + 1, 2, &e) == WU_EINVAL && strstr(e.msg, "2 plateau LRs"),
+          "wrong count: %s", e.msg);
+    CHECK(wu_sched_plateau_lrs(s, NULL, 0) == 1, "count only");
+    CHECK(wu_sched_parse(&plain, "warmup(10) > cosine", &o, &e) == WU_OK &&
+          wu_sched_plateau_lrs(plain, v, 4) == 0 && wu_sched_set_plateau_lrs(plain, NULL, 0, &e) == WU_OK,
+          "no plateau: 0 nodes");
+    wu_sched_destroy(s);
+    wu_sched_destroy(plain);
+}
+
 int main(void)
 {
     const char *golden = getenv("WU_GOLDEN");
@@ -696,5 +729,6 @@ int main(void)
     test_properties();
     test_errors();
     test_pasted();
+    test_plateau_lrs();
     return th_done("test_schedule");
 }

@@ -12,7 +12,6 @@ ImportError naming each path tried and saying how to build it.
 import ctypes
 import ctypes.util
 import os
-import struct
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _CHECKOUT_BUILD = os.path.normpath(os.path.join(_HERE, "..", "..", "build"))
@@ -139,6 +138,8 @@ _decl("wu_sched_observe", _c.c_int, _sched_p, _c.c_double)
 _decl("wu_sched_state_size", _c.c_size_t, _sched_p)
 _decl("wu_sched_state_save", _c.c_int, _sched_p, _c.c_void_p, _c.c_size_t, _c.POINTER(WuError))
 _decl("wu_sched_state_load", _c.c_int, _sched_p, _c.c_char_p, _c.c_size_t, _c.POINTER(WuError))
+_decl("wu_sched_plateau_lrs", _c.c_int, _sched_p, _c.c_void_p, _c.c_int)
+_decl("wu_sched_set_plateau_lrs", _c.c_int, _sched_p, _c.c_void_p, _c.c_int, _c.POINTER(WuError))
 _decl("wu_suggest_warmup", _c.c_int, _c.POINTER(WuSuggestion), _c.POINTER(WuSuggestIn),
       _c.POINTER(WuError))
 
@@ -162,40 +163,21 @@ def plot_lib():
     return _plot
 
 
-# ---- the plateau state's bytes (wu_sched_state_save, src/schedule/sched.c) --------------------
-# u32 magic "WUST", u32 count, then per plateau node: double lr, double best, int64 num_bad,
-# int64 cooldown_counter, int64 last_epoch, in the machine's byte order and without padding.
-# WarmupScheduler reads and writes the `lr` fields only, to move a plateau between parameter
-# groups' LR scales; a layout it does not recognise raises instead of guessing.
-_STATE_MAGIC = 0x57555354
-_STATE_HEAD = struct.Struct("=II")
-_STATE_NODE = struct.Struct("=ddqqq")
+# ---- the plateau nodes' LRs (wu_sched_plateau_lrs / wu_sched_set_plateau_lrs) -----------------
+# WarmupScheduler moves a plateau between parameter groups' LR scales with these.
+
+def plateau_lrs(ptr):
+    """The current LR of each plateau node of the C schedule `ptr`, in spec order."""
+    n = lib.wu_sched_plateau_lrs(ptr, None, 0)
+    out = (_c.c_double * n)()
+    lib.wu_sched_plateau_lrs(ptr, out, n)
+    return list(out)
 
 
-def _state_nodes(b):
-    if len(b) < _STATE_HEAD.size:
-        raise ValueError("warmup: a plateau state of %d bytes is too short" % len(b))
-    magic, n = _STATE_HEAD.unpack_from(b, 0)
-    if magic != _STATE_MAGIC or len(b) != _STATE_HEAD.size + n * _STATE_NODE.size:
-        raise ValueError("warmup: the library's plateau state layout is not the one this "
-                         "package knows (src/schedule/sched.c changed?)")
-    return n
-
-
-def state_lrs(b):
-    """The current LR of each plateau node in a state from Schedule.state()."""
-    n = _state_nodes(b)
-    return [_STATE_NODE.unpack_from(b, _STATE_HEAD.size + i * _STATE_NODE.size)[0]
-            for i in range(n)]
-
-
-def state_with_lrs(b, lrs):
-    """A copy of state `b` whose plateau nodes' LRs are `lrs` (the rest unchanged)."""
-    n = _state_nodes(b)
-    if len(lrs) != n:
-        raise ValueError("warmup: %d LRs for %d plateau nodes" % (len(lrs), n))
-    out = bytearray(b)
-    for i, lr in enumerate(lrs):
-        off = _STATE_HEAD.size + i * _STATE_NODE.size
-        out[off:off + 8] = struct.pack("=d", lr)
-    return bytes(out)
+def set_plateau_lrs(ptr, lrs):
+    """Replace the plateau nodes' LRs of the C schedule `ptr`; ValueError from the library's
+    message when the count or a value is wrong."""
+    arr = (_c.c_double * len(lrs))(*lrs)
+    err = WuError()
+    if lib.wu_sched_set_plateau_lrs(ptr, arr, len(lrs), _c.byref(err)) != 0:
+        raise ValueError("warmup: " + err.msg.decode("utf-8", "replace"))

@@ -388,8 +388,8 @@ def _build(optimizer, base_lrs, specs, total_steps, steps_per_epoch):
                 tracker, scale = sched, None
             else:
                 tracker = Schedule(s, lr, total_steps, steps_per_epoch)
-                st = tracker.state()
-                tracker.load_state(_lib.state_with_lrs(st, [own] * len(_lib.state_lrs(st))))
+                ptr = tracker._live()
+                _lib.set_plateau_lrs(ptr, [own] * len(_lib.plateau_lrs(ptr)))
                 scale = (own, lr)
         group_sched.append(sched)
         trackers.append(tracker)
@@ -428,6 +428,6 @@ def _sync(plateaus):
     for tracker, sched, scale in plateaus:
         if scale is not None:
             own, lr = scale
-            st = tracker.state()
-            sched.load_state(_lib.state_with_lrs(
-                st, [lr * (x / own) for x in _lib.state_lrs(st)]))
+            sched.load_state(tracker.state())  # best, counters, cooldown: as the tracker's
+            _lib.set_plateau_lrs(sched._live(),
+                                 [lr * (x / own) for x in _lib.plateau_lrs(tracker._live())])

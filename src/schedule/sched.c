@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/fail.h"
 #include "sched_impl.h"
 
 #ifndef M_PI
@@ -386,6 +387,25 @@ int wu_sched_observe(wu_schedule *s, double metric)
         }
     }
     return reduced;
+}
+
+int wu_sched_plateau_lrs(const wu_schedule *s, double *out, int n)
+{
+    for (int i = 0; i < s->nplat && i < n; i++) out[i] = s->plat[i].lr;
+    return s->nplat;
+}
+
+wu_status wu_sched_set_plateau_lrs(wu_schedule *s, const double *lrs, int n, wu_error *err)
+{
+    if (n != s->nplat)
+        return wu_fail(err, WU_EINVAL, "%d plateau LRs given for a schedule with %d plateau "
+                       "node%s", n, s->nplat, s->nplat == 1 ? "" : "s");
+    for (int i = 0; i < n; i++)
+        if (!(lrs[i] >= 0) || !isfinite(lrs[i]))
+            return wu_fail(err, WU_EINVAL, "plateau LR %d is %g: it must be finite and >= 0", i,
+                           lrs[i]);
+    for (int i = 0; i < n; i++) s->plat[i].lr = lrs[i];
+    return WU_OK;
 }
 
 /* State layout: a magic word, the plateau count, then each plateau's five state fields. */
