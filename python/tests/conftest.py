@@ -15,3 +15,19 @@ GOLDEN = os.path.normpath(os.path.join(ROOT, "..", "shared", "golden", "schedule
 
 if PYDIR not in sys.path:
     sys.path.insert(0, PYDIR)
+
+
+def run(opt, sched, n, metrics=None):
+    """The LR of group 0..G-1 for updates 0..n-1, read from the optimizer before each update
+    (sched.step() after each update, with metrics[k] for a plateau)."""
+    out = []
+    for k in range(n):
+        out.append([g["lr"] for g in opt.param_groups])
+        if k == n - 1:
+            break
+        opt.step()
+        if metrics is None:
+            sched.step()
+        else:
+            sched.step(metrics[k])
+    return out

@@ -27,7 +27,7 @@ import warmup  # noqa: E402
 import warmup.hf as hf  # noqa: E402
 from warmup.torch import WarmupScheduler  # noqa: E402
 
-from conftest import BUILD, ROOT  # noqa: E402
+from conftest import BUILD, ROOT, run  # noqa: E402
 
 REL = 1e-12
 
@@ -41,21 +41,6 @@ def make_opt(lrs_=(0.1,), default=None, kind="sgd"):
     if kind == "adam":  # every group sets its LR: the default is Adam's 1e-3
         return torch.optim.Adam(groups)
     return torch.optim.SGD(groups, lr=lrs_[0] if default is None else default, momentum=0.9)
-
-
-def run(opt, sched, n, metrics=None):
-    """Each group's LR for updates 0..n-1, read before each update."""
-    out = []
-    for k in range(n):
-        out.append([g["lr"] for g in opt.param_groups])
-        if k == n - 1:
-            break
-        opt.step()
-        if metrics is None:
-            sched.step()
-        else:
-            sched.step(metrics[k])
-    return out
 
 
 # ---- 1: plateaus ---------------------------------------------------------------------------

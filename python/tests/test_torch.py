@@ -17,6 +17,8 @@ import torch.optim.lr_scheduler as lrs  # noqa: E402
 import warmup  # noqa: E402
 from warmup.torch import WarmupScheduler  # noqa: E402
 
+from conftest import run  # noqa: E402
+
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 REL = 1e-12
 
@@ -43,21 +45,6 @@ def make_opt(lrs_=(0.1,), momentum=0.9):
     """SGD (momentum: CyclicLR cycles it) with one group per LR; no grads, so step() is cheap."""
     groups = [{"params": [torch.nn.Parameter(torch.zeros(1))], "lr": lr} for lr in lrs_]
     return torch.optim.SGD(groups, lr=lrs_[0], momentum=momentum)
-
-
-def run(opt, sched, n, metrics=None):
-    """The LR of group 0..G-1 for updates 0..n-1, read from the optimizer before each update."""
-    out = []
-    for k in range(n):
-        out.append([g["lr"] for g in opt.param_groups])
-        if k == n - 1:
-            break
-        opt.step()
-        if metrics is None:
-            sched.step()
-        else:
-            sched.step(metrics[k])
-    return out
 
 
 # ---- a torch scheduler built live from a torch: spec -----------------------------------------
