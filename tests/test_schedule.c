@@ -487,24 +487,44 @@ static const struct { const char *name, *fn; int warm, train, decay; } HF_FN[] =
     {"warmup_stable_decay", "get_wsd_schedule", 1, 0, 1},
 };
 
+/* One line of schedules_hf.jsonl, "hf:NAME(ARGS)": its spec, lr and steps, and NAME and ARGS
+ * (without the parentheses) copied out. */
+typedef struct hf_case {
+    const char *spec;
+    double lr;
+    int64_t steps;
+    char name[64], args[512];
+} hf_case;
+
+static hf_case hf_case_of(cJSON *j)
+{
+    hf_case c;
+    c.spec = cJSON_GetObjectItem(j, "spec")->valuestring;
+    c.lr = cJSON_GetObjectItem(j, "lr")->valuedouble;
+    c.steps = (int64_t)cJSON_GetObjectItem(j, "steps")->valuedouble;
+    const char *open = strchr(c.spec, '(');
+    snprintf(c.name, sizeof c.name, "%.*s",
+             (int)(open ? (size_t)(open - c.spec - 3) : strlen(c.spec) - 3), c.spec + 3);
+    c.args[0] = '\0';
+    if (open) snprintf(c.args, sizeof c.args, "%.*s", (int)(strlen(open) - 2), open + 1);
+    return c;
+}
+
 /* hf:NAME(args) of the fixtures, written as HF's function with a leading optimizer, gives the
  * same numbers (arguments the function requires and the get_scheduler form takes from the run
  * are written out: 0 warmup steps, the run length). */
 static void hf_function_line(cJSON *j, int lineno, void *ctx)
 {
     int *count = ctx;
-    const char *spec = cJSON_GetObjectItem(j, "spec")->valuestring;
-    double lr = cJSON_GetObjectItem(j, "lr")->valuedouble;
-    int64_t steps = (int64_t)cJSON_GetObjectItem(j, "steps")->valuedouble;
-    const char *open = strchr(spec, '(');
-    size_t nlen = open ? (size_t)(open - spec - 3) : strlen(spec) - 3;
+    hf_case c = hf_case_of(j);
+    const char *spec = c.spec, *args = c.args;
+    double lr = c.lr;
+    int64_t steps = c.steps;
     size_t i = 0;
-    while (i < sizeof HF_FN / sizeof *HF_FN &&
-           !(strlen(HF_FN[i].name) == nlen && !strncmp(spec + 3, HF_FN[i].name, nlen))) i++;
+    while (i < sizeof HF_FN / sizeof *HF_FN && strcmp(HF_FN[i].name, c.name) != 0) i++;
     CHECK(i < sizeof HF_FN / sizeof *HF_FN, "schedules_hf.jsonl:%d: no function for %s", lineno, spec);
     if (i == sizeof HF_FN / sizeof *HF_FN) return;
-    char args[512] = "", fn[1024], where[64];
-    if (open) snprintf(args, sizeof args, "%.*s", (int)(strlen(open) - 2), open + 1);
+    char fn[1024], where[64];
     char extra[128] = "";
     if (HF_FN[i].warm && !strstr(args, "num_warmup_steps")) strcat(extra, ", num_warmup_steps=0");
     if ((HF_FN[i].train || HF_FN[i].decay) && !strstr(args, "num_training_steps") &&
@@ -525,14 +545,12 @@ static void hf_function_line(cJSON *j, int lineno, void *ctx)
 static void hf_get_scheduler_line(cJSON *j, int lineno, void *ctx)
 {
     int *count = ctx;
-    const char *spec = cJSON_GetObjectItem(j, "spec")->valuestring;
-    double lr = cJSON_GetObjectItem(j, "lr")->valuedouble;
-    int64_t steps = (int64_t)cJSON_GetObjectItem(j, "steps")->valuedouble;
-    const char *open = strchr(spec, '(');
-    char name[64], args[512] = "", w[64] = "0", n[64] = "", rest[512] = "", fn[1200], where[64];
-    snprintf(name, sizeof name, "%.*s", (int)(open ? (size_t)(open - spec - 3) : strlen(spec) - 3),
-             spec + 3);
-    if (open) snprintf(args, sizeof args, "%.*s", (int)(strlen(open) - 2), open + 1);
+    hf_case c = hf_case_of(j);
+    const char *spec = c.spec, *name = c.name;
+    char *args = c.args; /* split in place below */
+    double lr = c.lr;
+    int64_t steps = c.steps;
+    char w[64] = "0", n[64] = "", rest[512] = "", fn[1200], where[64];
     int constant = !strcmp(name, "constant"), plateau = !strcmp(name, "reduce_lr_on_plateau");
     int warmup_only = !strcmp(name, "constant_with_warmup") || !strcmp(name, "inverse_sqrt");
     int stable = 0;
@@ -561,8 +579,8 @@ static void hf_get_scheduler_line(cJSON *j, int lineno, void *ctx)
                  n[0] && !warmup_only ? ", num_training_steps=" : "", warmup_only ? "" : n,
                  rest[0] ? ", scheduler_specific_kwargs={" : "", rest, rest[0] ? "}" : "");
     char *en = strstr(fn, "SchedulerType."); /* SchedulerType.NAME in capitals, as written */
-    for (char *c = en ? en + 14 : fn + strlen(fn); *c && *c != ','; c++)
-        *c = (char)toupper((unsigned char)*c);
+    for (char *u = en ? en + 14 : fn + strlen(fn); *u && *u != ','; u++)
+        *u = (char)toupper((unsigned char)*u);
     snprintf(where, sizeof where, "schedules_hf.jsonl:%d", lineno);
     same_numbers(spec, fn, lr, steps, NULL, where);
     (*count)++;

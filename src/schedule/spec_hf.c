@@ -111,12 +111,14 @@ static int min_rate(const wu_bind *b, double lr, double *rate)
 
 static int is_none(const wu_ast *a) { return a->type == A_NAME && !strcmp(a->text, "None"); }
 
-/* A new keyword node key=value at the end of tree c, or -1 (and the error) when it is full. */
-static int add_kw(wu_ast_tree *c, const char *key, int value, wu_error *err)
+/* Append the keyword argument key=value to the root call of tree c (a new node at the end of
+ * the tree). WU_OK, or a WU_ERANGE error when the tree or the call is full. */
+static int append_kw(wu_ast_tree *c, const char *key, int value, wu_error *err)
 {
-    if (c->count >= WU_AST_MAX)
+    wu_ast *call = &c->n[c->root];
+    if (c->count >= WU_AST_MAX || call->nargs >= WU_AST_ARGS)
         return wu__spec_err(err, WU_ERANGE, c, value, "spec is too complex (more than %d parts)",
-                            WU_AST_MAX), -1;
+                            WU_AST_MAX);
     wu_ast *k = &c->n[c->count];
     memset(k, 0, sizeof *k);
     k->type = A_KW;
@@ -125,7 +127,8 @@ static int add_kw(wu_ast_tree *c, const char *key, int value, wu_error *err)
     snprintf(k->text, sizeof k->text, "%s", key);
     k->args[0] = value;
     k->nargs = 1;
-    return c->count++;
+    call->args[call->nargs++] = c->count++;
+    return WU_OK;
 }
 
 static int get_scheduler(wu_schedule *s, const wu_ast_tree *t, wu_error *err)
@@ -203,15 +206,10 @@ static int get_scheduler(wu_schedule *s, const wu_ast_tree *t, wu_error *err)
     snprintf(call->text, sizeof call->text, "%s", name);
     call->qual[0] = '\0';
     call->nargs = 0;
-    int rc = WU_OK, k = 0;
-    if (takes_w) {
-        if ((k = add_kw(cp, "num_warmup_steps", w, err)) < 0) goto done;
-        cp->n[cp->root].args[cp->n[cp->root].nargs++] = k;
-    }
-    if (takes_n && n >= 0) {
-        if ((k = add_kw(cp, "num_training_steps", n, err)) < 0) goto done;
-        cp->n[cp->root].args[cp->n[cp->root].nargs++] = k;
-    }
+    int rc = WU_OK;
+    if (takes_w && (rc = append_kw(cp, "num_warmup_steps", w, err)) != WU_OK) goto done;
+    if (takes_n && n >= 0 && (rc = append_kw(cp, "num_training_steps", n, err)) != WU_OK)
+        goto done;
     if (takes_kw && kw >= 0) {
         const wu_ast *d = &t->n[kw];
         for (int j = 0; j < d->nargs; j++) {
@@ -232,7 +230,6 @@ static int get_scheduler(wu_schedule *s, const wu_ast_tree *t, wu_error *err)
     }
     rc = wu__bind_hf(s, cp, err);
 done:
-    if (k < 0 && rc == WU_OK) rc = err ? err->code : WU_ERANGE;
     free(cp);
     return rc;
 }

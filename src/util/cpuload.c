@@ -76,8 +76,8 @@ double wu_cpuload_others(wu_cpuload *s, double min_s)
     double busy = 0;
     if (busy_seconds(&busy) != s->ncpu) return -1; /* the mask changed: start over */
     double own = clock_s(CLOCK_PROCESS_CPUTIME_ID);
-    /* our own time counts even where it ran on cores outside the mask's sum (it cannot: the
-       mask bounds it), and the kernel's tick accounting lags by a tick: clamp to the range */
+    /* the cores' busy time (10 ms ticks) less our own (exact): the ticks' rounding can make
+       the difference slightly negative or above the core count, hence the clamp */
     double others = ((busy - s->busy) - (own - s->own)) / (wall - s->wall);
     s->busy = busy;
     s->own = own;
