@@ -5,7 +5,8 @@
 # column is the single-process run's exactly; summary.json records the ranks and the per-rank
 # batch; rank 0 alone writes; a batch that K does not divide stops every rank with exit 2 and
 # one message; a run checkpointed on 2 ranks resumes on 1 (and on 4) and continues as the
-# uninterrupted run. Skipped, with the reason, where mpirun or the MPI build is missing.
+# uninterrupted run; a SIGKILL of one rank ends the job with the last checkpoint intact, and the
+# run resumes from it. Skipped, with the reason, where mpirun or the MPI build is missing.
 # Usage: sh tests/test_mpi.sh build/warmup
 W=${1:-build/warmup}
 export OMP_NUM_THREADS=1
@@ -86,5 +87,30 @@ for d in ck ck4; do
     done
 done
 [ "$(json "$tmp/ck4/summary.json" 'print(d["ranks"], d["steps_done"])')" = "4 100" ] && ok || bad "ck4: summary.json"
+
+# SIGKILL of one rank mid-run: mpirun ends the job, the last checkpoint is intact, and the run
+# resumed from it (on 1 rank) equals the uninterrupted one
+K="--layers 2 --heads 2 --dim 64 --seq 32 --batch 8 --steps 300 --eval-every 0 --checkpoint-every 20 -q"
+"$W" train $K --out "$tmp/kref" || bad "the uninterrupted run to compare the killed one with failed"
+$MPIRUN -np 2 "$W" train $K --out "$tmp/kill" > "$tmp/out" 2>&1 &
+mp=$!
+victim=""
+for _ in $(seq 1 400); do # until 60 rows are logged (up to 20 s)
+    [ "$(cat "$tmp/kill/metrics.csv" 2>/dev/null | wc -l)" -gt 60 ] && break
+    sleep 0.05
+done
+for p in $(ps -o pid= --ppid $mp); do
+    tr '\0' '\n' < /proc/$p/environ 2>/dev/null | grep -q '^OMPI_COMM_WORLD_RANK=1$' && victim=$p
+done
+if [ -n "$victim" ] && kill -9 "$victim" 2>/dev/null; then
+    wait $mp; rc=$?
+    [ $rc != 0 ] && ok || bad "mpirun exited 0 after rank 1 was killed"
+    [ -f "$tmp/kill/checkpoint.bin" ] && [ ! -e "$tmp/kill/summary.json" ] && ok || bad "the killed run: no checkpoint, or a summary"
+    "$W" train --resume "$tmp/kill" -q || bad "resuming the killed 2-rank run failed"
+    r=$(same "$tmp/kref/metrics.csv" "$tmp/kill/metrics.csv" loss 1e-5) && ok || bad "the killed run resumed: loss differs: $r"
+else
+    wait $mp
+    bad "could not find rank 1 of the run to kill (did it finish first?)"
+fi
 echo "test_mpi: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
