@@ -232,9 +232,15 @@ static int train_main(int argc, char **argv)
  * (the others' stdout and stderr go to /dev/null), every rank exits with the same status. */
 int cmd_train(int argc, char **argv)
 {
-    if (wu_dist_init(&argc, &argv) != 0)
-        return cli_error("train: MPI would not start (mpirun started this process): run it "
-                         "without mpirun, or check the MPI installation");
+    if (wu_dist_init(&argc, &argv) != 0) {
+        if (wu_dist_rank() > 0) return WU_EXIT_USAGE; /* rank 0 says why */
+        return cli_error(wu_dist_built()
+                             ? "train: MPI would not start (mpirun started this process): check "
+                               "the MPI installation, or run without mpirun"
+                             : "train: mpirun started this process on several ranks, but this "
+                               "warmup was built without MPI: install libopenmpi-dev and rebuild "
+                               "(make MPI=1), or run without mpirun");
+    }
     if (wu_dist_rank() > 0 && (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)))
         return WU_EXIT_FAIL;
     agreed = 0;

@@ -82,13 +82,28 @@ void wu_dist_abort(int code)
 
 #else /* one rank */
 
+static int rank_; /* the rank mpirun gave a process of this build (wu_dist_init fails then) */
+
+/* an integer from the environment (0 when unset) */
+static int env_int(const char *a, const char *b)
+{
+    const char *v = getenv(a);
+    if (!v) v = getenv(b);
+    return v ? atoi(v) : 0;
+}
+
 int wu_dist_init(int *argc, char ***argv)
 {
     (void)argc, (void)argv;
+    /* started by mpirun on several ranks: they would each train alone into one directory */
+    if (env_int("OMPI_COMM_WORLD_SIZE", "PMI_SIZE") > 1) {
+        rank_ = env_int("OMPI_COMM_WORLD_RANK", "PMI_RANK");
+        return -1;
+    }
     return 0;
 }
 void wu_dist_finalize(void) {}
-int wu_dist_rank(void) { return 0; }
+int wu_dist_rank(void) { return rank_; }
 int wu_dist_size(void) { return 1; }
 int wu_dist_built(void) { return 0; }
 void wu_dist_mean_f(float *buf, size_t n) { (void)buf, (void)n; }

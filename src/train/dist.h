@@ -15,7 +15,8 @@
 
 /* Start MPI when this process was started by mpirun (Open MPI, MPICH or PMIx variables in the
  * environment) and the build has MPI; else one rank. Idempotent. Returns 0, or -1 when MPI
- * would not start (one rank then). */
+ * would not start, or when mpirun started this process on several ranks and the build has no
+ * MPI (one rank then; wu_dist_rank says which rank mpirun meant, so that one rank reports it). */
 int wu_dist_init(int *argc, char ***argv);
 void wu_dist_finalize(void);   /* MPI_Finalize when wu_dist_init started it */
 int wu_dist_rank(void);        /* 0 .. size-1 (0 without MPI) */
