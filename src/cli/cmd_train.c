@@ -243,8 +243,10 @@ int cmd_train(int argc, char **argv)
     }
     if (wu_dist_rank() > 0 && (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)))
         return WU_EXIT_FAIL;
+    wu_dist_set_data_parallel(1);
     agreed = 0;
     int rc = train_main(argc, argv);
+    wu_dist_set_data_parallel(0);
     if (!agreed) wu_dist_max_i(rc); /* the agreement the others wait for: this rank stopped */
     wu_dist_finalize();
     return rc;

@@ -4,6 +4,11 @@
 
 #include "dist.h"
 
+static int data_parallel;
+
+void wu_dist_set_data_parallel(int on) { data_parallel = on; }
+int wu_dist_data_parallel(void) { return data_parallel; }
+
 #ifdef WU_HAVE_MPI
 #include <mpi.h>
 

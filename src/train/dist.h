@@ -22,6 +22,11 @@ void wu_dist_finalize(void);   /* MPI_Finalize when wu_dist_init started it */
 int wu_dist_rank(void);        /* 0 .. size-1 (0 without MPI) */
 int wu_dist_size(void);        /* the ranks of the run (1 without MPI) */
 int wu_dist_built(void);       /* 1 when this build has MPI */
+/* Whether a training run (wu_train_open) spreads its batch over the ranks: off by default, so
+ * that a command that gives each rank its own runs (a sweep's cells) trains each alone; `warmup
+ * train` turns it on. */
+void wu_dist_set_data_parallel(int on);
+int wu_dist_data_parallel(void);
 /* buf[0..n) := the mean of buf over the ranks (every rank gets the same bits) */
 void wu_dist_mean_f(float *buf, size_t n);
 void wu_dist_sum_d(double *buf, size_t n);   /* buf := the sum over the ranks */

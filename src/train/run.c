@@ -192,8 +192,8 @@ static int open_run(wu_run **out, wu_train_config *cfg, int resume, wu_error *er
     *out = NULL;
     wu_run *r = calloc(1, sizeof *r);
     if (!r) return wu_fail(err, WU_ENOMEM, "out of memory");
-    r->rank = wu_dist_rank();
-    r->ranks = wu_dist_size();
+    r->rank = wu_dist_data_parallel() ? wu_dist_rank() : 0;
+    r->ranks = wu_dist_data_parallel() ? wu_dist_size() : 1;
     unsigned char *blob = NULL;
     size_t blen = 0;
     int rc;
@@ -290,7 +290,7 @@ static int open_run(wu_run **out, wu_train_config *cfg, int resume, wu_error *er
 int wu_train_open(wu_run **out, wu_train_config *cfg, int resume, wu_error *err)
 {
     int rc = open_run(out, cfg, resume, err);
-    if (wu_dist_size() <= 1) return rc;
+    if (!wu_dist_data_parallel() || wu_dist_size() <= 1) return rc;
     int any = -wu_dist_max_i(-rc);
     if (any != WU_OK && rc == WU_OK) {
         wu_run *r = *out;
