@@ -279,6 +279,10 @@ $(B)/bench_gpt: bench/bench_gpt.c $(B)/libwarmup_engine.a $(B)/libwarmup.a
 $(B)/bench_vision: bench/bench_vision.c $(B)/libwarmup_engine.a $(B)/libwarmup.a
 	$(CC) $(CFLAGS) -Isrc -o $@ $< $(B)/libwarmup_engine.a $(B)/libwarmup.a $(BLASLIB) $(ENGLIBS) $(LDLIBS)
 
+# the gradient average of data-parallel training (bench/mpi_train.sh runs it under mpirun)
+$(B)/bench_allreduce: bench/bench_allreduce.c $(B)/libwarmup_engine.a
+	$(CC) $(CFLAGS) -Isrc -o $@ $< $(B)/libwarmup_engine.a $(MPILIBS) $(LDLIBS)
+
 bench: $(B)/bench_schedule $(B)/bench_optim $(B)/bench_gpt $(B)/bench_vision
 	$(B)/bench_schedule
 	$(B)/bench_optim

@@ -5,7 +5,9 @@
 # Rounds alternate the order (threads first in odd rounds, ranks first in even ones) so that a
 # drift in the machine's speed hits both alike. Reports the median and best tokens/s of each
 # (summary.json, rank 0: the global batch's tokens over the session's wall time) and the median
-# of the per-round ratios ranks/threads. Needs an MPI build (make; mpicc found) and mpirun.
+# of the per-round ratios ranks/threads; then the allreduce of the 3.3 MB gradient alone
+# (build/bench_allreduce, when built: make build/bench_allreduce) and its share of a 2-rank step.
+# Needs an MPI build (make; mpicc found) and mpirun.
 #   sh bench/mpi_train.sh [BUILD_DIR] [ROUNDS] [STEPS]
 set -e
 b=${1:-build}; rounds=${2:-7}; steps=${3:-60}
@@ -24,8 +26,10 @@ echo "cpus $(nproc), $(mpirun --version 2>/dev/null | head -1), load before: $(c
 for r in $(seq "$rounds"); do
     if [ $((r % 2)) -eq 1 ]; then one threads; one ranks; else one ranks; one threads; fi
 done
+# the allreduce alone, on the same 2 ranks (bench/bench_allreduce.c)
+[ -x "$b/bench_allreduce" ] && $MPIRUN -np 2 "$b/bench_allreduce" > "$tmp/ar" && cat "$tmp/ar"
 echo "load after: $(cat /proc/loadavg)"
-/usr/bin/python3 - "$tmp/res" <<'PY'
+/usr/bin/python3 - "$tmp/res" "$tmp/ar" <<'PY'
 import sys, statistics as st
 rows = [l.split() for l in open(sys.argv[1])]
 t = [float(r[1]) for r in rows if r[0] == 'threads']
@@ -33,4 +37,10 @@ k = [float(r[1]) for r in rows if r[0] == 'ranks']
 print(f"1 rank x 2 threads: median {st.median(t):,.0f} tokens/s, best {max(t):,.0f}")
 print(f"2 ranks x 1 thread: median {st.median(k):,.0f} tokens/s, best {max(k):,.0f}")
 print(f"ratio ranks/threads (median of rounds): {st.median([a / b for a, b in zip(k, t)]):.2f}")
+try:
+    ms = float(open(sys.argv[2]).read().split("median ")[1].split(" ms")[0])
+    step = 8 * 64 / st.median(k) * 1e3
+    print(f"allreduce {ms:.2f} ms of a {step:.1f} ms 2-rank step (median): {100 * ms / step:.1f}%")
+except (OSError, IndexError, ValueError):
+    pass
 PY
