@@ -41,6 +41,9 @@ ifeq ($(origin MPI), undefined)
 MPI     := $(shell command -v mpicc >/dev/null 2>&1 && mpicc --showme:compile >/dev/null 2>&1 && echo 1 || echo 0)
 endif
 ifeq ($(MPI),1)
+ifeq ($(shell mpicc --showme:compile >/dev/null 2>&1 && echo ok),)
+$(error MPI=1: Open MPI's mpicc is not installed (apt-get install openmpi-bin libopenmpi-dev), or build with MPI=0)
+endif
 MPICFLAGS := $(shell mpicc --showme:compile) -DWU_HAVE_MPI
 MPILIBS   := $(shell mpicc --showme:link)
 endif
