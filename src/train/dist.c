@@ -75,6 +75,15 @@ int wu_dist_max_i(int v)
     return v;
 }
 
+int wu_dist_same_u64(uint64_t v)
+{
+    if (size_ <= 1) return 1;
+    uint64_t lo = v, hi = v;
+    MPI_Allreduce(MPI_IN_PLACE, &lo, 1, MPI_UINT64_T, MPI_MIN, MPI_COMM_WORLD);
+    MPI_Allreduce(MPI_IN_PLACE, &hi, 1, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD);
+    return lo == hi;
+}
+
 void wu_dist_barrier(void)
 {
     if (size_ > 1) MPI_Barrier(MPI_COMM_WORLD);
@@ -115,6 +124,7 @@ void wu_dist_mean_f(float *buf, size_t n) { (void)buf, (void)n; }
 void wu_dist_sum_d(double *buf, size_t n) { (void)buf, (void)n; }
 void wu_dist_max_d(double *buf, size_t n) { (void)buf, (void)n; }
 int wu_dist_max_i(int v) { return v; }
+int wu_dist_same_u64(uint64_t v) { (void)v; return 1; }
 void wu_dist_barrier(void) {}
 void wu_dist_abort(int code) { (void)code; }
 

@@ -12,6 +12,7 @@
 #define WU_DIST_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Start MPI when this process was started by mpirun (Open MPI, MPICH or PMIx variables in the
  * environment) and the build has MPI; else one rank. Idempotent. Returns 0, or -1 when MPI
@@ -32,6 +33,7 @@ void wu_dist_mean_f(float *buf, size_t n);
 void wu_dist_sum_d(double *buf, size_t n);   /* buf := the sum over the ranks */
 void wu_dist_max_d(double *buf, size_t n);   /* buf := the maximum over the ranks */
 int wu_dist_max_i(int v);                    /* the largest v over the ranks */
+int wu_dist_same_u64(uint64_t v);            /* 1 when every rank passed the same v */
 void wu_dist_barrier(void);
 void wu_dist_abort(int code);  /* end every rank now (MPI_Abort); a no-op with one rank */
 

@@ -15,6 +15,7 @@
 #include <omp.h>
 #endif
 
+#include "../util/checksum.h"
 #include "../util/fail.h"
 #include "../util/fs.h"
 #include "../util/outfile.h"
@@ -377,6 +378,19 @@ static int write_summary(const wu_run *r, const wu_train_result *res, wu_error *
     return WU_OK;
 }
 
+/* On K ranks: every rank holds the same parameters and optimizer state (a hash of both,
+ * compared over the ranks when a session closes). */
+static int ranks_agree(const wu_run *r)
+{
+    uint64_t h = wu_fnv1a((const unsigned char *)r->net.params, r->net.nparams * sizeof(float));
+    size_t n = wu_optim_state_size(r->opt);
+    unsigned char *st = malloc(n ? n : 1);
+    wu_error e;
+    if (st && wu_optim_state_save(r->opt, st, n, &e) == WU_OK) h ^= wu_fnv1a(st, n) * 31;
+    free(st);
+    return wu_dist_same_u64(h);
+}
+
 int wu_train_close(wu_run *r, wu_train_result *res, wu_error *err)
 {
     if (!r) return WU_OK;
@@ -410,6 +424,10 @@ int wu_train_close(wu_run *r, wu_train_result *res, wu_error *err)
     if (rc == WU_OK && r->pending) /* metrics.csv lacks the last step: nothing would agree */
         rc = wu_fail(err, WU_EINVAL, "step %lld was made but not logged (wu_train_log): the run "
                      "is closed without a checkpoint or a summary", (long long)r->step - 1);
+    if (r->ranks > 1 && !ranks_agree(r) && rc == WU_OK)
+        rc = r->failed = wu_fail(err, WU_EIO, "after step %lld the ranks hold different weights or "
+                                 "optimizer states (a fault of the MPI run): the run stops; "
+                                 "resume it from its last checkpoint", (long long)r->step - 1);
     if (r->rank > 0) { /* rank 0 alone writes */
         wu_run_free(r);
         free(r);
