@@ -34,9 +34,22 @@ ifeq ($(origin OPENMP), undefined)
 OPENMP  := $(shell printf 'int main(void){return 0;}' | $(CC) -fopenmp -x c - -o /dev/null 2>/dev/null && echo 1 || echo 0)
 endif
 OMPFLAG := $(if $(filter 1,$(OPENMP)),-fopenmp,)
+# MPI (data-parallel `mpirun -np K warmup train`, src/train/dist.c) when Open MPI's mpicc is
+# installed (make MPI=0 to build without, MPI=1 to insist); only dist.c and the programs that
+# link the engine see it, libwarmup does not
+ifeq ($(origin MPI), undefined)
+MPI     := $(shell command -v mpicc >/dev/null 2>&1 && mpicc --showme:compile >/dev/null 2>&1 && echo 1 || echo 0)
+endif
+ifeq ($(MPI),1)
+ifeq ($(shell mpicc --showme:compile >/dev/null 2>&1 && echo ok),)
+$(error MPI=1: Open MPI's mpicc is not installed (apt-get install openmpi-bin libopenmpi-dev), or build with MPI=0)
+endif
+MPICFLAGS := $(shell mpicc --showme:compile) -DWU_HAVE_MPI
+MPILIBS   := $(shell mpicc --showme:link)
+endif
 CFLAGS  += $(OPT) $(WARN) $(OMPFLAG) -fno-math-errno -D_POSIX_C_SOURCE=200809L -Iinclude
 LDLIBS  := -lm $(OMPFLAG)
-ENGLIBS := -lz
+ENGLIBS  = -lz $(MPILIBS)
 B       ?= build
 
 LIB_SRC := $(wildcard src/schedule/*.c src/optim/*.c) src/util/fail.c src/util/checksum.c
@@ -73,6 +86,7 @@ $(B)/obj/src/optim/%.o $(B)/pic/src/optim/%.o: CFLAGS += -O3
 # -fno-trapping-math lets the compiler turn clamps and selects into vector code (PyTorch builds
 # with it too); nothing here relies on floating-point exceptions
 $(B)/obj/src/nn/%.o: CFLAGS += -O3 -fno-trapping-math $(BLASDEF)
+$(B)/obj/src/train/dist.o: CFLAGS += $(MPICFLAGS)
 
 # libwarmup exports exactly what include/warmup.h declares (WU_API): everything else in it, the
 # internals and the util helpers it carries (wu_fail, wu_fnv1a), is hidden (tests/test_abi.sh)
@@ -164,7 +178,7 @@ test:
 
 # the make variables a test passes on when it calls make itself (test_install.sh), so that it
 # sees the same build
-TESTVARS = WU_CFLAGS="$(OPT)" WU_MAKEVARS="B=$(B) OPENMP=$(OPENMP) BLAS=$(BLAS)"
+TESTVARS = WU_CFLAGS="$(OPT)" WU_MAKEVARS="B=$(B) OPENMP=$(OPENMP) BLAS=$(BLAS) MPI=$(MPI)" WU_MPI=$(MPI)
 
 test-run: all $(TESTS) $(B)/tests/readme_example
 	@$(TESTVARS) sh tests/run.sh $(B)
@@ -267,6 +281,10 @@ $(B)/bench_gpt: bench/bench_gpt.c $(B)/libwarmup_engine.a $(B)/libwarmup.a
 
 $(B)/bench_vision: bench/bench_vision.c $(B)/libwarmup_engine.a $(B)/libwarmup.a
 	$(CC) $(CFLAGS) -Isrc -o $@ $< $(B)/libwarmup_engine.a $(B)/libwarmup.a $(BLASLIB) $(ENGLIBS) $(LDLIBS)
+
+# the gradient average of data-parallel training (bench/mpi_train.sh runs it under mpirun)
+$(B)/bench_allreduce: bench/bench_allreduce.c $(B)/libwarmup_engine.a
+	$(CC) $(CFLAGS) -Isrc -o $@ $< $(B)/libwarmup_engine.a $(MPILIBS) $(LDLIBS)
 
 bench: $(B)/bench_schedule $(B)/bench_optim $(B)/bench_gpt $(B)/bench_vision
 	$(B)/bench_schedule

@@ -8,7 +8,8 @@
 #   sh tests/run.sh [B]                     everything (make test)
 #   sh tests/run.sh --quick [B]             make check: every C test and the fast scripts with
 #                                           WU_TEST_QUICK=1 (fewer kills, no demo, no signals);
-#                                           test_lab.sh and test_browser.sh are left to make test
+#                                           test_lab.sh, test_browser.sh and test_mpi.sh are left to
+#                                           make test
 #   sh tests/run.sh --only-cli B WARMUP     the CLI tests and the bad-input catalogue, with
 #                                           WARMUP as the command (make valgrind-cli)
 #   sh tests/run.sh --scripts S...          only the given shell scripts (the runner's own test)
@@ -100,10 +101,12 @@ run sh tests/test_demo.sh "$B/warmup"
 if [ -z "$quick" ]; then
     run sh tests/test_lab.sh "$B/warmup"
     run sh tests/test_browser.sh "$B/warmup"
+    run sh tests/test_mpi.sh "$B/warmup"
 else
     echo "  skipped: test_lab.sh (studies and sweeps): quick mode (make check); make test runs it"
     echo "  skipped: test_browser.sh (the HTML reports in Chromium): quick mode; make test runs it"
-    skip=$((skip + 2))
+    echo "  skipped: test_mpi.sh (training on K ranks under mpirun): quick mode; make test runs it"
+    skip=$((skip + 3))
 fi
 run sh tests/test_readme.sh "$B"
 run sh tests/test_python.sh "$B"

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "../train/config.h"
+#include "../train/dist.h"
 #include "cli.h"
 
 /* --help: the training options come from the field table (src/train/config.h). */
@@ -92,7 +93,10 @@ static void progress(const wu_train_progress *p, void *ctx)
     fflush(stdout);
 }
 
-int cmd_train(int argc, char **argv)
+/* set when train_main reached the ranks' agreement to start (dist.h; a no-op on one rank) */
+static int agreed;
+
+static int train_main(int argc, char **argv)
 {
     enum { O_RESUME = 300, O_STOP, O_JSON, O_FORCE };
     static const struct option own[] = {
@@ -176,6 +180,13 @@ int cmd_train(int argc, char **argv)
         return cli_error("--out: %s already holds %s: --force replaces it, or choose another --out "
                          "('warmup train --resume %s' continues a run only from its checkpoint.bin, "
                          "which this one lacks)", c.out, held, c.out);
+    /* on K ranks (mpirun): each rank checked the same things; none starts unless all may, and
+       no rank waits for one that stopped (cmd_train joins for the ones that returned early) */
+    agreed = 1;
+    int stopped = wu_dist_max_i(-1);
+    if (stopped >= 0)
+        return cli_error("train: another rank of the run stopped before training (exit %d): the "
+                         "run does not start", stopped), stopped ? stopped : WU_EXIT_USAGE;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -215,4 +226,28 @@ int cmd_train(int argc, char **argv)
     }
     if (r.interrupted && stop_flag) return 130;
     return r.diverged ? WU_EXIT_FAIL : WU_EXIT_OK;
+}
+
+/* `warmup train`, also as one of K ranks under mpirun (src/train/dist.h): rank 0 alone prints
+ * (the others' stdout and stderr go to /dev/null), every rank exits with the same status. */
+int cmd_train(int argc, char **argv)
+{
+    if (wu_dist_init(&argc, &argv) != 0) {
+        if (wu_dist_rank() > 0) return WU_EXIT_USAGE; /* rank 0 says why */
+        return cli_error(wu_dist_built()
+                             ? "train: MPI would not start (mpirun started this process): check "
+                               "the MPI installation, or run without mpirun"
+                             : "train: mpirun started this process on several ranks, but this "
+                               "warmup was built without MPI: install libopenmpi-dev and rebuild "
+                               "(make MPI=1), or run without mpirun");
+    }
+    if (wu_dist_rank() > 0 && (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)))
+        return WU_EXIT_FAIL;
+    wu_dist_set_data_parallel(1);
+    agreed = 0;
+    int rc = train_main(argc, argv);
+    wu_dist_set_data_parallel(0);
+    if (!agreed) wu_dist_max_i(rc); /* the agreement the others wait for: this rank stopped */
+    wu_dist_finalize();
+    return rc;
 }

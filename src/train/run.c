@@ -15,9 +15,11 @@
 #include <omp.h>
 #endif
 
+#include "../util/checksum.h"
 #include "../util/fail.h"
 #include "../util/fs.h"
 #include "../util/outfile.h"
+#include "dist.h"
 #include "run.h"
 
 double wu_run_now(void)
@@ -186,11 +188,13 @@ static int open_fail(wu_run *r, unsigned char *blob, int rc)
     return rc;
 }
 
-int wu_train_open(wu_run **out, wu_train_config *cfg, int resume, wu_error *err)
+static int open_run(wu_run **out, wu_train_config *cfg, int resume, wu_error *err)
 {
     *out = NULL;
     wu_run *r = calloc(1, sizeof *r);
     if (!r) return wu_fail(err, WU_ENOMEM, "out of memory");
+    r->rank = wu_dist_data_parallel() ? wu_dist_rank() : 0;
+    r->ranks = wu_dist_data_parallel() ? wu_dist_size() : 1;
     unsigned char *blob = NULL;
     size_t blen = 0;
     int rc;
@@ -211,6 +215,13 @@ int wu_train_open(wu_run **out, wu_train_config *cfg, int resume, wu_error *err)
     /* Everything that can fail without touching the disk comes first: the run directory must
        be one (or not exist yet), the data, model and optimizer must build, a checkpoint must
        fit the model. */
+    if (r->c.batch % r->ranks != 0)
+        return open_fail(r, blob, wu_fail(err, WU_EINVAL, "batch: %d is not divisible by the %d "
+                                          "ranks of this run: each rank takes an equal share of "
+                                          "the global batch (make the batch a multiple of %d, or "
+                                          "run on a number of ranks that divides it)",
+                                          r->c.batch, r->ranks, r->ranks));
+    r->rank_batch = r->c.batch / r->ranks;
     struct stat sb;
     if (stat(r->c.out, &sb) == 0 && !S_ISDIR(sb.st_mode))
         return open_fail(r, blob, wu_fail(err, WU_EINVAL, "out: %s exists and is not a directory", r->c.out));
@@ -220,7 +231,9 @@ int wu_train_open(wu_run **out, wu_train_config *cfg, int resume, wu_error *err)
     blob = NULL;
     char *mpath = r->metrics_path;
     snprintf(mpath, sizeof r->metrics_path, "%s/metrics.csv", r->c.out);
-    if (resume) {
+    if (r->rank > 0) {
+        /* rank 0 alone writes the run's files */
+    } else if (resume) {
         /* metrics.csv cut back to the rows the checkpoint covers: if opening it then fails,
            only rows that the next resume writes again are gone */
         if (stat(mpath, &sb) == 0 && sb.st_size < r->metrics_off) /* truncate() would pad it */
@@ -263,7 +276,7 @@ int wu_train_open(wu_run **out, wu_train_config *cfg, int resume, wu_error *err)
                                                   strerror(errno)));
         }
     }
-    if (!r->metrics)
+    if (!r->metrics && r->rank == 0)
         return open_fail(r, NULL, wu_fail(err, WU_EIO, "cannot write %s: %s", mpath, strerror(errno)));
     r->t0 = r->session_t0 = wu_run_now();
     r->started = r->step;
@@ -271,6 +284,23 @@ int wu_train_open(wu_run **out, wu_train_config *cfg, int resume, wu_error *err)
     if (resume) *cfg = r->c;
     *out = r;
     return WU_OK;
+}
+
+/* On K ranks every rank opens the run; when one of them fails, every rank fails (rank 0 with
+ * its own message, when it has one), so that no rank waits for the others. */
+int wu_train_open(wu_run **out, wu_train_config *cfg, int resume, wu_error *err)
+{
+    int rc = open_run(out, cfg, resume, err);
+    if (!wu_dist_data_parallel() || wu_dist_size() <= 1) return rc;
+    int any = -wu_dist_max_i(-rc);
+    if (any != WU_OK && rc == WU_OK) {
+        wu_run *r = *out;
+        *out = NULL;
+        open_fail(r, NULL, any);
+        rc = wu_fail(err, any, "another rank of the run could not open it (rank 0 says why when "
+                     "it can): the run stops");
+    }
+    return rc;
 }
 
 /* ---- what a directory holds ------------------------------------------------------------------ */
@@ -321,6 +351,7 @@ static int write_summary(const wu_run *r, const wu_train_result *res, wu_error *
     fputs("{\n  \"config\": ", f);
     wu_train_config_json(f, &r->c);
     fprintf(f, ",\n  \"parameters\": %zu,\n", r->net.nparams);
+    fprintf(f, "  \"ranks\": %d,\n  \"rank_batch\": %d,\n", r->ranks, r->rank_batch);
     fprintf(f, "  \"status\": \"%s\",\n", res->diverged ? "diverged"
                                           : res->interrupted ? "interrupted" : "completed");
     fprintf(f, "  \"steps_done\": %lld,\n", (long long)res->steps_done);
@@ -345,6 +376,19 @@ static int write_summary(const wu_run *r, const wu_train_result *res, wu_error *
     fputs("}\n", f);
     if (wu_outfile_commit(&o, err)) return err->code;
     return WU_OK;
+}
+
+/* On K ranks: every rank holds the same parameters and optimizer state (a hash of both,
+ * compared over the ranks when a session closes). */
+static int ranks_agree(const wu_run *r)
+{
+    uint64_t h = wu_fnv1a((const unsigned char *)r->net.params, r->net.nparams * sizeof(float));
+    size_t n = wu_optim_state_size(r->opt);
+    unsigned char *st = malloc(n ? n : 1);
+    wu_error e;
+    if (st && wu_optim_state_save(r->opt, st, n, &e) == WU_OK) h ^= wu_fnv1a(st, n) * 31;
+    free(st);
+    return wu_dist_same_u64(h);
 }
 
 int wu_train_close(wu_run *r, wu_train_result *res, wu_error *err)
@@ -380,6 +424,15 @@ int wu_train_close(wu_run *r, wu_train_result *res, wu_error *err)
     if (rc == WU_OK && r->pending) /* metrics.csv lacks the last step: nothing would agree */
         rc = wu_fail(err, WU_EINVAL, "step %lld was made but not logged (wu_train_log): the run "
                      "is closed without a checkpoint or a summary", (long long)r->step - 1);
+    if (r->ranks > 1 && !ranks_agree(r) && rc == WU_OK)
+        rc = r->failed = wu_fail(err, WU_EIO, "after step %lld the ranks hold different weights or "
+                                 "optimizer states (a fault of the MPI run): the run stops; "
+                                 "resume it from its last checkpoint", (long long)r->step - 1);
+    if (r->rank > 0) { /* rank 0 alone writes */
+        wu_run_free(r);
+        free(r);
+        return rc;
+    }
     if (rc == WU_OK && res->interrupted) {
         r->elapsed_before = wall;
         r->t0 = now;

@@ -62,6 +62,9 @@ struct wu_run {
     /* the thread governor (wu_run_threads): fewer threads while other processes use our cores */
     wu_cpuload load;          /* the last sample (load.ncpu 0: the governor is off) */
     int threads, threads_max, threads_min; /* in use now; the most it may use; the fewest used */
+    /* data-parallel (dist.h): this process's rank of ranks; each takes rank_batch rows of the
+       global batch c.batch, at rank * rank_batch; rank 0 alone writes files */
+    int rank, ranks, rank_batch;
 };
 
 /* run.c */

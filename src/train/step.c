@@ -14,6 +14,7 @@
 
 #include "../util/fail.h"
 #include "../util/outfile.h"
+#include "dist.h"
 #include "run.h"
 
 int wu_train_done(const wu_run *r)
@@ -104,14 +105,29 @@ int wu_train_step(wu_run *r, wu_train_row *out, wu_error *err)
     const int64_t k = r->step;
     const int64_t early = c->steps / 10 > 0 ? c->steps / 10 : 1;
     double lr = wu_optim_lr(r->opt, 0);
-    wu_run_next_batch(r);
+    wu_run_next_batch(r); /* the global batch; this rank takes its rows */
     float loss;
     int correct;
-    int rc = wu_model_forward(&r->net, r->text ? (const void *)r->tok : (const void *)r->x,
-                              r->text ? r->tgt : r->labels, c->batch, &loss, &correct);
+    const int Bl = r->rank_batch;
+    const size_t row0 = (size_t)r->rank * (size_t)Bl;
+    int rc = wu_model_forward(&r->net, r->text ? (const void *)(r->tok + row0 * (size_t)c->seq)
+                                               : (const void *)(r->x + row0 * r->pixels),
+                              r->text ? r->tgt + row0 * (size_t)c->seq : r->labels + row0, Bl,
+                              &loss, &correct);
+    if (r->ranks > 1) rc = -wu_dist_max_i(-rc); /* error codes are negative: any rank's */
     if (rc != WU_OK) return forward_failed(r, rc, k, "training", err);
     wu_model_diag d;
     wu_model_diagnostics(&r->net, &d); /* of the forward: read before backward */
+    if (r->ranks > 1) { /* the global loss, accuracy and diagnostics */
+        double sum[3] = {loss, correct, d.logz_mean}, mx[2] = {d.attn_max_logit, d.out_max_logit};
+        wu_dist_sum_d(sum, 3);
+        wu_dist_max_d(mx, 2);
+        loss = (float)(sum[0] / r->ranks);
+        correct = (int)sum[1];
+        d.logz_mean = (float)(sum[2] / r->ranks);
+        d.attn_max_logit = (float)mx[0];
+        d.out_max_logit = (float)mx[1];
+    }
     double gnorm = NAN;
     wu_optim_stats st;
     memset(&st, 0, sizeof st);
@@ -119,6 +135,7 @@ int wu_train_step(wu_run *r, wu_train_row *out, wu_error *err)
     int finite = isfinite(loss), nonfinite = finite ? 0 : 1, skipped = 0;
     if (finite) {
         wu_model_backward(&r->net);
+        wu_dist_mean_f(r->net.grads, r->net.nparams); /* the global batch's gradient */
         if (c->inject_nonfinite >= 0 && k >= c->inject_nonfinite &&
             k - c->inject_nonfinite < c->inject_count)
             r->net.grads[r->net.nparams / 2] = NAN; /* a test's fault */
@@ -187,6 +204,10 @@ int wu_train_log(wu_run *r, wu_error *err)
     if (!r->pending)
         return wu_fail(err, WU_EINVAL, "no row to log: no step was made since the last log (one "
                        "wu_train_step, then one wu_train_log)");
+    if (r->rank > 0) { /* rank 0 alone writes */
+        r->pending = 0;
+        return WU_OK;
+    }
     wu_metrics_write_row(r->metrics, r->row.col);
     long need = ftell(r->metrics) - r->metrics_off; /* the row, still in the buffer */
     errno = 0;
@@ -207,7 +228,8 @@ int wu_train_checkpoint(wu_run *r, wu_error *err)
     double now = wu_run_now();
     r->elapsed_before += now - r->t0;
     r->t0 = now;
-    int rc = wu_ckpt_save(r, err);
+    int rc = r->rank > 0 ? WU_OK : wu_ckpt_save(r, err);
+    if (r->ranks > 1) rc = -wu_dist_max_i(-rc); /* every rank stops when rank 0's save fails */
     if (rc != WU_OK) r->failed = rc;
     return rc;
 }

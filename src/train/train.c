@@ -2,6 +2,7 @@
  * _checkpoint / _close in run.c and step.c). */
 #include <string.h>
 
+#include "dist.h"
 #include "run.h"
 
 /* ---- the loop ------------------------------------------------------------------------------- */
@@ -15,7 +16,9 @@ int wu_train(wu_train_config *cfg, int resume, int64_t stop_after, volatile sig_
     if (rc != WU_OK) return rc;
     const wu_train_config *c = &r->c;
     while (!wu_train_done(r)) {
-        if ((stop && *stop) || (stop_after > 0 && r->step - r->started >= stop_after)) break;
+        int stopping = stop && *stop;
+        if (r->ranks > 1) stopping = wu_dist_max_i(stopping); /* every rank stops at one step */
+        if (stopping || (stop_after > 0 && r->step - r->started >= stop_after)) break;
         wu_train_row row;
         if ((rc = wu_train_step(r, &row, err)) != WU_OK || (rc = wu_train_log(r, err)) != WU_OK) break;
         if (cb) {
