@@ -144,7 +144,7 @@ int cmd_study(int argc, char **argv)
     }
     int interrupted = 0;
     int failed = 0;
-    if ((rc = cli_run_grid(s->runs, s->n, (int)jobs, quiet, &interrupted)) == WU_EXIT_USAGE) goto done;
+    if ((rc = cli_run_grid(s->runs, s->n, (int)jobs, 0, quiet, &interrupted)) == WU_EXIT_USAGE) goto done;
     failed = rc == WU_EXIT_FAIL;
     int cols = cli_term_cols() < 100 ? cli_term_cols() : 100;
     wu_term t = {quiet ? NULL : stdout, cols, ascii ? WU_TTY_ASCII : WU_TTY_BRAILLE, cli_use_color()};

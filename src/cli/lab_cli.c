@@ -69,7 +69,7 @@ int cli_grid_end(int interrupted, int failed)
     return WU_EXIT_OK;
 }
 
-int cli_run_grid(wu_lab_run *runs, int n, int jobs, int quiet, int *interrupted)
+int cli_run_grid(wu_lab_run *runs, int n, int jobs, int threads, int quiet, int *interrupted)
 {
     struct sigaction sa, old_int, old_term;
     memset(&sa, 0, sizeof sa);
@@ -92,7 +92,7 @@ int cli_run_grid(wu_lab_run *runs, int n, int jobs, int quiet, int *interrupted)
     if (!quiet)
         printf("%d runs (%d to run, %d already finished), %d at a time\n", n, todo, n - todo, j);
     fflush(stdout);
-    wu_lab_opts o = {.jobs = j, .stop = &stop_flag, .cb = progress, .ctx = &b};
+    wu_lab_opts o = {.jobs = j, .threads = threads, .stop = &stop_flag, .cb = progress, .ctx = &b};
     wu_error err;
     int rc = wu_lab_exec(runs, n, &o, &err);
     if (b.tty) printf("\n");

@@ -5,10 +5,11 @@
 #include "../lab/lab.h"
 
 /* Run the grid (skipping finished runs) with a progress bar on a terminal; Ctrl-C stops every
- * run with a checkpoint and sets *interrupted. jobs 0: the default plan. Returns 0;
+ * run with a checkpoint and sets *interrupted. jobs 0: the default plan; threads per run 0: the
+ * cores shared among the jobs. Returns 0;
  * WU_EXIT_FAIL when some run failed (said; the others ran: report them); WU_EXIT_USAGE after
  * printing why the grid could not run at all. */
-int cli_run_grid(wu_lab_run *runs, int n, int jobs, int quiet, int *interrupted);
+int cli_run_grid(wu_lab_run *runs, int n, int jobs, int threads, int quiet, int *interrupted);
 
 /* After a grid's report: 130 when it was interrupted (said), WU_EXIT_FAIL when runs failed
  * (said), else WU_EXIT_OK. */
