@@ -48,6 +48,16 @@ static int report_sweep(const char *dir, wu_error *err)
     for (int i = 0; rc == WU_OK && i < n; i++)
         if (wu_run_summary_read(runs[i].c.out, &runs[i].s, err) != WU_OK) runs[i].s.status = WU_RUN_MISSING;
     if (rc == WU_OK) rc = wu_report_sweep(s, runs, command, NULL, err);
+    if (rc == WU_OK) { /* the cells still to run, by index (warmup sweep ... --cell I) and name */
+        int m = 0;
+        for (int i = 0; i < n; i++)
+            m += runs[i].s.status != WU_RUN_COMPLETED && runs[i].s.status != WU_RUN_DIVERGED;
+        if (m) printf("%d of %d cells not finished (run one with warmup sweep ... --cell I):\n", m, n);
+        for (int i = 0; m && i < n; i++)
+            if (runs[i].s.status != WU_RUN_COMPLETED && runs[i].s.status != WU_RUN_DIVERGED)
+                printf("  %d %s%s\n", i, strrchr(runs[i].c.out, '/') + 1,
+                       runs[i].s.status == WU_RUN_INTERRUPTED ? " (interrupted)" : "");
+    }
     free(runs);
     free(s);
     return rc == WU_OK ? 0 : cli_engine_error(NULL, err->msg);

@@ -166,7 +166,7 @@ static int list_missing(const wu_lab_run *runs, int n)
     for (int i = 0; i < n; i++)
         m += runs[i].s.status != WU_RUN_COMPLETED && runs[i].s.status != WU_RUN_DIVERGED;
     if (!m) return 0;
-    printf("%d of %d cells not finished (run one with --cell I):\n", m, n);
+    printf("%d of %d cells not finished (run one with warmup sweep ... --cell I):\n", m, n);
     for (int i = 0; i < n; i++) {
         int st = runs[i].s.status;
         if (st == WU_RUN_COMPLETED || st == WU_RUN_DIVERGED) continue;
@@ -186,6 +186,13 @@ static int collect(const char *dir, int quiet, int ascii)
     char command[2048];
     wu_error err;
     if (!s) return cli_error("out of memory");
+    char plan[1100];
+    snprintf(plan, sizeof plan, "%s/sweep.json", dir);
+    if (access(plan, F_OK) != 0) {
+        free(s);
+        return cli_error("--collect: %s holds no sweep (no sweep.json): give the --out DIR of "
+                         "'warmup sweep ... --cell I'", dir);
+    }
     rc = wu_sweep_load(s, dir, command, sizeof command, &err);
     if (rc == WU_OK) rc = wu_sweep_runs(s, &runs, &n, &err);
     for (int i = 0; rc == WU_OK && i < n; i++)
@@ -197,7 +204,7 @@ static int collect(const char *dir, int quiet, int ascii)
         rc = cli_engine_error(NULL, err.msg);
     } else {
         int missing = list_missing(runs, n);
-        printf("results: %s/results.csv  report: %s/report.html\n", dir, dir);
+        if (!quiet) printf("results: %s/results.csv  report: %s/report.html\n", dir, dir);
         rc = missing ? WU_EXIT_FAIL : WU_EXIT_OK;
     }
     free(runs);
@@ -325,6 +332,9 @@ static int run_cells(wu_sweep *s, wu_lab_run *runs, int n, int cell, int rank, i
     if (!quiet) printf("rank 0: waiting for the other %d ranks\n", size - 1);
     fflush(stdout);
     int worst = wait_ranks(s->dir, launch, size, rc);
+    char marks[700];
+    snprintf(marks, sizeof marks, "%s/.ranks", s->dir);
+    rmdir(marks); /* when no other launch's markers are left in it */
     if (worst == 130) return cli_grid_end(1, 0);
     int c = collect(s->dir, quiet, ascii);
     if (worst != WU_EXIT_OK) {
