@@ -6,7 +6,8 @@
 #   sh scripts/deps.sh test    + libxml2-utils (xmllint checks that SVG output is well-formed XML),
 #                              python3 (tests read JSON and CSV output), python3-pytest,
 #                              python3-torch and python3-numpy (the Python package's tests,
-#                              tests/test_python.sh)
+#                              tests/test_python.sh), parallel (GNU parallel) and openmpi-bin
+#                              (mpirun): a sweep's cells across processes (tests/test_cells.sh)
 #   sh scripts/deps.sh python    + python3 (make python: the package for Debian's python3;
 #                                warmup.torch also needs python3-torch, which it does not force)
 #   sh scripts/deps.sh valgrind  + valgrind
@@ -16,7 +17,7 @@
 set -e
 need="gcc make libc6-dev zlib1g-dev libcjson-dev libopenblas-openmp-dev libopenblas-dev"
 [ "$1" = test ] || [ "$1" = valgrind ] && need="$need libxml2-utils python3"
-[ "$1" = test ] && need="$need python3-pytest python3-torch python3-numpy"
+[ "$1" = test ] && need="$need python3-pytest python3-torch python3-numpy parallel openmpi-bin"
 [ "$1" = python ] && need="$need python3"
 [ "$1" = valgrind ] && need="$need valgrind"
 [ "$1" = browser ] && need="$need chromium"
