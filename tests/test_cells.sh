@@ -3,7 +3,7 @@
 # cell at a time with --cell I into a shared directory, `--collect DIR` and `warmup report DIR`
 # from whatever cells finished (the missing ones listed), the same grid through GNU parallel
 # and through `mpirun -np 2` (ranks take cells round-robin), the script of --emit-slurm run
-# task by task, and a cell killed mid-way (SIGKILL) then rerun. Every way must give a
+# task by task, a cell killed mid-way (SIGKILL) then rerun, and a study's runs as cells. Every way must give a
 # results.csv identical, byte for byte, to the single-machine sweep's, and the same loss column
 # of every run's metrics.csv (bit for bit). Parts whose tool is missing say "skipped: ...".
 # Before --cell existed, the first check (the cell count) failed: sweep had no such option.
@@ -131,6 +131,29 @@ wait $pid 2> /dev/null
     || bad "a killed and rerun cell: results.csv differs from the uninterrupted sweep's (collect exit $rc)"
 cut -d, -f3 "$tmp/kref/lr0.001-w10pct-seed1/metrics.csv" > "$tmp/a"; cut -d, -f3 "$tmp/kill/lr0.001-w10pct-seed1/metrics.csv" > "$tmp/b"
 cmp -s "$tmp/a" "$tmp/b" && ok || bad "a killed and rerun cell: the loss column differs"
+
+# ---- a study's runs as cells: the same runs as the whole study, bit for bit
+"$W" study adam-first-steps --quick --out "$tmp/st" --cells > "$tmp/cells.txt"; rc=$?
+ns=$(head -1 "$tmp/cells.txt")
+[ $rc -eq 0 ] && [ "$ns" -ge 2 ] 2> /dev/null && [ ! -e "$tmp/st" ] && ok || bad "study --cells: exit $rc, $(cat "$tmp/cells.txt")"
+"$W" study adam-first-steps --quick --out "$tmp/st" -q > /dev/null 2>&1 || bad "the whole study"
+"$W" study adam-first-steps --quick --out "$tmp/stc" --cell 1 -q || bad "study --cell 1"
+"$W" report "$tmp/stc" > "$tmp/out.txt" 2>&1
+grep -q "$((ns - 1)) of $ns runs not finished" "$tmp/out.txt" && grep -q "^  0 $(sed -n 2p "$tmp/cells.txt" | cut -d' ' -f2)$" "$tmp/out.txt" \
+    && ok || { bad "report of a study with one run done lists the others"; cat "$tmp/out.txt"; }
+i=0
+while [ $i -lt "$ns" ]; do
+    "$W" study adam-first-steps --quick --out "$tmp/stc" --cell $i -q || bad "study --cell $i"
+    i=$((i + 1))
+done
+sed -n '2,$p' "$tmp/cells.txt" | while read -r i name; do
+    cut -d, -f3 "$tmp/st/$name/metrics.csv" > "$tmp/a"; cut -d, -f3 "$tmp/stc/$name/metrics.csv" > "$tmp/b"
+    cmp -s "$tmp/a" "$tmp/b" || echo "$name"
+done > "$tmp/differ"
+[ ! -s "$tmp/differ" ] && ok || bad "study runs run as cells differ from the whole study's: $(cat "$tmp/differ")"
+"$W" report "$tmp/stc" > "$tmp/out.txt" 2>&1 && ! grep -q 'not finished' "$tmp/out.txt" && ok || bad "report of the finished study: $(cat "$tmp/out.txt")"
+"$W" study adam-first-steps --quick --out "$tmp/stb" --cell "$ns" > /dev/null 2> "$tmp/err.txt"; rc=$?
+[ $rc -eq 2 ] && grep -q "numbered 0 to $((ns - 1))" "$tmp/err.txt" && [ ! -e "$tmp/stb" ] && ok || bad "study --cell $ns: exit $rc, $(cat "$tmp/err.txt")"
 
 # ---- bad input: the range named, exit 2, nothing written
 for v in 4 -1 abc 1.5 ''; do

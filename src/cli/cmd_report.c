@@ -33,7 +33,23 @@ static int exists(const char *dir, const char *file)
 
 static int report_study(const char *dir, wu_error *err)
 {
-    return wu_report_study_dir(dir, NULL, err) == WU_OK ? 0 : cli_engine_error(NULL, err->msg);
+    if (wu_report_study_dir(dir, NULL, err) != WU_OK) return cli_engine_error(NULL, err->msg);
+    /* the runs still to run, by index (warmup study NAME ... --cell I) and name */
+    wu_study *s = calloc(1, sizeof *s);
+    if (s && wu_study_read(dir, s, err) == WU_OK) {
+        int m = 0, done[WU_STUDY_MAX];
+        for (int i = 0; i < s->n; i++) {
+            wu_run_summary u;
+            done[i] = wu_run_summary_read(s->runs[i].c.out, &u, err) == WU_OK &&
+                      (u.status == WU_RUN_COMPLETED || u.status == WU_RUN_DIVERGED);
+            m += !done[i];
+        }
+        if (m) printf("%d of %d runs not finished (run one with warmup study ... --cell I):\n", m, s->n);
+        for (int i = 0; m && i < s->n; i++)
+            if (!done[i]) printf("  %d %s\n", i, s->arm[i].name);
+    }
+    free(s);
+    return 0;
 }
 
 static int report_sweep(const char *dir, wu_error *err)

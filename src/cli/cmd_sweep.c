@@ -53,26 +53,6 @@ static const char HELP[] =
     "130 interrupted (rerun to finish).\n";
 
 
-/* The command line without the options that only say which part of the grid to run here
- * (--cell I, --cells, --emit-slurm, --collect): what sweep.json records and every cell of one
- * grid writes alike, so that the plan file is the same whoever writes it first. */
-static int plain_args(int argc, char **argv, char **out)
-{
-    int m = 0;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--cells") || !strcmp(a, "--emit-slurm") || !strncmp(a, "--cell=", 7) ||
-            !strncmp(a, "--collect=", 10))
-            continue;
-        if (!strcmp(a, "--cell") || !strcmp(a, "--collect")) {
-            i++;
-            continue;
-        }
-        out[m++] = argv[i];
-    }
-    return m;
-}
-
 /* The rank and the number of ranks when started by mpirun (Open MPI's, or MPICH/Hydra's PMI
  * variables): read from the environment, so that no MPI library is linked for a sweep. */
 static int mpi_ranks(int *rank, int *size)
@@ -269,15 +249,6 @@ static void emit_slurm(int n, const char *dir, int argc, char **argv)
     printf(" --cell \"$SLURM_ARRAY_TASK_ID\" -q\n");
 }
 
-/* OMP_NUM_THREADS when set, else `dflt`: a cell or a rank shares its node with others. */
-static int env_threads(int dflt)
-{
-    const char *t = getenv("OMP_NUM_THREADS");
-    long long v;
-    if (t && wu_parse_whole(t, &v) == 0 && v >= 1 && v <= 1024) return (int)v;
-    return dflt;
-}
-
 /* A part of the grid on this process: cell `cell` alone (--cell I), or under mpirun the cells
  * rank, rank + size, ...; rank 0 then waits for the other ranks and collects. Nothing shared
  * is written here but by rank 0's collect. */
@@ -303,7 +274,7 @@ static int run_cells(wu_sweep *s, wu_lab_run *runs, int n, int cell, int rank, i
     }
     int interrupted = 0, rc = WU_EXIT_OK;
     if (m) {
-        rc = cli_run_grid(mine, m, jobs > 0 ? jobs : 1, env_threads(cell >= 0 ? 0 : 1), quiet,
+        rc = cli_run_grid(mine, m, jobs > 0 ? jobs : 1, cli_env_threads(cell >= 0 ? 0 : 1), quiet,
                           &interrupted);
         for (int k = 0; k < m; k++) runs[idx[k]] = mine[k];
     }
@@ -358,7 +329,7 @@ int cmd_sweep(int argc, char **argv)
     /* the arguments as given, before getopt permutes them: the plan's command line */
     char **plain = calloc((size_t)argc + 1, sizeof *plain);
     if (!plain) return cli_error("out of memory");
-    int nplain = plain_args(argc - 1, argv + 1, plain);
+    int nplain = cli_plain_args(argc - 1, argv + 1, plain);
     const char *cell_arg = NULL, *collect_dir = NULL;
     int list_cells = 0, slurm = 0, nother = 0;
     struct option opts[64];
@@ -502,10 +473,8 @@ int cmd_sweep(int argc, char **argv)
     cli_command_line("warmup sweep", nplain, plain, command, sizeof command);
     /* a cell or a rank writes the plan only when it is missing (atomically: all write the same),
        a whole sweep on one machine as before */
-    char plan[600];
-    snprintf(plan, sizeof plan, "%s/sweep.json", s->dir);
     if (wu_mkdirs(s->dir, &err) ||
-        wu_sweep_manifest(s, command, (cell >= 0 || size > 1) && access(plan, F_OK) == 0, &err)) {
+        wu_sweep_manifest(s, command, cell >= 0 || size > 1, &err)) {
         cli_engine_error(NULL, err.msg);
         goto out;
     }

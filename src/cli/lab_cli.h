@@ -21,4 +21,13 @@ void cli_run_errors(const wu_lab_run *runs, int n);
 /* cmd ("warmup sweep") and argv as one shell-quoted line, for "how to rerun" (truncated to n). */
 void cli_command_line(const char *cmd, int argc, char **argv, char *out, size_t n);
 
+/* argv less the options that say which part of a grid runs here (--cell I, --cells,
+ * --emit-slurm, --collect DIR) into out (room for argc): the command a plan records, the same
+ * for every cell of one grid. Returns how many. */
+int cli_plain_args(int argc, char **argv, char **out);
+
+/* Threads per run for a cell or a rank, which shares its node with others: OMP_NUM_THREADS
+ * when set, else dflt (0: the lab's default, every core among the jobs). */
+int cli_env_threads(int dflt);
+
 #endif
