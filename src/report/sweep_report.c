@@ -326,8 +326,9 @@ int wu_report_sweep(const wu_sweep *s, const wu_lab_run *runs, const char *comma
         wu_html_heading(o.f, 2, h);
         static const char *const mh[] = {"cell", "directory", "state"};
         wu_html_table(o.f, mh, 3, mc, m);
-        wu_html_paragraph(o.f, "Run one with 'warmup sweep (the command below) --cell I', or rerun "
-                               "the whole command; then 'warmup report DIR' redraws this page.");
+        wu_html_paragraph(o.f, "Run a cell alone by its index (docs/CLUSTER.md), or rerun the "
+                               "command below, which skips the finished ones; then 'warmup report "
+                               "DIR' redraws this page.");
         free(mc), free(mb);
     }
     wu_report_rerun(o.f, command);
