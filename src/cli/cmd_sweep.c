@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <time.h>
 
@@ -332,6 +333,14 @@ int cmd_sweep(int argc, char **argv)
     int nplain = cli_plain_args(argc - 1, argv + 1, plain);
     const char *cell_arg = NULL, *collect_dir = NULL;
     int list_cells = 0, slurm = 0, nother = 0;
+    /* under mpirun every rank checks the same input: only rank 0 says what is wrong with it */
+    int quiet_fd = -1, mr = 0, ms = 1;
+    if (mpi_ranks(&mr, &ms) && ms > 1 && mr > 0) {
+        int nul = open("/dev/null", O_WRONLY);
+        fflush(stderr);
+        if (nul >= 0 && (quiet_fd = dup(STDERR_FILENO)) >= 0) dup2(nul, STDERR_FILENO);
+        if (nul >= 0) close(nul);
+    }
     struct option opts[64];
     cli_options_merge(opts, 64, cli_train_options(), own);
     char shortopts[32];
@@ -454,8 +463,12 @@ int cmd_sweep(int argc, char **argv)
         goto out;
     }
     int rank = 0, size = 1;
-    if (cell < 0 && mpi_ranks(&rank, &size) && size == 1) rank = 0;
-    if (cell >= 0) size = 1;
+    mpi_ranks(&rank, &size);
+    if (cell >= 0 && size > 1) {
+        cli_error("--cell under mpirun: all %d ranks would run cell %d at once; give either "
+                      "--cell I or mpirun (ranks take the cells round-robin)", size, cell);
+        goto out;
+    }
     /* a directory of another kind is never taken over: a study's or the demo's (study.json),
        or a training run's own files */
     char held[160], sj[600];
@@ -477,6 +490,12 @@ int cmd_sweep(int argc, char **argv)
         wu_sweep_manifest(s, command, cell >= 0 || size > 1, &err)) {
         cli_engine_error(NULL, err.msg);
         goto out;
+    }
+    if (quiet_fd >= 0) { /* from here on a rank's own runs speak for themselves */
+        fflush(stderr);
+        dup2(quiet_fd, STDERR_FILENO);
+        close(quiet_fd);
+        quiet_fd = -1;
     }
     if (cell >= 0 || size > 1) {
         rc = run_cells(s, runs, n, cell, rank, size, (int)jobs, quiet, ascii, command);
@@ -500,6 +519,11 @@ int cmd_sweep(int argc, char **argv)
     if ((rc = cli_grid_end(interrupted, failed)) != WU_EXIT_OK) goto out;
     if (!quiet) printf("\nresults: %s/results.csv  report: %s/report.html\n", s->dir, s->dir);
 out:
+    if (quiet_fd >= 0) {
+        fflush(stderr);
+        dup2(quiet_fd, STDERR_FILENO);
+        close(quiet_fd);
+    }
     free(runs);
     free(s);
     free(plain);
