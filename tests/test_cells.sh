@@ -133,6 +133,10 @@ child=$(pgrep -P $pid)
 kill -KILL $pid $child 2> /dev/null
 wait $pid 2> /dev/null
 [ ! -e "$tmp/kill/lr0.001-w10pct-seed1/summary.json" ] && ok || bad "the cell finished before it was killed: make it longer"
+"$W" report "$tmp/kill" > "$tmp/out.txt" 2>&1
+grep -q '^  0 lr0.001-w0-seed1$' "$tmp/out.txt" && grep -q '^  1 lr0.001-w10pct-seed1 (started: running, or stopped' "$tmp/out.txt" \
+    && grep -q 'started: running, or stopped' "$tmp/kill/report.html" && ok \
+    || { bad "the report tells a killed cell (started) from one not started"; cat "$tmp/out.txt"; }
 "$W" sweep $K --out "$tmp/kill" --cell 1 -q && "$W" sweep $K --out "$tmp/kill" --cell 0 -q || bad "the rerun of the killed cell"
 "$W" sweep --collect "$tmp/kill" -q > /dev/null 2>&1; rc=$?
 [ $rc -eq 0 ] && cmp -s "$tmp/kref/results.csv" "$tmp/kill/results.csv" && ok \

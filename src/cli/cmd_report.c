@@ -71,8 +71,14 @@ static int report_sweep(const char *dir, wu_error *err)
         if (m) printf("%d of %d cells not finished (run one with warmup sweep ... --cell I):\n", m, n);
         for (int i = 0; m && i < n; i++)
             if (runs[i].s.status != WU_RUN_COMPLETED && runs[i].s.status != WU_RUN_DIVERGED)
+            {
+                char mp[700];
+                snprintf(mp, sizeof mp, "%s/metrics.csv", runs[i].c.out);
                 printf("  %d %s%s\n", i, strrchr(runs[i].c.out, '/') + 1,
-                       runs[i].s.status == WU_RUN_INTERRUPTED ? " (interrupted)" : "");
+                       runs[i].s.status == WU_RUN_INTERRUPTED ? " (interrupted)"
+                       : access(mp, F_OK) == 0 ? " (started: running, or stopped without a summary)"
+                       : "");
+            }
     }
     free(runs);
     free(s);

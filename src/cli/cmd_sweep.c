@@ -152,8 +152,11 @@ static int list_missing(const wu_lab_run *runs, int n)
         int st = runs[i].s.status;
         if (st == WU_RUN_COMPLETED || st == WU_RUN_DIVERGED) continue;
         const char *d = strrchr(runs[i].c.out, '/');
+        char mp[700];
+        snprintf(mp, sizeof mp, "%s/metrics.csv", runs[i].c.out);
         printf("  %d %s%s\n", i, d ? d + 1 : runs[i].c.out,
-               st == WU_RUN_INTERRUPTED ? " (interrupted)" : "");
+               st == WU_RUN_INTERRUPTED ? " (interrupted)"
+               : access(mp, F_OK) == 0 ? " (started: running, or stopped without a summary)" : "");
     }
     return m;
 }

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../util/fail.h"
 #include "../util/outfile.h"
@@ -309,7 +310,7 @@ int wu_report_sweep(const wu_sweep *s, const wu_lab_run *runs, const char *comma
             rc = wu_fail(err, WU_ENOMEM, "out of memory");
             goto done;
         }
-        static const char *const why[] = {"not run yet", "completed", "diverged",
+        static const char *const why[] = {"not started", "completed", "diverged",
                                           "interrupted (resumes from its checkpoint)"};
         for (int i = 0; i < n; i++) {
             int st = runs[i].s.status;
@@ -318,7 +319,11 @@ int wu_report_sweep(const wu_sweep *s, const wu_lab_run *runs, const char *comma
             snprintf(mb[m], sizeof mb[m], "%d", i);
             mc[3 * m] = mb[m];
             mc[3 * m + 1] = d ? d + 1 : runs[i].c.out;
-            mc[3 * m + 2] = why[st];
+            char mp[700];
+            snprintf(mp, sizeof mp, "%s/metrics.csv", runs[i].c.out);
+            mc[3 * m + 2] = st == WU_RUN_MISSING && access(mp, F_OK) == 0
+                                ? "started: running, or stopped without a summary (rerun it)"
+                                : why[st];
             m++;
         }
         char h[80];
