@@ -39,6 +39,11 @@ same() { # NAME DIR
 [ $rc -eq 0 ] && [ "$(head -1 "$tmp/cells.txt")" = 4 ] && ok || bad "--cells: exit $rc, printed $(head -1 "$tmp/cells.txt")"
 [ "$(sed -n '2,$p' "$tmp/cells.txt" | tr '\n' ' ')" = "0 lr0.001-w0-seed1 1 lr0.01-w0-seed1 2 lr0.001-w25pct-seed1 3 lr0.01-w25pct-seed1 " ] && ok \
     || bad "--cells lists the cells in grid order: $(cat "$tmp/cells.txt")"
+"$W" sweep $G --out "$tmp/x" --cells --format json | python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+sys.exit(not (j["cells"] == 4 and j["names"][3] == "lr0.01-w25pct-seed1" and j["dir"].endswith("/x")))' \
+    && ok || bad "--cells --format json"
 [ ! -e "$tmp/x" ] && ok || bad "--cells wrote $tmp/x"
 
 # ---- the reference: the whole sweep on one machine

@@ -14,6 +14,7 @@
 
 #include "../report/lab_report.h"
 #include "../train/config.h"
+#include "../util/json.h"
 #include "../util/outfile.h"
 #include "cli.h"
 #include "lab_cli.h"
@@ -36,6 +37,7 @@ static const char HELP[] =
     "\n"
     "Across machines (docs/CLUSTER.md): the grid is N independent cells, one per run.\n"
     "      --cells          print N, then one line per cell: its index and directory name\n"
+    "                       (--format json: {\"cells\": N, \"dir\": DIR, \"names\": [...]})\n"
     "      --cell I         run cell I (0 to N-1) alone into the shared --out DIR; writes no\n"
     "                       shared file but the plan (DIR/sweep.json, when missing)\n"
     "      --collect DIR    results.csv, the charts and report.html from the cells finished so\n"
@@ -321,20 +323,21 @@ static int run_cells(wu_sweep *s, wu_lab_run *runs, int n, int cell, int rank, i
 
 int cmd_sweep(int argc, char **argv)
 {
-    enum { O_LRS = 400, O_WARMUPS, O_SEEDS, O_ASCII, O_CELLS, O_CELL, O_COLLECT, O_SLURM };
+    enum { O_LRS = 400, O_WARMUPS, O_SEEDS, O_ASCII, O_CELLS, O_CELL, O_COLLECT, O_SLURM, O_FORMAT };
     static const struct option own[] = {
         {"lrs", required_argument, 0, O_LRS}, {"warmups", required_argument, 0, O_WARMUPS},
         {"seeds", required_argument, 0, O_SEEDS}, {"jobs", required_argument, 0, 'j'},
         {"ascii", no_argument, 0, O_ASCII}, {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'}, {"cells", no_argument, 0, O_CELLS},
         {"cell", required_argument, 0, O_CELL}, {"collect", required_argument, 0, O_COLLECT},
-        {"emit-slurm", no_argument, 0, O_SLURM}, {0, 0, 0, 0},
+        {"emit-slurm", no_argument, 0, O_SLURM}, {"format", required_argument, 0, O_FORMAT},
+        {0, 0, 0, 0},
     };
     /* the arguments as given, before getopt permutes them: the plan's command line */
     char **plain = calloc((size_t)argc + 1, sizeof *plain);
     if (!plain) return cli_error("out of memory");
     int nplain = cli_plain_args(argc - 1, argv + 1, plain);
-    const char *cell_arg = NULL, *collect_dir = NULL;
+    const char *cell_arg = NULL, *collect_dir = NULL, *format = NULL;
     int list_cells = 0, slurm = 0, nother = 0;
     /* under mpirun every rank checks the same input: only rank 0 says what is wrong with it */
     int quiet_fd = -1, mr = 0, ms = 1;
@@ -380,6 +383,7 @@ int cmd_sweep(int argc, char **argv)
         case O_CELL: cell_arg = optarg; break;
         case O_COLLECT: collect_dir = optarg; break;
         case O_SLURM: slurm = 1; break;
+        case O_FORMAT: format = optarg; break;
         case 'h': fputs(HELP, stdout); rc = WU_EXIT_OK; goto out;
         case ':': cli_error("%s needs a value (see 'warmup sweep --help')", argv[optind - 1]); goto out;
         default: {
@@ -408,6 +412,10 @@ int cmd_sweep(int argc, char **argv)
             goto out;
         }
         rc = collect(collect_dir, quiet, ascii);
+        goto out;
+    }
+    if (format && (!list_cells || (strcmp(format, "text") && strcmp(format, "json")))) {
+        cli_error("--format: '%s': use --format text or --format json, with --cells", format);
         goto out;
     }
     if ((list_cells != 0) + (cell_arg != NULL) + (slurm != 0) > 1) {
@@ -451,6 +459,18 @@ int cmd_sweep(int argc, char **argv)
         cell = (int)v_;
     }
     if (cli_parse_only) {
+        rc = WU_EXIT_OK;
+        goto out;
+    }
+    if (list_cells && format && !strcmp(format, "json")) {
+        printf("{\"cells\": %d, \"dir\": ", n);
+        wu_json_string(stdout, s->dir);
+        printf(", \"names\": [");
+        for (int i = 0; i < n; i++) {
+            if (i) printf(", ");
+            wu_json_string(stdout, strrchr(runs[i].c.out, '/') + 1);
+        }
+        printf("]}\n");
         rc = WU_EXIT_OK;
         goto out;
     }
