@@ -12,6 +12,7 @@
 #                                warmup.torch also needs python3-torch, which it does not force)
 #   sh scripts/deps.sh valgrind  + valgrind
 #   sh scripts/deps.sh browser   + chromium (headless, for tests/test_browser.sh)
+#   sh scripts/deps.sh slurm     + slurm-wlm and munge (make test-slurm: a single-node Slurm)
 #   sh scripts/deps.sh fuzz      + clang (libFuzzer, for make fuzz)
 # Uses apt-get (as root, or through sudo); never downloads anything else.
 set -e
@@ -21,6 +22,7 @@ need="gcc make libc6-dev zlib1g-dev libcjson-dev libopenblas-openmp-dev libopenb
 [ "$1" = python ] && need="$need python3"
 [ "$1" = valgrind ] && need="$need valgrind"
 [ "$1" = browser ] && need="$need chromium"
+[ "$1" = slurm ] && need="$need slurm-wlm munge"
 [ "$1" = fuzz ] && need="$need clang"
 missing=""
 for p in $need; do
