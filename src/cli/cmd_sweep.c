@@ -259,9 +259,8 @@ static void emit_slurm(int n, const char *dir, int argc, char **argv)
  * rank, rank + size, ...; rank 0 then waits for the other ranks and collects. Nothing shared
  * is written here but by rank 0's collect. */
 static int run_cells(wu_sweep *s, wu_lab_run *runs, int n, int cell, int rank, int size, int jobs,
-                     int quiet, int ascii, const char *command)
+                     int quiet, int ascii)
 {
-    (void)command;
     int m = 0;
     wu_lab_run *mine = calloc((size_t)n, sizeof *mine);
     int *idx = calloc((size_t)n, sizeof *idx);
@@ -285,8 +284,7 @@ static int run_cells(wu_sweep *s, wu_lab_run *runs, int n, int cell, int rank, i
         for (int k = 0; k < m; k++) runs[idx[k]] = mine[k];
     }
     free(mine), free(idx);
-    if (rc == WU_EXIT_USAGE) rc = WU_EXIT_USAGE;
-    else if (interrupted) rc = 130;
+    if (rc != WU_EXIT_USAGE && interrupted) rc = 130;
     if (cell >= 0) {
         if (rc == WU_EXIT_OK && !quiet) {
             const wu_run_summary *u = &runs[cell].s;
@@ -521,7 +519,7 @@ int cmd_sweep(int argc, char **argv)
         quiet_fd = -1;
     }
     if (cell >= 0 || size > 1) {
-        rc = run_cells(s, runs, n, cell, rank, size, (int)jobs, quiet, ascii, command);
+        rc = run_cells(s, runs, n, cell, rank, size, (int)jobs, quiet, ascii);
         goto out;
     }
     if (!quiet)
