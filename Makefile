@@ -62,7 +62,7 @@ ENG_OBJ := $(ENG_SRC:%.c=$(B)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(B)/obj/%.o)
 TESTS   := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 
-.PHONY: python python-install valgrind-cli all test test-run check-run plant-bugs test-fashion test-browser studies fuzz fuzz-build check demo demo-run bench sanitize valgrind valgrind-run install uninstall clean deps docs
+.PHONY: python python-install valgrind-cli all test test-run check-run plant-bugs test-fashion test-slurm test-browser studies fuzz fuzz-build check demo demo-run bench sanitize valgrind valgrind-run install uninstall clean deps docs
 
 all: $(B)/warmup $(B)/libwarmup.a $(B)/libwarmup.so $(B)/libwarmup_plot.so $(B)/warmup.pc
 
@@ -206,6 +206,13 @@ test-fashion: $(B)/tests/test_vision
 test-browser: all
 	@sh scripts/deps.sh browser
 	@sh tests/test_browser.sh $(B)/warmup
+
+# Opt-in: a single-node Slurm (Debian's slurm-wlm and munge, installed by this target, started
+# in a scratch directory and stopped after; needs root) runs a sweep as the job array of
+# `warmup sweep --emit-slurm` (docs/CLUSTER.md).
+test-slurm: all
+	@sh scripts/deps.sh slurm
+	@sh tests/test_slurm.sh $(B)/warmup
 
 # Opt-in: every study at its default size (each under 10 minutes on 2 cores; docs/STUDIES.md).
 # The list is the registry's (`warmup study --list`), not kept here.

@@ -98,6 +98,7 @@ run sh tests/test_config.sh "$B/warmup"
 run sh tests/test_bad_inputs.sh "$B/warmup"
 run sh tests/test_crash.sh "$B/warmup"
 run sh tests/test_demo.sh "$B/warmup"
+run sh tests/test_cells.sh "$B/warmup"
 if [ -z "$quick" ]; then
     run sh tests/test_lab.sh "$B/warmup"
     run sh tests/test_browser.sh "$B/warmup"

@@ -408,11 +408,21 @@ static void sweep_manifest(void)
           s.base.momentum, s.base.batch);
     CHECK(s.nlr == 2 && s.nwarm == 2 && s.seeds == 1 && !strcmp(cmd, "warmup sweep --optimizer sgd"),
           "the grid and the command");
-    rc = wu_sweep_manifest(&s, "warmup sweep --optimizer sgd", &err);
+    /* keep (a cell of a grid on many machines): the same grid leaves the file as it is */
+    struct stat st0, st1;
+    CHECK(stat(path, &st0) == 0, "the manifest is there");
+    rc = wu_sweep_manifest(&s, "warmup sweep --optimizer sgd --cell 3", 1, &err);
+    CHECK(rc == WU_OK && stat(path, &st1) == 0 && st1.st_ino == st0.st_ino &&
+              wu_sweep_load(&s, dir, cmd, sizeof cmd, &err) == WU_OK &&
+              !strcmp(cmd, "warmup sweep --optimizer sgd"),
+          "keep: a manifest of the same grid is not rewritten (%s)", cmd);
+    rc = wu_sweep_manifest(&s, "warmup sweep --optimizer sgd", 0, &err);
     CHECK(rc == WU_OK, "the same grid matches the older manifest: %s", rc ? err.msg : "");
     s.base.momentum = 0.5;
-    rc = wu_sweep_manifest(&s, "x", &err);
+    rc = wu_sweep_manifest(&s, "x", 0, &err);
     CHECK(rc == WU_EINVAL && strstr(err.msg, "other settings"), "another momentum is another grid");
+    rc = wu_sweep_manifest(&s, "x", 1, &err);
+    CHECK(rc == WU_EINVAL && strstr(err.msg, "other settings"), "keep: another grid is refused too");
     unlink(path);
     rmdir(dir);
 }

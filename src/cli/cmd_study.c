@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "../report/study_page.h"
+#include "../train/config.h"
 #include "cli.h"
 #include "lab_cli.h"
 
@@ -26,6 +27,10 @@ static void help(void)
           "      --seed S       base seed (default 1)\n"
           "  -d, --data DIR     batch-scaling: Fashion-MNIST IDX files (default: Debian's)\n"
           "  -j, --jobs N       runs at once (default: one per core)\n"
+          "      --cells        print the number of runs N, then one line per run: its index\n"
+          "                     and directory name\n"
+          "      --cell I       run run I (0 to N-1) alone into the shared --out DIR (writes\n"
+          "                     DIR/study.json only when missing); then 'warmup report DIR'\n"
           "      --ascii        plain ASCII charts;  -q, --quiet: no progress or charts\n"
           "  -h, --help\n"
           "Each default study finishes within 10 minutes on 2 cores (docs/STUDIES.md). Rerunning\n"
@@ -49,14 +54,17 @@ static int same_study(const wu_study *s, const char *dir)
 
 int cmd_study(int argc, char **argv)
 {
-    enum { O_QUICK = 300, O_SEED, O_ASCII, O_LIST };
+    enum { O_QUICK = 300, O_SEED, O_ASCII, O_LIST, O_CELLS, O_CELL };
     static const struct option opts[] = {
         {"out", required_argument, 0, 'o'}, {"quick", no_argument, 0, O_QUICK},
         {"seed", required_argument, 0, O_SEED}, {"data", required_argument, 0, 'd'},
         {"jobs", required_argument, 0, 'j'}, {"ascii", no_argument, 0, O_ASCII},
         {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'},
-        {"list", no_argument, 0, O_LIST}, {0, 0, 0, 0},
+        {"list", no_argument, 0, O_LIST}, {"cells", no_argument, 0, O_CELLS},
+        {"cell", required_argument, 0, O_CELL}, {0, 0, 0, 0},
     };
+    const char *cell_arg = NULL;
+    int list_cells = 0;
     const char *out = NULL, *data = "";
     int64_t seed = 1, jobs = 0;
     int quick = 0, ascii = 0, quiet = 0, list = 0, ch;
@@ -73,6 +81,8 @@ int cmd_study(int argc, char **argv)
         case 'q': quiet = 1; break;
         case 'h': help(); return WU_EXIT_OK;
         case O_LIST: list = 1; break;
+        case O_CELLS: list_cells = 1; break;
+        case O_CELL: cell_arg = optarg; break;
         case ':': return cli_error("%s needs a value (see 'warmup study --help')", argv[optind - 1]);
         default: return cli_error("study: unknown option '%s' (see 'warmup study --help')", argv[optind - 1]);
         }
@@ -108,7 +118,27 @@ int cmd_study(int argc, char **argv)
         cli_engine_error(NULL, err.msg);
         goto done;
     }
+    int cell = -1;
+    if (list_cells && cell_arg) {
+        cli_error("study: use one of --cells and --cell I at a time");
+        goto done;
+    }
+    if (cell_arg) {
+        long long v_;
+        if (wu_parse_whole(cell_arg, &v_) || v_ < 0 || v_ >= s->n) {
+            cli_error("--cell: '%s' is not a run of this study: it has %d runs, numbered 0 to %d "
+                      "(see --cells)", cell_arg, s->n, s->n - 1);
+            goto done;
+        }
+        cell = (int)v_;
+    }
     if (cli_parse_only) {
+        rc = WU_EXIT_OK;
+        goto done;
+    }
+    if (list_cells) {
+        printf("%d\n", s->n);
+        for (int i = 0; i < s->n; i++) printf("%d %s\n", i, s->arm[i].name);
         rc = WU_EXIT_OK;
         goto done;
     }
@@ -130,21 +160,42 @@ int cmd_study(int argc, char **argv)
         goto done;
     }
     char command[2048];
-    cli_command_line("warmup study", argc - 1, argv + 1, command, sizeof command);
+    char **plain = calloc((size_t)argc + 1, sizeof *plain);
+    if (!plain) {
+        cli_error("out of memory");
+        goto done;
+    }
+    int nplain = cli_plain_args(argc - 1, argv + 1, plain);
+    cli_command_line("warmup study", nplain, plain, command, sizeof command);
+    free(plain);
     if (wu_mkdirs(out, &err)) {
         cli_engine_error(NULL, err.msg);
         goto done;
     }
-    if (!quiet) printf("warmup study %s%s -> %s\n", name, quick ? " (quick)" : "", out);
+    if (!quiet && cell < 0) printf("warmup study %s%s -> %s\n", name, quick ? " (quick)" : "", out);
+    if (!quiet && cell >= 0)
+        printf("warmup study %s%s: run %d of %d (%s) -> %s\n", name, quick ? " (quick)" : "", cell,
+               s->n, s->arm[cell].name, out);
     fflush(stdout);
-    /* the plan as data, with what the study measures outside its runs: all the report reads */
-    if ((kind->measure && kind->measure(s, &err)) || wu_study_write(s, command, &err)) {
+    /* the plan as data, with what the study measures outside its runs: all the report reads.
+       A cell writes it only when missing (whoever comes first, by an atomic rename: the same
+       plan from every cell); the whole study rewrites it */
+    if ((cell < 0 || access(sj, F_OK) != 0) &&
+        ((kind->measure && kind->measure(s, &err)) || wu_study_write(s, command, &err))) {
         cli_engine_error(NULL, err.msg);
+        goto done;
+    }
+    if (cell >= 0) {
+        int interrupted = 0;
+        rc = cli_run_grid(&s->runs[cell], 1, 1, cli_env_threads(0), quiet, &interrupted);
+        if (rc == WU_EXIT_OK && interrupted) rc = cli_grid_end(1, 0);
+        if (rc == WU_EXIT_OK && !quiet)
+            printf("run %d done; 'warmup report %s' draws the study from the runs finished\n", cell, out);
         goto done;
     }
     int interrupted = 0;
     int failed = 0;
-    if ((rc = cli_run_grid(s->runs, s->n, (int)jobs, quiet, &interrupted)) == WU_EXIT_USAGE) goto done;
+    if ((rc = cli_run_grid(s->runs, s->n, (int)jobs, 0, quiet, &interrupted)) == WU_EXIT_USAGE) goto done;
     failed = rc == WU_EXIT_FAIL;
     int cols = cli_term_cols() < 100 ? cli_term_cols() : 100;
     wu_term t = {quiet ? NULL : stdout, cols, ascii ? WU_TTY_ASCII : WU_TTY_BRAILLE, cli_use_color()};

@@ -1,11 +1,13 @@
 /* lab_cli.c - what `warmup sweep` and `warmup study` share: running a grid with a progress bar
  * over the whole grid and a clean stop on Ctrl-C, and the command line that made a directory. */
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "../lab/lab.h"
+#include "../train/config.h"
 #include "cli.h"
 #include "lab_cli.h"
 
@@ -69,7 +71,7 @@ int cli_grid_end(int interrupted, int failed)
     return WU_EXIT_OK;
 }
 
-int cli_run_grid(wu_lab_run *runs, int n, int jobs, int quiet, int *interrupted)
+int cli_run_grid(wu_lab_run *runs, int n, int jobs, int threads, int quiet, int *interrupted)
 {
     struct sigaction sa, old_int, old_term;
     memset(&sa, 0, sizeof sa);
@@ -92,7 +94,7 @@ int cli_run_grid(wu_lab_run *runs, int n, int jobs, int quiet, int *interrupted)
     if (!quiet)
         printf("%d runs (%d to run, %d already finished), %d at a time\n", n, todo, n - todo, j);
     fflush(stdout);
-    wu_lab_opts o = {.jobs = j, .stop = &stop_flag, .cb = progress, .ctx = &b};
+    wu_lab_opts o = {.jobs = j, .threads = threads, .stop = &stop_flag, .cb = progress, .ctx = &b};
     wu_error err;
     int rc = wu_lab_exec(runs, n, &o, &err);
     if (b.tty) printf("\n");
@@ -124,4 +126,33 @@ void cli_command_line(const char *cmd, int argc, char **argv, char *out, size_t 
             u += (size_t)(*a == '\'' ? snprintf(out + u, n - u, "'\\''") : snprintf(out + u, n - u, "%c", *a));
         if (u < n) u += (size_t)snprintf(out + u, n - u, "'");
     }
+}
+
+/* The command line without the options that only say which part of the grid to run here
+ * (--cell I, --cells, --emit-slurm, --collect): what sweep.json or study.json records and every
+ * cell of one grid writes alike, so that the plan file is the same whoever writes it first. */
+int cli_plain_args(int argc, char **argv, char **out)
+{
+    int m = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--cells") || !strcmp(a, "--emit-slurm") || !strncmp(a, "--cell=", 7) ||
+            !strncmp(a, "--collect=", 10))
+            continue;
+        if (!strcmp(a, "--cell") || !strcmp(a, "--collect")) {
+            i++;
+            continue;
+        }
+        out[m++] = argv[i];
+    }
+    return m;
+}
+
+/* OMP_NUM_THREADS when set, else `dflt`: a cell or a rank shares its node with others. */
+int cli_env_threads(int dflt)
+{
+    const char *t = getenv("OMP_NUM_THREADS");
+    long long v;
+    if (t && wu_parse_whole(t, &v) == 0 && v >= 1 && v <= 1024) return (int)v;
+    return dflt;
 }

@@ -5,10 +5,11 @@
 #include "../lab/lab.h"
 
 /* Run the grid (skipping finished runs) with a progress bar on a terminal; Ctrl-C stops every
- * run with a checkpoint and sets *interrupted. jobs 0: the default plan. Returns 0;
+ * run with a checkpoint and sets *interrupted. jobs 0: the default plan; threads per run 0: the
+ * cores shared among the jobs. Returns 0;
  * WU_EXIT_FAIL when some run failed (said; the others ran: report them); WU_EXIT_USAGE after
  * printing why the grid could not run at all. */
-int cli_run_grid(wu_lab_run *runs, int n, int jobs, int quiet, int *interrupted);
+int cli_run_grid(wu_lab_run *runs, int n, int jobs, int threads, int quiet, int *interrupted);
 
 /* After a grid's report: 130 when it was interrupted (said), WU_EXIT_FAIL when runs failed
  * (said), else WU_EXIT_OK. */
@@ -19,5 +20,14 @@ void cli_run_errors(const wu_lab_run *runs, int n);
 
 /* cmd ("warmup sweep") and argv as one shell-quoted line, for "how to rerun" (truncated to n). */
 void cli_command_line(const char *cmd, int argc, char **argv, char *out, size_t n);
+
+/* argv less the options that say which part of a grid runs here (--cell I, --cells,
+ * --emit-slurm, --collect DIR) into out (room for argc): the command a plan records, the same
+ * for every cell of one grid. Returns how many. */
+int cli_plain_args(int argc, char **argv, char **out);
+
+/* Threads per run for a cell or a rank, which shares its node with others: OMP_NUM_THREADS
+ * when set, else dflt (0: the lab's default, every core among the jobs). */
+int cli_env_threads(int dflt);
 
 #endif

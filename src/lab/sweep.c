@@ -178,7 +178,7 @@ static int same_grid(const cJSON *a, const cJSON *b)
     return 1;
 }
 
-int wu_sweep_manifest(const wu_sweep *s, const char *command, wu_error *err)
+int wu_sweep_manifest(const wu_sweep *s, const char *command, int keep, wu_error *err)
 {
     char path[600];
     snprintf(path, sizeof path, "%s/sweep.json", s->dir);
@@ -195,9 +195,9 @@ int wu_sweep_manifest(const wu_sweep *s, const char *command, wu_error *err)
                     "that command to finish it, or choose another directory (out)", s->dir,
                     cJSON_IsString(cmd) ? cmd->valuestring : "?");
         cJSON_Delete(j), cJSON_Delete(now);
-        if (!same) {
+        if (!same || keep) {
             free(grid);
-            return WU_EINVAL;
+            return same ? WU_OK : WU_EINVAL;
         }
     }
     wu_outfile o;

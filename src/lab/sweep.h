@@ -38,8 +38,10 @@ int wu_sweep_runs(const wu_sweep *s, wu_lab_run **runs, int *n, wu_error *err);
 
 /* DIR/sweep.json: the grid and the base configuration, and the command that made it. When DIR
  * already holds a manifest of a different grid, this fails (WU_EINVAL) saying what differs, so
- * that a rerun never mixes two grids in one results.csv. */
-int wu_sweep_manifest(const wu_sweep *s, const char *command, wu_error *err);
+ * that a rerun never mixes two grids in one results.csv. keep: a manifest of the same grid is
+ * left as it is (a cell of a grid run on many machines: whoever comes first writes it, by an
+ * atomic rename, and the others only check it), else it is rewritten with this command. */
+int wu_sweep_manifest(const wu_sweep *s, const char *command, int keep, wu_error *err);
 
 /* Read a manifest back (for `warmup report DIR`): the grid, the seeds, the command, and the
  * whole base configuration (wu_train_config_from_json: a field the manifest lacks gets its

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../util/fail.h"
 #include "../util/outfile.h"
@@ -299,6 +300,42 @@ int wu_report_sweep(const wu_sweep *s, const wu_lab_run *runs, const char *comma
     wu_html_table(o.f, head, ncol, cells, W);
     wu_html_paragraph(o.f, "Each run's metrics.csv and summary.json are in its own directory; "
                            "results.csv has one row per run.");
+    if (r->unfinished) { /* the cells still to run: by index (warmup sweep ... --cell I) and name */
+        int n = W * L * s->seeds, m = 0;
+        const char **mc = calloc((size_t)(3 * n), sizeof *mc);
+        char (*mb)[16] = calloc((size_t)n, sizeof *mb);
+        if (!mc || !mb) {
+            free(mc), free(mb);
+            wu_outfile_abort(&o);
+            rc = wu_fail(err, WU_ENOMEM, "out of memory");
+            goto done;
+        }
+        static const char *const why[] = {"not started", "completed", "diverged",
+                                          "interrupted (resumes from its checkpoint)"};
+        for (int i = 0; i < n; i++) {
+            int st = runs[i].s.status;
+            if (st == WU_RUN_COMPLETED || st == WU_RUN_DIVERGED) continue;
+            const char *d = strrchr(runs[i].c.out, '/');
+            snprintf(mb[m], sizeof mb[m], "%d", i);
+            mc[3 * m] = mb[m];
+            mc[3 * m + 1] = d ? d + 1 : runs[i].c.out;
+            char mp[700];
+            snprintf(mp, sizeof mp, "%s/metrics.csv", runs[i].c.out);
+            mc[3 * m + 2] = st == WU_RUN_MISSING && access(mp, F_OK) == 0
+                                ? "started: running, or stopped without a summary (rerun it)"
+                                : why[st];
+            m++;
+        }
+        char h[80];
+        snprintf(h, sizeof h, "Cells not finished (%d of %d)", m, n);
+        wu_html_heading(o.f, 2, h);
+        static const char *const mh[] = {"cell", "directory", "state"};
+        wu_html_table(o.f, mh, 3, mc, m);
+        wu_html_paragraph(o.f, "Run a cell alone by its index (docs/CLUSTER.md), or rerun the "
+                               "command below, which skips the finished ones; then 'warmup report "
+                               "DIR' redraws this page.");
+        free(mc), free(mb);
+    }
     wu_report_rerun(o.f, command);
     wu_html_end(o.f);
     if (wu_outfile_commit(&o, err)) rc = err->code;

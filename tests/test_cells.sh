@@ -1,0 +1,182 @@
+#!/bin/sh
+# test_cells.sh - a sweep across machines (docs/CLUSTER.md): `warmup sweep ... --cells`, one
+# cell at a time with --cell I into a shared directory, `--collect DIR` and `warmup report DIR`
+# from whatever cells finished (the missing ones listed), the same grid through GNU parallel
+# and through `mpirun -np 2` (ranks take cells round-robin), the script of --emit-slurm run
+# task by task, a cell killed mid-way (SIGKILL) then rerun, and a study's runs as cells. Every way must give a
+# results.csv identical, byte for byte, to the single-machine sweep's, and the same loss column
+# of every run's metrics.csv (bit for bit). Parts whose tool is missing say "skipped: ...".
+# Before --cell existed, the first check (the cell count) failed: sweep had no such option.
+# Usage: sh tests/test_cells.sh build/warmup
+W=${1:-build/warmup}
+case "$W" in /*) ;; *) W="$(pwd)/$W" ;; esac
+export OMP_NUM_THREADS=1 # pinned: the same run bit for bit
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 # CI runs as root
+pass=0; fail=0
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+ok()  { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+G="--layers 1 --heads 1 --dim 8 --seq 4 --batch 2 --steps 30 --lrs 1e-3,1e-2 --warmups 0,25%"
+CELLS="lr0.001-w0-seed1 lr0.01-w0-seed1 lr0.001-w25pct-seed1 lr0.01-w25pct-seed1"
+
+# the same grid as $tmp/ref: results.csv byte for byte, each run's loss column bit for bit,
+# and no file in DIR but the plan, the runs and what the collector wrote
+same() { # NAME DIR
+    if cmp -s "$tmp/ref/results.csv" "$2/results.csv"; then ok; else
+        bad "$1: results.csv differs from the single-machine sweep's"; diff "$tmp/ref/results.csv" "$2/results.csv" | head -5; fi
+    for c in $CELLS; do
+        cut -d, -f3 "$tmp/ref/$c/metrics.csv" > "$tmp/a"; cut -d, -f3 "$2/$c/metrics.csv" > "$tmp/b" 2> /dev/null
+        cmp -s "$tmp/a" "$tmp/b" || { bad "$1: $c: the loss column differs"; return; }
+    done
+    ok
+    left=$(cd "$2" && ls -A | grep -v -x -e sweep.json -e results.csv -e sensitivity.csv -e report.html \
+        -e heatmap.svg -e loss-vs-lr.svg -e sensitivity.svg -e 'lr0.*' | tr '\n' ' ')
+    [ -z "$left" ] && ok || bad "$1: stray files in the sweep directory: $left"
+}
+
+# ---- the cells of a grid
+"$W" sweep $G --out "$tmp/x" --cells > "$tmp/cells.txt"; rc=$?
+[ $rc -eq 0 ] && [ "$(head -1 "$tmp/cells.txt")" = 4 ] && ok || bad "--cells: exit $rc, printed $(head -1 "$tmp/cells.txt")"
+[ "$(sed -n '2,$p' "$tmp/cells.txt" | tr '\n' ' ')" = "0 lr0.001-w0-seed1 1 lr0.01-w0-seed1 2 lr0.001-w25pct-seed1 3 lr0.01-w25pct-seed1 " ] && ok \
+    || bad "--cells lists the cells in grid order: $(cat "$tmp/cells.txt")"
+"$W" sweep $G --out "$tmp/x" --cells --format json | python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+sys.exit(not (j["cells"] == 4 and j["names"][3] == "lr0.01-w25pct-seed1" and j["dir"].endswith("/x")))' \
+    && ok || bad "--cells --format json"
+[ ! -e "$tmp/x" ] && ok || bad "--cells wrote $tmp/x"
+
+# ---- the reference: the whole sweep on one machine
+"$W" sweep $G --out "$tmp/ref" -q; rc=$?
+[ $rc -eq 0 ] && [ -s "$tmp/ref/results.csv" ] && ok || bad "the single-machine sweep: exit $rc"
+
+# ---- one cell at a time, then the collector
+for i in 0 1 2 3; do
+    "$W" sweep $G --out "$tmp/one" --cell $i -q || bad "--cell $i exited $?"
+    # a cell writes no shared file but the plan
+    [ ! -e "$tmp/one/results.csv" ] && [ ! -e "$tmp/one/report.html" ] || { bad "--cell $i wrote a shared file"; break; }
+done
+grep -q -e '--cell' "$tmp/one/sweep.json" && bad "the plan of the cells records --cell" || ok
+sed 's| --out [^ ",]*||' "$tmp/one/sweep.json" > "$tmp/a"; sed 's| --out [^ ",]*||' "$tmp/ref/sweep.json" > "$tmp/b"
+cmp -s "$tmp/a" "$tmp/b" && ok || bad "the plan a cell writes is the whole sweep's (no --cell in its command)"
+"$W" sweep --collect "$tmp/one" -q > "$tmp/out.txt" 2>&1; rc=$?
+[ $rc -eq 0 ] && ok || { bad "--collect of a finished grid: exit $rc"; cat "$tmp/out.txt"; }
+same "cells one by one" "$tmp/one"
+# the whole sweep over the cells' directory skips them all
+"$W" sweep $G --out "$tmp/one" > "$tmp/out.txt" 2>&1
+grep -q '4 runs (0 to run, 4 already finished)' "$tmp/out.txt" && ok || bad "a whole sweep after the cells reruns some: $(head -3 "$tmp/out.txt")"
+# a cell already finished is skipped
+"$W" sweep $G --out "$tmp/one" --cell 2 > "$tmp/out.txt" 2>&1
+grep -q '1 runs (0 to run, 1 already finished)' "$tmp/out.txt" && ok || bad "a finished cell reruns: $(cat "$tmp/out.txt")"
+
+# ---- half a sweep: the report and the collector list the missing cells
+"$W" sweep $G --out "$tmp/half" --cell 0 -q && "$W" sweep $G --out "$tmp/half" --cell 2 -q || bad "half: the cells failed"
+"$W" report "$tmp/half" > "$tmp/out.txt" 2>&1; rc=$?
+[ $rc -eq 0 ] && grep -q '2 of 4 cells not finished' "$tmp/out.txt" && grep -q '^  1 lr0.01-w0-seed1$' "$tmp/out.txt" \
+    && grep -q '^  3 lr0.01-w25pct-seed1$' "$tmp/out.txt" && ! grep -q 'lr0.001-w0-seed1' "$tmp/out.txt" && ok \
+    || { bad "report of half a sweep (exit $rc) lists the missing cells"; cat "$tmp/out.txt"; }
+grep -q 'Cells not finished (2 of 4)' "$tmp/half/report.html" && grep -q '>lr0.01-w25pct-seed1<' "$tmp/half/report.html" \
+    && ok || bad "the page of half a sweep lists the missing cells"
+[ "$(grep -c ',completed,' "$tmp/half/results.csv")" -eq 2 ] && [ "$(grep -c ',missing,' "$tmp/half/results.csv")" -eq 2 ] \
+    && ok || bad "results.csv of half a sweep: 2 completed, 2 missing rows"
+"$W" sweep --collect "$tmp/half" -q > "$tmp/out.txt" 2>&1; rc=$?
+[ $rc -eq 1 ] && grep -q '^  3 lr0.01-w25pct-seed1$' "$tmp/out.txt" && ok || bad "--collect of half a sweep: exit $rc (want 1), $(cat "$tmp/out.txt")"
+
+# ---- the script of --emit-slurm, its tasks run here one by one, and its submission (a fake sbatch)
+"$W" sweep $G --out "$tmp/sl" --emit-slurm > "$tmp/job.sh"; rc=$?
+[ $rc -eq 0 ] && sh -n "$tmp/job.sh" && grep -q '^#SBATCH --array=0-3$' "$tmp/job.sh" && ok || bad "--emit-slurm: exit $rc, $(head -12 "$tmp/job.sh")"
+[ ! -e "$tmp/sl" ] && ok || bad "--emit-slurm wrote $tmp/sl"
+for i in 0 1 2 3; do SLURM_ARRAY_TASK_ID=$i sh "$tmp/job.sh" > /dev/null 2>&1 || bad "slurm task $i exited $?"; done
+mkdir -p "$tmp/bin"
+printf '#!/bin/sh\necho "$*" >> %s/sbatch.log\necho 4242\n' "$tmp" > "$tmp/bin/sbatch"; chmod +x "$tmp/bin/sbatch"
+PATH="$tmp/bin:$PATH" sh "$tmp/job.sh" > /dev/null 2>&1
+grep -q -- '--parsable' "$tmp/sbatch.log" && grep -q -- '--dependency=afterany:4242 .*sweep --collect' "$tmp/sbatch.log" \
+    && ok || bad "sh job.sh submits the array and a dependent collect: $(cat "$tmp/sbatch.log")"
+"$W" sweep --collect "$tmp/sl" -q > /dev/null 2>&1 || bad "--collect after the slurm tasks"
+same "the slurm script's tasks" "$tmp/sl"
+
+# ---- GNU parallel
+if command -v parallel > /dev/null 2>&1; then
+    seq 0 3 | parallel -j2 "$W" sweep $G --out "$tmp/par" --cell {} -q; rc=$?
+    [ $rc -eq 0 ] && ok || bad "parallel -j2: exit $rc"
+    "$W" sweep --collect "$tmp/par" -q > /dev/null 2>&1 || bad "--collect after parallel"
+    same "GNU parallel" "$tmp/par"
+else
+    echo "  skipped: the GNU parallel part: parallel is not installed (sh scripts/deps.sh test)"
+fi
+
+# ---- mpirun: rank r runs cells r, r+2; rank 0 waits for the other and collects
+if command -v mpirun > /dev/null 2>&1; then
+    mpirun --allow-run-as-root --oversubscribe -np 2 "$W" sweep $G --out "$tmp/mpi" -q > "$tmp/out.txt" 2>&1; rc=$?
+    [ $rc -eq 0 ] && ok || { bad "mpirun -np 2: exit $rc"; tail -5 "$tmp/out.txt"; }
+    same "mpirun -np 2" "$tmp/mpi"
+    # three ranks over four cells, rerun on a finished grid: every rank skips its cells
+    mpirun --allow-run-as-root --oversubscribe -np 3 "$W" sweep $G --out "$tmp/mpi" -q > "$tmp/out.txt" 2>&1; rc=$?
+    [ $rc -eq 0 ] && ok || { bad "mpirun -np 3 over a finished grid: exit $rc"; tail -5 "$tmp/out.txt"; }
+    same "mpirun -np 3, rerun" "$tmp/mpi"
+    # a bad input under mpirun: every rank exits 2, the message is printed once (by rank 0)
+    mpirun --allow-run-as-root --oversubscribe -np 2 "$W" sweep $G --out "$tmp/mpi2" --seeds 0 > "$tmp/out.txt" 2>&1; rc=$?
+    [ $rc -eq 2 ] && [ "$(grep -c 'seeds must be' "$tmp/out.txt")" -eq 1 ] && ok \
+        || { bad "a bad input under mpirun: exit $rc (want 2, one message)"; cat "$tmp/out.txt"; }
+    # --cell under mpirun would run one cell K times at once: refused, said once
+    mpirun --allow-run-as-root --oversubscribe -np 2 "$W" sweep $G --out "$tmp/mpi2" --cell 1 -q > "$tmp/out.txt" 2>&1; rc=$?
+    [ $rc -eq 2 ] && [ "$(grep -c 'all 2 ranks would run cell 1' "$tmp/out.txt")" -eq 1 ] && [ ! -e "$tmp/mpi2" ] && ok \
+        || { bad "--cell under mpirun: exit $rc (want 2, one message)"; cat "$tmp/out.txt"; }
+else
+    echo "  skipped: the mpirun part: mpirun is not installed (Debian openmpi-bin: sh scripts/deps.sh test)"
+fi
+
+# ---- a cell killed mid-way (SIGKILL: the cell's process and its run), then rerun
+K="--layers 1 --heads 1 --dim 8 --seq 4 --batch 2 --steps 20000 --checkpoint-every 500 --lrs 1e-3 --warmups 0,10%"
+"$W" sweep $K --out "$tmp/kref" -q || bad "the kill reference sweep"
+"$W" sweep $K --out "$tmp/kill" --cell 1 -q &
+pid=$!
+n=0
+while [ "$n" -lt 100 ] && [ "$(cat "$tmp/kill/lr0.001-w10pct-seed1/metrics.csv" 2> /dev/null | wc -l)" -lt 3000 ]; do
+    sleep 0.05; n=$((n + 1)); done
+child=$(pgrep -P $pid)
+kill -KILL $pid $child 2> /dev/null
+wait $pid 2> /dev/null
+[ ! -e "$tmp/kill/lr0.001-w10pct-seed1/summary.json" ] && ok || bad "the cell finished before it was killed: make it longer"
+"$W" report "$tmp/kill" > "$tmp/out.txt" 2>&1
+grep -q '^  0 lr0.001-w0-seed1$' "$tmp/out.txt" && grep -q '^  1 lr0.001-w10pct-seed1 (started: running, or stopped' "$tmp/out.txt" \
+    && grep -q 'started: running, or stopped' "$tmp/kill/report.html" && ok \
+    || { bad "the report tells a killed cell (started) from one not started"; cat "$tmp/out.txt"; }
+"$W" sweep $K --out "$tmp/kill" --cell 1 -q && "$W" sweep $K --out "$tmp/kill" --cell 0 -q || bad "the rerun of the killed cell"
+"$W" sweep --collect "$tmp/kill" -q > /dev/null 2>&1; rc=$?
+[ $rc -eq 0 ] && cmp -s "$tmp/kref/results.csv" "$tmp/kill/results.csv" && ok \
+    || bad "a killed and rerun cell: results.csv differs from the uninterrupted sweep's (collect exit $rc)"
+cut -d, -f3 "$tmp/kref/lr0.001-w10pct-seed1/metrics.csv" > "$tmp/a"; cut -d, -f3 "$tmp/kill/lr0.001-w10pct-seed1/metrics.csv" > "$tmp/b"
+cmp -s "$tmp/a" "$tmp/b" && ok || bad "a killed and rerun cell: the loss column differs"
+
+# ---- a study's runs as cells: the same runs as the whole study, bit for bit
+"$W" study adam-first-steps --quick --out "$tmp/st" --cells > "$tmp/cells.txt"; rc=$?
+ns=$(head -1 "$tmp/cells.txt")
+[ $rc -eq 0 ] && [ "$ns" -ge 2 ] 2> /dev/null && [ ! -e "$tmp/st" ] && ok || bad "study --cells: exit $rc, $(cat "$tmp/cells.txt")"
+"$W" study adam-first-steps --quick --out "$tmp/st" -q > /dev/null 2>&1 || bad "the whole study"
+"$W" study adam-first-steps --quick --out "$tmp/stc" --cell 1 -q || bad "study --cell 1"
+"$W" report "$tmp/stc" > "$tmp/out.txt" 2>&1
+grep -q "$((ns - 1)) of $ns runs not finished" "$tmp/out.txt" && grep -q "^  0 $(sed -n 2p "$tmp/cells.txt" | cut -d' ' -f2)$" "$tmp/out.txt" \
+    && ok || { bad "report of a study with one run done lists the others"; cat "$tmp/out.txt"; }
+i=0
+while [ $i -lt "$ns" ]; do
+    "$W" study adam-first-steps --quick --out "$tmp/stc" --cell $i -q || bad "study --cell $i"
+    i=$((i + 1))
+done
+sed -n '2,$p' "$tmp/cells.txt" | while read -r i name; do
+    cut -d, -f3 "$tmp/st/$name/metrics.csv" > "$tmp/a"; cut -d, -f3 "$tmp/stc/$name/metrics.csv" > "$tmp/b"
+    cmp -s "$tmp/a" "$tmp/b" || echo "$name"
+done > "$tmp/differ"
+[ ! -s "$tmp/differ" ] && ok || bad "study runs run as cells differ from the whole study's: $(cat "$tmp/differ")"
+"$W" report "$tmp/stc" > "$tmp/out.txt" 2>&1 && ! grep -q 'not finished' "$tmp/out.txt" && ok || bad "report of the finished study: $(cat "$tmp/out.txt")"
+"$W" study adam-first-steps --quick --out "$tmp/stb" --cell "$ns" > /dev/null 2> "$tmp/err.txt"; rc=$?
+[ $rc -eq 2 ] && grep -q "numbered 0 to $((ns - 1))" "$tmp/err.txt" && [ ! -e "$tmp/stb" ] && ok || bad "study --cell $ns: exit $rc, $(cat "$tmp/err.txt")"
+
+# ---- bad input: the range named, exit 2, nothing written
+for v in 4 -1 abc 1.5 ''; do
+    "$W" sweep $G --out "$tmp/bad" --cell "$v" > /dev/null 2> "$tmp/err.txt"; rc=$?
+    [ $rc -eq 2 ] && grep -q 'it has 4 cells, numbered 0 to 3' "$tmp/err.txt" && [ ! -e "$tmp/bad" ] && ok \
+        || bad "--cell '$v': exit $rc, $(cat "$tmp/err.txt")"
+done
+echo "test_cells: $pass passed, $fail failed"
+[ $fail -eq 0 ]
