@@ -112,5 +112,14 @@ else
     wait $mp
     bad "could not find rank 1 of the run to kill (did it finish first?)"
 fi
+# ranks that drift apart (a fault injected on the last rank after step 5) fail the run at the
+# agreement check: exit 1, one message, no summary.json; the same flag on one process changes
+# nothing
+D="--layers 1 --heads 2 --dim 32 --seq 16 --batch 8 --steps 20 --eval-every 0 -q --inject-rank-drift 5"
+$MPIRUN -np 2 "$W" train $D --out "$tmp/drift" > "$tmp/out" 2>&1; rc=$?
+[ $rc = 1 ] && ok || bad "ranks that drifted apart: exit $rc, not 1"
+[ "$(grep -c 'the ranks hold different weights' "$tmp/out")" = 1 ] && ok || { bad "ranks that drifted apart: not one message"; cat "$tmp/out"; }
+[ ! -e "$tmp/drift/summary.json" ] && ok || bad "ranks that drifted apart: a summary.json was written"
+"$W" train $D --out "$tmp/drift1" && [ -f "$tmp/drift1/summary.json" ] && ok || bad "--inject-rank-drift on one process failed the run"
 echo "test_mpi: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

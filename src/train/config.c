@@ -103,6 +103,9 @@ const wu_cfg_field wu_cfg_fields[] = {
      "after it (-1: never)", ALL, 0},
     {"inject_count", "inject-count", 0, WU_CFG_I64, S(inject_count), "1", 1, BIG, NULL, "N",
      "how many steps, from the injected step on, get a NaN", ALL, 0},
+    {"inject_rank_drift", "inject-rank-drift", 0, WU_CFG_I64, S(inject_rank_drift), "-1", -1, BIG,
+     NULL, "K", "fault injection for tests: on K ranks, the last rank changes one weight after "
+     "step K, which the ranks' agreement check must catch (-1: never)", ALL, 0},
     {"out", "out", 'o', WU_CFG_STR, S(out), "", 0, 0, NULL, "DIR",
      "the run directory (created; required)", ALL, WU_CFG_LOCAL},
 };

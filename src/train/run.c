@@ -428,7 +428,8 @@ int wu_train_close(wu_run *r, wu_train_result *res, wu_error *err)
         rc = r->failed = wu_fail(err, WU_EIO, "after step %lld the ranks hold different weights or "
                                  "optimizer states (a fault of the MPI run): the run stops; "
                                  "resume it from its last checkpoint", (long long)r->step - 1);
-    if (r->rank > 0) { /* rank 0 alone writes */
+    if (r->rank > 0) { /* rank 0 alone writes; a failure at run time is every rank's */
+        res->failed = r->failed != 0;
         wu_run_free(r);
         free(r);
         return rc;

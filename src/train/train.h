@@ -73,6 +73,9 @@ typedef struct wu_train_config {
     int64_t inject_nonfinite; /* fault injection for tests: a NaN put into the gradients at
                                  this step (-1: never) ... */
     int64_t inject_count;     /* ... and the inject_count - 1 steps after it (1) */
+    int64_t inject_rank_drift; /* fault injection for tests: on K > 1 ranks the last rank adds
+                                  1e-3 to one weight after this step (-1: never); the ranks'
+                                  agreement check when the session closes must fail the run */
     char out[512];          /* the run directory */
 } wu_train_config;
 
