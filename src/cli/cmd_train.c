@@ -224,7 +224,7 @@ static int train_main(int argc, char **argv)
                    "processes used (OMP_NUM_THREADS fixes the count)\n", r.threads_min,
                    r.threads_min > 1 ? "s" : "", r.threads_max);
     }
-    if (r.interrupted && stop_flag) return 130;
+    if (r.interrupted && r.stopped) return 130;
     return r.diverged ? WU_EXIT_FAIL : WU_EXIT_OK;
 }
 
@@ -241,8 +241,11 @@ int cmd_train(int argc, char **argv)
                                "warmup was built without MPI: install libopenmpi-dev and rebuild "
                                "(make MPI=1), or run without mpirun");
     }
-    if (wu_dist_rank() > 0 && (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)))
-        return WU_EXIT_FAIL;
+    if (wu_dist_rank() > 0) { /* rank 0 speaks for the run; a rank that cannot silence itself
+                                 still takes its part (returning would leave the others waiting) */
+        FILE *o = freopen("/dev/null", "w", stdout), *e = freopen("/dev/null", "w", stderr);
+        (void)o, (void)e;
+    }
     wu_dist_set_data_parallel(1);
     agreed = 0;
     int rc = train_main(argc, argv);

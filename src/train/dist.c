@@ -1,7 +1,10 @@
 /* dist.c - the ranks of a data-parallel run (dist.h): MPI where the build has it
  * (WU_HAVE_MPI) and mpirun started the process; one rank otherwise. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "../util/fail.h"
 #include "dist.h"
 
 static int data_parallel;
@@ -84,6 +87,22 @@ int wu_dist_same_u64(uint64_t v)
     return lo == hi;
 }
 
+int wu_dist_agree(int rc) { return -wu_dist_max_i(-rc); }
+
+int wu_dist_agree_err(int rc, wu_error *err)
+{
+    int any = wu_dist_agree(rc);
+    if (any == WU_OK || size_ <= 1) return any;
+    /* the lowest rank that failed sends its message to every other rank */
+    int who = rc != WU_OK ? rank_ : size_;
+    MPI_Allreduce(MPI_IN_PLACE, &who, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    char msg[sizeof err->msg];
+    snprintf(msg, sizeof msg, "%s", err && rc != WU_OK ? err->msg : "");
+    MPI_Bcast(msg, (int)sizeof msg, MPI_CHAR, who, MPI_COMM_WORLD);
+    if (rc == WU_OK) wu_fail(err, any, "rank %d: %s", who, msg);
+    return any;
+}
+
 void wu_dist_barrier(void)
 {
     if (size_ > 1) MPI_Barrier(MPI_COMM_WORLD);
@@ -125,6 +144,8 @@ void wu_dist_sum_d(double *buf, size_t n) { (void)buf, (void)n; }
 void wu_dist_max_d(double *buf, size_t n) { (void)buf, (void)n; }
 int wu_dist_max_i(int v) { return v; }
 int wu_dist_same_u64(uint64_t v) { (void)v; return 1; }
+int wu_dist_agree(int rc) { return rc; }
+int wu_dist_agree_err(int rc, wu_error *err) { (void)err; return rc; }
 void wu_dist_barrier(void) {}
 void wu_dist_abort(int code) { (void)code; }
 

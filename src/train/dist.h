@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct wu_error;
+
 /* Start MPI when this process was started by mpirun (Open MPI, MPICH or PMIx variables in the
  * environment) and the build has MPI; else one rank. Idempotent. Returns 0, or -1 when MPI
  * would not start, or when mpirun started this process on several ranks and the build has no
@@ -34,6 +36,12 @@ void wu_dist_sum_d(double *buf, size_t n);   /* buf := the sum over the ranks */
 void wu_dist_max_d(double *buf, size_t n);   /* buf := the maximum over the ranks */
 int wu_dist_max_i(int v);                    /* the largest v over the ranks */
 int wu_dist_same_u64(uint64_t v);            /* 1 when every rank passed the same v */
+/* The agreement that keeps ranks in step: every rank passes its status (WU_OK or a negative
+ * WU_E* code) and gets any failing rank's (the lowest code), so all take the same branch. */
+int wu_dist_agree(int rc);
+/* The same, and a rank that did not fail itself gets the message of the lowest failing rank in
+ * err, prefixed "rank R: " (rank 0 prints; the others' output goes nowhere). */
+int wu_dist_agree_err(int rc, struct wu_error *err);
 void wu_dist_barrier(void);
 void wu_dist_abort(int code);  /* end every rank now (MPI_Abort); a no-op with one rank */
 

@@ -92,6 +92,8 @@ typedef struct wu_train_result {
     int threads_min;        /* ... and the fewest it used while other processes were busy */
     double wall_s;
     int interrupted;        /* stopped by a signal or stop_after before the end */
+    int stopped;            /* ... by *stop (wu_train): on K ranks, by any rank's, so that every
+                               rank reports the same (the CLI's exit 130) */
     int failed;             /* opened, then stopped by an error at run time (a full disk, a batch
                                the model refused): not bad input (the CLI's exit 1, not 2) */
     int64_t nonfinite_steps;      /* steps whose loss or gradient was NaN or Inf */
