@@ -21,6 +21,13 @@ struct wu_error;
  * would not start, or when mpirun started this process on several ranks and the build has no
  * MPI (one rank then; wu_dist_rank says which rank mpirun meant, so that one rank reports it). */
 int wu_dist_init(int *argc, char ***argv);
+/* Whether an MPI launcher (mpirun, mpiexec) started this process, read from the environment
+ * alone (no MPI call, in every build): Open MPI's OMPI_COMM_WORLD_RANK/SIZE, MPICH and Intel
+ * MPI Hydra's PMI_RANK/PMI_SIZE, PMIx's PMIX_RANK/OMPI_UNIVERSE_SIZE. Returns 1 and sets *rank
+ * and *size (0 when the launcher gave a rank but no valid size), else 0 (*rank 0, *size 1).
+ * The one test of "rank r of K" for `warmup train` (MPI_Init) and for sweeps and studies, whose
+ * ranks take cells without MPI. */
+int wu_dist_launched(int *rank, int *size);
 void wu_dist_finalize(void);   /* MPI_Finalize when wu_dist_init started it */
 int wu_dist_rank(void);        /* 0 .. size-1 (0 without MPI) */
 int wu_dist_size(void);        /* the ranks of the run (1 without MPI) */
