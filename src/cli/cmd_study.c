@@ -7,6 +7,7 @@
 
 #include "../report/study_page.h"
 #include "../train/config.h"
+#include "../train/dist.h"
 #include "cli.h"
 #include "lab_cli.h"
 
@@ -26,7 +27,10 @@ static void help(void)
           "      --quick        a small model and few steps (under a minute)\n"
           "      --seed S       base seed (default 1)\n"
           "  -d, --data DIR     batch-scaling: Fashion-MNIST IDX files (default: Debian's)\n"
-          "  -j, --jobs N       runs at once (default: one per core)\n"
+          "  -j, --jobs N       runs at once (default: one per core; with --ranks K, cores / K)\n"
+          "      --ranks K      batch-scaling: run the large-batch arms data parallel as K MPI\n"
+          "                     workers of batch B/K each, as Goyal et al. (launcher: mpirun,\n"
+          "                     or $WU_MPIRUN; the baseline runs on one process)\n"
           "      --cells        print the number of runs N, then one line per run: its index\n"
           "                     and directory name\n"
           "      --cell I       run run I (0 to N-1) alone into the shared --out DIR (writes\n"
@@ -54,19 +58,20 @@ static int same_study(const wu_study *s, const char *dir)
 
 int cmd_study(int argc, char **argv)
 {
-    enum { O_QUICK = 300, O_SEED, O_ASCII, O_LIST, O_CELLS, O_CELL };
+    enum { O_QUICK = 300, O_SEED, O_ASCII, O_LIST, O_CELLS, O_CELL, O_RANKS };
     static const struct option opts[] = {
         {"out", required_argument, 0, 'o'}, {"quick", no_argument, 0, O_QUICK},
         {"seed", required_argument, 0, O_SEED}, {"data", required_argument, 0, 'd'},
         {"jobs", required_argument, 0, 'j'}, {"ascii", no_argument, 0, O_ASCII},
         {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'},
         {"list", no_argument, 0, O_LIST}, {"cells", no_argument, 0, O_CELLS},
-        {"cell", required_argument, 0, O_CELL}, {0, 0, 0, 0},
+        {"cell", required_argument, 0, O_CELL}, {"ranks", required_argument, 0, O_RANKS},
+        {0, 0, 0, 0},
     };
     const char *cell_arg = NULL;
     int list_cells = 0;
     const char *out = NULL, *data = "";
-    int64_t seed = 1, jobs = 0;
+    int64_t seed = 1, jobs = 0, ranks = 0;
     int quick = 0, ascii = 0, quiet = 0, list = 0, ch;
     opterr = 0;
     optind = 0; /* 0: a full reset of getopt, also after a scan that stopped early */
@@ -83,6 +88,7 @@ int cmd_study(int argc, char **argv)
         case O_LIST: list = 1; break;
         case O_CELLS: list_cells = 1; break;
         case O_CELL: cell_arg = optarg; break;
+        case O_RANKS: if (cli_int64("--ranks", optarg, 1, 4096, &ranks)) return WU_EXIT_USAGE; break;
         case ':': return cli_error("%s needs a value (see 'warmup study --help')", argv[optind - 1]);
         default: return cli_error("study: unknown option '%s' (see 'warmup study --help')", argv[optind - 1]);
         }
@@ -117,6 +123,34 @@ int cmd_study(int argc, char **argv)
         kind->plan(s, &err) != WU_OK) {
         cli_engine_error(NULL, err.msg);
         goto done;
+    }
+    if (ranks > 0) { /* the large-batch runs on K ranks: only a plan of several batch sizes has them */
+        int spread = wu_study_spread(s, (int)ranks, &err);
+        if (spread < 0) {
+            cli_error("--ranks: %s", err.msg);
+            goto done;
+        }
+        if (spread == 0) {
+            cli_error("--ranks: study %s trains at one batch size; only batch-scaling runs its "
+                      "large-batch arms on several ranks", name);
+            goto done;
+        }
+        char launcher[256];
+        if (ranks > 1 && !wu_dist_built()) {
+            cli_error("--ranks %lld: this warmup was built without MPI: install openmpi-bin and "
+                      "libopenmpi-dev (apt-get install), then rebuild (make)", (long long)ranks);
+            goto done;
+        }
+        if (ranks > 1 && !cli_launcher(launcher, sizeof launcher)) {
+            cli_error("--ranks %lld: the MPI launcher '%s' is not found: install openmpi-bin "
+                      "(apt-get install), or set WU_MPIRUN to your launcher", (long long)ranks,
+                      launcher);
+            goto done;
+        }
+        if (ranks > 1 && jobs == 0) { /* each run takes K cores */
+            long c = sysconf(_SC_NPROCESSORS_ONLN);
+            jobs = c / ranks > 0 ? c / ranks : 1;
+        }
     }
     int cell = -1;
     if (list_cells && cell_arg) {
@@ -172,7 +206,9 @@ int cmd_study(int argc, char **argv)
         cli_engine_error(NULL, err.msg);
         goto done;
     }
-    if (!quiet && cell < 0) printf("warmup study %s%s -> %s\n", name, quick ? " (quick)" : "", out);
+    char on[64] = "";
+    if (ranks > 1) snprintf(on, sizeof on, ", large batches on %lld ranks", (long long)ranks);
+    if (!quiet && cell < 0) printf("warmup study %s%s%s -> %s\n", name, quick ? " (quick)" : "", on, out);
     if (!quiet && cell >= 0)
         printf("warmup study %s%s: run %d of %d (%s) -> %s\n", name, quick ? " (quick)" : "", cell,
                s->n, s->arm[cell].name, out);
