@@ -284,14 +284,19 @@ int wu_lab_exec(wu_lab_run *runs, int n, const wu_lab_opts *o, wu_error *err)
                     close(msgfd[i]);
                     msgfd[i] = -1;
                 }
-                if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+                if (wu_run_summary_read(runs[i].c.out, &runs[i].s, err) != WU_OK)
+                    runs[i].s.status = WU_RUN_MISSING;
+                int ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+                /* `warmup train` on ranks exits 1 when the run diverged, and the launcher
+                   non-zero when stopped: the run ended as an in-process one would */
+                if (!ok && runs[i].ranks > 1 && (finished(runs[i].s.status) || stopping))
+                    ok = 1, runs[i].msg[0] = '\0';
+                if (!ok) {
                     runs[i].failed = 1;
                     p.failed++;
                 } else {
                     p.finished++;
                 }
-                if (wu_run_summary_read(runs[i].c.out, &runs[i].s, err) != WU_OK)
-                    runs[i].s.status = WU_RUN_MISSING;
             }
             continue;
         }
