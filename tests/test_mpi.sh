@@ -158,6 +158,8 @@ done
 [ $rc = 2 ] && grep -q "only batch-scaling runs its large-batch arms on several ranks" "$tmp/out" && ok || { bad "lr-range --ranks 2: exit $rc"; cat "$tmp/out"; }
 WU_MPIRUN= PATH=/nonexistent "$W" study $BS --ranks 2 --out "$tmp/bsbad" > "$tmp/out" 2>&1; rc=$?
 [ $rc = 2 ] && grep -q "the MPI launcher 'mpirun' is not found: install openmpi-bin" "$tmp/out" && [ ! -e "$tmp/bsbad" ] && ok || { bad "no mpirun on PATH: exit $rc"; cat "$tmp/out"; }
+$MPIRUN -np 1 "$W" study $BS --ranks 2 --out "$tmp/bsbad" > "$tmp/out" 2>&1; rc=$?
+[ $rc = 2 ] && grep -q "this study was itself started by mpirun" "$tmp/out" && [ ! -e "$tmp/bsbad" ] && ok || { bad "--ranks under mpirun: exit $rc"; cat "$tmp/out"; }
 unset WU_MPIRUN
 echo "test_mpi: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

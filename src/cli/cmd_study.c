@@ -141,6 +141,12 @@ int cmd_study(int argc, char **argv)
                       "libopenmpi-dev (apt-get install), then rebuild (make)", (long long)ranks);
             goto done;
         }
+        if (ranks > 1 && (getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMI_SIZE") || getenv("PMIX_RANK"))) {
+            cli_error("--ranks %lld: this study was itself started by mpirun, and --ranks starts "
+                      "mpirun for each large-batch run: run 'warmup study' without mpirun",
+                      (long long)ranks);
+            goto done;
+        }
         if (ranks > 1 && !cli_launcher(launcher, sizeof launcher)) {
             cli_error("--ranks %lld: the MPI launcher '%s' is not found: install openmpi-bin "
                       "(apt-get install), or set WU_MPIRUN to your launcher", (long long)ranks,
