@@ -6,7 +6,10 @@
 # batch; rank 0 alone writes; a batch that K does not divide stops every rank with exit 2 and
 # one message; a run checkpointed on 2 ranks resumes on 1 (and on 4) and continues as the
 # uninterrupted run; a SIGKILL of one rank ends the job with the last checkpoint intact, and the
-# run resumes from it. Skipped, with the reason, where mpirun or the MPI build is missing.
+# run resumes from it. `warmup study batch-scaling --ranks 2` runs its large-batch arms on 2
+# ranks (through $WU_MPIRUN) with the single-process study's losses, says so on its page, skips
+# finished arms on a rerun, and refuses bad --ranks with exit 2. Skipped, with the reason, where
+# mpirun or the MPI build is missing.
 # Usage: sh tests/test_mpi.sh build/warmup
 W=${1:-build/warmup}
 export OMP_NUM_THREADS=1
