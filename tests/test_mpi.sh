@@ -6,7 +6,10 @@
 # batch; rank 0 alone writes; a batch that K does not divide stops every rank with exit 2 and
 # one message; a run checkpointed on 2 ranks resumes on 1 (and on 4) and continues as the
 # uninterrupted run; a SIGKILL of one rank ends the job with the last checkpoint intact, and the
-# run resumes from it. Skipped, with the reason, where mpirun or the MPI build is missing.
+# run resumes from it. `warmup study batch-scaling --ranks 2` runs its large-batch arms on 2
+# ranks (through $WU_MPIRUN) with the single-process study's losses, says so on its page, skips
+# finished arms on a rerun, and refuses bad --ranks with exit 2. Skipped, with the reason, where
+# mpirun or the MPI build is missing.
 # Usage: sh tests/test_mpi.sh build/warmup
 W=${1:-build/warmup}
 export OMP_NUM_THREADS=1
@@ -121,5 +124,54 @@ $MPIRUN -np 2 "$W" train $D --out "$tmp/drift" > "$tmp/out" 2>&1; rc=$?
 [ "$(grep -c 'the ranks hold different weights' "$tmp/out")" = 1 ] && ok || { bad "ranks that drifted apart: not one message"; cat "$tmp/out"; }
 [ ! -e "$tmp/drift/summary.json" ] && ok || bad "ranks that drifted apart: a summary.json was written"
 "$W" train $D --out "$tmp/drift1" && [ -f "$tmp/drift1/summary.json" ] && ok || bad "--inject-rank-drift on one process failed the run"
+
+# `warmup study batch-scaling --ranks 2`: the large-batch arms run as 2 workers of batch B/2
+# through the launcher ($WU_MPIRUN), the baseline on one process; their losses are the study's
+# without --ranks to 1e-5; study.json records the plan, the page says how they ran; a rerun
+# skips finished runs; --cell I with --ranks; bad inputs. (Before --ranks existed, the option
+# was unknown and every check below failed.)
+python3 tests/tiny_idx.py "$tmp/bsidx" 2000 10 || bad "tests/tiny_idx.py (2000 images) failed"
+BS="batch-scaling --quick --data $tmp/bsidx -q"
+export WU_MPIRUN="$MPIRUN"
+"$W" study $BS --out "$tmp/bs1" || bad "batch-scaling on one process failed"
+"$W" study $BS --ranks 2 --out "$tmp/bs2" > "$tmp/out" 2>&1 || { bad "batch-scaling --ranks 2 failed"; cat "$tmp/out"; }
+for r in small large-unscaled large-sqrt large-linear large-constant-warmup large-gradual-warmup; do
+    if [ $r = small ]; then want="1 32"; else want="2 64"; fi
+    [ "$(json "$tmp/bs2/$r/summary.json" 'print(d["ranks"], d["rank_batch"])')" = "$want" ] && ok ||
+        bad "study --ranks 2: $r: summary.json has not ranks/rank_batch $want"
+    for col in loss grad_norm; do
+        d=$(same "$tmp/bs1/$r/metrics.csv" "$tmp/bs2/$r/metrics.csv" $col 1e-5) && ok || bad "study --ranks 2: $r: $col differs from one process: $d"
+    done
+done
+[ "$(json "$tmp/bs2/study.json" 'print(*[r["ranks"] for r in d["runs"]])')" = "1 2 2 2 2 2" ] && ok || bad "study.json: the runs' ranks"
+grep -q "Batch 32 ran on one process (1 run); batch 128 ran as 2 workers x 64 (MPI data parallel, 5 runs)" "$tmp/bs2/report.html" && ok ||
+    bad "report.html does not say how the runs ran"
+grep -q "Batch 32 ran on one process (1 run); batch 128 ran on one process (5 runs)" "$tmp/bs1/report.html" && ok ||
+    bad "report.html (one process) does not say how the runs ran"
+"$W" study batch-scaling --quick --data "$tmp/bsidx" --ranks 2 --out "$tmp/bs2" > "$tmp/out" 2>&1 && grep -q "6 runs (0 to run, 6 already finished)" "$tmp/out" && ok ||
+    { bad "a rerun of the study did not skip the finished runs"; cat "$tmp/out"; }
+# mixed: one large arm rerun on one process; the page tells the truth
+rm -rf "$tmp/bs2/large-sqrt"
+"$W" study $BS --out "$tmp/bs2" || bad "the rerun without --ranks failed"
+grep -q "batch 128 ran as 2 workers x 64 (MPI data parallel, 4 runs); batch 128 ran on one process (1 run)" "$tmp/bs2/report.html" && ok ||
+    bad "report.html after a mixed rerun does not say how the runs ran"
+"$W" study $BS --ranks 2 --cell 3 --out "$tmp/bsc" || bad "--cell 3 --ranks 2 failed"
+[ "$(json "$tmp/bsc/large-linear/summary.json" 'print(d["ranks"])')" = 2 ] && ok || bad "--cell 3 --ranks 2: not on 2 ranks"
+# a launcher's failure reaches the run's message (its first line, not mpirun's rules of dashes)
+printf '#!/bin/sh\necho -----------\necho "warmup: the fake launcher refused" >&2\nexit 2\n' > "$tmp/fakempi"
+WU_MPIRUN="sh $tmp/fakempi" "$W" study $BS --ranks 2 --out "$tmp/bsf" > "$tmp/out" 2>&1; rc=$?
+[ $rc = 1 ] && grep -q "run $tmp/bsf/large-unscaled: the fake launcher refused" "$tmp/out" && ok || { bad "a failing launcher: exit $rc"; cat "$tmp/out"; }
+# bad inputs: exit 2, what is wrong, nothing written
+for a in "--ranks 3|not divisible by 3 ranks" "--ranks 0|--ranks must be" "--ranks 2 --jobs 0|--jobs must be"; do
+    "$W" study $BS ${a%%|*} --out "$tmp/bsbad" > "$tmp/out" 2>&1; rc=$?
+    [ $rc = 2 ] && grep -q -- "${a#*|}" "$tmp/out" && [ ! -e "$tmp/bsbad" ] && ok || { bad "study ${a%%|*}: exit $rc"; cat "$tmp/out"; }
+done
+"$W" study lr-range --quick --ranks 2 --out "$tmp/bsbad" > "$tmp/out" 2>&1; rc=$?
+[ $rc = 2 ] && grep -q "only batch-scaling runs its large-batch arms on several ranks" "$tmp/out" && ok || { bad "lr-range --ranks 2: exit $rc"; cat "$tmp/out"; }
+WU_MPIRUN= PATH=/nonexistent "$W" study $BS --ranks 2 --out "$tmp/bsbad" > "$tmp/out" 2>&1; rc=$?
+[ $rc = 2 ] && grep -q "the MPI launcher 'mpirun' is not found: install openmpi-bin" "$tmp/out" && [ ! -e "$tmp/bsbad" ] && ok || { bad "no mpirun on PATH: exit $rc"; cat "$tmp/out"; }
+$MPIRUN -np 1 "$W" study $BS --ranks 2 --out "$tmp/bsbad" > "$tmp/out" 2>&1; rc=$?
+[ $rc = 2 ] && grep -q "this study was itself started by mpirun" "$tmp/out" && [ ! -e "$tmp/bsbad" ] && ok || { bad "--ranks under mpirun: exit $rc"; cat "$tmp/out"; }
+unset WU_MPIRUN
 echo "test_mpi: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

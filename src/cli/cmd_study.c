@@ -7,6 +7,7 @@
 
 #include "../report/study_page.h"
 #include "../train/config.h"
+#include "../train/dist.h"
 #include "cells.h"
 #include "cli.h"
 #include "lab_cli.h"
@@ -27,7 +28,10 @@ static void help(void)
           "      --quick        a small model and few steps (under a minute)\n"
           "      --seed S       base seed (default 1)\n"
           "  -d, --data DIR     batch-scaling: Fashion-MNIST IDX files (default: Debian's)\n"
-          "  -j, --jobs N       runs at once (default: one per core)\n"
+          "  -j, --jobs N       runs at once (default: one per core; with --ranks K, cores / K)\n"
+          "      --ranks K      batch-scaling: run the large-batch arms data parallel as K MPI\n"
+          "                     workers of batch B/K each, as Goyal et al. (launcher: mpirun,\n"
+          "                     or $WU_MPIRUN; the baseline runs on one process)\n"
           "      --cells        print the number of runs N, then one line per run: its index\n"
           "                     and directory name\n"
           "      --cell I       run run I (0 to N-1) alone into the shared --out DIR (writes\n"
@@ -59,7 +63,7 @@ static int same_study(const wu_study *s, const char *dir)
 
 static int study(int argc, char **argv, cli_ranks *rk)
 {
-    enum { O_QUICK = 300, O_SEED, O_ASCII, O_LIST, O_CELLS, O_CELL, O_SLURM };
+    enum { O_QUICK = 300, O_SEED, O_ASCII, O_LIST, O_CELLS, O_CELL, O_SLURM, O_RANKS };
     static const struct option opts[] = {
         {"out", required_argument, 0, 'o'}, {"quick", no_argument, 0, O_QUICK},
         {"seed", required_argument, 0, O_SEED}, {"data", required_argument, 0, 'd'},
@@ -67,12 +71,13 @@ static int study(int argc, char **argv, cli_ranks *rk)
         {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'},
         {"list", no_argument, 0, O_LIST}, {"cells", no_argument, 0, O_CELLS},
         {"cell", required_argument, 0, O_CELL}, {"emit-slurm", no_argument, 0, O_SLURM},
+        {"ranks", required_argument, 0, O_RANKS},
         {0, 0, 0, 0},
     };
     const char *cell_arg = NULL;
     int list_cells = 0, slurm = 0;
     const char *out = NULL, *data = "";
-    int64_t seed = 1, jobs = 0;
+    int64_t seed = 1, jobs = 0, ranks = 0;
     int quick = 0, ascii = 0, quiet = 0, list = 0, ch;
     opterr = 0;
     optind = 0; /* 0: a full reset of getopt, also after a scan that stopped early */
@@ -90,6 +95,7 @@ static int study(int argc, char **argv, cli_ranks *rk)
         case O_CELLS: list_cells = 1; break;
         case O_CELL: cell_arg = optarg; break;
         case O_SLURM: slurm = 1; break;
+        case O_RANKS: if (cli_int64("--ranks", optarg, 1, 4096, &ranks)) return WU_EXIT_USAGE; break;
         case ':': return cli_error("%s needs a value (see 'warmup study --help')", argv[optind - 1]);
         default: return cli_error("study: unknown option '%s' (see 'warmup study --help')", argv[optind - 1]);
         }
@@ -124,6 +130,41 @@ static int study(int argc, char **argv, cli_ranks *rk)
         kind->plan(s, &err) != WU_OK) {
         cli_engine_error(NULL, err.msg);
         goto done;
+    }
+    if (ranks > 0) { /* the large-batch runs on K ranks: only a plan of several batch sizes has them */
+        int spread = wu_study_spread(s, (int)ranks, &err);
+        if (spread < 0) {
+            cli_error("--ranks: %s", err.msg);
+            goto done;
+        }
+        if (spread == 0) {
+            cli_error("--ranks: study %s trains at one batch size; only batch-scaling runs its "
+                      "large-batch arms on several ranks", name);
+            goto done;
+        }
+        char launcher[256];
+        if (ranks > 1 && !wu_dist_built()) {
+            cli_error("--ranks %lld: this warmup was built without MPI: install openmpi-bin and "
+                      "libopenmpi-dev (apt-get install), then rebuild (make)", (long long)ranks);
+            goto done;
+        }
+        int lrank, lsize;
+        if (ranks > 1 && wu_dist_launched(&lrank, &lsize)) {
+            cli_error("--ranks %lld: this study was itself started by mpirun, and --ranks starts "
+                      "mpirun for each large-batch run: run 'warmup study' without mpirun",
+                      (long long)ranks);
+            goto done;
+        }
+        if (ranks > 1 && !cli_launcher(launcher, sizeof launcher)) {
+            cli_error("--ranks %lld: the MPI launcher '%s' is not found: install openmpi-bin "
+                      "(apt-get install), or set WU_MPIRUN to your launcher", (long long)ranks,
+                      launcher);
+            goto done;
+        }
+        if (ranks > 1 && jobs == 0) { /* each run takes K cores */
+            long c = sysconf(_SC_NPROCESSORS_ONLN);
+            jobs = c / ranks > 0 ? c / ranks : 1;
+        }
     }
     int cell = -1;
     if ((list_cells != 0) + (cell_arg != NULL) + (slurm != 0) > 1) {
@@ -163,7 +204,7 @@ static int study(int argc, char **argv, cli_ranks *rk)
         goto done;
     }
     if (cli_ranks_check(rk, cell)) goto done;
-    int ranks = rk->size > 1; /* this process runs a share of the runs, rank 0 then reports */
+    int shared = rk->size > 1; /* this process runs a share of the runs, rank 0 then reports */
     /* a directory of another kind is never taken over: a sweep's, or a training run's files */
     char held[160], sj[600];
     snprintf(sj, sizeof sj, "%s/sweep.json", out);
@@ -194,8 +235,10 @@ static int study(int argc, char **argv, cli_ranks *rk)
         cli_engine_error(NULL, err.msg);
         goto done;
     }
+    char on[64] = "";
+    if (ranks > 1) snprintf(on, sizeof on, ", large batches on %lld ranks", (long long)ranks);
     if (!quiet && cell < 0 && rk->rank == 0)
-        printf("warmup study %s%s -> %s\n", name, quick ? " (quick)" : "", out);
+        printf("warmup study %s%s%s -> %s\n", name, quick ? " (quick)" : "", on, out);
     if (!quiet && cell >= 0)
         printf("warmup study %s%s: run %d of %d (%s) -> %s\n", name, quick ? " (quick)" : "", cell,
                s->n, s->arm[cell].name, out);
@@ -203,7 +246,7 @@ static int study(int argc, char **argv, cli_ranks *rk)
     /* the plan as data, with what the study measures outside its runs: all the report reads.
        A cell or a rank writes it only when missing (whoever comes first, by an atomic rename:
        the same plan from every cell); the whole study rewrites it */
-    if (((cell < 0 && !ranks) || access(sj, F_OK) != 0) &&
+    if (((cell < 0 && !shared) || access(sj, F_OK) != 0) &&
         ((kind->measure && kind->measure(s, &err)) || wu_study_write(s, command, &err))) {
         cli_engine_error(NULL, err.msg);
         goto done;
@@ -218,7 +261,7 @@ static int study(int argc, char **argv, cli_ranks *rk)
     }
     int cols = cli_term_cols() < 100 ? cli_term_cols() : 100;
     wu_term t = {quiet ? NULL : stdout, cols, ascii ? WU_TTY_ASCII : WU_TTY_BRAILLE, cli_use_color()};
-    if (ranks) { /* rank r runs r, r+K, ...; rank 0 waits for the others, then draws the study */
+    if (shared) { /* rank r runs r, r+K, ...; rank 0 waits for the others, then draws the study */
         int report = 0;
         rc = cli_cells_run("study", out, s->runs, s->n, -1, rk, (int)jobs, quiet);
         int worst = cli_ranks_join(out, rk, rc, quiet, &report);
