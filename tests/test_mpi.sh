@@ -125,6 +125,60 @@ $MPIRUN -np 2 "$W" train $D --out "$tmp/drift" > "$tmp/out" 2>&1; rc=$?
 [ ! -e "$tmp/drift/summary.json" ] && ok || bad "ranks that drifted apart: a summary.json was written"
 "$W" train $D --out "$tmp/drift1" && [ -f "$tmp/drift1/summary.json" ] && ok || bad "--inject-rank-drift on one process failed the run"
 
+# every rank's own exit status (a wrapper records it and exits 0, so that mpirun never cuts a
+# rank short): all ranks agree, for bad input (2) and for a failure at run time (1)
+printf '#!/bin/sh\n"$@"; echo "$OMPI_COMM_WORLD_RANK $?" >> "$RCLOG"\nexit 0\n' > "$tmp/rc.sh"
+export RCLOG="$tmp/rclog"
+ranks_exit() { sort "$RCLOG" | awk '{print $2}' | tr '\n' ' '; rm -f "$RCLOG"; }
+$MPIRUN -np 4 -x RCLOG sh "$tmp/rc.sh" "$W" train $GPT --batch 6 --out "$tmp/nd2" > /dev/null 2>&1
+[ "$(ranks_exit)" = "2 2 2 2 " ] && ok || bad "batch 6 on 4 ranks: the ranks' exit statuses differ or are not 2"
+$MPIRUN -np 2 -x RCLOG sh "$tmp/rc.sh" "$W" train $D --out "$tmp/drift2" > /dev/null 2>&1
+[ "$(ranks_exit)" = "1 1 " ] && ok || bad "ranks that drifted apart: the ranks' exit statuses are not 1 1"
+# a failure on rank 1 alone (its --data is missing; MPMD) with --force over a finished run:
+# every rank exits 2, rank 0 says what rank 1 found, and the old run's files are untouched
+S="--layers 1 --heads 2 --dim 32 --seq 16 --batch 8 --steps 10 --eval-every 0 -q"
+"$W" train $S --out "$tmp/old" || bad "the run to keep failed"
+cp -r "$tmp/old" "$tmp/old.before"
+$MPIRUN -x RCLOG -np 1 sh "$tmp/rc.sh" "$W" train $S --force --out "$tmp/old" : \
+    -np 1 sh "$tmp/rc.sh" "$W" train $S --force --data "$tmp/no-such-corpus" --out "$tmp/old" > "$tmp/out" 2>&1
+[ "$(ranks_exit)" = "2 2 " ] && ok || bad "a bad --data on rank 1: the ranks' exit statuses are not 2 2"
+grep -q "rank 1: .*no-such-corpus" "$tmp/out" && ok || { bad "rank 0 does not say what rank 1 found"; cat "$tmp/out"; }
+diff -r "$tmp/old.before" "$tmp/old" > /dev/null && ok || bad "--force with a failing rank changed the old run's files"
+# ... and where rank 1 fails only while opening the run (its corpus is too short): the same
+printf 'abc' > "$tmp/tiny.txt"
+$MPIRUN -x RCLOG -np 1 sh "$tmp/rc.sh" "$W" train $S --force --out "$tmp/old" : \
+    -np 1 sh "$tmp/rc.sh" "$W" train $S --force --data "$tmp/tiny.txt" --out "$tmp/old" > "$tmp/out" 2>&1
+[ "$(ranks_exit)" = "2 2 " ] && ok || bad "a too short corpus on rank 1: the ranks' exit statuses are not 2 2"
+grep -q "rank 1: .*is too short" "$tmp/out" && ok || { bad "rank 0 does not say what rank 1 found when opening"; cat "$tmp/out"; }
+diff -r "$tmp/old.before" "$tmp/old" > /dev/null && ok || bad "--force with a rank that cannot open the run changed the old run's files"
+# SIGTERM to rank 1 alone: every rank stops at the same step with exit 130, rank 0 writes the
+# checkpoint, and the resumed run equals the uninterrupted one
+T="--layers 2 --heads 2 --dim 64 --seq 32 --batch 8 --steps 300 --eval-every 0 -q"
+"$W" train $T --out "$tmp/tref" || bad "the uninterrupted run to compare the stopped one with failed"
+$MPIRUN -np 2 -x RCLOG sh "$tmp/rc.sh" "$W" train $T --out "$tmp/term" > "$tmp/out" 2>&1 &
+mp=$!
+for _ in $(seq 1 400); do # until 30 rows are logged (up to 20 s)
+    [ "$(cat "$tmp/term/metrics.csv" 2>/dev/null | wc -l)" -gt 30 ] && break
+    sleep 0.05
+done
+victim=""
+for p in $(pgrep -x warmup); do
+    tr '\0' '\n' < /proc/$p/environ 2>/dev/null | grep -q '^OMPI_COMM_WORLD_RANK=1$' &&
+        tr '\0' '\n' < /proc/$p/environ 2>/dev/null | grep -q "^RCLOG=$RCLOG$" && victim=$p
+done
+if [ -n "$victim" ] && kill -TERM "$victim" 2>/dev/null; then
+    wait $mp
+    [ "$(ranks_exit)" = "130 130 " ] && ok || bad "SIGTERM to rank 1: the ranks' exit statuses are not 130 130"
+    [ -f "$tmp/term/checkpoint.bin" ] && [ "$(json "$tmp/term/summary.json" 'print(d["status"])')" = interrupted ] && ok ||
+        bad "SIGTERM to rank 1: no checkpoint, or a summary not saying interrupted"
+    $MPIRUN -np 2 "$W" train --resume "$tmp/term" -q > "$tmp/out" 2>&1 || { bad "resuming the stopped run failed"; cat "$tmp/out"; }
+    r=$(same "$tmp/tref/metrics.csv" "$tmp/term/metrics.csv" loss 1e-5) && ok || bad "the stopped run resumed: loss differs: $r"
+else
+    wait $mp
+    bad "could not find rank 1 of the run to stop (did it finish first?)"
+fi
+unset RCLOG
+
 # `warmup study batch-scaling --ranks 2`: the large-batch arms run as 2 workers of batch B/2
 # through the launcher ($WU_MPIRUN), the baseline on one process; their losses are the study's
 # without --ranks to 1e-5; study.json records the plan, the page says how they ran; a rerun
