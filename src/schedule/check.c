@@ -208,7 +208,6 @@ static double horizon_gap(wu_check *c, int64_t T, int64_t s0, double v0)
     wu_schedule *s;
     if (wu_sched_parse(&s, c->spec, &o, NULL) != WU_OK) return NAN;
     double d = wu_sched_lr(s, s0) - v0;
-    if (close_to(c, wu_sched_lr(s, s0), v0, WU_CHECK_TOL_F32)) d = 0;
     wu_sched_destroy(s);
     return d;
 }
@@ -269,18 +268,17 @@ static void fit(wu_check *c)
             int64_t t = (int64_t)llround(lo * pow(hi / lo, (double)g / HORIZON_GRID));
             if (t == prev) continue;
             double d = horizon_gap(c, t, s0, v0);
-            if (d == 0) {
-                for (int64_t k = t - 2; k <= t + 2; k++) try_horizon(c, k, &kept);
-            } else if (!isnan(d) && !isnan(dprev) && (d > 0) != (dprev > 0)) {
+            if (!isnan(d) && !isnan(dprev) && (d > 0) != (dprev > 0)) {
                 int64_t a = prev, b = t; /* the sign changes in (a, b] */
                 while (b - a > 1) {
                     int64_t m = a + (b - a) / 2;
                     double dm = horizon_gap(c, m, s0, v0);
                     if (isnan(dm)) break;
-                    if (dm == 0 || (dm > 0) == (d > 0)) b = m;
+                    if ((dm > 0) == (d > 0)) b = m;
                     else a = m;
                 }
-                for (int64_t k = b - 2; k <= b + 2; k++) try_horizon(c, k, &kept);
+                /* lengths given in % round to whole steps: E_T'(s0) is flat over a few T' */
+                for (int64_t k = b - 64; k <= b + 64; k++) try_horizon(c, k, &kept);
             }
             prev = t;
             dprev = d;
