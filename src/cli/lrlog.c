@@ -436,7 +436,7 @@ int lrlog_read(const char *path, const char *step_col, const char *lr_col, lrlog
     char *line;
     size_t n;
     int rc, got;
-    while ((got = next_line(&r, &line, &n)) == 1 && n == 0) {}
+    while ((got = next_line(&r, &line, &n)) == 1 && strspn(line, " \t") == n) {}
     if (got == 0) {
         rc = cli_error("%s:1:1: the log is empty: expected a CSV header (step,lr), JSON lines "
                        "or a trainer_state.json", path);
