@@ -322,7 +322,7 @@ int cmd_check(int argc, char **argv)
                (long long)r.max_rel_step);
         print_diagnosis(&r);
     }
-    if (!json && r.zero_first && r.pattern != WU_PAT_ZERO_START)
+    if (!json && r.zero_first && r.verdict != WU_CHECK_DIFFERS)
         puts("  note: the LR is 0 at step 0, so the first update is wasted (docs/CHECK.md, "
              "\"LR 0 at step 0\")");
     rc = r.verdict == WU_CHECK_DIFFERS ? WU_EXIT_FAIL : WU_EXIT_OK;
