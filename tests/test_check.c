@@ -45,8 +45,10 @@ static wu_check_result run(const char *spec, logfn f, int64_t first, int64_t eve
         return r;
     }
     for (int64_t k = first; k < end; k += every) {
-        int rc = wu_check_feed(c, k, f(s, k), &e);
-        CHECK(rc == WU_OK, "feed %lld: %s", (long long)k, e.msg);
+        if (wu_check_feed(c, k, f(s, k), &e) != WU_OK) {
+            CHECK(0, "feed %lld: %s", (long long)k, e.msg);
+            break;
+        }
     }
     wu_check_finish(c, &r);
     wu_check_destroy(c);

@@ -147,51 +147,72 @@ static void print_diagnosis(const wu_check_result *r)
                          r->nalso == 1 ? "is" : "es", r->nalso == 1 ? "s" : "");
 }
 
-/* The chart of --plot: the spec's LR and the log's at the sampled steps, the first difference
- * marked (a dashed line and an x). Written whole or not at all. */
+/* The chart of --plot: the spec's LR over the logged range (2048 points at most), the log's
+ * sampled pairs with the first difference among them drawn as an x. Written whole or not at
+ * all. */
+#define EXPECTED_POINTS 2048
 static int write_plot(const char *path, const check_ctx *x, const wu_check_result *r,
                       const char *log, const char *spec)
 {
-    double *xs = malloc(sizeof *xs * PLOT_CAP), *ye = malloc(sizeof *ye * PLOT_CAP),
-           *yl = malloc(sizeof *yl * PLOT_CAP);
-    int rc = 0;
-    if (!xs || !ye || !yl) {
+    int ne = r->last_step - r->first_step + 1 < EXPECTED_POINTS
+                 ? (int)(r->last_step - r->first_step + 1) : EXPECTED_POINTS;
+    int nl = x->ns + 1, rc = 0;
+    double *xe = malloc(sizeof *xe * (size_t)ne), *ye = malloc(sizeof *ye * (size_t)ne);
+    double *xl = malloc(sizeof *xl * (size_t)nl), *yl = malloc(sizeof *yl * (size_t)nl);
+    unsigned char *flag = calloc((size_t)nl, 1);
+    if (!xe || !ye || !xl || !yl || !flag) {
         rc = cli_error("out of memory for the chart");
         goto out;
     }
-    for (int i = 0; i < x->ns; i++) {
-        xs[i] = (double)x->ss[i];
-        ye[i] = wu_check_expected(x->c, x->ss[i]);
-        yl[i] = x->sl[i];
+    for (int i = 0; i < ne; i++) {
+        int64_t k = ne == 1 ? r->first_step
+                            : r->first_step + (int64_t)llround((double)i *
+                                  (double)(r->last_step - r->first_step) / (ne - 1));
+        xe[i] = (double)k;
+        ye[i] = wu_check_expected(x->c, k);
     }
-    double dx = (double)r->diff_step, dy = r->diff_logged;
-    unsigned char flag = 1;
+    nl = 0; /* the sample, with the first difference put in its place when it is not there */
+    int placed = r->diff_step < 0;
+    for (int i = 0; i <= x->ns; i++) {
+        if (!placed && (i == x->ns || x->ss[i] >= r->diff_step)) {
+            placed = 1;
+            if (i == x->ns || x->ss[i] != r->diff_step) {
+                xl[nl] = (double)r->diff_step;
+                yl[nl] = r->diff_logged;
+                flag[nl++] = 1;
+            } else {
+                flag[nl] = 1;
+            }
+        }
+        if (i == x->ns) break;
+        xl[nl] = (double)x->ss[i];
+        yl[nl++] = x->sl[i];
+    }
     char lname[300], dname[80], title[400];
     snprintf(lname, sizeof lname, "logged: %s", log);
     snprintf(dname, sizeof dname, "first difference (step %lld)", (long long)r->diff_step);
     snprintf(title, sizeof title, "%s against %s", log, spec);
-    wu_series s[3] = {
-        {.name = spec, .x = xs, .y = ye, .n = x->ns, .mark_x = NAN},
-        {.name = lname, .x = xs, .y = yl, .n = x->ns, .style = x->ns <= 200 ? WU_STYLE_POINTS : 0,
-         .mark_x = r->diff_step >= 0 ? dx : NAN},
-        {.name = dname, .x = &dx, .y = &dy, .n = 1, .style = WU_STYLE_POINTS, .mark_x = NAN,
-         .flag = &flag},
+    wu_series s[2] = {
+        {.name = spec, .x = xe, .y = ye, .n = ne, .mark_x = NAN},
+        {.name = lname, .x = xl, .y = yl, .n = nl, .mark_x = NAN, .flag = flag,
+         .style = nl <= 200 ? WU_STYLE_POINTS : WU_STYLE_LINE},
     };
     wu_chart ch = {.title = title, .xlabel = "step", .ylabel = "learning rate", .series = s,
-                   .nseries = r->diff_step >= 0 ? 3 : 2, .flag_label = "first difference",
-                   .y_include_on = 1, .y_include = 0};
+                   .nseries = 2, .flag_label = dname, .y_include_on = 1, .y_include = 0};
     wu_error err = {0};
     wu_outfile o = {0};
     if (wu_outfile_open(&o, path, &err)) {
         rc = cli_engine_error("--plot", err.msg);
         goto out;
     }
-    wu_chart_svg(o.f, &ch, 800, 390 + 18 * 4);
+    wu_chart_svg(o.f, &ch, 800, 390 + 18 * 3);
     if (wu_outfile_commit(&o, &err)) rc = cli_engine_error("--plot", err.msg) ? WU_EXIT_FAIL : 0;
 out:
-    free(xs);
+    free(xe);
     free(ye);
+    free(xl);
     free(yl);
+    free(flag);
     return rc;
 }
 
@@ -212,7 +233,7 @@ int cmd_check(int argc, char **argv)
     };
     wu_sched_opts so = {0};
     const char *spec = NULL, *step_col = NULL, *lr_col = NULL, *plot = NULL;
-    int json = 0, c;
+    int json = 0, from_log = 0, c;
     opterr = 0;
     optind = 0;
     while ((c = getopt_long(argc, argv, ":s:l:n:e:h", opts, NULL)) != -1) {
@@ -260,6 +281,7 @@ int cmd_check(int argc, char **argv)
         if (strstr(err.msg, "total_steps") && !cli_parse_only) {
             if ((rc = lrlog_read(log, step_col, lr_col, last_step, x, &info))) goto done;
             so.total_steps = x->last + 1;
+            from_log = 1;
         }
     }
     wu_check_destroy(x->c);
@@ -325,6 +347,9 @@ int cmd_check(int argc, char **argv)
     if (!json && r.zero_first && r.verdict != WU_CHECK_DIFFERS)
         puts("  note: the LR is 0 at step 0, so the first update is wasted (docs/CHECK.md, "
              "\"LR 0 at step 0\")");
+    if (!json && from_log)
+        printf("  note: the spec's total length is the last logged step + 1 (%lld); give --steps N "
+               "for the run's own\n", (long long)so.total_steps);
     rc = r.verdict == WU_CHECK_DIFFERS ? WU_EXIT_FAIL : WU_EXIT_OK;
     if (fflush(stdout) != 0) rc = cli_error("could not write the output");
 done:
