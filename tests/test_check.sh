@@ -52,6 +52,7 @@ grep -q 'differs from the spec at step 40: expected 0.00075000000000000002, logg
 grep -q 'restarted at 0 at step 40' "$tmp/t" && ok || bad "restart text: $(cat "$tmp/t")"
 # without --steps, the horizon comes from the log (last step + 1)
 "$W" check "$F/correct.csv" --spec "$SPEC" --lr 1e-3 > /dev/null && ok || bad "--steps from the log"
+"$W" check "$F/trainer_state.json" --spec "$SPEC" --lr 1e-3 > "$tmp/t" && grep -q "the log's max_steps (100)" "$tmp/t" && ok || bad "--steps from max_steps: $(cat "$tmp/t")"
 
 # ---- our own metrics.csv, from a training run ----
 "$W" train --layers 1 --heads 1 --dim 4 --seq 2 --batch 2 --steps 12 --schedule 'warmup(3) > cosine' \

@@ -30,7 +30,7 @@ static const char HELP[] =
     "  -s, --spec SPEC        the schedule the run meant to follow (docs/SPEC.md)\n"
     "  -l, --lr LR            its base / peak LR\n"
     "  -n, --steps N          the run's total updates (resolves 10% and hf: defaults; default:\n"
-    "                         the last logged step + 1 when the spec needs it)\n"
+    "                         trainer_state.json's max_steps, else the last logged step + 1)\n"
     "  -e, --steps-per-epoch K  resolves durations in epochs (2ep)\n"
     "      --step-column NAME the step column or key (default: step, global_step, ...)\n"
     "      --lr-column NAME   the LR column or key (default: lr, learning_rate, lr-*)\n"
@@ -280,8 +280,8 @@ int cmd_check(int argc, char **argv)
     if (so.total_steps == 0 && wu_check_create(&x->c, spec, &so, &err) != WU_OK) {
         if (strstr(err.msg, "total_steps") && !cli_parse_only) {
             if ((rc = lrlog_read(log, step_col, lr_col, last_step, x, &info))) goto done;
-            so.total_steps = x->last + 1;
-            from_log = 1;
+            so.total_steps = info.max_steps > 0 ? info.max_steps : x->last + 1;
+            from_log = info.max_steps > 0 ? 2 : 1;
         }
     }
     wu_check_destroy(x->c);
@@ -348,8 +348,9 @@ int cmd_check(int argc, char **argv)
         puts("  note: the LR is 0 at step 0, so the first update is wasted (docs/CHECK.md, "
              "\"LR 0 at step 0\")");
     if (!json && from_log)
-        printf("  note: the spec's total length is the last logged step + 1 (%lld); give --steps N "
-               "for the run's own\n", (long long)so.total_steps);
+        printf("  note: the spec's total length is %s (%lld)%s\n",
+               from_log == 2 ? "the log's max_steps" : "the last logged step + 1",
+               (long long)so.total_steps, from_log == 2 ? "" : "; give --steps N if the run was longer");
     rc = r.verdict == WU_CHECK_DIFFERS ? WU_EXIT_FAIL : WU_EXIT_OK;
     if (fflush(stdout) != 0) rc = cli_error("could not write the output");
 done:

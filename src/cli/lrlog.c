@@ -10,6 +10,7 @@
 
 #include <sys/stat.h>
 
+#include "../util/json.h"
 #include "cli.h"
 #include "lrlog.h"
 
@@ -406,6 +407,8 @@ static int read_hf(reader *r, const char *step_col, const char *lr_col, lrlog_fn
                        "trainer_state.json or one JSON object per line", r->path);
     } else {
         snprintf(r->info->format, sizeof r->info->format, "hf");
+        double ms = wu_json_num(doc, "max_steps");
+        if (ms >= 1 && ms <= 4.6e18 && ms == floor(ms)) r->info->max_steps = (int64_t)ms;
         int i = 0;
         for (const cJSON *e = h->child; e && !rc; e = e->next, i++) {
             char where[40];

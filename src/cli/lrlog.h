@@ -27,6 +27,8 @@ typedef struct lrlog_info {
     char step_col[64], lr_col[64];  /* the columns (keys) read */
     int64_t pairs;         /* pairs passed to fn */
     int64_t bytes;         /* bytes read */
+    int64_t max_steps;     /* the run's length when the log says it (trainer_state.json's
+                              max_steps), else 0 */
 } lrlog_info;
 
 /* Read the log at path and call fn for each (step, lr) pair. step_col / lr_col name the
