@@ -474,6 +474,8 @@ typedef struct wu_check_result {
                                  last one before it (-1: none); ZERO_START: where L catches up */
     int exact;                /* the pattern explains every pair to WU_CHECK_TOL (else float32) */
     int nalso;                /* how many other hypotheses explain the log as well */
+    wu_check_pattern also;    /* the next one in the order of wu_check_pattern (NONE: none) */
+    int64_t also_param;       /* its param */
     char why[400];            /* one line: what the pattern means in a training loop and its fix;
                                  "" when there is no pattern */
 } wu_check_result;

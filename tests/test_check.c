@@ -23,6 +23,7 @@ static double f_behind(const wu_schedule *s, int64_t k) { return wu_sched_lr(s, 
 static double f_jump(const wu_schedule *s, int64_t k) { return wu_sched_lr(s, k < 400 ? k : k + 400); }
 static double f_restart(const wu_schedule *s, int64_t k) { return wu_sched_lr(s, k < 400 ? k : k - 400); }
 static double f_stretch(const wu_schedule *s, int64_t k) { return wu_sched_lr(s, 4 * k + 3); }
+static double f_stretch2(const wu_schedule *s, int64_t k) { return wu_sched_lr(s, 2 * k); }
 static double f_slow(const wu_schedule *s, int64_t k) { return wu_sched_lr(s, k / 4); }
 static double f_alt(const wu_schedule *s, int64_t k) { (void)s; return wu_sched_lr(g_alt, k); }
 static double f_noise(const wu_schedule *s, int64_t k)
@@ -112,6 +113,12 @@ int main(void)
     r = run(SPEC, f_alt, 0, 5, T);
     expect("horizon", r, WU_CHECK_DIFFERS, WU_PAT_HORIZON, 2500);
     wu_sched_destroy(alt);
+    /* a spec written in percentages over twice its horizon is, step for step, the spec
+       stretched by 2: both are reported, the simpler first */
+    r = run("warmup(10%) > cosine", f_stretch2, 0, 1, T / 2);
+    expect("stretch or horizon", r, WU_CHECK_DIFFERS, WU_PAT_STRETCH, 2);
+    CHECK(r.nalso >= 1 && r.also == WU_PAT_HORIZON && r.also_param == T / 2,
+          "also: %d, pattern %d, param %lld", r.nalso, r.also, (long long)r.also_param);
 
     /* the spec starts at 1/W, the loop at 0 (HF's convention) */
     wu_sched_opts o = {.lr = LR, .total_steps = T};

@@ -126,9 +126,10 @@ static void json_diagnosis(const wu_check_result *r)
         return;
     }
     printf("{\"pattern\": \"%s\", \"param\": %lld, \"offset\": %lld, \"at\": %lld, "
-           "\"at_lo\": %lld, \"exact\": %s, \"also\": %d, \"why\": ", pattern_name(r->pattern),
+           "\"at_lo\": %lld, \"exact\": %s, \"also\": %d, \"also_pattern\": \"%s\", "
+           "\"also_param\": %lld, \"why\": ", pattern_name(r->pattern),
            (long long)r->param, (long long)r->offset, (long long)r->at, (long long)r->at_lo,
-           r->exact ? "true" : "false", r->nalso);
+           r->exact ? "true" : "false", r->nalso, pattern_name(r->also), (long long)r->also_param);
     wu_json_string(stdout, r->why);
     fputc('}', stdout);
 }
@@ -143,8 +144,10 @@ static void print_diagnosis(const wu_check_result *r)
     }
     printf("  diagnosis: %s\n", r->why);
     if (!r->exact) puts("  (the pattern fits at float32 precision, not to 1e-12)");
-    if (r->nalso) printf("  (%d other hypothes%s fit%s too)\n", r->nalso,
-                         r->nalso == 1 ? "is" : "es", r->nalso == 1 ? "s" : "");
+    if (r->nalso)
+        printf("  (%d other hypothes%s fit%s too, the first: %s %lld)\n", r->nalso,
+               r->nalso == 1 ? "is" : "es", r->nalso == 1 ? "s" : "", pattern_name(r->also),
+               (long long)r->also_param);
 }
 
 /* The chart of --plot: the spec's LR over the logged range (2048 points at most), the log's

@@ -447,8 +447,12 @@ void wu_check_finish(wu_check *c, wu_check_result *out)
     for (int k = WU_PAT_SHIFT; k <= WU_PAT_HORIZON; k++)
         for (int i = 0; i < c->nh; i++)
             if ((int)c->h[i].kind == k && supported(c, &c->h[i])) {
-                if (!best) best = &c->h[i];
-                else r->nalso++;
+                if (!best) {
+                    best = &c->h[i];
+                } else if (r->nalso++ == 0) {
+                    r->also = c->h[i].kind;
+                    r->also_param = c->h[i].p;
+                }
             }
     if (!best) return;
     r->pattern = best->kind;
