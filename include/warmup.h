@@ -402,6 +402,107 @@ typedef struct wu_suggestion {
  * recommended warmup that would not be shorter than the run. */
 WU_API wu_status wu_suggest_warmup(wu_suggestion *out, const wu_suggest_in *in, wu_error *err);
 
+/* ---- check: a run's logged LRs against the schedule it meant to follow ---------------------
+ *
+ * A streaming checker: feed the (step, lr) pairs of a log in increasing step order, then ask
+ * for the verdict. Memory is constant (a few kilobytes and the schedules of the hypotheses),
+ * whatever the log's length. docs/CHECK.md describes every diagnosis.
+ *
+ *     wu_check *c;
+ *     wu_sched_opts o = {.lr = 3e-4, .total_steps = 10000};
+ *     if (wu_check_create(&c, "warmup(5%) > cosine", &o, &err) != WU_OK) ...
+ *     while (next_row(&step, &lr))
+ *         if (wu_check_feed(c, step, lr, &err) != WU_OK) ...   // steps must increase
+ *     wu_check_result r;
+ *     wu_check_finish(c, &r);
+ *     if (r.verdict == WU_CHECK_DIFFERS) printf("step %lld: %s\n", (long long)r.diff_step, r.why);
+ *     wu_check_destroy(c);
+ *
+ * Two values match when |logged - expected| <= tol * max(|logged|, |expected|) + 1e-12 * lr,
+ * with tol = WU_CHECK_TOL (exact: double precision through a printed log) or WU_CHECK_TOL_F32
+ * (the LR went through float32 somewhere). A diagnosis is a hypothesis about the whole log,
+ * tested on every pair (those before the first difference through a sample of up to 256 of
+ * them for the hypotheses that change the schedule from step 0): it is reported only when it
+ * explains every pair at float32 precision and at least two pairs differ (or, for a zero
+ * first LR, step 0 differs and later pairs exist). */
+#define WU_CHECK_TOL 1e-12
+#define WU_CHECK_TOL_F32 3e-7
+
+typedef struct wu_check wu_check;
+
+typedef enum wu_check_verdict {
+    WU_CHECK_EMPTY,   /* nothing was fed */
+    WU_CHECK_MATCH,   /* every pair matches to WU_CHECK_TOL */
+    WU_CHECK_FLOAT32, /* every pair matches to WU_CHECK_TOL_F32, not all to WU_CHECK_TOL */
+    WU_CHECK_DIFFERS  /* at least one pair differs by more than WU_CHECK_TOL_F32 */
+} wu_check_verdict;
+
+/* The diagnosis of a log that differs; E(s) is the spec's LR for update s, L(s) the log's. */
+typedef enum wu_check_pattern {
+    WU_PAT_NONE,       /* no known pattern explains every pair */
+    WU_PAT_SHIFT,      /* L(s) = E(s + param) for every s, param = +1 (the scheduler stepped
+                          before the optimizer) or -1 (the log counts from 1) */
+    WU_PAT_ZERO_START, /* L(0) = 0 while E(0) > 0; then L(s) = E(s - 1) up to step `at` (a warmup
+                          that starts at 0), and L(s) = E(s) from `at` on */
+    WU_PAT_JUMP,       /* pairs before step `at` match; from `at` on L(s) = E(s + param): the
+                          schedule jumped param steps at a resume in (at_lo, at] */
+    WU_PAT_RESTART,    /* pairs before `at` match; from `at` on L(s) = E(s - param): the schedule
+                          restarted at 0 at step param, a resume in (at_lo, at] */
+    WU_PAT_STRETCH,    /* L(s) = E(param * s + offset): the scheduler stepped param times per
+                          update (per micro-batch with accumulation param, or once per worker) */
+    WU_PAT_SLOW,       /* L(s) = E((s + offset) / param), rounded down: the log counts
+                          micro-batches, or the scheduler stepped once every param updates */
+    WU_PAT_HORIZON     /* L(s) = the spec's LR with total_steps = param: the schedule's length was
+                          set from another number of steps */
+} wu_check_pattern;
+
+typedef struct wu_check_result {
+    wu_check_verdict verdict;
+    int64_t n;                /* pairs fed */
+    int64_t first_step, last_step;  /* the steps of the first and the last pair (-1: none) */
+    int64_t ndiff;            /* pairs that differ beyond the verdict's tolerance (WU_CHECK_TOL
+                                 for MATCH and FLOAT32, WU_CHECK_TOL_F32 for DIFFERS) */
+    int64_t diff_step;        /* the first of them (-1: none) */
+    double diff_expected, diff_logged;  /* E and L there */
+    double max_rel;           /* the largest |L - E| / max(|L|, |E|) over all pairs */
+    int64_t max_rel_step;     /* where (-1: none) */
+    int zero_first;           /* step 0 was logged with LR 0 (a wasted first update), whatever
+                                 the verdict: the spec itself may say so (shift=0 warmups) */
+    wu_check_pattern pattern; /* WU_PAT_NONE unless verdict is WU_CHECK_DIFFERS */
+    int64_t param, offset;    /* the pattern's numbers, as in wu_check_pattern */
+    int64_t at, at_lo;        /* JUMP, RESTART: the first logged step after the resume and the
+                                 last one before it (-1: none); ZERO_START: where L catches up */
+    int exact;                /* the pattern explains every pair to WU_CHECK_TOL (else float32) */
+    int nalso;                /* how many other hypotheses explain the log as well */
+    wu_check_pattern also;    /* the next one in the order of wu_check_pattern (NONE: none) */
+    int64_t also_param;       /* its param */
+    char why[400];            /* one line: what the pattern means in a training loop and its fix;
+                                 "" when there is no pattern */
+} wu_check_result;
+
+/* Create a checker of logs against `spec` (any form of wu_sched_parse), with opts as for
+ * wu_sched_parse; opts->total_steps 0 is allowed when the spec does not need it (then the
+ * horizon hypothesis is not tested). Owned by the caller: wu_check_destroy.
+ * Returns WU_OK, the codes of wu_sched_parse, or WU_ENOMEM. */
+WU_API wu_status wu_check_create(wu_check **out, const char *spec, const wu_sched_opts *opts,
+                                 wu_error *err);
+
+/* Feed one logged pair: `lr` was the LR of update `step` (0-based) according to the log.
+ * Returns WU_OK, or WU_EINVAL when step < 0, step is not greater than the previous pair's
+ * (the message says "step 5 after step 7"), lr is not finite, or the check is finished;
+ * a refused pair changes nothing. */
+WU_API wu_status wu_check_feed(wu_check *c, int64_t step, double lr, wu_error *err);
+
+/* The verdict over every pair fed. Finishes the check: later feeds are refused; calling it
+ * again gives the same result. */
+WU_API void wu_check_finish(wu_check *c, wu_check_result *out);
+
+/* The spec's LR for update `step`: the E(s) the pairs are compared with. */
+WU_API double wu_check_expected(const wu_check *c, int64_t step);
+
+/* Free a checker. NULL is a no-op. */
+WU_API void wu_check_destroy(wu_check *c);
+
 #ifdef __cplusplus
 }
 #endif

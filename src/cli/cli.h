@@ -87,5 +87,8 @@ int cmd_demo(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_study(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+/* issue 17: a run's LR log against a spec, and two specs against each other (cmd_check.c) */
+int cmd_check(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 #endif

@@ -24,6 +24,10 @@ static const char USAGE[] =
     "  study NAME [--quick]\n"
     "                 one of the studies that 'warmup study --list' prints\n"
     "  report DIR     one self-contained HTML page from a run, sweep or study directory\n"
+    "  check LOG --spec SPEC --lr LR [--steps N] [--json] [--plot out.svg]\n"
+    "                 a run's logged LRs against the spec it meant to follow; names the bug\n"
+    "  diff SPEC_A SPEC_B --lr LR --steps N [--plot out.svg]\n"
+    "                 where two schedules differ, and by how much\n"
     "\n"
     "SPEC is a schedule in one of three forms (docs/SPEC.md):\n"
     "  native   'warmup(10%) > cosine(to=0.1)'\n"
@@ -73,7 +77,9 @@ static int dispatch(const char *cmd, int argc, char **argv)
     if (!strcmp(cmd, "sweep")) return cmd_sweep(argc, argv);
     if (!strcmp(cmd, "study")) return cmd_study(argc, argv);
     if (!strcmp(cmd, "report")) return cmd_report(argc, argv);
-    cli_error("unknown command '%s'; commands: schedule, plot, suggest, train, demo, sweep, study, report (run 'warmup "
+    if (!strcmp(cmd, "check")) return cmd_check(argc, argv);
+    if (!strcmp(cmd, "diff")) return cmd_diff(argc, argv);
+    cli_error("unknown command '%s'; commands: schedule, plot, suggest, train, demo, sweep, study, report, check, diff (run 'warmup "
               "--help')", cmd);
     return WU_EXIT_USAGE;
 }
