@@ -31,6 +31,7 @@ static const char HELP[] =
     "  -l, --lr LR           base / peak LR (torch's initial_lr, HF's optimizer lr); default 1,\n"
     "                        which prints the factor of the peak\n"
     "  -e, --steps-per-epoch K   resolves durations written in epochs (2ep)\n"
+    CLI_UNITS_HELP
     "  -f, --format FMT      table (default on a terminal), csv (default otherwise) or json\n"
     "  -g, --group-lr LIST   extra parameter groups' base LRs, e.g. 1e-4,1e-5: one more column\n"
     "                        each (PyTorch's per-group initial_lr)\n"
@@ -112,6 +113,7 @@ int cmd_schedule(int argc, char **argv)
         {"group-lr", required_argument, 0, 'g'},
         {"metrics", required_argument, 0, 'm'},
         {"force", no_argument, 0, 300},
+        CLI_UNIT_OPTIONS,
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -146,6 +148,9 @@ int cmd_schedule(int argc, char **argv)
             break;
         case 'm': metrics_path = optarg; break;
         case 300: force = 1; break; /* long only */
+        case CLI_O_TOKENS_PER_STEP: case CLI_O_SAMPLES_PER_STEP:
+            if (cli_units_option(c, optarg, &so)) return WU_EXIT_USAGE;
+            break;
         case 'h': fputs(HELP, stdout); return WU_EXIT_OK;
         case ':': return cli_error("%s needs a value (see 'warmup schedule --help')", argv[optind - 1]);
         default:

@@ -121,6 +121,15 @@ static double plateau_lr(const wu_schedule *s, int p, double base)
     return base == s->opts.lr ? cur : base * (cur / s->opts.lr);
 }
 
+double wu__progress(const wu_node *nd, int64_t t)
+{
+    double x = (double)t / (double)nd->len;
+    /* a re-planned remainder starts where the phase it continues was (replan.c); 0 + x is x,
+       but the branch keeps the arithmetic of a phase that was never re-planned untouched */
+    if (nd->x[3] != 0.0) x = nd->x[3] + (1.0 - nd->x[3]) * x;
+    return x > 1.0 ? 1.0 : x;
+}
+
 double wu__eval(const wu_schedule *s, int i, int64_t t, double base)
 {
     const wu_node *nd = &s->nodes[i];
@@ -132,12 +141,13 @@ double wu__eval(const wu_schedule *s, int i, int64_t t, double base)
         for (int k = 0; k < nd->nkids; k++) {
             const wu_node *ph = &s->nodes[nd->kid[k]];
             int last = k == nd->nkids - 1;
-            if (last || ph->len == WU_FOREVER || t < start + ph->len) {
+            int64_t dur = ph->span > 0 ? ph->span : ph->len; /* a re-plan may cut a phase */
+            if (last || dur == WU_FOREVER || t < start + dur) {
                 int64_t u = t - start;
                 if (ph->len != WU_FOREVER && u > ph->len) u = ph->len; /* hold the end level */
                 return wu__eval(s, nd->kid[k], u, base);
             }
-            start += ph->len;
+            start += dur;
         }
         return base;
     }
@@ -153,8 +163,7 @@ double wu__eval(const wu_schedule *s, int i, int64_t t, double base)
     }
     case K_CURVE: {
         if (nd->len == WU_FOREVER) return base * nd->x[0]; /* an unbounded constant */
-        double x = (double)t / (double)nd->len;
-        if (x > 1.0) x = 1.0;
+        double x = wu__progress(nd, t);
         return base * (nd->x[1] + (nd->x[0] - nd->x[1]) * wu__fall(nd->shape, x, nd->x[2]));
     }
     case K_INVSQRT: return base * (1.0 / sqrt(((double)t + nd->x[0]) / nd->x[0]));
@@ -171,7 +180,7 @@ double wu__eval(const wu_schedule *s, int i, int64_t t, double base)
         return base * (lo + (peak - lo) * 0.5 * (1.0 + cos(M_PI * x)));
     }
     case K_RESTARTS: {
-        double x = (double)t / (double)nd->len;
+        double x = wu__progress(nd, t);
         if (x >= 1.0) return base * nd->x[1];
         double f = 0.5 * (1.0 + cos(M_PI * fmod(nd->x[2] * x, 1.0)));
         return base * (nd->x[1] + (nd->x[0] - nd->x[1]) * f);
