@@ -80,7 +80,7 @@ static const struct { const char *name, *flag; } other_names[] = {
     {"base_lr", "base-lr"},         {"warmups", "warmups"},                 {"lrs", "lrs"},
     /* issue 17: units and accumulation */
     {"tokens_per_step", "tokens-per-step"}, {"samples_per_step", "samples-per-step"},
-    {"accumulation", "accumulation"},
+    {"accumulation", "accumulation"}, {"extend", "extend"},
 };
 
 /* The option that sets the setting called name[0..len) (NULL: none). */

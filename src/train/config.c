@@ -103,6 +103,10 @@ const wu_cfg_field wu_cfg_fields[] = {
      "after it (-1: never)", ALL, 0},
     {"inject_count", "inject-count", 0, WU_CFG_I64, S(inject_count), "1", 1, BIG, NULL, "N",
      "how many steps, from the injected step on, get a NaN", ALL, 0},
+    /* issue 17: written by a resume that changes --steps; given by hand, it reruns such a run */
+    {"segments", "segments", 0, WU_CFG_STR, S(segments), "", 0, 0, NULL, "LIST",
+     "the run's lengths when a resume changed them: FROM:STEPS[:restart],... (a resume to "
+     "another length writes it; the rerun line repeats it)", ALL, 0},
     {"out", "out", 'o', WU_CFG_STR, S(out), "", 0, 0, NULL, "DIR",
      "the run directory (created; required)", ALL, WU_CFG_LOCAL},
 };

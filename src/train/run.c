@@ -79,6 +79,130 @@ void wu_run_free(wu_run *r)
     r->tok = r->tgt = r->idx = r->labels = NULL, r->x = NULL;
 }
 
+/* ---- the schedule over the run's segments (issue 17) ------------------------------------ */
+
+/* What the schedule needs to know of run r for a run length of `total` steps: one step is one
+ * update of the whole (global) batch, batch x seq tokens for the GPT, batch samples for every
+ * model. */
+static wu_sched_opts sched_opts(const wu_run *r, int64_t total)
+{
+    const wu_train_config *c = &r->c;
+    wu_sched_opts so = {.lr = c->lr, .total_steps = total,
+                        .steps_per_epoch = r->text ? 0 : r->loader.steps_per_epoch,
+                        .tokens_per_step = r->text ? (int64_t)c->batch * c->seq : 0,
+                        .samples_per_step = c->batch};
+    return so;
+}
+
+static int parse_sched(const wu_run *r, int64_t total, wu_schedule **out, wu_error *err)
+{
+    wu_sched_opts so = sched_opts(r, total);
+    int rc = wu_sched_parse(out, r->c.schedule, &so, err);
+    if (rc != WU_OK && !r->text && strstr(err->msg, "(tokens_per_step)")) {
+        /* the image models have no tokens: say so instead of asking for a number */
+        char *cut = strstr(err->msg, ": give them (tokens_per_step)");
+        if (cut) snprintf(cut, sizeof err->msg - (size_t)(cut - err->msg), ": the %s model counts "
+                          "samples (its batch per step), not tokens; write the length in samples, "
+                          "steps, %% or epochs", r->c.model);
+    }
+    return rc;
+}
+
+/* A new schedule from `s` for a run that is `total` steps long from step `at` on: re-planned
+ * without a jump, or (restart) the spec again over the new length, with s's plateau state. */
+static int next_segment(const wu_run *r, const wu_schedule *s, int64_t at, int64_t total,
+                        int restart, wu_schedule **out, wu_error *err)
+{
+    if (!restart) {
+        int rc = wu_sched_replan(out, s, at, total, err);
+        if (rc == WU_OK || strncmp(err->msg, "replan: ", 8) != 0) return rc;
+        char m[sizeof err->msg];
+        snprintf(m, sizeof m, "%s", err->msg + 8);
+        return wu_fail(err, rc, "steps: the schedule cannot be re-planned to %lld steps from step "
+                       "%lld: %s; the restart policy (extend) re-evaluates the spec over the new "
+                       "length instead", (long long)total, (long long)at, m);
+    }
+    int rc = parse_sched(r, total, out, err);
+    size_t n = rc == WU_OK ? wu_sched_state_size(s) : 0;
+    if (n > 0) {
+        unsigned char *buf = malloc(n);
+        if (!buf) rc = wu_fail(err, WU_ENOMEM, "out of memory");
+        if (rc == WU_OK) rc = wu_sched_state_save(s, buf, n, err);
+        if (rc == WU_OK) rc = wu_sched_state_load(*out, buf, n, err);
+        free(buf);
+        if (rc != WU_OK) {
+            wu_sched_destroy(*out);
+            *out = NULL;
+        }
+    }
+    return rc;
+}
+
+/* One entry of c->segments at *p: FROM:STEPS[:restart], then ',' or the end. */
+static int read_segment(const char **p, int64_t *from, int64_t *total, int *restart)
+{
+    char *end;
+    long long a = strtoll(*p, &end, 10);
+    if (end == *p || *end != ':') return -1;
+    const char *q = end + 1;
+    long long b = strtoll(q, &end, 10);
+    if (end == q) return -1;
+    *restart = 0;
+    if (!strncmp(end, ":restart", 8)) *restart = 1, end += 8;
+    else if (!strncmp(end, ":replan", 7)) end += 7;
+    if (*end != ',' && *end != '\0') return -1;
+    *from = a, *total = b;
+    *p = *end ? end + 1 : end;
+    return 0;
+}
+
+/* r->sched for r->c: the spec over the run's length, or over its segments in order. */
+static int build_schedule(wu_run *r, wu_error *err)
+{
+    const wu_train_config *c = &r->c;
+    if (!c->segments[0]) return parse_sched(r, c->steps, &r->sched, err);
+    const char *p = c->segments;
+    int64_t prev_from = -1, prev_total = 0;
+    wu_schedule *s = NULL;
+    int rc = WU_OK;
+    for (int i = 0; *p && rc == WU_OK; i++) {
+        int64_t from = 0, total = 0;
+        int restart = 0;
+        if (read_segment(&p, &from, &total, &restart) != 0)
+            rc = wu_fail(err, WU_EINVAL, "segments: entry %d of '%s' is not FROM:STEPS or "
+                         "FROM:STEPS:restart", i + 1, c->segments);
+        else if (i == 0 && (from != 0 || restart))
+            rc = wu_fail(err, WU_EINVAL, "segments: the first entry must be 0:STEPS (the run's "
+                         "first length), got entry '%lld:%lld%s'", (long long)from,
+                         (long long)total, restart ? ":restart" : "");
+        else if (i > 0 && (from <= prev_from || from > prev_total))
+            rc = wu_fail(err, WU_EINVAL, "segments: entry %d starts at step %lld, which must be "
+                         "after the previous entry's start (%lld) and within its length (%lld)",
+                         i + 1, (long long)from, (long long)prev_from, (long long)prev_total);
+        else if (total <= from || total < 1)
+            rc = wu_fail(err, WU_EINVAL, "segments: entry %d is %lld steps long, not longer than "
+                         "its start (%lld)", i + 1, (long long)total, (long long)from);
+        else if (i == 0) {
+            rc = parse_sched(r, total, &s, err);
+        } else {
+            wu_schedule *n = NULL;
+            rc = next_segment(r, s, from, total, restart, &n, err);
+            wu_sched_destroy(s);
+            s = n;
+        }
+        prev_from = from, prev_total = total;
+    }
+    if (rc == WU_OK && prev_total != c->steps)
+        rc = wu_fail(err, WU_EINVAL, "segments: the last entry's length (%lld) is not the run's "
+                     "steps (%lld)", (long long)prev_total, (long long)c->steps);
+    if (rc != WU_OK) {
+        wu_sched_destroy(s);
+        return rc;
+    }
+    r->sched = s;
+    return WU_OK;
+}
+
 int wu_run_build(wu_run *r, wu_error *err)
 {
     const wu_train_config *c = &r->c;
@@ -130,9 +254,7 @@ int wu_run_build(wu_run *r, wu_error *err)
     mc.diag = 1;
     if ((rc = wu_model_create(&r->net, ops, &mc, err)) != WU_OK) return rc;
     /* schedule and optimizer: no weight decay on biases and norm gains, as usual */
-    wu_sched_opts so = {.lr = c->lr, .total_steps = c->steps,
-                        .steps_per_epoch = r->text ? 0 : r->loader.steps_per_epoch};
-    if ((rc = wu_sched_parse(&r->sched, c->schedule, &so, err)) != WU_OK) return rc;
+    if ((rc = build_schedule(r, err)) != WU_OK) return rc;
     if (c->steps > wu_sched_horizon(r->sched))
         return wu_fail(err, WU_EINVAL, "steps: %lld is more than the %lld steps the schedule is "
                        "defined for", (long long)c->steps, (long long)wu_sched_horizon(r->sched));
@@ -188,6 +310,42 @@ static int open_fail(wu_run *r, unsigned char *blob, int rc)
     return rc;
 }
 
+/* A resumed run r (at its checkpoint's step) that is to be `steps` long: the schedule from
+ * here on, and the segment that records it (issue 17). */
+static int change_length(wu_run *r, int64_t steps, int restart, wu_error *err)
+{
+    if (steps <= r->step)
+        return wu_fail(err, WU_EINVAL, "steps: %lld is not more than the %lld steps the run in %s "
+                       "has done; give a longer run", (long long)steps, (long long)r->step,
+                       r->c.out);
+    char seg[sizeof r->c.segments];
+    int n;
+    /* the lengths so far (the first: "0:STEPS"), then this one: ",FROM:STEPS[:restart]" */
+    if (r->c.segments[0]) n = snprintf(seg, sizeof seg, "%s", r->c.segments);
+    else n = snprintf(seg, sizeof seg, "0:%lld", (long long)r->c.steps);
+    if (n >= 0 && (size_t)n < sizeof seg)
+        n += snprintf(seg + n, sizeof seg - (size_t)n, ",%lld:%lld%s", (long long)r->step,
+                      (long long)steps, restart ? ":restart" : "");
+    if (n < 0 || (size_t)n >= sizeof seg)
+        return wu_fail(err, WU_ERANGE, "segments: the run's lengths no longer fit in %zu "
+                       "characters (too many resumes to another length)", sizeof seg - 1);
+    wu_schedule *s = NULL;
+    int rc = next_segment(r, r->sched, r->step, steps, restart, &s, err);
+    if (rc != WU_OK) return rc;
+    if (steps > wu_sched_horizon(s)) {
+        int64_t h = wu_sched_horizon(s);
+        wu_sched_destroy(s);
+        return wu_fail(err, WU_EINVAL, "steps: %lld is more than the %lld steps the schedule is "
+                       "defined for", (long long)steps, (long long)h);
+    }
+    wu_optim_set_schedule(r->opt, s);
+    wu_sched_destroy(r->sched);
+    r->sched = s;
+    r->c.steps = steps;
+    memcpy(r->c.segments, seg, sizeof seg);
+    return WU_OK;
+}
+
 static int open_run(wu_run **out, wu_train_config *cfg, int resume, wu_error *err)
 {
     *out = NULL;
@@ -199,18 +357,19 @@ static int open_run(wu_run **out, wu_train_config *cfg, int resume, wu_error *er
     size_t blen = 0;
     int rc;
     r->c = *cfg;
+    int64_t new_steps = 0; /* issue 17: a resume to another length, applied once resumed */
     if (resume) {
         wu_train_config saved;
         if ((rc = wu_ckpt_read(cfg->out, &saved, &blob, &blen, err)) != WU_OK) return open_fail(r, NULL, rc);
-        if (cfg->steps > 0 && cfg->steps < saved.steps)
+        if (cfg->steps > 0 && cfg->steps < saved.steps && resume == WU_RESUME_RESTART)
             return open_fail(r, blob, wu_fail(err, WU_EINVAL, "steps: %lld is fewer than the %lld "
-                                              "steps of the run in %s: a resumed run can only be "
-                                              "extended", (long long)cfg->steps,
-                                              (long long)saved.steps, cfg->out));
-        int64_t steps = cfg->steps > saved.steps ? cfg->steps : saved.steps;
+                                              "steps of the run in %s: the restart policy (extend) "
+                                              "can only extend a run; re-planning can shorten it",
+                                              (long long)cfg->steps, (long long)saved.steps,
+                                              cfg->out));
+        if (cfg->steps > 0 && cfg->steps != saved.steps) new_steps = cfg->steps;
         snprintf(saved.out, sizeof saved.out, "%s", cfg->out);
-        saved.steps = steps;
-        r->c = saved; /* *cfg gets it once the run is open */
+        r->c = saved; /* *cfg gets it once the run is open; the new length once it is resumed */
     }
     /* Everything that can fail without touching the disk comes first: the run directory must
        be one (or not exist yet), the data, model and optimizer must build, a checkpoint must
@@ -227,6 +386,8 @@ static int open_run(wu_run **out, wu_train_config *cfg, int resume, wu_error *er
         return open_fail(r, blob, wu_fail(err, WU_EINVAL, "out: %s exists and is not a directory", r->c.out));
     if ((rc = wu_run_build(r, err)) != WU_OK) return open_fail(r, blob, rc);
     if (resume && (rc = wu_ckpt_apply(r, blob, blen, err)) != WU_OK) return open_fail(r, blob, rc);
+    if (new_steps && (rc = change_length(r, new_steps, resume == WU_RESUME_RESTART, err)) != WU_OK)
+        return open_fail(r, blob, rc);
     free(blob);
     blob = NULL;
     char *mpath = r->metrics_path;
@@ -350,6 +511,24 @@ static int write_summary(const wu_run *r, const wu_train_result *res, wu_error *
     FILE *f = o.f;
     fputs("{\n  \"config\": ", f);
     wu_train_config_json(f, &r->c);
+    /* issue 17: the run's lengths, one entry per resume that changed it (config.segments,
+       spelled out): from which step, how long the run was, and how the schedule followed */
+    fputs(",\n  \"segments\": [", f);
+    if (!r->c.segments[0]) {
+        fprintf(f, "{\"from\": 0, \"steps\": %lld}", (long long)r->c.steps);
+    } else {
+        const char *p = r->c.segments;
+        for (int i = 0; *p; i++) {
+            int64_t from, total;
+            int restart;
+            if (read_segment(&p, &from, &total, &restart) != 0) break; /* checked when built */
+            fprintf(f, "%s{\"from\": %lld, \"steps\": %lld", i ? ", " : "", (long long)from,
+                    (long long)total);
+            if (i) fprintf(f, ", \"extend\": \"%s\"", restart ? "restart" : "replan");
+            fputc('}', f);
+        }
+    }
+    fputc(']', f);
     fprintf(f, ",\n  \"parameters\": %zu,\n", r->net.nparams);
     fprintf(f, "  \"ranks\": %d,\n  \"rank_batch\": %d,\n", r->ranks, r->rank_batch);
     fprintf(f, "  \"status\": \"%s\",\n", res->diverged ? "diverged"

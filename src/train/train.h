@@ -73,6 +73,10 @@ typedef struct wu_train_config {
     int64_t inject_nonfinite; /* fault injection for tests: a NaN put into the gradients at
                                  this step (-1: never) ... */
     int64_t inject_count;     /* ... and the inject_count - 1 steps after it (1) */
+    /* issue 17: the run's lengths when a resume changed them, FROM:STEPS[:restart],... ("":
+       one length, steps). The schedule is the spec over the first STEPS, re-planned
+       (wu_sched_replan) or restarted over each later STEPS from its FROM on. */
+    char segments[256];
     char out[512];          /* the run directory */
 } wu_train_config;
 
@@ -142,6 +146,13 @@ typedef struct wu_train_row {
  * covers. So a failure of that last part (a full disk) leaves the old run as it was, or a
  * resumed one that still resumes. */
 int wu_train_open(wu_run **out, wu_train_config *c, int resume, wu_error *err);
+/* Issue 17: resume values when c->steps differs from the run's saved length. 1 (and
+ * WU_RESUME_REPLAN) re-plans the schedule from the checkpoint's step to the new length without a
+ * jump in the LR (wu_sched_replan; it may also shorten the run); WU_RESUME_RESTART re-evaluates
+ * the spec over the new length (the LR may jump; the run can only be extended). Either is
+ * recorded in c->segments, and so in summary.json and the checkpoint. */
+#define WU_RESUME_REPLAN 1
+#define WU_RESUME_RESTART 2
 
 /* Does directory dir hold a run: the files it holds, 1 checkpoint.bin | 2 summary.json |
  * 4 metrics.csv, with a description in `what` ("an interrupted run (checkpoint.bin,
