@@ -73,8 +73,10 @@ extern "C" {
 
 /* The library's version, the one place it is written (the Makefile reads it from here for the
  * shared library's file name and warmup.pc). The API may change between 0.x minor versions;
- * CHANGELOG.md lists every change. */
-#define WU_VERSION "0.2.0"
+ * CHANGELOG.md lists every change. Before 1.0 the soname carries major.minor
+ * (libwarmup.so.0.3): 0.3.0 grew the structs wu_sched_opts and wu_suggest_in, which callers
+ * pass by pointer, so a program built against 0.2 must be rebuilt, not run against 0.3. */
+#define WU_VERSION "0.3.0"
 
 /* Marks the functions libwarmup exports; the library is built with -fvisibility=hidden, so
  * nothing else is visible from libwarmup.so. */
