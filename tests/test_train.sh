@@ -88,6 +88,12 @@ json "$tmp/rp2/summary.json" "assert d['segments'][1]=={'from':20,'steps':60,'ex
 "$W" train --resume "$tmp/rq" --steps 50 -q 2> "$tmp/err"; rc=$?
 [ $rc -eq 0 ] && json "$tmp/rq/summary.json" "assert d['config']['segments']=='0:40,20:60,30:50' and d['steps_done']==50" && ok || bad "a second resume to another length (exit $rc): $(cat "$tmp/err") $(grep -o '"segments": "[^"]*"' "$tmp/rq/summary.json")"
 [ "$(lr "$tmp/rq/metrics.csv" 30)" = "$(lr "$tmp/rp2/metrics.csv" 30)" ] && ok || bad "the second re-plan jumped at step 30: $(lr "$tmp/rq/metrics.csv" 30) vs $(lr "$tmp/rp2/metrics.csv" 30)"
+# a re-planned run stopped and resumed without --steps equals one resumed straight through
+"$W" train $TINY --steps 40 --eval-every 0 --out "$tmp/rv" --stop-after 20 -q
+"$W" train --resume "$tmp/rv" --steps 60 --stop-after 10 -q
+"$W" train --resume "$tmp/rv" -q
+nocol "$tmp/rv/metrics.csv" > "$tmp/r3"
+cmp -s "$tmp/r1" "$tmp/r3" && ok || bad "a re-planned run stopped and resumed differs: $(diff "$tmp/r1" "$tmp/r3" | head -4)"
 # restart: the old spec over the new length (the LR jumps at the resume step, as before issue 17)
 "$W" train $TINY --steps 40 --eval-every 0 --out "$tmp/rs" --stop-after 20 -q
 "$W" train --resume "$tmp/rs" --steps 60 --extend restart -q 2> "$tmp/err"; rc=$?
@@ -129,6 +135,11 @@ for m in "mlp --depth 2 --width 32 --act gelu" "vit --layers 1 --heads 2 --dim 1
     [ $rc -eq 0 ] && [ "$(wc -l < "$tmp/f1")" -eq 61 ] && cmp -s "$tmp/f1" "$tmp/f2" && ok || bad "$name: a resumed run differs from the uninterrupted one (exit $rc): $(diff "$tmp/f1" "$tmp/f2" | head -4)"
     json "$tmp/$name-half/summary.json" "assert d['status']=='completed' and d['steps_done']==60 and d['final_val_acc'] is not None" && ok || bad "$name: the resumed run completes"
 done
+# issue 17: an image model counts samples (its batch per step), not tokens
+"$W" train --model mlp --width 16 --batch 8 --data "$tmp/idx" --steps 20 --eval-every 0 --schedule 'warmup(80 samples) > cosine' --out "$tmp/ms" -q; rc=$?
+[ $rc -eq 0 ] && [ "$(lr "$tmp/ms/metrics.csv" 10)" = "0.001" ] && [ "$(lr "$tmp/ms/metrics.csv" 9)" != "0.001" ] && ok || bad "mlp: warmup(80 samples) at batch 8 is not 10 steps (exit $rc)"
+"$W" train --model mlp --width 16 --batch 8 --data "$tmp/idx" --steps 20 --schedule 'warmup(1k tok) > cosine' --out "$tmp/mt" -q 2> "$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "the mlp model counts samples" "$tmp/err" && [ ! -e "$tmp/mt" ] && ok || bad "mlp with tokens: exit $rc, $(cat "$tmp/err")"
 
 # ---- divergence: a far too high LR ends the run cleanly, logged and marked ----
 "$W" train $TINY --steps 200 --lr 50 --schedule constant --optimizer sgd --out "$tmp/div" -q; rc=$?
