@@ -131,8 +131,8 @@ wu_status wu_sched_replan(wu_schedule **out, const wu_schedule *s, int64_t at,
     const wu_node *root = &s->nodes[s->root];
     if (root->kind != K_SEQ && root->kind != K_PROD)
         return wu_fail(err, WU_EINVAL, "replan: only native specs can be re-planned ('%s' is a "
-                       "torch: or hf: spec, which fixes its own lengths); write it natively, e.g. "
-                       "warmup(W) > cosine, or restart it over the new length", s->spec);
+                       "torch: or hf: spec, which fixes its own lengths); write it natively (e.g. "
+                       "warmup(W) > cosine) or parse it again over the new length", s->spec);
     if (s->opts.total_steps <= 0)
         return wu_fail(err, WU_EINVAL, "replan: the schedule was built without a run length "
                        "(total_steps), so there is no end to move");
