@@ -179,16 +179,18 @@ WU_API const char *wu_sched_spec(const wu_schedule *s);
  * cooldown keeps its length and moves to the new end; otherwise the decay in progress (or to
  * come) continues from where it is to its own end level over the new remainder (cosine and
  * linear keep their end value). Phases that do not depend on the run length (exp, step,
- * invsqrt, cyclic, sgdr, ...) are unchanged. A re-planned schedule can be re-planned again
+ * invsqrt, cyclic, sgdr, ...) are unchanged. hf: decays (linear, cosine, the min-LR cosines,
+ * polynomial, restarts, warmup_stable_decay) are re-targeted alike (the LR at `at` to an ulp:
+ * HF's linear factor is its own expression). A re-planned schedule can be re-planned again
  * from a later step (a resumed run extended twice: apply the re-plans in order).
  *
  *     wu_schedule *longer;
  *     if (wu_sched_replan(&longer, s, 6000, 15000, &err) == WU_OK) ...  // was 10000 steps
  *
  *   out:   receives the new schedule (owned by the caller: wu_sched_destroy), NULL on failure.
- *   s:     a native schedule parsed with a known total_steps; it is not changed.
+ *   s:     a native or hf: schedule parsed with a known total_steps; it is not changed.
  * wu_sched_spec() of the result is s's spec; its opts.total_steps is total_steps. Plateau
- * state is copied. Returns WU_OK, WU_EINVAL (a torch: or hf: spec, which fixes its own lengths;
+ * state is copied. Returns WU_OK, WU_EINVAL (a torch: spec, which fixes its own lengths, or a plateau;
  * no total_steps; at < 0 or before the previous re-plan's step; total_steps <= at; an end so
  * early that a phase in progress would have no step left), WU_ERANGE (too many parts after
  * several re-plans) or WU_ENOMEM. */

@@ -72,8 +72,11 @@ def test_replan_is_continuous_and_reaches_the_new_end():
     t = pickle.loads(pickle.dumps(r2))
     assert list(t.lrs(1300)) == list(r2.lrs(1300)) and t.replans == r2.replans
     assert s.lr(900) != r.lr(900)  # the original is unchanged, the copy differs
-    with pytest.raises(ValueError, match="native"):
-        warmup.Schedule("hf:cosine(num_warmup_steps=10)", lr=1.0, total_steps=100).replan(50, 200)
+    h = warmup.Schedule("hf:cosine(num_warmup_steps=10)", lr=1.0, total_steps=100)
+    hr = h.replan(50, 200)
+    assert hr.lr(50) == h.lr(50) and abs(hr.lr(200)) < 1e-15 < hr.lr(199)
+    with pytest.raises(ValueError, match="torch:"):
+        warmup.Schedule("torch:CosineAnnealingLR(T_max=100)", lr=1.0, total_steps=100).replan(50, 200)
     with pytest.raises(ValueError, match="greater than"):
         s.replan(500, 500)
 

@@ -120,6 +120,53 @@ static wu_status replan_seq(wu_schedule *n, int seq, int64_t at, int64_t delta, 
     return WU_OK;
 }
 
+/* An hf: schedule (one node): HF's decays re-targeted the same way. Those that do not depend
+ * on the run length (constant, constant_with_warmup, inverse_sqrt) are kept. */
+static wu_status replan_hf(wu_node *nd, int64_t at, int64_t delta, int64_t total, wu_error *err)
+{
+    int64_t w = nd->n[0];
+    switch (nd->kind) {
+    case H_CONSTANT: case H_CONST_WARMUP: case H_INVSQRT: return WU_OK;
+    case H_LINEAR: case H_COSINE: case H_COS_MIN: case H_RESTARTS: case H_POLY:
+    case H_COS_WARM_MIN: case H_WSD: break;
+    default:
+        return wu_fail(err, WU_EINVAL, "replan: this Hugging Face schedule cannot be re-planned; "
+                       "parse it again over the new length");
+    }
+    int wsd = nd->kind == H_WSD;
+    int64_t start = wsd ? w + nd->n[1] : w; /* where the decay starts */
+    if (nd->rp_len == 0 && at < start) {
+        if (wsd) { /* the stable phase first, as the native WSD */
+            int64_t min = at > w ? at - w : 0;
+            int64_t st = nd->n[1] + delta < min ? min : nd->n[1] + delta;
+            delta -= st - nd->n[1];
+            nd->n[1] = st;
+            if (nd->n[2] + delta < 1)
+                return wu_fail(err, WU_EINVAL, "replan: the schedule cannot end by step %lld: its "
+                               "decay would have no step left; give a later end (total_steps)",
+                               (long long)total);
+            nd->n[2] += delta;
+            return WU_OK;
+        }
+        if (nd->n[1] + delta <= w)
+            return wu_fail(err, WU_EINVAL, "replan: the schedule cannot end by step %lld: its "
+                           "warmup lasts %lld steps; give a later end (total_steps)",
+                           (long long)total, (long long)w);
+        nd->n[1] += delta; /* num_training_steps: the decay has not started */
+        return WU_OK;
+    }
+    int64_t end = nd->rp_len > 0 ? nd->rp_at + nd->rp_len
+                : wsd ? w + nd->n[1] + nd->n[2] : nd->n[1];
+    if (end + delta - at < 1)
+        return wu_fail(err, WU_EINVAL, "replan: the schedule cannot end by step %lld: the decay "
+                       "in progress at step %lld needs at least one more step; give a later end "
+                       "(total_steps)", (long long)total, (long long)at);
+    nd->rp_p0 = wu__hf_progress(nd, at);
+    nd->rp_len = end + delta - at;
+    nd->rp_at = at;
+    return WU_OK;
+}
+
 wu_status wu_sched_replan(wu_schedule **out, const wu_schedule *s, int64_t at,
                           int64_t total_steps, wu_error *err)
 {
@@ -129,9 +176,10 @@ wu_status wu_sched_replan(wu_schedule **out, const wu_schedule *s, int64_t at,
     if (out) *out = NULL;
     if (!out || !s) return wu_fail(err, WU_EINVAL, "wu_sched_replan: NULL argument");
     const wu_node *root = &s->nodes[s->root];
-    if (root->kind != K_SEQ && root->kind != K_PROD)
-        return wu_fail(err, WU_EINVAL, "replan: only native specs can be re-planned ('%s' is a "
-                       "torch: or hf: spec, which fixes its own lengths); write it natively (e.g. "
+    int hf = root->kind >= H_CONSTANT;
+    if (root->kind != K_SEQ && root->kind != K_PROD && !hf)
+        return wu_fail(err, WU_EINVAL, "replan: '%s' cannot be re-planned: a torch: spec fixes "
+                       "its own lengths (and a plateau has none); write it natively (e.g. "
                        "warmup(W) > cosine) or parse it again over the new length", s->spec);
     if (s->opts.total_steps <= 0)
         return wu_fail(err, WU_EINVAL, "replan: the schedule was built without a run length "
@@ -155,7 +203,9 @@ wu_status wu_sched_replan(wu_schedule **out, const wu_schedule *s, int64_t at,
     strcpy(n->spec, s->spec);
     int64_t delta = total_steps - s->opts.total_steps;
     wu_status rc = WU_OK;
-    if (root->kind == K_SEQ) {
+    if (hf) {
+        rc = replan_hf(&n->nodes[n->root], at, delta, total_steps, err);
+    } else if (root->kind == K_SEQ) {
         rc = replan_seq(n, n->root, at, delta, total_steps, err);
     } else {
         /* every factor of a product spans the whole run: each is re-planned alike */

@@ -130,6 +130,26 @@ double wu__progress(const wu_node *nd, int64_t t)
     return x > 1.0 ? 1.0 : x;
 }
 
+double wu__hf_progress(const wu_node *nd, int64_t t)
+{
+    if (nd->rp_len > 0 && t >= nd->rp_at)
+        return nd->rp_p0 + (1.0 - nd->rp_p0) * ((double)(t - nd->rp_at) / (double)nd->rp_len);
+    int64_t w = nd->n[0], n = nd->n[1];
+    switch (nd->kind) {
+    case H_LINEAR: {
+        double f = (double)(n - t) / (double)imax(1, n - w);
+        return 1.0 - (f > 0.0 ? f : 0.0);
+    }
+    case H_POLY: return (double)(t - w) / (double)(n - w);
+    case H_COS_WARM_MIN: {
+        double dw = (double)w, dn = (double)n;
+        return ((double)t - dw + 1.0) / (dn - dw > 1.0 ? dn - dw : 1.0);
+    }
+    case H_WSD: return (double)(t - w - nd->n[1]) / (double)imax(1, nd->n[2]);
+    default: return (double)(t - w) / (double)imax(1, n - w); /* cosine, min-LR, restarts */
+    }
+}
+
 double wu__eval(const wu_schedule *s, int i, int64_t t, double base)
 {
     const wu_node *nd = &s->nodes[i];
@@ -238,20 +258,20 @@ double wu__eval(const wu_schedule *s, int i, int64_t t, double base)
     case H_LINEAR: {
         int64_t w = nd->n[0], n = nd->n[1];
         if (t < w) return base * hf_warm(t, w);
-        double f = (double)(n - t) / (double)imax(1, n - w);
+        double f = nd->rp_len > 0 && t >= nd->rp_at ? 1.0 - wu__hf_progress(nd, t)
+                                                     : (double)(n - t) / (double)imax(1, n - w);
         return base * (f > 0.0 ? f : 0.0);
     }
     case H_COSINE:
     case H_COS_MIN: {
-        int64_t w = nd->n[0], n = nd->n[1];
+        int64_t w = nd->n[0];
         if (t < w) return base * hf_warm(t, w);
-        double progress = (double)(t - w) / (double)imax(1, n - w);
-        return base * hf_cos(nd->x[0], progress, nd->x[1]);
+        return base * hf_cos(nd->x[0], wu__hf_progress(nd, t), nd->x[1]);
     }
     case H_RESTARTS: {
-        int64_t w = nd->n[0], n = nd->n[1];
+        int64_t w = nd->n[0];
         if (t < w) return base * hf_warm(t, w);
-        double progress = (double)(t - w) / (double)imax(1, n - w);
+        double progress = wu__hf_progress(nd, t);
         if (progress >= 1.0) return base * 0.0;
         double f = 0.5 * (1.0 + cos(M_PI * fmod(nd->x[0] * progress, 1.0)));
         return base * (f > 0.0 ? f : 0.0);
@@ -260,8 +280,15 @@ double wu__eval(const wu_schedule *s, int i, int64_t t, double base)
         int64_t w = nd->n[0], n = nd->n[1];
         double end = nd->x[0], power = nd->x[1], init = nd->x[2];
         if (t < w) return base * hf_warm(t, w);
-        if (t > n) return base * (end / init);
-        double pct = 1.0 - (double)(t - w) / (double)(n - w);
+        double pct;
+        if (nd->rp_len > 0 && t >= nd->rp_at) {
+            double p = wu__hf_progress(nd, t);
+            if (p > 1.0) return base * (end / init);
+            pct = 1.0 - p;
+        } else {
+            if (t > n) return base * (end / init);
+            pct = 1.0 - (double)(t - w) / (double)(n - w);
+        }
         return base * (((init - end) * pow(pct, power) + end) / init);
     }
     case H_INVSQRT: {
@@ -270,20 +297,25 @@ double wu__eval(const wu_schedule *s, int i, int64_t t, double base)
         return base * (1.0 / sqrt((double)(t + (ts - w)) / (double)ts));
     }
     case H_COS_WARM_MIN: {
-        double w = (double)nd->n[0], n = (double)nd->n[1], ct = (double)t;
+        double w = (double)nd->n[0], ct = (double)t;
         if (ct < w) {
             if (!nd->n[2]) return base * ((ct + 1.0) / (w > 1.0 ? w : 1.0));
             double r = nd->x[2];
             return base * (r + (1.0 - r) * ct / (w - 1.0 > 1.0 ? w - 1.0 : 1.0));
         }
-        double progress = (ct - w + 1.0) / (n - w > 1.0 ? n - w : 1.0);
-        return base * hf_cos(nd->x[0], progress, nd->x[1]);
+        return base * hf_cos(nd->x[0], wu__hf_progress(nd, t), nd->x[1]);
     }
     case H_WSD: {
         int64_t w = nd->n[0], st = nd->n[1], d = nd->n[2];
         double r = nd->x[0], f;
         if (t < w) {
             f = wu__rise(nd->shape, hf_warm(t, w), 0.0) * (1.0 - r) + r;
+            return base * (f > 0.0 ? f : 0.0);
+        }
+        if (nd->rp_len > 0 && t >= nd->rp_at) { /* a re-planned decay (replan.c) */
+            double x = wu__hf_progress(nd, t);
+            if (x >= 1.0) return base * r;
+            f = wu__fall((int)nd->n[3], x, nd->x[1]) * (1.0 - r) + r;
             return base * (f > 0.0 ? f : 0.0);
         }
         if (t < w + st) return base;

@@ -72,6 +72,10 @@ typedef struct wu_node {
     int64_t len;       /* native phase length in steps (WU_FOREVER = unbounded) */
     int64_t span;      /* steps the phase occupies in its sequence when a re-plan cut it short
                           (replan.c); 0: len */
+    /* hf: decays re-planned (replan.c): from step rp_at on, the decay's progress is
+       rp_p0 + (1 - rp_p0) * (t - rp_at) / rp_len; rp_len 0: never re-planned */
+    int64_t rp_at, rp_len;
+    double rp_p0;
     int64_t n[4];      /* integer parameters, meaning per kind */
     double x[8];       /* real parameters, meaning per kind */
     int list_off;      /* milestones: ints[list_off .. list_off+list_len) */
@@ -113,6 +117,10 @@ double wu__eval(const wu_schedule *s, int i, int64_t t, double base);
 /* The progress in [0, 1] of a K_CURVE or K_RESTARTS node at local step t (its x3 start
  * included). */
 double wu__progress(const wu_node *nd, int64_t t);
+
+/* The decay progress of an hf: node at step t >= its decay's start, as its evaluation uses it
+ * (HF's own expression, or the re-planned one); H_LINEAR's is 1 - its factor. */
+double wu__hf_progress(const wu_node *nd, int64_t t);
 
 /* Fill derived constants (logarithms, RAdam's rho_inf) once a schedule is bound. */
 void wu__prepare(wu_schedule *s);
