@@ -100,3 +100,29 @@ def test_suggest_accumulation_matches_the_cli():
     assert (s.total_steps, s.steps_per_epoch, s.spec) == (j["total_steps"], j["steps_per_epoch"],
                                                           j["spec"])
     assert j["accumulation"] == 5 and s.steps_per_epoch == 20
+
+
+def test_torch_scheduler_takes_tokens_per_step():
+    torch = pytest.importorskip("torch")
+    from warmup.torch import WarmupScheduler
+    p = torch.nn.Parameter(torch.zeros(2))
+    opt = torch.optim.SGD([p], lr=0.1)
+    sch = WarmupScheduler(opt, "warmup(8k tok) > cosine", total_steps=100, tokens_per_step=1000)
+    lrs = []
+    for _ in range(10):
+        lrs.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sch.step()
+    assert lrs[:9] == pytest.approx([0.1 * k / 8 for k in range(8)] + [0.1])
+    sd = sch.state_dict()
+    assert sd["tokens_per_step"] == 1000 and sd["samples_per_step"] is None
+    opt2 = torch.optim.SGD([torch.nn.Parameter(torch.zeros(2))], lr=0.1)
+    sch2 = WarmupScheduler(opt2, "constant", total_steps=100)
+    sch2.load_state_dict(sd)
+    assert sch2.get_last_lr() == sch.get_last_lr()
+    with pytest.raises(warmup.SpecError, match="tokens_per_step"):
+        WarmupScheduler(torch.optim.SGD([p], lr=0.1), "warmup(8k tok)", total_steps=100)
+    # a state_dict of before issue 17 (no such keys) still loads
+    del sd["tokens_per_step"], sd["samples_per_step"]
+    sd["spec"] = "warmup(8) > cosine"
+    sch2.load_state_dict(sd)
