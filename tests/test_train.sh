@@ -82,6 +82,14 @@ assert len(lr) == 60 and all(a > b for a, b in zip(lr[20:], lr[21:])) and 1e-4 <
 nocol "$tmp/rp/metrics.csv" > "$tmp/r1"; nocol "$tmp/rp2/metrics.csv" > "$tmp/r2"
 cmp -s "$tmp/r1" "$tmp/r2" && ok || bad "a run with --segments differs from the resumed one: $(diff "$tmp/r1" "$tmp/r2" | head -4)"
 json "$tmp/rp2/summary.json" "assert d['segments'][1]=={'from':20,'steps':60,'extend':'replan'}" && ok || bad "segments in a fresh run's summary"
+# warmup schedule --segments prints the resumed run's LRs (what `warmup check` compares a log to)
+"$W" schedule 'warmup(10%) > cosine(to=0.1)' --lr 1e-3 --steps 60 --segments 0:40,20:60 --format csv > "$tmp/seg.csv"
+/usr/bin/python3 -c "
+import csv, sys
+a = [float(r['lr']) for r in csv.DictReader(open(sys.argv[1]))]
+b = [float(r['lr']) for r in csv.DictReader(open(sys.argv[2]))]
+assert len(a) == 60 and a == b, [(i, x, y) for i, (x, y) in enumerate(zip(a, b)) if x != y][:3]
+" "$tmp/rp/metrics.csv" "$tmp/seg.csv" && ok || bad "schedule --segments differs from the resumed run's LRs"
 # a further resume (the checkpoint carries the segments): stop at 30, then shorten to 50
 "$W" train $TINY --steps 40 --eval-every 0 --out "$tmp/rq" --stop-after 20 -q
 "$W" train --resume "$tmp/rq" --steps 60 --stop-after 10 -q

@@ -79,128 +79,36 @@ void wu_run_free(wu_run *r)
     r->tok = r->tgt = r->idx = r->labels = NULL, r->x = NULL;
 }
 
-/* ---- the schedule over the run's segments (issue 17) ------------------------------------ */
+/* ---- the schedule over the run's segments (issue 17; segments.c) ------------------------- */
 
-/* What the schedule needs to know of run r for a run length of `total` steps: one step is one
- * update of the whole (global) batch, batch x seq tokens for the GPT, batch samples for every
- * model. */
-static wu_sched_opts sched_opts(const wu_run *r, int64_t total)
+/* What the schedule needs to know of run r: one step is one update of the whole (global)
+ * batch, batch x seq tokens for the GPT, batch samples for every model. */
+static wu_sched_opts sched_opts(const wu_run *r)
 {
     const wu_train_config *c = &r->c;
-    wu_sched_opts so = {.lr = c->lr, .total_steps = total,
+    wu_sched_opts so = {.lr = c->lr, .total_steps = c->steps,
                         .steps_per_epoch = r->text ? 0 : r->loader.steps_per_epoch,
                         .tokens_per_step = r->text ? (int64_t)c->batch * c->seq : 0,
                         .samples_per_step = c->batch};
     return so;
 }
 
-static int parse_sched(const wu_run *r, int64_t total, wu_schedule **out, wu_error *err)
+/* The image models have no tokens: a spec that counts them says so instead of asking for a
+ * number nobody can give. Returns rc. */
+static int image_tokens(const wu_run *r, int rc, wu_error *err)
 {
-    wu_sched_opts so = sched_opts(r, total);
-    int rc = wu_sched_parse(out, r->c.schedule, &so, err);
-    if (rc != WU_OK && !r->text && strstr(err->msg, "(tokens_per_step)")) {
-        /* the image models have no tokens: say so instead of asking for a number */
-        char *cut = strstr(err->msg, ": give them (tokens_per_step)");
-        if (cut) snprintf(cut, sizeof err->msg - (size_t)(cut - err->msg), ": the %s model counts "
-                          "samples (its batch per step), not tokens; write the length in samples, "
-                          "steps, %% or epochs", r->c.model);
-    }
+    char *cut = rc != WU_OK && !r->text ? strstr(err->msg, ": give them (tokens_per_step)") : NULL;
+    if (cut) snprintf(cut, sizeof err->msg - (size_t)(cut - err->msg), ": the %s model counts "
+                      "samples (its batch per step), not tokens; write the length in samples, "
+                      "steps, %% or epochs", r->c.model);
     return rc;
-}
-
-/* A new schedule from `s` for a run that is `total` steps long from step `at` on: re-planned
- * without a jump, or (restart) the spec again over the new length, with s's plateau state. */
-static int next_segment(const wu_run *r, const wu_schedule *s, int64_t at, int64_t total,
-                        int restart, wu_schedule **out, wu_error *err)
-{
-    if (!restart) {
-        int rc = wu_sched_replan(out, s, at, total, err);
-        if (rc == WU_OK || strncmp(err->msg, "replan: ", 8) != 0) return rc;
-        char m[sizeof err->msg];
-        snprintf(m, sizeof m, "%s", err->msg + 8);
-        return wu_fail(err, rc, "steps: the schedule cannot be re-planned to %lld steps from step "
-                       "%lld: %s; the restart policy (extend) re-evaluates the spec over the new "
-                       "length instead", (long long)total, (long long)at, m);
-    }
-    int rc = parse_sched(r, total, out, err);
-    size_t n = rc == WU_OK ? wu_sched_state_size(s) : 0;
-    if (n > 0) {
-        unsigned char *buf = malloc(n);
-        if (!buf) rc = wu_fail(err, WU_ENOMEM, "out of memory");
-        if (rc == WU_OK) rc = wu_sched_state_save(s, buf, n, err);
-        if (rc == WU_OK) rc = wu_sched_state_load(*out, buf, n, err);
-        free(buf);
-        if (rc != WU_OK) {
-            wu_sched_destroy(*out);
-            *out = NULL;
-        }
-    }
-    return rc;
-}
-
-/* One entry of c->segments at *p: FROM:STEPS[:restart], then ',' or the end. */
-static int read_segment(const char **p, int64_t *from, int64_t *total, int *restart)
-{
-    char *end;
-    long long a = strtoll(*p, &end, 10);
-    if (end == *p || *end != ':') return -1;
-    const char *q = end + 1;
-    long long b = strtoll(q, &end, 10);
-    if (end == q) return -1;
-    *restart = 0;
-    if (!strncmp(end, ":restart", 8)) *restart = 1, end += 8;
-    else if (!strncmp(end, ":replan", 7)) end += 7;
-    if (*end != ',' && *end != '\0') return -1;
-    *from = a, *total = b;
-    *p = *end ? end + 1 : end;
-    return 0;
 }
 
 /* r->sched for r->c: the spec over the run's length, or over its segments in order. */
 static int build_schedule(wu_run *r, wu_error *err)
 {
-    const wu_train_config *c = &r->c;
-    if (!c->segments[0]) return parse_sched(r, c->steps, &r->sched, err);
-    const char *p = c->segments;
-    int64_t prev_from = -1, prev_total = 0;
-    wu_schedule *s = NULL;
-    int rc = WU_OK;
-    for (int i = 0; *p && rc == WU_OK; i++) {
-        int64_t from = 0, total = 0;
-        int restart = 0;
-        if (read_segment(&p, &from, &total, &restart) != 0)
-            rc = wu_fail(err, WU_EINVAL, "segments: entry %d of '%s' is not FROM:STEPS or "
-                         "FROM:STEPS:restart", i + 1, c->segments);
-        else if (i == 0 && (from != 0 || restart))
-            rc = wu_fail(err, WU_EINVAL, "segments: the first entry must be 0:STEPS (the run's "
-                         "first length), got entry '%lld:%lld%s'", (long long)from,
-                         (long long)total, restart ? ":restart" : "");
-        else if (i > 0 && (from <= prev_from || from > prev_total))
-            rc = wu_fail(err, WU_EINVAL, "segments: entry %d starts at step %lld, which must be "
-                         "after the previous entry's start (%lld) and within its length (%lld)",
-                         i + 1, (long long)from, (long long)prev_from, (long long)prev_total);
-        else if (total <= from || total < 1)
-            rc = wu_fail(err, WU_EINVAL, "segments: entry %d is %lld steps long, not longer than "
-                         "its start (%lld)", i + 1, (long long)total, (long long)from);
-        else if (i == 0) {
-            rc = parse_sched(r, total, &s, err);
-        } else {
-            wu_schedule *n = NULL;
-            rc = next_segment(r, s, from, total, restart, &n, err);
-            wu_sched_destroy(s);
-            s = n;
-        }
-        prev_from = from, prev_total = total;
-    }
-    if (rc == WU_OK && prev_total != c->steps)
-        rc = wu_fail(err, WU_EINVAL, "segments: the last entry's length (%lld) is not the run's "
-                     "steps (%lld)", (long long)prev_total, (long long)c->steps);
-    if (rc != WU_OK) {
-        wu_sched_destroy(s);
-        return rc;
-    }
-    r->sched = s;
-    return WU_OK;
+    return image_tokens(r, wu_segments_schedule(&r->sched, r->c.schedule, r->c.segments,
+                                                sched_opts(r), err), err);
 }
 
 int wu_run_build(wu_run *r, wu_error *err)
@@ -330,8 +238,16 @@ static int change_length(wu_run *r, int64_t steps, int restart, wu_error *err)
         return wu_fail(err, WU_ERANGE, "segments: the run's lengths no longer fit in %zu "
                        "characters (too many resumes to another length)", sizeof seg - 1);
     wu_schedule *s = NULL;
-    int rc = next_segment(r, r->sched, r->step, steps, restart, &s, err);
-    if (rc != WU_OK) return rc;
+    int rc = wu_segments_next(&s, r->sched, r->c.schedule, sched_opts(r), r->step, steps, restart,
+                              err);
+    if (rc != WU_OK && !restart && !strncmp(err->msg, "replan: ", 8)) {
+        char m[sizeof err->msg];
+        snprintf(m, sizeof m, "%s", err->msg + 8);
+        return wu_fail(err, rc, "steps: the schedule cannot be re-planned to %lld steps from step "
+                       "%lld: %s; the restart policy (extend) re-evaluates the spec over the new "
+                       "length instead", (long long)steps, (long long)r->step, m);
+    }
+    if (rc != WU_OK) return image_tokens(r, rc, err);
     if (steps > wu_sched_horizon(s)) {
         int64_t h = wu_sched_horizon(s);
         wu_sched_destroy(s);
@@ -521,7 +437,7 @@ static int write_summary(const wu_run *r, const wu_train_result *res, wu_error *
         for (int i = 0; *p; i++) {
             int64_t from, total;
             int restart;
-            if (read_segment(&p, &from, &total, &restart) != 0) break; /* checked when built */
+            if (wu_segments_read(&p, &from, &total, &restart) != 0) break; /* checked when built */
             fprintf(f, "%s{\"from\": %lld, \"steps\": %lld", i ? ", " : "", (long long)from,
                     (long long)total);
             if (i) fprintf(f, ", \"extend\": \"%s\"", restart ? "restart" : "replan");
