@@ -218,7 +218,6 @@ wu_status wu_sched_replan(wu_schedule **out, const wu_schedule *s, int64_t at,
     }
     n->opts.total_steps = total_steps;
     n->replanned_at = at;
-    n->nreplans++;
     *out = n;
     return WU_OK;
 }

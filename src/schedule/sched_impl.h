@@ -108,7 +108,6 @@ struct wu_schedule {
     wu_plateau plat[WU_MAX_PLATEAU];
     char *spec;            /* owned copy of the spec text */
     int64_t replanned_at;  /* the step of the last wu_sched_replan (0: never re-planned) */
-    int nreplans;          /* how many re-plans made this schedule */
 };
 
 /* Evaluate node i at local step t with base LR `base`; returns an absolute LR. */
