@@ -55,6 +55,12 @@ LDLIBS  := -lm $(OMPFLAG)
 ENGLIBS  = -lz $(MPILIBS)
 B       ?= build
 
+# The features this build directory was compiled with: every object depends on $(B)/features,
+# rewritten only when they change, so `make MPI=0` after `make` (or installing Open MPI or
+# OpenBLAS later) rebuilds what they touch instead of linking stale objects
+FEATURES := BLAS=$(BLAS) OPENMP=$(OPENMP) MPI=$(MPI) OPT=$(OPT) CC=$(CC)
+$(shell mkdir -p $(B) && [ "$$(cat $(B)/features 2>/dev/null)" = '$(FEATURES)' ] || echo '$(FEATURES)' > $(B)/features)
+
 LIB_SRC := $(wildcard src/schedule/*.c src/optim/*.c) src/util/fail.c src/util/checksum.c
 UTIL_ENG := $(filter-out src/util/fail.c src/util/checksum.c,$(wildcard src/util/*.c))
 ENG_SRC := $(UTIL_ENG) $(wildcard src/nn/*.c src/model/*.c src/data/*.c src/train/*.c src/lab/*.c src/report/*.c)
@@ -75,11 +81,11 @@ $(B)/libwarmup_engine.a: $(ENG_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(B)/obj/%.o: %.c $(wildcard include/*.h src/*/*.h)
+$(B)/obj/%.o: %.c $(wildcard include/*.h src/*/*.h) $(B)/features
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(B)/pic/%.o: %.c $(wildcard include/*.h src/*/*.h)
+$(B)/pic/%.o: %.c $(wildcard include/*.h src/*/*.h) $(B)/features
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fPIC -c $< -o $@
 

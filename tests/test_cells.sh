@@ -3,11 +3,16 @@
 # cell at a time with --cell I into a shared directory, `--collect DIR` and `warmup report DIR`
 # from whatever cells finished (the missing ones listed), the same grid through GNU parallel
 # and through `mpirun -np 2` (ranks take cells round-robin), the script of --emit-slurm run
-# task by task, a cell killed mid-way (SIGKILL) then rerun, and a study's runs as cells. Every way must give a
+# task by task, a cell killed mid-way (SIGKILL) then rerun, and a study's runs as cells, through
+# GNU parallel, `mpirun -np 2` and its --emit-slurm script. Every way must give a
 # results.csv identical, byte for byte, to the single-machine sweep's, and the same loss column
-# of every run's metrics.csv (bit for bit). Parts whose tool is missing say "skipped: ...".
+# of every run's metrics.csv (bit for bit); a study, the same runs and the same conclusion.
+# Parts whose tool is missing say "skipped: ..." (checked at the end with a PATH without them).
 # Before --cell existed, the first check (the cell count) failed: sweep had no such option.
-# Usage: sh tests/test_cells.sh build/warmup
+# Before studies took mpirun ranks and --emit-slurm (and temporary names the host), the
+# "study under mpirun", "study --emit-slurm" and "temporary name" checks failed.
+# Usage: sh tests/test_cells.sh build/warmup     (TEST_CELLS_PART=tools: the parallel and
+# mpirun parts alone, after the study's reference run; used for the "skipped" check)
 W=${1:-build/warmup}
 case "$W" in /*) ;; *) W="$(pwd)/$W" ;; esac
 export OMP_NUM_THREADS=1 # pinned: the same run bit for bit
@@ -16,6 +21,60 @@ pass=0; fail=0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 ok()  { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+MPIRUN="mpirun --allow-run-as-root --oversubscribe --mca btl self,vader"
+# have TOOL WHAT: TOOL is on PATH, else say that WHAT is skipped
+have() {
+    command -v "$1" > /dev/null 2>&1 && return 0
+    echo "  skipped: $2: $1 is not installed (sh scripts/deps.sh test)"; return 1
+}
+S="adam-first-steps --quick"
+# a study's runs in DIR equal the whole study's ($tmp/st), loss column bit for bit, and so does
+# the conclusion drawn from them
+same_study() { # NAME DIR
+    sed -n '2,$p' "$tmp/stcells.txt" | while read -r i name; do
+        cut -d, -f3 "$tmp/st/$name/metrics.csv" > "$tmp/a"; cut -d, -f3 "$2/$name/metrics.csv" > "$tmp/b" 2> /dev/null
+        cmp -s "$tmp/a" "$tmp/b" || echo "$name"
+    done > "$tmp/differ"
+    [ ! -s "$tmp/differ" ] && ok || bad "$1: study runs differ from the whole study's: $(cat "$tmp/differ")"
+    cmp -s "$tmp/st/conclusion.txt" "$2/conclusion.txt" && ok \
+        || { bad "$1: the study's conclusion differs from the whole study's"; diff "$tmp/st/conclusion.txt" "$2/conclusion.txt" | head -4; }
+    [ ! -e "$2/.ranks" ] && ok || bad "$1: rank markers left in $2: $(ls "$2/.ranks")"
+}
+
+# ---- a study through GNU parallel and mpirun (also alone, with TEST_CELLS_PART=tools)
+study_tools() {
+    "$W" study $S --out "$tmp/st" --cells > "$tmp/stcells.txt" && "$W" study $S --out "$tmp/st" -q > /dev/null 2>&1 \
+        || bad "the whole study (the reference)"
+    nst=$(head -1 "$tmp/stcells.txt")
+    if have parallel "the study through GNU parallel"; then
+        seq 0 $((nst - 1)) | parallel -j2 "$W" study $S --out "$tmp/stp" --cell {} -q; rc=$?
+        [ $rc -eq 0 ] && "$W" report "$tmp/stp" > /dev/null 2>&1 && ok || bad "study cells through parallel: exit $rc"
+        same_study "study through parallel" "$tmp/stp"
+    fi
+    if have mpirun "the study under mpirun"; then
+        # two ranks take the runs round-robin, rank 0 draws the study; a killed earlier launch's
+        # markers (one saying its rank failed) do not count
+        mkdir -p "$tmp/stm/.ranks" && echo 1 > "$tmp/stm/.ranks/killed-launch-1" && echo 1 > "$tmp/stm/.ranks/mpirun-1"
+        $MPIRUN -np 2 "$W" study $S --out "$tmp/stm" > "$tmp/out.txt" 2>&1; rc=$?
+        [ $rc -eq 0 ] && grep -q "report: $tmp/stm/report.html" "$tmp/out.txt" && ok \
+            || { bad "study under mpirun -np 2: exit $rc"; tail -5 "$tmp/out.txt"; }
+        [ "$(grep -c 'rank [01] of 2: 2 of the 4 cells' "$tmp/out.txt")" -eq 2 ] && ok || bad "study under mpirun: the ranks' shares: $(grep rank "$tmp/out.txt")"
+        rm -f "$tmp/stm/.ranks/killed-launch-1" "$tmp/stm/.ranks/mpirun-1"; rmdir "$tmp/stm/.ranks"
+        same_study "study under mpirun -np 2" "$tmp/stm"
+        # a bad input: exit 2 on every rank, one message
+        $MPIRUN -np 2 "$W" study $S --out "$tmp/stm2" --seed -3 > "$tmp/out.txt" 2>&1; rc=$?
+        [ $rc -eq 2 ] && [ "$(grep -c -e '--seed' "$tmp/out.txt")" -eq 1 ] && [ ! -e "$tmp/stm2" ] && ok \
+            || { bad "a bad study input under mpirun: exit $rc (want 2, one message)"; cat "$tmp/out.txt"; }
+        $MPIRUN -np 2 "$W" study $S --out "$tmp/stm2" --cell 1 -q > "$tmp/out.txt" 2>&1; rc=$?
+        [ $rc -eq 2 ] && [ "$(grep -c 'all 2 ranks would run cell 1' "$tmp/out.txt")" -eq 1 ] && [ ! -e "$tmp/stm2" ] && ok \
+            || { bad "study --cell under mpirun: exit $rc (want 2, one message)"; cat "$tmp/out.txt"; }
+    fi
+}
+if [ "$TEST_CELLS_PART" = tools ]; then
+    study_tools
+    echo "test_cells (tools): $pass passed, $fail failed"
+    [ $fail -eq 0 ]; exit
+fi
 G="--layers 1 --heads 1 --dim 8 --seq 4 --batch 2 --steps 30 --lrs 1e-3,1e-2 --warmups 0,25%"
 CELLS="lr0.001-w0-seed1 lr0.01-w0-seed1 lr0.001-w25pct-seed1 lr0.01-w25pct-seed1"
 
@@ -96,34 +155,30 @@ grep -q -- '--parsable' "$tmp/sbatch.log" && grep -q -- '--dependency=afterany:4
 same "the slurm script's tasks" "$tmp/sl"
 
 # ---- GNU parallel
-if command -v parallel > /dev/null 2>&1; then
+if have parallel "the GNU parallel part"; then
     seq 0 3 | parallel -j2 "$W" sweep $G --out "$tmp/par" --cell {} -q; rc=$?
     [ $rc -eq 0 ] && ok || bad "parallel -j2: exit $rc"
     "$W" sweep --collect "$tmp/par" -q > /dev/null 2>&1 || bad "--collect after parallel"
     same "GNU parallel" "$tmp/par"
-else
-    echo "  skipped: the GNU parallel part: parallel is not installed (sh scripts/deps.sh test)"
 fi
 
 # ---- mpirun: rank r runs cells r, r+2; rank 0 waits for the other and collects
-if command -v mpirun > /dev/null 2>&1; then
-    mpirun --allow-run-as-root --oversubscribe -np 2 "$W" sweep $G --out "$tmp/mpi" -q > "$tmp/out.txt" 2>&1; rc=$?
+if have mpirun "the mpirun part"; then
+    $MPIRUN -np 2 "$W" sweep $G --out "$tmp/mpi" -q > "$tmp/out.txt" 2>&1; rc=$?
     [ $rc -eq 0 ] && ok || { bad "mpirun -np 2: exit $rc"; tail -5 "$tmp/out.txt"; }
     same "mpirun -np 2" "$tmp/mpi"
     # three ranks over four cells, rerun on a finished grid: every rank skips its cells
-    mpirun --allow-run-as-root --oversubscribe -np 3 "$W" sweep $G --out "$tmp/mpi" -q > "$tmp/out.txt" 2>&1; rc=$?
+    $MPIRUN -np 3 "$W" sweep $G --out "$tmp/mpi" -q > "$tmp/out.txt" 2>&1; rc=$?
     [ $rc -eq 0 ] && ok || { bad "mpirun -np 3 over a finished grid: exit $rc"; tail -5 "$tmp/out.txt"; }
     same "mpirun -np 3, rerun" "$tmp/mpi"
     # a bad input under mpirun: every rank exits 2, the message is printed once (by rank 0)
-    mpirun --allow-run-as-root --oversubscribe -np 2 "$W" sweep $G --out "$tmp/mpi2" --seeds 0 > "$tmp/out.txt" 2>&1; rc=$?
+    $MPIRUN -np 2 "$W" sweep $G --out "$tmp/mpi2" --seeds 0 > "$tmp/out.txt" 2>&1; rc=$?
     [ $rc -eq 2 ] && [ "$(grep -c 'seeds must be' "$tmp/out.txt")" -eq 1 ] && ok \
         || { bad "a bad input under mpirun: exit $rc (want 2, one message)"; cat "$tmp/out.txt"; }
     # --cell under mpirun would run one cell K times at once: refused, said once
-    mpirun --allow-run-as-root --oversubscribe -np 2 "$W" sweep $G --out "$tmp/mpi2" --cell 1 -q > "$tmp/out.txt" 2>&1; rc=$?
+    $MPIRUN -np 2 "$W" sweep $G --out "$tmp/mpi2" --cell 1 -q > "$tmp/out.txt" 2>&1; rc=$?
     [ $rc -eq 2 ] && [ "$(grep -c 'all 2 ranks would run cell 1' "$tmp/out.txt")" -eq 1 ] && [ ! -e "$tmp/mpi2" ] && ok \
         || { bad "--cell under mpirun: exit $rc (want 2, one message)"; cat "$tmp/out.txt"; }
-else
-    echo "  skipped: the mpirun part: mpirun is not installed (Debian openmpi-bin: sh scripts/deps.sh test)"
 fi
 
 # ---- a cell killed mid-way (SIGKILL: the cell's process and its run), then rerun
@@ -171,6 +226,50 @@ done > "$tmp/differ"
 "$W" report "$tmp/stc" > "$tmp/out.txt" 2>&1 && ! grep -q 'not finished' "$tmp/out.txt" && ok || bad "report of the finished study: $(cat "$tmp/out.txt")"
 "$W" study adam-first-steps --quick --out "$tmp/stb" --cell "$ns" > /dev/null 2> "$tmp/err.txt"; rc=$?
 [ $rc -eq 2 ] && grep -q "numbered 0 to $((ns - 1))" "$tmp/err.txt" && [ ! -e "$tmp/stb" ] && ok || bad "study --cell $ns: exit $rc, $(cat "$tmp/err.txt")"
+
+study_tools
+
+# ---- a study's --emit-slurm script: its tasks run here one by one, its submission (fake sbatch)
+"$W" study $S --out "$tmp/sts" --emit-slurm > "$tmp/sjob.sh"; rc=$?
+[ $rc -eq 0 ] && sh -n "$tmp/sjob.sh" && grep -q "^#SBATCH --array=0-$((nst - 1))\$" "$tmp/sjob.sh" \
+    && grep -q 'exec "$WARMUP" study .*adam-first-steps --cell "$SLURM_ARRAY_TASK_ID" -q$' "$tmp/sjob.sh" && [ ! -e "$tmp/sts" ] \
+    && ok || bad "study --emit-slurm: exit $rc, $(cat "$tmp/sjob.sh")"
+i=0
+while [ $i -lt "$nst" ]; do SLURM_ARRAY_TASK_ID=$i sh "$tmp/sjob.sh" > /dev/null 2>&1 || bad "study slurm task $i exited $?"; i=$((i + 1)); done
+rm -f "$tmp/sbatch.log"
+PATH="$tmp/bin:$PATH" sh "$tmp/sjob.sh" > /dev/null 2>&1
+grep -q -- '--parsable' "$tmp/sbatch.log" && grep -q -- '--dependency=afterany:4242 ' "$tmp/sbatch.log" \
+    && grep -q "\" report \"$tmp/sts\"\$" "$tmp/sbatch.log" \
+    && ok || bad "sh sjob.sh submits the array and a dependent report: $(cat "$tmp/sbatch.log")"
+"$W" report "$tmp/sts" > /dev/null 2>&1 || bad "report after the study's slurm tasks"
+same_study "the study's slurm tasks" "$tmp/sts"
+"$W" study $S --out "$tmp/sts" --emit-slurm --cell 1 > /dev/null 2> "$tmp/err.txt"; rc=$?
+[ $rc -eq 2 ] && grep -q 'one of --cells, --cell I and --emit-slurm' "$tmp/err.txt" && ok || bad "study --emit-slurm --cell: exit $rc"
+
+# ---- temporary names hold the host: another host's file of the same pid is no obstacle, and
+# the name is <file>.tmp.<host>.<pid> (a directory there makes the write fail). sh -c 'exec'
+# keeps the shell's pid $$ for warmup.
+host=$(uname -n | cut -c1-24 | tr -c 'A-Za-z0-9_\n-' '_')
+sh -c 'mkdir -p "$1" && mkdir "$1/sweep.json.tmp.$$" && exec "$2" sweep $3 --out "$1" --cell 0 -q' sh "$tmp/tn" "$W" "$G" \
+    > /dev/null 2>&1 && [ -s "$tmp/tn/sweep.json" ] && ok || bad "a <file>.tmp.<pid> of another host blocks the write"
+sh -c 'mkdir -p "$1" && mkdir "$1/sweep.json.tmp.$4.$$" && exec "$2" sweep $3 --out "$1" --cell 0 -q' sh "$tmp/tn2" "$W" "$G" "$host" \
+    > /dev/null 2> "$tmp/err.txt"; rc=$?
+[ $rc -ne 0 ] && [ ! -e "$tmp/tn2/sweep.json" ] && ok || bad "the temporary name is not <file>.tmp.$host.<pid> (exit $rc)"
+
+# ---- a launcher that gives a rank but no number of ranks (PMIx alone): no share can be taken
+PMIX_RANK=0 "$W" sweep $G --out "$tmp/px" -q > /dev/null 2> "$tmp/err.txt"; rc=$?
+[ $rc -eq 2 ] && grep -q 'gives rank 0 but not the number of ranks' "$tmp/err.txt" && [ ! -e "$tmp/px" ] && ok \
+    || bad "PMIX_RANK without a size: exit $rc, $(cat "$tmp/err.txt")"
+
+# ---- the "skipped" notices: the tool parts with a PATH that has no mpirun nor parallel
+mkdir -p "$tmp/nobin"
+for b in sh mktemp rm mkdir cat cut cmp seq head sed grep ls tail tr rmdir diff uname; do
+    ln -s "$(command -v $b)" "$tmp/nobin/$b"
+done
+PATH="$tmp/nobin" TEST_CELLS_PART=tools "$tmp/nobin/sh" "$0" "$W" > "$tmp/out.txt" 2>&1; rc=$?
+[ $rc -eq 0 ] && grep -q 'skipped: the study through GNU parallel: parallel is not installed' "$tmp/out.txt" \
+    && grep -q 'skipped: the study under mpirun: mpirun is not installed' "$tmp/out.txt" && ok \
+    || { bad "the tool parts without mpirun and parallel: exit $rc"; cat "$tmp/out.txt"; }
 
 # ---- bad input: the range named, exit 2, nothing written
 for v in 4 -1 abc 1.5 ''; do

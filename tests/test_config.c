@@ -269,7 +269,29 @@ static void rerun_lines(void)
     char small[40] = "";
     CHECK(wu_train_config_command(&c, small, sizeof small) == -1, "a line that does not fit says so");
     char q[16] = "x ";
-    CHECK(wu_shell_quote(q, sizeof q, "a'b") == 0 && !strcmp(q, "x 'a'\\''b'"), "quote: %s", q);
+    CHECK(wu_shell_quote(q, sizeof q, "a'b") == 0 && !strcmp(q, "x 'a'\\''b'"), "quote: %s", q);    /* the argument vector (study --ranks execs `warmup train` with it): the same settings as the
+       line, as words, unquoted; a bool flag alone */
+    snprintf(c.out, sizeof c.out, "runs/it's a b");
+    c.post_ln = 0;
+    snprintf(c.schedule, sizeof c.schedule, "warmup(10%%) > cosine");
+    char *argv[128], buf[4096], joined[4096] = "warmup train";
+    int m = wu_train_config_argv(&c, argv, 128, buf, sizeof buf);
+    CHECK(m >= 4 && !strcmp(argv[0], "--out") && !strcmp(argv[1], "runs/it's a b"), "argv starts with --out DIR");
+    for (int i = 0; i < m; i++) {
+        size_t u = strlen(joined);
+        snprintf(joined + u, sizeof joined - u, " ");
+        if (argv[i][0] == '-' && argv[i][1] == '-') strncat(joined, argv[i], sizeof joined - u - 2);
+        else wu_shell_quote(joined, sizeof joined, argv[i]);
+    }
+    wu_train_config_command(&c, line, sizeof line);
+    CHECK(!strcmp(joined, line), "argv, quoted, is the rerun line:\n  %s\n  %s", joined, line);
+    c.post_ln = 1, snprintf(c.model, sizeof c.model, "gpt");
+    m = wu_train_config_argv(&c, argv, 128, buf, sizeof buf);
+    int alone = 0;
+    for (int i = 0; i < m; i++) alone |= !strcmp(argv[i], "--post-ln") && (i + 1 == m || argv[i + 1][0] == '-');
+    CHECK(alone, "a bool is a flag alone");
+    CHECK(wu_train_config_argv(&c, argv, 3, buf, sizeof buf) == -1, "too few words: -1");
+    CHECK(wu_train_config_argv(&c, argv, 128, buf, 20) == -1, "too small a buffer: -1");
 }
 
 static void messages(void)

@@ -200,11 +200,66 @@ static void test_plan(void)
     CHECK(j >= 1 && t == 1, "many runs: one thread each (%d jobs, %d threads)", j, t);
 }
 
+/* Runs on ranks: which runs a study spreads, study.json's record of them, and wu_lab_exec with
+ * a launcher that is not MPI (mpirun itself: tests/test_mpi.sh). */
+static int fake_launch(const wu_train_config *c, int ranks, int resume, int threads, void *ctx)
+{
+    (void)ctx;
+    if (strstr(c->out, "/bad")) { /* as mpirun says it: a rule, then the run's message */
+        fprintf(stderr, "-----\nwarmup: ranks %d resume %d threads %d\n", ranks, resume, threads);
+        return 3;
+    }
+    char path[700];
+    snprintf(path, sizeof path, "%s/summary.json", c->out); /* `warmup train` diverged: exit 1 */
+    FILE *f = fopen(path, "w");
+    if (f) fputs("{\"status\": \"diverged\", \"ranks\": 2, \"rank_batch\": 4}\n", f), fclose(f);
+    return 1;
+}
+
+static void test_ranks(void)
+{
+    wu_study *s = calloc(1, sizeof *s), *back = calloc(1, sizeof *back);
+    wu_error e;
+    char dir[] = "/tmp/wu_lab_ranksXXXXXX";
+    CHECK(mkdtemp(dir) != NULL, "a scratch directory");
+    wu_train_config c;
+    wu_train_defaults(&c);
+    c.steps = 5;
+    wu_study_init(s, "batch-scaling", 1, dir, 1, "", &e);
+    wu_study_group(s, "all");
+    c.batch = 4, wu_study_add(s, &c, "bad", "small", 0, 0, 1, &e);
+    c.batch = 8, wu_study_add(s, &c, "good", "large", 0, 0, 1, &e);
+    CHECK(wu_study_spread(s, 3, &e) == -1 && strstr(e.msg, "large batch 8 (run good) is not divisible by 3"),
+          "3 ranks do not divide 8: %s", e.msg);
+    CHECK(wu_study_spread(s, 2, &e) == 1 && s->runs[0].ranks == 0 && s->runs[1].ranks == 2,
+          "the larger batch alone is spread");
+    CHECK(wu_study_write(s, "cmd", &e) == WU_OK && wu_study_read(dir, back, &e) == WU_OK &&
+          back->runs[0].ranks == 0 && back->runs[1].ranks == 2, "study.json keeps the ranks");
+    s->runs[0].ranks = 2; /* batch 4 on 2 ranks: fails in the launcher */
+    wu_lab_opts o = {.jobs = 1, .threads = 4};
+    CHECK(wu_lab_exec(s->runs, 2, &o, &e) == WU_EINVAL && strstr(e.msg, "nothing can launch"),
+          "ranks without a launcher: %s", e.msg);
+    o.launch = fake_launch;
+    CHECK(wu_lab_exec(s->runs, 2, &o, &e) == WU_ERUN, "the failing run fails the grid");
+    CHECK(s->runs[0].failed && !strcmp(s->runs[0].msg, "-----\nwarmup: ranks 2 resume 0 threads 2\n"),
+          "its stderr is its message: '%s'", s->runs[0].msg);
+    CHECK(!s->runs[1].failed && s->runs[1].s.status == WU_RUN_DIVERGED && s->runs[1].s.ranks == 2 &&
+          s->runs[1].s.rank_batch == 4, "a diverged run on ranks (exit 1) is no failure; its ranks read back");
+    s->runs[0].c.batch = 3;
+    CHECK(wu_lab_exec(s->runs, 1, &o, &e) == WU_EINVAL && strstr(e.msg, "batch 3 is not divisible by its 2 ranks"),
+          "%s", e.msg);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0, "clean up");
+    free(s), free(back);
+}
+
 int main(void)
 {
     test_warmups();
     test_sensitivity();
     test_studies();
     test_plan();
+    test_ranks();
     return th_done("test_lab");
 }

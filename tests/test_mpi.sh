@@ -6,7 +6,10 @@
 # batch; rank 0 alone writes; a batch that K does not divide stops every rank with exit 2 and
 # one message; a run checkpointed on 2 ranks resumes on 1 (and on 4) and continues as the
 # uninterrupted run; a SIGKILL of one rank ends the job with the last checkpoint intact, and the
-# run resumes from it. Skipped, with the reason, where mpirun or the MPI build is missing.
+# run resumes from it. `warmup study batch-scaling --ranks 2` runs its large-batch arms on 2
+# ranks (through $WU_MPIRUN) with the single-process study's losses, says so on its page, skips
+# finished arms on a rerun, and refuses bad --ranks with exit 2. Skipped, with the reason, where
+# mpirun or the MPI build is missing.
 # Usage: sh tests/test_mpi.sh build/warmup
 W=${1:-build/warmup}
 export OMP_NUM_THREADS=1
@@ -112,5 +115,117 @@ else
     wait $mp
     bad "could not find rank 1 of the run to kill (did it finish first?)"
 fi
+# ranks that drift apart (a fault injected on the last rank after step 5) fail the run at the
+# agreement check: exit 1, one message, no summary.json; the same flag on one process changes
+# nothing
+D="--layers 1 --heads 2 --dim 32 --seq 16 --batch 8 --steps 20 --eval-every 0 -q --inject-rank-drift 5"
+$MPIRUN -np 2 "$W" train $D --out "$tmp/drift" > "$tmp/out" 2>&1; rc=$?
+[ $rc = 1 ] && ok || bad "ranks that drifted apart: exit $rc, not 1"
+[ "$(grep -c 'the ranks hold different weights' "$tmp/out")" = 1 ] && ok || { bad "ranks that drifted apart: not one message"; cat "$tmp/out"; }
+[ ! -e "$tmp/drift/summary.json" ] && ok || bad "ranks that drifted apart: a summary.json was written"
+"$W" train $D --out "$tmp/drift1" && [ -f "$tmp/drift1/summary.json" ] && ok || bad "--inject-rank-drift on one process failed the run"
+
+# every rank's own exit status (a wrapper records it and exits 0, so that mpirun never cuts a
+# rank short): all ranks agree, for bad input (2) and for a failure at run time (1)
+printf '#!/bin/sh\n"$@"; echo "$OMPI_COMM_WORLD_RANK $?" >> "$RCLOG"\nexit 0\n' > "$tmp/rc.sh"
+export RCLOG="$tmp/rclog"
+ranks_exit() { sort "$RCLOG" | awk '{print $2}' | tr '\n' ' '; rm -f "$RCLOG"; }
+$MPIRUN -np 4 -x RCLOG sh "$tmp/rc.sh" "$W" train $GPT --batch 6 --out "$tmp/nd2" > /dev/null 2>&1
+[ "$(ranks_exit)" = "2 2 2 2 " ] && ok || bad "batch 6 on 4 ranks: the ranks' exit statuses differ or are not 2"
+$MPIRUN -np 2 -x RCLOG sh "$tmp/rc.sh" "$W" train $D --out "$tmp/drift2" > /dev/null 2>&1
+[ "$(ranks_exit)" = "1 1 " ] && ok || bad "ranks that drifted apart: the ranks' exit statuses are not 1 1"
+# a failure on rank 1 alone (its --data is missing; MPMD) with --force over a finished run:
+# every rank exits 2, rank 0 says what rank 1 found, and the old run's files are untouched
+S="--layers 1 --heads 2 --dim 32 --seq 16 --batch 8 --steps 10 --eval-every 0 -q"
+"$W" train $S --out "$tmp/old" || bad "the run to keep failed"
+cp -r "$tmp/old" "$tmp/old.before"
+$MPIRUN -x RCLOG -np 1 sh "$tmp/rc.sh" "$W" train $S --force --out "$tmp/old" : \
+    -np 1 sh "$tmp/rc.sh" "$W" train $S --force --data "$tmp/no-such-corpus" --out "$tmp/old" > "$tmp/out" 2>&1
+[ "$(ranks_exit)" = "2 2 " ] && ok || bad "a bad --data on rank 1: the ranks' exit statuses are not 2 2"
+grep -q "rank 1: .*no-such-corpus" "$tmp/out" && ok || { bad "rank 0 does not say what rank 1 found"; cat "$tmp/out"; }
+diff -r "$tmp/old.before" "$tmp/old" > /dev/null && ok || bad "--force with a failing rank changed the old run's files"
+# ... and where rank 1 fails only while opening the run (its corpus is too short): the same
+printf 'abc' > "$tmp/tiny.txt"
+$MPIRUN -x RCLOG -np 1 sh "$tmp/rc.sh" "$W" train $S --force --out "$tmp/old" : \
+    -np 1 sh "$tmp/rc.sh" "$W" train $S --force --data "$tmp/tiny.txt" --out "$tmp/old" > "$tmp/out" 2>&1
+[ "$(ranks_exit)" = "2 2 " ] && ok || bad "a too short corpus on rank 1: the ranks' exit statuses are not 2 2"
+grep -q "rank 1: .*is too short" "$tmp/out" && ok || { bad "rank 0 does not say what rank 1 found when opening"; cat "$tmp/out"; }
+diff -r "$tmp/old.before" "$tmp/old" > /dev/null && ok || bad "--force with a rank that cannot open the run changed the old run's files"
+# SIGTERM to rank 1 alone: every rank stops at the same step with exit 130, rank 0 writes the
+# checkpoint, and the resumed run equals the uninterrupted one
+T="--layers 2 --heads 2 --dim 64 --seq 32 --batch 8 --steps 300 --eval-every 0 -q"
+"$W" train $T --out "$tmp/tref" || bad "the uninterrupted run to compare the stopped one with failed"
+$MPIRUN -np 2 -x RCLOG sh "$tmp/rc.sh" "$W" train $T --out "$tmp/term" > "$tmp/out" 2>&1 &
+mp=$!
+for _ in $(seq 1 400); do # until 30 rows are logged (up to 20 s)
+    [ "$(cat "$tmp/term/metrics.csv" 2>/dev/null | wc -l)" -gt 30 ] && break
+    sleep 0.05
+done
+victim=""
+for p in $(pgrep -x warmup); do
+    tr '\0' '\n' < /proc/$p/environ 2>/dev/null | grep -q '^OMPI_COMM_WORLD_RANK=1$' &&
+        tr '\0' '\n' < /proc/$p/environ 2>/dev/null | grep -q "^RCLOG=$RCLOG$" && victim=$p
+done
+if [ -n "$victim" ] && kill -TERM "$victim" 2>/dev/null; then
+    wait $mp
+    [ "$(ranks_exit)" = "130 130 " ] && ok || bad "SIGTERM to rank 1: the ranks' exit statuses are not 130 130"
+    [ -f "$tmp/term/checkpoint.bin" ] && [ "$(json "$tmp/term/summary.json" 'print(d["status"])')" = interrupted ] && ok ||
+        bad "SIGTERM to rank 1: no checkpoint, or a summary not saying interrupted"
+    $MPIRUN -np 2 "$W" train --resume "$tmp/term" -q > "$tmp/out" 2>&1 || { bad "resuming the stopped run failed"; cat "$tmp/out"; }
+    r=$(same "$tmp/tref/metrics.csv" "$tmp/term/metrics.csv" loss 1e-5) && ok || bad "the stopped run resumed: loss differs: $r"
+else
+    wait $mp
+    bad "could not find rank 1 of the run to stop (did it finish first?)"
+fi
+unset RCLOG
+
+# `warmup study batch-scaling --ranks 2`: the large-batch arms run as 2 workers of batch B/2
+# through the launcher ($WU_MPIRUN), the baseline on one process; their losses are the study's
+# without --ranks to 1e-5; study.json records the plan, the page says how they ran; a rerun
+# skips finished runs; --cell I with --ranks; bad inputs. (Before --ranks existed, the option
+# was unknown and every check below failed.)
+python3 tests/tiny_idx.py "$tmp/bsidx" 2000 10 || bad "tests/tiny_idx.py (2000 images) failed"
+BS="batch-scaling --quick --data $tmp/bsidx -q"
+export WU_MPIRUN="$MPIRUN"
+"$W" study $BS --out "$tmp/bs1" || bad "batch-scaling on one process failed"
+"$W" study $BS --ranks 2 --out "$tmp/bs2" > "$tmp/out" 2>&1 || { bad "batch-scaling --ranks 2 failed"; cat "$tmp/out"; }
+for r in small large-unscaled large-sqrt large-linear large-constant-warmup large-gradual-warmup; do
+    if [ $r = small ]; then want="1 32"; else want="2 64"; fi
+    [ "$(json "$tmp/bs2/$r/summary.json" 'print(d["ranks"], d["rank_batch"])')" = "$want" ] && ok ||
+        bad "study --ranks 2: $r: summary.json has not ranks/rank_batch $want"
+    for col in loss grad_norm; do
+        d=$(same "$tmp/bs1/$r/metrics.csv" "$tmp/bs2/$r/metrics.csv" $col 1e-5) && ok || bad "study --ranks 2: $r: $col differs from one process: $d"
+    done
+done
+[ "$(json "$tmp/bs2/study.json" 'print(*[r["ranks"] for r in d["runs"]])')" = "1 2 2 2 2 2" ] && ok || bad "study.json: the runs' ranks"
+grep -q "Batch 32 ran on one process (1 run); batch 128 ran as 2 workers x 64 (MPI data parallel, 5 runs)" "$tmp/bs2/report.html" && ok ||
+    bad "report.html does not say how the runs ran"
+grep -q "Batch 32 ran on one process (1 run); batch 128 ran on one process (5 runs)" "$tmp/bs1/report.html" && ok ||
+    bad "report.html (one process) does not say how the runs ran"
+"$W" study batch-scaling --quick --data "$tmp/bsidx" --ranks 2 --out "$tmp/bs2" > "$tmp/out" 2>&1 && grep -q "6 runs (0 to run, 6 already finished)" "$tmp/out" && ok ||
+    { bad "a rerun of the study did not skip the finished runs"; cat "$tmp/out"; }
+# mixed: one large arm rerun on one process; the page tells the truth
+rm -rf "$tmp/bs2/large-sqrt"
+"$W" study $BS --out "$tmp/bs2" || bad "the rerun without --ranks failed"
+grep -q "batch 128 ran as 2 workers x 64 (MPI data parallel, 4 runs); batch 128 ran on one process (1 run)" "$tmp/bs2/report.html" && ok ||
+    bad "report.html after a mixed rerun does not say how the runs ran"
+"$W" study $BS --ranks 2 --cell 3 --out "$tmp/bsc" || bad "--cell 3 --ranks 2 failed"
+[ "$(json "$tmp/bsc/large-linear/summary.json" 'print(d["ranks"])')" = 2 ] && ok || bad "--cell 3 --ranks 2: not on 2 ranks"
+# a launcher's failure reaches the run's message (its first line, not mpirun's rules of dashes)
+printf '#!/bin/sh\necho -----------\necho "warmup: the fake launcher refused" >&2\nexit 2\n' > "$tmp/fakempi"
+WU_MPIRUN="sh $tmp/fakempi" "$W" study $BS --ranks 2 --out "$tmp/bsf" > "$tmp/out" 2>&1; rc=$?
+[ $rc = 1 ] && grep -q "run $tmp/bsf/large-unscaled: the fake launcher refused" "$tmp/out" && ok || { bad "a failing launcher: exit $rc"; cat "$tmp/out"; }
+# bad inputs: exit 2, what is wrong, nothing written
+for a in "--ranks 3|not divisible by 3 ranks" "--ranks 0|--ranks must be" "--ranks 2 --jobs 0|--jobs must be"; do
+    "$W" study $BS ${a%%|*} --out "$tmp/bsbad" > "$tmp/out" 2>&1; rc=$?
+    [ $rc = 2 ] && grep -q -- "${a#*|}" "$tmp/out" && [ ! -e "$tmp/bsbad" ] && ok || { bad "study ${a%%|*}: exit $rc"; cat "$tmp/out"; }
+done
+"$W" study lr-range --quick --ranks 2 --out "$tmp/bsbad" > "$tmp/out" 2>&1; rc=$?
+[ $rc = 2 ] && grep -q "only batch-scaling runs its large-batch arms on several ranks" "$tmp/out" && ok || { bad "lr-range --ranks 2: exit $rc"; cat "$tmp/out"; }
+WU_MPIRUN= PATH=/nonexistent "$W" study $BS --ranks 2 --out "$tmp/bsbad" > "$tmp/out" 2>&1; rc=$?
+[ $rc = 2 ] && grep -q "the MPI launcher 'mpirun' is not found: install openmpi-bin" "$tmp/out" && [ ! -e "$tmp/bsbad" ] && ok || { bad "no mpirun on PATH: exit $rc"; cat "$tmp/out"; }
+$MPIRUN -np 1 "$W" study $BS --ranks 2 --out "$tmp/bsbad" > "$tmp/out" 2>&1; rc=$?
+[ $rc = 2 ] && grep -q "this study was itself started by mpirun" "$tmp/out" && [ ! -e "$tmp/bsbad" ] && ok || { bad "--ranks under mpirun: exit $rc"; cat "$tmp/out"; }
+unset WU_MPIRUN
 echo "test_mpi: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -21,6 +21,9 @@ int cli_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)))
 #endif
     ;
+/* The message of the last cli_error (without "warmup: "), "" before any: what a rank of an
+ * MPI run that stopped tells rank 0, which alone prints (cmd_train.c). */
+const char *cli_last_error(void);
 
 /* Parse a finite double / an integer in [lo, hi] from the value of option `opt`. On error
  * print what was wrong and how to fix it, and return WU_EXIT_USAGE; 0 on success. */

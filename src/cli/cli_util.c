@@ -14,16 +14,23 @@
 
 int cli_parse_only;
 
+static char last_error[512];
+
 int cli_error(const char *fmt, ...)
 {
     va_list ap;
-    fputs("warmup: ", stderr);
     va_start(ap, fmt);
+    vsnprintf(last_error, sizeof last_error, fmt, ap);
+    va_end(ap);
+    va_start(ap, fmt);
+    fputs("warmup: ", stderr);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
     return WU_EXIT_USAGE;
 }
+
+const char *cli_last_error(void) { return last_error; }
 
 int cli_double(const char *opt, const char *text, double lo, double hi, double *out)
 {

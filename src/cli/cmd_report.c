@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "../report/study_page.h"
+#include "cells.h"
 #include "cli.h"
 
 static const char HELP[] =
@@ -37,16 +38,8 @@ static int report_study(const char *dir, wu_error *err)
     /* the runs still to run, by index (warmup study NAME ... --cell I) and name */
     wu_study *s = calloc(1, sizeof *s);
     if (s && wu_study_read(dir, s, err) == WU_OK) {
-        int m = 0, done[WU_STUDY_MAX];
-        for (int i = 0; i < s->n; i++) {
-            wu_run_summary u;
-            done[i] = wu_run_summary_read(s->runs[i].c.out, &u, err) == WU_OK &&
-                      (u.status == WU_RUN_COMPLETED || u.status == WU_RUN_DIVERGED);
-            m += !done[i];
-        }
-        if (m) printf("%d of %d runs not finished (run one with warmup study ... --cell I):\n", m, s->n);
-        for (int i = 0; m && i < s->n; i++)
-            if (!done[i]) printf("  %d %s\n", i, s->arm[i].name);
+        cli_cells_read(s->runs, s->n);
+        cli_cells_missing(s->runs, s->n, "runs", "study");
     }
     free(s);
     return 0;
@@ -61,25 +54,10 @@ static int report_sweep(const char *dir, wu_error *err)
     if (!s) return cli_error("out of memory");
     rc = wu_sweep_load(s, dir, command, sizeof command, err);
     if (rc == WU_OK) rc = wu_sweep_runs(s, &runs, &n, err);
-    for (int i = 0; rc == WU_OK && i < n; i++)
-        if (wu_run_summary_read(runs[i].c.out, &runs[i].s, err) != WU_OK) runs[i].s.status = WU_RUN_MISSING;
+    if (rc == WU_OK) cli_cells_read(runs, n);
     if (rc == WU_OK) rc = wu_report_sweep(s, runs, command, NULL, err);
-    if (rc == WU_OK) { /* the cells still to run, by index (warmup sweep ... --cell I) and name */
-        int m = 0;
-        for (int i = 0; i < n; i++)
-            m += runs[i].s.status != WU_RUN_COMPLETED && runs[i].s.status != WU_RUN_DIVERGED;
-        if (m) printf("%d of %d cells not finished (run one with warmup sweep ... --cell I):\n", m, n);
-        for (int i = 0; m && i < n; i++)
-            if (runs[i].s.status != WU_RUN_COMPLETED && runs[i].s.status != WU_RUN_DIVERGED)
-            {
-                char mp[700];
-                snprintf(mp, sizeof mp, "%s/metrics.csv", runs[i].c.out);
-                printf("  %d %s%s\n", i, strrchr(runs[i].c.out, '/') + 1,
-                       runs[i].s.status == WU_RUN_INTERRUPTED ? " (interrupted)"
-                       : access(mp, F_OK) == 0 ? " (started: running, or stopped without a summary)"
-                       : "");
-            }
-    }
+    /* the cells still to run, by index (warmup sweep ... --cell I) and name */
+    if (rc == WU_OK) cli_cells_missing(runs, n, "cells", "sweep");
     free(runs);
     free(s);
     return rc == WU_OK ? 0 : cli_engine_error(NULL, err->msg);

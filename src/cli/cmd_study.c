@@ -7,6 +7,8 @@
 
 #include "../report/study_page.h"
 #include "../train/config.h"
+#include "../train/dist.h"
+#include "cells.h"
 #include "cli.h"
 #include "lab_cli.h"
 
@@ -26,11 +28,18 @@ static void help(void)
           "      --quick        a small model and few steps (under a minute)\n"
           "      --seed S       base seed (default 1)\n"
           "  -d, --data DIR     batch-scaling: Fashion-MNIST IDX files (default: Debian's)\n"
-          "  -j, --jobs N       runs at once (default: one per core)\n"
+          "  -j, --jobs N       runs at once (default: one per core; with --ranks K, cores / K)\n"
+          "      --ranks K      batch-scaling: run the large-batch arms data parallel as K MPI\n"
+          "                     workers of batch B/K each, as Goyal et al. (launcher: mpirun,\n"
+          "                     or $WU_MPIRUN; the baseline runs on one process)\n"
           "      --cells        print the number of runs N, then one line per run: its index\n"
           "                     and directory name\n"
           "      --cell I       run run I (0 to N-1) alone into the shared --out DIR (writes\n"
           "                     DIR/study.json only when missing); then 'warmup report DIR'\n"
+          "      --emit-slurm   print an sbatch script: a job array over the runs, then\n"
+          "                     'warmup report DIR' (docs/CLUSTER.md)\n"
+          "Under mpirun (OMPI_COMM_WORLD_RANK/SIZE or PMI_RANK/SIZE set), rank r of K runs\n"
+          "the runs r, r+K, ... and rank 0 draws the report once every rank is done.\n"
           "      --ascii        plain ASCII charts;  -q, --quiet: no progress or charts\n"
           "  -h, --help\n"
           "Each default study finishes within 10 minutes on 2 cores (docs/STUDIES.md). Rerunning\n"
@@ -52,21 +61,23 @@ static int same_study(const wu_study *s, const char *dir)
            m.quick == (s->quick != 0) && m.seed == s->seed && !strcmp(m.data, s->data);
 }
 
-int cmd_study(int argc, char **argv)
+static int study(int argc, char **argv, cli_ranks *rk)
 {
-    enum { O_QUICK = 300, O_SEED, O_ASCII, O_LIST, O_CELLS, O_CELL };
+    enum { O_QUICK = 300, O_SEED, O_ASCII, O_LIST, O_CELLS, O_CELL, O_SLURM, O_RANKS };
     static const struct option opts[] = {
         {"out", required_argument, 0, 'o'}, {"quick", no_argument, 0, O_QUICK},
         {"seed", required_argument, 0, O_SEED}, {"data", required_argument, 0, 'd'},
         {"jobs", required_argument, 0, 'j'}, {"ascii", no_argument, 0, O_ASCII},
         {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'},
         {"list", no_argument, 0, O_LIST}, {"cells", no_argument, 0, O_CELLS},
-        {"cell", required_argument, 0, O_CELL}, {0, 0, 0, 0},
+        {"cell", required_argument, 0, O_CELL}, {"emit-slurm", no_argument, 0, O_SLURM},
+        {"ranks", required_argument, 0, O_RANKS},
+        {0, 0, 0, 0},
     };
     const char *cell_arg = NULL;
-    int list_cells = 0;
+    int list_cells = 0, slurm = 0;
     const char *out = NULL, *data = "";
-    int64_t seed = 1, jobs = 0;
+    int64_t seed = 1, jobs = 0, ranks = 0;
     int quick = 0, ascii = 0, quiet = 0, list = 0, ch;
     opterr = 0;
     optind = 0; /* 0: a full reset of getopt, also after a scan that stopped early */
@@ -83,6 +94,8 @@ int cmd_study(int argc, char **argv)
         case O_LIST: list = 1; break;
         case O_CELLS: list_cells = 1; break;
         case O_CELL: cell_arg = optarg; break;
+        case O_SLURM: slurm = 1; break;
+        case O_RANKS: if (cli_int64("--ranks", optarg, 1, 4096, &ranks)) return WU_EXIT_USAGE; break;
         case ':': return cli_error("%s needs a value (see 'warmup study --help')", argv[optind - 1]);
         default: return cli_error("study: unknown option '%s' (see 'warmup study --help')", argv[optind - 1]);
         }
@@ -118,9 +131,44 @@ int cmd_study(int argc, char **argv)
         cli_engine_error(NULL, err.msg);
         goto done;
     }
+    if (ranks > 0) { /* the large-batch runs on K ranks: only a plan of several batch sizes has them */
+        int spread = wu_study_spread(s, (int)ranks, &err);
+        if (spread < 0) {
+            cli_error("--ranks: %s", err.msg);
+            goto done;
+        }
+        if (spread == 0) {
+            cli_error("--ranks: study %s trains at one batch size; only batch-scaling runs its "
+                      "large-batch arms on several ranks", name);
+            goto done;
+        }
+        char launcher[256];
+        if (ranks > 1 && !wu_dist_built()) {
+            cli_error("--ranks %lld: this warmup was built without MPI: install openmpi-bin and "
+                      "libopenmpi-dev (apt-get install), then rebuild (make)", (long long)ranks);
+            goto done;
+        }
+        int lrank, lsize;
+        if (ranks > 1 && wu_dist_launched(&lrank, &lsize)) {
+            cli_error("--ranks %lld: this study was itself started by mpirun, and --ranks starts "
+                      "mpirun for each large-batch run: run 'warmup study' without mpirun",
+                      (long long)ranks);
+            goto done;
+        }
+        if (ranks > 1 && !cli_launcher(launcher, sizeof launcher)) {
+            cli_error("--ranks %lld: the MPI launcher '%s' is not found: install openmpi-bin "
+                      "(apt-get install), or set WU_MPIRUN to your launcher", (long long)ranks,
+                      launcher);
+            goto done;
+        }
+        if (ranks > 1 && jobs == 0) { /* each run takes K cores */
+            long c = sysconf(_SC_NPROCESSORS_ONLN);
+            jobs = c / ranks > 0 ? c / ranks : 1;
+        }
+    }
     int cell = -1;
-    if (list_cells && cell_arg) {
-        cli_error("study: use one of --cells and --cell I at a time");
+    if ((list_cells != 0) + (cell_arg != NULL) + (slurm != 0) > 1) {
+        cli_error("study: use one of --cells, --cell I and --emit-slurm at a time");
         goto done;
     }
     if (cell_arg) {
@@ -142,6 +190,21 @@ int cmd_study(int argc, char **argv)
         rc = WU_EXIT_OK;
         goto done;
     }
+    if (slurm) {
+        char **words = calloc((size_t)argc + 1, sizeof *words), about[128];
+        if (!words) {
+            cli_error("out of memory");
+            goto done;
+        }
+        snprintf(about, sizeof about, "The study %s%s", name, quick ? " (quick)" : "");
+        cli_cells_emit_slurm("study", about, "report", "", s->n, out,
+                             cli_plain_args(argc - 1, argv + 1, words), words);
+        free(words);
+        rc = WU_EXIT_OK;
+        goto done;
+    }
+    if (cli_ranks_check(rk, cell)) goto done;
+    int shared = rk->size > 1; /* this process runs a share of the runs, rank 0 then reports */
     /* a directory of another kind is never taken over: a sweep's, or a training run's files */
     char held[160], sj[600];
     snprintf(sj, sizeof sj, "%s/sweep.json", out);
@@ -172,33 +235,54 @@ int cmd_study(int argc, char **argv)
         cli_engine_error(NULL, err.msg);
         goto done;
     }
-    if (!quiet && cell < 0) printf("warmup study %s%s -> %s\n", name, quick ? " (quick)" : "", out);
+    char on[64] = "";
+    if (ranks > 1) snprintf(on, sizeof on, ", large batches on %lld ranks", (long long)ranks);
+    if (!quiet && cell < 0 && rk->rank == 0)
+        printf("warmup study %s%s%s -> %s\n", name, quick ? " (quick)" : "", on, out);
     if (!quiet && cell >= 0)
         printf("warmup study %s%s: run %d of %d (%s) -> %s\n", name, quick ? " (quick)" : "", cell,
                s->n, s->arm[cell].name, out);
     fflush(stdout);
     /* the plan as data, with what the study measures outside its runs: all the report reads.
-       A cell writes it only when missing (whoever comes first, by an atomic rename: the same
-       plan from every cell); the whole study rewrites it */
-    if ((cell < 0 || access(sj, F_OK) != 0) &&
+       A cell or a rank writes it only when missing (whoever comes first, by an atomic rename:
+       the same plan from every cell); the whole study rewrites it */
+    if (((cell < 0 && !shared) || access(sj, F_OK) != 0) &&
         ((kind->measure && kind->measure(s, &err)) || wu_study_write(s, command, &err))) {
         cli_engine_error(NULL, err.msg);
         goto done;
     }
+    cli_ranks_speak(rk); /* from here on a rank's own runs speak for themselves */
     if (cell >= 0) {
-        int interrupted = 0;
-        rc = cli_run_grid(&s->runs[cell], 1, 1, cli_env_threads(0), quiet, &interrupted);
-        if (rc == WU_EXIT_OK && interrupted) rc = cli_grid_end(1, 0);
+        rc = cli_cells_run("study", out, s->runs, s->n, cell, rk, 1, quiet);
+        if (rc == 130) rc = cli_grid_end(1, 0);
         if (rc == WU_EXIT_OK && !quiet)
             printf("run %d done; 'warmup report %s' draws the study from the runs finished\n", cell, out);
+        goto done;
+    }
+    int cols = cli_term_cols() < 100 ? cli_term_cols() : 100;
+    wu_term t = {quiet ? NULL : stdout, cols, ascii ? WU_TTY_ASCII : WU_TTY_BRAILLE, cli_use_color()};
+    if (shared) { /* rank r runs r, r+K, ...; rank 0 waits for the others, then draws the study */
+        int report = 0;
+        rc = cli_cells_run("study", out, s->runs, s->n, -1, rk, (int)jobs, quiet);
+        int worst = cli_ranks_join(out, rk, rc, quiet, &report);
+        rc = worst;
+        if (!report) goto done;
+        if (wu_report_study_dir(out, &t, &err) != WU_OK) {
+            rc = cli_engine_error(NULL, err.msg);
+            goto done;
+        }
+        cli_cells_read(s->runs, s->n);
+        cli_cells_missing(s->runs, s->n, "runs", "study");
+        if (worst != WU_EXIT_OK) {
+            cli_error("some runs failed (see above); rerun the same command to retry them");
+            rc = WU_EXIT_FAIL;
+        } else if (!quiet) printf("\nreport: %s/report.html\n", out);
         goto done;
     }
     int interrupted = 0;
     int failed = 0;
     if ((rc = cli_run_grid(s->runs, s->n, (int)jobs, 0, quiet, &interrupted)) == WU_EXIT_USAGE) goto done;
     failed = rc == WU_EXIT_FAIL;
-    int cols = cli_term_cols() < 100 ? cli_term_cols() : 100;
-    wu_term t = {quiet ? NULL : stdout, cols, ascii ? WU_TTY_ASCII : WU_TTY_BRAILLE, cli_use_color()};
     if (wu_report_study_dir(out, &t, &err) != WU_OK) { /* from the files alone */
         rc = cli_engine_error(NULL, err.msg);
         goto done;
@@ -207,5 +291,15 @@ int cmd_study(int argc, char **argv)
     if (!quiet) printf("\nreport: %s/report.html\n", out);
 done:
     free(s);
+    return rc;
+}
+
+int cmd_study(int argc, char **argv)
+{
+    /* under mpirun every rank checks the same input: only rank 0 says what is wrong with it */
+    cli_ranks rk;
+    cli_ranks_begin(&rk);
+    int rc = study(argc, argv, &rk);
+    cli_ranks_speak(&rk);
     return rc;
 }

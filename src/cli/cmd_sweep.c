@@ -7,15 +7,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <time.h>
-
 #include "../report/lab_report.h"
 #include "../train/config.h"
 #include "../util/json.h"
-#include "../util/outfile.h"
+#include "cells.h"
 #include "cli.h"
 #include "lab_cli.h"
 
@@ -56,113 +51,6 @@ static const char HELP[] =
     "130 interrupted (rerun to finish).\n";
 
 
-/* The rank and the number of ranks when started by mpirun (Open MPI's, or MPICH/Hydra's PMI
- * variables): read from the environment, so that no MPI library is linked for a sweep. */
-static int mpi_ranks(int *rank, int *size)
-{
-    static const char *const vars[][2] = {{"OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE"},
-                                          {"PMI_RANK", "PMI_SIZE"},
-                                          {"PMIX_RANK", "OMPI_UNIVERSE_SIZE"}};
-    for (int i = 0; i < 3; i++) {
-        const char *r = getenv(vars[i][0]), *z = getenv(vars[i][1]);
-        long long rv, zv;
-        if (r && z && wu_parse_whole(r, &rv) == 0 && wu_parse_whole(z, &zv) == 0 && zv >= 1 &&
-            rv >= 0 && rv < zv && zv <= 1000000) {
-            *rank = (int)rv, *size = (int)zv;
-            return 1;
-        }
-    }
-    return 0;
-}
-
-/* What identifies one mpirun launch, the same in every rank and new in the next launch: the
- * markers of a launch that was killed are never taken for this one's. */
-static void launch_id(char *out, size_t n)
-{
-    static const char *const vars[] = {"PMIX_NAMESPACE", "OMPI_MCA_ess_base_jobid",
-                                       "OMPI_MCA_orte_ess_jobid", "PMI_KVSNAME", "PMI_JOBID",
-                                       "SLURM_JOB_ID", NULL};
-    const char *v = NULL;
-    for (int i = 0; vars[i] && !v; i++) v = getenv(vars[i]);
-    size_t u = 0;
-    for (; v && *v && u + 1 < n; v++)
-        out[u++] = (char)(strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.",
-                                 *v) ? *v : '_');
-    if (!u) u = (size_t)snprintf(out, n, "mpirun");
-    out[u < n ? u : n - 1] = '\0';
-}
-
-static volatile sig_atomic_t wait_stop;
-static void on_wait_signal(int sig)
-{
-    (void)sig;
-    wait_stop = 1;
-}
-
-/* Rank 0's wait for the other ranks: each writes DIR/.ranks/<launch>-<rank> (atomically, its
- * exit status inside) when its cells are done. Returns the worst status, or 130 when stopped. */
-static int wait_ranks(const char *dir, const char *launch, int size, int own)
-{
-    struct sigaction sa, oi, ot;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_wait_signal;
-    wait_stop = 0;
-    sigaction(SIGINT, &sa, &oi);
-    sigaction(SIGTERM, &sa, &ot);
-    int worst = own;
-    for (int r = 1; r < size && !wait_stop; r++) {
-        char path[700];
-        snprintf(path, sizeof path, "%s/.ranks/%s-%d", dir, launch, r);
-        FILE *f;
-        while (!(f = fopen(path, "r")) && !wait_stop) {
-            struct timespec ts = {0, 200000000};
-            nanosleep(&ts, NULL);
-        }
-        if (!f) break;
-        int st = 1;
-        if (fscanf(f, "%d", &st) != 1) st = 1;
-        fclose(f);
-        unlink(path);
-        if (st > worst) worst = st;
-    }
-    sigaction(SIGINT, &oi, NULL);
-    sigaction(SIGTERM, &ot, NULL);
-    return wait_stop ? 130 : worst;
-}
-
-static int mark_rank(const char *dir, const char *launch, int rank, int status, wu_error *err)
-{
-    char path[700];
-    snprintf(path, sizeof path, "%s/.ranks", dir);
-    if (wu_mkdirs(path, err)) return err->code;
-    snprintf(path, sizeof path, "%s/.ranks/%s-%d", dir, launch, rank);
-    wu_outfile o;
-    if (wu_outfile_open(&o, path, err)) return err->code;
-    fprintf(o.f, "%d\n", status);
-    return wu_outfile_commit(&o, err);
-}
-
-/* List the cells not finished, by index and directory name, on stdout. Returns how many. */
-static int list_missing(const wu_lab_run *runs, int n)
-{
-    int m = 0;
-    for (int i = 0; i < n; i++)
-        m += runs[i].s.status != WU_RUN_COMPLETED && runs[i].s.status != WU_RUN_DIVERGED;
-    if (!m) return 0;
-    printf("%d of %d cells not finished (run one with warmup sweep ... --cell I):\n", m, n);
-    for (int i = 0; i < n; i++) {
-        int st = runs[i].s.status;
-        if (st == WU_RUN_COMPLETED || st == WU_RUN_DIVERGED) continue;
-        const char *d = strrchr(runs[i].c.out, '/');
-        char mp[700];
-        snprintf(mp, sizeof mp, "%s/metrics.csv", runs[i].c.out);
-        printf("  %d %s%s\n", i, d ? d + 1 : runs[i].c.out,
-               st == WU_RUN_INTERRUPTED ? " (interrupted)"
-               : access(mp, F_OK) == 0 ? " (started: running, or stopped without a summary)" : "");
-    }
-    return m;
-}
-
 /* `warmup sweep --collect DIR`: the report from the cells finished so far. */
 static int collect(const char *dir, int quiet, int ascii)
 {
@@ -181,15 +69,14 @@ static int collect(const char *dir, int quiet, int ascii)
     }
     rc = wu_sweep_load(s, dir, command, sizeof command, &err);
     if (rc == WU_OK) rc = wu_sweep_runs(s, &runs, &n, &err);
-    for (int i = 0; rc == WU_OK && i < n; i++)
-        if (wu_run_summary_read(runs[i].c.out, &runs[i].s, &err) != WU_OK) runs[i].s.status = WU_RUN_MISSING;
+    if (rc == WU_OK) cli_cells_read(runs, n);
     int cols = cli_term_cols() < 100 ? cli_term_cols() : 100;
     wu_term t = {quiet ? NULL : stdout, cols, ascii ? WU_TTY_ASCII : WU_TTY_BRAILLE, cli_use_color()};
     if (rc == WU_OK) rc = wu_report_sweep(s, runs, command, &t, &err);
     if (rc != WU_OK) {
         rc = cli_engine_error(NULL, err.msg);
     } else {
-        int missing = list_missing(runs, n);
+        int missing = cli_cells_missing(runs, n, "cells", "sweep");
         if (!quiet) printf("results: %s/results.csv  report: %s/report.html\n", dir, dir);
         rc = missing ? WU_EXIT_FAIL : WU_EXIT_OK;
     }
@@ -198,93 +85,16 @@ static int collect(const char *dir, int quiet, int ascii)
     return rc;
 }
 
-/* A shell word: plain, or single-quoted. */
-static void shell_word(FILE *f, const char *a)
-{
-    if (*a && strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=.,/%+:@") ==
-                  strlen(a)) {
-        fputs(a, f);
-        return;
-    }
-    fputc('\'', f);
-    for (; *a; a++)
-        if (*a == '\'') fputs("'\\''", f);
-        else fputc(*a, f);
-    fputc('\'', f);
-}
-
-/* `--emit-slurm`: an sbatch script whose array tasks run one cell each; started with sh, it
- * submits itself as the array and a collect step that waits for it (afterany). */
-static void emit_slurm(int n, const char *dir, int argc, char **argv)
-{
-    char exe[1024], cwd[1024];
-    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (len <= 0) snprintf(exe, sizeof exe, "warmup");
-    else exe[len] = '\0';
-    if (!getcwd(cwd, sizeof cwd)) snprintf(cwd, sizeof cwd, ".");
-    printf("#!/bin/sh\n"
-           "# An LR x warmup sweep of %d cells as a Slurm job array (warmup sweep --emit-slurm).\n"
-           "#   sh THIS_FILE       submits the array and a collect step that runs after it\n"
-           "#   sbatch THIS_FILE   submits the array alone (then: warmup sweep --collect DIR)\n"
-           "# Each task runs one cell into the shared directory; a rerun skips finished cells.\n"
-           "#SBATCH --job-name=warmup-sweep\n"
-           "#SBATCH --array=0-%d\n"
-           "#SBATCH --cpus-per-task=1\n"
-           "#SBATCH --chdir=", n, n - 1);
-    shell_word(stdout, cwd);
-    printf("\n#SBATCH --output=slurm-%%A_%%a.out\n"
-           "WARMUP=");
-    shell_word(stdout, exe);
-    printf("\nDIR=");
-    shell_word(stdout, dir);
-    printf("\nif [ -z \"$SLURM_ARRAY_TASK_ID\" ]; then\n"
-           "    jid=$(sbatch --parsable \"$0\") || exit 1\n"
-           "    jid=${jid%%%%;*}\n"
-           "    sbatch --dependency=afterany:\"$jid\" --job-name=warmup-collect --chdir=");
-    shell_word(stdout, cwd);
-    printf(" \\\n        --output=slurm-collect-%%j.out --wrap \"\\\"$WARMUP\\\" sweep --collect \\\"$DIR\\\" -q\"\n"
-           "    echo \"submitted: job array $jid (%d cells), then the collect step\"\n"
-           "    exit\n"
-           "fi\n"
-           "export OMP_NUM_THREADS=${SLURM_CPUS_PER_TASK:-1}\n"
-           "exec \"$WARMUP\" sweep", n);
-    for (int i = 0; i < argc; i++) {
-        fputc(' ', stdout);
-        shell_word(stdout, argv[i]);
-    }
-    printf(" --cell \"$SLURM_ARRAY_TASK_ID\" -q\n");
-}
-
 /* A part of the grid on this process: cell `cell` alone (--cell I), or under mpirun the cells
  * rank, rank + size, ...; rank 0 then waits for the other ranks and collects. Nothing shared
  * is written here but by rank 0's collect. */
-static int run_cells(wu_sweep *s, wu_lab_run *runs, int n, int cell, int rank, int size, int jobs,
+static int run_cells(wu_sweep *s, wu_lab_run *runs, int n, int cell, const cli_ranks *rk, int jobs,
                      int quiet, int ascii)
 {
-    int m = 0;
-    wu_lab_run *mine = calloc((size_t)n, sizeof *mine);
-    int *idx = calloc((size_t)n, sizeof *idx);
-    if (!mine || !idx) {
-        free(mine), free(idx);
-        return cli_error("out of memory");
-    }
-    for (int i = 0; i < n; i++)
-        if (cell >= 0 ? i == cell : i % size == rank) idx[m] = i, mine[m++] = runs[i];
-    if (!quiet) {
-        if (cell >= 0)
-            printf("warmup sweep: cell %d of %d (%s) -> %s\n", cell, n,
-                   strrchr(runs[cell].c.out, '/') + 1, s->dir);
-        else
-            printf("warmup sweep: rank %d of %d: %d of the %d cells -> %s\n", rank, size, m, n, s->dir);
-    }
-    int interrupted = 0, rc = WU_EXIT_OK;
-    if (m) {
-        rc = cli_run_grid(mine, m, jobs > 0 ? jobs : 1, cli_env_threads(cell >= 0 ? 0 : 1), quiet,
-                          &interrupted);
-        for (int k = 0; k < m; k++) runs[idx[k]] = mine[k];
-    }
-    free(mine), free(idx);
-    if (rc != WU_EXIT_USAGE && interrupted) rc = 130;
+    if (cell >= 0 && !quiet)
+        printf("warmup sweep: cell %d of %d (%s) -> %s\n", cell, n, strrchr(runs[cell].c.out, '/') + 1,
+               s->dir);
+    int rc = cli_cells_run("sweep", s->dir, runs, n, cell, rk, jobs, quiet);
     if (cell >= 0) {
         if (rc == WU_EXIT_OK && !quiet) {
             const wu_run_summary *u = &runs[cell].s;
@@ -294,23 +104,9 @@ static int run_cells(wu_sweep *s, wu_lab_run *runs, int n, int cell, int rank, i
         }
         return rc == 130 ? cli_grid_end(1, 0) : rc;
     }
-    char launch[128];
-    launch_id(launch, sizeof launch);
-    wu_error err;
-    if (rank != 0) {
-        /* the status goes in the marker; a rank that exits non-zero would make mpirun stop rank
-           0 before it collects, so a rank whose marker is written exits 0 */
-        if (mark_rank(s->dir, launch, rank, rc, &err)) return cli_engine_error(NULL, err.msg);
-        return rc == 130 ? 130 : WU_EXIT_OK;
-    }
-    if (rc == 130) return cli_grid_end(1, 0);
-    if (!quiet) printf("rank 0: waiting for the other %d ranks\n", size - 1);
-    fflush(stdout);
-    int worst = wait_ranks(s->dir, launch, size, rc);
-    char marks[700];
-    snprintf(marks, sizeof marks, "%s/.ranks", s->dir);
-    rmdir(marks); /* when no other launch's markers are left in it */
-    if (worst == 130) return cli_grid_end(1, 0);
+    int collect_now = 0;
+    int worst = cli_ranks_join(s->dir, rk, rc, quiet, &collect_now);
+    if (!collect_now) return worst;
     int c = collect(s->dir, quiet, ascii);
     if (worst != WU_EXIT_OK) {
         cli_error("some cells failed (see above); rerun the same command to retry them");
@@ -338,13 +134,8 @@ int cmd_sweep(int argc, char **argv)
     const char *cell_arg = NULL, *collect_dir = NULL, *format = NULL;
     int list_cells = 0, slurm = 0, nother = 0;
     /* under mpirun every rank checks the same input: only rank 0 says what is wrong with it */
-    int quiet_fd = -1, mr = 0, ms = 1;
-    if (mpi_ranks(&mr, &ms) && ms > 1 && mr > 0) {
-        int nul = open("/dev/null", O_WRONLY);
-        fflush(stderr);
-        if (nul >= 0 && (quiet_fd = dup(STDERR_FILENO)) >= 0) dup2(nul, STDERR_FILENO);
-        if (nul >= 0) close(nul);
-    }
+    cli_ranks rk;
+    cli_ranks_begin(&rk);
     struct option opts[64];
     cli_options_merge(opts, 64, cli_train_options(), own);
     char shortopts[32];
@@ -479,17 +270,12 @@ int cmd_sweep(int argc, char **argv)
         goto out;
     }
     if (slurm) {
-        emit_slurm(n, s->dir, nplain, plain);
+        cli_cells_emit_slurm("sweep", "An LR x warmup sweep", "sweep --collect", " -q", n, s->dir,
+                             nplain, plain);
         rc = WU_EXIT_OK;
         goto out;
     }
-    int rank = 0, size = 1;
-    mpi_ranks(&rank, &size);
-    if (cell >= 0 && size > 1) {
-        cli_error("--cell under mpirun: all %d ranks would run cell %d at once; give either "
-                      "--cell I or mpirun (ranks take the cells round-robin)", size, cell);
-        goto out;
-    }
+    if (cli_ranks_check(&rk, cell)) goto out;
     /* a directory of another kind is never taken over: a study's or the demo's (study.json),
        or a training run's own files */
     char held[160], sj[600];
@@ -508,18 +294,13 @@ int cmd_sweep(int argc, char **argv)
     /* a cell or a rank writes the plan only when it is missing (atomically: all write the same),
        a whole sweep on one machine as before */
     if (wu_mkdirs(s->dir, &err) ||
-        wu_sweep_manifest(s, command, cell >= 0 || size > 1, &err)) {
+        wu_sweep_manifest(s, command, cell >= 0 || rk.size > 1, &err)) {
         cli_engine_error(NULL, err.msg);
         goto out;
     }
-    if (quiet_fd >= 0) { /* from here on a rank's own runs speak for themselves */
-        fflush(stderr);
-        dup2(quiet_fd, STDERR_FILENO);
-        close(quiet_fd);
-        quiet_fd = -1;
-    }
-    if (cell >= 0 || size > 1) {
-        rc = run_cells(s, runs, n, cell, rank, size, (int)jobs, quiet, ascii);
+    cli_ranks_speak(&rk); /* from here on a rank's own runs speak for themselves */
+    if (cell >= 0 || rk.size > 1) {
+        rc = run_cells(s, runs, n, cell, &rk, (int)jobs, quiet, ascii);
         goto out;
     }
     if (!quiet)
@@ -536,15 +317,11 @@ int cmd_sweep(int argc, char **argv)
         rc = cli_engine_error(NULL, err.msg);
         goto out;
     }
-    if (!quiet && (interrupted || failed)) list_missing(runs, n);
+    if (!quiet && (interrupted || failed)) cli_cells_missing(runs, n, "cells", "sweep");
     if ((rc = cli_grid_end(interrupted, failed)) != WU_EXIT_OK) goto out;
     if (!quiet) printf("\nresults: %s/results.csv  report: %s/report.html\n", s->dir, s->dir);
 out:
-    if (quiet_fd >= 0) {
-        fflush(stderr);
-        dup2(quiet_fd, STDERR_FILENO);
-        close(quiet_fd);
-    }
+    cli_ranks_speak(&rk);
     free(runs);
     free(s);
     free(plain);

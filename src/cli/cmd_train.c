@@ -101,6 +101,18 @@ static void progress(const wu_train_progress *p, void *ctx)
 /* set when train_main reached the ranks' agreement to start (dist.h; a no-op on one rank) */
 static int agreed;
 
+/* On K ranks, before training: every rank's exit status so far (0 when it may train); all take
+ * the first failing rank's, and rank 0, which alone prints, says what that rank found. */
+static int agree_exit(int rc)
+{
+    wu_error e;
+    snprintf(e.msg, sizeof e.msg, "%s", rc != WU_EXIT_OK ? cli_last_error() : "");
+    int any = -wu_dist_agree_err(-rc, &e);
+    if (any != WU_EXIT_OK && rc == WU_EXIT_OK)
+        cli_error("%s (the run does not start)", e.msg);
+    return any;
+}
+
 static int train_main(int argc, char **argv)
 {
     enum { O_RESUME = 300, O_STOP, O_JSON, O_FORCE, O_EXTEND };
@@ -200,10 +212,8 @@ static int train_main(int argc, char **argv)
     /* on K ranks (mpirun): each rank checked the same things; none starts unless all may, and
        no rank waits for one that stopped (cmd_train joins for the ones that returned early) */
     agreed = 1;
-    int stopped = wu_dist_max_i(-1);
-    if (stopped >= 0)
-        return cli_error("train: another rank of the run stopped before training (exit %d): the "
-                         "run does not start", stopped), stopped ? stopped : WU_EXIT_USAGE;
+    int stopped = agree_exit(WU_EXIT_OK);
+    if (stopped != WU_EXIT_OK) return stopped;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -243,7 +253,7 @@ static int train_main(int argc, char **argv)
                    "processes used (OMP_NUM_THREADS fixes the count)\n", r.threads_min,
                    r.threads_min > 1 ? "s" : "", r.threads_max);
     }
-    if (r.interrupted && stop_flag) return 130;
+    if (r.interrupted && r.stopped) return 130;
     return r.diverged ? WU_EXIT_FAIL : WU_EXIT_OK;
 }
 
@@ -260,13 +270,16 @@ int cmd_train(int argc, char **argv)
                                "warmup was built without MPI: install libopenmpi-dev and rebuild "
                                "(make MPI=1), or run without mpirun");
     }
-    if (wu_dist_rank() > 0 && (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)))
-        return WU_EXIT_FAIL;
+    if (wu_dist_rank() > 0) { /* rank 0 speaks for the run; a rank that cannot silence itself
+                                 still takes its part (returning would leave the others waiting) */
+        FILE *o = freopen("/dev/null", "w", stdout), *e = freopen("/dev/null", "w", stderr);
+        (void)o, (void)e;
+    }
     wu_dist_set_data_parallel(1);
     agreed = 0;
     int rc = train_main(argc, argv);
     wu_dist_set_data_parallel(0);
-    if (!agreed) wu_dist_max_i(rc); /* the agreement the others wait for: this rank stopped */
+    if (!agreed) agree_exit(rc); /* the agreement the others wait for: this rank stopped */
     wu_dist_finalize();
     return rc;
 }

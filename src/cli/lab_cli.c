@@ -52,9 +52,16 @@ void cli_run_errors(const wu_lab_run *runs, int n)
     fflush(stdout);
     for (int i = 0; i < n; i++)
         if (runs[i].failed && runs[i].msg[0]) {
-            char ctx[sizeof runs[i].c.out + 8];
+            char ctx[sizeof runs[i].c.out + 8], msg[sizeof runs[i].msg];
             snprintf(ctx, sizeof ctx, "run %s", runs[i].c.out);
-            cli_engine_error(ctx, runs[i].msg);
+            /* a run on ranks says it as `warmup train` under mpirun does: its first line that
+               is not mpirun's rule of dashes, less the "warmup: " */
+            const char *m = runs[i].msg;
+            while (runs[i].ranks > 1 && (*m == '\n' || *m == '-' || *m == ' '))
+                m = *m == '-' ? m + strcspn(m, "\n") : m + 1;
+            if (runs[i].ranks > 1 && !strncmp(m, "warmup: ", 8)) m += 8;
+            snprintf(msg, sizeof msg, "%.*s", runs[i].ranks > 1 ? (int)strcspn(m, "\n") : (int)strlen(m), m);
+            cli_engine_error(ctx, msg[0] ? msg : runs[i].msg);
         }
 }
 
@@ -94,7 +101,8 @@ int cli_run_grid(wu_lab_run *runs, int n, int jobs, int threads, int quiet, int 
     if (!quiet)
         printf("%d runs (%d to run, %d already finished), %d at a time\n", n, todo, n - todo, j);
     fflush(stdout);
-    wu_lab_opts o = {.jobs = j, .threads = threads, .stop = &stop_flag, .cb = progress, .ctx = &b};
+    wu_lab_opts o = {.jobs = j, .threads = threads, .stop = &stop_flag, .cb = progress, .ctx = &b,
+                     .launch = cli_launch_train};
     wu_error err;
     int rc = wu_lab_exec(runs, n, &o, &err);
     if (b.tty) printf("\n");

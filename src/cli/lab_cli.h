@@ -30,4 +30,13 @@ int cli_plain_args(int argc, char **argv, char **out);
  * when set, else dflt (0: the lab's default, every core among the jobs). */
 int cli_env_threads(int dflt);
 
+/* launch.c: runs of a grid on several ranks. The MPI launcher's name ($WU_MPIRUN's first word,
+ * else mpirun) into name; returns 1 when it can be run (a path, or found on PATH). */
+int cli_launcher(char *name, size_t n);
+/* wu_lab_launch: exec `LAUNCHER -np K THIS-PROGRAM train <c as options> --force -q` (or
+ * `train --resume DIR -q`) with OMP_NUM_THREADS=threads; returns 2 (said on stderr) when it
+ * cannot. */
+struct wu_train_config;
+int cli_launch_train(const struct wu_train_config *c, int ranks, int resume, int threads, void *ctx);
+
 #endif

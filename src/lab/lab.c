@@ -5,6 +5,7 @@
  * parent only forks, polls metrics.csv line counts for the progress bar, and reaps. */
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,9 @@ int wu_run_summary_read(const char *dir, wu_run_summary *s, wu_error *err)
     s->wall_s = wu_json_num(j, "wall_time_s");
     double sp = wu_json_num(j, "spikes");
     s->spikes = isfinite(sp) ? (int)sp : 0;
+    double rk = wu_json_num(j, "ranks"), rb = wu_json_num(j, "rank_batch");
+    s->ranks = isfinite(rk) && rk >= 1 && rk <= 1 << 20 ? (int)rk : 0;
+    s->rank_batch = isfinite(rb) && rb >= 1 && rb <= 1 << 20 ? (int)rb : 0;
     cJSON_Delete(j);
     return WU_OK;
 }
@@ -94,7 +98,8 @@ static void on_term(int sig)
 
 /* In the child: resume from a checkpoint when there is one (an interrupted or killed run), else
  * start afresh. A checkpoint that does not load (corrupt, another build) means a fresh start. */
-static int child_run(wu_train_config *c, int threads, pid_t parent, const sigset_t *old, int msgfd)
+static int child_run(wu_train_config *c, int ranks, const wu_lab_opts *o, int threads, pid_t parent,
+                     const sigset_t *old, int msgfd)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -105,6 +110,18 @@ static int child_run(wu_train_config *c, int threads, pid_t parent, const sigset
     prctl(PR_SET_PDEATHSIG, SIGTERM); /* no orphaned runs when the parent is killed */
 #endif
     if (getppid() != parent) child_stop = 1; /* it died before prctl */
+    char ck[600];
+    snprintf(ck, sizeof ck, "%s/checkpoint.bin", c->out);
+    if (ranks > 1) { /* the launcher's processes: their messages are the run's */
+        int null = open("/dev/null", O_WRONLY);
+        if (null >= 0) dup2(null, STDOUT_FILENO), close(null);
+        dup2(msgfd, STDERR_FILENO);
+        close(msgfd);
+        sigprocmask(SIG_SETMASK, old, NULL);
+        if (child_stop) return 0; /* stopped before it started: nothing to resume */
+        int per = threads / ranks > 0 ? threads / ranks : 1;
+        return o->launch(c, ranks, access(ck, R_OK) == 0, per, o->launch_ctx);
+    }
     sigprocmask(SIG_SETMASK, old, NULL);    /* signals blocked across fork arrive now */
 #ifdef _OPENMP
     omp_set_num_threads(threads);
@@ -113,8 +130,6 @@ static int child_run(wu_train_config *c, int threads, pid_t parent, const sigset
 #endif
     wu_train_result r;
     wu_error err;
-    char ck[600];
-    snprintf(ck, sizeof ck, "%s/checkpoint.bin", c->out);
     int rc = WU_EINVAL;
     r.failed = 0;
     if (access(ck, R_OK) == 0) {
@@ -149,6 +164,19 @@ static long rows_logged(const char *dir)
     return n > 0 ? n - 1 : 0;
 }
 
+/* Read what the pipe holds into r->msg (the first bytes; the rest is dropped). */
+static void drain(int fd, wu_lab_run *r, size_t *len)
+{
+    char scratch[512];
+    for (;;) {
+        size_t room = sizeof r->msg - 1 - *len;
+        ssize_t got = room ? read(fd, r->msg + *len, room) : read(fd, scratch, sizeof scratch);
+        if (got <= 0) break;
+        if (room) *len += (size_t)got;
+    }
+    r->msg[*len] = '\0';
+}
+
 static int finished(int status) { return status == WU_RUN_COMPLETED || status == WU_RUN_DIVERGED; }
 
 int wu_lab_exec(wu_lab_run *runs, int n, const wu_lab_opts *o, wu_error *err)
@@ -161,6 +189,12 @@ int wu_lab_exec(wu_lab_run *runs, int n, const wu_lab_opts *o, wu_error *err)
             return wu_fail(err, rc, "run %s: %s", runs[i].c.out, msg);
         }
         runs[i].failed = 0;
+        if (runs[i].ranks > 1 && !o->launch)
+            return wu_fail(err, WU_EINVAL, "run %s: planned on %d ranks, but nothing can launch "
+                           "them here", runs[i].c.out, runs[i].ranks);
+        if (runs[i].ranks > 1 && runs[i].c.batch % runs[i].ranks)
+            return wu_fail(err, WU_EINVAL, "run %s: batch %d is not divisible by its %d ranks",
+                           runs[i].c.out, runs[i].c.batch, runs[i].ranks);
         if ((rc = wu_mkdirs(runs[i].c.out, err)) != WU_OK) return rc;
         if ((rc = wu_run_summary_read(runs[i].c.out, &runs[i].s, err)) != WU_OK) {
             /* an unreadable summary is not a finished run: it will be run again */
@@ -174,8 +208,9 @@ int wu_lab_exec(wu_lab_run *runs, int n, const wu_lab_opts *o, wu_error *err)
 
     pid_t *pid = calloc((size_t)n, sizeof *pid);
     int *msgfd = malloc((size_t)n * sizeof *msgfd); /* the read end of each child's message pipe */
-    if (!pid || !msgfd) {
-        free(pid), free(msgfd);
+    size_t *msglen = calloc((size_t)n, sizeof *msglen);
+    if (!pid || !msgfd || !msglen) {
+        free(pid), free(msgfd), free(msglen);
         return wu_fail(err, WU_ENOMEM, "out of memory");
     }
     for (int i = 0; i < n; i++) msgfd[i] = -1, runs[i].msg[0] = '\0';
@@ -217,12 +252,13 @@ int wu_lab_exec(wu_lab_run *runs, int n, const wu_lab_opts *o, wu_error *err)
                     close(fd[0]);
                     for (int i = 0; i < n; i++)
                         if (msgfd[i] >= 0) close(msgfd[i]);
-                    _exit(child_run(&r->c, threads, self, &old, fd[1]));
+                    _exit(child_run(&r->c, r->ranks, o, threads, self, &old, fd[1]));
                 }
                 int e = errno;
                 close(fd[1]);
                 if (c < 0) close(fd[0]);
-                else msgfd[next] = fd[0];
+                else msgfd[next] = fd[0], msglen[next] = 0;
+                if (c > 0) fcntl(fd[0], F_SETFL, fcntl(fd[0], F_GETFL) | O_NONBLOCK);
                 errno = e;
             }
             sigprocmask(SIG_SETMASK, &old, NULL);
@@ -244,23 +280,29 @@ int wu_lab_exec(wu_lab_run *runs, int n, const wu_lab_opts *o, wu_error *err)
                 pid[i] = 0;
                 p.running--;
                 if (msgfd[i] >= 0) { /* the child has exited: its message is all in the pipe */
-                    ssize_t got = read(msgfd[i], runs[i].msg, sizeof runs[i].msg - 1);
-                    runs[i].msg[got > 0 ? got : 0] = '\0';
+                    drain(msgfd[i], &runs[i], &msglen[i]);
                     close(msgfd[i]);
                     msgfd[i] = -1;
                 }
-                if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+                if (wu_run_summary_read(runs[i].c.out, &runs[i].s, err) != WU_OK)
+                    runs[i].s.status = WU_RUN_MISSING;
+                int ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+                /* `warmup train` on ranks exits 1 when the run diverged, and the launcher
+                   non-zero when stopped: the run ended as an in-process one would */
+                if (!ok && runs[i].ranks > 1 && (finished(runs[i].s.status) || stopping))
+                    ok = 1, runs[i].msg[0] = '\0';
+                if (!ok) {
                     runs[i].failed = 1;
                     p.failed++;
                 } else {
                     p.finished++;
                 }
-                if (wu_run_summary_read(runs[i].c.out, &runs[i].s, err) != WU_OK)
-                    runs[i].s.status = WU_RUN_MISSING;
             }
             continue;
         }
         if (p.running == 0 && (stopping || next >= n)) break;
+        for (int i = 0; i < n; i++) /* a launcher may say more than a pipe holds */
+            if (msgfd[i] >= 0) drain(msgfd[i], &runs[i], &msglen[i]);
         int64_t done = 0;
         for (int i = 0; i < n; i++) {
             if (finished(runs[i].s.status) || (pid[i] == 0 && i < next && !runs[i].failed))
@@ -280,7 +322,7 @@ int wu_lab_exec(wu_lab_run *runs, int n, const wu_lab_opts *o, wu_error *err)
     if (o->cb) o->cb(&p, o->ctx);
     for (int i = 0; i < n; i++)
         if (msgfd[i] >= 0) close(msgfd[i]);
-    free(pid), free(msgfd);
+    free(pid), free(msgfd), free(msglen);
     if (p.failed)
         return wu_fail(err, WU_ERUN, "%d of %d runs failed; rerun to retry them, finished "
                        "runs are kept", p.failed, n);

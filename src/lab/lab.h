@@ -29,6 +29,8 @@ typedef struct wu_run_summary {
     double first_loss, final_loss, best_loss, final_val_loss, final_val_acc;
     double max_grad_norm_early, items_per_s, wall_s;
     int spikes;
+    int ranks, rank_batch;      /* how it ran: processes and each one's share of the batch
+                                   (0 when the summary does not say: one process) */
 } wu_run_summary;
 
 /* Read dir/summary.json. A missing file gives WU_OK with status WU_RUN_MISSING; a file that is
@@ -41,6 +43,8 @@ double wu_run_score(const wu_run_summary *s);
 
 typedef struct wu_lab_run {
     wu_train_config c;          /* c.out is the run's directory (created when missing) */
+    int ranks;                  /* processes it runs on: 0 or 1, one (a child of this process);
+                                   K > 1, data parallel on K ranks through wu_lab_opts.launch */
     wu_run_summary s;           /* filled by wu_lab_exec */
     int failed;                 /* the run stopped on an error: msg says which (wu_lab_exec) */
     char msg[320];              /* why it failed ("" when it did not, or died by a signal) */
@@ -52,6 +56,12 @@ typedef struct wu_lab_progress {
 } wu_lab_progress;
 typedef void (*wu_lab_cb)(const wu_lab_progress *p, void *ctx);
 
+/* Start run c on `ranks` processes, data parallel, from its checkpoint when resume (else afresh,
+ * replacing what its directory holds), with `threads` OpenMP threads per rank. Called in the
+ * run's child process, whose stdout is /dev/null and whose stderr becomes the run's msg; it
+ * replaces that process (exec) or returns its exit status (0: the run ended). */
+typedef int (*wu_lab_launch)(const wu_train_config *c, int ranks, int resume, int threads, void *ctx);
+
 typedef struct wu_lab_opts {
     int jobs;                   /* runs at once; 0: one per core (at most the number of runs) */
     int threads;                /* OpenMP threads per run; 0: cores / jobs, at least 1 */
@@ -59,6 +69,8 @@ typedef struct wu_lab_opts {
                                    with a checkpoint (they get SIGTERM) and can be resumed */
     wu_lab_cb cb;               /* called about three times a second (may be NULL) */
     void *ctx;
+    wu_lab_launch launch;       /* how a run with ranks > 1 starts (NULL: such a run is an error) */
+    void *launch_ctx;
 } wu_lab_opts;
 
 /* Run every run that is not finished yet, `jobs` at a time, each in a child process. Returns

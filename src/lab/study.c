@@ -100,6 +100,26 @@ int wu_study_arm_index(const wu_study *s, const char *name)
     return -1;
 }
 
+int wu_study_spread(wu_study *s, int ranks, wu_error *err)
+{
+    int small = 0, n = 0;
+    for (int i = 0; i < s->n; i++)
+        if (!small || s->runs[i].c.batch < small) small = s->runs[i].c.batch;
+    for (int i = 0; i < s->n; i++) {
+        int b = s->runs[i].c.batch;
+        if (b == small) continue;
+        if (b % ranks) {
+            wu_fail(err, WU_EINVAL, "the large batch %d (run %s) is not divisible by %d ranks: "
+                    "each rank takes an equal share; use a number of ranks that divides %d",
+                    b, s->arm[i].name, ranks, b);
+            return -1;
+        }
+        s->runs[i].ranks = ranks > 1 ? ranks : 0;
+        n++;
+    }
+    return n;
+}
+
 /* Every configuration and schedule of a plan checks. */
 static int check_runs(const wu_study *s, wu_error *err)
 {
@@ -410,8 +430,8 @@ int wu_study_write(const wu_study *s, const char *command, wu_error *err)
         wu_json_string(o.f, a->name);
         fputs(", \"label\": ", o.f);
         wu_json_string(o.f, a->label);
-        fprintf(o.f, ", \"group\": %d, \"warm\": %d, \"x\": %.17g,\n   \"config\": ", a->group,
-                a->warm, a->x);
+        fprintf(o.f, ", \"group\": %d, \"warm\": %d, \"x\": %.17g, \"ranks\": %d,\n   \"config\": ",
+                a->group, a->warm, a->x, s->runs[i].ranks > 1 ? s->runs[i].ranks : 1);
         wu_train_config_json(o.f, &s->runs[i].c);
         fputs("}", o.f);
     }
@@ -507,6 +527,9 @@ static int read_plan(const cJSON *j, const char *dir, wu_study *s, wu_error *err
         if (wu_study_add(s, &c, name, label, (int)g->valuedouble, w->valuedouble != 0,
                          x->valuedouble, err) != WU_OK)
             return -1;
+        const cJSON *rk = item(e, "ranks"); /* absent in an older plan: one process */
+        if (cJSON_IsNumber(rk) && rk->valuedouble > 1 && rk->valuedouble <= 1 << 20)
+            s->runs[s->n - 1].ranks = (int)rk->valuedouble;
     }
     return s->n > 0;
 }

@@ -87,6 +87,12 @@ int wu_measure_init_grad_norms(wu_study *s, wu_error *err);
  * them (wu_train_check, wu_sched_parse) and says which of its inputs was wrong. */
 int wu_plan_demo(wu_study *s, const wu_train_config *base, const char *warm, wu_error *err);
 
+/* Run the plan's larger-batch runs (those above its smallest batch: batch-scaling's k-times
+ * arms) data parallel on `ranks` processes each, as Goyal et al. did (ranks 1: one process).
+ * Returns how many runs that is (0: the plan has none, as in the studies of one batch size), or
+ * -1 with WU_EINVAL in err when ranks does not divide such a run's batch. */
+int wu_study_spread(wu_study *s, int ranks, wu_error *err);
+
 /* Add a run to a plan: config c in s->dir/name. WU_ERANGE past WU_STUDY_MAX runs. */
 int wu_study_add(wu_study *s, const wu_train_config *c, const char *name, const char *label,
                  int group, int warm, double x, wu_error *err);
@@ -104,7 +110,7 @@ int wu_study_arm_index(const wu_study *s, const char *name);
 
 /* Write dir/study.json: the study's name, size, seed and data (what a rerun must match), the
  * command, the groups, the constants, the measurements and every run (its directory, label,
- * group, warmup flag, x and full configuration). Atomic. */
+ * group, warmup flag, x, the ranks it is planned on and full configuration). Atomic. */
 int wu_study_write(const wu_study *s, const char *command, wu_error *err);
 
 /* Read dir/study.json back into s (zeroed here): the plan as it was written, with the runs'

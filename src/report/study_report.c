@@ -370,6 +370,40 @@ static int render_adam(const wu_study *s, wu_page *p, wu_error *err)
 
 /* ---- batch-scaling -------------------------------------------------------------------------- */
 
+/* How the runs that ended ran, from their summaries (not the plan: a rerun may have mixed
+ * them), appended to out: " Batch 128 ran as 2 workers x 64 (MPI data parallel, 5 runs); batch
+ * 32 on one process (1 run)." One clause per batch and number of ranks, in the order of the
+ * runs; nothing when no run has ended. */
+static void how_they_ran(const wu_study *s, char *out, size_t n)
+{
+    size_t u = strlen(out);
+    int said = 0;
+    for (int i = 0; i < s->n; i++) {
+        const wu_run_summary *r = &s->runs[i].s;
+        int b = s->runs[i].c.batch, k = r->ranks > 1 ? r->ranks : 1, dup = 0, count = 0;
+        if (r->status == WU_RUN_MISSING) continue;
+        for (int j = 0; j < s->n; j++) {
+            const wu_run_summary *q = &s->runs[j].s;
+            if (q->status == WU_RUN_MISSING || s->runs[j].c.batch != b || (q->ranks > 1 ? q->ranks : 1) != k)
+                continue;
+            dup |= j < i;
+            count++;
+        }
+        if (dup || u >= n) continue;
+        char how[96], runs[24];
+        if (k > 1)
+            snprintf(how, sizeof how, "as %d workers x %d (MPI data parallel, ", k,
+                     r->rank_batch > 0 ? r->rank_batch : b / k);
+        else
+            snprintf(how, sizeof how, "on one process (");
+        snprintf(runs, sizeof runs, "%d run%s", count, count == 1 ? "" : "s");
+        u += (size_t)snprintf(out + u, n - u, "%s%s %d ran %s%s)", said ? "; " : " ",
+                              said ? "batch" : "Batch", b, how, runs);
+        said = 1;
+    }
+    if (said && u < n) snprintf(out + u, n - u, ".");
+}
+
 static int render_batch(const wu_study *s, wu_page *p, wu_error *err)
 {
     p->title = "large batches";
@@ -397,6 +431,7 @@ static int render_batch(const wu_study *s, wu_page *p, wu_error *err)
              s->runs[at[0]].c.depth, s->runs[at[0]].c.width, s->runs[at[0]].c.momentum,
              s->runs[at[0]].c.batch, k, pct(s, "warmup_frac", wp, sizeof wp),
              pct(s, "decay_to", dp, sizeof dp));
+    how_they_ran(s, p->intro, sizeof p->intro);
     wu_series *ser = p->series[p->ncharts];
     int ns = 0, rc;
     static char lrname[3][64];

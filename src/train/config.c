@@ -103,6 +103,9 @@ const wu_cfg_field wu_cfg_fields[] = {
      "after it (-1: never)", ALL, 0},
     {"inject_count", "inject-count", 0, WU_CFG_I64, S(inject_count), "1", 1, BIG, NULL, "N",
      "how many steps, from the injected step on, get a NaN", ALL, 0},
+    {"inject_rank_drift", "inject-rank-drift", 0, WU_CFG_I64, S(inject_rank_drift), "-1", -1, BIG,
+     NULL, "K", "fault injection for tests: on K ranks, the last rank changes one weight after "
+     "step K, which the ranks' agreement check must catch (-1: never)", ALL, 0},
     /* issue 17: written by a resume that changes --steps; given by hand, it reruns such a run */
     {"segments", "segments", 0, WU_CFG_STR, S(segments), "", 0, 0, NULL, "LIST",
      "the run's lengths when a resume changed them: FROM:STEPS[:restart],... (a resume to "
@@ -521,26 +524,65 @@ int wu_shell_quote(char *out, size_t n, const char *s)
     return 0;
 }
 
-int wu_train_config_command(const wu_train_config *c, char *out, size_t n)
+/* The settings a command line gives: the fields that apply to c's model and optimizer and differ
+ * from their defaults (and the WU_CFG_SHOWN ones), in the table's order, each handed to emit as
+ * its flag and its value as text (a bool set: NULL, a flag alone; a bool unset: not at all). The
+ * one walk behind the rerun line and the argument vector. */
+static int config_walk(const wu_train_config *c, int (*emit)(void *ctx, const char *flag, const char *v),
+                       void *ctx)
 {
     wu_train_config d;
     wu_train_defaults(&d);
-    if (snprintf(out, n, "warmup train --%s ", wu_cfg_find("out")->flag) >= (int)n ||
-        wu_shell_quote(out, n, c->out))
-        return -1;
     for (int i = 0; i < wu_cfg_nfields; i++) {
         const wu_cfg_field *f = &wu_cfg_fields[i];
         if ((f->flags & WU_CFG_LOCAL) || !wu_cfg_applies(f, c)) continue;
         if (!(f->flags & WU_CFG_SHOWN) && wu_cfg_same(f, c, &d)) continue;
-        size_t u = strlen(out);
         char v[600];
         wu_cfg_format(f, c, v, sizeof v);
-        if (f->type == WU_CFG_BOOL) {
-            if (v[0] == '1' && snprintf(out + u, n - u, " --%s", f->flag) >= (int)(n - u)) return -1;
-            continue;
-        }
-        if (snprintf(out + u, n - u, " --%s ", f->flag) >= (int)(n - u) || wu_shell_quote(out, n, v))
-            return -1;
+        if (f->type == WU_CFG_BOOL && v[0] != '1') continue;
+        if (emit(ctx, f->flag, f->type == WU_CFG_BOOL ? NULL : v)) return -1;
     }
     return 0;
+}
+
+typedef struct { char *out; size_t n; } line_ctx;
+static int emit_quoted(void *ctx, const char *flag, const char *v)
+{
+    line_ctx *l = ctx;
+    size_t u = strlen(l->out);
+    if (snprintf(l->out + u, l->n - u, " --%s%s", flag, v ? " " : "") >= (int)(l->n - u)) return -1;
+    return v ? wu_shell_quote(l->out, l->n, v) : 0;
+}
+
+int wu_train_config_command(const wu_train_config *c, char *out, size_t n)
+{
+    if (snprintf(out, n, "warmup train --%s ", wu_cfg_find("out")->flag) >= (int)n ||
+        wu_shell_quote(out, n, c->out))
+        return -1;
+    line_ctx l = {out, n};
+    return config_walk(c, emit_quoted, &l);
+}
+
+typedef struct { char **argv; int max, argc; char *buf; size_t n, u; } argv_ctx;
+static int add_word(argv_ctx *a, const char *pre, const char *w)
+{
+    size_t len = strlen(pre) + strlen(w) + 1;
+    if (a->argc >= a->max || a->u + len > a->n) return -1;
+    a->argv[a->argc++] = a->buf + a->u;
+    a->u += (size_t)snprintf(a->buf + a->u, a->n - a->u, "%s%s", pre, w) + 1;
+    return 0;
+}
+static int emit_word(void *ctx, const char *flag, const char *v)
+{
+    argv_ctx *a = ctx;
+    return add_word(a, "--", flag) || (v && add_word(a, "", v)) ? -1 : 0;
+}
+
+int wu_train_config_argv(const wu_train_config *c, char **argv, int max, char *buf, size_t n)
+{
+    argv_ctx a = {argv, max, 0, buf, n, 0};
+    if (add_word(&a, "--", wu_cfg_find("out")->flag) || add_word(&a, "", c->out) ||
+        config_walk(c, emit_word, &a))
+        return -1;
+    return a.argc;
 }

@@ -104,6 +104,11 @@ int wu_cfg_from_record(const char *text, size_t n, wu_train_config *c, wu_error 
  * the shell. Returns 0, or -1 when it did not fit in n bytes. */
 int wu_train_config_command(const wu_train_config *c, char *out, size_t n);
 
+/* The same settings as separate words, for an exec of `warmup train`: "--out", c->out, then
+ * "--flag", "value" per setting (a bool flag alone), unquoted; the words point into buf (n bytes).
+ * Returns how many words (at most max), or -1 when they do not fit. */
+int wu_train_config_argv(const wu_train_config *c, char **argv, int max, char *buf, size_t n);
+
 /* Append s to out (of n bytes, holding a NUL-terminated string) in single quotes, a ' written
  * as '\''. Returns -1 when it did not fit. */
 int wu_shell_quote(char *out, size_t n, const char *s);

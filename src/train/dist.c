@@ -1,7 +1,11 @@
 /* dist.c - the ranks of a data-parallel run (dist.h): MPI where the build has it
  * (WU_HAVE_MPI) and mpirun started the process; one rank otherwise. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "../util/fail.h"
+#include "config.h"
 #include "dist.h"
 
 static int data_parallel;
@@ -9,24 +13,39 @@ static int data_parallel;
 void wu_dist_set_data_parallel(int on) { data_parallel = on; }
 int wu_dist_data_parallel(void) { return data_parallel; }
 
+int wu_dist_launched(int *rank, int *size)
+{
+    static const char *const vars[][2] = {{"OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE"},
+                                          {"PMI_RANK", "PMI_SIZE"},
+                                          {"PMIX_RANK", "OMPI_UNIVERSE_SIZE"}};
+    int found = 0;
+    *rank = 0, *size = 1;
+    for (int i = 0; i < 3; i++) {
+        const char *r = getenv(vars[i][0]), *z = getenv(vars[i][1]);
+        long long rv, zv;
+        if (!r && !z) continue;
+        if (r && z && wu_parse_whole(r, &rv) == 0 && wu_parse_whole(z, &zv) == 0 && zv >= 1 &&
+            rv >= 0 && rv < zv && zv <= 1000000) {
+            *rank = (int)rv, *size = (int)zv;
+            return 1;
+        }
+        if (!found && r && wu_parse_whole(r, &rv) == 0 && rv >= 0 && rv < 1000000) *rank = (int)rv;
+        found = 1;
+    }
+    if (found) *size = 0; /* a launcher's rank (or size) without the other */
+    return found;
+}
+
 #ifdef WU_HAVE_MPI
 #include <mpi.h>
 
 static int started, rank_, size_ = 1;
 
-static int under_mpirun(void)
-{
-    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "PMI_RANK"};
-    for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
-        if (getenv(vars[i])) return 1;
-    return 0;
-}
-
 int wu_dist_init(int *argc, char ***argv)
 {
-    int have;
+    int have, r, z;
     MPI_Initialized(&have);
-    if (have || !under_mpirun()) return 0;
+    if (have || !wu_dist_launched(&r, &z)) return 0;
     if (MPI_Init(argc, argv) != MPI_SUCCESS) return -1;
     started = 1;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
@@ -84,6 +103,22 @@ int wu_dist_same_u64(uint64_t v)
     return lo == hi;
 }
 
+int wu_dist_agree(int rc) { return -wu_dist_max_i(-rc); }
+
+int wu_dist_agree_err(int rc, wu_error *err)
+{
+    int any = wu_dist_agree(rc);
+    if (any == WU_OK || size_ <= 1) return any;
+    /* the lowest rank that failed sends its message to every other rank */
+    int who = rc != WU_OK ? rank_ : size_;
+    MPI_Allreduce(MPI_IN_PLACE, &who, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    char msg[sizeof err->msg];
+    snprintf(msg, sizeof msg, "%s", err && rc != WU_OK ? err->msg : "");
+    MPI_Bcast(msg, (int)sizeof msg, MPI_CHAR, who, MPI_COMM_WORLD);
+    if (rc == WU_OK) wu_fail(err, any, "rank %d: %s", who, msg);
+    return any;
+}
+
 void wu_dist_barrier(void)
 {
     if (size_ > 1) MPI_Barrier(MPI_COMM_WORLD);
@@ -98,20 +133,13 @@ void wu_dist_abort(int code)
 
 static int rank_; /* the rank mpirun gave a process of this build (wu_dist_init fails then) */
 
-/* an integer from the environment (0 when unset) */
-static int env_int(const char *a, const char *b)
-{
-    const char *v = getenv(a);
-    if (!v) v = getenv(b);
-    return v ? atoi(v) : 0;
-}
-
 int wu_dist_init(int *argc, char ***argv)
 {
     (void)argc, (void)argv;
     /* started by mpirun on several ranks: they would each train alone into one directory */
-    if (env_int("OMPI_COMM_WORLD_SIZE", "PMI_SIZE") > 1) {
-        rank_ = env_int("OMPI_COMM_WORLD_RANK", "PMI_RANK");
+    int r, z;
+    if (wu_dist_launched(&r, &z) && z > 1) {
+        rank_ = r;
         return -1;
     }
     return 0;
@@ -125,6 +153,8 @@ void wu_dist_sum_d(double *buf, size_t n) { (void)buf, (void)n; }
 void wu_dist_max_d(double *buf, size_t n) { (void)buf, (void)n; }
 int wu_dist_max_i(int v) { return v; }
 int wu_dist_same_u64(uint64_t v) { (void)v; return 1; }
+int wu_dist_agree(int rc) { return rc; }
+int wu_dist_agree_err(int rc, wu_error *err) { (void)err; return rc; }
 void wu_dist_barrier(void) {}
 void wu_dist_abort(int code) { (void)code; }
 

@@ -124,7 +124,7 @@ int wu_run_build(wu_run *r, wu_error *err)
     r->text = ops->input == WU_INPUT_TOKENS;
     /* data, and from it the model's input shape */
     wu_model_config mc = wu_model_default_config();
-    mc.batch = c->batch;
+    mc.batch = r->ranks > 1 ? r->rank_batch : c->batch; /* a rank's share: its activations */
     if (r->text) {
         rc = !strcmp(c->data, "builtin")
                  ? wu_corpus_builtin(&r->corpus, (size_t)c->builtin_bytes, c->seed, 0.1, err)
@@ -262,13 +262,10 @@ static int change_length(wu_run *r, int64_t steps, int restart, wu_error *err)
     return WU_OK;
 }
 
-static int open_run(wu_run **out, wu_train_config *cfg, int resume, wu_error *err)
+/* What can fail without touching the disk: the run directory must be one (or not exist yet),
+ * the data, model and optimizer must build, a checkpoint must fit the model. */
+static int open_prepare(wu_run *r, const wu_train_config *cfg, int resume, wu_error *err)
 {
-    *out = NULL;
-    wu_run *r = calloc(1, sizeof *r);
-    if (!r) return wu_fail(err, WU_ENOMEM, "out of memory");
-    r->rank = wu_dist_data_parallel() ? wu_dist_rank() : 0;
-    r->ranks = wu_dist_data_parallel() ? wu_dist_size() : 1;
     unsigned char *blob = NULL;
     size_t blen = 0;
     int rc;
@@ -276,36 +273,42 @@ static int open_run(wu_run **out, wu_train_config *cfg, int resume, wu_error *er
     int64_t new_steps = 0; /* issue 17: a resume to another length, applied once resumed */
     if (resume) {
         wu_train_config saved;
-        if ((rc = wu_ckpt_read(cfg->out, &saved, &blob, &blen, err)) != WU_OK) return open_fail(r, NULL, rc);
-        if (cfg->steps > 0 && cfg->steps < saved.steps && resume == WU_RESUME_RESTART)
-            return open_fail(r, blob, wu_fail(err, WU_EINVAL, "steps: %lld is fewer than the %lld "
-                                              "steps of the run in %s: the restart policy (extend) "
-                                              "can only extend a run; re-planning can shorten it",
-                                              (long long)cfg->steps, (long long)saved.steps,
-                                              cfg->out));
+        if ((rc = wu_ckpt_read(cfg->out, &saved, &blob, &blen, err)) != WU_OK) return rc;
+        if (cfg->steps > 0 && cfg->steps < saved.steps && resume == WU_RESUME_RESTART) {
+            free(blob);
+            return wu_fail(err, WU_EINVAL, "steps: %lld is fewer than the %lld steps of the run "
+                           "in %s: the restart policy (extend) can only extend a run; re-planning "
+                           "can shorten it", (long long)cfg->steps, (long long)saved.steps,
+                           cfg->out);
+        }
         if (cfg->steps > 0 && cfg->steps != saved.steps) new_steps = cfg->steps;
         snprintf(saved.out, sizeof saved.out, "%s", cfg->out);
         r->c = saved; /* *cfg gets it once the run is open; the new length once it is resumed */
     }
-    /* Everything that can fail without touching the disk comes first: the run directory must
-       be one (or not exist yet), the data, model and optimizer must build, a checkpoint must
-       fit the model. */
-    if (r->c.batch % r->ranks != 0)
-        return open_fail(r, blob, wu_fail(err, WU_EINVAL, "batch: %d is not divisible by the %d "
-                                          "ranks of this run: each rank takes an equal share of "
-                                          "the global batch (make the batch a multiple of %d, or "
-                                          "run on a number of ranks that divides it)",
-                                          r->c.batch, r->ranks, r->ranks));
-    r->rank_batch = r->c.batch / r->ranks;
+    rc = WU_OK;
     struct stat sb;
-    if (stat(r->c.out, &sb) == 0 && !S_ISDIR(sb.st_mode))
-        return open_fail(r, blob, wu_fail(err, WU_EINVAL, "out: %s exists and is not a directory", r->c.out));
-    if ((rc = wu_run_build(r, err)) != WU_OK) return open_fail(r, blob, rc);
-    if (resume && (rc = wu_ckpt_apply(r, blob, blen, err)) != WU_OK) return open_fail(r, blob, rc);
-    if (new_steps && (rc = change_length(r, new_steps, resume == WU_RESUME_RESTART, err)) != WU_OK)
-        return open_fail(r, blob, rc);
+    if (r->c.batch % r->ranks != 0)
+        rc = wu_fail(err, WU_EINVAL, "batch: %d is not divisible by the %d ranks of this run: each "
+                     "rank takes an equal share of the global batch (make the batch a multiple of "
+                     "%d, or run on a number of ranks that divides it)", r->c.batch, r->ranks, r->ranks);
+    else if (stat(r->c.out, &sb) == 0 && !S_ISDIR(sb.st_mode))
+        rc = wu_fail(err, WU_EINVAL, "out: %s exists and is not a directory", r->c.out);
+    else
+        r->rank_batch = r->c.batch / r->ranks;
+    if (rc == WU_OK) rc = wu_run_build(r, err);
+    if (rc == WU_OK && resume) rc = wu_ckpt_apply(r, blob, blen, err);
+    if (rc == WU_OK && new_steps)
+        rc = change_length(r, new_steps, resume == WU_RESUME_RESTART, err);
     free(blob);
-    blob = NULL;
+    return rc;
+}
+
+/* The run's files, rank 0 alone: a resumed metrics.csv cut back to its checkpoint, or a fresh
+ * one in place of the old run's files. */
+static int open_files(wu_run *r, int resume, wu_error *err)
+{
+    int rc;
+    struct stat sb;
     char *mpath = r->metrics_path;
     snprintf(mpath, sizeof r->metrics_path, "%s/metrics.csv", r->c.out);
     if (r->rank > 0) {
@@ -314,10 +317,9 @@ static int open_run(wu_run **out, wu_train_config *cfg, int resume, wu_error *er
         /* metrics.csv cut back to the rows the checkpoint covers: if opening it then fails,
            only rows that the next resume writes again are gone */
         if (stat(mpath, &sb) == 0 && sb.st_size < r->metrics_off) /* truncate() would pad it */
-            return open_fail(r, NULL, wu_fail(err, WU_EIO, "%s holds %lld bytes but the checkpoint "
-                                              "covers %lld: it was changed after the checkpoint was "
-                                              "written; start the run again", mpath,
-                                              (long long)sb.st_size, (long long)r->metrics_off));
+            return wu_fail(err, WU_EIO, "%s holds %lld bytes but the checkpoint covers %lld: it "
+                           "was changed after the checkpoint was written; start the run again",
+                           mpath, (long long)sb.st_size, (long long)r->metrics_off);
         if (truncate(mpath, r->metrics_off) == 0 && (r->metrics = fopen(mpath, "a")) != NULL)
             fseek(r->metrics, 0, SEEK_END); /* ftell counts from the end, not from 0 */
     } else {
@@ -333,51 +335,53 @@ static int open_run(wu_run **out, wu_train_config *cfg, int resume, wu_error *er
             wu_mkdirs(parent, NULL); /* --out runs/a in a fresh clone; a failure shows below */
         }
         if (mkdir(r->c.out, 0755) != 0 && errno != EEXIST)
-            return open_fail(r, NULL, wu_fail(err, WU_EIO, "out: %s cannot be created: %s", r->c.out,
-                                              strerror(errno)));
+            return wu_fail(err, WU_EIO, "out: %s cannot be created: %s", r->c.out, strerror(errno));
         wu_outfile o;
-        if ((rc = wu_outfile_open(&o, mpath, err)) != WU_OK) return open_fail(r, NULL, rc);
+        if ((rc = wu_outfile_open(&o, mpath, err)) != WU_OK) return rc;
         wu_metrics_write_header(o.f);
-        if ((rc = wu_outfile_sync(&o, err)) != WU_OK) return open_fail(r, NULL, rc);
+        if ((rc = wu_outfile_sync(&o, err)) != WU_OK) return rc;
         char old[600];
         snprintf(old, sizeof old, "%s/checkpoint.bin", r->c.out);
         unlink(old);
         snprintf(old, sizeof old, "%s/summary.json", r->c.out);
         unlink(old);
-        if ((rc = wu_outfile_commit(&o, err)) != WU_OK) return open_fail(r, NULL, rc);
+        if ((rc = wu_outfile_commit(&o, err)) != WU_OK) return rc;
         r->metrics = fopen(mpath, "a");
         if (r->metrics) {
             r->metrics_off = fseek(r->metrics, 0, SEEK_END) == 0 ? ftell(r->metrics) : -1;
             if (r->metrics_off < 0)
-                return open_fail(r, NULL, wu_fail(err, WU_EIO, "cannot write %s: %s", mpath,
-                                                  strerror(errno)));
+                return wu_fail(err, WU_EIO, "cannot write %s: %s", mpath, strerror(errno));
         }
     }
     if (!r->metrics && r->rank == 0)
-        return open_fail(r, NULL, wu_fail(err, WU_EIO, "cannot write %s: %s", mpath, strerror(errno)));
+        return wu_fail(err, WU_EIO, "cannot write %s: %s", mpath, strerror(errno));
+    return WU_OK;
+}
+
+/* On K ranks every rank opens the run, and agrees twice: before the disk is touched (so a rank
+ * that cannot build the run leaves an old run's files as they were) and after rank 0 has made
+ * its files. When one rank fails every rank fails, with the first failing rank's message. */
+int wu_train_open(wu_run **out, wu_train_config *cfg, int resume, wu_error *err)
+{
+    *out = NULL;
+    const int ranks = wu_dist_data_parallel() ? wu_dist_size() : 1;
+    wu_run *r = calloc(1, sizeof *r);
+    int rc = r ? WU_OK : wu_fail(err, WU_ENOMEM, "out of memory");
+    if (r) {
+        r->rank = ranks > 1 ? wu_dist_rank() : 0;
+        r->ranks = ranks;
+        rc = open_prepare(r, cfg, resume, err);
+    }
+    if (ranks > 1) rc = wu_dist_agree_err(rc, err);
+    if (rc == WU_OK) rc = open_files(r, resume, err);
+    if (ranks > 1) rc = wu_dist_agree_err(rc, err);
+    if (rc != WU_OK) return r ? open_fail(r, NULL, rc) : rc;
     r->t0 = r->session_t0 = wu_run_now();
     r->started = r->step;
     wu_run_threads_start(r);
     if (resume) *cfg = r->c;
     *out = r;
     return WU_OK;
-}
-
-/* On K ranks every rank opens the run; when one of them fails, every rank fails (rank 0 with
- * its own message, when it has one), so that no rank waits for the others. */
-int wu_train_open(wu_run **out, wu_train_config *cfg, int resume, wu_error *err)
-{
-    int rc = open_run(out, cfg, resume, err);
-    if (!wu_dist_data_parallel() || wu_dist_size() <= 1) return rc;
-    int any = -wu_dist_max_i(-rc);
-    if (any != WU_OK && rc == WU_OK) {
-        wu_run *r = *out;
-        *out = NULL;
-        open_fail(r, NULL, any);
-        rc = wu_fail(err, any, "another rank of the run could not open it (rank 0 says why when "
-                     "it can): the run stops");
-    }
-    return rc;
 }
 
 /* ---- what a directory holds ------------------------------------------------------------------ */
@@ -473,9 +477,14 @@ static int write_summary(const wu_run *r, const wu_train_result *res, wu_error *
     return WU_OK;
 }
 
-/* On K ranks: every rank holds the same parameters and optimizer state (a hash of both,
- * compared over the ranks when a session closes). */
-static int ranks_agree(const wu_run *r)
+int wu_run_drift_fail(wu_run *r, wu_error *err)
+{
+    return r->failed = wu_fail(err, WU_EIO, "after step %lld the ranks hold different weights or "
+                               "optimizer states (a fault of the MPI run): the run stops; resume "
+                               "it from its last checkpoint", (long long)r->step - 1);
+}
+
+int wu_run_ranks_agree(const wu_run *r)
 {
     uint64_t h = wu_fnv1a((const unsigned char *)r->net.params, r->net.nparams * sizeof(float));
     size_t n = wu_optim_state_size(r->opt);
@@ -519,32 +528,27 @@ int wu_train_close(wu_run *r, wu_train_result *res, wu_error *err)
     if (rc == WU_OK && r->pending) /* metrics.csv lacks the last step: nothing would agree */
         rc = wu_fail(err, WU_EINVAL, "step %lld was made but not logged (wu_train_log): the run "
                      "is closed without a checkpoint or a summary", (long long)r->step - 1);
-    if (r->ranks > 1 && !ranks_agree(r) && rc == WU_OK)
-        rc = r->failed = wu_fail(err, WU_EIO, "after step %lld the ranks hold different weights or "
-                                 "optimizer states (a fault of the MPI run): the run stops; "
-                                 "resume it from its last checkpoint", (long long)r->step - 1);
-    if (r->rank > 0) { /* rank 0 alone writes */
-        wu_run_free(r);
-        free(r);
-        return rc;
-    }
-    if (rc == WU_OK && res->interrupted) {
+    if (r->ranks > 1 && !wu_run_ranks_agree(r) && rc == WU_OK) rc = wu_run_drift_fail(r, err);
+    if (rc == WU_OK && res->interrupted && r->rank == 0) { /* rank 0 alone writes */
         r->elapsed_before = wall;
         r->t0 = now;
         rc = wu_ckpt_save(r, err);
     }
-    if (rc == WU_OK) rc = write_summary(r, res, err);
+    if (rc == WU_OK && r->rank == 0) rc = write_summary(r, res, err);
+    /* on K ranks every rank ends with rank 0's outcome, and only once rank 0 has written: a
+       rank that exited first with a failure would make mpirun stop rank 0 mid-write */
+    if (r->ranks > 1) rc = wu_dist_agree_err(rc, err);
     if (r->failed || (rc != WU_OK && !r->pending)) {
         /* failed at run time: metrics.csv keeps its whole rows (a row cut by a full disk is
            dropped), the last checkpoint stays to resume from, and no summary.json is left to
            describe other rows than these (a resumed run's old one is removed) */
         res->failed = 1;
-        if (r->metrics_off > 0 && truncate(r->metrics_path, r->metrics_off) != 0) {
+        if (r->rank == 0 && r->metrics_off > 0 && truncate(r->metrics_path, r->metrics_off) != 0) {
             /* left as it is: a resume cuts it back to the checkpoint */
         }
         char path[600];
         snprintf(path, sizeof path, "%s/summary.json", r->c.out);
-        unlink(path);
+        if (r->rank == 0) unlink(path);
     }
     wu_run_free(r);
     free(r);

@@ -75,6 +75,11 @@ void wu_run_next_batch(wu_run *r);              /* the next training batch into 
 double wu_run_now(void);                        /* monotonic seconds */
 void wu_run_threads_start(wu_run *r);           /* the governor: at the start of a session ... */
 void wu_run_threads(wu_run *r);                 /* ... and before each step */
+/* On K ranks: do all ranks hold the same parameters and optimizer state? (A hash of both,
+ * compared over the ranks: a collective, every rank calls it.) Checked at every checkpoint and
+ * when a session closes; wu_run_drift_fail fails the run with the message that says so. */
+int wu_run_ranks_agree(const wu_run *r);
+int wu_run_drift_fail(wu_run *r, wu_error *err);
 
 /* ckpt.c */
 int wu_ckpt_save(const wu_run *r, wu_error *err);

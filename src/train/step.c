@@ -23,32 +23,42 @@ int wu_train_done(const wu_run *r)
 }
 
 /* Mean validation loss (and accuracy for images), from a fixed sample, without touching the
- * training RNG or loader. Fails (the model's code) when the model refuses a batch. */
+ * training RNG or loader. On K ranks each evaluation batch is split like a training batch and
+ * the means are combined. Fails (the model's code) when the model refuses a batch. */
 static int evaluate(wu_run *r, float *loss, float *acc)
 {
-    const int B = r->c.batch;
-    double sum = 0;
-    int n = 0, correct = 0, total = 0, rc = WU_OK;
+    const int B = r->c.batch, Bl = r->rank_batch;
+    const size_t row0 = (size_t)r->rank * (size_t)Bl;
+    double sum = 0, correct = 0;
+    int n = 0, total = 0, rc = WU_OK;
     if (r->text) {
         wu_rng er;
         wu_rng_seed(&er, r->c.seed ^ 0xe7a1a7e5ull);
         for (int k = 0; rc == WU_OK && k < r->c.eval_batches; k++) {
             float l;
+            const size_t at = row0 * (size_t)r->c.seq;
             wu_corpus_batch(&r->corpus, WU_SPLIT_VAL, &er, B, r->c.seq, r->tok, r->tgt);
-            if ((rc = wu_model_forward(&r->net, r->tok, r->tgt, B, &l, NULL)) == WU_OK) sum += l, n++;
+            if ((rc = wu_model_forward(&r->net, r->tok + at, r->tgt + at, Bl, &l, NULL)) == WU_OK)
+                sum += l, n++;
         }
-        *acc = NAN;
     } else {
         int limit = r->test.n < 2048 ? r->test.n : 2048;
         for (int at = 0; rc == WU_OK && at + B <= limit; at += B) {
             float l;
             int ok;
-            for (int b = 0; b < B; b++) r->labels[b] = r->test.y[at + b];
-            rc = wu_model_forward(&r->net, r->test.x + (size_t)at * r->pixels, r->labels, B, &l, &ok);
+            const size_t first = (size_t)at + row0;
+            for (int b = 0; b < Bl; b++) r->labels[b] = r->test.y[first + (size_t)b];
+            rc = wu_model_forward(&r->net, r->test.x + first * r->pixels, r->labels, Bl, &l, &ok);
             if (rc == WU_OK) sum += l, n++, correct += ok, total += B;
         }
-        *acc = total ? (float)correct / (float)total : NAN;
     }
+    if (r->ranks > 1) { /* the mean of the ranks' equal shares; the accuracy's counts summed */
+        double v[2] = {sum, correct};
+        wu_dist_sum_d(v, 2);
+        sum = v[0] / r->ranks, correct = v[1];
+        rc = wu_dist_agree(rc);
+    }
+    *acc = r->text ? NAN : total ? (float)(correct / total) : NAN;
     *loss = n ? (float)(sum / n) : NAN;
     return rc;
 }
@@ -114,7 +124,7 @@ int wu_train_step(wu_run *r, wu_train_row *out, wu_error *err)
                                                : (const void *)(r->x + row0 * r->pixels),
                               r->text ? r->tgt + row0 * (size_t)c->seq : r->labels + row0, Bl,
                               &loss, &correct);
-    if (r->ranks > 1) rc = -wu_dist_max_i(-rc); /* error codes are negative: any rank's */
+    if (r->ranks > 1) rc = wu_dist_agree(rc);
     if (rc != WU_OK) return forward_failed(r, rc, k, "training", err);
     wu_model_diag d;
     wu_model_diagnostics(&r->net, &d); /* of the forward: read before backward */
@@ -135,7 +145,7 @@ int wu_train_step(wu_run *r, wu_train_row *out, wu_error *err)
     int finite = isfinite(loss), nonfinite = finite ? 0 : 1, skipped = 0;
     if (finite) {
         wu_model_backward(&r->net);
-        wu_dist_mean_f(r->net.grads, r->net.nparams); /* the global batch's gradient */
+        if (r->ranks > 1) wu_dist_mean_f(r->net.grads, r->net.nparams); /* the global batch's */
         if (c->inject_nonfinite >= 0 && k >= c->inject_nonfinite &&
             k - c->inject_nonfinite < c->inject_count)
             r->net.grads[r->net.nparams / 2] = NAN; /* a test's fault */
@@ -152,6 +162,8 @@ int wu_train_step(wu_run *r, wu_train_row *out, wu_error *err)
         r->tr.nonfinite_run = 0;
     }
     if (finite) wu_optim_step(r->opt, r->net.params, r->net.grads, &st);
+    if (k == c->inject_rank_drift && r->ranks > 1 && r->rank == r->ranks - 1)
+        r->net.params[0] += 1e-3f; /* a test's fault: this rank's weights leave the others' */
     r->step++;
     r->session_items += (double)c->batch * (r->text ? c->seq : 1);
     if (isfinite(loss) || !skipped) track(&r->tr, k, loss);
@@ -204,17 +216,20 @@ int wu_train_log(wu_run *r, wu_error *err)
     if (!r->pending)
         return wu_fail(err, WU_EINVAL, "no row to log: no step was made since the last log (one "
                        "wu_train_step, then one wu_train_log)");
-    if (r->rank > 0) { /* rank 0 alone writes */
-        r->pending = 0;
-        return WU_OK;
+    int rc = WU_OK;
+    if (r->rank == 0) { /* rank 0 alone writes */
+        wu_metrics_write_row(r->metrics, r->row.col);
+        long need = ftell(r->metrics) - r->metrics_off; /* the row, still in the buffer */
+        errno = 0;
+        long off = fflush(r->metrics) == 0 && !ferror(r->metrics) ? ftell(r->metrics) : -1;
+        if (off < 0) /* a full disk says so, with the row's size (wu_train_close drops a part row) */
+            rc = wu_write_fail(err, r->metrics_path, errno ? errno : EIO, need, 0);
+        else
+            r->metrics_off = off;
     }
-    wu_metrics_write_row(r->metrics, r->row.col);
-    long need = ftell(r->metrics) - r->metrics_off; /* the row, still in the buffer */
-    errno = 0;
-    long off = fflush(r->metrics) == 0 && !ferror(r->metrics) ? ftell(r->metrics) : -1;
-    if (off < 0) /* a full disk says so, with the row's size (wu_train_close drops a part row) */
-        return r->failed = wu_write_fail(err, r->metrics_path, errno ? errno : EIO, need, 0);
-    r->metrics_off = off;
+    /* on K ranks, a row rank 0 could not write stops every rank at this step */
+    if (r->ranks > 1) rc = wu_dist_agree_err(rc, err);
+    if (rc != WU_OK) return r->failed = rc;
     r->pending = 0;
     return WU_OK;
 }
@@ -228,8 +243,12 @@ int wu_train_checkpoint(wu_run *r, wu_error *err)
     double now = wu_run_now();
     r->elapsed_before += now - r->t0;
     r->t0 = now;
-    int rc = r->rank > 0 ? WU_OK : wu_ckpt_save(r, err);
-    if (r->ranks > 1) rc = -wu_dist_max_i(-rc); /* every rank stops when rank 0's save fails */
+    int rc = WU_OK;
+    /* on K ranks a checkpoint also checks that the ranks still hold one model: a checkpoint of
+       rank 0's weights is worth nothing when another rank's differ */
+    if (r->ranks > 1 && !wu_run_ranks_agree(r)) rc = wu_run_drift_fail(r, err);
+    if (rc == WU_OK && r->rank == 0) rc = wu_ckpt_save(r, err);
+    if (r->ranks > 1) rc = wu_dist_agree_err(rc, err); /* every rank stops when rank 0's save fails */
     if (rc != WU_OK) r->failed = rc;
     return rc;
 }

@@ -15,8 +15,9 @@ int wu_train(wu_train_config *cfg, int resume, int64_t stop_after, volatile sig_
     int rc = wu_train_open(&r, cfg, resume, err);
     if (rc != WU_OK) return rc;
     const wu_train_config *c = &r->c;
+    int stopping = 0;
     while (!wu_train_done(r)) {
-        int stopping = stop && *stop;
+        stopping = stop && *stop;
         if (r->ranks > 1) stopping = wu_dist_max_i(stopping); /* every rank stops at one step */
         if (stopping || (stop_after > 0 && r->step - r->started >= stop_after)) break;
         wu_train_row row;
@@ -36,5 +37,6 @@ int wu_train(wu_train_config *cfg, int resume, int64_t stop_after, volatile sig_
             break;
     }
     int crc = wu_train_close(r, res, err);
+    if (res) res->stopped = stopping;
     return rc != WU_OK ? rc : crc;
 }

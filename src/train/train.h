@@ -73,6 +73,9 @@ typedef struct wu_train_config {
     int64_t inject_nonfinite; /* fault injection for tests: a NaN put into the gradients at
                                  this step (-1: never) ... */
     int64_t inject_count;     /* ... and the inject_count - 1 steps after it (1) */
+    int64_t inject_rank_drift; /* fault injection for tests: on K > 1 ranks the last rank adds
+                                  1e-3 to one weight after this step (-1: never); the ranks'
+                                  agreement check when the session closes must fail the run */
     /* issue 17: the run's lengths when a resume changed them, FROM:STEPS[:restart],... ("":
        one length, steps). The schedule is the spec over the first STEPS, re-planned
        (wu_sched_replan) or restarted over each later STEPS from its FROM on. */
@@ -93,6 +96,8 @@ typedef struct wu_train_result {
     int threads_min;        /* ... and the fewest it used while other processes were busy */
     double wall_s;
     int interrupted;        /* stopped by a signal or stop_after before the end */
+    int stopped;            /* ... by *stop (wu_train): on K ranks, by any rank's, so that every
+                               rank reports the same (the CLI's exit 130) */
     int failed;             /* opened, then stopped by an error at run time (a full disk, a batch
                                the model refused): not bad input (the CLI's exit 1, not 2) */
     int64_t nonfinite_steps;      /* steps whose loss or gradient was NaN or Inf */

@@ -18,6 +18,19 @@ static void release(wu_outfile *o)
     o->f = NULL;
 }
 
+/* The temporary name: <path>.tmp.<host>.<pid>. The host (its first 24 characters, each one
+ * outside [A-Za-z0-9_-] as '_') keeps two machines apart that write one directory on a shared
+ * file system with the same pid; the pid, two processes of one machine. */
+static void tmp_name(char *out, size_t n, const char *path)
+{
+    char host[65] = "";
+    if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+    host[24] = '\0';
+    for (char *c = host; *c; c++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-", *c)) *c = '_';
+    snprintf(out, n, "%s.tmp.%s.%ld", path, host[0] ? host : "host", (long)getpid());
+}
+
 int wu_outfile_open(wu_outfile *o, const char *path, wu_error *err)
 {
     struct stat st;
@@ -25,14 +38,14 @@ int wu_outfile_open(wu_outfile *o, const char *path, wu_error *err)
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
         return wu_fail(err, WU_EINVAL, "cannot write '%s': it is a directory; give a file name", path);
     }
-    size_t n = strlen(path) + 32;
+    size_t n = strlen(path) + 64;
     o->path = strdup(path);
     o->tmp = malloc(n);
     if (!o->path || !o->tmp) {
         release(o);
         return wu_fail(err, WU_ENOMEM, "out of memory");
     }
-    snprintf(o->tmp, n, "%s.tmp.%ld", path, (long)getpid());
+    tmp_name(o->tmp, n, path);
     int fd = open(o->tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0 || !(o->f = fdopen(fd, "w"))) {
         int saved = errno;

@@ -13,7 +13,8 @@ typedef struct wu_outfile {
     char *tmp;      /* the temporary name (owned) */
 } wu_outfile;
 
-/* Open a temporary file next to `path`. Returns WU_OK, or WU_EINVAL (path is a directory),
+/* Open a temporary file next to `path` (`path.tmp.<host>.<pid>`: unique across the machines
+ * that share a file system). Returns WU_OK, or WU_EINVAL (path is a directory),
  * WU_EIO (cannot create it) or WU_ENOMEM, with what and why in err (e.g. "cannot write
  * 'out/x.svg': No such file or directory"). */
 int wu_outfile_open(wu_outfile *o, const char *path, wu_error *err);
