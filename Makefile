@@ -18,7 +18,10 @@ DESTDIR ?=
 # the version is written once, in include/warmup.h (WU_VERSION); the shared library's name and
 # warmup.pc take it from there
 VERSION := $(shell sed -n 's/^\#define WU_VERSION "\([^"]*\)".*/\1/p' include/warmup.h)
-SOMAJOR := $(firstword $(subst ., ,$(VERSION)))
+# the soname's version: the major number from 1.0 on; before 1.0, where a minor version may
+# change the ABI (0.3.0 grew wu_sched_opts and wu_suggest_in), major.minor, so that a program
+# built against 0.2 never loads 0.3 (issue 17)
+SOMAJOR := $(word 1,$(subst ., ,$(VERSION)))$(if $(filter 0,$(word 1,$(subst ., ,$(VERSION)))),.$(word 2,$(subst ., ,$(VERSION))))
 OPT     ?= -O2 -g
 WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wundef -Wstrict-prototypes \
            -Wmissing-prototypes -Wpointer-arith -Wvla

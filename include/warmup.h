@@ -73,8 +73,10 @@ extern "C" {
 
 /* The library's version, the one place it is written (the Makefile reads it from here for the
  * shared library's file name and warmup.pc). The API may change between 0.x minor versions;
- * CHANGELOG.md lists every change. */
-#define WU_VERSION "0.2.0"
+ * CHANGELOG.md lists every change. Before 1.0 the soname carries major.minor
+ * (libwarmup.so.0.3): 0.3.0 grew the structs wu_sched_opts and wu_suggest_in, which callers
+ * pass by pointer, so a program built against 0.2 must be rebuilt, not run against 0.3. */
+#define WU_VERSION "0.3.0"
 
 /* Marks the functions libwarmup exports; the library is built with -fvisibility=hidden, so
  * nothing else is visible from libwarmup.so. */
@@ -114,6 +116,12 @@ typedef struct wu_sched_opts {
                                 num_training_steps and a native phase without a length.
                                 0 = unknown (then those forms are an error). */
     int64_t steps_per_epoch; /* resolves `2ep` durations; 0 = unknown */
+    /* since 0.3.0 (issue 17: units): durations in tokens and samples, `warmup(375M tok)`,
+       `warmup(2M samples)`, resolve to floor(amount / per_step) steps. One step is one
+       optimizer update, so with gradient accumulation A over K workers of micro-batch b,
+       samples_per_step = A * K * b (and tokens_per_step that times the context). */
+    int64_t tokens_per_step;  /* tokens per optimizer update; 0 = unknown */
+    int64_t samples_per_step; /* samples (sequences, images) per optimizer update; 0 = unknown */
 } wu_sched_opts;
 
 /* Parse `spec` into a new schedule.
@@ -161,6 +169,33 @@ WU_API double wu_sched_base_lr(const wu_schedule *s);
 
 /* The spec text the schedule was parsed from (owned by the schedule). */
 WU_API const char *wu_sched_spec(const wu_schedule *s);
+
+/* ---- re-planning: a new run length mid-run (since 0.3.0, issue 17) -------------------------
+ *
+ * A new schedule equal to s before step `at` and re-targeted to end at total_steps from there
+ * on, without a jump at `at` (the LR there is s's, bit for bit): phases already done and a
+ * warmup in progress keep their lengths; a stable phase (constant, as in WSD's
+ * `warmup > constant > sqrt(20%)`) in progress or to come grows or shrinks first, so the
+ * cooldown keeps its length and moves to the new end; otherwise the decay in progress (or to
+ * come) continues from where it is to its own end level over the new remainder (cosine and
+ * linear keep their end value). Phases that do not depend on the run length (exp, step,
+ * invsqrt, cyclic, sgdr, ...) are unchanged. hf: decays (linear, cosine, the min-LR cosines,
+ * polynomial, restarts, warmup_stable_decay) are re-targeted alike (the LR at `at` to an ulp:
+ * HF's linear factor is its own expression). A re-planned schedule can be re-planned again
+ * from a later step (a resumed run extended twice: apply the re-plans in order).
+ *
+ *     wu_schedule *longer;
+ *     if (wu_sched_replan(&longer, s, 6000, 15000, &err) == WU_OK) ...  // was 10000 steps
+ *
+ *   out:   receives the new schedule (owned by the caller: wu_sched_destroy), NULL on failure.
+ *   s:     a native or hf: schedule parsed with a known total_steps; it is not changed.
+ * wu_sched_spec() of the result is s's spec; its opts.total_steps is total_steps. Plateau
+ * state is copied. Returns WU_OK, WU_EINVAL (a torch: spec, which fixes its own lengths, or a plateau;
+ * no total_steps; at < 0 or before the previous re-plan's step; total_steps <= at; an end so
+ * early that a phase in progress would have no step left), WU_ERANGE (too many parts after
+ * several re-plans) or WU_ENOMEM. */
+WU_API wu_status wu_sched_replan(wu_schedule **out, const wu_schedule *s, int64_t at,
+                                 int64_t total_steps, wu_error *err);
 
 /* ---- reduce-on-plateau: the one stateful piece --------------------------------------------- */
 
@@ -363,13 +398,17 @@ typedef struct wu_suggest_in {
     int64_t dataset_size;    /* examples; 0 = unknown */
     wu_optim_kind optimizer;
     double beta2;            /* Adam's beta2 in [0, 1); 0 = 0.999 */
-    int64_t batch;           /* the batch size to train with; 0 = unknown */
+    int64_t batch;           /* the batch size to train with (per micro-batch when
+                                accumulation > 1; all workers together); 0 = unknown */
     int64_t base_batch;      /* a reference batch size with a known-good LR / warmup; 0 = none */
     double base_lr;          /* the known-good LR at base_batch; 0 = none */
     int64_t base_warmup;     /* the known-good warmup at base_batch, in steps; 0 = none */
     double lr;               /* a peak LR to use as is (no scaling); 0 = none */
     wu_suggest_scenario scenario;
     wu_suggest_decay decay;  /* what follows the warmup in the suggested spec */
+    /* since 0.3.0 (issue 17): gradient accumulation. One step is one optimizer update, so the
+       batch of a step is batch x accumulation (and steps per epoch count updates). */
+    int64_t accumulation;    /* micro-batches per optimizer update; 0 or 1 = none */
 } wu_suggest_in;
 
 #define WU_SUGGEST_MAX_RULES 8

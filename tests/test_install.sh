@@ -9,8 +9,11 @@ check() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "
 # WU_MAKEVARS (set by make test and make check): the same B, OPENMP and BLAS as the build
 make -s install B="$B" ${WU_MAKEVARS:-} PREFIX="$tmp/usr" >"$tmp/log" 2>&1
 check "make install" '[ $? -eq 0 ]'
-for f in bin/warmup lib/libwarmup.a lib/libwarmup.so lib/libwarmup.so.0 include/warmup.h lib/pkgconfig/warmup.pc \
-         lib/libwarmup_plot.so.0 include/warmup_plot.h; do
+# the soname's version: major.minor before 1.0 (Makefile, SOMAJOR)
+sov=$(sed -n 's/^#define WU_VERSION "\([0-9]*\)\.\([0-9]*\)\..*/\1.\2/p' include/warmup.h)
+case $sov in 0.*) ;; *) sov=${sov%%.*} ;; esac
+for f in bin/warmup lib/libwarmup.a lib/libwarmup.so lib/libwarmup.so.$sov include/warmup.h lib/pkgconfig/warmup.pc \
+         lib/libwarmup_plot.so.$sov include/warmup_plot.h; do
     check "installed $f" "[ -e '$tmp/usr/$f' ]"
 done
 export PKG_CONFIG_PATH="$tmp/usr/lib/pkgconfig"

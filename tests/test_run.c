@@ -490,19 +490,28 @@ static void test_messages(void)
     snprintf(again.out, sizeof again.out, "%s", c.out);
     again.steps = 5;
     wu_run *r;
-    rc = wu_train_open(&r, &again, 1, &e);
+    /* issue 17: a torch: spec cannot be re-planned (the default), and the message names the
+       restart policy by its field ... */
+    again.steps = 20;
+    rc = wu_train_open(&r, &again, WU_RESUME_REPLAN, &e);
+    CHECK(rc == WU_EINVAL && !strncmp(e.msg, "steps: the schedule cannot be re-planned", 40) &&
+              strstr(e.msg, "(extend)") && !strstr(e.msg, "--") && again.model[0] == 0,
+          "a torch: spec resumed to another length: %s", e.msg);
+    /* ... so these resumes restart it, as before */
+    again.steps = 5;
+    rc = wu_train_open(&r, &again, WU_RESUME_RESTART, &e);
     CHECK(rc == WU_EINVAL && !strncmp(e.msg, "steps: 5 is fewer than the 10 steps", 35) &&
               !strstr(e.msg, "--"),
           "a resume that would shorten the run: %s", e.msg);
     /* a resume that fails after reading the checkpoint: *cfg is not the checkpoint's */
     again.steps = 20;
-    rc = wu_train_open(&r, &again, 1, &e);
+    rc = wu_train_open(&r, &again, WU_RESUME_RESTART, &e);
     CHECK(rc == WU_EINVAL && !strncmp(e.msg, "steps: 20 is more than the 13 steps", 35) &&
               again.model[0] == 0 && again.steps == 20 && again.schedule[0] == 0,
           "the schedule's horizon, the caller's configuration untouched: %s", e.msg);
     if (rc == WU_OK) wu_train_close(r, NULL, &e);
     again.steps = 12;
-    rc = wu_train_open(&r, &again, 1, &e);
+    rc = wu_train_open(&r, &again, WU_RESUME_RESTART, &e);
     CHECK(rc == WU_OK && again.steps == 12 && !strcmp(again.model, "gpt") && again.batch == 4,
           "a resume that opens: the configuration read back: %s", e.msg);
     if (rc == WU_OK) wu_train_close(r, NULL, &e);

@@ -113,6 +113,30 @@ int main(void)
     CHECK(s.lr == 3e-4 && strcmp(s.spec, "warmup(100) > constant > sqrt(200)") == 0,
           "given LR and WSD spec: %g %s", s.lr, s.spec);
 
+    /* issue 17: the batch-scaling rule says what its number keeps. At batch 8 -> 64 the guide's
+       40 x 8 = 320 steps does not keep the examples seen during warmup (it was said to); those
+       are 40 x 8/64 = 5 steps, and the note and the reason now say which is which */
+    s = run((wu_suggest_in){.total_steps = 1000, .optimizer = WU_OPT_SGD, .batch = 64,
+                            .base_batch = 8, .base_warmup = 40});
+    CHECK(s.warmup_steps == 320, "8 -> 64: warmup %lld, want 320", (long long)s.warmup_steps);
+    CHECK(!strstr(s.why, "keeps the same number of examples"), "why still claims fixed data: %s",
+          s.why);
+    CHECK(strstr(s.why, "would be 5 steps") && strstr(s.rules[s.picked].note, "= 5 steps"),
+          "the fixed-data count (5 steps) is said: %s | %s", s.why, s.rules[s.picked].note);
+    /* gradient accumulation: one step is one update, whose batch is 16 x 4 = 64 */
+    wu_suggestion a = run((wu_suggest_in){.total_steps = 1000, .optimizer = WU_OPT_SGD,
+                                          .batch = 16, .accumulation = 4, .base_batch = 8,
+                                          .base_warmup = 40, .base_lr = 0.1});
+    CHECK(a.warmup_steps == 320 && th_rel(a.lr, 0.8) < 1e-15, "accumulation 4: %lld %g",
+          (long long)a.warmup_steps, a.lr);
+    CHECK(strstr(a.rules[a.picked].note, "16x4/8") && strstr(a.lr_rule, "16x4/8"),
+          "accumulation in the notes: %s | %s", a.rules[a.picked].note, a.lr_rule);
+    a = run((wu_suggest_in){.epochs = 2, .dataset_size = 1000, .batch = 10, .accumulation = 5,
+                            .optimizer = WU_OPT_SGD});
+    CHECK(a.steps_per_epoch == 20 && a.total_steps == 40, "epochs count updates: %lld/epoch, %lld",
+          (long long)a.steps_per_epoch, (long long)a.total_steps);
+    expect_error((wu_suggest_in){.total_steps = 100, .accumulation = -2}, "accumulation");
+
     /* refused inputs */
     expect_error((wu_suggest_in){.optimizer = WU_OPT_SGD}, "run length is unknown");
     expect_error((wu_suggest_in){.total_steps = -5}, "must be positive");

@@ -61,6 +61,68 @@ nocol "$tmp/half/metrics.csv" | head -n 21 > "$tmp/h1"; nocol "$tmp/half40.csv" 
 cmp -s "$tmp/h1" "$tmp/h2" && ok || bad "resume --steps 45 rewrote the rows before its checkpoint"
 last=$(mcol "$tmp/half/metrics.csv" '{ s = v("step") } END { print s }')
 [ "$last" = 44 ] && ok || bad "resume --steps 45: the last row is step $last, not 44"
+
+# ---- issue 17: a resume to another length re-plans the schedule (continuous) or restarts it ----
+# lr(FILE, STEP): the LR logged at STEP
+lr() { mcol "$1" "NR > 1 && v(\"step\") == $2 { print v(\"lr\") }"; }
+"$W" train $TINY --steps 40 --eval-every 0 --out "$tmp/rp" --stop-after 20 -q
+"$W" train --resume "$tmp/rp" --steps 60 -q 2> "$tmp/err"; rc=$?
+[ $rc -eq 0 ] && ok || bad "resume --steps 60 (replan) exited $rc: $(cat "$tmp/err")"
+# continuous at the resume step: step 20 has the 40-step run's LR (tmp/full is that run)
+[ "$(lr "$tmp/rp/metrics.csv" 20)" = "$(lr "$tmp/full/metrics.csv" 20)" ] && ok || bad "replan: the LR at the resume step jumped: $(lr "$tmp/rp/metrics.csv" 20) vs $(lr "$tmp/full/metrics.csv" 20)"
+json "$tmp/rp/summary.json" "assert d['config']['segments']=='0:40,20:60' and d['segments']==[{'from':0,'steps':40},{'from':20,'steps':60,'extend':'replan'}] and d['steps_done']==60" && ok || bad "replan: summary.json's segments: $(grep -o '"segments".*' "$tmp/rp/summary.json" | head -2 | tr '\n' ' ')"
+# the decay re-targets the new end: still falling at step 59, near the end level (0.1 x 1e-3)
+/usr/bin/python3 -c "
+import csv, sys
+lr = [float(r['lr']) for r in csv.DictReader(open(sys.argv[1]))]
+assert len(lr) == 60 and all(a > b for a, b in zip(lr[20:], lr[21:])) and 1e-4 < lr[59] < 1.01e-4, lr[55:]
+" "$tmp/rp/metrics.csv" && ok || bad "replan: the decay does not end at step 60"
+# the record reruns the run: a fresh run with the same segments equals the resumed one
+"$W" train $TINY --steps 60 --segments 0:40,20:60 --eval-every 0 --out "$tmp/rp2" -q
+nocol "$tmp/rp/metrics.csv" > "$tmp/r1"; nocol "$tmp/rp2/metrics.csv" > "$tmp/r2"
+cmp -s "$tmp/r1" "$tmp/r2" && ok || bad "a run with --segments differs from the resumed one: $(diff "$tmp/r1" "$tmp/r2" | head -4)"
+json "$tmp/rp2/summary.json" "assert d['segments'][1]=={'from':20,'steps':60,'extend':'replan'}" && ok || bad "segments in a fresh run's summary"
+# warmup schedule --segments prints the resumed run's LRs (what `warmup check` compares a log to)
+"$W" schedule 'warmup(10%) > cosine(to=0.1)' --lr 1e-3 --steps 60 --segments 0:40,20:60 --format csv > "$tmp/seg.csv"
+/usr/bin/python3 -c "
+import csv, sys
+a = [float(r['lr']) for r in csv.DictReader(open(sys.argv[1]))]
+b = [float(r['lr']) for r in csv.DictReader(open(sys.argv[2]))]
+assert len(a) == 60 and a == b, [(i, x, y) for i, (x, y) in enumerate(zip(a, b)) if x != y][:3]
+" "$tmp/rp/metrics.csv" "$tmp/seg.csv" && ok || bad "schedule --segments differs from the resumed run's LRs"
+# a further resume (the checkpoint carries the segments): stop at 30, then shorten to 50
+"$W" train $TINY --steps 40 --eval-every 0 --out "$tmp/rq" --stop-after 20 -q
+"$W" train --resume "$tmp/rq" --steps 60 --stop-after 10 -q
+"$W" train --resume "$tmp/rq" --steps 50 -q 2> "$tmp/err"; rc=$?
+[ $rc -eq 0 ] && json "$tmp/rq/summary.json" "assert d['config']['segments']=='0:40,20:60,30:50' and d['steps_done']==50" && ok || bad "a second resume to another length (exit $rc): $(cat "$tmp/err") $(grep -o '"segments": "[^"]*"' "$tmp/rq/summary.json")"
+[ "$(lr "$tmp/rq/metrics.csv" 30)" = "$(lr "$tmp/rp2/metrics.csv" 30)" ] && ok || bad "the second re-plan jumped at step 30: $(lr "$tmp/rq/metrics.csv" 30) vs $(lr "$tmp/rp2/metrics.csv" 30)"
+# a re-planned run stopped and resumed without --steps equals one resumed straight through
+"$W" train $TINY --steps 40 --eval-every 0 --out "$tmp/rv" --stop-after 20 -q
+"$W" train --resume "$tmp/rv" --steps 60 --stop-after 10 -q
+"$W" train --resume "$tmp/rv" -q
+nocol "$tmp/rv/metrics.csv" > "$tmp/r3"
+cmp -s "$tmp/r1" "$tmp/r3" && ok || bad "a re-planned run stopped and resumed differs: $(diff "$tmp/r1" "$tmp/r3" | head -4)"
+# restart: the old spec over the new length (the LR jumps at the resume step, as before issue 17)
+"$W" train $TINY --steps 40 --eval-every 0 --out "$tmp/rs" --stop-after 20 -q
+"$W" train --resume "$tmp/rs" --steps 60 --extend restart -q 2> "$tmp/err"; rc=$?
+want=$("$W" schedule 'warmup(10%) > cosine(to=0.1)' --lr 1e-3 --steps 60 --format csv | awk -F, 'NR == 22 { print $2 }')
+[ $rc -eq 0 ] && /usr/bin/python3 -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); assert abs(a - b) <= 1e-12 * b" "$(lr "$tmp/rs/metrics.csv" 20)" "$want" && ok || bad "restart: step 20 has $(lr "$tmp/rs/metrics.csv" 20), the 60-step spec says $want (exit $rc: $(cat "$tmp/err"))"
+json "$tmp/rs/summary.json" "assert d['config']['segments']=='0:40,20:60:restart' and d['segments'][1]['extend']=='restart'" && ok || bad "restart: the segments"
+# refused: restart cannot shorten; replan cannot end before the checkpoint; --extend alone
+"$W" train $TINY --steps 40 --eval-every 0 --out "$tmp/rt" --stop-after 20 -q
+"$W" train --resume "$tmp/rt" --steps 30 --extend restart -q 2> "$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "can only extend a run" "$tmp/err" && ok || bad "restart shortening: exit $rc, $(cat "$tmp/err")"
+"$W" train --resume "$tmp/rt" --steps 15 -q 2> "$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "is not more than the 20 steps" "$tmp/err" && ok || bad "replan before the checkpoint: exit $rc, $(cat "$tmp/err")"
+"$W" train --resume "$tmp/rt" --extend replan -q 2> "$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "extend applies to a resumed run given another length" "$tmp/err" && ok || bad "--extend without --steps: exit $rc, $(cat "$tmp/err")"
+# a torch: spec cannot be re-planned: the message names the restart policy (--extend)
+"$W" train $TINY --steps 40 --eval-every 0 --out "$tmp/ru" --stop-after 20 -q --schedule 'torch:LinearLR(start_factor=0.1, total_iters=10)'
+"$W" train --resume "$tmp/ru" --steps 60 -q 2> "$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "(--extend)" "$tmp/err" && ok || bad "replan of a torch: spec: exit $rc, $(cat "$tmp/err")"
+# tokens: warmup(2k tok) at 4 x 16 = 64 tokens per step is 31 steps
+"$W" train $TINY --steps 40 --eval-every 0 --schedule 'warmup(2k tok) > cosine' --out "$tmp/tk" -q; rc=$?
+[ $rc -eq 0 ] && [ "$(lr "$tmp/tk/metrics.csv" 31)" = "0.001" ] && [ "$(lr "$tmp/tk/metrics.csv" 30)" != "0.001" ] && ok || bad "train: warmup(2k tok) is not 31 steps (exit $rc): $(lr "$tmp/tk/metrics.csv" 30) $(lr "$tmp/tk/metrics.csv" 31)"
 "$W" train $TINY --steps 40 --checkpoint-every 10 --out "$tmp/ck" -q
 [ -f "$tmp/ck/checkpoint.bin" ] && ok || bad "--checkpoint-every writes a checkpoint"
 
@@ -81,6 +143,11 @@ for m in "mlp --depth 2 --width 32 --act gelu" "vit --layers 1 --heads 2 --dim 1
     [ $rc -eq 0 ] && [ "$(wc -l < "$tmp/f1")" -eq 61 ] && cmp -s "$tmp/f1" "$tmp/f2" && ok || bad "$name: a resumed run differs from the uninterrupted one (exit $rc): $(diff "$tmp/f1" "$tmp/f2" | head -4)"
     json "$tmp/$name-half/summary.json" "assert d['status']=='completed' and d['steps_done']==60 and d['final_val_acc'] is not None" && ok || bad "$name: the resumed run completes"
 done
+# issue 17: an image model counts samples (its batch per step), not tokens
+"$W" train --model mlp --width 16 --batch 8 --data "$tmp/idx" --steps 20 --eval-every 0 --schedule 'warmup(80 samples) > cosine' --out "$tmp/ms" -q; rc=$?
+[ $rc -eq 0 ] && [ "$(lr "$tmp/ms/metrics.csv" 10)" = "0.001" ] && [ "$(lr "$tmp/ms/metrics.csv" 9)" != "0.001" ] && ok || bad "mlp: warmup(80 samples) at batch 8 is not 10 steps (exit $rc)"
+"$W" train --model mlp --width 16 --batch 8 --data "$tmp/idx" --steps 20 --schedule 'warmup(1k tok) > cosine' --out "$tmp/mt" -q 2> "$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "the mlp model counts samples" "$tmp/err" && [ ! -e "$tmp/mt" ] && ok || bad "mlp with tokens: exit $rc, $(cat "$tmp/err")"
 
 # ---- divergence: a far too high LR ends the run cleanly, logged and marked ----
 "$W" train $TINY --steps 200 --lr 50 --schedule constant --optimizer sgd --out "$tmp/div" -q; rc=$?
@@ -132,7 +199,8 @@ expect_error 2 "is empty" train $TINY --data "$tmp/empty.txt" --out "$tmp/x11"
 # a resumed run keeps its configuration: other options are refused, and it can only grow
 expect_error 2 "--lr cannot be given with --resume" train --resume "$tmp/ck" --lr 1
 expect_error 2 "--batch cannot be given with --resume" train --batch=8 --resume "$tmp/ck"
-expect_error 2 "--steps: 10 is fewer than the 40 steps" train --resume "$tmp/ck" --steps 10
+# (issue 17: a resume may shorten a run by re-planning, but not to before its checkpoint)
+expect_error 2 "--steps: 10 is not more than the 40 steps the run" train --resume "$tmp/ck" --steps 10
 cp "$tmp/ck/checkpoint.bin" "$tmp/ck/good.bin"
 printf 'garbage' | dd of="$tmp/ck/checkpoint.bin" bs=1 seek=200 conv=notrunc 2>/dev/null
 expect_error 2 "checksum mismatch" train --resume "$tmp/ck"

@@ -400,7 +400,7 @@ def test_make_python_installs_a_working_package(tmp_path):
 
 
 def test_system_library_path_is_the_last_resort(tmp_path):
-    # `make install` puts libwarmup.so.0 and libwarmup_plot.so.0 on a library path; a package
+    # `make install` puts libwarmup.so.0.3 and libwarmup_plot.so.0.3 on a library path; a package
     # without libraries beside it and away from the checkout finds them there
     if not shutil.which("make"):
         pytest.skip("make is not installed")
@@ -417,7 +417,7 @@ def test_system_library_path_is_the_last_resort(tmp_path):
                         "print(warmup.plot('cosine', 1.0, 10)[:5])"],
                        env=env, cwd=str(tmp_path), capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.splitlines() == ["libwarmup.so.0", "<?xml"]
+    assert r.stdout.splitlines() == ["libwarmup.so.0.3", "<?xml"]
 
 
 def test_version_is_the_headers():

@@ -15,4 +15,4 @@ from .suggest import SuggestRule, Suggestion, suggest
 __all__ = ["Schedule", "SpecError", "lr_lambda", "suggest", "Suggestion", "SuggestRule", "plot",
            "library_path", "__version__"]
 
-__version__ = "0.2.0"  # WU_VERSION of include/warmup.h
+__version__ = "0.3.0"  # WU_VERSION of include/warmup.h

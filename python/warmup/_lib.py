@@ -4,7 +4,7 @@ The shared library is looked for, in order:
   1. next to this package (warmup/libwarmup.so: what `make python` installs);
   2. the path in the environment variable WARMUP_LIB;
   3. the build/ directory of the checkout this package lives in (python/warmup/../../build);
-  4. the system's library path (libwarmup.so.0, as `make install` installs it).
+  4. the system's library path (libwarmup.so.0.3, as `make install` installs it).
 A library that loads but lacks the functions this package calls (a stale libwarmup.so.0, or
 WARMUP_LIB naming another library) is passed over. When none fits, importing warmup raises
 ImportError naming each path tried and saying how to build it.
@@ -15,7 +15,7 @@ import os
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _CHECKOUT_BUILD = os.path.normpath(os.path.join(_HERE, "..", "..", "build"))
-SOMAJOR = "0"
+SOMAJOR = "0.3"  # the soname's version: major.minor before 1.0 (the Makefile's SOMAJOR)
 
 
 class WuError(ctypes.Structure):
@@ -25,9 +25,11 @@ class WuError(ctypes.Structure):
 
 
 class WuSchedOpts(ctypes.Structure):
-    """wu_sched_opts: lr, total_steps, steps_per_epoch."""
+    """wu_sched_opts: lr, total_steps, steps_per_epoch, tokens_per_step, samples_per_step
+    (the last two since 0.3.0)."""
     _fields_ = [("lr", ctypes.c_double), ("total_steps", ctypes.c_int64),
-                ("steps_per_epoch", ctypes.c_int64)]
+                ("steps_per_epoch", ctypes.c_int64), ("tokens_per_step", ctypes.c_int64),
+                ("samples_per_step", ctypes.c_int64)]
 
 
 class WuSuggestIn(ctypes.Structure):
@@ -37,7 +39,8 @@ class WuSuggestIn(ctypes.Structure):
                 ("optimizer", ctypes.c_int), ("beta2", ctypes.c_double),
                 ("batch", ctypes.c_int64), ("base_batch", ctypes.c_int64),
                 ("base_lr", ctypes.c_double), ("base_warmup", ctypes.c_int64),
-                ("lr", ctypes.c_double), ("scenario", ctypes.c_int), ("decay", ctypes.c_int)]
+                ("lr", ctypes.c_double), ("scenario", ctypes.c_int), ("decay", ctypes.c_int),
+                ("accumulation", ctypes.c_int64)]  # accumulation: since 0.3.0
 
 
 SUGGEST_MAX_RULES = 8
@@ -79,7 +82,9 @@ def _candidates(name, soname):
 SYMBOLS = ("wu_sched_parse", "wu_sched_destroy", "wu_sched_lr", "wu_sched_lr_at",
            "wu_sched_fill", "wu_sched_horizon", "wu_sched_warmup_steps", "wu_sched_base_lr",
            "wu_sched_spec", "wu_sched_observe", "wu_sched_state_size", "wu_sched_state_save",
-           "wu_sched_state_load", "wu_suggest_warmup")
+           "wu_sched_state_load", "wu_suggest_warmup",
+           # 0.3.0: its wu_sched_opts and wu_suggest_in are longer; an older library lacks it
+           "wu_sched_replan")
 PLOT_SYMBOLS = ("wu_plot_svg", "wu_plot_free")
 
 
@@ -127,6 +132,8 @@ def _decl(fn, restype, *argtypes):
 _decl("wu_sched_parse", _c.c_int, _c.POINTER(_sched_p), _c.c_char_p, _c.POINTER(WuSchedOpts),
       _c.POINTER(WuError))
 _decl("wu_sched_destroy", None, _sched_p)
+_decl("wu_sched_replan", _c.c_int, _c.POINTER(_sched_p), _sched_p, _c.c_int64, _c.c_int64,
+      _c.POINTER(WuError))
 _decl("wu_sched_lr", _c.c_double, _sched_p, _c.c_int64)
 _decl("wu_sched_lr_at", _c.c_double, _sched_p, _c.c_int64, _c.c_double)
 _decl("wu_sched_fill", None, _sched_p, _c.c_void_p, _c.c_size_t, _c.c_int64)

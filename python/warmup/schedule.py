@@ -80,13 +80,14 @@ def _spec_text(spec):
     return spec
 
 
-def _opts(lr, total_steps, steps_per_epoch):
-    return _lib.WuSchedOpts(lr, total_steps or 0, steps_per_epoch or 0)
+def _opts(lr, total_steps, steps_per_epoch, tokens_per_step=None, samples_per_step=None):
+    return _lib.WuSchedOpts(lr, total_steps or 0, steps_per_epoch or 0, tokens_per_step or 0,
+                            samples_per_step or 0)
 
 
 # what __init__ sets (as _spec, ...) and the properties that read it
 _FIELDS = ("spec", "lr", "base_lr", "total_steps", "steps_per_epoch", "horizon", "warmup",
-           "warmup_steps")
+           "warmup_steps", "tokens_per_step", "samples_per_step", "replans")
 
 
 class Schedule:
@@ -96,8 +97,11 @@ class Schedule:
         s.lr(0), s(500), s.lrs(10000)
 
     lr is the base (peak) LR; total_steps resolves `10%` durations and HF's default
-    num_training_steps; steps_per_epoch resolves `2ep`. Step k is the LR of the optimizer's
-    k-th update (k = 0, 1, ...). A bad spec raises SpecError (a ValueError)."""
+    num_training_steps; steps_per_epoch resolves `2ep`; tokens_per_step and samples_per_step
+    (what one optimizer update consumes, over every micro-batch and worker) resolve `375M tok`
+    and `2M samples`. Step k is the LR of the optimizer's k-th update (k = 0, 1, ...). A bad
+    spec raises SpecError (a ValueError). s.replan(at, total_steps) re-targets the schedule to
+    a new run length from step `at` without a jump."""
 
     # None until __init__ has parsed, and again after __del__: every method that reaches the
     # library goes through _live(), so a closed or never-initialised Schedule raises ValueError
@@ -105,12 +109,15 @@ class Schedule:
     _ptr = None
     _h = None
 
-    def __init__(self, spec, lr, total_steps=None, steps_per_epoch=None):
+    def __init__(self, spec, lr, total_steps=None, steps_per_epoch=None, *,
+                 tokens_per_step=None, samples_per_step=None):
         spec = _spec_text(spec)
         lr = _float("lr", lr)
         total_steps = _int("total_steps", total_steps, allow_none=True)
         steps_per_epoch = _int("steps_per_epoch", steps_per_epoch, allow_none=True)
-        opts = _opts(lr, total_steps, steps_per_epoch)
+        tokens_per_step = _int("tokens_per_step", tokens_per_step, allow_none=True)
+        samples_per_step = _int("samples_per_step", samples_per_step, allow_none=True)
+        opts = _opts(lr, total_steps, steps_per_epoch, tokens_per_step, samples_per_step)
         err = _lib.WuError()
         ptr = ctypes.c_void_p()
         rc = _lib.lib.wu_sched_parse(ctypes.byref(ptr), spec.encode("utf-8"), ctypes.byref(opts),
@@ -123,8 +130,34 @@ class Schedule:
         self._lr = lr
         self._total_steps = total_steps
         self._steps_per_epoch = steps_per_epoch
+        self._tokens_per_step = tokens_per_step
+        self._samples_per_step = samples_per_step
+        self._replans = ()
         self._horizon = int(_lib.lib.wu_sched_horizon(ptr))
         self._warmup = int(_lib.lib.wu_sched_warmup_steps(ptr))
+
+    def replan(self, at, total_steps):
+        """A new Schedule for a run that is `total_steps` long from step `at` on (wu_sched_replan):
+        the same LRs before `at`, the same LR at `at` (no jump), the decay re-targeted to the
+        new end (a WSD cooldown keeps its length; a warmup stays). Native specs only; this one
+        is unchanged. ValueError with the library's message otherwise."""
+        at = _int("at", at)
+        total_steps = _int("total_steps", total_steps)
+        ptr = ctypes.c_void_p()
+        err = _lib.WuError()
+        if _lib.lib.wu_sched_replan(ctypes.byref(ptr), self._live(), at, total_steps,
+                                    ctypes.byref(err)) != 0:
+            raise ValueError("warmup: " + _msg(err))
+        s = Schedule.__new__(Schedule)
+        s.__dict__.update(self.__dict__)
+        s._total0 = self._first_total()
+        s._h = _Handle(ptr)
+        s._ptr = ptr
+        s._total_steps = total_steps
+        s._replans = self._replans + ((at, total_steps),)
+        s._horizon = int(_lib.lib.wu_sched_horizon(ptr))
+        s._warmup = int(_lib.lib.wu_sched_warmup_steps(ptr))
+        return s
 
     def __del__(self):
         # drops this object's hold on the C schedule (freed once no WarmupScheduler holds it
@@ -206,6 +239,19 @@ class Schedule:
         return self._steps_per_epoch
 
     @property
+    def tokens_per_step(self):
+        return self._tokens_per_step
+
+    @property
+    def samples_per_step(self):
+        return self._samples_per_step
+
+    @property
+    def replans(self):
+        """The re-plans that made this schedule, in order: ((at, total_steps), ...)."""
+        return self._replans
+
+    @property
     def horizon(self):
         """Steps for which the schedule is defined: 2**63 - 1 for most; total_steps + 1 for
         torch:OneCycleLR."""
@@ -224,7 +270,16 @@ class Schedule:
             args.append("total_steps=%r" % self._total_steps)
         if self._steps_per_epoch is not None:
             args.append("steps_per_epoch=%r" % self._steps_per_epoch)
-        return "warmup.Schedule(%s)" % ", ".join(args)
+        for k in ("tokens_per_step", "samples_per_step"):
+            if getattr(self, "_" + k) is not None:
+                args.append("%s=%r" % (k, getattr(self, "_" + k)))
+        if self._replans:  # the run length it was parsed with, then each re-plan
+            args[2:3] = ["total_steps=%r" % self._first_total()]
+        return "warmup.Schedule(%s)%s" % (", ".join(args), "".join(
+            ".replan(%r, %r)" % r for r in self._replans))
+
+    def _first_total(self):
+        return self.__dict__.get("_total0", self._total_steps)
 
     # ---- reduce-on-plateau state --------------------------------------------------------
     def observe(self, metric):
@@ -267,14 +322,17 @@ class Schedule:
     # ---- pickling and copying -----------------------------------------------------------
     def __reduce__(self):
         state = self.state()  # ValueError first when closed or never initialised
-        return (_restore, (self._spec, self._lr, self._total_steps, self._steps_per_epoch,
-                           state))
+        return (_restore, (self._spec, self._lr, self._first_total(), self._steps_per_epoch,
+                           state, self._tokens_per_step, self._samples_per_step,
+                           self._replans))
 
     def __getstate__(self):
         # only reached by callers that bypass __reduce__; kept for symmetry
         self._live()
-        return {"spec": self._spec, "lr": self._lr, "total_steps": self._total_steps,
-                "steps_per_epoch": self._steps_per_epoch, "state": self.state()}
+        return {"spec": self._spec, "lr": self._lr, "total_steps": self._first_total(),
+                "steps_per_epoch": self._steps_per_epoch, "state": self.state(),
+                "tokens_per_step": self._tokens_per_step,
+                "samples_per_step": self._samples_per_step, "replans": self._replans}
 
 
 class _Handle:
@@ -292,8 +350,12 @@ class _Handle:
             _lib.lib.wu_sched_destroy(ptr)
 
 
-def _restore(spec, lr, total_steps, steps_per_epoch, state):
-    s = Schedule(spec, lr, total_steps, steps_per_epoch)
+def _restore(spec, lr, total_steps, steps_per_epoch, state, tokens_per_step=None,
+             samples_per_step=None, replans=()):
+    s = Schedule(spec, lr, total_steps, steps_per_epoch, tokens_per_step=tokens_per_step,
+                 samples_per_step=samples_per_step)
+    for at, total in replans:
+        s = s.replan(at, total)
     if state:
         s.load_state(state)
     return s

@@ -70,7 +70,7 @@ def _s(b):
 
 def suggest(total_steps=None, *, epochs=None, steps_per_epoch=None, dataset_size=None,
             optimizer="adamw", beta2=None, batch=None, base_batch=None, base_lr=None,
-            base_warmup=None, lr=None, scenario=None, decay=None):
+            base_warmup=None, lr=None, scenario=None, decay=None, accumulation=None):
     """Recommend a warmup length and peak LR, e.g. the guide's large-batch case:
 
         warmup.suggest(100000, optimizer="sgd", base_lr=1e-4, base_batch=256,
@@ -79,7 +79,8 @@ def suggest(total_steps=None, *, epochs=None, steps_per_epoch=None, dataset_size
     The run: total_steps, or epochs with steps_per_epoch (or with dataset_size and batch).
     optimizer: "sgd", "adam", "adamw" (default) or "radam"; beta2: Adam's (default 0.999).
     base_batch / base_lr / base_warmup: a reference with a known-good LR and warmup, scaled to
-    batch; lr: a peak LR to keep as it is. scenario: "small-dataset", "bert-finetune", "vit",
+    batch; accumulation: micro-batches per optimizer update (one step is one update, whose
+    batch is batch x accumulation); lr: a peak LR to keep as it is. scenario: "small-dataset", "bert-finetune", "vit",
     "large-model" or "large-batch". decay: what follows the warmup: "cosine" (default),
     "linear" (default for bert-finetune), "constant" or "wsd".
     Arguments the rules refuse raise ValueError with the library's message (it names the
@@ -100,6 +101,7 @@ def suggest(total_steps=None, *, epochs=None, steps_per_epoch=None, dataset_size
     ein.base_batch = _opt_int("base_batch", base_batch)
     ein.base_lr = _opt_float("base_lr", base_lr)
     ein.base_warmup = _opt_int("base_warmup", base_warmup)
+    ein.accumulation = _opt_int("accumulation", accumulation)
     ein.lr = _opt_float("lr", lr)
     ein.scenario = 0 if scenario is None else _choice("scenario", scenario, SCENARIOS)
     if decay is None:

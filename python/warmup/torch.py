@@ -99,6 +99,8 @@ class WarmupScheduler(_Base):
     total_steps      total optimizer updates: resolves `5%` durations and hf:'s default
                      num_training_steps (None: unknown)
     steps_per_epoch  resolves `2ep` durations (None: unknown)
+    tokens_per_step, samples_per_step (keywords)  what one optimizer update consumes, over
+                     every micro-batch and worker: resolve `375M tok` and `2M samples`
     last_epoch       -1 for a new run (sets each group's 'initial_lr' to its 'lr', as torch does);
                      k to resume after update k (each group must then hold 'initial_lr')
 
@@ -116,7 +118,7 @@ class WarmupScheduler(_Base):
     """
 
     def __init__(self, optimizer, spec, total_steps=None, steps_per_epoch=None, last_epoch=-1,
-                 verbose=False):
+                 verbose=False, *, tokens_per_step=None, samples_per_step=None):
         if not isinstance(optimizer, torch.optim.Optimizer):
             raise TypeError("WarmupScheduler: %s is not a torch.optim.Optimizer"
                             % type(optimizer).__name__)
@@ -146,6 +148,8 @@ class WarmupScheduler(_Base):
                              "of the last update done (>= 0), not %d" % last_epoch)
         total_steps = _check_steps("total_steps", total_steps)
         steps_per_epoch = _check_steps("steps_per_epoch", steps_per_epoch)
+        units = (_check_steps("tokens_per_step", tokens_per_step),
+                 _check_steps("samples_per_step", samples_per_step))
         self._ready = False
         # parse before the parent touches the optimizer: a bad spec leaves it as it was
         bases = []
@@ -153,7 +157,7 @@ class WarmupScheduler(_Base):
             key = "initial_lr" if "initial_lr" in g else "lr"
             _check_lr("param_groups[%d][%r]" % (i, key), g.get(key))
             bases.append(g.get(key))
-        self.__dict__.update(_build(optimizer, bases, specs, total_steps, steps_per_epoch))
+        self.__dict__.update(_build(optimizer, bases, specs, total_steps, steps_per_epoch, units))
         _momentum_warning(specs)
         super().__init__(optimizer, last_epoch, verbose)
         self._ready = True
@@ -253,6 +257,8 @@ class WarmupScheduler(_Base):
             "spec": self._specs if isinstance(self._specs, str) else list(self._specs),
             "total_steps": self._total_steps,
             "steps_per_epoch": self._steps_per_epoch,
+            "tokens_per_step": self._units[0],
+            "samples_per_step": self._units[1],
             "base_lrs": list(self.base_lrs),
             "last_epoch": self.last_epoch,
             "_step_count": self._step_count,
@@ -285,7 +291,8 @@ class WarmupScheduler(_Base):
         # leaves this scheduler as it was
         built = _build(self.optimizer, list(state_dict["base_lrs"]),
                        spec if isinstance(spec, str) else list(spec),
-                       state_dict["total_steps"], state_dict["steps_per_epoch"])
+                       state_dict["total_steps"], state_dict["steps_per_epoch"],
+                       (state_dict.get("tokens_per_step"), state_dict.get("samples_per_step")))
         saved = list(state_dict["plateau_state"])
         trackers = built["_trackers"]
         if not built["_plateau"]:
@@ -333,7 +340,7 @@ class WarmupScheduler(_Base):
 
 
 # ---- building the schedules ----------------------------------------------------------------
-def _build(optimizer, base_lrs, specs, total_steps, steps_per_epoch):
+def _build(optimizer, base_lrs, specs, total_steps, steps_per_epoch, units=(None, None)):
     """The schedules of `specs` for groups with these initial LRs, as a dict of the scheduler's
     attributes (nothing is assigned here, so a failure leaves a scheduler as it was).
 
@@ -360,10 +367,11 @@ def _build(optimizer, base_lrs, specs, total_steps, steps_per_epoch):
         lr = base_lrs[0] if base_lrs and _positive(base_lrs[0]) else 1.0
     per_group = [specs] * len(base_lrs) if isinstance(specs, str) else list(specs)
     cache = {}
+    kw = {"tokens_per_step": units[0], "samples_per_step": units[1]}
 
     def shared(s, at):
         if (s, at) not in cache:
-            cache[(s, at)] = Schedule(s, at, total_steps, steps_per_epoch)
+            cache[(s, at)] = Schedule(s, at, total_steps, steps_per_epoch, **kw)
         return cache[(s, at)]
 
     top = {}
@@ -380,14 +388,14 @@ def _build(optimizer, base_lrs, specs, total_steps, steps_per_epoch):
             trackers.append(None)
             continue
         if dialect != "native":  # the plateau alone, at the group's LR
-            tracker = sched = Schedule(s, own, total_steps, steps_per_epoch)
+            tracker = sched = Schedule(s, own, total_steps, steps_per_epoch, **kw)
             scale = None
         else:
-            sched = Schedule(s, lr, total_steps, steps_per_epoch)
+            sched = Schedule(s, lr, total_steps, steps_per_epoch, **kw)
             if own == lr:
                 tracker, scale = sched, None
             else:
-                tracker = Schedule(s, lr, total_steps, steps_per_epoch)
+                tracker = Schedule(s, lr, total_steps, steps_per_epoch, **kw)
                 ptr = tracker._live()
                 _lib.set_plateau_lrs(ptr, [own] * len(_lib.plateau_lrs(ptr)))
                 scale = (own, lr)
@@ -399,6 +407,7 @@ def _build(optimizer, base_lrs, specs, total_steps, steps_per_epoch):
         "_specs": specs,
         "_total_steps": total_steps,
         "_steps_per_epoch": steps_per_epoch,
+        "_units": tuple(units),
         "_group_sched": group_sched,
         "_trackers": trackers,
         "_plateaus": plateaus,

@@ -41,6 +41,22 @@ struct wu_schedule;
 struct wu_sched_opts;
 int cli_parse_spec(const char *spec, const struct wu_sched_opts *o, struct wu_schedule **out);
 
+/* ---- issue 17: durations in tokens and samples (wu_sched_opts.tokens_per_step and
+ * samples_per_step), the same two options on every command that takes a spec ---- */
+#define CLI_O_TOKENS_PER_STEP 1700
+#define CLI_O_SAMPLES_PER_STEP 1701
+#define CLI_UNIT_OPTIONS                                                              \
+    {"tokens-per-step", required_argument, 0, CLI_O_TOKENS_PER_STEP},                 \
+    {"samples-per-step", required_argument, 0, CLI_O_SAMPLES_PER_STEP}
+#define CLI_UNITS_HELP                                                                \
+    "      --tokens-per-step T   tokens per optimizer update (all micro-batches and\n" \
+    "                        workers): resolves durations in tokens, warmup(375M tok)\n" \
+    "      --samples-per-step S  samples per optimizer update: resolves durations in\n"  \
+    "                        samples, warmup(2M samples)\n"
+/* Apply option ch (CLI_O_TOKENS_PER_STEP / CLI_O_SAMPLES_PER_STEP) to o: 0 done,
+ * WU_EXIT_USAGE on a bad value (printed), -1 when ch is neither. */
+int cli_units_option(int ch, const char *arg, struct wu_sched_opts *o);
+
 /* The terminal's width in columns: stdout's window size, else $COLUMNS, else 80. */
 int cli_term_cols(void);
 

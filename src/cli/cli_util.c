@@ -115,6 +115,17 @@ int cli_parse_spec(const char *spec, const wu_sched_opts *o, wu_schedule **out)
     return 0;
 }
 
+int cli_units_option(int ch, const char *arg, wu_sched_opts *o)
+{
+    if (ch == CLI_O_TOKENS_PER_STEP)
+        return cli_int64("--tokens-per-step", arg, 1, (int64_t)1 << 50, &o->tokens_per_step)
+                   ? WU_EXIT_USAGE : 0;
+    if (ch == CLI_O_SAMPLES_PER_STEP)
+        return cli_int64("--samples-per-step", arg, 1, (int64_t)1 << 50, &o->samples_per_step)
+                   ? WU_EXIT_USAGE : 0;
+    return -1;
+}
+
 int cli_term_cols(void)
 {
     struct winsize ws;

@@ -25,6 +25,7 @@ static const char HELP[] =
     "  -n, --steps N          updates to plot (also resolves 10% and HF's num_training_steps)\n"
     "  -l, --lr LR            base / peak LR (default 1: the y axis is the factor of the peak)\n"
     "  -e, --steps-per-epoch K  resolves durations in epochs (2ep)\n"
+    CLI_UNITS_HELP
     "  -o, --out FILE         write an SVG file (written whole or not at all; also --output)\n"
     "      --tty              draw in the terminal (also with -o)\n"
     "      --ascii            terminal chart in plain ASCII; --block: half blocks; default braille\n"
@@ -118,6 +119,7 @@ int cmd_plot(int argc, char **argv)
         {"width", required_argument, 0, O_WIDTH},
         {"height", required_argument, 0, O_HEIGHT},
         {"no-color", no_argument, 0, O_NOCOLOR},
+        CLI_UNIT_OPTIONS,
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -159,6 +161,9 @@ int cmd_plot(int argc, char **argv)
                                                                             : &rq.height) = (int)v;
             break;
         }
+        case CLI_O_TOKENS_PER_STEP: case CLI_O_SAMPLES_PER_STEP:
+            if (cli_units_option(c, optarg, &rq.opts)) return WU_EXIT_USAGE;
+            break;
         case 'h': fputs(HELP, stdout); return WU_EXIT_OK;
         case ':': return cli_error("%s needs a value (see 'warmup plot --help')", argv[optind - 1]);
         default:

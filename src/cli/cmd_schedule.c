@@ -31,6 +31,10 @@ static const char HELP[] =
     "  -l, --lr LR           base / peak LR (torch's initial_lr, HF's optimizer lr); default 1,\n"
     "                        which prints the factor of the peak\n"
     "  -e, --steps-per-epoch K   resolves durations written in epochs (2ep)\n"
+    CLI_UNITS_HELP
+    "      --segments LIST   the LRs of a run whose length changed on a resume, as its\n"
+    "                        summary.json's config.segments says (0:400,200:600: re-planned at\n"
+    "                        step 200 to 600 steps; --steps is the last length)\n"
     "  -f, --format FMT      table (default on a terminal), csv (default otherwise) or json\n"
     "  -g, --group-lr LIST   extra parameter groups' base LRs, e.g. 1e-4,1e-5: one more column\n"
     "                        each (PyTorch's per-group initial_lr)\n"
@@ -102,6 +106,24 @@ static int read_metrics(const char *path, double **out, int64_t *n)
     return 0;
 }
 
+/* The spec's schedule, over its segments when given (issue 17: a run resumed to another
+ * length, src/train/segments.c); 0 or an exit code, the error printed. */
+static int parse(const char *spec, const wu_sched_opts *so, const char *segments,
+                 wu_schedule **out)
+{
+    if (!segments) return cli_parse_spec(spec, so, out);
+    wu_error err;
+    if (wu_segments_schedule(out, spec, segments, *so, &err) != WU_OK)
+        return cli_engine_error(NULL, err.msg);
+    if (so->total_steps > wu_sched_horizon(*out)) {
+        wu_sched_destroy(*out);
+        *out = NULL;
+        return cli_error("'%s' is defined for fewer than --steps %lld steps", spec,
+                         (long long)so->total_steps);
+    }
+    return 0;
+}
+
 int cmd_schedule(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -112,12 +134,14 @@ int cmd_schedule(int argc, char **argv)
         {"group-lr", required_argument, 0, 'g'},
         {"metrics", required_argument, 0, 'm'},
         {"force", no_argument, 0, 300},
+        CLI_UNIT_OPTIONS,
+        {"segments", required_argument, 0, 301},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
     int force = 0;
     wu_sched_opts so = {.lr = 1.0};
-    const char *format = NULL, *metrics_path = NULL;
+    const char *format = NULL, *metrics_path = NULL, *segments = NULL;
     double glr[MAX_GROUPS];
     int ngroups = 0, c;
     opterr = 0;
@@ -146,6 +170,10 @@ int cmd_schedule(int argc, char **argv)
             break;
         case 'm': metrics_path = optarg; break;
         case 300: force = 1; break; /* long only */
+        case 301: segments = optarg; break;
+        case CLI_O_TOKENS_PER_STEP: case CLI_O_SAMPLES_PER_STEP:
+            if (cli_units_option(c, optarg, &so)) return WU_EXIT_USAGE;
+            break;
         case 'h': fputs(HELP, stdout); return WU_EXIT_OK;
         case ':': return cli_error("%s needs a value (see 'warmup schedule --help')", argv[optind - 1]);
         default:
@@ -170,7 +198,7 @@ int cmd_schedule(int argc, char **argv)
     if (!format) format = isatty(fileno(stdout)) ? "table" : "csv";
 
     wu_schedule *s;
-    if (cli_parse_spec(spec, &so, &s)) return WU_EXIT_USAGE;
+    if (parse(spec, &so, segments, &s)) return WU_EXIT_USAGE;
     if (cli_parse_only) {
         wu_sched_destroy(s);
         return WU_EXIT_OK;
@@ -207,7 +235,7 @@ int cmd_schedule(int argc, char **argv)
             if (k < nmetrics) wu_sched_observe(s, metrics[k]);
         }
         wu_sched_destroy(s);
-        if (cli_parse_spec(spec, &so, &s)) {
+        if (parse(spec, &so, segments, &s)) {
             free(metrics);
             return WU_EXIT_USAGE;
         }

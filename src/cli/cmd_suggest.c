@@ -25,7 +25,10 @@ static const char HELP[] =
     "      --optimizer NAME      sgd, adam, adamw or radam (default adamw)\n"
     "      --beta2 B             Adam's beta2 (default 0.999)\n"
     "what you know:\n"
-    "      --batch B             the batch size you will train with\n"
+    "      --batch B             the batch size you will train with (all workers together;\n"
+    "                            per micro-batch with --accumulation)\n"
+    "      --accumulation A      micro-batches accumulated per optimizer update: a step is one\n"
+    "                            update, its batch B x A (docs/SPEC.md, \"What a step is\")\n"
     "      --base-batch B0       a reference batch size with a known-good LR and warmup ...\n"
     "      --base-lr LR0         ... its LR (scaled: linear for SGD, square root for Adam)\n"
     "      --base-warmup W0      ... its warmup in steps (scaled by B / B0)\n"
@@ -68,9 +71,9 @@ static int choice(const char *opt, const char *v, const char *(*name)(int), int 
 static void print_json(const wu_suggest_in *in, const wu_suggestion *s)
 {
     printf("{\"total_steps\": %lld, \"steps_per_epoch\": %lld, \"optimizer\": \"%s\", "
-           "\"warmup_steps\": %lld, \"lr\": ",
+           "\"accumulation\": %lld, \"warmup_steps\": %lld, \"lr\": ",
            (long long)s->total_steps, (long long)s->steps_per_epoch, wu_optim_kind_name(in->optimizer),
-           (long long)s->warmup_steps);
+           (long long)(in->accumulation > 1 ? in->accumulation : 1), (long long)s->warmup_steps);
     if (s->lr > 0 && isfinite(s->lr)) printf("%.17g", s->lr);
     else fputs("null", stdout); /* JSON has no inf or nan (cmd_suggest refuses them first) */
     fputs(", \"lr_rule\": ", stdout);
@@ -109,6 +112,9 @@ static void print_text(const wu_suggest_in *in, const wu_suggestion *s, const ch
     if (in->optimizer != WU_OPT_SGD) printf(" (beta2 %s)", beta2_text ? beta2_text : "0.999");
     printf(", a run of %lld steps", (long long)s->total_steps);
     if (s->steps_per_epoch > 0) printf(" (%lld per epoch)", (long long)s->steps_per_epoch);
+    if (in->accumulation > 1)
+        printf(", batch %lld x %lld accumulated = %lld per update", (long long)in->batch,
+               (long long)in->accumulation, (long long)(in->batch * in->accumulation));
     printf(":\n\n");
     printf("  warmup   %lld steps (%.1f%% of the run)   from: %s (%s)\n",
            (long long)s->warmup_steps, 100.0 * (double)s->warmup_steps / (double)s->total_steps,
@@ -132,7 +138,7 @@ static void print_text(const wu_suggest_in *in, const wu_suggestion *s, const ch
 
 int cmd_suggest(int argc, char **argv)
 {
-    enum { O_EPOCHS = 256, O_DATASET, O_OPT, O_BETA2, O_BATCH, O_BBATCH, O_BLR, O_BWARM, O_LR,
+    enum { O_EPOCHS = 256, O_DATASET, O_OPT, O_BETA2, O_BATCH, O_BBATCH, O_BLR, O_BWARM, O_LR, O_ACC,
            O_SCN, O_DECAY, O_PLOT, O_ASCII };
     static const struct option opts[] = {
         {"steps", required_argument, 0, 'n'},
@@ -145,6 +151,7 @@ int cmd_suggest(int argc, char **argv)
         {"base-batch", required_argument, 0, O_BBATCH},
         {"base-lr", required_argument, 0, O_BLR},
         {"base-warmup", required_argument, 0, O_BWARM},
+        {"accumulation", required_argument, 0, O_ACC},
         {"lr", required_argument, 0, O_LR},
         {"scenario", required_argument, 0, O_SCN},
         {"decay", required_argument, 0, O_DECAY},
@@ -184,6 +191,7 @@ int cmd_suggest(int argc, char **argv)
         case O_BBATCH: bad = cli_int64("--base-batch", optarg, 1, BIG, &in.base_batch); break;
         case O_BLR: bad = cli_double("--base-lr", optarg, 1e-300, HUGE_VAL, &in.base_lr); break;
         case O_BWARM: bad = cli_int64("--base-warmup", optarg, 1, BIG, &in.base_warmup); break;
+        case O_ACC: bad = cli_int64("--accumulation", optarg, 1, 1 << 20, &in.accumulation); break;
         case O_LR: bad = cli_double("--lr", optarg, 1e-300, HUGE_VAL, &in.lr); break;
         case O_SCN: {
             int pick = 0;

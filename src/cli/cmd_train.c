@@ -24,8 +24,13 @@ static void help(void)
     cli_train_help(stdout, &d);
     fputs("runs:\n"
           "      --resume DIR          continue the run in DIR from its checkpoint, with its saved\n"
-          "                            settings; only --steps (to extend it), --stop-after, -q and\n"
-          "                            --json may go with it\n"
+          "                            settings; only --steps (another length), --extend,\n"
+          "                            --stop-after, -q and --json may go with it\n"
+          "      --extend HOW          with --resume and another --steps: replan (default) moves\n"
+          "                            the schedule's end without a jump in the LR (and may\n"
+          "                            shorten the run); restart evaluates the spec over the new\n"
+          "                            length (the LR jumps; only longer). summary.json and the\n"
+          "                            checkpoint record it as \"segments\" (docs/TRAINING.md)\n"
           "      --stop-after K        stop after K steps of this invocation, with a checkpoint\n"
           "      --force               replace the run that --out DIR already holds (without it, a\n"
           "                            directory with a metrics.csv, summary.json or checkpoint.bin\n"
@@ -110,11 +115,12 @@ static int agree_exit(int rc)
 
 static int train_main(int argc, char **argv)
 {
-    enum { O_RESUME = 300, O_STOP, O_JSON, O_FORCE };
+    enum { O_RESUME = 300, O_STOP, O_JSON, O_FORCE, O_EXTEND };
     static const struct option own[] = {
         {"resume", required_argument, 0, O_RESUME}, {"stop-after", required_argument, 0, O_STOP},
         {"quiet", no_argument, 0, 'q'}, {"json", no_argument, 0, O_JSON},
-        {"force", no_argument, 0, O_FORCE}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
+        {"force", no_argument, 0, O_FORCE}, {"extend", required_argument, 0, O_EXTEND},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
     };
     struct option opts[64];
     cli_options_merge(opts, 64, cli_train_options(), own);
@@ -124,13 +130,14 @@ static int train_main(int argc, char **argv)
     wu_train_defaults(&c);
     const char *resume = NULL;
     int quiet = 0, json = 0, force = 0, ch, steps_given = 0, rc;
+    const char *extend = NULL; /* issue 17: --extend replan|restart */
     int64_t stop_after = 0;
     opterr = 0;
     optind = 0; /* 0: a full reset of getopt, also after a scan that stopped early */
     char fixed[64] = ""; /* the first option that changes the configuration, for --resume */
     while ((ch = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
         if (!fixed[0] && ch != 'n' && ch != O_RESUME && ch != O_STOP && ch != 'q' && ch != O_JSON &&
-            ch != O_FORCE &&
+            ch != O_FORCE && ch != O_EXTEND &&
             ch != 'h' && ch != ':' && ch != '?') {
             const char *name = optarg && argv[optind - 1] == optarg ? argv[optind - 2] : argv[optind - 1];
             snprintf(fixed, sizeof fixed, "%.*s", (int)strcspn(name, "="), name);
@@ -144,6 +151,13 @@ static int train_main(int argc, char **argv)
         case 'q': quiet = 1; break;
         case O_JSON: json = 1; break;
         case O_FORCE: force = 1; break;
+        case O_EXTEND:
+            if (strcmp(optarg, "replan") && strcmp(optarg, "restart"))
+                return cli_error("--extend must be replan (move the schedule's end without a jump) "
+                                 "or restart (evaluate the spec over the new length), got '%s'",
+                                 optarg);
+            extend = optarg;
+            break;
         case 'h': help(); return WU_EXIT_OK;
         case ':': return cli_error("%s needs a value (see 'warmup train --help')", argv[optind - 1]);
         default:
@@ -167,6 +181,9 @@ static int train_main(int argc, char **argv)
     } else if (!c.out[0]) {
         return cli_error("train: --out DIR is required (where metrics.csv and summary.json go)");
     }
+    if (extend && !(resume && steps_given))
+        return cli_error("--extend applies to a resumed run given another length: warmup train "
+                         "--resume DIR --steps N --extend %s", extend);
     wu_error err;
     int field;
     if (!resume && wu_cfg_check(&c, &field, &err) != WU_OK) return cli_config_error(field, err.msg);
@@ -204,7 +221,9 @@ static int train_main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     view vw = {isatty(STDOUT_FILENO) && !quiet && !json, json, strcmp(c.model, "gpt") ? "images" : "tokens"};
     wu_train_result r;
-    rc = wu_train(&c, resume != NULL, stop_after, &stop_flag, progress, &vw, &r, &err);
+    rc = wu_train(&c, !resume ? 0 : extend && !strcmp(extend, "restart") ? WU_RESUME_RESTART
+                                                                          : WU_RESUME_REPLAN,
+                  stop_after, &stop_flag, progress, &vw, &r, &err);
     if (vw.tty) fputc('\n', stdout);
     if (rc != WU_OK) { /* exit 2 for what was given, 1 for a run that failed while running */
         cli_engine_error(NULL, err.msg);

@@ -78,6 +78,9 @@ static const struct { const char *name, *flag; } other_names[] = {
     {"total_steps", "steps"},       {"steps_per_epoch", "steps-per-epoch"}, {"epochs", "epochs"},
     {"dataset_size", "dataset-size"}, {"base_batch", "base-batch"},       {"base_warmup", "base-warmup"},
     {"base_lr", "base-lr"},         {"warmups", "warmups"},                 {"lrs", "lrs"},
+    /* issue 17: units and accumulation */
+    {"tokens_per_step", "tokens-per-step"}, {"samples_per_step", "samples-per-step"},
+    {"accumulation", "accumulation"}, {"extend", "extend"},
 };
 
 /* The option that sets the setting called name[0..len) (NULL: none). */

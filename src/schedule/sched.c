@@ -121,6 +121,35 @@ static double plateau_lr(const wu_schedule *s, int p, double base)
     return base == s->opts.lr ? cur : base * (cur / s->opts.lr);
 }
 
+double wu__progress(const wu_node *nd, int64_t t)
+{
+    double x = (double)t / (double)nd->len;
+    /* a re-planned remainder starts where the phase it continues was (replan.c); 0 + x is x,
+       but the branch keeps the arithmetic of a phase that was never re-planned untouched */
+    if (nd->x[3] != 0.0) x = nd->x[3] + (1.0 - nd->x[3]) * x;
+    return x > 1.0 ? 1.0 : x;
+}
+
+double wu__hf_progress(const wu_node *nd, int64_t t)
+{
+    if (nd->rp_len > 0 && t >= nd->rp_at)
+        return nd->rp_p0 + (1.0 - nd->rp_p0) * ((double)(t - nd->rp_at) / (double)nd->rp_len);
+    int64_t w = nd->n[0], n = nd->n[1];
+    switch (nd->kind) {
+    case H_LINEAR: {
+        double f = (double)(n - t) / (double)imax(1, n - w);
+        return 1.0 - (f > 0.0 ? f : 0.0);
+    }
+    case H_POLY: return (double)(t - w) / (double)(n - w);
+    case H_COS_WARM_MIN: {
+        double dw = (double)w, dn = (double)n;
+        return ((double)t - dw + 1.0) / (dn - dw > 1.0 ? dn - dw : 1.0);
+    }
+    case H_WSD: return (double)(t - w - nd->n[1]) / (double)imax(1, nd->n[2]);
+    default: return (double)(t - w) / (double)imax(1, n - w); /* cosine, min-LR, restarts */
+    }
+}
+
 double wu__eval(const wu_schedule *s, int i, int64_t t, double base)
 {
     const wu_node *nd = &s->nodes[i];
@@ -132,12 +161,13 @@ double wu__eval(const wu_schedule *s, int i, int64_t t, double base)
         for (int k = 0; k < nd->nkids; k++) {
             const wu_node *ph = &s->nodes[nd->kid[k]];
             int last = k == nd->nkids - 1;
-            if (last || ph->len == WU_FOREVER || t < start + ph->len) {
+            int64_t dur = ph->span > 0 ? ph->span : ph->len; /* a re-plan may cut a phase */
+            if (last || dur == WU_FOREVER || t < start + dur) {
                 int64_t u = t - start;
                 if (ph->len != WU_FOREVER && u > ph->len) u = ph->len; /* hold the end level */
                 return wu__eval(s, nd->kid[k], u, base);
             }
-            start += ph->len;
+            start += dur;
         }
         return base;
     }
@@ -153,8 +183,7 @@ double wu__eval(const wu_schedule *s, int i, int64_t t, double base)
     }
     case K_CURVE: {
         if (nd->len == WU_FOREVER) return base * nd->x[0]; /* an unbounded constant */
-        double x = (double)t / (double)nd->len;
-        if (x > 1.0) x = 1.0;
+        double x = wu__progress(nd, t);
         return base * (nd->x[1] + (nd->x[0] - nd->x[1]) * wu__fall(nd->shape, x, nd->x[2]));
     }
     case K_INVSQRT: return base * (1.0 / sqrt(((double)t + nd->x[0]) / nd->x[0]));
@@ -171,7 +200,7 @@ double wu__eval(const wu_schedule *s, int i, int64_t t, double base)
         return base * (lo + (peak - lo) * 0.5 * (1.0 + cos(M_PI * x)));
     }
     case K_RESTARTS: {
-        double x = (double)t / (double)nd->len;
+        double x = wu__progress(nd, t);
         if (x >= 1.0) return base * nd->x[1];
         double f = 0.5 * (1.0 + cos(M_PI * fmod(nd->x[2] * x, 1.0)));
         return base * (nd->x[1] + (nd->x[0] - nd->x[1]) * f);
@@ -229,20 +258,20 @@ double wu__eval(const wu_schedule *s, int i, int64_t t, double base)
     case H_LINEAR: {
         int64_t w = nd->n[0], n = nd->n[1];
         if (t < w) return base * hf_warm(t, w);
-        double f = (double)(n - t) / (double)imax(1, n - w);
+        double f = nd->rp_len > 0 && t >= nd->rp_at ? 1.0 - wu__hf_progress(nd, t)
+                                                     : (double)(n - t) / (double)imax(1, n - w);
         return base * (f > 0.0 ? f : 0.0);
     }
     case H_COSINE:
     case H_COS_MIN: {
-        int64_t w = nd->n[0], n = nd->n[1];
+        int64_t w = nd->n[0];
         if (t < w) return base * hf_warm(t, w);
-        double progress = (double)(t - w) / (double)imax(1, n - w);
-        return base * hf_cos(nd->x[0], progress, nd->x[1]);
+        return base * hf_cos(nd->x[0], wu__hf_progress(nd, t), nd->x[1]);
     }
     case H_RESTARTS: {
-        int64_t w = nd->n[0], n = nd->n[1];
+        int64_t w = nd->n[0];
         if (t < w) return base * hf_warm(t, w);
-        double progress = (double)(t - w) / (double)imax(1, n - w);
+        double progress = wu__hf_progress(nd, t);
         if (progress >= 1.0) return base * 0.0;
         double f = 0.5 * (1.0 + cos(M_PI * fmod(nd->x[0] * progress, 1.0)));
         return base * (f > 0.0 ? f : 0.0);
@@ -251,8 +280,15 @@ double wu__eval(const wu_schedule *s, int i, int64_t t, double base)
         int64_t w = nd->n[0], n = nd->n[1];
         double end = nd->x[0], power = nd->x[1], init = nd->x[2];
         if (t < w) return base * hf_warm(t, w);
-        if (t > n) return base * (end / init);
-        double pct = 1.0 - (double)(t - w) / (double)(n - w);
+        double pct;
+        if (nd->rp_len > 0 && t >= nd->rp_at) {
+            double p = wu__hf_progress(nd, t);
+            if (p > 1.0) return base * (end / init);
+            pct = 1.0 - p;
+        } else {
+            if (t > n) return base * (end / init);
+            pct = 1.0 - (double)(t - w) / (double)(n - w);
+        }
         return base * (((init - end) * pow(pct, power) + end) / init);
     }
     case H_INVSQRT: {
@@ -261,20 +297,25 @@ double wu__eval(const wu_schedule *s, int i, int64_t t, double base)
         return base * (1.0 / sqrt((double)(t + (ts - w)) / (double)ts));
     }
     case H_COS_WARM_MIN: {
-        double w = (double)nd->n[0], n = (double)nd->n[1], ct = (double)t;
+        double w = (double)nd->n[0], ct = (double)t;
         if (ct < w) {
             if (!nd->n[2]) return base * ((ct + 1.0) / (w > 1.0 ? w : 1.0));
             double r = nd->x[2];
             return base * (r + (1.0 - r) * ct / (w - 1.0 > 1.0 ? w - 1.0 : 1.0));
         }
-        double progress = (ct - w + 1.0) / (n - w > 1.0 ? n - w : 1.0);
-        return base * hf_cos(nd->x[0], progress, nd->x[1]);
+        return base * hf_cos(nd->x[0], wu__hf_progress(nd, t), nd->x[1]);
     }
     case H_WSD: {
         int64_t w = nd->n[0], st = nd->n[1], d = nd->n[2];
         double r = nd->x[0], f;
         if (t < w) {
             f = wu__rise(nd->shape, hf_warm(t, w), 0.0) * (1.0 - r) + r;
+            return base * (f > 0.0 ? f : 0.0);
+        }
+        if (nd->rp_len > 0 && t >= nd->rp_at) { /* a re-planned decay (replan.c) */
+            double x = wu__hf_progress(nd, t);
+            if (x >= 1.0) return base * r;
+            f = wu__fall((int)nd->n[3], x, nd->x[1]) * (1.0 - r) + r;
             return base * (f > 0.0 ? f : 0.0);
         }
         if (t < w + st) return base;

@@ -21,13 +21,14 @@ enum wu_node_kind {
     K_SEQ,       /* kids run one after another, clocks restart at each boundary; kid lengths */
     K_PROD,      /* product of the kids' factors */
     K_WARMUP,    /* rise x0 -> 1 along `shape` over len; x1 shape parameter, n0 shift (0/1) */
-    K_CURVE,     /* go x0 -> x1 along `shape` (decay curve) over len; x2 shape parameter */
+    K_CURVE,     /* go x0 -> x1 along `shape` (decay curve) over len; x2 shape parameter;
+                    x3 the progress it starts from (0; a re-planned remainder: replan.c) */
     K_INVSQRT,   /* sqrt(x0 / (u + x0)); x0 timescale */
     K_EXPDECAY,  /* x0 * x1^floor(u / n0); x2 = log x1 */
     K_STEPS,     /* x0 * x1^(milestones <= u); x2 = log x1; milestones in ints[] */
     K_SGDR,      /* warm restarts: n0 T0, n1 mult, n2 per-cycle warmup, x0 floor, x1 peak decay
                     per cycle, x3 = log x1 */
-    K_RESTARTS,  /* cosine with hard restarts: x0 -> x1, x2 cycles over len */
+    K_RESTARTS,  /* cosine with hard restarts: x0 -> x1, x2 cycles over len; x3 as K_CURVE */
     K_CYCLIC,    /* CyclicLR between x0 (ratio) and 1; as T_CYCLIC otherwise */
     K_EXPTAU,    /* pytorch_warmup exponential: 1 - exp(-(u+1)/x0) */
     K_RADAM,     /* RAdam rectification: x0 beta2, n0 offset, x1 = log x0, x2 = rho_inf */
@@ -69,6 +70,12 @@ typedef struct wu_node {
     int nkids;
     int kid[WU_MAX_KIDS];
     int64_t len;       /* native phase length in steps (WU_FOREVER = unbounded) */
+    int64_t span;      /* steps the phase occupies in its sequence when a re-plan cut it short
+                          (replan.c); 0: len */
+    /* hf: decays re-planned (replan.c): from step rp_at on, the decay's progress is
+       rp_p0 + (1 - rp_p0) * (t - rp_at) / rp_len; rp_len 0: never re-planned */
+    int64_t rp_at, rp_len;
+    double rp_p0;
     int64_t n[4];      /* integer parameters, meaning per kind */
     double x[8];       /* real parameters, meaning per kind */
     int list_off;      /* milestones: ints[list_off .. list_off+list_len) */
@@ -100,10 +107,19 @@ struct wu_schedule {
     int nplat;
     wu_plateau plat[WU_MAX_PLATEAU];
     char *spec;            /* owned copy of the spec text */
+    int64_t replanned_at;  /* the step of the last wu_sched_replan (0: never re-planned) */
 };
 
 /* Evaluate node i at local step t with base LR `base`; returns an absolute LR. */
 double wu__eval(const wu_schedule *s, int i, int64_t t, double base);
+
+/* The progress in [0, 1] of a K_CURVE or K_RESTARTS node at local step t (its x3 start
+ * included). */
+double wu__progress(const wu_node *nd, int64_t t);
+
+/* The decay progress of an hf: node at step t >= its decay's start, as its evaluation uses it
+ * (HF's own expression, or the re-planned one); H_LINEAR's is 1 - its factor. */
+double wu__hf_progress(const wu_node *nd, int64_t t);
 
 /* Fill derived constants (logarithms, RAdam's rho_inf) once a schedule is bound. */
 void wu__prepare(wu_schedule *s);

@@ -10,7 +10,8 @@
 #define WU_NAME_MAX 64      /* get_cosine_with_min_lr_schedule_with_warmup_lr_rate has 51 */
 
 enum wu_ast_type {
-    A_NUM,  /* number, optionally with a unit: '%' (of total steps) or 'e' (epochs) */
+    A_NUM,  /* number, optionally with a unit: '%' (of total steps), 'e' (epochs), 't' (tokens)
+               or 's' (samples) */
     A_STR,  /* 'quoted' or "quoted" string */
     A_NAME, /* identifier, including True / False / None */
     A_CALL, /* NAME(args) */

@@ -196,8 +196,8 @@ int wu__node_steps(const wu_ast_tree *t, int a, const wu_sched_opts *o, wu_error
     const wu_ast *v = &t->n[a];
     if (v->type != A_NUM)
         return wu__spec_err(err, WU_EINVAL, t, a,
-                            "%s must be a duration: steps (500), a percentage of the run (10%%) "
-                            "or epochs (2ep)", what);
+                            "%s must be a duration: steps (500), a percentage of the run (10%%), "
+                            "epochs (2ep), tokens (375M tok) or samples (2M samples)", what);
     if (!isfinite(v->num) || v->num < 0)
         return wu__spec_err(err, WU_EINVAL, t, a, "%s must not be negative, got %g", what,
                             v->num);
@@ -218,6 +218,22 @@ int wu__node_steps(const wu_ast_tree *t, int a, const wu_sched_opts *o, wu_error
                                 "%s is %g epochs, but the epoch length is unknown: give "
                                 "it (steps_per_epoch)", what, v->num);
         steps = floor(v->num * (double)o->steps_per_epoch);
+    } else if (v->unit == 't' || v->unit == 's') {
+        /* one step is one optimizer update: the tokens or samples it consumes over every
+           micro-batch of its accumulation and every worker (docs/SPEC.md, "What a step is") */
+        int tok = v->unit == 't';
+        int64_t per = tok ? o->tokens_per_step : o->samples_per_step;
+        if (per <= 0)
+            return wu__spec_err(err, WU_EINVAL, t, a,
+                                "%s is %.15g %s, but the %s per step are unknown: give them "
+                                "(%s)", what, v->num, tok ? "tokens" : "samples",
+                                tok ? "tokens" : "samples",
+                                tok ? "tokens_per_step" : "samples_per_step");
+        if (v->num > 9e18)
+            return wu__spec_err(err, WU_EINVAL, t, a, "%s is too large", what);
+        /* rounded down, as 10% is: whole amounts divide exactly in integers */
+        steps = v->num == floor(v->num) ? (double)((int64_t)v->num / per)
+                                        : floor(v->num / (double)per);
     } else {
         if (!v->is_int)
             return wu__spec_err(err, WU_EINVAL, t, a,
@@ -337,6 +353,10 @@ wu_status wu_sched_parse(wu_schedule **out, const char *spec, const wu_sched_opt
     if (opts->total_steps < 0 || opts->steps_per_epoch < 0)
         return wu__spec_err(err, WU_EINVAL, NULL, -1,
                             "total steps and steps per epoch must not be negative");
+    if (opts->tokens_per_step < 0 || opts->samples_per_step < 0)
+        return wu__spec_err(err, WU_EINVAL, NULL, -1,
+                            "tokens per step and samples per step must not be negative (0: "
+                            "unknown)");
 
     size_t start = 0;
     while (spec[start] == ' ' || spec[start] == '\t') start++;

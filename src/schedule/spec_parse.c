@@ -5,6 +5,7 @@
  * hf:, plus, in the native form, durations with units (10%, 2ep), '>' for "then" and '*' for
  * "multiplied by". Every error carries the line and column of the offending token. */
 #include <ctype.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,23 @@ static const char *tok_desc(const token *k, char *buf, size_t n)
 
 /* ---- tokenizer --------------------------------------------------------------------------- */
 
+/* The length of the unit word that starts s (tok, tokens, samples, ...: a whole word), or 0;
+ * *unit (when not NULL) gets 't' (tokens) or 's' (samples). */
+static size_t unit_word(const char *s, int *unit)
+{
+    static const struct { const char *w; int unit; } words[] = {
+        {"tokens", 't'}, {"token", 't'}, {"tok", 't'}, {"samples", 's'}, {"sample", 's'},
+    };
+    for (size_t j = 0; j < sizeof words / sizeof *words; j++) {
+        size_t n = strlen(words[j].w);
+        if (strncmp(s, words[j].w, n) == 0 && !(isalnum((unsigned char)s[n]) || s[n] == '_')) {
+            if (unit) *unit = words[j].unit;
+            return n;
+        }
+    }
+    return 0;
+}
+
 static int lex(parser *p, const char *src, size_t start)
 {
     int line = 1, col = 1;
@@ -120,7 +138,7 @@ static int lex(parser *p, const char *src, size_t start)
         if (isdigit(c) || (c == '.' && isdigit((unsigned char)src[i + 1]))) {
             char buf[64];
             size_t n = 0;
-            int is_int = 1;
+            int is_int = 1, had_exp = 0;
             /* every write is bounded: a number longer than buf is kept short and refused below
                (found by fuzz/fuzz_spec.c: 63 digits and an exponent wrote past the end) */
 #define PUT(ch) do { if (n < sizeof buf - 1) buf[n++] = (ch); else n = sizeof buf; } while (0)
@@ -133,6 +151,7 @@ static int lex(parser *p, const char *src, size_t start)
                 (isdigit((unsigned char)src[i + 1]) ||
                  ((src[i + 1] == '-' || src[i + 1] == '+') && isdigit((unsigned char)src[i + 2])))) {
                 is_int = 0;
+                had_exp = 1;
                 PUT(src[i]);
                 i++;
                 if (src[i] == '-' || src[i] == '+') {
@@ -143,6 +162,21 @@ static int lex(parser *p, const char *src, size_t start)
                     PUT(src[i]);
                     i++;
                 }
+            }
+            /* a magnitude (375M, 2k, 1.4T, 300B): appended as an exponent, so that strtod
+               rounds once (1.4T is exactly 1400000000000) */
+            int mag = 0;
+            if (strchr("kKMGBT", src[i]) && src[i] &&
+                (!(isalnum((unsigned char)src[i + 1]) || src[i + 1] == '_') ||
+                 unit_word(src + i + 1, NULL))) {
+                const char *e = (src[i] == 'k' || src[i] == 'K') ? "e3" : src[i] == 'M' ? "e6"
+                              : (src[i] == 'G' || src[i] == 'B') ? "e9" : "e12";
+                if (had_exp)
+                    return tok_err(p, k, WU_EPARSE, "a number with an exponent cannot also take "
+                                   "a magnitude ('%c'): write 375M or 375e6", src[i]);
+                for (; *e; e++) PUT(*e);
+                mag = 1;
+                i++;
             }
 #undef PUT
             if (n >= sizeof buf - 1) {
@@ -156,8 +190,13 @@ static int lex(parser *p, const char *src, size_t start)
             if (*end != '\0' || n >= sizeof buf - 1)
                 return tok_err(p, k, WU_EPARSE, "malformed number '%s'", buf);
             k->kind = TK_NUM;
-            k->is_int = is_int;
-            if (src[i] == '%') {
+            k->is_int = is_int || (mag && k->num == floor(k->num));
+            size_t w = i, wl;
+            while (src[w] == ' ' || src[w] == '\t') w++;
+            if ((wl = unit_word(src + w, &k->unit)) > 0) {
+                /* tokens or samples, written with or without a space: 375M tok, 2M samples */
+                i = w + wl;
+            } else if (src[i] == '%') {
                 k->unit = '%';
                 i++;
             } else if (src[i] == 'e' && src[i + 1] == 'p' &&
@@ -166,7 +205,8 @@ static int lex(parser *p, const char *src, size_t start)
                 i += 2;
             } else if (isalpha((unsigned char)src[i]) || src[i] == '_') {
                 return tok_err(p, k, WU_EPARSE,
-                               "unexpected '%c' after a number (units are %% and ep)", src[i]);
+                               "unexpected '%c' after a number (units are %%, ep, tok and samples; "
+                               "magnitudes k, M, G or B, T)", src[i]);
             }
         } else if (isalpha(c) || c == '_') {
             /* torch: and hf: take Python's dotted names as pasted (torch.optim.lr_scheduler.

@@ -6,13 +6,14 @@
  *                           int(0.1 * total_steps)
  *   scenario table          small dataset 100-500 steps, large model 1000-5000, ViT 5 epochs
  *   one epoch               steps_per_epoch
- *   batch scaling           warmup x batch/base_batch; LR x batch/base_batch for SGD (linear
+ *   batch scaling           warmup x batch/base_batch (the guide; the note also gives Goyal et
+ *                           al.'s fixed-data warmup); LR x batch/base_batch for SGD (linear
  *                           scaling, Goyal et al. 2017), LR x sqrt(batch/base_batch) for Adam
  *                           (square-root scaling, Malladi et al. 2022)
  *   untuned warmup          2 / (1 - beta2) steps for Adam (Ma & Yarats 2019)
  * Choice: the scaled reference when the user has one (it is about their own setup), else the
  * scenario, else the percentage; for Adam, raised to the untuned length when that fits in a
- * quarter of the run. */
+ * quarter of the run. The batch of a step is batch x accumulation: one step is one update. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,16 +70,28 @@ wu_status wu_suggest_warmup(wu_suggestion *o, const wu_suggest_in *in, wu_error 
         in->batch > cap || in->base_batch > cap || in->base_warmup > cap)
         return wu_fail(err, WU_EINVAL, "step counts, batch sizes and the dataset size must be at "
                        "most 2^53 (%lld)", (long long)cap);
+    if (in->accumulation < 0 || in->accumulation > cap)
+        return wu_fail(err, WU_EINVAL, "accumulation must be a positive number of micro-batches "
+                       "per optimizer update, got %lld", (long long)in->accumulation);
+    /* one step is one optimizer update: its batch is every micro-batch it accumulates */
+    int64_t acc = in->accumulation > 1 ? in->accumulation : 1;
+    if (in->batch > 0 && in->batch > cap / acc)
+        return wu_fail(err, WU_EINVAL, "the batch of an update (batch x accumulation) must be at "
+                       "most 2^53");
+    const int64_t batch = in->batch * acc;
+    char bdesc[64]; /* how the batch of an update is written in notes: 256 or 64x4 */
+    if (acc > 1) snprintf(bdesc, sizeof bdesc, "%lldx%lld", (long long)in->batch, (long long)acc);
+    else snprintf(bdesc, sizeof bdesc, "%lld", (long long)batch);
     if ((in->base_lr > 0 || in->base_warmup > 0) && in->base_batch > 0 && in->batch == 0)
         return wu_fail(err, WU_EINVAL, "a reference batch size needs the batch size you will train with "
                          "(batch)");
-    if (in->base_batch == 0 && in->base_warmup > 0 && in->batch > 0 && in->base_lr == 0)
+    if (in->base_batch == 0 && in->base_warmup > 0 && batch > 0 && in->base_lr == 0)
         return wu_fail(err, WU_EINVAL, "a reference warmup needs its batch size (base_batch)");
 
     /* the run: steps per epoch and total steps */
     int64_t spe = in->steps_per_epoch;
-    if (spe == 0 && in->dataset_size > 0 && in->batch > 0)
-        spe = (in->dataset_size + in->batch - 1) / in->batch;
+    if (spe == 0 && in->dataset_size > 0 && batch > 0)
+        spe = (in->dataset_size + batch - 1) / batch;
     int64_t n = in->total_steps;
     if (n < 0) return wu_fail(err, WU_EINVAL, "total steps must be positive, got %lld", (long long)n);
     if (n == 0 && in->epochs > 0 && spe > 0) {
@@ -140,21 +153,32 @@ wu_status wu_suggest_warmup(wu_suggestion *o, const wu_suggest_in *in, wu_error 
         snprintf(r->note, sizeof r->note, "1 epoch = %lld steps", (long long)spe);
     }
 
-    /* 4. batch scaling of a known-good reference */
-    double k = in->batch > 0 && in->base_batch > 0 ? (double)in->batch / (double)in->base_batch : 0;
+    /* 4. batch scaling of a known-good reference. The guide scales the warmup's steps with the
+       batch: a batch k times larger (with its larger LR) gets k times the steps, so the LR
+       climbs by the same amount per step when it is scaled linearly; the examples seen during
+       the warmup then grow k^2-fold. Goyal et al. 2017 keep those examples fixed instead (5
+       epochs), which is W / k steps; the note gives both, so that neither is mistaken for the
+       other. */
+    double k = batch > 0 && in->base_batch > 0 ? (double)batch / (double)in->base_batch : 0;
+    int64_t fixed_data = 0;
     if (k > 0 && in->base_warmup > 0) {
         double wd = (double)in->base_warmup * k;
         if (wd >= (double)cap) /* past 2^53 no run is that long, and llround would overflow */
             return wu_fail(err, WU_EINVAL, "the reference warmup scaled by the batch (%lld steps x "
-                           "%lld/%lld = %.6g steps) is not shorter than the run (%lld steps)",
-                           (long long)in->base_warmup, (long long)in->batch,
-                           (long long)in->base_batch, wd, (long long)n);
+                           "%s/%lld = %.6g steps) is not shorter than the run (%lld steps)",
+                           (long long)in->base_warmup, bdesc, (long long)in->base_batch, wd,
+                           (long long)n);
         int64_t w = llround(wd);
-        wu_suggest_rule *r = add_rule(o, "batch scaling of the reference warmup",
-                              "Goyal et al. 2017; the guide", w, w, w);
-        snprintf(r->note, sizeof r->note, "%lld steps x %lld/%lld = %lld steps",
-                 (long long)in->base_warmup, (long long)in->batch, (long long)in->base_batch,
-                 (long long)w);
+        fixed_data = llround((double)in->base_warmup / k);
+        wu_suggest_rule *r = add_rule(o, "batch scaling of the reference warmup", "the guide", w,
+                                      w, w);
+        char note[400];
+        snprintf(note, sizeof note, "%lld steps x %s/%lld = %lld steps (the same examples as the "
+                 "reference's warmup would be %lld x %lld/%s = %lld step%s)",
+                 (long long)in->base_warmup, bdesc, (long long)in->base_batch, (long long)w,
+                 (long long)in->base_warmup, (long long)in->base_batch, bdesc,
+                 (long long)fixed_data, fixed_data == 1 ? "" : "s");
+        snprintf(r->note, sizeof r->note, "%.*s", (int)sizeof r->note - 1, note);
         i_scale = o->nrules - 1;
     }
 
@@ -173,9 +197,11 @@ wu_status wu_suggest_warmup(wu_suggestion *o, const wu_suggest_in *in, wu_error 
     if (i_scale >= 0) {
         pick = i_scale;
         snprintf(o->why, sizeof o->why,
-                 "you have a known-good warmup at batch %lld; scaling it with the batch keeps "
-                 "the same number of examples seen during warmup (Goyal et al. 2017)",
-                 (long long)in->base_batch);
+                 "you have a known-good warmup at batch %lld; the guide scales its steps with "
+                 "the batch (x %.6g), so that a scaled-up LR climbs by the same amount per step; "
+                 "keeping the examples seen during warmup instead (Goyal et al. 2017's fixed "
+                 "epochs) would be %lld step%s", (long long)in->base_batch, k,
+                 (long long)fixed_data, fixed_data == 1 ? "" : "s");
     } else if (i_scn >= 0) {
         pick = i_scn;
         snprintf(o->why, sizeof o->why, "the scenario you named has its own rule of thumb");
@@ -238,14 +264,14 @@ wu_status wu_suggest_warmup(wu_suggestion *o, const wu_suggest_in *in, wu_error 
         if (adaptive) {
             o->lr = in->base_lr * sqrt(k);
             snprintf(o->lr_rule, sizeof o->lr_rule,
-                     "square-root scaling for %s (Malladi et al. 2022): %g x sqrt(%lld/%lld); "
+                     "square-root scaling for %s (Malladi et al. 2022): %g x sqrt(%s/%lld); "
                      "the same paper also scales 1-beta2 by %g", OPT_NAMES[in->optimizer],
-                     in->base_lr, (long long)in->batch, (long long)in->base_batch, k);
+                     in->base_lr, bdesc, (long long)in->base_batch, k);
         } else {
             o->lr = in->base_lr * k;
             snprintf(o->lr_rule, sizeof o->lr_rule,
-                     "linear scaling rule for SGD (Goyal et al. 2017): %g x %lld/%lld",
-                     in->base_lr, (long long)in->batch, (long long)in->base_batch);
+                     "linear scaling rule for SGD (Goyal et al. 2017): %g x %s/%lld",
+                     in->base_lr, bdesc, (long long)in->base_batch);
         }
     } else if (in->base_lr > 0) {
         o->lr = in->base_lr;

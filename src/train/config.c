@@ -106,6 +106,10 @@ const wu_cfg_field wu_cfg_fields[] = {
     {"inject_rank_drift", "inject-rank-drift", 0, WU_CFG_I64, S(inject_rank_drift), "-1", -1, BIG,
      NULL, "K", "fault injection for tests: on K ranks, the last rank changes one weight after "
      "step K, which the ranks' agreement check must catch (-1: never)", ALL, 0},
+    /* issue 17: written by a resume that changes --steps; given by hand, it reruns such a run */
+    {"segments", "segments", 0, WU_CFG_STR, S(segments), "", 0, 0, NULL, "LIST",
+     "the run's lengths when a resume changed them: FROM:STEPS[:restart],... (a resume to "
+     "another length writes it; the rerun line repeats it)", ALL, 0},
     {"out", "out", 'o', WU_CFG_STR, S(out), "", 0, 0, NULL, "DIR",
      "the run directory (created; required)", ALL, WU_CFG_LOCAL},
 };

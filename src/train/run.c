@@ -79,6 +79,38 @@ void wu_run_free(wu_run *r)
     r->tok = r->tgt = r->idx = r->labels = NULL, r->x = NULL;
 }
 
+/* ---- the schedule over the run's segments (issue 17; segments.c) ------------------------- */
+
+/* What the schedule needs to know of run r: one step is one update of the whole (global)
+ * batch, batch x seq tokens for the GPT, batch samples for every model. */
+static wu_sched_opts sched_opts(const wu_run *r)
+{
+    const wu_train_config *c = &r->c;
+    wu_sched_opts so = {.lr = c->lr, .total_steps = c->steps,
+                        .steps_per_epoch = r->text ? 0 : r->loader.steps_per_epoch,
+                        .tokens_per_step = r->text ? (int64_t)c->batch * c->seq : 0,
+                        .samples_per_step = c->batch};
+    return so;
+}
+
+/* The image models have no tokens: a spec that counts them says so instead of asking for a
+ * number nobody can give. Returns rc. */
+static int image_tokens(const wu_run *r, int rc, wu_error *err)
+{
+    char *cut = rc != WU_OK && !r->text ? strstr(err->msg, ": give them (tokens_per_step)") : NULL;
+    if (cut) snprintf(cut, sizeof err->msg - (size_t)(cut - err->msg), ": the %s model counts "
+                      "samples (its batch per step), not tokens; write the length in samples, "
+                      "steps, %% or epochs", r->c.model);
+    return rc;
+}
+
+/* r->sched for r->c: the spec over the run's length, or over its segments in order. */
+static int build_schedule(wu_run *r, wu_error *err)
+{
+    return image_tokens(r, wu_segments_schedule(&r->sched, r->c.schedule, r->c.segments,
+                                                sched_opts(r), err), err);
+}
+
 int wu_run_build(wu_run *r, wu_error *err)
 {
     const wu_train_config *c = &r->c;
@@ -130,9 +162,7 @@ int wu_run_build(wu_run *r, wu_error *err)
     mc.diag = 1;
     if ((rc = wu_model_create(&r->net, ops, &mc, err)) != WU_OK) return rc;
     /* schedule and optimizer: no weight decay on biases and norm gains, as usual */
-    wu_sched_opts so = {.lr = c->lr, .total_steps = c->steps,
-                        .steps_per_epoch = r->text ? 0 : r->loader.steps_per_epoch};
-    if ((rc = wu_sched_parse(&r->sched, c->schedule, &so, err)) != WU_OK) return rc;
+    if ((rc = build_schedule(r, err)) != WU_OK) return rc;
     if (c->steps > wu_sched_horizon(r->sched))
         return wu_fail(err, WU_EINVAL, "steps: %lld is more than the %lld steps the schedule is "
                        "defined for", (long long)c->steps, (long long)wu_sched_horizon(r->sched));
@@ -188,6 +218,50 @@ static int open_fail(wu_run *r, unsigned char *blob, int rc)
     return rc;
 }
 
+/* A resumed run r (at its checkpoint's step) that is to be `steps` long: the schedule from
+ * here on, and the segment that records it (issue 17). */
+static int change_length(wu_run *r, int64_t steps, int restart, wu_error *err)
+{
+    if (steps <= r->step)
+        return wu_fail(err, WU_EINVAL, "steps: %lld is not more than the %lld steps the run in %s "
+                       "has done; give a longer run", (long long)steps, (long long)r->step,
+                       r->c.out);
+    char seg[sizeof r->c.segments];
+    int n;
+    /* the lengths so far (the first: "0:STEPS"), then this one: ",FROM:STEPS[:restart]" */
+    if (r->c.segments[0]) n = snprintf(seg, sizeof seg, "%s", r->c.segments);
+    else n = snprintf(seg, sizeof seg, "0:%lld", (long long)r->c.steps);
+    if (n >= 0 && (size_t)n < sizeof seg)
+        n += snprintf(seg + n, sizeof seg - (size_t)n, ",%lld:%lld%s", (long long)r->step,
+                      (long long)steps, restart ? ":restart" : "");
+    if (n < 0 || (size_t)n >= sizeof seg)
+        return wu_fail(err, WU_ERANGE, "segments: the run's lengths no longer fit in %zu "
+                       "characters (too many resumes to another length)", sizeof seg - 1);
+    wu_schedule *s = NULL;
+    int rc = wu_segments_next(&s, r->sched, r->c.schedule, sched_opts(r), r->step, steps, restart,
+                              err);
+    if (rc != WU_OK && !restart && !strncmp(err->msg, "replan: ", 8)) {
+        char m[sizeof err->msg];
+        snprintf(m, sizeof m, "%s", err->msg + 8);
+        return wu_fail(err, rc, "steps: the schedule cannot be re-planned to %lld steps from step "
+                       "%lld: %s; the restart policy (extend) re-evaluates the spec over the new "
+                       "length instead", (long long)steps, (long long)r->step, m);
+    }
+    if (rc != WU_OK) return image_tokens(r, rc, err);
+    if (steps > wu_sched_horizon(s)) {
+        int64_t h = wu_sched_horizon(s);
+        wu_sched_destroy(s);
+        return wu_fail(err, WU_EINVAL, "steps: %lld is more than the %lld steps the schedule is "
+                       "defined for", (long long)steps, (long long)h);
+    }
+    wu_optim_set_schedule(r->opt, s);
+    wu_sched_destroy(r->sched);
+    r->sched = s;
+    r->c.steps = steps;
+    memcpy(r->c.segments, seg, sizeof seg);
+    return WU_OK;
+}
+
 /* What can fail without touching the disk: the run directory must be one (or not exist yet),
  * the data, model and optimizer must build, a checkpoint must fit the model. */
 static int open_prepare(wu_run *r, const wu_train_config *cfg, int resume, wu_error *err)
@@ -196,19 +270,20 @@ static int open_prepare(wu_run *r, const wu_train_config *cfg, int resume, wu_er
     size_t blen = 0;
     int rc;
     r->c = *cfg;
+    int64_t new_steps = 0; /* issue 17: a resume to another length, applied once resumed */
     if (resume) {
         wu_train_config saved;
         if ((rc = wu_ckpt_read(cfg->out, &saved, &blob, &blen, err)) != WU_OK) return rc;
-        if (cfg->steps > 0 && cfg->steps < saved.steps) {
+        if (cfg->steps > 0 && cfg->steps < saved.steps && resume == WU_RESUME_RESTART) {
             free(blob);
             return wu_fail(err, WU_EINVAL, "steps: %lld is fewer than the %lld steps of the run "
-                           "in %s: a resumed run can only be extended", (long long)cfg->steps,
-                           (long long)saved.steps, cfg->out);
+                           "in %s: the restart policy (extend) can only extend a run; re-planning "
+                           "can shorten it", (long long)cfg->steps, (long long)saved.steps,
+                           cfg->out);
         }
-        int64_t steps = cfg->steps > saved.steps ? cfg->steps : saved.steps;
+        if (cfg->steps > 0 && cfg->steps != saved.steps) new_steps = cfg->steps;
         snprintf(saved.out, sizeof saved.out, "%s", cfg->out);
-        saved.steps = steps;
-        r->c = saved; /* *cfg gets it once the run is open */
+        r->c = saved; /* *cfg gets it once the run is open; the new length once it is resumed */
     }
     rc = WU_OK;
     struct stat sb;
@@ -222,6 +297,8 @@ static int open_prepare(wu_run *r, const wu_train_config *cfg, int resume, wu_er
         r->rank_batch = r->c.batch / r->ranks;
     if (rc == WU_OK) rc = wu_run_build(r, err);
     if (rc == WU_OK && resume) rc = wu_ckpt_apply(r, blob, blen, err);
+    if (rc == WU_OK && new_steps)
+        rc = change_length(r, new_steps, resume == WU_RESUME_RESTART, err);
     free(blob);
     return rc;
 }
@@ -354,6 +431,24 @@ static int write_summary(const wu_run *r, const wu_train_result *res, wu_error *
     FILE *f = o.f;
     fputs("{\n  \"config\": ", f);
     wu_train_config_json(f, &r->c);
+    /* issue 17: the run's lengths, one entry per resume that changed it (config.segments,
+       spelled out): from which step, how long the run was, and how the schedule followed */
+    fputs(",\n  \"segments\": [", f);
+    if (!r->c.segments[0]) {
+        fprintf(f, "{\"from\": 0, \"steps\": %lld}", (long long)r->c.steps);
+    } else {
+        const char *p = r->c.segments;
+        for (int i = 0; *p; i++) {
+            int64_t from, total;
+            int restart;
+            if (wu_segments_read(&p, &from, &total, &restart) != 0) break; /* checked when built */
+            fprintf(f, "%s{\"from\": %lld, \"steps\": %lld", i ? ", " : "", (long long)from,
+                    (long long)total);
+            if (i) fprintf(f, ", \"extend\": \"%s\"", restart ? "restart" : "replan");
+            fputc('}', f);
+        }
+    }
+    fputc(']', f);
     fprintf(f, ",\n  \"parameters\": %zu,\n", r->net.nparams);
     fprintf(f, "  \"ranks\": %d,\n  \"rank_batch\": %d,\n", r->ranks, r->rank_batch);
     fprintf(f, "  \"status\": \"%s\",\n", res->diverged ? "diverged"

@@ -76,6 +76,10 @@ typedef struct wu_train_config {
     int64_t inject_rank_drift; /* fault injection for tests: on K > 1 ranks the last rank adds
                                   1e-3 to one weight after this step (-1: never); the ranks'
                                   agreement check when the session closes must fail the run */
+    /* issue 17: the run's lengths when a resume changed them, FROM:STEPS[:restart],... ("":
+       one length, steps). The schedule is the spec over the first STEPS, re-planned
+       (wu_sched_replan) or restarted over each later STEPS from its FROM on. */
+    char segments[256];
     char out[512];          /* the run directory */
 } wu_train_config;
 
@@ -147,6 +151,28 @@ typedef struct wu_train_row {
  * covers. So a failure of that last part (a full disk) leaves the old run as it was, or a
  * resumed one that still resumes. */
 int wu_train_open(wu_run **out, wu_train_config *c, int resume, wu_error *err);
+/* Issue 17: resume values when c->steps differs from the run's saved length. 1 (and
+ * WU_RESUME_REPLAN) re-plans the schedule from the checkpoint's step to the new length without a
+ * jump in the LR (wu_sched_replan; it may also shorten the run); WU_RESUME_RESTART re-evaluates
+ * the spec over the new length (the LR may jump; the run can only be extended). Either is
+ * recorded in c->segments, and so in summary.json and the checkpoint. */
+#define WU_RESUME_REPLAN 1
+#define WU_RESUME_RESTART 2
+
+/* ---- segments.c: the schedule of a run whose length changed (issue 17) ---- */
+/* The schedule of `spec` for a run of so.total_steps steps whose lengths are `segments`
+ * (wu_train_config.segments; "" or NULL: one length, a plain wu_sched_parse). WU_EINVAL with
+ * "segments: ..." for a malformed list, or one whose last length is not so.total_steps. */
+int wu_segments_schedule(wu_schedule **out, const char *spec, const char *segments,
+                         wu_sched_opts so, wu_error *err);
+/* From s (the schedule so far), the one for a run `total` steps long from step `at` on:
+ * re-planned (wu_sched_replan's errors as they are) or, restart, `spec` parsed over `total`
+ * with s's plateau state. */
+int wu_segments_next(wu_schedule **out, const wu_schedule *s, const char *spec, wu_sched_opts so,
+                     int64_t at, int64_t total, int restart, wu_error *err);
+/* One entry at *p, FROM:STEPS[:restart] (":replan" also read), *p moved past it and its ','.
+ * -1 when malformed. */
+int wu_segments_read(const char **p, int64_t *from, int64_t *total, int *restart);
 
 /* Does directory dir hold a run: the files it holds, 1 checkpoint.bin | 2 summary.json |
  * 4 metrics.csv, with a description in `what` ("an interrupted run (checkpoint.bin,
