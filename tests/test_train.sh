@@ -90,6 +90,9 @@ a = [float(r['lr']) for r in csv.DictReader(open(sys.argv[1]))]
 b = [float(r['lr']) for r in csv.DictReader(open(sys.argv[2]))]
 assert len(a) == 60 and a == b, [(i, x, y) for i, (x, y) in enumerate(zip(a, b)) if x != y][:3]
 " "$tmp/rp/metrics.csv" "$tmp/seg.csv" && ok || bad "schedule --segments differs from the resumed run's LRs"
+# without --steps, the segments' last length is the run's
+"$W" schedule 'warmup(10%) > cosine(to=0.1)' --lr 1e-3 --segments 0:40,20:60 --format csv > "$tmp/seg2.csv" &&
+    cmp -s "$tmp/seg.csv" "$tmp/seg2.csv" && ok || bad "schedule --segments without --steps does not print the 60 steps"
 # a further resume (the checkpoint carries the segments): stop at 30, then shorten to 50
 "$W" train $TINY --steps 40 --eval-every 0 --out "$tmp/rq" --stop-after 20 -q
 "$W" train --resume "$tmp/rq" --steps 60 --stop-after 10 -q

@@ -34,7 +34,7 @@ static const char HELP[] =
     CLI_UNITS_HELP
     "      --segments LIST   the LRs of a run whose length changed on a resume, as its\n"
     "                        summary.json's config.segments says (0:400,200:600: re-planned at\n"
-    "                        step 200 to 600 steps; --steps is the last length)\n"
+    "                        step 200 to 600 steps; --steps defaults to the last length)\n"
     "  -f, --format FMT      table (default on a terminal), csv (default otherwise) or json\n"
     "  -g, --group-lr LIST   extra parameter groups' base LRs, e.g. 1e-4,1e-5: one more column\n"
     "                        each (PyTorch's per-group initial_lr)\n"
@@ -187,6 +187,12 @@ int cmd_schedule(int argc, char **argv)
     if (optind + 1 < argc)
         return cli_error("schedule: one SPEC expected, got also '%s' (quote the spec)",
                          argv[optind + 1]);
+    if (so.total_steps <= 0 && segments) { /* the run's length: its last segment's */
+        const char *p = segments;
+        int64_t from, total;
+        int restart;
+        while (*p && wu_segments_read(&p, &from, &total, &restart) == 0) so.total_steps = total;
+    }
     if (so.total_steps <= 0)
         return cli_error("schedule: --steps N is required (the number of updates to print)");
     if (so.total_steps > MAX_ROWS && !force)
