@@ -124,6 +124,13 @@ head -c 1100000 /dev/zero | tr '\0' 'x' > "$tmp/long.csv"
 "$W" check "$F/correct.csv" --spec "$SPEC" --lr 1e-3 --steps 100 --plot "$tmp/nodir/x.svg" > /dev/null 2>&1
 [ $? -ne 0 ] && [ ! -e "$tmp/nodir" ] && ok || bad "--plot into a missing directory"
 "$W" diff 'warmup(10)' --steps 10 > /dev/null 2>&1; [ $? -eq 2 ] && ok || bad "diff with one spec"
+# durations in samples and tokens: the unit options, and the error that names the missing one
+"$W" check "$F/correct.csv" --spec 'hf:cosine(num_warmup_steps=5120 samples)' --lr 1e-3 --steps 100 --samples-per-step 512 > /dev/null &&
+    ok || bad "check with --samples-per-step: warmup(5120 samples) at 512 a step is the 10 steps of the log"
+"$W" check "$F/correct.csv" --spec 'hf:cosine(num_warmup_steps=5120 samples)' --lr 1e-3 --steps 100 > /dev/null 2> "$tmp/err"
+[ $? -eq 2 ] && grep -q -- '--samples-per-step' "$tmp/err" && ok || bad "a duration in samples without --samples-per-step: $(cat "$tmp/err")"
+"$W" diff 'warmup(5M tok) > cosine' 'warmup(10) > cosine' --lr 1e-3 --steps 100 --tokens-per-step 500000 > /dev/null &&
+    ok || bad "diff with --tokens-per-step: 5M tokens at 500k a step are 10 steps"
 
 echo "test_check: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -32,6 +32,7 @@ static const char HELP[] =
     "  -n, --steps N          the run's total updates (resolves 10% and hf: defaults; default:\n"
     "                         trainer_state.json's max_steps, else the last logged step + 1)\n"
     "  -e, --steps-per-epoch K  resolves durations in epochs (2ep)\n"
+    CLI_UNITS_HELP
     "      --step-column NAME the step column or key (default: step, global_step, ...)\n"
     "      --lr-column NAME   the LR column or key (default: lr, learning_rate, lr-*)\n"
     "      --json             the verdict as one JSON object\n"
@@ -55,6 +56,7 @@ static const char DIFF_HELP[] =
     "  -l, --lr LR            base / peak LR (default 1)\n"
     "  -n, --steps N          updates to compare (also resolves 10% and hf: defaults)\n"
     "  -e, --steps-per-epoch K  resolves durations in epochs (2ep)\n"
+    CLI_UNITS_HELP
     "      --json             the result as one JSON object\n"
     "      --plot FILE        an SVG chart of both schedules\n"
     "  -h, --help             this help\n"
@@ -226,7 +228,7 @@ int cmd_check(int argc, char **argv)
         {"spec", required_argument, 0, 's'},
         {"lr", required_argument, 0, 'l'},
         {"steps", required_argument, 0, 'n'},
-        {"steps-per-epoch", required_argument, 0, 'e'},
+        {"steps-per-epoch", required_argument, 0, 'e'}, CLI_UNIT_OPTIONS,
         {"step-column", required_argument, 0, O_STEPCOL},
         {"lr-column", required_argument, 0, O_LRCOL},
         {"json", no_argument, 0, O_JSON},
@@ -252,6 +254,9 @@ int cmd_check(int argc, char **argv)
         case 'e':
             if (cli_int64("--steps-per-epoch", optarg, 1, (int64_t)1 << 40, &so.steps_per_epoch))
                 return WU_EXIT_USAGE;
+            break;
+        case CLI_O_TOKENS_PER_STEP: case CLI_O_SAMPLES_PER_STEP:
+            if (cli_units_option(c, optarg, &so)) return WU_EXIT_USAGE;
             break;
         case O_STEPCOL: step_col = optarg; break;
         case O_LRCOL: lr_col = optarg; break;
@@ -368,7 +373,7 @@ int cmd_diff(int argc, char **argv)
     static const struct option opts[] = {
         {"lr", required_argument, 0, 'l'},
         {"steps", required_argument, 0, 'n'},
-        {"steps-per-epoch", required_argument, 0, 'e'},
+        {"steps-per-epoch", required_argument, 0, 'e'}, CLI_UNIT_OPTIONS,
         {"json", no_argument, 0, O_JSON},
         {"plot", required_argument, 0, O_PLOT},
         {"help", no_argument, 0, 'h'},
@@ -394,6 +399,9 @@ int cmd_diff(int argc, char **argv)
             break;
         case O_JSON: json = 1; break;
         case O_PLOT: plot = optarg; break;
+        case CLI_O_TOKENS_PER_STEP: case CLI_O_SAMPLES_PER_STEP:
+            if (cli_units_option(c, optarg, &so)) return WU_EXIT_USAGE;
+            break;
         case 'h': fputs(DIFF_HELP, stdout); return WU_EXIT_OK;
         case ':': return cli_error("%s needs a value (see 'warmup diff --help')", argv[optind - 1]);
         default:
