@@ -197,6 +197,23 @@ WU_API const char *wu_sched_spec(const wu_schedule *s);
 WU_API wu_status wu_sched_replan(wu_schedule **out, const wu_schedule *s, int64_t at,
                                  int64_t total_steps, wu_error *err);
 
+/* The schedule of a run whose length changed on a resume (`warmup train --resume DIR --steps N`
+ * records it as the run's `segments`): `spec` over its first length, then each later entry in
+ * order, re-planned without a jump (wu_sched_replan) or, marked `:restart`, the spec evaluated
+ * again over the new length.
+ *
+ *     wu_sched_parse_segments(&s, "warmup(10%) > cosine", "0:400,200:600", &o, &err);
+ *
+ *   segments: "FROM:STEPS[:restart],...", the first entry 0:STEPS; each FROM after the previous
+ *             entry's and within its length. NULL or "": a plain wu_sched_parse.
+ *   opts:     as for wu_sched_parse; total_steps 0 takes the last entry's length, any other
+ *             value must equal it.
+ * Returns WU_OK, the codes of wu_sched_parse and wu_sched_replan, or WU_EINVAL with
+ * "segments: ..." for a malformed list. */
+WU_API wu_status wu_sched_parse_segments(wu_schedule **out, const char *spec,
+                                         const char *segments, const wu_sched_opts *opts,
+                                         wu_error *err);
+
 /* ---- reduce-on-plateau: the one stateful piece --------------------------------------------- */
 
 /* Feed one metric value (e.g. a validation loss) to every plateau node of the schedule, with
@@ -525,6 +542,13 @@ typedef struct wu_check_result {
  * Returns WU_OK, the codes of wu_sched_parse, or WU_ENOMEM. */
 WU_API wu_status wu_check_create(wu_check **out, const char *spec, const wu_sched_opts *opts,
                                  wu_error *err);
+
+/* Compare with the spec over a run's segments (wu_sched_parse_segments: a run resumed to other
+ * lengths, as summary.json's config.segments records them) instead of the spec over
+ * opts->total_steps: call it before the first wu_check_feed. The run's length is then the last
+ * entry's, and the horizon hypothesis is not tested (the lengths are known). Returns WU_OK,
+ * the codes of wu_sched_parse_segments, or WU_EINVAL after a pair was fed. */
+WU_API wu_status wu_check_segments(wu_check *c, const char *segments, wu_error *err);
 
 /* Feed one logged pair: `lr` was the LR of update `step` (0-based) according to the log.
  * Returns WU_OK, or WU_EINVAL when step < 0, step is not greater than the previous pair's

@@ -160,6 +160,39 @@ int main(void)
     CHECK(empty.verdict == WU_CHECK_EMPTY && empty.n == 0, "empty");
     wu_check_destroy(c);
 
+    /* a run resumed to another length: its log follows the spec over its segments (the
+       library's own wu_sched_parse_segments), which the plain spec does not explain */
+    {
+        const char *seg = "0:1000,400:1500";
+        wu_schedule *rs;
+        wu_sched_opts so = {.lr = LR};
+        CHECK(wu_sched_parse_segments(&rs, SPEC, seg, &so, &e) == WU_OK, "%s", e.msg);
+        wu_check *cs, *cp;
+        CHECK(wu_check_create(&cs, SPEC, &o, &e) == WU_OK && wu_check_segments(cs, seg, &e) == WU_OK,
+              "%s", e.msg);
+        CHECK(wu_check_create(&cp, SPEC, &o, &e) == WU_OK, "%s", e.msg);
+        for (int64_t k = 0; k < 1500; k += 3) {
+            wu_check_feed(cs, k, wu_sched_lr(rs, k), &e);
+            wu_check_feed(cp, k, wu_sched_lr(rs, k), &e);
+        }
+        wu_check_result a, b;
+        wu_check_finish(cs, &a);
+        wu_check_finish(cp, &b);
+        CHECK(a.verdict == WU_CHECK_MATCH && a.n == 500, "over its segments: verdict %d n %lld",
+              a.verdict, (long long)a.n);
+        CHECK(b.verdict == WU_CHECK_DIFFERS && b.diff_step > 400 && b.pattern != WU_PAT_HORIZON,
+              "the plain spec: verdict %d at %lld", b.verdict, (long long)b.diff_step);
+        CHECK(wu_check_segments(cs, seg, &e) == WU_EINVAL && strstr(e.msg, "before the first"),
+              "segments after a feed: %s", e.msg);
+        wu_check_destroy(cp);
+        CHECK(wu_check_create(&cp, SPEC, &o, &e) == WU_OK, "%s", e.msg);
+        CHECK(wu_check_segments(cp, "0:1000,2000:3000", &e) == WU_EINVAL && strstr(e.msg, "segments:"),
+              "bad segments: %s", e.msg);
+        wu_check_destroy(cp);
+        wu_check_destroy(cs);
+        wu_sched_destroy(rs);
+    }
+
     printf("test_check: %d passed, %d failed\n", th_pass, th_fail);
     return th_fail != 0;
 }

@@ -131,6 +131,18 @@ head -c 1100000 /dev/zero | tr '\0' 'x' > "$tmp/long.csv"
 [ $? -eq 2 ] && grep -q -- '--samples-per-step' "$tmp/err" && ok || bad "a duration in samples without --samples-per-step: $(cat "$tmp/err")"
 "$W" diff 'warmup(5M tok) > cosine' 'warmup(10) > cosine' --lr 1e-3 --steps 100 --tokens-per-step 500000 > /dev/null &&
     ok || bad "diff with --tokens-per-step: 5M tokens at 500k a step are 10 steps"
+# a run of ours resumed to another length: the plain spec differs and the note names the
+# run's segments; with --segments the log matches
+TINY="--layers 1 --heads 2 --dim 16 --seq 8 --batch 4 --eval-every 0 -q"
+"$W" train $TINY --steps 100 --stop-after 60 --out "$tmp/rs" && "$W" train --resume "$tmp/rs" --steps 160 -q ||
+    bad "the run resumed to 160 steps failed"
+RS='warmup(10%) > cosine(to=0.1)'
+"$W" check "$tmp/rs/metrics.csv" --spec "$RS" --lr 1e-3 --steps 160 > "$tmp/out"; rc=$?
+[ $rc -eq 1 ] && grep -q -- "--segments 0:100,60:160" "$tmp/out" && ok || bad "a resumed run against the plain spec: exit $rc, $(cat "$tmp/out")"
+"$W" check "$tmp/rs/metrics.csv" --spec "$RS" --lr 1e-3 --segments 0:100,60:160 > "$tmp/out" &&
+    grep -q "matches to 1e-12 over 160 logged steps" "$tmp/out" && ok || bad "--segments: $(cat "$tmp/out")"
+"$W" check "$tmp/rs/metrics.csv" --spec "$RS" --lr 1e-3 --segments 0:100,60:50 > /dev/null 2> "$tmp/err"
+[ $? -eq 2 ] && grep -q -- "--segments: entry 2" "$tmp/err" && ok || bad "bad --segments: $(cat "$tmp/err")"
 
 echo "test_check: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "../report/chart.h"
+#include "../schedule/segments.h"
 #include "../util/json.h"
 #include "../util/outfile.h"
 #include "cli.h"
@@ -33,6 +36,8 @@ static const char HELP[] =
     "                         trainer_state.json's max_steps, else the last logged step + 1)\n"
     "  -e, --steps-per-epoch K  resolves durations in epochs (2ep)\n"
     CLI_UNITS_HELP
+    "      --segments LIST    the run's lengths when a resume changed them, as its summary.json's\n"
+    "                         config.segments says (0:400,200:600); --steps defaults to the last\n"
     "      --step-column NAME the step column or key (default: step, global_step, ...)\n"
     "      --lr-column NAME   the LR column or key (default: lr, learning_rate, lr-*)\n"
     "      --json             the verdict as one JSON object\n"
@@ -221,15 +226,32 @@ out:
     return rc;
 }
 
+/* A log that differs and sits beside a warmup run's summary.json whose config says the run was
+ * resumed to other lengths: say which --segments compares it with that run's schedule. */
+static void run_segments_note(const char *log)
+{
+    char path[1100];
+    const char *slash = strrchr(log, '/');
+    if (slash) snprintf(path, sizeof path, "%.*s/summary.json", (int)(slash - log), log);
+    else snprintf(path, sizeof path, "summary.json");
+    cJSON *j = wu_json_read(path, NULL);
+    const cJSON *seg = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "config"),
+                                                        "segments");
+    if (cJSON_IsString(seg) && strchr(seg->valuestring, ','))
+        printf("  note: %s says the run was resumed to other lengths: compare with its schedule "
+               "with --segments %s\n", path, seg->valuestring);
+    cJSON_Delete(j);
+}
+
 int cmd_check(int argc, char **argv)
 {
-    enum { O_STEPCOL = 256, O_LRCOL, O_JSON, O_PLOT };
+    enum { O_STEPCOL = 256, O_LRCOL, O_JSON, O_PLOT, O_SEGMENTS };
     static const struct option opts[] = {
         {"spec", required_argument, 0, 's'},
         {"lr", required_argument, 0, 'l'},
         {"steps", required_argument, 0, 'n'},
         {"steps-per-epoch", required_argument, 0, 'e'}, CLI_UNIT_OPTIONS,
-        {"step-column", required_argument, 0, O_STEPCOL},
+        {"segments", required_argument, 0, O_SEGMENTS}, {"step-column", required_argument, 0, O_STEPCOL},
         {"lr-column", required_argument, 0, O_LRCOL},
         {"json", no_argument, 0, O_JSON},
         {"plot", required_argument, 0, O_PLOT},
@@ -237,7 +259,7 @@ int cmd_check(int argc, char **argv)
         {0, 0, 0, 0},
     };
     wu_sched_opts so = {0};
-    const char *spec = NULL, *step_col = NULL, *lr_col = NULL, *plot = NULL;
+    const char *spec = NULL, *step_col = NULL, *lr_col = NULL, *plot = NULL, *segments = NULL;
     int json = 0, from_log = 0, c;
     opterr = 0;
     optind = 0;
@@ -258,6 +280,7 @@ int cmd_check(int argc, char **argv)
         case CLI_O_TOKENS_PER_STEP: case CLI_O_SAMPLES_PER_STEP:
             if (cli_units_option(c, optarg, &so)) return WU_EXIT_USAGE;
             break;
+        case O_SEGMENTS: segments = optarg; break;
         case O_STEPCOL: step_col = optarg; break;
         case O_LRCOL: lr_col = optarg; break;
         case O_JSON: json = 1; break;
@@ -284,6 +307,22 @@ int cmd_check(int argc, char **argv)
     lrlog_info info;
     wu_error err;
     int rc;
+    /* the run's segments (a resume changed its length): the spec over them, their last length
+       the run's */
+    if (segments) {
+        wu_schedule *seg;
+        if (wu_sched_parse_segments(&seg, spec, segments, &so, &err) != WU_OK) {
+            rc = cli_engine_error(NULL, err.msg);
+            goto done;
+        }
+        wu_sched_destroy(seg);
+        if (so.total_steps == 0) {
+            int64_t from, total;
+            int restart;
+            for (const char *q = segments; *q && !wu_segments_read(&q, &from, &total, &restart);)
+                so.total_steps = total;
+        }
+    }
     /* a spec that needs the run's length without --steps: take it from the log (a first pass) */
     if (so.total_steps == 0 && wu_check_create(&x->c, spec, &so, &err) != WU_OK) {
         if (strstr(err.msg, "total_steps") && !cli_parse_only) {
@@ -304,7 +343,8 @@ int cmd_check(int argc, char **argv)
         rc = WU_EXIT_OK;
         goto done;
     }
-    if (wu_check_create(&x->c, spec, &so, &err) != WU_OK) {
+    if (wu_check_create(&x->c, spec, &so, &err) != WU_OK ||
+        (segments && wu_check_segments(x->c, segments, &err) != WU_OK)) {
         rc = cli_engine_error(NULL, err.msg);
         goto done;
     }
@@ -321,6 +361,9 @@ int cmd_check(int argc, char **argv)
         wu_json_string(stdout, info.lr_col);
         fputs(", \"spec\": ", stdout);
         wu_json_string(stdout, spec);
+        fputs(", \"segments\": ", stdout);
+        if (segments) wu_json_string(stdout, segments);
+        else fputs("null", stdout);
         printf(", \"lr\": %.17g, \"steps\": %lld, \"verdict\": \"%s\", \"n\": %lld, "
                "\"first_step\": %lld, \"last_step\": %lld, \"ndiff\": %lld, \"first_difference\": ",
                so.lr, (long long)so.total_steps, verdict_name(r.verdict), (long long)r.n,
@@ -355,6 +398,7 @@ int cmd_check(int argc, char **argv)
     if (!json && r.zero_first && r.verdict != WU_CHECK_DIFFERS)
         puts("  note: the LR is 0 at step 0, so the first update is wasted (docs/CHECK.md, "
              "\"LR 0 at step 0\")");
+    if (!json && !segments && r.verdict == WU_CHECK_DIFFERS) run_segments_note(log);
     if (!json && from_log)
         printf("  note: the spec's total length is %s (%lld)%s\n",
                from_log == 2 ? "the log's max_steps" : "the last logged step + 1",

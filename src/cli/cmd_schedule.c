@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../schedule/segments.h"
 #include "../train/train.h"
 #include "cli.h"
 #include "warmup.h"
@@ -113,7 +114,7 @@ static int parse(const char *spec, const wu_sched_opts *so, const char *segments
 {
     if (!segments) return cli_parse_spec(spec, so, out);
     wu_error err;
-    if (wu_segments_schedule(out, spec, segments, *so, &err) != WU_OK)
+    if (wu_sched_parse_segments(out, spec, segments, so, &err) != WU_OK)
         return cli_engine_error(NULL, err.msg);
     if (so->total_steps > wu_sched_horizon(*out)) {
         wu_sched_destroy(*out);

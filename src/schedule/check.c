@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "../util/fail.h"
+#include "segments.h"
 #include "warmup.h"
 
 #define PREFIX_CAP 256
@@ -48,6 +49,8 @@ struct wu_check {
     double max_rel;
     int64_t max_rel_step, last_match;
     int zero_first;
+    int segmented;            /* compared with the spec over a run's segments (wu_check_segments):
+                                 no horizon hypothesis, the lengths are the run's record */
     int64_t ps[PREFIX_CAP];   /* the sample of the matched prefix: every pstride-th pair */
     double pl[PREFIX_CAP];
     int np;
@@ -161,6 +164,28 @@ wu_status wu_check_create(wu_check **out, const char *spec, const wu_sched_opts 
     return WU_OK;
 }
 
+wu_status wu_check_segments(wu_check *c, const char *segments, wu_error *err)
+{
+    if (!c || !segments) return wu_fail(err, WU_EINVAL, "check: the checker or the segments are missing");
+    if (c->n > 0 || c->finished)
+        return wu_fail(err, WU_EINVAL, "check: the segments come before the first pair");
+    wu_sched_opts o = c->opts;
+    o.total_steps = 0; /* the last entry's length */
+    wu_schedule *s;
+    wu_status rc = wu_sched_parse_segments(&s, c->spec, segments, &o, err);
+    if (rc != WU_OK) return rc;
+    wu_sched_destroy(c->s);
+    c->s = s;
+    for (const char *q = segments; *q;) { /* the run's length: the last entry's */
+        int64_t from, total;
+        int restart;
+        if (wu_segments_read(&q, &from, &total, &restart) != 0) break;
+        c->opts.total_steps = total;
+    }
+    c->segmented = 1;
+    return WU_OK;
+}
+
 void wu_check_destroy(wu_check *c)
 {
     if (!c) return;
@@ -259,7 +284,7 @@ static void fit(wu_check *c)
         for (int64_t q = 0; q < a; q++) try_fit(c, WU_PAT_SLOW, a, q, 0, &kept);
     /* another total length: probe T' on a geometric grid, bisect every sign change of
        E_T'(s0) - L(s0), and test the integers around each root */
-    if (T > 0) {
+    if (T > 0 && !c->segmented) {
         kept = 0;
         double v0 = c->bl[0], lo = 1, hi = 64.0 * (double)(T > s0 ? T : s0) + 64;
         int64_t prev = -1;

@@ -15,6 +15,7 @@
 #include <omp.h>
 #endif
 
+#include "../schedule/segments.h"
 #include "../util/checksum.h"
 #include "../util/fail.h"
 #include "../util/fs.h"
@@ -107,8 +108,9 @@ static int image_tokens(const wu_run *r, int rc, wu_error *err)
 /* r->sched for r->c: the spec over the run's length, or over its segments in order. */
 static int build_schedule(wu_run *r, wu_error *err)
 {
-    return image_tokens(r, wu_segments_schedule(&r->sched, r->c.schedule, r->c.segments,
-                                                sched_opts(r), err), err);
+    wu_sched_opts so = sched_opts(r);
+    return image_tokens(r, wu_sched_parse_segments(&r->sched, r->c.schedule, r->c.segments, &so,
+                                                   err), err);
 }
 
 int wu_run_build(wu_run *r, wu_error *err)

@@ -159,21 +159,6 @@ int wu_train_open(wu_run **out, wu_train_config *c, int resume, wu_error *err);
 #define WU_RESUME_REPLAN 1
 #define WU_RESUME_RESTART 2
 
-/* ---- segments.c: the schedule of a run whose length changed (issue 17) ---- */
-/* The schedule of `spec` for a run of so.total_steps steps whose lengths are `segments`
- * (wu_train_config.segments; "" or NULL: one length, a plain wu_sched_parse). WU_EINVAL with
- * "segments: ..." for a malformed list, or one whose last length is not so.total_steps. */
-int wu_segments_schedule(wu_schedule **out, const char *spec, const char *segments,
-                         wu_sched_opts so, wu_error *err);
-/* From s (the schedule so far), the one for a run `total` steps long from step `at` on:
- * re-planned (wu_sched_replan's errors as they are) or, restart, `spec` parsed over `total`
- * with s's plateau state. */
-int wu_segments_next(wu_schedule **out, const wu_schedule *s, const char *spec, wu_sched_opts so,
-                     int64_t at, int64_t total, int restart, wu_error *err);
-/* One entry at *p, FROM:STEPS[:restart] (":replan" also read), *p moved past it and its ','.
- * -1 when malformed. */
-int wu_segments_read(const char **p, int64_t *from, int64_t *total, int *restart);
-
 /* Does directory dir hold a run: the files it holds, 1 checkpoint.bin | 2 summary.json |
  * 4 metrics.csv, with a description in `what` ("an interrupted run (checkpoint.bin,
  * metrics.csv)"); 0 (and "") when none. */

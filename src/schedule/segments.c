@@ -1,4 +1,5 @@
-/* segments.c - a run whose length changed: its schedule from the spec and the run's segments.
+/* segments.c - a run whose length changed: its schedule from the spec and the run's segments
+ * (wu_sched_parse_segments in warmup.h; segments.h for the training engine's resume).
  *
  * A resume to another length (warmup train --resume DIR --steps N) records the run's lengths
  * in the configuration field `segments`, "FROM:STEPS[:restart],...": the first entry is
@@ -7,11 +8,12 @@
  * `:restart`, the spec evaluated again over the new length (as before issue 17). The schedule
  * is rebuilt from these entries in order, so a checkpoint (which carries the field), a further
  * resume, the rerun line (--segments) and `warmup schedule --segments` all give the same LRs. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../util/fail.h"
-#include "train.h"
+#include "segments.h"
 
 int wu_segments_read(const char **p, int64_t *from, int64_t *total, int *restart)
 {
@@ -51,11 +53,20 @@ int wu_segments_next(wu_schedule **out, const wu_schedule *s, const char *spec, 
     return rc;
 }
 
-int wu_segments_schedule(wu_schedule **out, const char *spec, const char *segments,
-                         wu_sched_opts so, wu_error *err)
+wu_status wu_sched_parse_segments(wu_schedule **out, const char *spec, const char *segments,
+                                  const wu_sched_opts *opts, wu_error *err)
 {
-    const int64_t steps = so.total_steps;
+    if (!out) return wu_fail(err, WU_EINVAL, "segments: no place for the schedule");
     *out = NULL;
+    if (!opts) return wu_fail(err, WU_EINVAL, "segments: the options are missing");
+    wu_sched_opts so = *opts;
+    int64_t steps = so.total_steps;
+    if (steps <= 0 && segments) { /* the run's length: the last entry's */
+        const char *q = segments;
+        int64_t f, t;
+        int r;
+        while (*q && wu_segments_read(&q, &f, &t, &r) == 0) steps = t;
+    }
     if (!segments || !segments[0]) return wu_sched_parse(out, spec, &so, err);
     const char *p = segments;
     int64_t prev_from = -1, prev_total = 0;
