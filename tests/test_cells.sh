@@ -11,6 +11,9 @@
 # Before --cell existed, the first check (the cell count) failed: sweep had no such option.
 # Before studies took mpirun ranks and --emit-slurm (and temporary names the host), the
 # "study under mpirun", "study --emit-slurm" and "temporary name" checks failed.
+# Before the review fixes (docs/CLUSTER.md: launch ids, the Slurm script's quoting), the
+# "without a launch id", "Slurm step", "failing cells on a rank", "bar on rank 0", "odd
+# characters" and "arguments as given" checks failed (run against the previous build).
 # Usage: sh tests/test_cells.sh build/warmup     (TEST_CELLS_PART=tools: the parallel and
 # mpirun parts alone, after the study's reference run; used for the "skipped" check)
 W=${1:-build/warmup}
@@ -153,6 +156,29 @@ grep -q -- '--parsable' "$tmp/sbatch.log" && grep -q -- '--dependency=afterany:4
     && ok || bad "sh job.sh submits the array and a dependent collect: $(cat "$tmp/sbatch.log")"
 "$W" sweep --collect "$tmp/sl" -q > /dev/null 2>&1 || bad "--collect after the slurm tasks"
 same "the slurm script's tasks" "$tmp/sl"
+grep -q "^#SBATCH --chdir=$(pwd)\$" "$tmp/job.sh" && ! grep -q '^#SBATCH --ntasks' "$tmp/job.sh" && ok \
+    || bad "the script's #SBATCH lines: $(grep '^#SBATCH' "$tmp/job.sh")"
+# odd characters in the directory it was made in and in DIR (relative: the tasks cd there): the
+# tasks and the report step (sbatch --wrap, run by a shell of its own) take them literally
+wd="$tmp/c w\"d\$x\`y\`'z"; od="o u\"t\$HOME\`id\`'q"
+mkdir -p "$wd" "$tmp/bin2"
+(cd "$wd" && "$W" sweep $G --out "$od" --emit-slurm) > "$tmp/wjob.sh"; rc=$?
+[ $rc -eq 0 ] && sh -n "$tmp/wjob.sh" && ! grep -q '^#SBATCH --chdir' "$tmp/wjob.sh" && ok || bad "--emit-slurm from an odd directory: exit $rc"
+for i in 0 1 2 3; do (cd "$tmp" && SLURM_ARRAY_TASK_ID=$i sh "$tmp/wjob.sh") > /dev/null 2>&1 || bad "odd characters: slurm task $i exited $?"; done
+cat > "$tmp/bin2/sbatch" << 'EOF2'
+#!/bin/sh
+for a in "$@"; do
+    [ "$prev" = --wrap ] && printf '%s\n' "$a" > "$SBATCH_SAVE.wrap"
+    case "$a" in --chdir=*) printf '%s' "${a#--chdir=}" > "$SBATCH_SAVE.chdir" ;; esac
+    prev=$a
+done
+echo 4242
+EOF2
+chmod +x "$tmp/bin2/sbatch"
+(cd "$tmp" && PATH="$tmp/bin2:$PATH" SBATCH_SAVE="$tmp/sb" sh "$tmp/wjob.sh") > /dev/null 2>&1
+[ "$(cat "$tmp/sb.chdir" 2> /dev/null)" = "$wd" ] && (cd "$wd" && sh "$tmp/sb.wrap") > /dev/null 2>&1 && ok \
+    || bad "odd characters: the report step ($(cat "$tmp/sb.wrap" 2> /dev/null)) failed"
+same "odd characters in the paths" "$wd/$od"
 
 # ---- GNU parallel
 if have parallel "the GNU parallel part"; then
@@ -175,6 +201,13 @@ if have mpirun "the mpirun part"; then
     $MPIRUN -np 2 "$W" sweep $G --out "$tmp/mpi2" --seeds 0 > "$tmp/out.txt" 2>&1; rc=$?
     [ $rc -eq 2 ] && [ "$(grep -c 'seeds must be' "$tmp/out.txt")" -eq 1 ] && ok \
         || { bad "a bad input under mpirun: exit $rc (want 2, one message)"; cat "$tmp/out.txt"; }
+    # a rank whose cells fail (rank 1's cell 1 cannot write its metrics.csv) exits 0 with its
+    # status in its marker; rank 0 collects, lists the cell and the job exits 1
+    mkdir -p "$tmp/mpf/lr0.01-w0-seed1/metrics.csv"
+    $MPIRUN -np 2 "$W" sweep $G --out "$tmp/mpf" -q > "$tmp/out.txt" 2>&1; rc=$?
+    [ $rc -eq 1 ] && grep -q 'some cells failed' "$tmp/out.txt" && grep -q '^  1 lr0.01-w0-seed1' "$tmp/out.txt" \
+        && [ -s "$tmp/mpf/lr0.01-w25pct-seed1/summary.json" ] && [ ! -e "$tmp/mpf/.ranks" ] && ok \
+        || { bad "failing cells on a rank under mpirun: exit $rc (want 1)"; cat "$tmp/out.txt"; }
     # --cell under mpirun would run one cell K times at once: refused, said once
     $MPIRUN -np 2 "$W" sweep $G --out "$tmp/mpi2" --cell 1 -q > "$tmp/out.txt" 2>&1; rc=$?
     [ $rc -eq 2 ] && [ "$(grep -c 'all 2 ranks would run cell 1' "$tmp/out.txt")" -eq 1 ] && [ ! -e "$tmp/mpi2" ] && ok \
@@ -232,17 +265,23 @@ study_tools
 # ---- a study's --emit-slurm script: its tasks run here one by one, its submission (fake sbatch)
 "$W" study $S --out "$tmp/sts" --emit-slurm > "$tmp/sjob.sh"; rc=$?
 [ $rc -eq 0 ] && sh -n "$tmp/sjob.sh" && grep -q "^#SBATCH --array=0-$((nst - 1))\$" "$tmp/sjob.sh" \
-    && grep -q 'exec "$WARMUP" study .*adam-first-steps --cell "$SLURM_ARRAY_TASK_ID" -q$' "$tmp/sjob.sh" && [ ! -e "$tmp/sts" ] \
+    && grep -q 'exec "$WARMUP" study .*--cell "$SLURM_ARRAY_TASK_ID" -q$' "$tmp/sjob.sh" && [ ! -e "$tmp/sts" ] \
     && ok || bad "study --emit-slurm: exit $rc, $(cat "$tmp/sjob.sh")"
+# the arguments as given, not as getopt permuted them (the study's name first), in the script
+# and in study.json
+grep -q "exec \"\$WARMUP\" study adam-first-steps --quick --out $tmp/sts --cell" "$tmp/sjob.sh" && ok \
+    || bad "study --emit-slurm: the arguments as given: $(grep exec "$tmp/sjob.sh")"
 i=0
 while [ $i -lt "$nst" ]; do SLURM_ARRAY_TASK_ID=$i sh "$tmp/sjob.sh" > /dev/null 2>&1 || bad "study slurm task $i exited $?"; i=$((i + 1)); done
 rm -f "$tmp/sbatch.log"
 PATH="$tmp/bin:$PATH" sh "$tmp/sjob.sh" > /dev/null 2>&1
 grep -q -- '--parsable' "$tmp/sbatch.log" && grep -q -- '--dependency=afterany:4242 ' "$tmp/sbatch.log" \
-    && grep -q "\" report \"$tmp/sts\"\$" "$tmp/sbatch.log" \
+    && grep -q " report $tmp/sts\$" "$tmp/sbatch.log" \
     && ok || bad "sh sjob.sh submits the array and a dependent report: $(cat "$tmp/sbatch.log")"
 "$W" report "$tmp/sts" > /dev/null 2>&1 || bad "report after the study's slurm tasks"
 same_study "the study's slurm tasks" "$tmp/sts"
+grep -q '"command": "warmup study adam-first-steps --quick --out ' "$tmp/sts/study.json" && ok \
+    || bad "study.json: the arguments as given: $(grep command "$tmp/sts/study.json")"
 "$W" study $S --out "$tmp/sts" --emit-slurm --cell 1 > /dev/null 2> "$tmp/err.txt"; rc=$?
 [ $rc -eq 2 ] && grep -q 'one of --cells, --cell I and --emit-slurm' "$tmp/err.txt" && ok || bad "study --emit-slurm --cell: exit $rc"
 
@@ -260,6 +299,40 @@ sh -c 'mkdir -p "$1" && mkdir "$1/sweep.json.tmp.$4.$$" && exec "$2" sweep $3 --
 PMIX_RANK=0 "$W" sweep $G --out "$tmp/px" -q > /dev/null 2> "$tmp/err.txt"; rc=$?
 [ $rc -eq 2 ] && grep -q 'gives rank 0 but not the number of ranks' "$tmp/err.txt" && [ ! -e "$tmp/px" ] && ok \
     || bad "PMIX_RANK without a size: exit $rc, $(cat "$tmp/err.txt")"
+
+# ---- two ranks started by hand (PMI_RANK/PMI_SIZE, as MPICH's launcher sets them): rank 0
+# until it waits for rank 1, then rank 1. ENV: the launch's id variables
+NOID="env -u PMIX_NAMESPACE -u OMPI_MCA_ess_base_jobid -u OMPI_MCA_orte_ess_jobid -u PMI_KVSNAME -u PMI_JOBID -u SLURM_JOB_ID -u SLURM_STEP_ID"
+by_hand() { # NAME DIR ENV...
+    name=$1 d=$2; shift 2
+    $NOID "$@" PMI_RANK=0 PMI_SIZE=2 "$W" sweep $G --out "$d" > "$tmp/r0.txt" 2>&1 &
+    p0=$!
+    n=0
+    while [ $n -lt 300 ] && ! grep -q 'waiting for the other 1 ranks' "$tmp/r0.txt"; do sleep 0.1; n=$((n + 1)); done
+    sleep 1
+    kill -0 $p0 2> /dev/null && ok || bad "$name: rank 0 did not wait for rank 1: $(tail -3 "$tmp/r0.txt")"
+    $NOID "$@" PMI_RANK=1 PMI_SIZE=2 "$W" sweep $G --out "$d" -q > /dev/null 2>&1; rc1=$?
+    wait $p0; rc0=$?
+    [ $rc0 -eq 0 ] && [ $rc1 -eq 0 ] && ok || bad "$name: exit $rc0 (rank 0), $rc1 (rank 1)"
+}
+# without a launch id in the environment: an earlier launch's marker "mpirun-1" (older than
+# rank 0's start) is removed, not counted
+mkdir -p "$tmp/e5/.ranks" && echo 0 > "$tmp/e5/.ranks/mpirun-1" && touch -d '-10 minutes' "$tmp/e5/.ranks/mpirun-1"
+by_hand "without a launch id" "$tmp/e5"
+same "without a launch id, an old marker" "$tmp/e5"
+# a Slurm step: the id is the job's and the step's (every srun of one allocation shares the
+# job's id), so the marker of the job's earlier step does not count
+mkdir -p "$tmp/e6/.ranks" && echo 0 > "$tmp/e6/.ranks/77-1"
+by_hand "Slurm step" "$tmp/e6" SLURM_JOB_ID=77 SLURM_STEP_ID=1
+[ "$(ls -A "$tmp/e6/.ranks" | tr '\n' ' ')" = "77-1 " ] && ok || bad "Slurm step: markers left: $(ls -A "$tmp/e6/.ranks")"
+# the progress bar is rank 0's alone: rank 1 on a terminal draws none
+if have script "the bar on rank 0 alone"; then
+    script -qec "PMI_RANK=1 PMI_SIZE=2 '$W' sweep $G --out '$tmp/bar'" /dev/null > "$tmp/out.txt" 2>&1
+    grep -q 'rank 1 of 2' "$tmp/out.txt" && ! grep -q 'runs done' "$tmp/out.txt" && ok \
+        || { bad "rank 1 on a terminal draws a progress bar"; cat -v "$tmp/out.txt" | head -5; }
+    script -qec "'$W' sweep $G --out '$tmp/bar0' --steps 5" /dev/null > "$tmp/out.txt" 2>&1
+    grep -q 'runs done' "$tmp/out.txt" && ok || bad "one process on a terminal draws no progress bar"
+fi
 
 # ---- the "skipped" notices: the tool parts with a PATH that has no mpirun nor parallel
 mkdir -p "$tmp/nobin"

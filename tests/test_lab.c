@@ -229,7 +229,7 @@ static void test_ranks(void)
     wu_study_group(s, "all");
     c.batch = 4, wu_study_add(s, &c, "bad", "small", 0, 0, 1, &e);
     c.batch = 8, wu_study_add(s, &c, "good", "large", 0, 0, 1, &e);
-    CHECK(wu_study_spread(s, 3, &e) == -1 && strstr(e.msg, "large batch 8 (run good) is not divisible by 3"),
+    CHECK(wu_study_spread(s, 3, &e) == -1 && strstr(e.msg, "run good: batch 8 is not divisible by 3 ranks"),
           "3 ranks do not divide 8: %s", e.msg);
     CHECK(wu_study_spread(s, 2, &e) == 1 && s->runs[0].ranks == 0 && s->runs[1].ranks == 2,
           "the larger batch alone is spread");
@@ -246,8 +246,27 @@ static void test_ranks(void)
     CHECK(!s->runs[1].failed && s->runs[1].s.status == WU_RUN_DIVERGED && s->runs[1].s.ranks == 2 &&
           s->runs[1].s.rank_batch == 4, "a diverged run on ranks (exit 1) is no failure; its ranks read back");
     s->runs[0].c.batch = 3;
-    CHECK(wu_lab_exec(s->runs, 1, &o, &e) == WU_EINVAL && strstr(e.msg, "batch 3 is not divisible by its 2 ranks"),
+    CHECK(wu_lab_exec(s->runs, 1, &o, &e) == WU_EINVAL && strstr(e.msg, "batch 3 is not divisible by 2 ranks"),
           "%s", e.msg);
+    CHECK(wu_lab_ranks_fit(8, 4, &e) == WU_OK && wu_lab_ranks_fit(6, 4, &e) == WU_EINVAL &&
+          strstr(e.msg, "batch 6 is not divisible by 4 ranks"), "the one divisibility check: %s", e.msg);
+    /* a run on ranks resumes only from a checkpoint that loads, as in one process: junk in
+       checkpoint.bin means a fresh start (before wu_train_resumable: resume 1, and the launched
+       `train --resume` failed on every rerun) */
+    s->runs[0].c.batch = 4;
+    char ck[700];
+    snprintf(ck, sizeof ck, "%s/checkpoint.bin", s->runs[0].c.out);
+    FILE *junk = fopen(ck, "w");
+    if (junk) fputs("not a checkpoint\n", junk), fclose(junk);
+    CHECK(wu_lab_exec(s->runs, 1, &o, &e) == WU_ERUN && strstr(s->runs[0].msg, "resume 0"),
+          "a checkpoint that does not load: afresh ('%s')", s->runs[0].msg);
+    wu_train_config k = s->runs[0].c;
+    wu_train_result tr;
+    CHECK(wu_train(&k, 0, 2, NULL, NULL, NULL, &tr, &e) == WU_OK && access(ck, R_OK) == 0,
+          "a run stopped after 2 steps leaves a checkpoint: %s", e.msg);
+    CHECK(wu_train_resumable(&s->runs[0].c, &e) == WU_OK, "it loads: %s", e.msg);
+    CHECK(wu_lab_exec(s->runs, 1, &o, &e) == WU_ERUN && strstr(s->runs[0].msg, "resume 1"),
+          "a checkpoint that loads: resumed ('%s')", s->runs[0].msg);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     CHECK(system(cmd) == 0, "clean up");

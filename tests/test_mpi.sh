@@ -204,6 +204,19 @@ grep -q "Batch 32 ran on one process (1 run); batch 128 ran on one process (5 ru
     bad "report.html (one process) does not say how the runs ran"
 "$W" study batch-scaling --quick --data "$tmp/bsidx" --ranks 2 --out "$tmp/bs2" > "$tmp/out" 2>&1 && grep -q "6 runs (0 to run, 6 already finished)" "$tmp/out" && ok ||
     { bad "a rerun of the study did not skip the finished runs"; cat "$tmp/out"; }
+# a checkpoint that does not load (junk) is a fresh start, as in one process: before the fix
+# every rerun failed with "checkpoint ...: truncated" from the launched `train --resume`
+rm -f "$tmp/bs2/large-linear/summary.json"; echo junk > "$tmp/bs2/large-linear/checkpoint.bin"
+"$W" study $BS --ranks 2 --out "$tmp/bs2" > "$tmp/out" 2>&1; rc=$?
+[ $rc = 0 ] && [ "$(json "$tmp/bs2/large-linear/summary.json" 'print(d["status"], d["ranks"])')" = "completed 2" ] && ok ||
+    { bad "a junk checkpoint of a run on ranks: exit $rc (want 0, run afresh)"; cat "$tmp/out"; }
+d=$(same "$tmp/bs1/large-linear/metrics.csv" "$tmp/bs2/large-linear/metrics.csv" loss 1e-5) && ok || bad "the run started afresh: loss differs: $d"
+# --emit-slurm with --ranks K: each task gets K slots (mpirun -np K inside a 1-task allocation
+# refuses); the arguments as given
+"$W" study $BS --ranks 2 --out "$tmp/bss" --emit-slurm > "$tmp/job.sh"; rc=$?
+[ $rc = 0 ] && grep -q '^#SBATCH --ntasks=2$' "$tmp/job.sh" && grep -q 'exec "$WARMUP" study batch-scaling --quick .* --ranks 2 ' "$tmp/job.sh" && ok ||
+    { bad "study --ranks 2 --emit-slurm: exit $rc"; cat "$tmp/job.sh"; }
+"$W" study $BS --out "$tmp/bss" --emit-slurm | grep -q '^#SBATCH --ntasks' && bad "--emit-slurm without --ranks asks for tasks" || ok
 # mixed: one large arm rerun on one process; the page tells the truth
 rm -rf "$tmp/bs2/large-sqrt"
 "$W" study $BS --out "$tmp/bs2" || bad "the rerun without --ranks failed"

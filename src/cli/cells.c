@@ -3,11 +3,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "../train/config.h"
 #include "../train/dist.h"
 #include "../util/outfile.h"
 #include "cells.h"
@@ -17,6 +19,7 @@
 void cli_ranks_begin(cli_ranks *r)
 {
     r->saved_err = -1;
+    r->t0 = time(NULL);
     wu_dist_launched(&r->rank, &r->size);
     if (r->size == 1 || r->rank == 0) return;
     int nul = open("/dev/null", O_WRONLY);
@@ -64,28 +67,32 @@ int cli_cells_run(const char *what, const char *dir, wu_lab_run *runs, int n, in
     int interrupted = 0, rc = WU_EXIT_OK;
     if (m) {
         rc = cli_run_grid(mine, m, jobs > 0 ? jobs : 1, cli_env_threads(cell >= 0 ? 0 : 1), quiet,
-                          &interrupted);
+                          r->rank > 0, &interrupted);
         for (int k = 0; k < m; k++) runs[idx[k]] = mine[k];
     }
     free(mine), free(idx);
     return rc != WU_EXIT_USAGE && interrupted ? 130 : rc;
 }
 
-/* What identifies one mpirun launch, the same in every rank and new in the next launch: the
- * markers of a launch that was killed are never taken for this one's. */
-static void launch_id(char *out, size_t n)
+/* What identifies one mpirun launch, the same in every rank and new in the next launch (a
+ * Slurm job's id with its step's: every srun of one allocation shares the job's), its
+ * characters made safe for a file name. Returns 0 when the environment holds none of them: the
+ * id is then "mpirun", shared by every such launch (wait_ranks then goes by the markers' age). */
+static int launch_id(char *out, size_t n)
 {
     static const char *const vars[] = {"PMIX_NAMESPACE", "OMPI_MCA_ess_base_jobid",
                                        "OMPI_MCA_orte_ess_jobid", "PMI_KVSNAME", "PMI_JOBID",
                                        "SLURM_JOB_ID", NULL};
     const char *v = NULL;
-    for (int i = 0; vars[i] && !v; i++) v = getenv(vars[i]);
-    size_t u = 0;
-    for (; v && *v && u + 1 < n; v++)
-        out[u++] = (char)(strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.",
-                                 *v) ? *v : '_');
-    if (!u) u = (size_t)snprintf(out, n, "mpirun");
-    out[u < n ? u : n - 1] = '\0';
+    int i = 0;
+    for (; vars[i] && !(v = getenv(vars[i])); i++) {}
+    const char *step = getenv("SLURM_STEP_ID");
+    if (v && *v && !strcmp(vars[i], "SLURM_JOB_ID") && step && *step)
+        snprintf(out, n, "%s.%s", v, step);
+    else
+        snprintf(out, n, "%s", v && *v ? v : "mpirun");
+    wu_name_safe(out);
+    return v && *v;
 }
 
 static volatile sig_atomic_t wait_stop;
@@ -95,9 +102,16 @@ static void on_wait_signal(int sig)
     wait_stop = 1;
 }
 
+/* How much older than rank 0's start a marker of a launch without an id may be and still be
+ * this launch's: the ranks start at about the same time, and the file system's clock may be
+ * another machine's. */
+#define MARK_SKEW_S 60
+
 /* Rank 0's wait for the other ranks: each writes DIR/.ranks/<launch>-<rank> (atomically, its
- * exit status inside) when its cells are done. Returns the worst status, or 130 when stopped. */
-static int wait_ranks(const char *dir, const char *launch, int size, int own)
+ * exit status inside) when its cells are done. Without a launch id (by_age), a marker older
+ * than rank 0's start t0 less MARK_SKEW_S is an earlier launch's: removed, not counted. Returns
+ * the worst status, or 130 when stopped. */
+static int wait_ranks(const char *dir, const char *launch, int size, int own, int by_age, time_t t0)
 {
     struct sigaction sa, oi, ot;
     memset(&sa, 0, sizeof sa);
@@ -109,12 +123,20 @@ static int wait_ranks(const char *dir, const char *launch, int size, int own)
     for (int r = 1; r < size && !wait_stop; r++) {
         char path[700];
         snprintf(path, sizeof path, "%s/.ranks/%s-%d", dir, launch, r);
-        FILE *f;
-        while (!(f = fopen(path, "r")) && !wait_stop) {
+        FILE *f = NULL;
+        struct stat st_;
+        while (!wait_stop) {
+            if ((f = fopen(path, "r")) && !(by_age && fstat(fileno(f), &st_) == 0 &&
+                                            st_.st_mtime < t0 - MARK_SKEW_S))
+                break;
+            if (f) fclose(f), f = NULL, unlink(path); /* stale */
             struct timespec ts = {0, 200000000};
             nanosleep(&ts, NULL);
         }
-        if (!f) break;
+        if (wait_stop) {
+            if (f) fclose(f);
+            break;
+        }
         int st = 1;
         if (fscanf(f, "%d", &st) != 1) st = 1;
         fclose(f);
@@ -141,7 +163,7 @@ static int mark_rank(const char *dir, const char *launch, int rank, int status, 
 int cli_ranks_join(const char *dir, const cli_ranks *r, int rc, int quiet, int *report)
 {
     char launch[128];
-    launch_id(launch, sizeof launch);
+    int by_id = launch_id(launch, sizeof launch);
     wu_error err;
     *report = 0;
     if (r->rank != 0) {
@@ -153,7 +175,7 @@ int cli_ranks_join(const char *dir, const cli_ranks *r, int rc, int quiet, int *
     if (rc == 130) return cli_grid_end(1, 0);
     if (!quiet) printf("rank 0: waiting for the other %d ranks\n", r->size - 1);
     fflush(stdout);
-    int worst = wait_ranks(dir, launch, r->size, rc);
+    int worst = wait_ranks(dir, launch, r->size, rc, !by_id, r->t0);
     char marks[700];
     snprintf(marks, sizeof marks, "%s/.ranks", dir);
     rmdir(marks); /* when no other launch's markers are left in it */
@@ -189,28 +211,22 @@ int cli_cells_missing(const wu_lab_run *runs, int n, const char *noun, const cha
     return m;
 }
 
-/* A shell word: plain, or single-quoted. */
-static void shell_word(FILE *f, const char *a)
+/* s as one shell word (wu_shell_word) on stdout. */
+static void put_word(const char *s)
 {
-    if (*a && strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=.,/%+:@") ==
-                  strlen(a)) {
-        fputs(a, f);
-        return;
-    }
-    fputc('\'', f);
-    for (; *a; a++)
-        if (*a == '\'') fputs("'\\''", f);
-        else fputc(*a, f);
-    fputc('\'', f);
+    size_t n = 4 * strlen(s) + 3; /* every character a ' at worst, and the quotes */
+    char *w = malloc(n);
+    if (!w) return;
+    w[0] = '\0';
+    if (wu_shell_word(w, n, s) == 0) fputs(w, stdout);
+    free(w);
 }
 
 void cli_cells_emit_slurm(const char *cmd, const char *about, const char *report,
-                          const char *tail, int n, const char *dir, int argc, char **argv)
+                          const char *tail, int n, int ntasks, const char *dir, int argc, char **argv)
 {
     char exe[1024], cwd[1024];
-    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (len <= 0) snprintf(exe, sizeof exe, "warmup");
-    else exe[len] = '\0';
+    cli_self_exe(exe, sizeof exe);
     if (!getcwd(cwd, sizeof cwd)) snprintf(cwd, sizeof cwd, ".");
     printf("#!/bin/sh\n"
            "# %s of %d cells as a Slurm job array (warmup %s --emit-slurm).\n"
@@ -219,28 +235,49 @@ void cli_cells_emit_slurm(const char *cmd, const char *about, const char *report
            "# Each task runs one cell into the shared directory; a rerun skips finished cells.\n"
            "#SBATCH --job-name=warmup-%s\n"
            "#SBATCH --array=0-%d\n"
-           "#SBATCH --cpus-per-task=1\n"
-           "#SBATCH --chdir=", about, n, cmd, report, cmd, n - 1);
-    shell_word(stdout, cwd);
-    printf("\n#SBATCH --output=slurm-%%A_%%a.out\n"
+           "#SBATCH --cpus-per-task=1\n", about, n, cmd, report, cmd, n - 1);
+    if (ntasks > 1) /* a cell's runs on K ranks: mpirun -np K inside the task needs K slots */
+        printf("#SBATCH --ntasks=%d\n", ntasks);
+    /* sbatch's own parser reads #SBATCH lines: a directory that needs quoting is not put there
+       (the task cd's into it, and `sh THIS_FILE` passes it to sbatch as an argument) */
+    char plain[sizeof cwd + 1] = "";
+    if (wu_shell_word(plain, sizeof plain, cwd) == 0 && !strcmp(plain, cwd))
+        printf("#SBATCH --chdir=%s\n", cwd);
+    printf("#SBATCH --output=slurm-%%A_%%a.out\n"
            "WARMUP=");
-    shell_word(stdout, exe);
-    printf("\nDIR=");
-    shell_word(stdout, dir);
+    put_word(exe);
+    /* the report step's command, quoted once for the shell of its job (--wrap) and once for
+       this script's */
+    size_t wn = 4 * (strlen(exe) + strlen(dir)) + strlen(report) + strlen(tail) + 16;
+    char *wrap = malloc(wn);
+    if (wrap) {
+        wrap[0] = '\0';
+        wu_shell_word(wrap, wn, exe);
+        snprintf(wrap + strlen(wrap), wn - strlen(wrap), " %s ", report);
+        wu_shell_word(wrap, wn, dir);
+        snprintf(wrap + strlen(wrap), wn - strlen(wrap), "%s", tail);
+    }
     printf("\nif [ -z \"$SLURM_ARRAY_TASK_ID\" ]; then\n"
-           "    jid=$(sbatch --parsable \"$0\") || exit 1\n"
+           "    jid=$(sbatch --parsable --chdir=");
+    put_word(cwd);
+    printf(" \"$0\") || exit 1\n"
            "    jid=${jid%%%%;*}\n"
            "    sbatch --dependency=afterany:\"$jid\" --job-name=warmup-collect --chdir=");
-    shell_word(stdout, cwd);
-    printf(" \\\n        --output=slurm-collect-%%j.out --wrap \"\\\"$WARMUP\\\" %s \\\"$DIR\\\"%s\"\n"
-           "    echo \"submitted: job array $jid (%d cells), then the report step\"\n"
+    put_word(cwd);
+    printf(" \\\n        --output=slurm-collect-%%j.out --wrap ");
+    put_word(wrap ? wrap : "false");
+    free(wrap);
+    printf("\n    echo \"submitted: job array $jid (%d cells), then the report step\"\n"
            "    exit\n"
            "fi\n"
+           "cd ", n);
+    put_word(cwd);
+    printf(" || exit 1\n"
            "export OMP_NUM_THREADS=${SLURM_CPUS_PER_TASK:-1}\n"
-           "exec \"$WARMUP\" %s", report, tail, n, cmd);
+           "exec \"$WARMUP\" %s", cmd);
     for (int i = 0; i < argc; i++) {
         fputc(' ', stdout);
-        shell_word(stdout, argv[i]);
+        put_word(argv[i]);
     }
     printf(" --cell \"$SLURM_ARRAY_TASK_ID\" -q\n");
 }

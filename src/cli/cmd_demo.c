@@ -193,7 +193,7 @@ int cmd_demo(int argc, char **argv)
     for (int i = 0; i < st->n; i++) printf("  %-8s %s\n", st->arm[i].name, st->runs[i].c.schedule);
     fflush(stdout);
     int interrupted = 0, failed;
-    if ((ret = cli_run_grid(st->runs, st->n, st->n, 0, 0, &interrupted)) == WU_EXIT_USAGE) goto done;
+    if ((ret = cli_run_grid(st->runs, st->n, st->n, 0, 0, 0, &interrupted)) == WU_EXIT_USAGE) goto done;
     failed = ret == WU_EXIT_FAIL;
     if (interrupted) { /* "interrupted: ... rerun the same command to finish", 130, as sweep and study */
         ret = cli_grid_end(interrupted, 0);

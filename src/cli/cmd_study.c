@@ -61,7 +61,9 @@ static int same_study(const wu_study *s, const char *dir)
            m.quick == (s->quick != 0) && m.seed == s->seed && !strcmp(m.data, s->data);
 }
 
-static int study(int argc, char **argv, cli_ranks *rk)
+/* plain: the arguments as given (cli_plain_args), nplain of them: the command study.json and
+ * the --emit-slurm script record. */
+static int study(int argc, char **argv, cli_ranks *rk, int nplain, char **plain)
 {
     enum { O_QUICK = 300, O_SEED, O_ASCII, O_LIST, O_CELLS, O_CELL, O_SLURM, O_RANKS };
     static const struct option opts[] = {
@@ -191,15 +193,10 @@ static int study(int argc, char **argv, cli_ranks *rk)
         goto done;
     }
     if (slurm) {
-        char **words = calloc((size_t)argc + 1, sizeof *words), about[128];
-        if (!words) {
-            cli_error("out of memory");
-            goto done;
-        }
+        char about[128];
         snprintf(about, sizeof about, "The study %s%s", name, quick ? " (quick)" : "");
-        cli_cells_emit_slurm("study", about, "report", "", s->n, out,
-                             cli_plain_args(argc - 1, argv + 1, words), words);
-        free(words);
+        cli_cells_emit_slurm("study", about, "report", "", s->n, ranks > 1 ? (int)ranks : 1, out,
+                             nplain, plain);
         rc = WU_EXIT_OK;
         goto done;
     }
@@ -223,14 +220,7 @@ static int study(int argc, char **argv, cli_ranks *rk)
         goto done;
     }
     char command[2048];
-    char **plain = calloc((size_t)argc + 1, sizeof *plain);
-    if (!plain) {
-        cli_error("out of memory");
-        goto done;
-    }
-    int nplain = cli_plain_args(argc - 1, argv + 1, plain);
     cli_command_line("warmup study", nplain, plain, command, sizeof command);
-    free(plain);
     if (wu_mkdirs(out, &err)) {
         cli_engine_error(NULL, err.msg);
         goto done;
@@ -281,7 +271,7 @@ static int study(int argc, char **argv, cli_ranks *rk)
     }
     int interrupted = 0;
     int failed = 0;
-    if ((rc = cli_run_grid(s->runs, s->n, (int)jobs, 0, quiet, &interrupted)) == WU_EXIT_USAGE) goto done;
+    if ((rc = cli_run_grid(s->runs, s->n, (int)jobs, 0, quiet, 0, &interrupted)) == WU_EXIT_USAGE) goto done;
     failed = rc == WU_EXIT_FAIL;
     if (wu_report_study_dir(out, &t, &err) != WU_OK) { /* from the files alone */
         rc = cli_engine_error(NULL, err.msg);
@@ -299,7 +289,11 @@ int cmd_study(int argc, char **argv)
     /* under mpirun every rank checks the same input: only rank 0 says what is wrong with it */
     cli_ranks rk;
     cli_ranks_begin(&rk);
-    int rc = study(argc, argv, &rk);
+    /* the arguments as given, before getopt permutes them */
+    char **plain = calloc((size_t)argc + 1, sizeof *plain);
+    int rc = plain ? study(argc, argv, &rk, cli_plain_args(argc - 1, argv + 1, plain), plain)
+                   : cli_error("out of memory");
+    free(plain);
     cli_ranks_speak(&rk);
     return rc;
 }

@@ -270,7 +270,7 @@ int cmd_sweep(int argc, char **argv)
         goto out;
     }
     if (slurm) {
-        cli_cells_emit_slurm("sweep", "An LR x warmup sweep", "sweep --collect", " -q", n, s->dir,
+        cli_cells_emit_slurm("sweep", "An LR x warmup sweep", "sweep --collect", " -q", n, 1, s->dir,
                              nplain, plain);
         rc = WU_EXIT_OK;
         goto out;
@@ -309,7 +309,7 @@ int cmd_sweep(int argc, char **argv)
                s->seeds > 1 ? "s" : "", s->dir);
     int interrupted = 0;
     int failed = 0;
-    if ((rc = cli_run_grid(runs, n, (int)jobs, 0, quiet, &interrupted)) == WU_EXIT_USAGE) goto out;
+    if ((rc = cli_run_grid(runs, n, (int)jobs, 0, quiet, 0, &interrupted)) == WU_EXIT_USAGE) goto out;
     failed = rc == WU_EXIT_FAIL;
     int cols = cli_term_cols() < 100 ? cli_term_cols() : 100;
     wu_term t = {quiet ? NULL : stdout, cols, ascii ? WU_TTY_ASCII : WU_TTY_BRAILLE, cli_use_color()};

@@ -78,7 +78,8 @@ int cli_grid_end(int interrupted, int failed)
     return WU_EXIT_OK;
 }
 
-int cli_run_grid(wu_lab_run *runs, int n, int jobs, int threads, int quiet, int *interrupted)
+int cli_run_grid(wu_lab_run *runs, int n, int jobs, int threads, int quiet, int no_bar,
+                 int *interrupted)
 {
     struct sigaction sa, old_int, old_term;
     memset(&sa, 0, sizeof sa);
@@ -89,7 +90,7 @@ int cli_run_grid(wu_lab_run *runs, int n, int jobs, int threads, int quiet, int 
     int j, t;
     wu_lab_plan(n, &j, &t);
     if (jobs > 0) j = jobs;
-    bar b = {now(), -1, isatty(STDOUT_FILENO) && !quiet};
+    bar b = {now(), -1, isatty(STDOUT_FILENO) && !quiet && !no_bar};
     int todo = 0;
     for (int i = 0; i < n; i++) {
         wu_run_summary s;
@@ -120,20 +121,24 @@ int cli_run_grid(wu_lab_run *runs, int n, int jobs, int threads, int quiet, int 
 
 void cli_command_line(const char *cmd, int argc, char **argv, char *out, size_t n)
 {
-    size_t u = (size_t)snprintf(out, n, "%s", cmd);
-    for (int i = 0; i < argc && u < n; i++) {
-        const char *a = argv[i];
-        int plain = *a && strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-                                    "-_=.,/%+:") == strlen(a);
-        if (plain) {
-            u += (size_t)snprintf(out + u, n - u, " %s", a);
-            continue;
+    snprintf(out, n, "%s", cmd);
+    for (int i = 0; i < argc; i++) {
+        size_t u = strlen(out);
+        if (u + 1 >= n) break;
+        out[u] = ' ', out[u + 1] = '\0';
+        if (wu_shell_word(out, n, argv[i])) {
+            out[u] = '\0'; /* the words that fit */
+            break;
         }
-        u += (size_t)snprintf(out + u, n - u, " '");
-        for (; *a && u < n; a++)
-            u += (size_t)(*a == '\'' ? snprintf(out + u, n - u, "'\\''") : snprintf(out + u, n - u, "%c", *a));
-        if (u < n) u += (size_t)snprintf(out + u, n - u, "'");
     }
+}
+
+const char *cli_self_exe(char *buf, size_t n)
+{
+    ssize_t len = n > 1 ? readlink("/proc/self/exe", buf, n - 1) : -1;
+    if (len <= 0 || (size_t)len >= n - 1) snprintf(buf, n, "warmup"); /* then from PATH */
+    else buf[len] = '\0';
+    return buf;
 }
 
 /* The command line without the options that only say which part of the grid to run here

@@ -4,12 +4,14 @@
 
 #include "../lab/lab.h"
 
-/* Run the grid (skipping finished runs) with a progress bar on a terminal; Ctrl-C stops every
- * run with a checkpoint and sets *interrupted. jobs 0: the default plan; threads per run 0: the
+/* Run the grid (skipping finished runs) with a progress bar on a terminal (none when quiet or
+ * no_bar: a rank > 0 of an mpirun launch, whose terminal is rank 0's); Ctrl-C stops every run
+ * with a checkpoint and sets *interrupted. jobs 0: the default plan; threads per run 0: the
  * cores shared among the jobs. Returns 0;
  * WU_EXIT_FAIL when some run failed (said; the others ran: report them); WU_EXIT_USAGE after
  * printing why the grid could not run at all. */
-int cli_run_grid(wu_lab_run *runs, int n, int jobs, int threads, int quiet, int *interrupted);
+int cli_run_grid(wu_lab_run *runs, int n, int jobs, int threads, int quiet, int no_bar,
+                 int *interrupted);
 
 /* After a grid's report: 130 when it was interrupted (said), WU_EXIT_FAIL when runs failed
  * (said), else WU_EXIT_OK. */
@@ -18,8 +20,13 @@ int cli_grid_end(int interrupted, int failed);
 /* Print "warmup: run DIR: why" on stderr for each run that failed (wu_lab_exec's r.msg). */
 void cli_run_errors(const wu_lab_run *runs, int n);
 
-/* cmd ("warmup sweep") and argv as one shell-quoted line, for "how to rerun" (truncated to n). */
+/* cmd ("warmup sweep") and argv as one shell-quoted line (each word as wu_shell_word), for
+ * "how to rerun" (the words that fit in n). */
 void cli_command_line(const char *cmd, int argc, char **argv, char *out, size_t n);
+
+/* This program's absolute path (/proc/self/exe) into buf, or "warmup" (then found on PATH)
+ * when it cannot be read or does not fit; returns buf. */
+const char *cli_self_exe(char *buf, size_t n);
 
 /* argv less the options that say which part of a grid runs here (--cell I, --cells,
  * --emit-slurm, --collect DIR) into out (room for argc): the command a plan records, the same

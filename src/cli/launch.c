@@ -13,7 +13,8 @@
 #include "cli.h"
 #include "lab_cli.h"
 
-#define MAXW 160
+#define MAXW 160   /* the launcher's words */
+#define CFGW 250   /* the run's configuration as words (wu_train_config_argv) */
 
 /* The launcher's words into w (pointing into buf); returns how many (0: none). */
 static int launcher_words(char *buf, size_t n, char **w, int max)
@@ -55,12 +56,11 @@ int cli_launch_train(const struct wu_train_config *c, int ranks, int resume, int
 {
     (void)ctx;
     static char lbuf[1024], cbuf[16384], np[16], exe[PATH_MAX];
-    static char *argv[MAXW + 256];
+    /* the launcher, -np K PROGRAM train, the configuration, --force -q, the NULL */
+    static char *argv[MAXW + 4 + CFGW + 2 + 1];
     int k = launcher_words(lbuf, sizeof lbuf, argv, MAXW);
     if (k == 0) return 2;
-    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (len <= 0) snprintf(exe, sizeof exe, "warmup"); /* then from PATH */
-    else exe[len] = '\0';
+    cli_self_exe(exe, sizeof exe);
     snprintf(np, sizeof np, "%d", ranks);
     argv[k++] = "-np";
     argv[k++] = np;
@@ -70,7 +70,7 @@ int cli_launch_train(const struct wu_train_config *c, int ranks, int resume, int
         argv[k++] = "--resume";
         argv[k++] = (char *)c->out;
     } else {          /* afresh: what an interrupted start left in its directory is replaced */
-        int m = wu_train_config_argv(c, argv + k, 250, cbuf, sizeof cbuf);
+        int m = wu_train_config_argv(c, argv + k, CFGW, cbuf, sizeof cbuf);
         if (m < 0) {
             fprintf(stderr, "its configuration is too long to pass to %s\n", argv[0]);
             return 2;

@@ -117,10 +117,18 @@ static int child_run(wu_train_config *c, int ranks, const wu_lab_opts *o, int th
         if (null >= 0) dup2(null, STDOUT_FILENO), close(null);
         dup2(msgfd, STDERR_FILENO);
         close(msgfd);
+        /* a stop from here on ends this process (the launcher is not started yet, or it gets
+           the signal itself once exec'd): a flag set now would be seen by nobody */
+        sa.sa_handler = SIG_DFL;
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGINT, &sa, NULL);
         sigprocmask(SIG_SETMASK, old, NULL);
         if (child_stop) return 0; /* stopped before it started: nothing to resume */
         int per = threads / ranks > 0 ? threads / ranks : 1;
-        return o->launch(c, ranks, access(ck, R_OK) == 0, per, o->launch_ctx);
+        /* resume only from a checkpoint that loads, as in one process (below); else afresh */
+        wu_error e;
+        int resume = access(ck, R_OK) == 0 && wu_train_resumable(c, &e) == WU_OK;
+        return o->launch(c, ranks, resume, per, o->launch_ctx);
     }
     sigprocmask(SIG_SETMASK, old, NULL);    /* signals blocked across fork arrive now */
 #ifdef _OPENMP
@@ -177,6 +185,13 @@ static void drain(int fd, wu_lab_run *r, size_t *len)
     r->msg[*len] = '\0';
 }
 
+int wu_lab_ranks_fit(int batch, int ranks, wu_error *err)
+{
+    if (ranks < 1 || batch % ranks == 0) return WU_OK;
+    return wu_fail(err, WU_EINVAL, "batch %d is not divisible by %d ranks: each rank takes an equal "
+                   "share; use a number of ranks that divides %d", batch, ranks, batch);
+}
+
 static int finished(int status) { return status == WU_RUN_COMPLETED || status == WU_RUN_DIVERGED; }
 
 int wu_lab_exec(wu_lab_run *runs, int n, const wu_lab_opts *o, wu_error *err)
@@ -192,9 +207,11 @@ int wu_lab_exec(wu_lab_run *runs, int n, const wu_lab_opts *o, wu_error *err)
         if (runs[i].ranks > 1 && !o->launch)
             return wu_fail(err, WU_EINVAL, "run %s: planned on %d ranks, but nothing can launch "
                            "them here", runs[i].c.out, runs[i].ranks);
-        if (runs[i].ranks > 1 && runs[i].c.batch % runs[i].ranks)
-            return wu_fail(err, WU_EINVAL, "run %s: batch %d is not divisible by its %d ranks",
-                           runs[i].c.out, runs[i].c.batch, runs[i].ranks);
+        if (runs[i].ranks > 1 && wu_lab_ranks_fit(runs[i].c.batch, runs[i].ranks, err)) {
+            char msg[sizeof err->msg];
+            snprintf(msg, sizeof msg, "%s", err->msg);
+            return wu_fail(err, WU_EINVAL, "run %s: %s", runs[i].c.out, msg);
+        }
         if ((rc = wu_mkdirs(runs[i].c.out, err)) != WU_OK) return rc;
         if ((rc = wu_run_summary_read(runs[i].c.out, &runs[i].s, err)) != WU_OK) {
             /* an unreadable summary is not a finished run: it will be run again */

@@ -73,6 +73,11 @@ typedef struct wu_lab_opts {
     void *launch_ctx;
 } wu_lab_opts;
 
+/* Can a run of global batch `batch` be shared by `ranks` processes, each an equal share?
+ * WU_OK, or WU_EINVAL saying why ("batch 6 is not divisible by 4 ranks: ..."). The one check
+ * of a grid's runs on ranks (wu_lab_exec, and a study spreading its runs: wu_study_spread). */
+int wu_lab_ranks_fit(int batch, int ranks, wu_error *err);
+
 /* Run every run that is not finished yet, `jobs` at a time, each in a child process. Returns
  * WU_OK when every run ended (completed, diverged, or stopped by o->stop: check each r.s.status),
  * WU_EINVAL for a bad configuration (checked before anything starts; the message names the run),

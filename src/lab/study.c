@@ -108,10 +108,10 @@ int wu_study_spread(wu_study *s, int ranks, wu_error *err)
     for (int i = 0; i < s->n; i++) {
         int b = s->runs[i].c.batch;
         if (b == small) continue;
-        if (b % ranks) {
-            wu_fail(err, WU_EINVAL, "the large batch %d (run %s) is not divisible by %d ranks: "
-                    "each rank takes an equal share; use a number of ranks that divides %d",
-                    b, s->arm[i].name, ranks, b);
+        if (wu_lab_ranks_fit(b, ranks, err)) {
+            char msg[sizeof err->msg];
+            snprintf(msg, sizeof msg, "%s", err->msg);
+            wu_fail(err, WU_EINVAL, "run %s: %s", s->arm[i].name, msg);
             return -1;
         }
         s->runs[i].ranks = ranks > 1 ? ranks : 0;

@@ -524,6 +524,16 @@ int wu_shell_quote(char *out, size_t n, const char *s)
     return 0;
 }
 
+int wu_shell_word(char *out, size_t n, const char *s)
+{
+    static const char plain[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=.,/%+:";
+    if (!*s || strspn(s, plain) != strlen(s)) return wu_shell_quote(out, n, s);
+    size_t u = strlen(out), len = strlen(s);
+    if (u + len + 1 > n) return -1;
+    memcpy(out + u, s, len + 1);
+    return 0;
+}
+
 /* The settings a command line gives: the fields that apply to c's model and optimizer and differ
  * from their defaults (and the WU_CFG_SHOWN ones), in the table's order, each handed to emit as
  * its flag and its value as text (a bool set: NULL, a flag alone; a bool unset: not at all). The

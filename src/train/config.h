@@ -112,5 +112,8 @@ int wu_train_config_argv(const wu_train_config *c, char **argv, int max, char *b
 /* Append s to out (of n bytes, holding a NUL-terminated string) in single quotes, a ' written
  * as '\''. Returns -1 when it did not fit. */
 int wu_shell_quote(char *out, size_t n, const char *s);
+/* Append s as one shell word: bare when it holds only characters the shell takes literally
+ * (letters, digits, - _ = . , / % + :), else as wu_shell_quote. Returns -1 when it did not fit. */
+int wu_shell_word(char *out, size_t n, const char *s);
 
 #endif

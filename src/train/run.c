@@ -386,6 +386,17 @@ int wu_train_open(wu_run **out, wu_train_config *cfg, int resume, wu_error *err)
     return WU_OK;
 }
 
+int wu_train_resumable(const wu_train_config *c, wu_error *err)
+{
+    wu_run *r = calloc(1, sizeof *r);
+    if (!r) return wu_fail(err, WU_ENOMEM, "out of memory");
+    r->ranks = 1;
+    int rc = open_prepare(r, c, 1, err);
+    wu_run_free(r);
+    free(r);
+    return rc;
+}
+
 /* ---- what a directory holds ------------------------------------------------------------------ */
 
 int wu_run_dir_holds(const char *dir, char *what, size_t n)

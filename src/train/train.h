@@ -122,6 +122,11 @@ void wu_train_defaults(wu_train_config *c);
  * name fields, not options ("lr must be positive"); config.h's wu_cfg_check also says which. */
 int wu_train_check(const wu_train_config *c, wu_error *err);
 
+/* Would a resume of the run in c->out (wu_train with resume 1) load its checkpoint: read,
+ * checked, the run built and the checkpoint applied to it, with nothing written? WU_OK, or
+ * the error that resume would stop on (what a grid takes for "start afresh"). */
+int wu_train_resumable(const wu_train_config *c, wu_error *err);
+
 /* ---- a run, a step at a time --------------------------------------------------------------- */
 
 /* The state of one run (run.h); one per run, not shared between threads. */

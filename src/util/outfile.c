@@ -18,6 +18,12 @@ static void release(wu_outfile *o)
     o->f = NULL;
 }
 
+void wu_name_safe(char *s)
+{
+    for (; *s; s++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-", *s)) *s = '_';
+}
+
 /* The temporary name: <path>.tmp.<host>.<pid>. The host (its first 24 characters, each one
  * outside [A-Za-z0-9_-] as '_') keeps two machines apart that write one directory on a shared
  * file system with the same pid; the pid, two processes of one machine. */
@@ -26,8 +32,7 @@ static void tmp_name(char *out, size_t n, const char *path)
     char host[65] = "";
     if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
     host[24] = '\0';
-    for (char *c = host; *c; c++)
-        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-", *c)) *c = '_';
+    wu_name_safe(host);
     snprintf(out, n, "%s.tmp.%s.%ld", path, host[0] ? host : "host", (long)getpid());
 }
 

@@ -32,6 +32,10 @@ int wu_write_fail(wu_error *err, const char *path, int errnum, long long need, i
  * file is removed either way); a full disk is named as such, with the bytes the file needs. */
 int wu_outfile_commit(wu_outfile *o, wu_error *err);
 
+/* Make s (NUL-terminated) a safe part of a file name, in place: each character outside
+ * [A-Za-z0-9_-] becomes '_' (no '/', no '.', so never "." or ".." nor a path). */
+void wu_name_safe(char *s);
+
 /* Discard: close and remove the temporary file. Safe after a failed open. */
 void wu_outfile_abort(wu_outfile *o);
 
