@@ -76,6 +76,12 @@ typedef struct wu_train_config {
     int64_t inject_rank_drift; /* fault injection for tests: on K > 1 ranks the last rank adds
                                   1e-3 to one weight after this step (-1: never); the ranks'
                                   agreement check when the session closes must fail the run */
+    /* diagnostics (probe.c; issue 18) */
+    int sharpness_every;    /* every K steps, the loss Hessian's largest eigenvalue on a fixed
+                               batch, and Adam's preconditioned one (0: never) */
+    int sharpness_iters;    /* Hessian-vector products per eigenvalue, at most (20) */
+    int layer_stats_every;  /* every K steps, per-tensor update ratio and angle into
+                               DIR/layers.csv (0: never) */
     char out[512];          /* the run directory */
 } wu_train_config;
 
