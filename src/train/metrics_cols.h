@@ -51,7 +51,7 @@
       "validation loss (nats)")                                                                    \
     X(VAL_ACC, "val_acc", "%.9g", "classifiers: held-out accuracy, at evaluations",                \
       "validation accuracy (fraction)")                                                            \
-    X(SHARPNESS, "sharpness", "%.9g", "--sharpness-every K: the loss Hessian's largest "        \
+    X(SHARPNESS, "sharpness", "%.9g", "sharpness_every: the loss Hessian's largest "             \
       "eigenvalue on the probe batch, before this update (else empty)",                            \
       "sharpness (largest Hessian eigenvalue)")                                                    \
     X(SHARPNESS_LR, "sharpness_lr", "%.9g", "lr x sharpness: SGD is stable below 2 (2 (1 + "      \
