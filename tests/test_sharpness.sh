@@ -52,6 +52,17 @@ awk -F, 'NR > 1 { if ($1 % 5 != 0) bad = 1; if ($1 == 0 && $5 != "") bad = 1;
     if ($1 > 0 && $3 == "wte" && ($4 <= 0 || $4 > 1 || $5 == "" || $5 < 0 || $5 > 180)) bad = 1 } END { exit bad }' "$L" \
     && ok || bad "layers.csv values: $(grep wte "$L" | head -3)"
 
+# ---- warmup report: the sharpness charts against the threshold, and layers.csv per layer group ----
+"$W" report "$tmp/probed" > /dev/null 2>&1 || bad "report of a probed run"
+H="$tmp/probed/report.html"
+grep -q "LR x preconditioned sharpness (Adam)" "$H" && grep -q "the stability threshold 38" "$H" && ok || bad "report: Adam's sharpness chart with its threshold 38"
+[ "$(grep -c "per layer group" "$H")" -ge 2 ] && grep -q ">h.0<" "$H" && ok || bad "report: the two layers.csv charts with a line for block h.0"
+"$W" report "$tmp/plain" > /dev/null 2>&1 && ! grep -q "LR x sharpness\|per layer group" "$tmp/plain/report.html" && ok || bad "report of a run without probes: no probe charts"
+# a run of an older version (no sharpness columns) still renders
+mkdir "$tmp/old"; cp "$tmp/plain/summary.json" "$tmp/old/"
+mcol "$tmp/plain/metrics.csv" '{ s = ""; k = 0; for (i = 1; i <= NF; i++) if (i < ix["sharpness"] || i > ix["precond_sharpness_lr"]) s = s (k++ ? "," : "") $i; print s }' > "$tmp/old/metrics.csv"
+"$W" report "$tmp/old" > /dev/null 2>&1 && [ -s "$tmp/old/report.html" ] && ok || bad "report of a run without the sharpness columns failed"
+
 # ---- deterministic, and a resumed run repeats the uninterrupted one ----
 P="--sharpness-every 4 --layer-stats-every 4"
 "$W" train $TINY --steps 24 $P --out "$tmp/full" -q || bad "full run"
