@@ -11,6 +11,7 @@
 
 #include "harness.h"
 #include "model/gpt.h"
+#include "train/probe.h"
 #include "train/sharpness.h"
 #include "util/rng.h"
 #include "warmup.h"
@@ -161,6 +162,43 @@ static void test_fd(void)
     free(q.a);
 }
 
+/* ---- Adam's preconditioner, read from the optimizer, against what its update divides by ------ */
+
+/* With beta1 = 0 and no weight decay, Adam's update is -lr g / (sqrt(v_hat) + eps) = -lr P g:
+ * the P that wu_probe_precond reads after the update must give that update back. */
+static void test_precond(void)
+{
+    enum { N = 20000 };
+    for (int kind = 0; kind < 2; kind++) { /* Adam, AdamW */
+        wu_optim_config oc;
+        wu_optim_defaults(&oc, kind ? WU_OPT_ADAMW : WU_OPT_ADAM);
+        oc.beta1 = 0, oc.weight_decay = 0, oc.lr = 1e-2;
+        wu_optim *o;
+        CHECK(wu_optim_create(&o, &oc, N, NULL, 0, NULL, NULL, 0, NULL) == WU_OK, "optimizer");
+        static float w[N], g[N], before[N], s[N];
+        wu_rng r;
+        wu_rng_seed(&r, 3);
+        for (int i = 0; i < N; i++) w[i] = (float)wu_rng_normal(&r);
+        CHECK(wu_probe_precond(o, s) == 0, "no preconditioner before the first update");
+        for (int t = 0; t < 4; t++) {
+            for (int i = 0; i < N; i++) g[i] = (float)(wu_rng_normal(&r) * (i % 7 == 0 ? 1e-6 : 1e-2));
+            memcpy(before, w, sizeof w);
+            wu_optim_step(o, w, g, NULL);
+        }
+        CHECK(wu_probe_precond(o, s) == 1, "a preconditioner after 4 updates");
+        th_max m = TH_MAX_INIT;
+        for (int i = 0; i < N; i++) {
+            double upd = (double)w[i] - before[i], want = -oc.lr * (double)s[i] * s[i] * g[i];
+            /* beyond 1e-5 relative and the rounding of w - before (2 ulps of w) */
+            double ulp = (double)nextafterf(fabsf(w[i]), INFINITY) - fabsf(w[i]);
+            th_max_add(&m, fabs(upd - want) - 1e-5 * fabs(want) - 2 * ulp, i);
+        }
+        CHECK_MAX(&m, 0, "%s: lr P g is the update (error beyond 1e-5 relative + 2 ulps)",
+                  kind ? "adamw" : "adam");
+        wu_optim_destroy(o);
+    }
+}
+
 /* ---- the small GPT against torch ----------------------------------------------------------- */
 
 typedef struct gpt_ctx {
@@ -259,6 +297,7 @@ int main(void)
 {
     test_quadratics();
     test_fd();
+    test_precond();
     test_gpt_torch();
     return th_done("test_sharpness");
 }

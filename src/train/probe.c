@@ -101,7 +101,7 @@ static int probe_grad(void *ctx)
  * beta2 and eps. RAdam divides by sqrt(v) + eps before the correction, i.e. by
  * sqrt(v_hat) + eps / sqrt(1 - beta2^t): the same up to eps's scale, taken as Adam's here.
  * Returns 0 when there is no second moment yet (no update made) or the optimizer has none. */
-static int precond_scale(const wu_optim *o, float *s)
+int wu_probe_precond(const wu_optim *o, float *s)
 {
     const float *v = o->vmax ? o->vmax : o->v;
     if (!v || o->step < 1) return 0;
@@ -129,7 +129,7 @@ void wu_probe_sharpness(wu_run *r, double *lambda, double *lambda_precond)
                        WU_PROBE_TOL, p->work, &res) == WU_OK)
         *lambda = res.lambda;
     memset(p->scale, 0, sizeof(float) * n); /* parameters no group updates: not preconditioned */
-    if (precond_scale(r->opt, p->scale) &&
+    if (wu_probe_precond(r->opt, p->scale) &&
         wu_sharp_power(n, wu_fd_hvp_apply, &fd, p->scale, seed + 1, r->c.sharpness_iters,
                        WU_PROBE_TOL, p->work, &res) == WU_OK)
         *lambda_precond = res.lambda;

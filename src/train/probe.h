@@ -40,6 +40,10 @@ int wu_probe_layers_open(struct wu_run *r, int resume, wu_error *err); /* with m
 /* Before a step's forward: lambda_max of H, and of P H (NaN for SGD and before Adam's first
  * update); the weights are left as they were. */
 void wu_probe_sharpness(struct wu_run *r, double *lambda, double *lambda_precond);
+/* s = sqrt(P), P = diag(1/(sqrt(v_hat) + eps)), from optimizer o's second moment (n floats, the
+ * optimizer's size; entries no group updates are left as they are). Returns 0, s untouched,
+ * when o has no second moment (SGD) or has made no update yet. */
+int wu_probe_precond(const wu_optim *o, float *s);
 void wu_probe_layers_before(struct wu_run *r, int64_t k); /* before update k */
 int wu_probe_layers_after(struct wu_run *r, int64_t k);   /* after it: 1 when a row is due */
 int wu_probe_layers_log(struct wu_run *r, wu_error *err); /* with wu_train_log */
