@@ -1,16 +1,17 @@
 /* sharpness.h - the curvature probes of a run: the largest eigenvalue of the loss Hessian
- * (the sharpness) by the Lanczos iteration (a refined power iteration) over Hessian-vector products, optionally preconditioned
- * as Adam preconditions its update, and the products themselves by central finite differences
- * of gradients. Kalra & Barkeshli 2024 ("Why Warmup the Learning Rate?", arXiv 2406.09405) and
+ * (the sharpness) by the Lanczos iteration (a refined power iteration) over Hessian-vector
+ * products, optionally preconditioned as Adam preconditions its update, and the products
+ * themselves by central finite differences of gradients. Kalra & Barkeshli 2024 ("Why Warmup the Learning Rate?", arXiv 2406.09405) and
  * Cohen et al. 2021/2022 (the edge of stability) read these against the stability threshold:
  * lr * sharpness < 2 for plain SGD, lr * preconditioned sharpness < 2 (1 + beta1) / (1 - beta1)
  * for Adam (38 at beta1 = 0.9); docs/TRAINING.md says which threshold applies to which column.
  *
  * The operator is any symmetric matrix given by its product with a vector, so a test drives the
  * same iteration with an exact quadratic (tests/test_sharpness.c) that a run drives with finite
- * differences of its model's gradients (step.c):
+ * differences of its model's gradients (probe.c):
  *
- *     wu_fd_hvp fd = {.n = n, .params = w, .grads = g, .eval = my_grad, .ctx = me, .h = wu_sharp_fd_step(w, n)};
+ *     wu_fd_hvp fd = {.n = n, .params = w, .grads = g, .eval = my_grad, .ctx = me,
+ *                     .h = wu_sharp_fd_step(w, n)};
  *     wu_sharp_result res;
  *     double *work = malloc(4 * n * sizeof *work);
  *     float *fwork = malloc(2 * n * sizeof *fwork);
@@ -18,9 +19,8 @@
  *     int rc = wu_sharp_power(n, wu_fd_hvp_apply, &fd, NULL, 7, 20, 1e-4, work, &res);
  *     // res.lambda: the largest eigenvalue; res.products: Hessian-vector products used
  *
- * Everything is computed in a fixed order, in double precision where it accumulates, so the
- * same inputs give the same bits whatever the thread count of the gradient. Nothing here
- * allocates. */
+ * Everything here is computed in a fixed order, in double precision where it accumulates, so
+ * the same gradients give the same bits. Nothing here allocates. */
 #ifndef WU_SHARPNESS_H
 #define WU_SHARPNESS_H
 
