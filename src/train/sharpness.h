@@ -3,8 +3,9 @@
  * products, optionally preconditioned as Adam preconditions its update, and the products
  * themselves by central finite differences of gradients. Kalra & Barkeshli 2024 ("Why Warmup
  * the Learning Rate?", arXiv 2406.09405) and Cohen et al. 2021/2022 (the edge of stability)
- * read these against the stability threshold: lr * sharpness < 2 for plain SGD, lr * preconditioned sharpness < 2 (1 + beta1) / (1 - beta1)
- * for Adam (38 at beta1 = 0.9); docs/TRAINING.md says which threshold applies to which column.
+ * read these against the stability threshold: lr * sharpness < 2 for plain SGD,
+ * lr * preconditioned sharpness < 2 (1 + beta1) / (1 - beta1) for Adam (38 at beta1 = 0.9);
+ * docs/TRAINING.md says which threshold applies to which column.
  *
  * The operator is any symmetric matrix given by its product with a vector, so a test drives the
  * same iteration with an exact quadratic (tests/test_sharpness.c) that a run drives with finite
