@@ -165,7 +165,7 @@ static void test_columns(void)
     f = fmemopen(buf, sizeof buf, "w");
     wu_metrics_write_row(f, v);
     fclose(f);
-    CHECK(!strcmp(buf, "7,0.33333333333333331,2.5,,,,,,,,,,,,,,,1.250\n"), "a row: %s", buf);
+    CHECK(!strcmp(buf, "7,0.33333333333333331,2.5,,,,,,,,,,,,,,,,,,,1.250\n"), "a row: %s", buf);
 }
 
 /* ---- a run a step at a time ---------------------------------------------------------------- */

@@ -110,6 +110,17 @@ const wu_cfg_field wu_cfg_fields[] = {
     {"segments", "segments", 0, WU_CFG_STR, S(segments), "", 0, 0, NULL, "LIST",
      "the run's lengths when a resume changed them: FROM:STEPS[:restart],... (a resume to "
      "another length writes it; the rerun line repeats it)", ALL, 0},
+    /* diagnostics (probe.c, issue 18) */
+    {"sharpness_every", "sharpness-every", 0, WU_CFG_INT, S(sharpness_every), "0", 0, 1 << 30,
+     NULL, "K", "every K steps, the largest eigenvalue of the loss Hessian on a fixed batch, and "
+     "for the Adam family of the preconditioned Hessian, into metrics.csv (0: never; costs about "
+     "2 x sharpness-iters forward/backward passes per probe, twice for Adam)", ALL, 0},
+    {"sharpness_iters", "sharpness-iters", 0, WU_CFG_INT, S(sharpness_iters), "20", 2, 1000,
+     NULL, "N", "Hessian-vector products per eigenvalue, at most (Lanczos, stops earlier when "
+     "converged)", ALL, 0},
+    {"layer_stats_every", "layer-stats-every", 0, WU_CFG_INT, S(layer_stats_every), "0", 0,
+     1 << 30, NULL, "K", "every K steps, each parameter tensor's |update|/|weights| and the angle "
+     "between successive updates, into DIR/layers.csv (0: never)", ALL, 0},
     {"out", "out", 'o', WU_CFG_STR, S(out), "", 0, 0, NULL, "DIR",
      "the run directory (created; required)", ALL, WU_CFG_LOCAL},
 };

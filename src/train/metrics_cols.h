@@ -51,6 +51,18 @@
       "validation loss (nats)")                                                                    \
     X(VAL_ACC, "val_acc", "%.9g", "classifiers: held-out accuracy, at evaluations",                \
       "validation accuracy (fraction)")                                                            \
+    X(SHARPNESS, "sharpness", "%.9g", "sharpness_every: the loss Hessian's largest "             \
+      "eigenvalue on the probe batch, before this update (else empty)",                            \
+      "sharpness (largest Hessian eigenvalue)")                                                    \
+    X(SHARPNESS_LR, "sharpness_lr", "%.9g", "lr x sharpness: SGD is stable below 2 (2 (1 + "      \
+      "momentum) with momentum)",                                                                  \
+      "lr x sharpness")                                                                            \
+    X(PRECOND_SHARPNESS, "precond_sharpness", "%.9g", "Adam family: the largest eigenvalue of "   \
+      "diag(1/(sqrt(v_hat)+eps)) H (empty before the first update)",                               \
+      "preconditioned sharpness")                                                                  \
+    X(PRECOND_SHARPNESS_LR, "precond_sharpness_lr", "%.9g", "lr x precond_sharpness: Adam is "    \
+      "stable below 2 (1 + beta1) / (1 - beta1), 38 at beta1 0.9",                                 \
+      "lr x preconditioned sharpness")                                                             \
     X(TIME_S, "time_s", "%.3f", "wall seconds since the run started, over all its sessions",       \
       "wall time (s)")
 

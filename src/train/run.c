@@ -75,6 +75,7 @@ void wu_run_free(wu_run *r)
     wu_images_free(&r->train);
     wu_images_free(&r->test);
     wu_loader_free(&r->loader);
+    wu_probe_free(r);
     free(r->tok), free(r->tgt), free(r->idx), free(r->labels), free(r->x);
     r->opt = NULL, r->sched = NULL;
     r->tok = r->tgt = r->idx = r->labels = NULL, r->x = NULL;
@@ -191,7 +192,7 @@ int wu_run_build(wu_run *r, wu_error *err)
     r->tr.diverged_at = -1;
     r->tr.last_val_loss = r->tr.last_val_acc = NAN; /* null in the summary until an evaluation */
     r->tr.first_nonfinite = -1;
-    return WU_OK;
+    return wu_probe_init(r, err);
 }
 
 void wu_run_next_batch(wu_run *r)
@@ -357,7 +358,7 @@ static int open_files(wu_run *r, int resume, wu_error *err)
     }
     if (!r->metrics && r->rank == 0)
         return wu_fail(err, WU_EIO, "cannot write %s: %s", mpath, strerror(errno));
-    return WU_OK;
+    return wu_probe_layers_open(r, resume, err);
 }
 
 /* On K ranks every rank opens the run, and agrees twice: before the disk is touched (so a rank

@@ -8,6 +8,7 @@
 #include "../model/model.h"
 #include "../optim/optim_names.h"
 #include "../util/cpuload.h"
+#include "probe.h"
 #include "train.h"
 
 #define WU_SPIKE_WINDOW 20
@@ -65,6 +66,7 @@ struct wu_run {
     /* data-parallel (dist.h): this process's rank of ranks; each takes rank_batch rows of the
        global batch c.batch, at rank * rank_batch; rank 0 alone writes files */
     int rank, ranks, rank_batch;
+    wu_probe probe;           /* sharpness and layer statistics (probe.h); unused at K = 0 */
 };
 
 /* run.c */

@@ -115,6 +115,9 @@ int wu_train_step(wu_run *r, wu_train_row *out, wu_error *err)
     const int64_t k = r->step;
     const int64_t early = c->steps / 10 > 0 ? c->steps / 10 : 1;
     double lr = wu_optim_lr(r->opt, 0);
+    /* the sharpness probe: before this step's batch, on its own fixed batch, weights restored */
+    double sharp = NAN, psharp = NAN;
+    if (c->sharpness_every > 0 && k % c->sharpness_every == 0) wu_probe_sharpness(r, &sharp, &psharp);
     wu_run_next_batch(r); /* the global batch; this rank takes its rows */
     float loss;
     int correct;
@@ -161,7 +164,9 @@ int wu_train_step(wu_run *r, wu_train_row *out, wu_error *err)
     } else {
         r->tr.nonfinite_run = 0;
     }
+    wu_probe_layers_before(r, k);
     if (finite) wu_optim_step(r->opt, r->net.params, r->net.grads, &st);
+    wu_probe_layers_after(r, k);
     if (k == c->inject_rank_drift && r->ranks > 1 && r->rank == r->ranks - 1)
         r->net.params[0] += 1e-3f; /* a test's fault: this rank's weights leave the others' */
     r->step++;
@@ -201,6 +206,10 @@ int wu_train_step(wu_run *r, wu_train_row *out, wu_error *err)
     v[WU_METRIC_ACC] = r->text ? NAN : (double)correct / c->batch;
     v[WU_METRIC_VAL_LOSS] = vl;
     v[WU_METRIC_VAL_ACC] = va;
+    v[WU_METRIC_SHARPNESS] = sharp;
+    v[WU_METRIC_SHARPNESS_LR] = lr * sharp;
+    v[WU_METRIC_PRECOND_SHARPNESS] = psharp;
+    v[WU_METRIC_PRECOND_SHARPNESS_LR] = lr * psharp;
     v[WU_METRIC_TIME_S] = r->elapsed_before + (wu_run_now() - r->t0);
     row->nonfinite = nonfinite;
     row->skipped = skipped;
@@ -226,6 +235,7 @@ int wu_train_log(wu_run *r, wu_error *err)
             rc = wu_write_fail(err, r->metrics_path, errno ? errno : EIO, need, 0);
         else
             r->metrics_off = off;
+        if (rc == WU_OK) rc = wu_probe_layers_log(r, err);
     }
     /* on K ranks, a row rank 0 could not write stops every rank at this step */
     if (r->ranks > 1) rc = wu_dist_agree_err(rc, err);

@@ -80,6 +80,12 @@ typedef struct wu_train_config {
        one length, steps). The schedule is the spec over the first STEPS, re-planned
        (wu_sched_replan) or restarted over each later STEPS from its FROM on. */
     char segments[256];
+    /* diagnostics (probe.c; issue 18) */
+    int sharpness_every;    /* every K steps, the loss Hessian's largest eigenvalue on a fixed
+                               batch, and Adam's preconditioned one (0: never) */
+    int sharpness_iters;    /* Hessian-vector products per eigenvalue, at most (20) */
+    int layer_stats_every;  /* every K steps, per-tensor update ratio and angle into
+                               DIR/layers.csv (0: never) */
     char out[512];          /* the run directory */
 } wu_train_config;
 
