@@ -283,6 +283,17 @@ WU_API void wu_sched_lrs(double *out, const wu_lr_group *groups, int n, int64_t 
  * omp_set_num_threads() choose how many). Results do not depend on the thread count. */
 typedef enum wu_optim_kind { WU_OPT_SGD, WU_OPT_ADAM, WU_OPT_ADAMW, WU_OPT_RADAM } wu_optim_kind;
 
+/* The Adam family's second moment before its first update (wu_optim_config.v_init).
+ *   WU_ADAM_INIT_ZERO: v_0 = 0, as Kingma & Ba and PyTorch.
+ *   WU_ADAM_INIT_GRAD: GI-Adam (Kalra & Barkeshli 2024, arXiv 2406.09405): v_0 = g_1 * g_1,
+ *     elementwise, where g_1 is the gradient the first update uses (after clipping and, for Adam
+ *     and RAdam, after their L2 weight decay is added). Only v_0 changes: m_0 = 0, and the bias
+ *     corrections stay as they are unless no_bias_correction is set. So v_1 = g_1^2 and, with
+ *     bias correction, Adam's first update is lr * g / (|g| / sqrt(1 - beta2) + eps), about
+ *     lr * sqrt(1 - beta2) per weight: the early updates grow as sqrt(1 - beta2^t), a warmup
+ *     of their own (docs/OPTIMIZERS.md). RAdam's rho_t and rectification are unchanged. */
+typedef enum wu_adam_init { WU_ADAM_INIT_ZERO = 0, WU_ADAM_INIT_GRAD = 1 } wu_adam_init;
+
 typedef struct wu_optim_config {
     wu_optim_kind kind;
     double lr;              /* the LR when no schedule is attached; a schedule's base LR */
@@ -293,16 +304,22 @@ typedef struct wu_optim_config {
     double beta1, beta2;    /* Adam family: each in [0, 1) */
     double eps;             /* Adam family: > 0 */
     int amsgrad;            /* Adam, AdamW */
+    /* issue 18, appended (zero keeps PyTorch's Adam; the struct grew: rebuild its users) */
+    wu_adam_init v_init;    /* Adam family: WU_ADAM_INIT_ZERO (default) or WU_ADAM_INIT_GRAD */
+    int no_bias_correction; /* Adam family, 0 or 1: 1 drops both of Adam's bias corrections,
+                               m/(1 - beta1^t) and v/(1 - beta2^t) become m and v (RAdam: its
+                               m/(1 - beta1^t) and sqrt(1 - beta2^t) factor; rho_t unchanged) */
 } wu_optim_config;
 
 /* PyTorch 1.13's defaults for `kind`: SGD lr 1e-3 (PyTorch requires one), momentum 0; Adam lr
  * 1e-3, betas (0.9, 0.999), eps 1e-8, weight decay 0; AdamW the same with weight decay 0.01;
- * RAdam the same as Adam. */
+ * RAdam the same as Adam. v_init WU_ADAM_INIT_ZERO, bias correction on. */
 WU_API void wu_optim_defaults(wu_optim_config *cfg, wu_optim_kind kind);
 
 /* Check a configuration; WU_EINVAL with a message naming the argument: negative LR, betas
  * outside [0, 1), eps <= 0, weight decay < 0, momentum < 0, nesterov without momentum or with
- * dampening, amsgrad with SGD or RAdam, an unknown kind. */
+ * dampening, amsgrad with SGD or RAdam, an unknown kind, v_init not a wu_adam_init,
+ * no_bias_correction not 0 or 1, and either of those two set for SGD. */
 WU_API wu_status wu_optim_check(const wu_optim_config *cfg, wu_error *err);
 
 /* A named slice of the flat parameter buffer (as llm.c's ParameterTensors). */
@@ -347,8 +364,8 @@ typedef struct wu_optim_stats {
     double update_norm, weight_norm;       /* L2 over all updated parameters, before the step */
     double update_ratio;                   /* update_norm / weight_norm */
     double group_update_norm[WU_OPTIM_MAX_GROUPS], group_weight_norm[WU_OPTIM_MAX_GROUPS];
-    /* Adam family: the bias-corrected second moment v/(1-beta2^t) (amsgrad: its running max),
-       the quantity whose square root divides the update */
+    /* Adam family: the bias-corrected second moment v/(1-beta2^t) (amsgrad: its running max;
+       no_bias_correction: v itself), the quantity whose square root divides the update */
     double v_mean, v_min, v_max;
     double v_frac_below_eps;               /* fraction of entries with sqrt(v_hat) < eps */
     /* RAdam: rho_t, the rectification term, and whether the adaptive step is on (rho_t > 5),
@@ -379,7 +396,8 @@ WU_API double wu_optim_lr(const wu_optim *o, int group);
 /* Save / restore everything an update depends on: step count, moments, momentum buffers, and
  * the attached schedule's state (reduce-on-plateau). A restored optimizer continues bit for bit.
  * load returns WU_EIO when the bytes are truncated, corrupt (a checksum covers them) or come
- * from an optimizer of another kind or size. */
+ * from an optimizer of another kind or size, or with another v_init or no_bias_correction in
+ * some group (states saved before these options existed load into an optimizer without them). */
 WU_API size_t wu_optim_state_size(const wu_optim *o);
 WU_API wu_status wu_optim_state_save(const wu_optim *o, void *buf, size_t size, wu_error *err);
 WU_API wu_status wu_optim_state_load(wu_optim *o, const void *buf, size_t size, wu_error *err);

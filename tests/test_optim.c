@@ -8,7 +8,10 @@
  *   - with clipping, within 1e-6 absolute + 1e-5 relative: PyTorch sums per-tensor float32
  *     norms, libwarmup one double sum, so the norm (hence the clip factor) may differ in its last
  *     float32 bit, which moves a clipped parameter by about an ulp per step.
- * The printed maxima show how far inside the bounds the results are. */
+ * The printed maxima show how far inside the bounds the results are.
+ * GI-Adam and bias correction off (tests/fixtures/optim_gi_torch.jsonl, from
+ * tools/gen_optim_gi_fixtures.py, on top of PyTorch 1.13's Adam, AdamW and RAdam math) are held
+ * to the same bounds by the same code. */
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +67,10 @@ static void check_case(cJSON *c)
         g[i].momentum = num(o, "momentum");
         g[i].dampening = num(o, "dampening");
         g[i].nesterov = cJSON_IsTrue(cJSON_GetObjectItem(o, "nesterov"));
+        /* optim_gi_torch.jsonl's two keys (absent in optim_torch.jsonl: PyTorch's Adam) */
+        cJSON *vi = cJSON_GetObjectItem(o, "v_init"), *bc = cJSON_GetObjectItem(o, "bias_correction");
+        if (cJSON_IsString(vi) && !strcmp(vi->valuestring, "grad")) g[i].v_init = WU_ADAM_INIT_GRAD;
+        if (cJSON_IsFalse(bc)) g[i].no_bias_correction = 1;
     }
     wu_optim *opt;
     wu_error e;
@@ -143,6 +150,15 @@ static void test_fixtures(void)
            "PyTorch| %.3g, max LR difference %.3g, max clip-norm difference %.3g (relative)\n",
            cases, bitwise_cases, worst_abs, worst_lr, worst_norm);
     CHECK(cases >= 40, "only %d optimizer cases", cases);
+    worst_abs = worst_lr = worst_norm = 0;
+    bitwise_cases = 0;
+    cases = th_jsonl("tests/fixtures/optim_gi_torch.jsonl", check_line, NULL);
+    CHECK(cases >= 0, "tests/fixtures/optim_gi_torch.jsonl is missing");
+    printf("  optim_gi_torch.jsonl (GI-Adam, no bias correction): %d trajectories, %d bitwise "
+           "equal to the reference; max |param - reference| %.3g, max LR difference %.3g, max "
+           "clip-norm difference %.3g (relative)\n", cases, bitwise_cases, worst_abs, worst_lr,
+           worst_norm);
+    CHECK(cases >= 20, "only %d GI-Adam / bias-correction cases", cases);
 }
 
 /* ---- a small deterministic problem for the remaining tests -------------------------------- */
@@ -153,11 +169,13 @@ static void grads_at(float *g, int t)
     for (int i = 0; i < N; i++) g[i] = (float)(sin(0.37 * i + 1.3 * t) * (i % 97 == 0 ? 0 : 1));
 }
 
-static wu_optim *make(int kind, int ams, const wu_schedule *s)
+static wu_optim *make_gi(int kind, int ams, const wu_schedule *s, int gi, int nobc)
 {
     wu_optim_config cfg;
     wu_optim_defaults(&cfg, kind);
     cfg.amsgrad = ams;
+    cfg.v_init = gi ? WU_ADAM_INIT_GRAD : WU_ADAM_INIT_ZERO;
+    cfg.no_bias_correction = nobc;
     if (kind == WU_OPT_SGD) cfg.momentum = 0.9, cfg.weight_decay = 1e-3;
     wu_param_view v[3] = {{"w", 0, 30000, 2}, {"b", 30000, 10000, 1}, {"ln.g", 40000, 10000, 1}};
     int vg[3];
@@ -175,23 +193,34 @@ static wu_optim *make(int kind, int ams, const wu_schedule *s)
     return o;
 }
 
+static wu_optim *make(int kind, int ams, const wu_schedule *s)
+{
+    return make_gi(kind, ams, s, 0, 0);
+}
+
 static void test_resume(void)
 {
-    static const struct { int kind, ams; const char *name; } k[] = {
-        {WU_OPT_SGD, 0, "sgd"}, {WU_OPT_ADAM, 1, "adam+amsgrad"}, {WU_OPT_ADAMW, 0, "adamw"},
-        {WU_OPT_RADAM, 0, "radam"}};
+    static const struct { int kind, ams, gi, nobc, save_at; const char *name; } k[] = {
+        {WU_OPT_SGD, 0, 0, 0, 9, "sgd"}, {WU_OPT_ADAM, 1, 0, 0, 9, "adam+amsgrad"},
+        {WU_OPT_ADAMW, 0, 0, 0, 9, "adamw"}, {WU_OPT_RADAM, 0, 0, 0, 9, "radam"},
+        /* issue 18: GI-Adam saved mid-run and before its first update (where v_0 is still to
+           be set), bias correction off */
+        {WU_OPT_ADAMW, 0, 1, 0, 9, "gi-adamw"}, {WU_OPT_ADAMW, 1, 1, 1, 0, "gi-adamw+amsgrad, no bc, at 0"},
+        {WU_OPT_ADAM, 0, 0, 1, 9, "adam, no bc"}, {WU_OPT_RADAM, 0, 1, 1, 9, "gi-radam, no bc"}};
+    const size_t nk = sizeof k / sizeof *k;
     float *p1 = malloc(N * sizeof *p1), *p2 = malloc(N * sizeof *p2), *g = malloc(N * sizeof *g);
-    for (size_t i = 0; i < sizeof k / sizeof *k; i++) {
+    for (size_t i = 0; i < nk; i++) {
         wu_sched_opts so = {.lr = 1e-3, .total_steps = 20};
         wu_schedule *s1, *s2;
         wu_sched_parse(&s1, "warmup(5) > cosine * plateau(patience=1)", &so, NULL);
         wu_sched_parse(&s2, "warmup(5) > cosine * plateau(patience=1)", &so, NULL);
-        wu_optim *a = make(k[i].kind, k[i].ams, s1), *b = make(k[i].kind, k[i].ams, s2);
+        wu_optim *a = make_gi(k[i].kind, k[i].ams, s1, k[i].gi, k[i].nobc);
+        wu_optim *b = make_gi(k[i].kind, k[i].ams, s2, k[i].gi, k[i].nobc);
         for (int j = 0; j < N; j++) p1[j] = p2[j] = (float)cos(0.1 * j);
         unsigned char *state = NULL;
         size_t size = wu_optim_state_size(a);
         for (int t = 0; t < 20; t++) {
-            if (t == 9) {
+            if (t == k[i].save_at) {
                 state = malloc(size);
                 CHECK(wu_optim_state_save(a, state, size, NULL) == WU_OK, "%s: save", k[i].name);
                 memcpy(p2, p1, N * sizeof *p1);
@@ -199,12 +228,11 @@ static void test_resume(void)
             grads_at(g, t);
             wu_optim_step(a, p1, g, NULL);
             wu_sched_observe(s1, t < 5 ? 1.0 / (t + 1) : 0.2);
-            if (t >= 9) continue;
         }
         /* the second optimizer starts elsewhere, then loads the step-9 state */
         wu_error e;
         CHECK(wu_optim_state_load(b, state, size, &e) == WU_OK, "%s: load: %s", k[i].name, e.msg);
-        for (int t = 9; t < 20; t++) {
+        for (int t = k[i].save_at; t < 20; t++) {
             grads_at(g, t);
             wu_optim_step(b, p2, g, NULL);
             wu_sched_observe(s2, t < 5 ? 1.0 / (t + 1) : 0.2);
@@ -222,6 +250,18 @@ static void test_resume(void)
         state[size / 2] ^= 0x40;
         CHECK(wu_optim_state_load(other, state, size, &e) == WU_EIO, "%s: a foreign state is "
               "refused", k[i].name);
+        if (k[i].kind != WU_OPT_SGD) { /* the same kind with the other GI or bias setting */
+            wu_optim *flip = make_gi(k[i].kind, k[i].ams, NULL, !k[i].gi, k[i].nobc);
+            wu_optim *flip2 = make_gi(k[i].kind, k[i].ams, NULL, k[i].gi, !k[i].nobc);
+            CHECK(wu_optim_state_load(flip, state, size, &e) == WU_EIO &&
+                      strstr(e.msg, "GI-Adam") &&
+                      wu_optim_state_load(flip2, state, size, &e) == WU_EIO &&
+                      strstr(e.msg, "bias correction"),
+                  "%s: a state of other GI / bias-correction settings is refused: %s", k[i].name,
+                  e.msg);
+            wu_optim_destroy(flip);
+            wu_optim_destroy(flip2);
+        }
         free(state);
         wu_optim_destroy(a); wu_optim_destroy(b); wu_optim_destroy(other);
         wu_sched_destroy(s1); wu_sched_destroy(s2);
@@ -351,6 +391,37 @@ static void test_radam_groups(void)
     wu_optim_destroy(o);
 }
 
+/* GI-Adam's first update in closed form: v_1 = g^2, so with bias correction the update is
+ * lr * g / (|g| / sqrt(1 - beta2) + eps) and the diagnostics' v_hat is g^2 / (1 - beta2);
+ * without it, lr * (1 - beta1) * g / (|g| + eps) and v itself. */
+static void test_gi_first_step(void)
+{
+    for (int nobc = 0; nobc < 2; nobc++) {
+        wu_optim_config c;
+        wu_optim_defaults(&c, WU_OPT_ADAM);
+        c.lr = 0.1;
+        c.v_init = WU_ADAM_INIT_GRAD;
+        c.no_bias_correction = nobc;
+        wu_optim *o;
+        CHECK(wu_optim_create(&o, &c, 2, NULL, 0, NULL, NULL, 0, NULL) == WU_OK, "create");
+        float p[2] = {1, -1}, g[2] = {2, -0.5f};
+        wu_optim_stats st;
+        wu_optim_step(o, p, g, &st);
+        double worst = 0;
+        for (int i = 0; i < 2; i++) {
+            double gi = g[i], a = fabs(gi);
+            double want = (i ? -1 : 1) - (nobc ? 0.1 * 0.1 * gi / (a + 1e-8)
+                                               : 0.1 * gi / (a / sqrt(1 - 0.999) + 1e-8));
+            if (fabs(p[i] - want) > worst) worst = fabs(p[i] - want);
+        }
+        double vmean = (4 + 0.25) / 2 / (nobc ? 1 : 1 - 0.999);
+        CHECK(worst < 1e-6 && fabs(st.v_mean / vmean - 1) < 1e-6,
+              "GI-Adam's first step (bias correction %s): |param - closed form| %.3g, v_mean %g "
+              "want %g", nobc ? "off" : "on", worst, st.v_mean, vmean);
+        wu_optim_destroy(o);
+    }
+}
+
 static void test_errors(void)
 {
     static const struct { int kind; double lr, b1, b2, eps, wd, mom, damp; int nest, ams;
@@ -369,15 +440,37 @@ static void test_errors(void)
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         wu_optim_config c = {bad[i].kind, bad[i].lr, bad[i].wd, bad[i].mom, bad[i].damp,
-                             bad[i].nest, bad[i].b1, bad[i].b2, bad[i].eps, bad[i].ams};
+                             bad[i].nest, bad[i].b1, bad[i].b2, bad[i].eps, bad[i].ams,
+                             WU_ADAM_INIT_ZERO, 0};
         wu_optim *o = (wu_optim *)1;
         wu_error e;
         int rc = wu_optim_create(&o, &c, 10, NULL, 0, NULL, NULL, 0, &e);
         CHECK(rc == WU_EINVAL && o == NULL && strstr(e.msg, bad[i].msg),
               "case %zu: rc %d, '%s' lacks '%s'", i, rc, e.msg, bad[i].msg);
     }
+    /* issue 18's two options: their values, and not for SGD */
+    static const struct { int kind, v_init, nobc; const char *msg; } gi_bad[] = {
+        {WU_OPT_ADAM, 2, 0, "invalid v_init 2"},
+        {WU_OPT_ADAMW, -1, 0, "invalid v_init -1"},
+        {WU_OPT_RADAM, WU_ADAM_INIT_GRAD, 2, "invalid no_bias_correction 2 (must be 0 or 1)"},
+        {WU_OPT_SGD, WU_ADAM_INIT_GRAD, 0, "v_init (GI-Adam) is for Adam, AdamW and RAdam"},
+        {WU_OPT_SGD, 0, 1, "no_bias_correction is for Adam, AdamW and RAdam"},
+    };
+    for (size_t i = 0; i < sizeof gi_bad / sizeof *gi_bad; i++) {
+        wu_optim_config c;
+        wu_optim_defaults(&c, gi_bad[i].kind);
+        c.v_init = (wu_adam_init)gi_bad[i].v_init;
+        c.no_bias_correction = gi_bad[i].nobc;
+        wu_optim *o = (wu_optim *)1;
+        wu_error e;
+        int rc = wu_optim_create(&o, &c, 10, NULL, 0, NULL, NULL, 0, &e);
+        CHECK(rc == WU_EINVAL && o == NULL && strstr(e.msg, gi_bad[i].msg),
+              "GI case %zu: rc %d, '%s' lacks '%s'", i, rc, e.msg, gi_bad[i].msg);
+    }
     wu_optim_config cfg;
     wu_optim_defaults(&cfg, WU_OPT_ADAMW);
+    CHECK(cfg.v_init == WU_ADAM_INIT_ZERO && cfg.no_bias_correction == 0,
+          "defaults: v_init %d, no_bias_correction %d", (int)cfg.v_init, cfg.no_bias_correction);
     wu_param_view ov[2] = {{"a", 0, 10, 2}, {"b", 5, 10, 1}};
     int vg[2] = {0, 0};
     wu_optim *o;
@@ -413,6 +506,7 @@ int main(void)
     test_threads();
     test_clip_and_stats();
     test_radam_groups();
+    test_gi_first_step();
     test_errors();
     return th_done("test_optim");
 }

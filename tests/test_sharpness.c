@@ -169,10 +169,11 @@ static void test_fd(void)
 static void test_precond(void)
 {
     enum { N = 20000 };
-    for (int kind = 0; kind < 2; kind++) { /* Adam, AdamW */
+    for (int kind = 0; kind < 4; kind++) { /* Adam, AdamW; then both without bias correction */
         wu_optim_config oc;
-        wu_optim_defaults(&oc, kind ? WU_OPT_ADAMW : WU_OPT_ADAM);
+        wu_optim_defaults(&oc, kind & 1 ? WU_OPT_ADAMW : WU_OPT_ADAM);
         oc.beta1 = 0, oc.weight_decay = 0, oc.lr = 1e-2;
+        oc.no_bias_correction = kind >= 2;
         wu_optim *o;
         CHECK(wu_optim_create(&o, &oc, N, NULL, 0, NULL, NULL, 0, NULL) == WU_OK, "optimizer");
         static float w[N], g[N], before[N], s[N];
@@ -193,8 +194,8 @@ static void test_precond(void)
             double ulp = (double)nextafterf(fabsf(w[i]), INFINITY) - fabsf(w[i]);
             th_max_add(&m, fabs(upd - want) - 1e-5 * fabs(want) - 2 * ulp, i);
         }
-        CHECK_MAX(&m, 0, "%s: lr P g is the update (error beyond 1e-5 relative + 2 ulps)",
-                  kind ? "adamw" : "adam");
+        CHECK_MAX(&m, 0, "%s%s: lr P g is the update (error beyond 1e-5 relative + 2 ulps)",
+                  kind & 1 ? "adamw" : "adam", kind >= 2 ? " without bias correction" : "");
         wu_optim_destroy(o);
     }
 }

@@ -30,6 +30,23 @@ void wu_optim_defaults(wu_optim_config *c, wu_optim_kind kind)
     c->weight_decay = kind == WU_OPT_ADAMW ? 1e-2 : 0.0;
 }
 
+/* The two options of issue 18 (GI-Adam, bias correction off), for the Adam family. */
+static wu_status check_gi(const wu_optim_config *c, wu_error *err)
+{
+    char m[200];
+    if (c->v_init != WU_ADAM_INIT_ZERO && c->v_init != WU_ADAM_INIT_GRAD) {
+        snprintf(m, sizeof m, "optimizer: invalid v_init %d (use WU_ADAM_INIT_ZERO or "
+                 "WU_ADAM_INIT_GRAD)", (int)c->v_init);
+        return oerr(err, WU_EINVAL, m);
+    }
+    if (c->no_bias_correction != 0 && c->no_bias_correction != 1) {
+        snprintf(m, sizeof m, "optimizer: invalid no_bias_correction %d (must be 0 or 1)",
+                 c->no_bias_correction);
+        return oerr(err, WU_EINVAL, m);
+    }
+    return WU_OK;
+}
+
 wu_status wu_optim_check(const wu_optim_config *c, wu_error *err)
 {
     char m[200];
@@ -54,6 +71,12 @@ wu_status wu_optim_check(const wu_optim_config *c, wu_error *err)
             return oerr(err, WU_EINVAL,
                         "optimizer: nesterov momentum requires a momentum > 0 and zero dampening");
         if (c->amsgrad) return oerr(err, WU_EINVAL, "optimizer: amsgrad is for Adam and AdamW");
+        if (c->v_init != WU_ADAM_INIT_ZERO)
+            return oerr(err, WU_EINVAL, "optimizer: v_init (GI-Adam) is for Adam, AdamW and RAdam, "
+                                        "not SGD");
+        if (c->no_bias_correction)
+            return oerr(err, WU_EINVAL, "optimizer: no_bias_correction is for Adam, AdamW and "
+                                        "RAdam, not SGD");
         return WU_OK;
     }
     if (!(c->beta1 >= 0.0 && c->beta1 < 1.0)) {
@@ -70,7 +93,7 @@ wu_status wu_optim_check(const wu_optim_config *c, wu_error *err)
     }
     if (c->amsgrad && c->kind == WU_OPT_RADAM)
         return oerr(err, WU_EINVAL, "optimizer: amsgrad is for Adam and AdamW, not RAdam");
-    return WU_OK;
+    return check_gi(c, err);
 }
 
 int wu_optim_split_decay(int *view_group, const wu_param_view *views, int nviews)
@@ -228,6 +251,7 @@ double wu_optim_lr(const wu_optim *o, int g)
 /* Scalars of one group for this step, in the precision PyTorch's kernels use them. */
 typedef struct coefs {
     int kind, amsgrad, nesterov, has_mom, has_wd, adaptive;
+    int gi_first;                         /* GI-Adam's first update: v_0 = g^2 first */
     float lr, neg_lr, wd, decay_mul;      /* decay_mul: AdamW's 1 - lr * wd */
     float b1, omb1, b2, omb2, eps;        /* betas and 1 - betas */
     float bc2_sqrt, step_size;            /* Adam: sqrt(1 - b2^t), lr / (1 - b1^t) */
@@ -259,6 +283,11 @@ static void make_coefs(const wu_optim *o, int g, double lr, int64_t t, coefs *c)
     c->omdamp = (float)(1.0 - h->dampening);
     double step = (double)t;              /* PyTorch's step count after `step_t += 1` */
     double bc1 = 1.0 - pow(h->beta1, step), bc2 = 1.0 - pow(h->beta2, step);
+    double rho_bc2 = bc2;                 /* RAdam's rho_t keeps the true 1 - beta2^t */
+    /* no bias correction: both corrections are 1, so the kernels' divisions by them and
+       multiplications with them are exact and change nothing */
+    if (h->no_bias_correction) bc1 = bc2 = 1.0;
+    c->gi_first = h->kind != WU_OPT_SGD && h->v_init == WU_ADAM_INIT_GRAD && t == 1;
     c->bc2 = bc2;
     c->step_size = (float)(lr / bc1);
     c->bc2_sqrt = (float)sqrt(bc2);
@@ -266,7 +295,7 @@ static void make_coefs(const wu_optim *o, int g, double lr, int64_t t, coefs *c)
     c->sqrt_bc2 = (float)sqrt(bc2);
     if (h->kind == WU_OPT_RADAM) {
         double rho_inf = 2.0 / (1.0 - h->beta2) - 1.0;
-        double rho_t = rho_inf - 2.0 * step * pow(h->beta2, step) / bc2;
+        double rho_t = rho_inf - 2.0 * step * pow(h->beta2, step) / rho_bc2;
         c->radam_rho = rho_t;
         c->adaptive = rho_t > 5.0;
         if (c->adaptive)
@@ -479,9 +508,23 @@ static void diag_chunk(const coefs *c, const float *restrict old, const float *r
     *st = s;
 }
 
+/* GI-Adam (Kalra & Barkeshli 2024): before the first update, v_0 = g * g for the gradient the
+ * update will use, Adam's and RAdam's L2 term included (PyTorch adds it to grad before the
+ * moments); AdamW's decay does not touch the gradient. One extra pass, once per run. */
+static void gi_init(const coefs *c, const float *restrict p, const float *restrict gr,
+                    float *restrict v, size_t n)
+{
+    int l2 = c->kind != WU_OPT_ADAMW && c->has_wd;
+    for (size_t i = 0; i < n; i++) {
+        float g = l2 ? fmaf(p[i], c->wd, gr[i]) : gr[i];
+        v[i] = g * g;
+    }
+}
+
 static void update_chunk(const coefs *c, float *p, const float *g, float *m, float *v,
                          float *vmax, float *buf, int ready, size_t n)
 {
+    if (c->gi_first) gi_init(c, p, g, v, n);
     switch (c->kind) {
     case WU_OPT_SGD: sgd_loop(c, p, g, buf, ready, n); break;
     case WU_OPT_RADAM: radam_loop(c, p, g, m, v, n); break;

@@ -18,3 +18,18 @@ const char *wu_optim_kind_name(int k)
 {
     return k >= 0 && k < NKINDS ? names[k] : NULL;
 }
+
+static const char *const inits[] = {[WU_ADAM_INIT_ZERO] = "zero", [WU_ADAM_INIT_GRAD] = "grad"};
+#define NINITS ((int)(sizeof inits / sizeof inits[0]))
+
+const char *wu_adam_init_name(int i)
+{
+    return i >= 0 && i < NINITS ? inits[i] : NULL;
+}
+
+int wu_adam_init_from_name(const char *name)
+{
+    for (int i = 0; name && i < NINITS; i++)
+        if (!strcmp(inits[i], name)) return i;
+    return -1;
+}

@@ -18,4 +18,9 @@ int wu_optim_kind_from_name(const char *name);
 /* The name of kind k, or NULL when k is not a wu_optim_kind. */
 const char *wu_optim_kind_name(int k);
 
+/* The Adam family's second-moment initialisations by name (issue 18): "zero" is
+ * WU_ADAM_INIT_ZERO, "grad" WU_ADAM_INIT_GRAD (GI-Adam); NULL / -1 past the table. */
+const char *wu_adam_init_name(int i);
+int wu_adam_init_from_name(const char *name);
+
 #endif

@@ -1,7 +1,8 @@
 /* optim_state.c - saving and restoring an optimizer, bit for bit.
  *
  * Layout (native byte order, as the buffers it restores): a header (magic, version, kind,
- * parameter count, groups, step, flags), the float arrays the kind uses (m, v, vmax, momentum
+ * parameter count, groups, step, flags: the arrays present, and per group GI-Adam and bias
+ * correction off), the float arrays the kind uses (m, v, vmax, momentum
  * buffers), the attached schedule's state, then an FNV-1a 64-bit checksum of everything before
  * it. A loader checks all of it before touching the optimizer. */
 #include <stdio.h>
@@ -22,6 +23,11 @@ typedef struct header {
 } header;
 
 enum { F_M = 1, F_V = 2, F_VMAX = 4, F_BUF = 8, F_BUF_READY = 16 };
+/* Group g's GI-Adam and no-bias-correction settings (issue 18) are flag bits 8 + g and 16 + g:
+ * a state saved before they existed has them clear and loads into an optimizer without them;
+ * loading into other settings would not resume the same run, so it is refused. */
+#define F_GI(g) (1u << (8 + (g)))
+#define F_NOBC(g) (1u << (16 + (g)))
 
 static const wu_schedule *the_schedule(const wu_optim *o) { return o->groups[0].sched; }
 
@@ -36,6 +42,9 @@ static void describe(const wu_optim *o, header *h)
     h->step = o->step;
     h->flags = (o->m ? F_M : 0) | (o->v ? F_V : 0) | (o->vmax ? F_VMAX : 0) |
                (o->buf ? F_BUF : 0) | (o->buf_ready ? F_BUF_READY : 0);
+    for (int g = 0; g < o->ngroups; g++)
+        h->flags |= (o->groups[g].hp.v_init == WU_ADAM_INIT_GRAD ? F_GI(g) : 0) |
+                    (o->groups[g].hp.no_bias_correction ? F_NOBC(g) : 0);
     h->sched_bytes = the_schedule(o) ? (uint32_t)wu_sched_state_size(the_schedule(o)) : 0;
 }
 
@@ -92,6 +101,9 @@ wu_status wu_optim_state_load(wu_optim *o, const void *buf, size_t size, wu_erro
     if (got.version != VERSION) return serr(err, WU_EIO, "written by another format version");
     if (got.kind != want.kind || got.n != want.n || got.ngroups != want.ngroups)
         return serr(err, WU_EIO, "written by an optimizer of another kind, size or grouping");
+    if ((got.flags ^ want.flags) & 0xffff00u)
+        return serr(err, WU_EIO, "written by an optimizer with another second-moment "
+                    "initialisation (GI-Adam) or bias correction");
     if ((got.flags & ~(unsigned)F_BUF_READY) != (want.flags & ~(unsigned)F_BUF_READY) ||
         got.sched_bytes != want.sched_bytes)
         return serr(err, WU_EIO, "its state arrays or schedule state do not match this optimizer");

@@ -28,6 +28,13 @@ static const char *model_name(int i)
     return m ? m->name : NULL;
 }
 
+/* bias_correction's two values (issue 18) */
+static const char *on_off_name(int i)
+{
+    static const char *const names[] = {"on", "off"};
+    return i >= 0 && i < 2 ? names[i] : NULL;
+}
+
 static const char *nonfinite_name(int i)
 {
     static const char *const names[] = {"stop", "skip"};
@@ -55,6 +62,13 @@ const wu_cfg_field wu_cfg_fields[] = {
      "Adam's second-moment decay", WU_CFG_ANY_MODEL, WU_CFG_ADAMS, 0},
     {"eps", "eps", 0, WU_CFG_DOUBLE, S(eps), "1e-8", 1e-300, 1, NULL, "E",
      "Adam's epsilon", WU_CFG_ANY_MODEL, WU_CFG_ADAMS, 0},
+    /* issue 18: GI-Adam and bias correction (docs/OPTIMIZERS.md) */
+    {"adam_init", "adam-init", 0, WU_CFG_STR, S(adam_init), "zero", 0, 0, wu_adam_init_name,
+     "HOW", "Adam's second moment before the first update: {} (GI-Adam: the first gradient "
+     "squared)", WU_CFG_ANY_MODEL, WU_CFG_ADAMS, 0},
+    {"bias_correction", "bias-correction", 0, WU_CFG_STR, S(bias_correction), "on", 0, 0,
+     on_off_name, "ON", "Adam's bias corrections of both moments: {}", WU_CFG_ANY_MODEL,
+     WU_CFG_ADAMS, 0},
     {"momentum", "momentum", 0, WU_CFG_DOUBLE, S(momentum), "0", 0, BELOW1, NULL, "M",
      "SGD's momentum", WU_CFG_ANY_MODEL, WU_CFG_SGD, 0},
     {"weight_decay", "weight-decay", 0, WU_CFG_DOUBLE, S(weight_decay), "0.01", 0, 10, NULL, "W",
@@ -400,6 +414,11 @@ int wu_cfg_check(const wu_train_config *c, int *field, wu_error *err)
     wu_optim_defaults(&oc, (wu_optim_kind)wu_optim_kind_from_name(c->optimizer));
     oc.lr = c->lr, oc.beta1 = c->beta1, oc.beta2 = c->beta2, oc.eps = c->eps;
     oc.momentum = c->momentum, oc.weight_decay = c->weight_decay;
+    if (oc.kind != WU_OPT_SGD) { /* issue 18's options: known names (checked above) */
+        oc.v_init = wu_adam_init_from_name(c->adam_init) == WU_ADAM_INIT_GRAD ? WU_ADAM_INIT_GRAD
+                                                                              : WU_ADAM_INIT_ZERO;
+        oc.no_bias_correction = !strcmp(c->bias_correction, "off");
+    }
     return bad(field, NULL, wu_optim_check(&oc, err));
 }
 

@@ -97,8 +97,8 @@ static int probe_grad(void *ctx)
 }
 
 /* s = sqrt(P), P = diag(1/(sqrt(v_hat) + eps)): Adam's and AdamW's denominator with the
- * bias-corrected second moment (its running maximum under amsgrad), each chunk with its group's
- * beta2 and eps. RAdam divides by sqrt(v) + eps before the correction, i.e. by
+ * bias-corrected second moment (its running maximum under amsgrad; v itself when the group turned
+ * bias correction off), each chunk with its group's beta2 and eps. RAdam divides by sqrt(v) + eps before the correction, i.e. by
  * sqrt(v_hat) + eps / sqrt(1 - beta2^t): the same up to eps's scale, taken as Adam's here.
  * Returns 0 when there is no second moment yet (no update made) or the optimizer has none. */
 int wu_probe_precond(const wu_optim *o, float *s)
@@ -108,7 +108,7 @@ int wu_probe_precond(const wu_optim *o, float *s)
     for (int k = 0; k < o->nchunks; k++) {
         const wu_chunk *ch = &o->chunks[k];
         const wu_optim_config *hp = &o->groups[ch->group].hp;
-        const double bc2 = 1.0 - pow(hp->beta2, (double)o->step);
+        const double bc2 = hp->no_bias_correction ? 1.0 : 1.0 - pow(hp->beta2, (double)o->step);
         for (size_t i = ch->off; i < ch->off + ch->len; i++)
             s[i] = (float)sqrt(1.0 / (sqrt((double)v[i] / bc2) + hp->eps));
     }

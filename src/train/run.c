@@ -15,6 +15,7 @@
 #include <omp.h>
 #endif
 
+#include "../optim/optim_names.h"
 #include "../schedule/segments.h"
 #include "../util/checksum.h"
 #include "../util/fail.h"
@@ -173,6 +174,11 @@ int wu_run_build(wu_run *r, wu_error *err)
     wu_optim_defaults(&oc, r->optim_kind);
     oc.lr = c->lr, oc.beta1 = c->beta1, oc.beta2 = c->beta2, oc.eps = c->eps;
     oc.momentum = c->momentum, oc.weight_decay = c->weight_decay;
+    if (oc.kind != WU_OPT_SGD) { /* issue 18: GI-Adam, bias correction off */
+        oc.v_init = wu_adam_init_from_name(c->adam_init) == WU_ADAM_INIT_GRAD ? WU_ADAM_INIT_GRAD
+                                                                              : WU_ADAM_INIT_ZERO;
+        oc.no_bias_correction = !strcmp(c->bias_correction, "off");
+    }
     int *vg = malloc(sizeof(int) * (size_t)r->net.nviews);
     if (!vg) return wu_fail(err, WU_ENOMEM, "out of memory");
     wu_optim_split_decay(vg, r->net.views, r->net.nviews);

@@ -55,6 +55,9 @@ typedef struct wu_train_config {
     double lr;
     char optimizer[8];      /* sgd | adam | adamw | radam */
     double beta1, beta2, eps, momentum, weight_decay;
+    /* issue 18: the Adam family's second-moment start and bias correction */
+    char adam_init[8];      /* zero (Adam) | grad (GI-Adam: v_0 = the first gradient squared) */
+    char bias_correction[8]; /* on | off (Adam's m/(1-beta1^t) and v/(1-beta2^t)) */
     double clip;            /* max gradient norm; 0 = no clipping (the norm is still logged) */
     int64_t steps;
     int batch;
