@@ -39,6 +39,9 @@ same() { # A B COLUMN TOL
                  if (d > tol * s + 1e-30) { print "row " FNR ": " x " vs " y; bad = 1; exit } } }
         END { if (!bad && m != n) { print "rows: " n " vs " m; bad = 1 } exit bad }' "$1" "$2"
 }
+# what mpirun printed, each line marked so that tests/run.sh (which keeps only FAIL lines)
+# shows it
+show() { sed 's/^/  FAIL| /' "$tmp/out" | head -12; }
 # the metrics without the wall time
 notime() { cut -d, -f1-17 "$1"; }
 
@@ -49,7 +52,7 @@ for m in gpt mlp; do
     if [ $m = gpt ]; then A=$GPT; else A=$MLP; fi
     "$W" train $A --out "$tmp/$m.1" || bad "$m: the single-process run failed"
     for k in 1 2 4; do
-        $MPIRUN -np $k "$W" train $A --out "$tmp/$m.k$k" > "$tmp/out" 2>&1 || { bad "$m: mpirun -np $k failed"; cat "$tmp/out"; }
+        $MPIRUN -np $k "$W" train $A --out "$tmp/$m.k$k" > "$tmp/out" 2>&1 || { bad "$m: mpirun -np $k failed (exit $?)"; show; }
         for col in loss grad_norm val_loss; do
             d=$(same "$tmp/$m.1/metrics.csv" "$tmp/$m.k$k/metrics.csv" $col 1e-5) && ok || bad "$m, $k ranks: $col differs from one process beyond 1e-5: $d"
         done
@@ -59,31 +62,31 @@ for m in gpt mlp; do
         [ "$(ls "$tmp/$m.k$k" | tr '\n' ' ')" = "metrics.csv summary.json " ] && ok || bad "$m, $k ranks: the run holds $(ls "$tmp/$m.k$k")"
     done
     # bitwise repeatable on the same K
-    $MPIRUN -np 2 "$W" train $A --out "$tmp/$m.k2b" > /dev/null 2>&1 || bad "$m: the second 2-rank run failed"
+    $MPIRUN -np 2 "$W" train $A --out "$tmp/$m.k2b" > "$tmp/out" 2>&1 || { bad "$m: the second 2-rank run failed (exit $?)"; show; }
     [ "$(notime "$tmp/$m.k2/metrics.csv")" = "$(notime "$tmp/$m.k2b/metrics.csv")" ] && ok || bad "$m: two 2-rank runs differ"
 done
 # the progress and the end line come from rank 0 alone
 $MPIRUN -np 2 "$W" train $GPT --steps 5 --out "$tmp/p" 2>&1 | grep -v '^ *$' > "$tmp/out"
 [ "$(grep -c '^done: 5 steps' "$tmp/out")" = 0 ] && ok || bad "-q printed an end line"
 $MPIRUN -np 2 "$W" train --layers 1 --heads 2 --dim 32 --seq 16 --batch 8 --steps 5 --out "$tmp/p2" > "$tmp/out" 2>&1
-[ "$(grep -c '^done: 5 steps' "$tmp/out")" = 1 ] && ok || { bad "the end line is not printed once"; cat "$tmp/out"; }
+[ "$(grep -c '^done: 5 steps' "$tmp/out")" = 1 ] && ok || { bad "the end line is not printed once"; show; }
 
 # a batch that K does not divide: exit 2 on every rank, one message, nothing written
 $MPIRUN -np 4 "$W" train $GPT --batch 6 --out "$tmp/nd" > "$tmp/out" 2>&1; rc=$?
 [ $rc = 2 ] && ok || bad "batch 6 on 4 ranks: exit $rc, want 2"
-[ "$(grep -c 'batch: 6 is not divisible by the 4 ranks' "$tmp/out")" = 1 ] && ok || { bad "batch 6 on 4 ranks: not one message"; cat "$tmp/out"; }
+[ "$(grep -c 'batch: 6 is not divisible by the 4 ranks' "$tmp/out")" = 1 ] && ok || { bad "batch 6 on 4 ranks: not one message"; show; }
 [ ! -e "$tmp/nd/metrics.csv" ] && ok || bad "batch 6 on 4 ranks: metrics.csv was written"
 # a bad input found by the CLI (an --out that is a file): exit 2, one message, no hang
 : > "$tmp/afile"
 $MPIRUN -np 2 "$W" train $GPT --out "$tmp/afile" > "$tmp/out" 2>&1; rc=$?
-[ $rc = 2 ] && [ "$(grep -c 'is not a directory' "$tmp/out")" = 1 ] && ok || { bad "--out a file on 2 ranks: exit $rc"; cat "$tmp/out"; }
+[ $rc = 2 ] && [ "$(grep -c 'is not a directory' "$tmp/out")" = 1 ] && ok || { bad "--out a file on 2 ranks: exit $rc"; show; }
 
 # checkpointed on 2 ranks, resumed on 1 and on 4: continues as the uninterrupted run
 $MPIRUN -np 2 "$W" train $GPT --stop-after 40 --out "$tmp/ck" > /dev/null 2>&1 || bad "the 2-rank run to stop at 40 failed"
 [ -f "$tmp/ck/checkpoint.bin" ] && ok || bad "the 2-rank run left no checkpoint"
 cp -r "$tmp/ck" "$tmp/ck4"
 "$W" train --resume "$tmp/ck" -q || bad "resume on 1 rank failed"
-$MPIRUN -np 4 "$W" train --resume "$tmp/ck4" -q > "$tmp/out" 2>&1 || { bad "resume on 4 ranks failed"; cat "$tmp/out"; }
+$MPIRUN -np 4 "$W" train --resume "$tmp/ck4" -q > "$tmp/out" 2>&1 || { bad "resume on 4 ranks failed"; show; }
 for d in ck ck4; do
     for col in loss grad_norm val_loss; do
         r=$(same "$tmp/gpt.1/metrics.csv" "$tmp/$d/metrics.csv" $col 1e-5) && ok || bad "$d: resumed $col differs from the uninterrupted run: $r"
@@ -121,7 +124,7 @@ fi
 D="--layers 1 --heads 2 --dim 32 --seq 16 --batch 8 --steps 20 --eval-every 0 -q --inject-rank-drift 5"
 $MPIRUN -np 2 "$W" train $D --out "$tmp/drift" > "$tmp/out" 2>&1; rc=$?
 [ $rc = 1 ] && ok || bad "ranks that drifted apart: exit $rc, not 1"
-[ "$(grep -c 'the ranks hold different weights' "$tmp/out")" = 1 ] && ok || { bad "ranks that drifted apart: not one message"; cat "$tmp/out"; }
+[ "$(grep -c 'the ranks hold different weights' "$tmp/out")" = 1 ] && ok || { bad "ranks that drifted apart: not one message"; show; }
 [ ! -e "$tmp/drift/summary.json" ] && ok || bad "ranks that drifted apart: a summary.json was written"
 "$W" train $D --out "$tmp/drift1" && [ -f "$tmp/drift1/summary.json" ] && ok || bad "--inject-rank-drift on one process failed the run"
 
@@ -142,14 +145,14 @@ cp -r "$tmp/old" "$tmp/old.before"
 $MPIRUN -x RCLOG -np 1 sh "$tmp/rc.sh" "$W" train $S --force --out "$tmp/old" : \
     -np 1 sh "$tmp/rc.sh" "$W" train $S --force --data "$tmp/no-such-corpus" --out "$tmp/old" > "$tmp/out" 2>&1
 [ "$(ranks_exit)" = "2 2 " ] && ok || bad "a bad --data on rank 1: the ranks' exit statuses are not 2 2"
-grep -q "rank 1: .*no-such-corpus" "$tmp/out" && ok || { bad "rank 0 does not say what rank 1 found"; cat "$tmp/out"; }
+grep -q "rank 1: .*no-such-corpus" "$tmp/out" && ok || { bad "rank 0 does not say what rank 1 found"; show; }
 diff -r "$tmp/old.before" "$tmp/old" > /dev/null && ok || bad "--force with a failing rank changed the old run's files"
 # ... and where rank 1 fails only while opening the run (its corpus is too short): the same
 printf 'abc' > "$tmp/tiny.txt"
 $MPIRUN -x RCLOG -np 1 sh "$tmp/rc.sh" "$W" train $S --force --out "$tmp/old" : \
     -np 1 sh "$tmp/rc.sh" "$W" train $S --force --data "$tmp/tiny.txt" --out "$tmp/old" > "$tmp/out" 2>&1
 [ "$(ranks_exit)" = "2 2 " ] && ok || bad "a too short corpus on rank 1: the ranks' exit statuses are not 2 2"
-grep -q "rank 1: .*is too short" "$tmp/out" && ok || { bad "rank 0 does not say what rank 1 found when opening"; cat "$tmp/out"; }
+grep -q "rank 1: .*is too short" "$tmp/out" && ok || { bad "rank 0 does not say what rank 1 found when opening"; show; }
 diff -r "$tmp/old.before" "$tmp/old" > /dev/null && ok || bad "--force with a rank that cannot open the run changed the old run's files"
 # SIGTERM to rank 1 alone: every rank stops at the same step with exit 130, rank 0 writes the
 # checkpoint, and the resumed run equals the uninterrupted one
@@ -171,7 +174,7 @@ if [ -n "$victim" ] && kill -TERM "$victim" 2>/dev/null; then
     [ "$(ranks_exit)" = "130 130 " ] && ok || bad "SIGTERM to rank 1: the ranks' exit statuses are not 130 130"
     [ -f "$tmp/term/checkpoint.bin" ] && [ "$(json "$tmp/term/summary.json" 'print(d["status"])')" = interrupted ] && ok ||
         bad "SIGTERM to rank 1: no checkpoint, or a summary not saying interrupted"
-    $MPIRUN -np 2 "$W" train --resume "$tmp/term" -q > "$tmp/out" 2>&1 || { bad "resuming the stopped run failed"; cat "$tmp/out"; }
+    $MPIRUN -np 2 "$W" train --resume "$tmp/term" -q > "$tmp/out" 2>&1 || { bad "resuming the stopped run failed"; show; }
     r=$(same "$tmp/tref/metrics.csv" "$tmp/term/metrics.csv" loss 1e-5) && ok || bad "the stopped run resumed: loss differs: $r"
 else
     wait $mp
@@ -188,7 +191,7 @@ python3 tests/tiny_idx.py "$tmp/bsidx" 2000 10 || bad "tests/tiny_idx.py (2000 i
 BS="batch-scaling --quick --data $tmp/bsidx -q"
 export WU_MPIRUN="$MPIRUN"
 "$W" study $BS --out "$tmp/bs1" || bad "batch-scaling on one process failed"
-"$W" study $BS --ranks 2 --out "$tmp/bs2" > "$tmp/out" 2>&1 || { bad "batch-scaling --ranks 2 failed"; cat "$tmp/out"; }
+"$W" study $BS --ranks 2 --out "$tmp/bs2" > "$tmp/out" 2>&1 || { bad "batch-scaling --ranks 2 failed"; show; }
 for r in small large-unscaled large-sqrt large-linear large-constant-warmup large-gradual-warmup; do
     if [ $r = small ]; then want="1 32"; else want="2 64"; fi
     [ "$(json "$tmp/bs2/$r/summary.json" 'print(d["ranks"], d["rank_batch"])')" = "$want" ] && ok ||
@@ -203,13 +206,13 @@ grep -q "Batch 32 ran on one process (1 run); batch 128 ran as 2 workers x 64 (M
 grep -q "Batch 32 ran on one process (1 run); batch 128 ran on one process (5 runs)" "$tmp/bs1/report.html" && ok ||
     bad "report.html (one process) does not say how the runs ran"
 "$W" study batch-scaling --quick --data "$tmp/bsidx" --ranks 2 --out "$tmp/bs2" > "$tmp/out" 2>&1 && grep -q "6 runs (0 to run, 6 already finished)" "$tmp/out" && ok ||
-    { bad "a rerun of the study did not skip the finished runs"; cat "$tmp/out"; }
+    { bad "a rerun of the study did not skip the finished runs"; show; }
 # a checkpoint that does not load (junk) is a fresh start, as in one process: before the fix
 # every rerun failed with "checkpoint ...: truncated" from the launched `train --resume`
 rm -f "$tmp/bs2/large-linear/summary.json"; echo junk > "$tmp/bs2/large-linear/checkpoint.bin"
 "$W" study $BS --ranks 2 --out "$tmp/bs2" > "$tmp/out" 2>&1; rc=$?
 [ $rc = 0 ] && [ "$(json "$tmp/bs2/large-linear/summary.json" 'print(d["status"], d["ranks"])')" = "completed 2" ] && ok ||
-    { bad "a junk checkpoint of a run on ranks: exit $rc (want 0, run afresh)"; cat "$tmp/out"; }
+    { bad "a junk checkpoint of a run on ranks: exit $rc (want 0, run afresh)"; show; }
 d=$(same "$tmp/bs1/large-linear/metrics.csv" "$tmp/bs2/large-linear/metrics.csv" loss 1e-5) && ok || bad "the run started afresh: loss differs: $d"
 # --emit-slurm with --ranks K: each task gets K slots (mpirun -np K inside a 1-task allocation
 # refuses); the arguments as given
@@ -227,18 +230,18 @@ grep -q "batch 128 ran as 2 workers x 64 (MPI data parallel, 4 runs); batch 128 
 # a launcher's failure reaches the run's message (its first line, not mpirun's rules of dashes)
 printf '#!/bin/sh\necho -----------\necho "warmup: the fake launcher refused" >&2\nexit 2\n' > "$tmp/fakempi"
 WU_MPIRUN="sh $tmp/fakempi" "$W" study $BS --ranks 2 --out "$tmp/bsf" > "$tmp/out" 2>&1; rc=$?
-[ $rc = 1 ] && grep -q "run $tmp/bsf/large-unscaled: the fake launcher refused" "$tmp/out" && ok || { bad "a failing launcher: exit $rc"; cat "$tmp/out"; }
+[ $rc = 1 ] && grep -q "run $tmp/bsf/large-unscaled: the fake launcher refused" "$tmp/out" && ok || { bad "a failing launcher: exit $rc"; show; }
 # bad inputs: exit 2, what is wrong, nothing written
 for a in "--ranks 3|not divisible by 3 ranks" "--ranks 0|--ranks must be" "--ranks 2 --jobs 0|--jobs must be"; do
     "$W" study $BS ${a%%|*} --out "$tmp/bsbad" > "$tmp/out" 2>&1; rc=$?
-    [ $rc = 2 ] && grep -q -- "${a#*|}" "$tmp/out" && [ ! -e "$tmp/bsbad" ] && ok || { bad "study ${a%%|*}: exit $rc"; cat "$tmp/out"; }
+    [ $rc = 2 ] && grep -q -- "${a#*|}" "$tmp/out" && [ ! -e "$tmp/bsbad" ] && ok || { bad "study ${a%%|*}: exit $rc"; show; }
 done
 "$W" study lr-range --quick --ranks 2 --out "$tmp/bsbad" > "$tmp/out" 2>&1; rc=$?
-[ $rc = 2 ] && grep -q "only batch-scaling runs its large-batch arms on several ranks" "$tmp/out" && ok || { bad "lr-range --ranks 2: exit $rc"; cat "$tmp/out"; }
+[ $rc = 2 ] && grep -q "only batch-scaling runs its large-batch arms on several ranks" "$tmp/out" && ok || { bad "lr-range --ranks 2: exit $rc"; show; }
 WU_MPIRUN= PATH=/nonexistent "$W" study $BS --ranks 2 --out "$tmp/bsbad" > "$tmp/out" 2>&1; rc=$?
-[ $rc = 2 ] && grep -q "the MPI launcher 'mpirun' is not found: install openmpi-bin" "$tmp/out" && [ ! -e "$tmp/bsbad" ] && ok || { bad "no mpirun on PATH: exit $rc"; cat "$tmp/out"; }
+[ $rc = 2 ] && grep -q "the MPI launcher 'mpirun' is not found: install openmpi-bin" "$tmp/out" && [ ! -e "$tmp/bsbad" ] && ok || { bad "no mpirun on PATH: exit $rc"; show; }
 $MPIRUN -np 1 "$W" study $BS --ranks 2 --out "$tmp/bsbad" > "$tmp/out" 2>&1; rc=$?
-[ $rc = 2 ] && grep -q "this study was itself started by mpirun" "$tmp/out" && [ ! -e "$tmp/bsbad" ] && ok || { bad "--ranks under mpirun: exit $rc"; cat "$tmp/out"; }
+[ $rc = 2 ] && grep -q "this study was itself started by mpirun" "$tmp/out" && [ ! -e "$tmp/bsbad" ] && ok || { bad "--ranks under mpirun: exit $rc"; show; }
 unset WU_MPIRUN
 echo "test_mpi: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
