@@ -24,8 +24,7 @@ if ! ldd "$W" 2>/dev/null | grep -q libmpi; then
     echo "  skipped: test_mpi.sh (data-parallel training): $W was built without MPI (make MPI=0, or mpicc was missing when it was built)"
     echo "test_mpi: 0 passed, 0 failed"; exit 0
 fi
-# root in CI and containers; 4 ranks on 2 cores
-MPIRUN="mpirun --allow-run-as-root --oversubscribe --mca btl self,vader"
+. "$(dirname "$0")/mpirun.sh" # MPIRUN
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 json() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); $2" "$1" 2>/dev/null; }
 # COLUMN of two metrics.csv files equal to TOL relative (0: bit for bit, as text)
@@ -106,7 +105,7 @@ for _ in $(seq 1 400); do # until 60 rows are logged (up to 20 s)
     sleep 0.05
 done
 for p in $(ps -o pid= --ppid $mp); do
-    tr '\0' '\n' < /proc/$p/environ 2>/dev/null | grep -q '^OMPI_COMM_WORLD_RANK=1$' && victim=$p
+    tr '\0' '\n' 2>/dev/null < /proc/$p/environ | grep -q '^OMPI_COMM_WORLD_RANK=1$' && victim=$p
 done
 if [ -n "$victim" ] && kill -9 "$victim" 2>/dev/null; then
     wait $mp; rc=$?
@@ -166,8 +165,8 @@ for _ in $(seq 1 400); do # until 30 rows are logged (up to 20 s)
 done
 victim=""
 for p in $(pgrep -x warmup); do
-    tr '\0' '\n' < /proc/$p/environ 2>/dev/null | grep -q '^OMPI_COMM_WORLD_RANK=1$' &&
-        tr '\0' '\n' < /proc/$p/environ 2>/dev/null | grep -q "^RCLOG=$RCLOG$" && victim=$p
+    tr '\0' '\n' 2>/dev/null < /proc/$p/environ | grep -q '^OMPI_COMM_WORLD_RANK=1$' &&
+        tr '\0' '\n' 2>/dev/null < /proc/$p/environ | grep -q "^RCLOG=$RCLOG$" && victim=$p
 done
 if [ -n "$victim" ] && kill -TERM "$victim" 2>/dev/null; then
     wait $mp
