@@ -24,7 +24,7 @@ pass=0; fail=0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 ok()  { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-. "$(dirname "$0")/mpirun.sh" # MPIRUN
+. "${0%/*}/mpirun.sh" # MPIRUN
 # have TOOL WHAT: TOOL is on PATH, else say that WHAT is skipped
 have() {
     command -v "$1" > /dev/null 2>&1 && return 0

@@ -24,7 +24,7 @@ if ! ldd "$W" 2>/dev/null | grep -q libmpi; then
     echo "  skipped: test_mpi.sh (data-parallel training): $W was built without MPI (make MPI=0, or mpicc was missing when it was built)"
     echo "test_mpi: 0 passed, 0 failed"; exit 0
 fi
-. "$(dirname "$0")/mpirun.sh" # MPIRUN
+. "${0%/*}/mpirun.sh" # MPIRUN
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 json() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); $2" "$1" 2>/dev/null; }
 # COLUMN of two metrics.csv files equal to TOL relative (0: bit for bit, as text)

@@ -95,7 +95,7 @@ if [ -n "$QUICK" ]; then
 elif ! command -v mpirun >/dev/null 2>&1 || ! ldd "$W" 2>/dev/null | grep -q libmpi; then
     echo "  skipped: test_sharpness.sh on 2 MPI ranks: no mpirun, or $W built without MPI"
 else
-    . "$(dirname "$0")/mpirun.sh" # MPIRUN
+    . "${0%/*}/mpirun.sh" # MPIRUN
     timeout 300 $MPIRUN -np 2 "$W" train $TINY --steps 9 $P --out "$tmp/k2" -q > "$tmp/out" 2>&1 \
         && ok || { bad "mpirun -np 2 with the probes failed"; tail -5 "$tmp/out"; }
     "$W" train $TINY --steps 9 $P --out "$tmp/k1" -q || bad "k1 run"
