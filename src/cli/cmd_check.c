@@ -316,12 +316,7 @@ int cmd_check(int argc, char **argv)
             goto done;
         }
         wu_sched_destroy(seg);
-        if (so.total_steps == 0) {
-            int64_t from, total;
-            int restart;
-            for (const char *q = segments; *q && !wu_segments_read(&q, &from, &total, &restart);)
-                so.total_steps = total;
-        }
+        if (so.total_steps == 0) so.total_steps = wu_segments_total(segments);
     }
     /* a spec that needs the run's length without --steps: take it from the log (a first pass) */
     if (so.total_steps == 0 && wu_check_create(&x->c, spec, &so, &err) != WU_OK) {

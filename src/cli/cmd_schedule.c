@@ -188,12 +188,7 @@ int cmd_schedule(int argc, char **argv)
     if (optind + 1 < argc)
         return cli_error("schedule: one SPEC expected, got also '%s' (quote the spec)",
                          argv[optind + 1]);
-    if (so.total_steps <= 0 && segments) { /* the run's length: its last segment's */
-        const char *p = segments;
-        int64_t from, total;
-        int restart;
-        while (*p && wu_segments_read(&p, &from, &total, &restart) == 0) so.total_steps = total;
-    }
+    if (so.total_steps <= 0 && segments) so.total_steps = wu_segments_total(segments);
     if (so.total_steps <= 0)
         return cli_error("schedule: --steps N is required (the number of updates to print)");
     if (so.total_steps > MAX_ROWS && !force)

@@ -176,12 +176,7 @@ wu_status wu_check_segments(wu_check *c, const char *segments, wu_error *err)
     if (rc != WU_OK) return rc;
     wu_sched_destroy(c->s);
     c->s = s;
-    for (const char *q = segments; *q;) { /* the run's length: the last entry's */
-        int64_t from, total;
-        int restart;
-        if (wu_segments_read(&q, &from, &total, &restart) != 0) break;
-        c->opts.total_steps = total;
-    }
+    c->opts.total_steps = wu_segments_total(segments); /* the run's length: the last entry's */
     c->segmented = 1;
     return WU_OK;
 }

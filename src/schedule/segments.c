@@ -53,6 +53,15 @@ int wu_segments_next(wu_schedule **out, const wu_schedule *s, const char *spec, 
     return rc;
 }
 
+int64_t wu_segments_total(const char *segments)
+{
+    int64_t from, total, last = 0;
+    int restart;
+    for (const char *p = segments; p && *p && wu_segments_read(&p, &from, &total, &restart) == 0;)
+        last = total;
+    return last;
+}
+
 wu_status wu_sched_parse_segments(wu_schedule **out, const char *spec, const char *segments,
                                   const wu_sched_opts *opts, wu_error *err)
 {
@@ -60,13 +69,7 @@ wu_status wu_sched_parse_segments(wu_schedule **out, const char *spec, const cha
     *out = NULL;
     if (!opts) return wu_fail(err, WU_EINVAL, "segments: the options are missing");
     wu_sched_opts so = *opts;
-    int64_t steps = so.total_steps;
-    if (steps <= 0 && segments) { /* the run's length: the last entry's */
-        const char *q = segments;
-        int64_t f, t;
-        int r;
-        while (*q && wu_segments_read(&q, &f, &t, &r) == 0) steps = t;
-    }
+    const int64_t steps = so.total_steps > 0 ? so.total_steps : wu_segments_total(segments);
     if (!segments || !segments[0]) return wu_sched_parse(out, spec, &so, err);
     const char *p = segments;
     int64_t prev_from = -1, prev_total = 0;

@@ -13,5 +13,8 @@ int wu_segments_next(wu_schedule **out, const wu_schedule *s, const char *spec, 
 /* One entry at *p, FROM:STEPS[:restart] (":replan" also read), *p moved past it and its ','.
  * -1 when malformed. */
 int wu_segments_read(const char **p, int64_t *from, int64_t *total, int *restart);
+/* The run's length a list says: its last entry's STEPS (0 for NULL, "" or a list that does not
+ * start with a well-formed entry; a malformed tail is left to wu_sched_parse_segments). */
+int64_t wu_segments_total(const char *segments);
 
 #endif
