@@ -168,6 +168,13 @@ static int study(int argc, char **argv, cli_ranks *rk, int nplain, char **plain)
             jobs = c / ranks > 0 ? c / ranks : 1;
         }
     }
+    wu_study_next next = wu_study_next_round(name);
+    if (next && (list_cells || cell_arg || slurm || rk->size > 1)) { /* rounds depend on results */
+        cli_error("study %s is adaptive (each round's runs depend on the last round's results), "
+                  "so it cannot be split into cells (--cells, --cell, --emit-slurm, mpirun): run "
+                  "'warmup study %s' in one process", name, name);
+        goto done;
+    }
     int cell = -1;
     if ((list_cells != 0) + (cell_arg != NULL) + (slurm != 0) > 1) {
         cli_error("study: use one of --cells, --cell I and --emit-slurm at a time");
@@ -233,6 +240,12 @@ static int study(int argc, char **argv, cli_ranks *rk, int nplain, char **plain)
         printf("warmup study %s%s: run %d of %d (%s) -> %s\n", name, quick ? " (quick)" : "", cell,
                s->n, s->arm[cell].name, out);
     fflush(stdout);
+    /* an adaptive study continues the rounds its directory holds (the plan above is only its
+       first round) */
+    if (next && access(sj, F_OK) == 0 && wu_study_read(out, s, &err) != WU_OK) {
+        cli_engine_error(NULL, err.msg);
+        goto done;
+    }
     /* the plan as data, with what the study measures outside its runs: all the report reads.
        A cell or a rank writes it only when missing (whoever comes first, by an atomic rename:
        the same plan from every cell); the whole study rewrites it */
@@ -273,6 +286,17 @@ static int study(int argc, char **argv, cli_ranks *rk, int nplain, char **plain)
     int failed = 0;
     if ((rc = cli_run_grid(s->runs, s->n, (int)jobs, 0, quiet, 0, &interrupted)) == WU_EXIT_USAGE) goto done;
     failed = rc == WU_EXIT_FAIL;
+    while (next && !interrupted && !failed) { /* the next rounds, each written before it runs */
+        int added = next(s, &err);
+        if (added < 0 || (added > 0 && wu_study_write(s, command, &err) != WU_OK)) {
+            rc = cli_engine_error(NULL, err.msg);
+            goto done;
+        }
+        if (added == 0) break;
+        if ((rc = cli_run_grid(s->runs, s->n, (int)jobs, 0, quiet, 0, &interrupted)) == WU_EXIT_USAGE)
+            goto done;
+        failed = rc == WU_EXIT_FAIL;
+    }
     if (wu_report_study_dir(out, &t, &err) != WU_OK) { /* from the files alone */
         rc = cli_engine_error(NULL, err.msg);
         goto done;

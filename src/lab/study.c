@@ -151,6 +151,10 @@ static void gpt_base(wu_train_config *c, int quick, uint64_t seed)
     }
 }
 
+void wu_study_gpt(wu_train_config *c, int quick, uint64_t seed) { gpt_base(c, quick, seed); }
+
+int wu_study_check(const wu_study *s, wu_error *err) { return check_runs(s, err); }
+
 /* The warmup and the decay the studies share, written down as constants of the plan. */
 #define WARM_PCT 25
 #define DECAY "cosine(to=0.1)"

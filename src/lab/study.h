@@ -16,8 +16,9 @@
 
 #include "sweep.h"
 
-#define WU_STUDY_MAX 40
-#define WU_STUDY_GROUPS 8
+/* stable-lr's plan grows by rounds to 74 runs of 10 groups (stable.h); a wu_study is on the heap */
+#define WU_STUDY_MAX 96
+#define WU_STUDY_GROUPS 12
 #define WU_STUDY_CONSTS 16
 #define WU_STUDY_VECS 4
 
@@ -75,6 +76,12 @@ int wu_plan_batch_scaling(wu_study *s, wu_error *err);
 int wu_plan_optimizers(wu_study *s, wu_error *err);
 int wu_plan_layernorm(wu_study *s, wu_error *err);
 int wu_plan_adam_first_steps(wu_study *s, wu_error *err);
+
+/* The transformer most studies train: the reference GPT (300 steps), or for quick a 2-layer
+ * width-32 one (80 steps, batch 8, context 16); seed given, no evaluation before the end. */
+void wu_study_gpt(wu_train_config *c, int quick, uint64_t seed);
+/* Every configuration and schedule of the plan checks: WU_OK, or the first error. */
+int wu_study_check(const wu_study *s, wu_error *err);
 
 /* The layernorm study's measurement: the per-layer gradient norms at initialisation of the
  * first run of each group, averaged over the plan's "init_batches", into s->vec

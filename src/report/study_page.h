@@ -61,6 +61,13 @@ extern const wu_study_kind wu_studies[]; /* ends with a row whose name is NULL *
 /* The row of study `name`, or NULL. */
 const wu_study_kind *wu_study_find(const char *name);
 
+/* An adaptive study's next round (stable-lr's bisection): the lab function that, once all of
+ * s's runs have finished, appends the next runs to s (the caller writes study.json and runs
+ * them) and returns how many (0: done) or a negative WU_E* code; NULL for a study whose plan is
+ * static. An adaptive study cannot be split into cells (its runs depend on earlier results). */
+typedef int (*wu_study_next)(wu_study *s, wu_error *err);
+wu_study_next wu_study_next_round(const char *name);
+
 /* The studies `warmup study` runs, as "a, b, c or d" (for messages). */
 void wu_study_names(char *out, size_t n);
 

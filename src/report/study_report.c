@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "../util/fail.h"
+#include "../lab/stable.h"
+#include "stable_page.h"
 #include "study_page.h"
 
 #define SAY(...) u += (size_t)snprintf(p->conclusion + u, u < sizeof p->conclusion ? sizeof p->conclusion - u : 0, __VA_ARGS__)
@@ -580,6 +582,9 @@ const wu_study_kind wu_studies[] = {
      "init (Xiong et al. 2020)", wu_plan_layernorm, wu_measure_init_grad_norms, render_layernorm_page},
     {"adam-first-steps", "vanilla Adam, untuned linear/exponential warmup and RAdam over the first "
      "steps (Ma & Yarats 2021)", wu_plan_adam_first_steps, NULL, render_adam_page},
+    {"stable-lr", "the largest peak LR that trains, by bisection, against warmup length, AdamW "
+     "and GI-Adam, with sharpness (Kalra & Barkeshli 2024)", wu_plan_stable_lr, NULL,
+     wu_render_stable_lr},
     {"demo", "the same model with no, linear and exponential warmup (warmup demo)", NULL, NULL,
      wu_report_demo},
     {NULL, NULL, NULL, NULL, NULL},
@@ -590,6 +595,11 @@ const wu_study_kind *wu_study_find(const char *name)
     for (const wu_study_kind *k = wu_studies; k->name; k++)
         if (!strcmp(k->name, name)) return k;
     return NULL;
+}
+
+wu_study_next wu_study_next_round(const char *name)
+{
+    return !strcmp(name, "stable-lr") ? wu_next_stable_lr : NULL;
 }
 
 void wu_study_names(char *out, size_t n)
