@@ -350,5 +350,16 @@ for v in 4 -1 abc 1.5 ''; do
     [ $rc -eq 2 ] && grep -q 'it has 4 cells, numbered 0 to 3' "$tmp/err.txt" && [ ! -e "$tmp/bad" ] && ok \
         || bad "--cell '$v': exit $rc, $(cat "$tmp/err.txt")"
 done
+# an adaptive study (stable-lr: each round's runs depend on the last round's) is never split:
+# --cells, --cell, --emit-slurm and mpirun ranks (seen in the environment) are refused, nothing made
+for how in "--cells" "--cell 0" "--emit-slurm" "mpirun"; do
+    if [ "$how" = mpirun ]; then
+        OMPI_COMM_WORLD_RANK=0 OMPI_COMM_WORLD_SIZE=2 "$W" study stable-lr --quick --out "$tmp/sl" > /dev/null 2> "$tmp/err.txt"; rc=$?
+    else
+        "$W" study stable-lr --quick --out "$tmp/sl" $how > /dev/null 2> "$tmp/err.txt"; rc=$?
+    fi
+    [ $rc -eq 2 ] && grep -q 'study stable-lr is adaptive' "$tmp/err.txt" && [ ! -e "$tmp/sl" ] && ok \
+        || bad "stable-lr as cells ($how): exit $rc, $(cat "$tmp/err.txt")"
+done
 echo "test_cells: $pass passed, $fail failed"
 [ $fail -eq 0 ]

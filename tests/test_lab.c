@@ -4,6 +4,7 @@
 #include "harness.h"
 #include <unistd.h>
 
+#include "lab/stable.h"
 #include "report/study_page.h"
 
 static void test_warmups(void)
@@ -112,12 +113,13 @@ static void test_studies(void)
             planned++;
         }
     }
-    CHECK(planned == 8, "four studies planned at two sizes (%d)", planned);
+    CHECK(planned == 10, "five studies planned at two sizes (%d)", planned);
     CHECK(wu_study_find("nope") == NULL && wu_study_find("layernorm") && wu_study_find("demo") &&
           !wu_study_find("demo")->plan, "the registry finds studies by name; the demo has no study plan");
     char names[256];
     wu_study_names(names, sizeof names);
-    CHECK(!strcmp(names, "lr-range, batch-scaling, optimizers, layernorm or adam-first-steps"), "%s", names);
+    CHECK(!strcmp(names, "lr-range, batch-scaling, optimizers, layernorm, adam-first-steps or stable-lr"),
+          "%s", names);
     CHECK(wu_study_init(s, "batch-scaling", 1, "/tmp/st", 1, "/nonexistent", &e) == WU_OK &&
           wu_plan_batch_scaling(s, &e) != WU_OK && strstr(e.msg, "dataset-fashion-mnist"),
           "batch-scaling without data names the package");
@@ -273,6 +275,98 @@ static void test_ranks(void)
     free(s), free(back);
 }
 
+/* stable-lr's bisection on synthetic outcomes: an oracle "trains at or below x" must be
+ * bracketed, every round halving the bracket's log-width, whatever x; open brackets give no next
+ * LR; unknown outcomes are not counted; a non-monotone outcome is noticed. */
+static void test_bisection(void)
+{
+    static const double truth[] = {2e-3, 0.0123, 0.05, 0.3, 0.999};
+    for (size_t t = 0; t < sizeof truth / sizeof *truth; t++) {
+        double lr[16] = {1e-3, 1};
+        int ok[16], n = 2;
+        wu_bracket b;
+        for (int round = 0; round < 6; round++) {
+            for (int i = 0; i < n; i++) ok[i] = lr[i] <= truth[t];
+            wu_stable_bracket(lr, ok, n, &b);
+            double want = pow(1000, 1.0 / (1 << round));
+            CHECK(b.lo <= truth[t] && truth[t] < b.hi && fabs(b.hi / b.lo - want) < 1e-9 * want &&
+                  b.n == n && !b.unknown && !b.nonmono,
+                  "x = %g, round %d: bracket [%g, %g) of width %g (want %g)", truth[t], round, b.lo,
+                  b.hi, b.hi / b.lo, want);
+            lr[n++] = wu_stable_next(&b);
+            CHECK(fabs(lr[n - 1] - sqrt(b.lo * b.hi)) < 1e-15, "the next LR is the log-midpoint");
+        }
+    }
+    double lr[4] = {1e-3, 1, 0.1, 0.01};
+    int ok[4] = {1, 1, -1, -1};
+    wu_bracket b;
+    wu_stable_bracket(lr, ok, 4, &b);
+    CHECK(b.lo == 1 && isinf(b.hi) && b.unknown == 2 && b.n == 2 && wu_stable_next(&b) == 0,
+          "nothing failed: a lower bound, no next LR (%g, %g)", b.lo, b.hi);
+    int none[2] = {0, 0};
+    wu_stable_bracket(lr, none, 2, &b);
+    CHECK(b.lo == 0 && b.hi == 1e-3 && wu_stable_next(&b) == 0, "nothing trained: an upper bound");
+    int mixed[4] = {1, 1, 0, 1}; /* fails at 0.1, trains at 0.01 and again at 1 */
+    wu_stable_bracket(lr, mixed, 4, &b);
+    CHECK(b.lo == 0.01 && b.hi == 0.1 && b.nonmono == 1, "not monotone: the lowest failure counts, "
+          "noted (%g, %g, %d)", b.lo, b.hi, b.nonmono);
+
+    /* the outcome of a summary */
+    wu_run_summary r = {.status = WU_RUN_COMPLETED, .first_loss = 5, .final_loss = 4.4,
+                        .final_val_loss = NAN};
+    CHECK(wu_stable_outcome(&r, 0.9) == 1, "completed at 0.88 x the first loss: trains");
+    r.final_val_loss = 4.6;
+    CHECK(wu_stable_outcome(&r, 0.9) == 0, "a final (validation) loss above 0.9 x the first: fails");
+    r.status = WU_RUN_DIVERGED;
+    CHECK(wu_stable_outcome(&r, 0.9) == 0, "diverged: fails");
+    r.status = WU_RUN_INTERRUPTED;
+    CHECK(wu_stable_outcome(&r, 0.9) == -1, "interrupted: unknown");
+    r.status = WU_RUN_MISSING;
+    CHECK(wu_stable_outcome(&r, 0.9) == -1, "not run: unknown");
+
+    /* the rounds on the plan: a fake oracle fills the summaries, wu_next_stable_lr appends one
+       run per open bracket at its midpoint, until the plan's rounds are done */
+    wu_study *s = calloc(1, sizeof *s);
+    wu_error e;
+    CHECK(wu_study_init(s, "stable-lr", 0, "/tmp/st", 1, "", &e) == WU_OK &&
+          wu_plan_stable_lr(s, &e) == WU_OK && s->ngroups == 10 && s->n == 24,
+          "the plan: 10 brackets, their ends and 4 sharpness runs (%d runs: %s)", s->n, e.msg);
+    double rounds = wu_study_num(s, "rounds");
+    int total = s->n, added, r_ = 0;
+    do {
+        for (int i = 0; i < s->n; i++) { /* group g fails above 0.01 (g + 1) */
+            double x = 0.01 * (s->arm[i].group + 1);
+            s->runs[i].s = (wu_run_summary){.status = s->runs[i].c.lr <= x ? WU_RUN_COMPLETED
+                                                                          : WU_RUN_DIVERGED,
+                                            .first_loss = 5, .final_loss = 2, .final_val_loss = 2};
+        }
+        added = wu_next_stable_lr(s, &e);
+        total += added > 0 ? added : 0;
+        r_ += added > 0;
+    } while (added > 0 && r_ < 10);
+    CHECK(added == 0 && r_ == (int)rounds && total == 24 + 10 * (int)rounds && s->n == total,
+          "%g rounds of 10 runs, then done (%d rounds, %d runs)", rounds, r_, s->n);
+    for (int g = 0; g < s->ngroups; g++) { /* groups 0, 4, 5, 9 have a sharpness run at 0.01 */
+        wu_stable_group(s, g, &b);
+        double x = 0.01 * (g + 1), want = pow(1000, 1.0 / (1 << (int)rounds));
+        int probed = g % 5 == 0 || g % 5 == 4;
+        CHECK(b.lo <= x && x < b.hi && b.n == 2 + (int)rounds + probed &&
+              (probed || fabs(b.hi / b.lo - want) < 1e-9 * want),
+              "group %d: [%g, %g) holds %g", g, b.lo, b.hi, x);
+    }
+    int i = wu_study_arm_index(s, "giadam-w25-r1");
+    CHECK(i >= 0 && !strcmp(s->runs[i].c.adam_init, "grad") &&
+          !strcmp(s->runs[i].c.schedule, "warmup(25%) > cosine(to=0.1)") &&
+          fabs(s->runs[i].c.lr - sqrt(0.01)) < 1e-15 && s->runs[i].c.sharpness_every == 0 &&
+          s->runs[i].c.diverge_factor == 10,
+          "a bisection run keeps its bracket's configuration at the midpoint LR");
+    s->runs[wu_study_arm_index(s, "adamw-w0-hi")].s.status = WU_RUN_MISSING;
+    s->ngroups = 3;
+    CHECK(wu_next_stable_lr(s, &e) < 0 && strstr(e.msg, "not a stable-lr plan"),
+          "a plan that is not stable-lr's is refused: %s", e.msg);
+    free(s);
+}
+
 int main(void)
 {
     test_warmups();
@@ -280,5 +374,6 @@ int main(void)
     test_studies();
     test_plan();
     test_ranks();
+    test_bisection();
     return th_done("test_lab");
 }

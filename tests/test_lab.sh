@@ -111,7 +111,7 @@ for name, n in (("train", 2000), ("t10k", 300)):
         f.write(struct.pack(">II", 2049, n) + bytes(r.randrange(10) for _ in range(n)))' "$tmp/fm"
     echo "note: batch-scaling runs on random images (Debian's dataset-fashion-mnist is not installed)"
 fi
-for s in lr-range optimizers layernorm adam-first-steps batch-scaling; do
+for s in lr-range optimizers layernorm adam-first-steps batch-scaling stable-lr; do
     extra=""; [ $s = batch-scaling ] && extra=$FM
     "$W" study $s --quick $extra --out "$tmp/st-$s" > "$tmp/st-$s.txt" 2>&1; rc=$?
     [ $rc -eq 0 ] && ok || { bad "study $s --quick exited $rc"; tail -5 "$tmp/st-$s.txt"; }
@@ -129,10 +129,38 @@ grep -q 'Post-LN' "$tmp/st-layernorm/grad-norm-init.svg" && ok || bad "the layer
 py 'import json,sys; d=json.load(open(sys.argv[1])); m=d["measured"]; assert [v["group"] for v in m]==[0,1] and all(len(v["values"])==2 for v in m)' \
     "$tmp/st-layernorm/study.json" && ok || bad "the layernorm study wrote its gradient norms at init into study.json"
 
+# ---- stable-lr: the bisection's rounds, its page, a resume that continues where it stopped ----
+S=$tmp/st-stable-lr
+py 'import json,sys; d=json.load(open(sys.argv[1])); n=[r["dir"] for r in d["runs"]]
+assert len(n)==20 and sum("-r1" in x for x in n)==4 and sum("-r2" in x for x in n)==4, n
+assert sum(x.startswith("sharp-") and r["config"]["sharpness_every"]>0 for x, r in zip(n, d["runs"]))==4
+assert d["constants"]["rounds"]==2 and d["constants"]["train_frac"]==0.9' "$S/study.json" && ok || bad "stable-lr: study.json holds the ends, two rounds of 4 and the sharpness runs"
+grep -q 'The bisection.s resolution: the widest closed bracket spans a factor of' "$S/conclusion.txt" && grep -Eq 'Longer warmup, AdamW: (held|did not hold|not resolved)' "$S/conclusion.txt" && grep -Eq 'GI-Adam without warmup: (held|did not hold|not resolved)' "$S/conclusion.txt" && ok || bad "stable-lr's conclusion: resolution and both verdicts: $(cat "$S/conclusion.txt")"
+grep -q 'trains when it did not diverge and its final loss' "$S/report.html" && ok || bad "stable-lr's page defines diverged and trains"
+[ -s "$S/stable-lr.svg" ] && grep -q 'peak LR' "$S/stable-lr.svg" && grep -q '38 = 2 (1 + beta1)' "$S/precond-sharpness.svg" && [ -s "$S/sharpness.svg" ] && ok || bad "stable-lr draws the largest stable LR and both sharpness charts"
+py 'import csv,sys; rows=list(csv.DictReader(open(sys.argv[1]))); assert sum(r["precond_sharpness_lr"]!="" for r in rows)>=5' "$S/sharp-adamw-w0/metrics.csv" && ok || bad "the sharpness runs probed"
+# a rerun runs nothing; study.json cut back to its first round is continued with the same runs
+find "$S" -name metrics.csv | LC_ALL=C sort | xargs md5sum > "$tmp/sl.md5"
+"$W" study stable-lr --quick --out "$S" > "$tmp/sl2.txt" 2>&1 &&  grep -q '(0 to run' "$tmp/sl2.txt" && ! grep -q '([1-9][0-9]* to run' "$tmp/sl2.txt" && ok || bad "a rerun of stable-lr runs nothing: $(cat "$tmp/sl2.txt" | head -3)"
+cp "$S/study.json" "$tmp/sl-full.json"
+py 'import json,sys; p=sys.argv[1]; d=json.load(open(p)); d["runs"]=[r for r in d["runs"] if "-r" not in r["dir"]]; json.dump(d, open(p,"w"))' "$S/study.json"
+rm -rf "$S"/*-r2
+"$W" study stable-lr --quick --out "$S" > "$tmp/sl3.txt" 2>&1 &&  grep -q '(4 to run' "$tmp/sl3.txt" && ok || bad "a study stopped after round 1 reruns only round 2's 4 runs: $(grep 'to run' "$tmp/sl3.txt")"
+py 'import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); assert [(r["dir"], r["config"]["lr"]) for r in a["runs"]]==[(r["dir"], r["config"]["lr"]) for r in b["runs"]]' "$S/study.json" "$tmp/sl-full.json" && ok || bad "the resumed study planned the same rounds"
+grep -v -- '-r2/' "$tmp/sl.md5" > "$tmp/sl.kept"
+find "$S" -name metrics.csv ! -path '*-r2/*' | LC_ALL=C sort | xargs md5sum | cmp -s - "$tmp/sl.kept" && ok || bad "the resume rewrote a finished run"
+# a study.json that is not stable-lr's plan: exit 2, named
+cp -r "$S" "$tmp/sl-bad"
+py 'import json,sys; p=sys.argv[1]; d=json.load(open(p)); del d["constants"]["nwarm"]; json.dump(d, open(p,"w"))' "$tmp/sl-bad/study.json"
+"$W" report "$tmp/sl-bad" > /dev/null 2> "$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -q 'not a stable-lr plan' "$tmp/err" && ok || bad "report on a broken stable-lr plan: exit 2 ($rc): $(cat "$tmp/err")"
+"$W" study stable-lr --quick --out "$tmp/sl-bad" > /dev/null 2> "$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -q 'not a stable-lr plan' "$tmp/err" && ok || bad "resuming a broken stable-lr plan: exit 2 ($rc): $(cat "$tmp/err")"
+
 # ---- warmup study --list: the registry ----
 "$W" study --list > "$tmp/list.txt" 2>&1 && ok || bad "study --list exited non-zero"
-[ "$(cut -f1 "$tmp/list.txt" | tr '\n' ' ')" = "lr-range batch-scaling optimizers layernorm adam-first-steps " ] && ok || bad "study --list names the studies: $(cat "$tmp/list.txt")"
-[ "$(awk -F '\t' 'NF == 2 && length($2) > 20' "$tmp/list.txt" | wc -l)" -eq 5 ] && ok || bad "study --list gives each a claim after a tab"
+[ "$(cut -f1 "$tmp/list.txt" | tr '\n' ' ')" = "lr-range batch-scaling optimizers layernorm adam-first-steps stable-lr " ] && ok || bad "study --list names the studies: $(cat "$tmp/list.txt")"
+[ "$(awk -F '\t' 'NF == 2 && length($2) > 20' "$tmp/list.txt" | wc -l)" -eq 6 ] && ok || bad "study --list gives each a claim after a tab"
 expect_list=$(cut -f1 "$tmp/list.txt" | head -1)
 "$W" study --help | grep -q "  $expect_list " && ok || bad "study --help lists the registry"
 

@@ -11,7 +11,10 @@
  *
  * What the words mean (the page says the same):
  *   - diverged: what the engine reports (summary.json "status": "diverged"): a NaN or infinite
- *     loss or gradient, or a training loss above diverge_factor (2) x the first step's loss;
+ *     loss or gradient, or a training loss above diverge_factor x the first step's loss, with
+ *     the factor raised from the engine's 2 to 10 for these runs: at 2 the engine stops
+ *     catapults (spikes to 2-2.6x that come back down), which Kalra & Barkeshli count as
+ *     training;
  *   - trains: finished without diverging, with a final loss (the validation loss after the last
  *     step) at most train_frac (0.9) x the first step's loss. A run stalled on a plateau below
  *     that counts as training: the study asks about stability, not the quality of the result.
@@ -48,12 +51,12 @@ void wu_stable_bracket(const double *lr, const int *ok, int n, wu_bracket *b);
 double wu_stable_next(const wu_bracket *b);
 
 /* The bracket of group g of a stable-lr study from its runs' summaries (s->runs[i].s, read by
- * the caller), the runs with the sharpness probe left out (they are at the plan's probe LR, not
- * the bisection's). */
+ * the caller): every run of the group counts, the sharpness runs too (the probe leaves the
+ * training trajectory as it is: docs/TRAINING.md). */
 void wu_stable_group(const wu_study *s, int g, wu_bracket *b);
 
 /* The plan: for AdamW and GI-Adam and each warmup length (0, 1%, 5%, 10%, 25%), a run at the
- * low end and at the high end of the initial bracket; four runs with the sharpness probe (both
+ * low end and at the high end of the initial bracket (quick: warmup 0 and 25% only); four runs with the sharpness probe (both
  * optimizers, no warmup and the longest warmup) at the plan's probe LR. Constants: lr_lo,
  * lr_hi, rounds, train_frac, probe_lr, nwarm, warmup0..warmup4 (fractions), decay, decay_to.
  * Errors: a configuration that does not check. */

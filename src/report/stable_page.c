@@ -39,7 +39,7 @@ static int compare(const wu_bracket *a, const wu_bracket *b)
 static int failed_run(const wu_study *s, int g, const wu_bracket *b)
 {
     for (int i = 0; i < s->n; i++)
-        if (s->arm[i].group == g && s->runs[i].c.sharpness_every == 0 && s->runs[i].c.lr == b->hi)
+        if (s->arm[i].group == g && s->runs[i].c.lr == b->hi)
             return i;
     return -1;
 }
@@ -118,7 +118,9 @@ static int fill(const wu_study *s, wu_page *p, wu_error *err)
              "optimizer and warmup length, the largest peak LR that trains is found by bisection "
              "on a log scale: first a run at %g and at %g, then %g rounds of one run per bracket "
              "at the log-midpoint sqrt(lo x hi). A run diverged when the engine said so (a NaN or "
-             "infinite loss or gradient, or a training loss above %g x the first step's); it "
+             "infinite loss or gradient, or a training loss above %g x the first step's: the "
+             "engine's rule, its factor raised from 2, where it would stop catapults that "
+             "recover, spikes to 2-3x); it "
              "trains when it did not diverge and its final loss (validation, after the last "
              "step) is at most %g x the first step's loss, so a run stalled on a plateau below "
              "that counts as training: this asks about stability, not quality. The sharpness "
