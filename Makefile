@@ -3,7 +3,7 @@
 #   make test       install missing Debian packages, build and run every test
 #   make check      the fast loop: every unit and parity test at small sizes (under a minute)
 #   make demo       build and run the demo
-#   make studies    every study at its default size (opt-in; about 30 minutes on 2 cores)
+#   make studies    every study at its default size (opt-in; about 40 minutes on 2 cores)
 #   make test-browser  the HTML reports in headless Chromium (installs chromium)
 #   make bench      schedule micro-benchmarks (see docs/BENCHMARKS.md)
 #   make plant-bugs plant the bugs of docs/RELIABILITY.md one at a time and check the tests catch each

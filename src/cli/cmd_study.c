@@ -38,6 +38,7 @@ static void help(void)
           "                     DIR/study.json only when missing); then 'warmup report DIR'\n"
           "      --emit-slurm   print an sbatch script: a job array over the runs, then\n"
           "                     'warmup report DIR' (docs/CLUSTER.md)\n"
+          "                     (not stable-lr: each round's runs depend on the last round's)\n"
           "Under mpirun (OMPI_COMM_WORLD_RANK/SIZE or PMI_RANK/SIZE set), rank r of K runs\n"
           "the runs r, r+K, ... and rank 0 draws the report once every rank is done.\n"
           "      --ascii        plain ASCII charts;  -q, --quiet: no progress or charts\n"

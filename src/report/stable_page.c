@@ -35,12 +35,11 @@ static int compare(const wu_bracket *a, const wu_bracket *b)
     return 0;
 }
 
-/* The run at the smallest LR that failed in group g, or -1. */
-static int failed_run(const wu_study *s, int g, const wu_bracket *b)
+/* A run of group g at LR lr (a bracket's end), or -1. */
+static int run_at(const wu_study *s, int g, double lr)
 {
     for (int i = 0; i < s->n; i++)
-        if (s->arm[i].group == g && s->runs[i].c.lr == b->hi)
-            return i;
+        if (s->arm[i].group == g && s->runs[i].c.lr == lr) return i;
     return -1;
 }
 
@@ -179,7 +178,7 @@ static int fill(const wu_study *s, wu_page *p, wu_error *err)
     for (int g = 0; g < s->ngroups; g++) {
         char t[96];
         SAY("%s: %s", s->group[g], bracket_text(&b[g], t, sizeof t));
-        int f = failed_run(s, g, &b[g]);
+        int f = run_at(s, g, b[g].hi);
         if (f >= 0 && s->runs[f].s.status == WU_RUN_DIVERGED)
             SAY(" (diverged at step %lld)", (long long)s->runs[f].s.diverged_at);
         else if (f >= 0)
@@ -187,20 +186,45 @@ static int fill(const wu_study *s, wu_page *p, wu_error *err)
         SAY("%s. ", b[g].nonmono ? "; a higher LR trained again: not monotone here" : "");
         if (b[g].lo > 0 && isfinite(b[g].hi)) widest = fmax(widest, b[g].hi / b[g].lo);
     }
-    SAY("The bisection's resolution: the widest closed bracket spans a factor of %.2f. ", widest);
+    double fl[2] = {INFINITY, -INFINITY}, f0[2] = {INFINITY, -INFINITY};
+    for (int g = 0; g < s->ngroups; g++) { /* what the runs at the edge and at the low end learned */
+        int l = run_at(s, g, b[g].lo), z = run_at(s, g, lo0);
+        double x = l >= 0 ? wu_run_score(&s->runs[l].s) : NAN, y = z >= 0 ? wu_run_score(&s->runs[z].s) : NAN;
+        if (isfinite(x)) fl[0] = fmin(fl[0], x), fl[1] = fmax(fl[1], x);
+        if (isfinite(y)) f0[0] = fmin(f0[0], y), f0[1] = fmax(f0[1], y);
+    }
+    if (isfinite(fl[0]) && isfinite(f0[0]))
+        SAY("At the largest LRs that trained the final losses were %.2f to %.2f, against %.2f to "
+            "%.2f at LR %g: near the edge the runs are stable but learn less; the bisection finds "
+            "where the loss blows up, not the best LR. ", fl[0], fl[1], f0[0], f0[1], lo0);
+    SAY("The bisection's resolution: the widest closed bracket spans a factor of %.2f; one seed "
+        "per LR, so a difference of one bracket is not tested against seed noise here. ", widest);
+    for (int o = 0; o < 2; o++) { /* the trend over every warmup length */
+        int up = 1, known = 1;
+        SAY("%s's largest LR that trained, over warmups", opt[o]);
+        for (int w = 0; w < nw; w++) {
+            const wu_bracket *e = &b[o * nw + w];
+            known &= e->n > 0 && e->lo > 0;
+            if (w > 0 && e->lo < b[o * nw + w - 1].lo) up = 0;
+            SAY(" %g%%", pct[w]);
+        }
+        SAY(":");
+        for (int w = 0; w < nw; w++) SAY("%s %.3g", w ? "," : "", b[o * nw + w].lo);
+        SAY(" (%s). ", !known ? "not all measured" : up ? "never lower after a longer warmup"
+                                                     : "not monotone in the warmup length");
+    }
     int w1 = nw - 1;
     for (int o = 0; o < 2; o++) { /* longer warmup, per optimizer */
         int v = compare(&b[o * nw], &b[o * nw + w1]);
         char ta[96], tb[96];
         bracket_text(&b[o * nw], ta, sizeof ta), bracket_text(&b[o * nw + w1], tb, sizeof tb);
+        double r = b[o * nw + w1].lo / b[o * nw].lo;
         if (v == 1)
-            SAY("Longer warmup, %s: held, a %g%% warmup raised the largest stable LR (%s without "
-                "warmup; %s with it). ", opt[o],
-                pct[w1], ta, tb);
+            SAY("Longer warmup, %s: held, a %g%% warmup raised the largest stable LR %.2f-fold (%s "
+                "without warmup; %s with it). ", opt[o], pct[w1], r, ta, tb);
         else if (v == -1)
-            SAY("Longer warmup, %s: did not hold, a %g%% warmup lowered the largest stable LR (%s "
-                "without warmup; %s with it). ",
-                opt[o], pct[w1], ta, tb);
+            SAY("Longer warmup, %s: did not hold, a %g%% warmup lowered the largest stable LR to "
+                "%.2f of it (%s without warmup; %s with it). ", opt[o], pct[w1], r, ta, tb);
         else if (v == 0)
             SAY("Longer warmup, %s: not resolved, the brackets without warmup (%s) and with %g%% (%s) "
                 "overlap. ",
@@ -210,14 +234,24 @@ static int fill(const wu_study *s, wu_page *p, wu_error *err)
         int v = compare(&b[0], &b[nw]);
         char ta[96], tb[96];
         bracket_text(&b[0], ta, sizeof ta), bracket_text(&b[nw], tb, sizeof tb);
-        if (v == 1) SAY("GI-Adam without warmup: held, %s against AdamW's %s. ", tb, ta);
+        if (v == 1) SAY("GI-Adam without warmup: held, %s against AdamW's %s (%.2f-fold). ", tb, ta,
+                        b[nw].lo / b[0].lo);
         else if (v == -1) SAY("GI-Adam without warmup: did not hold, %s against AdamW's %s. ", tb, ta);
         else if (v == 0) SAY("GI-Adam without warmup: not resolved, %s against AdamW's %s. ", tb, ta);
     }
-    for (int k = 0; k < np; k++)
+    for (int k = 0, said = 0; k < np; k++)
         if (isfinite(pk[1][k]))
-            SAY("%s: LR x preconditioned sharpness peaked at %.3g (step %.0f; threshold %.3g), LR "
-                "x sharpness at %.3g. ", s->arm[probe[k]].label, pk[1][k], at[1][k], thr, pk[0][k]);
+            SAY("%s%s: %.3g (step %.0f; LR x sharpness %.3g)%s", said++ ? "; " : "Peak LR x "
+                "preconditioned sharpness (threshold 2 (1 + beta1) / (1 - beta1)): ",
+                s->arm[probe[k]].label, pk[1][k], at[1][k], pk[0][k], k == np - 1 ? ". " : "");
+    int over = 0, done = 0;
+    for (int k = 0; k < np; k++)
+        if (s->runs[probe[k]].s.status == WU_RUN_COMPLETED && isfinite(pk[1][k]))
+            done++, over += pk[1][k] > thr;
+    if (done)
+        SAY("%d of the %d sharpness runs that completed went above Adam's threshold %.3g on the "
+            "probe batch and still trained: at this size crossing it did not mean divergence.",
+            over, done, thr);
     return WU_OK;
 }
 
