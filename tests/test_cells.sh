@@ -354,11 +354,11 @@ done
 # --cells, --cell, --emit-slurm and mpirun ranks (seen in the environment) are refused, nothing made
 for how in "--cells" "--cell 0" "--emit-slurm" "mpirun"; do
     if [ "$how" = mpirun ]; then
-        OMPI_COMM_WORLD_RANK=0 OMPI_COMM_WORLD_SIZE=2 "$W" study stable-lr --quick --out "$tmp/sl" > /dev/null 2> "$tmp/err.txt"; rc=$?
+        OMPI_COMM_WORLD_RANK=0 OMPI_COMM_WORLD_SIZE=2 "$W" study stable-lr --quick --out "$tmp/stable-cells" > /dev/null 2> "$tmp/err.txt"; rc=$?
     else
-        "$W" study stable-lr --quick --out "$tmp/sl" $how > /dev/null 2> "$tmp/err.txt"; rc=$?
+        "$W" study stable-lr --quick --out "$tmp/stable-cells" $how > /dev/null 2> "$tmp/err.txt"; rc=$?
     fi
-    [ $rc -eq 2 ] && grep -q 'study stable-lr is adaptive' "$tmp/err.txt" && [ ! -e "$tmp/sl" ] && ok \
+    [ $rc -eq 2 ] && grep -q 'study stable-lr is adaptive' "$tmp/err.txt" && [ ! -e "$tmp/stable-cells" ] && ok \
         || bad "stable-lr as cells ($how): exit $rc, $(cat "$tmp/err.txt")"
 done
 echo "test_cells: $pass passed, $fail failed"
