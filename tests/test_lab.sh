@@ -145,6 +145,7 @@ find "$S" -name metrics.csv | LC_ALL=C sort | xargs md5sum > "$tmp/sl.md5"
 cp "$S/study.json" "$tmp/sl-full.json"
 py 'import json,sys; p=sys.argv[1]; d=json.load(open(p)); d["runs"]=[r for r in d["runs"] if "-r" not in r["dir"]]; json.dump(d, open(p,"w"))' "$S/study.json"
 rm -rf "$S"/*-r2
+"$W" report "$S" > /dev/null && grep -q '4 brackets have rounds left: rerun the study' "$S/conclusion.txt" && ok || bad "a stable-lr page of a study stopped between rounds says so: $(tail -c 160 "$S/conclusion.txt")"
 "$W" study stable-lr --quick --out "$S" > "$tmp/sl3.txt" 2>&1 &&  grep -q '(4 to run' "$tmp/sl3.txt" && ok || bad "a study stopped after round 1 reruns only round 2's 4 runs: $(grep 'to run' "$tmp/sl3.txt")"
 py 'import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); assert [(r["dir"], r["config"]["lr"]) for r in a["runs"]]==[(r["dir"], r["config"]["lr"]) for r in b["runs"]]' "$S/study.json" "$tmp/sl-full.json" && ok || bad "the resumed study planned the same rounds"
 grep -v -- '-r2/' "$tmp/sl.md5" > "$tmp/sl.kept"
