@@ -49,6 +49,7 @@ int cli_main(int argc, char **argv)
         return WU_EXIT_USAGE;
     }
     const char *cmd = argv[1];
+    cli_units_reset(); /* an earlier command's --auto-warmup text (the fuzzer runs many) */
     if (!strcmp(cmd, "help") && argc > 2) { /* `warmup help CMD` is `warmup CMD --help` */
         if (argc > 3) return cli_error("help: one command expected, got also '%s'", argv[3]);
         char help_flag[] = "--help";
