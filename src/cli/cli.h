@@ -118,5 +118,7 @@ int cmd_report(int argc, char **argv);
 /* issue 17: a run's LR log against a spec, and two specs against each other (cmd_check.c) */
 int cmd_check(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+/* issue 18: the length of warmup(auto), by a probe of the model (cmd_tune.c) */
+int cmd_tune(int argc, char **argv);
 
 #endif
