@@ -16,7 +16,7 @@
 
 #include "sweep.h"
 
-#define WU_STUDY_MAX 40
+#define WU_STUDY_MAX 48 /* auto-warmup: 3 tasks x 5 warmups x 3 seeds */
 #define WU_STUDY_GROUPS 8
 #define WU_STUDY_CONSTS 16
 #define WU_STUDY_VECS 4
@@ -75,6 +75,11 @@ int wu_plan_batch_scaling(wu_study *s, wu_error *err);
 int wu_plan_optimizers(wu_study *s, wu_error *err);
 int wu_plan_layernorm(wu_study *s, wu_error *err);
 int wu_plan_adam_first_steps(wu_study *s, wu_error *err);
+/* issue 18 (study_auto.c): warmup(auto) against the grid 0, 2%, 10%, 25% at one peak LR, on
+ * the GPT (built-in language; the licence texts of /usr/share/common-licenses) and the ViT
+ * (Fashion-MNIST: the Debian package dataset-fashion-mnist), three seeds each. The automatic
+ * arms have x = -1 (their length is in their summary.json). */
+int wu_plan_auto_warmup(wu_study *s, wu_error *err);
 
 /* The layernorm study's measurement: the per-layer gradient norms at initialisation of the
  * first run of each group, averaged over the plan's "init_batches", into s->vec

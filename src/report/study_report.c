@@ -580,6 +580,8 @@ const wu_study_kind wu_studies[] = {
      "init (Xiong et al. 2020)", wu_plan_layernorm, wu_measure_init_grad_norms, render_layernorm_page},
     {"adam-first-steps", "vanilla Adam, untuned linear/exponential warmup and RAdam over the first "
      "steps (Ma & Yarats 2021)", wu_plan_adam_first_steps, NULL, render_adam_page},
+    {"auto-warmup", "warmup(auto), chosen by a probe of the model, against the grid 0, 2%, 10%, "
+     "25% on three tasks (issue 18)", wu_plan_auto_warmup, NULL, wu_render_auto_warmup},
     {"demo", "the same model with no, linear and exponential warmup (warmup demo)", NULL, NULL,
      wu_report_demo},
     {NULL, NULL, NULL, NULL, NULL},
