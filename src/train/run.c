@@ -97,9 +97,7 @@ static wu_sched_opts sched_opts(const wu_run *r)
                         .tokens_per_step = r->text ? (int64_t)c->batch * c->seq : 0,
                         .samples_per_step = c->batch,
                         /* issue 18: warmup(auto)'s length, when chosen (-1: not yet) */
-                        .auto_warmup_steps = c->auto_warmup < 0 ? 0
-                                             : c->auto_warmup == 0 ? WU_AUTO_WARMUP_NONE
-                                                                   : c->auto_warmup};
+                        .auto_warmup_steps = wu_tune_sched_steps(c)};
     return so;
 }
 

@@ -11,6 +11,11 @@
 #include "run.h"
 #include "tune.h"
 
+int64_t wu_tune_sched_steps(const wu_train_config *c)
+{
+    return c->auto_warmup < 0 ? 0 : c->auto_warmup == 0 ? WU_AUTO_WARMUP_NONE : c->auto_warmup;
+}
+
 int wu_tune_needed(const wu_train_config *c)
 {
     if (c->auto_warmup >= 0) return 0;

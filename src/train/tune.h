@@ -64,6 +64,10 @@ typedef struct wu_tune_result {
  * a spec that does not parse for another reason (the run reports that error itself). */
 int wu_tune_needed(const wu_train_config *c);
 
+/* wu_sched_opts.auto_warmup_steps for c (c->auto_warmup: -1 not chosen -> 0, 0 ->
+ * WU_AUTO_WARMUP_NONE, N -> N). */
+int64_t wu_tune_sched_steps(const wu_train_config *c);
+
 /* Run the probe for the run c plans (c->steps, c->lr, model, data, optimizer, batch, seed;
  * c->schedule is not used) and fill *res. Nothing is written to disk and c is not changed.
  * Returns WU_OK; WU_EINVAL for a bad configuration or data (as wu_train_open) or a run too short
