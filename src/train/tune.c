@@ -131,11 +131,10 @@ int wu_tune(const wu_train_config *c, wu_tune_result *res, wu_error *err)
                        (int)ceil(WU_TUNE_MIN_PASSES / WU_TUNE_BUDGET));
     const double eta = c->lr;
     res->run_steps = T, res->budget = B, res->peak_lr = eta;
-    /* stage 1 and the hold at the peak take A steps each; the ramp of stage 2 gets 40% of the
-       rest without catapults, which leaves room for one or two back-offs */
-    const int64_t A = B / 4 > 2 ? B / 4 : 2;
-    const int64_t R = (B - A) * 2 / 5 > 1 ? (B - A) * 2 / 5 : 1;
-    const int64_t H = A;
+    /* stage 1 takes up to half the budget: a catapult at the peak comes within the first
+       dozen steps or so at these sizes (docs/TUNE.md), and stage 2 needs only what is left
+       after it */
+    const int64_t A = B / 2 > 2 ? B / 2 : 2;
     wu_run *p = NULL;
     watch w;
     float loss = NAN, first = NAN, last = NAN;
@@ -169,7 +168,13 @@ int wu_tune(const wu_train_config *c, wu_tune_result *res, wu_error *err)
                  "at this LR", eta, (long long)A, first, last, 100 * WU_TUNE_CATAPULT);
     } else {
         res->catapults = 1;
-        /* stage 2: a linear ramp from 0 that backs off by half at each catapult */
+        /* stage 2: a linear ramp from 0 that backs off by half at each catapult. The peak
+           counts as stable once it has held as long as it took to catapult from the start in
+           stage 1 (at least 2 steps); the ramp takes half of what the hold leaves, so that a
+           back-off or two still fit */
+        const int64_t H = jump_at + 1 > 2 ? jump_at + 1 : 2;
+        const int64_t left = B - res->passes - H;
+        const int64_t R = left / 2 > 1 ? left / 2 : 1;
         if ((rc = probe_open(&p, c, err)) != WU_OK) return rc;
         watch_reset(&w);
         const double slope = eta / (double)R;
