@@ -113,10 +113,30 @@ json "$tmp/res/summary.json" "assert d['auto_warmup'] == {'steps': $n, 'probed':
     bad "the resumed run probed again: $(json "$tmp/res/summary.json" "print(d.get('auto_warmup'))")"
 notime "$tmp/res/metrics.csv" > "$tmp/m3"
 cmp -s "$tmp/m1" "$tmp/m3" && ok || bad "the resumed warmup(auto) run differs from the uninterrupted one"
+# warmup check reads the run's log against warmup(auto) given the chosen length
+"$W" check "$tmp/auto/metrics.csv" --spec 'warmup(auto) > cosine' --lr 0.5 --steps 200 \
+    --auto-warmup "$n" > "$tmp/c" && grep -q "matches" "$tmp/c" && ok || bad "check --auto-warmup $n: $(cat "$tmp/c")"
+"$W" check "$tmp/auto/metrics.csv" --spec 'warmup(auto) > cosine' --lr 0.5 --steps 200 \
+    --auto-warmup "$((n + 5))" > "$tmp/c"; [ $? -eq 1 ] && ok || bad "check with another length did not differ"
 # sweeps refuse it, with the way round
 expect_usage "sweep with warmup(auto)" "does not probe warmup(auto)" \
     "$W" sweep $TINY --steps 100 --lrs 1e-3 --schedule 'warmup(auto) > cosine' --out "$tmp/sw"
 [ ! -e "$tmp/sw" ] && ok || bad "a refused sweep left its directory"
+
+# MPI ranks refuse to probe (each would probe alone), before anything is written
+if [ -n "$QUICK" ]; then
+    echo "  skipped: warmup(auto) on 2 MPI ranks: quick mode (make check); make test runs it"
+elif ! command -v mpirun >/dev/null 2>&1 || ! ldd "$W" 2>/dev/null | grep -q libmpi; then
+    echo "  skipped: warmup(auto) on 2 MPI ranks: no mpirun, or $W built without MPI"
+else
+    . "${0%/*}/mpirun.sh" # MPIRUN
+    timeout 300 $MPIRUN -np 2 "$W" train $TINY --steps 100 --schedule 'warmup(auto) > cosine' \
+        --out "$tmp/mpi" -q > "$tmp/out" 2>&1; rc=$?
+    [ $rc -eq 2 ] && grep -q "not probed on 2 ranks" "$tmp/out" && [ ! -e "$tmp/mpi/metrics.csv" ] &&
+        ok || bad "2 ranks with warmup(auto): exit $rc, $(tail -2 "$tmp/out")"
+    timeout 300 $MPIRUN -np 2 "$W" train $TINY --steps 100 --schedule 'warmup(auto) > cosine' \
+        --auto-warmup 5 --out "$tmp/mpi5" -q > "$tmp/out" 2>&1 && ok || bad "2 ranks with --auto-warmup 5: $(tail -2 "$tmp/out")"
+fi
 
 # ---- the study ----
 "$W" study --list | grep -q "^ *auto-warmup" && ok || bad "study --list has no auto-warmup"
