@@ -7,7 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "harness.h"
+#include "data/data.h"
+#include "lab/study.h"
 #include "train/tune.h"
 #include "warmup.h"
 
@@ -132,8 +136,38 @@ static void test_probe(void)
     free(a), free(b);
 }
 
+/* The auto-warmup study's plan: three tasks x five warmups x the seeds, every schedule a
+ * warmup of the grid or warmup(auto); --data refused. Needs Debian's Fashion-MNIST. */
+static void test_plan(void)
+{
+    if (access(WU_FASHION_DIR "/train-images-idx3-ubyte.gz", R_OK) != 0) {
+        printf("  skipped: the auto-warmup plan: no %s (apt-get install dataset-fashion-mnist)\n",
+               WU_FASHION_DIR);
+        return;
+    }
+    wu_study *s = malloc(sizeof *s);
+    wu_error e;
+    for (int q = 0; q < 2; q++) {
+        int rc = wu_study_init(s, "auto-warmup", q, "/tmp/st", 7, "", &e);
+        if (rc == WU_OK) rc = wu_plan_auto_warmup(s, &e);
+        CHECK(rc == WU_OK && s->n == (q ? 30 : 45) && s->ngroups == 3, "plan%s: %d runs, %s",
+              q ? " quick" : "", s->n, rc ? e.msg : "");
+        int autos = 0;
+        for (int i = 0; i < s->n; i++) {
+            autos += !strncmp(s->runs[i].c.schedule, "warmup(auto)", 12);
+            CHECK(s->runs[i].c.auto_warmup == -1 && s->runs[i].c.lr == 3e-3, "run %d", i);
+        }
+        CHECK(autos == s->n / 5 && s->runs[0].c.seed == 7, "%d automatic arms", autos);
+    }
+    CHECK(wu_study_init(s, "auto-warmup", 1, "/tmp/st", 1, "/tmp", &e) == WU_OK &&
+          wu_plan_auto_warmup(s, &e) == WU_EINVAL && !strncmp(e.msg, "data: ", 6),
+          "--data refused: %s", e.msg);
+    free(s);
+}
+
 int main(void)
 {
+    test_plan();
     test_spec();
     test_needed();
     test_probe();
