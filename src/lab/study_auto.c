@@ -51,7 +51,7 @@ int wu_plan_auto_warmup(wu_study *s, wu_error *err)
     if (*s->data)
         return wu_fail(err, WU_EINVAL, "data: auto-warmup's data are fixed (the built-in "
                        "language, %s and Fashion-MNIST), so that its numbers compare across "
-                       "machines; leave --data out", AUTO_TEXT_DIR);
+                       "machines; give none", AUTO_TEXT_DIR);
     /* the data first, each with what to do when it is missing */
     wu_corpus corpus;
     memset(&corpus, 0, sizeof corpus);
