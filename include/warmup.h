@@ -122,7 +122,18 @@ typedef struct wu_sched_opts {
        samples_per_step = A * K * b (and tokens_per_step that times the context). */
     int64_t tokens_per_step;  /* tokens per optimizer update; 0 = unknown */
     int64_t samples_per_step; /* samples (sequences, images) per optimizer update; 0 = unknown */
+    /* issue 18, appended (part of 0.3.0's unreleased ABI break): the length `warmup(auto)`
+       takes. libwarmup stays pure math, so it does not choose it: `warmup tune` (or `warmup
+       train`, which runs the same probe first) measures the model and data and gives it here.
+       0 = not chosen (warmup(auto) is then an error that says how to choose it), the zero a
+       `{.lr = ..., .total_steps = ...}` initializer leaves; N > 0 = N steps;
+       WU_AUTO_WARMUP_NONE = chosen: no warmup at all (as warmup(0)). */
+    int64_t auto_warmup_steps;
 } wu_sched_opts;
+
+/* wu_sched_opts.auto_warmup_steps for "the chosen length is 0 steps" (0 itself means "not
+ * chosen"). */
+#define WU_AUTO_WARMUP_NONE (-1)
 
 /* Parse `spec` into a new schedule.
  *   out:   receives the schedule on success (owned by the caller: wu_sched_destroy), NULL on

@@ -102,6 +102,7 @@ run sh tests/test_cells.sh "$B/warmup"
 run sh tests/test_check.sh "$B/warmup"   # issue 17: warmup check, warmup diff
 run sh tests/test_sharpness.sh "$B/warmup"   # issue 18: --sharpness-every, --layer-stats-every
 run sh tests/test_gi_adam.sh "$B/warmup"   # issue 18: GI-Adam, bias correction off
+run sh tests/test_tune.sh "$B/warmup"   # issue 18: warmup(auto), warmup tune
 if [ -z "$quick" ]; then
     run sh tests/test_lab.sh "$B/warmup"
     run sh tests/test_browser.sh "$B/warmup"

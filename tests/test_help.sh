@@ -10,7 +10,7 @@ ok()  { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 "$W" --help > "$tmp/main" 2>&1 && ok || bad "warmup --help exited $?"
-for c in schedule plot suggest train demo sweep study report check diff; do
+for c in schedule plot suggest train demo sweep study report check diff tune; do
     grep -q "^  $c" "$tmp/main" && ok || bad "warmup --help does not list $c"
     "$W" "$c" --help > "$tmp/$c" 2>&1; rc=$?
     [ $rc -eq 0 ] && ok || bad "warmup $c --help exited $rc"

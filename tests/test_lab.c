@@ -96,7 +96,8 @@ static void test_studies(void)
     int planned = 0;
     for (const wu_study_kind *k = wu_studies; k->name; k++) {
         CHECK(k->claim && strlen(k->claim) > 20 && k->render, "%s: a claim and a renderer", k->name);
-        if (!k->plan || !strcmp(k->name, "batch-scaling")) continue; /* the demo; needs the dataset */
+        if (!k->plan || !strcmp(k->name, "batch-scaling") || !strcmp(k->name, "auto-warmup"))
+            continue; /* the demo; need the dataset (auto-warmup: tests/test_tune.c) */
         for (int q = 0; q < 2; q++) {
             int rc = wu_study_init(s, k->name, q, "/tmp/st", 7, "", &e);
             if (rc == WU_OK) rc = k->plan(s, &e);
@@ -118,8 +119,8 @@ static void test_studies(void)
           !wu_study_find("demo")->plan, "the registry finds studies by name; the demo has no study plan");
     char names[256];
     wu_study_names(names, sizeof names);
-    CHECK(!strcmp(names, "lr-range, batch-scaling, optimizers, layernorm, adam-first-steps or stable-lr"),
-          "%s", names);
+    CHECK(!strcmp(names, "lr-range, batch-scaling, optimizers, layernorm, adam-first-steps, "
+                         "stable-lr or auto-warmup"), "%s", names);
     CHECK(wu_study_init(s, "batch-scaling", 1, "/tmp/st", 1, "/nonexistent", &e) == WU_OK &&
           wu_plan_batch_scaling(s, &e) != WU_OK && strstr(e.msg, "dataset-fashion-mnist"),
           "batch-scaling without data names the package");

@@ -26,9 +26,10 @@ def cli(*args):
 def test_the_mirror_has_the_new_fields():
     # wu_sched_opts grew by two int64s, wu_suggest_in by one: the ctypes structures must match
     # the C layout, or the library reads past what Python passes
-    assert [f[0] for f in _lib.WuSchedOpts._fields_] == [
+    # (and by one more in issue 18, auto_warmup_steps: test_auto_warmup.py)
+    assert [f[0] for f in _lib.WuSchedOpts._fields_][:5] == [
         "lr", "total_steps", "steps_per_epoch", "tokens_per_step", "samples_per_step"]
-    assert ctypes_size(_lib.WuSchedOpts) == 40
+    assert ctypes_size(_lib.WuSchedOpts) == 48
     assert _lib.WuSuggestIn._fields_[-1][0] == "accumulation"
 
 

@@ -26,10 +26,16 @@ class WuError(ctypes.Structure):
 
 class WuSchedOpts(ctypes.Structure):
     """wu_sched_opts: lr, total_steps, steps_per_epoch, tokens_per_step, samples_per_step
-    (the last two since 0.3.0)."""
+    (the last two since 0.3.0), auto_warmup_steps (issue 18: the length warmup(auto) takes;
+    0 = not chosen, -1 = WU_AUTO_WARMUP_NONE). The same members in the same order as
+    include/warmup.h: the library reads them through this layout."""
     _fields_ = [("lr", ctypes.c_double), ("total_steps", ctypes.c_int64),
                 ("steps_per_epoch", ctypes.c_int64), ("tokens_per_step", ctypes.c_int64),
-                ("samples_per_step", ctypes.c_int64)]
+                ("samples_per_step", ctypes.c_int64), ("auto_warmup_steps", ctypes.c_int64)]
+
+
+# wu_sched_opts.auto_warmup_steps for a chosen length of 0 steps (0 itself: not chosen)
+AUTO_WARMUP_NONE = -1
 
 
 class WuSuggestIn(ctypes.Structure):

@@ -80,14 +80,19 @@ def _spec_text(spec):
     return spec
 
 
-def _opts(lr, total_steps, steps_per_epoch, tokens_per_step=None, samples_per_step=None):
+def _opts(lr, total_steps, steps_per_epoch, tokens_per_step=None, samples_per_step=None,
+          auto_warmup_steps=None):
+    # auto_warmup_steps: None = not chosen (C's 0); 0 = chosen, no warmup (C's -1)
+    auto = 0 if auto_warmup_steps is None else (
+        auto_warmup_steps if auto_warmup_steps > 0 else _lib.AUTO_WARMUP_NONE)
     return _lib.WuSchedOpts(lr, total_steps or 0, steps_per_epoch or 0, tokens_per_step or 0,
-                            samples_per_step or 0)
+                            samples_per_step or 0, auto)
 
 
 # what __init__ sets (as _spec, ...) and the properties that read it
 _FIELDS = ("spec", "lr", "base_lr", "total_steps", "steps_per_epoch", "horizon", "warmup",
-           "warmup_steps", "tokens_per_step", "samples_per_step", "replans")
+           "warmup_steps", "tokens_per_step", "samples_per_step", "auto_warmup_steps",
+           "replans")
 
 
 class Schedule:
@@ -99,7 +104,9 @@ class Schedule:
     lr is the base (peak) LR; total_steps resolves `10%` durations and HF's default
     num_training_steps; steps_per_epoch resolves `2ep`; tokens_per_step and samples_per_step
     (what one optimizer update consumes, over every micro-batch and worker) resolve `375M tok`
-    and `2M samples`. Step k is the LR of the optimizer's k-th update (k = 0, 1, ...). A bad
+    and `2M samples`. auto_warmup_steps is the length `warmup(auto)` takes (what `warmup
+    tune` chose, in steps; 0 = no warmup; None = not chosen, when warmup(auto) raises
+    SpecError). Step k is the LR of the optimizer's k-th update (k = 0, 1, ...). A bad
     spec raises SpecError (a ValueError). s.replan(at, total_steps) re-targets the schedule to
     a new run length from step `at` without a jump."""
 
@@ -110,14 +117,16 @@ class Schedule:
     _h = None
 
     def __init__(self, spec, lr, total_steps=None, steps_per_epoch=None, *,
-                 tokens_per_step=None, samples_per_step=None):
+                 tokens_per_step=None, samples_per_step=None, auto_warmup_steps=None):
         spec = _spec_text(spec)
         lr = _float("lr", lr)
         total_steps = _int("total_steps", total_steps, allow_none=True)
         steps_per_epoch = _int("steps_per_epoch", steps_per_epoch, allow_none=True)
         tokens_per_step = _int("tokens_per_step", tokens_per_step, allow_none=True)
         samples_per_step = _int("samples_per_step", samples_per_step, allow_none=True)
-        opts = _opts(lr, total_steps, steps_per_epoch, tokens_per_step, samples_per_step)
+        auto_warmup_steps = _int("auto_warmup_steps", auto_warmup_steps, allow_none=True)
+        opts = _opts(lr, total_steps, steps_per_epoch, tokens_per_step, samples_per_step,
+                     auto_warmup_steps)
         err = _lib.WuError()
         ptr = ctypes.c_void_p()
         rc = _lib.lib.wu_sched_parse(ctypes.byref(ptr), spec.encode("utf-8"), ctypes.byref(opts),
@@ -132,6 +141,7 @@ class Schedule:
         self._steps_per_epoch = steps_per_epoch
         self._tokens_per_step = tokens_per_step
         self._samples_per_step = samples_per_step
+        self._auto_warmup_steps = auto_warmup_steps
         self._replans = ()
         self._horizon = int(_lib.lib.wu_sched_horizon(ptr))
         self._warmup = int(_lib.lib.wu_sched_warmup_steps(ptr))
@@ -247,6 +257,11 @@ class Schedule:
         return self._samples_per_step
 
     @property
+    def auto_warmup_steps(self):
+        """The length warmup(auto) was given (None: not given)."""
+        return self._auto_warmup_steps
+
+    @property
     def replans(self):
         """The re-plans that made this schedule, in order: ((at, total_steps), ...)."""
         return self._replans
@@ -270,7 +285,7 @@ class Schedule:
             args.append("total_steps=%r" % self._total_steps)
         if self._steps_per_epoch is not None:
             args.append("steps_per_epoch=%r" % self._steps_per_epoch)
-        for k in ("tokens_per_step", "samples_per_step"):
+        for k in ("tokens_per_step", "samples_per_step", "auto_warmup_steps"):
             if getattr(self, "_" + k) is not None:
                 args.append("%s=%r" % (k, getattr(self, "_" + k)))
         if self._replans:  # the run length it was parsed with, then each re-plan
@@ -324,7 +339,7 @@ class Schedule:
         state = self.state()  # ValueError first when closed or never initialised
         return (_restore, (self._spec, self._lr, self._first_total(), self._steps_per_epoch,
                            state, self._tokens_per_step, self._samples_per_step,
-                           self._replans))
+                           self._replans, self._auto_warmup_steps))
 
     def __getstate__(self):
         # only reached by callers that bypass __reduce__; kept for symmetry
@@ -332,7 +347,8 @@ class Schedule:
         return {"spec": self._spec, "lr": self._lr, "total_steps": self._first_total(),
                 "steps_per_epoch": self._steps_per_epoch, "state": self.state(),
                 "tokens_per_step": self._tokens_per_step,
-                "samples_per_step": self._samples_per_step, "replans": self._replans}
+                "samples_per_step": self._samples_per_step, "replans": self._replans,
+                "auto_warmup_steps": self._auto_warmup_steps}
 
 
 class _Handle:
@@ -351,9 +367,9 @@ class _Handle:
 
 
 def _restore(spec, lr, total_steps, steps_per_epoch, state, tokens_per_step=None,
-             samples_per_step=None, replans=()):
+             samples_per_step=None, replans=(), auto_warmup_steps=None):
     s = Schedule(spec, lr, total_steps, steps_per_epoch, tokens_per_step=tokens_per_step,
-                 samples_per_step=samples_per_step)
+                 samples_per_step=samples_per_step, auto_warmup_steps=auto_warmup_steps)
     for at, total in replans:
         s = s.replan(at, total)
     if state:

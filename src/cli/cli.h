@@ -45,17 +45,29 @@ int cli_parse_spec(const char *spec, const struct wu_sched_opts *o, struct wu_sc
  * samples_per_step), the same two options on every command that takes a spec ---- */
 #define CLI_O_TOKENS_PER_STEP 1700
 #define CLI_O_SAMPLES_PER_STEP 1701
+#define CLI_O_AUTO_WARMUP 1702 /* issue 18: the length warmup(auto) takes */
 #define CLI_UNIT_OPTIONS                                                              \
     {"tokens-per-step", required_argument, 0, CLI_O_TOKENS_PER_STEP},                 \
-    {"samples-per-step", required_argument, 0, CLI_O_SAMPLES_PER_STEP}
+    {"samples-per-step", required_argument, 0, CLI_O_SAMPLES_PER_STEP},               \
+    {"auto-warmup", required_argument, 0, CLI_O_AUTO_WARMUP}
 #define CLI_UNITS_HELP                                                                \
     "      --tokens-per-step T   tokens per optimizer update (all micro-batches and\n" \
     "                        workers): resolves durations in tokens, warmup(375M tok)\n" \
     "      --samples-per-step S  samples per optimizer update: resolves durations in\n"  \
-    "                        samples, warmup(2M samples)\n"
-/* Apply option ch (CLI_O_TOKENS_PER_STEP / CLI_O_SAMPLES_PER_STEP) to o: 0 done,
- * WU_EXIT_USAGE on a bad value (printed), -1 when ch is neither. */
+    "                        samples, warmup(2M samples)\n"                          \
+    "      --auto-warmup D   the length warmup(auto) takes (what `warmup tune` chose):\n" \
+    "                        a duration, 500, 5%, 1ep, 2M samples, 0 for none\n"
+/* Apply option ch (CLI_O_TOKENS_PER_STEP / CLI_O_SAMPLES_PER_STEP / CLI_O_AUTO_WARMUP) to o: 0
+ * done, WU_EXIT_USAGE on a bad value (printed), -1 when ch is none of them. --auto-warmup's
+ * duration may depend on options that come after it (--steps for 5%), so it is kept as text
+ * until cli_units_resolve. */
 int cli_units_option(int ch, const char *arg, struct wu_sched_opts *o);
+/* Once every option is read (o->total_steps and the units known): --auto-warmup's duration
+ * into o->auto_warmup_steps (WU_AUTO_WARMUP_NONE for 0), read as the length of a native
+ * warmup phase is. 0 (also when it was not given), or WU_EXIT_USAGE (printed). */
+int cli_units_resolve(struct wu_sched_opts *o);
+/* Forget an unresolved --auto-warmup (cli_main, before each command). */
+void cli_units_reset(void);
 
 /* The terminal's width in columns: stdout's window size, else $COLUMNS, else 80. */
 int cli_term_cols(void);
@@ -106,5 +118,7 @@ int cmd_report(int argc, char **argv);
 /* issue 17: a run's LR log against a spec, and two specs against each other (cmd_check.c) */
 int cmd_check(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+/* issue 18: the length of warmup(auto), by a probe of the model (cmd_tune.c) */
+int cmd_tune(int argc, char **argv);
 
 #endif

@@ -115,8 +115,50 @@ int cli_parse_spec(const char *spec, const wu_sched_opts *o, wu_schedule **out)
     return 0;
 }
 
+/* --auto-warmup's text, until cli_units_resolve reads it (one command per process, and the
+ * fuzzer's commands each resolve or fail before the next: cli_main clears it) */
+static const char *auto_warmup_text;
+
+void cli_units_reset(void)
+{
+    auto_warmup_text = NULL;
+}
+
+int cli_units_resolve(wu_sched_opts *o)
+{
+    const char *text = auto_warmup_text;
+    auto_warmup_text = NULL;
+    if (!text) return 0;
+    /* the same reading as warmup(D)'s length: steps, %, ep, tok, samples */
+    char spec[160];
+    if (strpbrk(text, "()<>*,=\"'") || !*text ||
+        snprintf(spec, sizeof spec, "warmup(%s) > constant", text) >= (int)sizeof spec)
+        return cli_error("--auto-warmup: '%s' is not a duration; give steps (500), a percentage "
+                         "of the run (5%%), epochs (1ep), tokens (375M tok) or samples (2M "
+                         "samples)", text);
+    wu_sched_opts so = *o;
+    so.auto_warmup_steps = 0;
+    wu_schedule *s;
+    wu_error err;
+    if (wu_sched_parse(&s, spec, &so, &err) != WU_OK) {
+        const char *m = strstr(err.msg, ": ") ? strstr(err.msg, ": ") + 2 : err.msg;
+        if (!strncmp(m, "warmup: 'len' ", 14)) m += 14; /* "warmup: 'len' is 1 epochs..." */
+        char msg[400];
+        cli_engine_message(m, msg, sizeof msg);
+        return cli_error("--auto-warmup '%s': %s", text, msg);
+    }
+    int64_t w = wu_sched_warmup_steps(s);
+    wu_sched_destroy(s);
+    o->auto_warmup_steps = w > 0 ? w : WU_AUTO_WARMUP_NONE;
+    return 0;
+}
+
 int cli_units_option(int ch, const char *arg, wu_sched_opts *o)
 {
+    if (ch == CLI_O_AUTO_WARMUP) {
+        auto_warmup_text = arg;
+        return 0;
+    }
     if (ch == CLI_O_TOKENS_PER_STEP)
         return cli_int64("--tokens-per-step", arg, 1, (int64_t)1 << 50, &o->tokens_per_step)
                    ? WU_EXIT_USAGE : 0;

@@ -277,7 +277,7 @@ int cmd_check(int argc, char **argv)
             if (cli_int64("--steps-per-epoch", optarg, 1, (int64_t)1 << 40, &so.steps_per_epoch))
                 return WU_EXIT_USAGE;
             break;
-        case CLI_O_TOKENS_PER_STEP: case CLI_O_SAMPLES_PER_STEP:
+        case CLI_O_TOKENS_PER_STEP: case CLI_O_SAMPLES_PER_STEP: case CLI_O_AUTO_WARMUP:
             if (cli_units_option(c, optarg, &so)) return WU_EXIT_USAGE;
             break;
         case O_SEGMENTS: segments = optarg; break;
@@ -299,6 +299,7 @@ int cmd_check(int argc, char **argv)
         return cli_error("check: one LOG expected, got also '%s'", argv[optind + 1]);
     if (!spec) return cli_error("check: --spec SPEC is required (the schedule the run meant to follow)");
     if (so.lr <= 0) return cli_error("check: --lr LR is required (the base / peak LR of the spec)");
+    if (cli_units_resolve(&so)) return WU_EXIT_USAGE;
     const char *log = argv[optind];
     check_ctx *x = calloc(1, sizeof *x);
     if (!x) return cli_error("out of memory");
@@ -438,7 +439,7 @@ int cmd_diff(int argc, char **argv)
             break;
         case O_JSON: json = 1; break;
         case O_PLOT: plot = optarg; break;
-        case CLI_O_TOKENS_PER_STEP: case CLI_O_SAMPLES_PER_STEP:
+        case CLI_O_TOKENS_PER_STEP: case CLI_O_SAMPLES_PER_STEP: case CLI_O_AUTO_WARMUP:
             if (cli_units_option(c, optarg, &so)) return WU_EXIT_USAGE;
             break;
         case 'h': fputs(DIFF_HELP, stdout); return WU_EXIT_OK;
@@ -452,6 +453,7 @@ int cmd_diff(int argc, char **argv)
         return cli_error("diff: give two specs, e.g. warmup diff 'warmup(100) > cosine' "
                          "'hf:cosine(num_warmup_steps=100)' --steps 1000 (got %d)", argc - optind);
     if (so.total_steps <= 0) return cli_error("diff: --steps N is required (the updates to compare)");
+    if (cli_units_resolve(&so)) return WU_EXIT_USAGE;
     const char *sa = argv[optind], *sb = argv[optind + 1];
     wu_schedule *a, *b;
     if (cli_parse_spec(sa, &so, &a)) return WU_EXIT_USAGE;

@@ -161,7 +161,7 @@ int cmd_plot(int argc, char **argv)
                                                                             : &rq.height) = (int)v;
             break;
         }
-        case CLI_O_TOKENS_PER_STEP: case CLI_O_SAMPLES_PER_STEP:
+        case CLI_O_TOKENS_PER_STEP: case CLI_O_SAMPLES_PER_STEP: case CLI_O_AUTO_WARMUP:
             if (cli_units_option(c, optarg, &rq.opts)) return WU_EXIT_USAGE;
             break;
         case 'h': fputs(HELP, stdout); return WU_EXIT_OK;
@@ -179,6 +179,7 @@ int cmd_plot(int argc, char **argv)
     if (rq.opts.total_steps <= 0)
         return cli_error("plot: --steps N is required (the number of updates to draw)");
     for (int i = 0; i < rq.nspecs; i++) rq.specs[i] = argv[optind + i];
+    if (cli_units_resolve(&rq.opts)) return WU_EXIT_USAGE;
     char lbuf[1024];
     if (labels) {
         if (strlen(labels) >= sizeof lbuf) return cli_error("--labels is too long");

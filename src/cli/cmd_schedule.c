@@ -172,7 +172,7 @@ int cmd_schedule(int argc, char **argv)
         case 'm': metrics_path = optarg; break;
         case 300: force = 1; break; /* long only */
         case 301: segments = optarg; break;
-        case CLI_O_TOKENS_PER_STEP: case CLI_O_SAMPLES_PER_STEP:
+        case CLI_O_TOKENS_PER_STEP: case CLI_O_SAMPLES_PER_STEP: case CLI_O_AUTO_WARMUP:
             if (cli_units_option(c, optarg, &so)) return WU_EXIT_USAGE;
             break;
         case 'h': fputs(HELP, stdout); return WU_EXIT_OK;
@@ -189,6 +189,7 @@ int cmd_schedule(int argc, char **argv)
         return cli_error("schedule: one SPEC expected, got also '%s' (quote the spec)",
                          argv[optind + 1]);
     if (so.total_steps <= 0 && segments) so.total_steps = wu_segments_total(segments);
+    if (cli_units_resolve(&so)) return WU_EXIT_USAGE;
     if (so.total_steps <= 0)
         return cli_error("schedule: --steps N is required (the number of updates to print)");
     if (so.total_steps > MAX_ROWS && !force)

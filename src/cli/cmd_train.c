@@ -9,6 +9,7 @@
 
 #include "../train/config.h"
 #include "../train/dist.h"
+#include "../train/tune.h"
 #include "cli.h"
 
 /* --help: the training options come from the field table (src/train/config.h). */
@@ -221,6 +222,7 @@ static int train_main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     view vw = {isatty(STDOUT_FILENO) && !quiet && !json, json, strcmp(c.model, "gpt") ? "images" : "tokens"};
     wu_train_result r;
+    const int probes = !resume && wu_tune_needed(&c); /* issue 18: warmup(auto) */
     rc = wu_train(&c, !resume ? 0 : extend && !strcmp(extend, "restart") ? WU_RESUME_RESTART
                                                                           : WU_RESUME_REPLAN,
                   stop_after, &stop_flag, progress, &vw, &r, &err);
@@ -248,6 +250,9 @@ static int train_main(int argc, char **argv)
             printf(" (%lld non-finite step%s, the first at step %lld)", (long long)r.nonfinite_steps,
                    r.nonfinite_steps > 1 ? "s" : "", (long long)r.first_nonfinite_step);
         printf("; %s/summary.json\n", c.out);
+        if (probes)
+            printf("warmup(auto): %lld steps, chosen by the probe (why and at what cost: "
+                   "auto_warmup in %s/summary.json)\n", (long long)c.auto_warmup, c.out);
         if (r.threads_min < r.threads_max) /* the governor stepped in: say why it was slower */
             printf("the machine was busy: %d thread%s of %d at times, leaving the cores other "
                    "processes used (OMP_NUM_THREADS fixes the count)\n", r.threads_min,

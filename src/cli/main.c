@@ -21,6 +21,8 @@ static const char USAGE[] =
     "                 no warmup against linear and exponential warmup, side by side\n"
     "  sweep --out DIR [--lrs 1e-4,...] [--warmups 0,2%,10%,25%] [train options]\n"
     "                 the LR x warmup grid: final loss, heatmap, LR sensitivity, report\n"
+    "  tune [train options] [--json]\n"
+    "                 choose the length of warmup(auto) by a probe of the model (<= 10% cost)\n"
     "  study NAME [--quick]\n"
     "                 one of the studies that 'warmup study --list' prints\n"
     "  report DIR     one self-contained HTML page from a run, sweep or study directory\n"
@@ -49,6 +51,7 @@ int cli_main(int argc, char **argv)
         return WU_EXIT_USAGE;
     }
     const char *cmd = argv[1];
+    cli_units_reset(); /* an earlier command's --auto-warmup text (the fuzzer runs many) */
     if (!strcmp(cmd, "help") && argc > 2) { /* `warmup help CMD` is `warmup CMD --help` */
         if (argc > 3) return cli_error("help: one command expected, got also '%s'", argv[3]);
         char help_flag[] = "--help";
@@ -79,7 +82,8 @@ static int dispatch(const char *cmd, int argc, char **argv)
     if (!strcmp(cmd, "report")) return cmd_report(argc, argv);
     if (!strcmp(cmd, "check")) return cmd_check(argc, argv);
     if (!strcmp(cmd, "diff")) return cmd_diff(argc, argv);
-    cli_error("unknown command '%s'; commands: schedule, plot, suggest, train, demo, sweep, study, report, check, diff (run 'warmup "
+    if (!strcmp(cmd, "tune")) return cmd_tune(argc, argv);
+    cli_error("unknown command '%s'; commands: schedule, plot, suggest, train, demo, sweep, study, report, check, diff, tune (run 'warmup "
               "--help')", cmd);
     return WU_EXIT_USAGE;
 }

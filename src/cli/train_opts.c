@@ -81,6 +81,8 @@ static const struct { const char *name, *flag; } other_names[] = {
     /* issue 17: units and accumulation */
     {"tokens_per_step", "tokens-per-step"}, {"samples_per_step", "samples-per-step"},
     {"accumulation", "accumulation"}, {"extend", "extend"},
+    /* issue 18: the length warmup(auto) takes */
+    {"auto_warmup_steps", "auto-warmup"},
 };
 
 /* The option that sets the setting called name[0..len) (NULL: none). */

@@ -76,6 +76,11 @@ int wu_plan_batch_scaling(wu_study *s, wu_error *err);
 int wu_plan_optimizers(wu_study *s, wu_error *err);
 int wu_plan_layernorm(wu_study *s, wu_error *err);
 int wu_plan_adam_first_steps(wu_study *s, wu_error *err);
+/* issue 18 (study_auto.c): warmup(auto) against the grid 0, 2%, 10%, 25% at one peak LR, on
+ * the GPT (built-in language; the licence texts of /usr/share/common-licenses) and the ViT
+ * (Fashion-MNIST: the Debian package dataset-fashion-mnist), three seeds each. The automatic
+ * arms have x = -1 (their length is in their summary.json). */
+int wu_plan_auto_warmup(wu_study *s, wu_error *err);
 
 /* The transformer most studies train: the reference GPT (300 steps), or for quick a 2-layer
  * width-32 one (80 steps, batch 8, context 16); seed given, no evaluation before the end. */

@@ -8,6 +8,7 @@
 #include "../util/fail.h"
 #include "../util/outfile.h"
 #include "../train/config.h"
+#include "../train/tune.h"
 #include "sweep.h"
 
 int wu_sweep_set_warmups(wu_sweep *s, const char *text, wu_error *err)
@@ -90,7 +91,15 @@ int wu_sweep_runs(const wu_sweep *s, wu_lab_run **runs, int *n, wu_error *err)
         }
         warm_name(s->warmups[w], wn, sizeof wn);
         wu_schedule *sch;
-        wu_sched_opts so = {.lr = s->base.lr, .total_steps = s->base.steps};
+        wu_sched_opts so = {.lr = s->base.lr, .total_steps = s->base.steps,
+                            .auto_warmup_steps = wu_tune_sched_steps(&s->base)};
+        if (wu_tune_needed(&s->base)) { /* issue 18: no probe per cell (docs/TUNE.md) */
+            free(r);
+            return wu_fail(err, WU_EINVAL, "schedule: a sweep does not probe warmup(auto) in "
+                           "each cell (the grid is itself the comparison of warmups, and each "
+                           "LR would need its own probe): run `warmup tune` at the LR you want "
+                           "and give its length (auto_warmup)");
+        }
         if (wu_sched_parse(&sch, spec, &so, err) != WU_OK) {
             char msg[sizeof err->msg];
             snprintf(msg, sizeof msg, "%s", err->msg);

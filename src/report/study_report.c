@@ -585,6 +585,8 @@ const wu_study_kind wu_studies[] = {
     {"stable-lr", "the largest peak LR that trains, by bisection, against warmup length, AdamW "
      "and GI-Adam, with sharpness (Kalra & Barkeshli 2024)", wu_plan_stable_lr, NULL,
      wu_render_stable_lr},
+    {"auto-warmup", "warmup(auto), chosen by a probe of the model, against the grid 0, 2%, 10%, "
+     "25% on three tasks (issue 18)", wu_plan_auto_warmup, NULL, wu_render_auto_warmup},
     {"demo", "the same model with no, linear and exponential warmup (warmup demo)", NULL, NULL,
      wu_report_demo},
     {NULL, NULL, NULL, NULL, NULL},

@@ -123,14 +123,30 @@ static int phase(wu_schedule *s, const wu_ast_tree *t, int at, int64_t prev_len,
     wu_node *nd = &s->nodes[idx];
     *out = idx;
     *fill = 0;
-    if (wu__has(&b, "len")) {
+    const int len_at = wu__arg(&b, "len");
+    if (pi == N_WARMUP && len_at >= 0 && t->n[len_at].type == A_NAME &&
+        !strcmp(t->n[len_at].text, "auto")) {
+        /* warmup(auto): the length a probe of the model chose (wu_sched_opts) */
+        int64_t a = s->opts.auto_warmup_steps;
+        if (a == 0)
+            return wu__spec_err(err, WU_EINVAL, t, len_at,
+                                "warmup(auto): no length has been chosen: run `warmup tune` "
+                                "to measure one (`warmup train` probes by itself), or give it "
+                                "(auto_warmup_steps)");
+        if (a < WU_AUTO_WARMUP_NONE)
+            return wu__spec_err(err, WU_EINVAL, t, len_at,
+                                "warmup(auto): auto_warmup_steps is %lld; it must be > 0, or "
+                                "WU_AUTO_WARMUP_NONE (-1) for no warmup", (long long)a);
+        nd->len = a == WU_AUTO_WARMUP_NONE ? 0 : a;
+    } else if (wu__has(&b, "len")) {
         STEPS("len", 0, 0, &nd->len);
         if (nd->len == 0 && pi != N_WARMUP)
             return wu__spec_err(err, WU_EINVAL, t, wu__arg(&b, "len"),
                                 "%s: a phase of 0 steps does nothing; remove it", c->text);
     } else if (pi == N_WARMUP) {
         return wu__spec_err(err, WU_EINVAL, t, at,
-                            "warmup needs a length: warmup(500), warmup(10%%) or warmup(1ep)");
+                            "warmup needs a length: warmup(500), warmup(10%%), warmup(1ep) or "
+                            "warmup(auto)");
     } else if (PHASES[pi].needs_len || PHASES[pi].kind == K_CURVE) {
         *fill = 1; /* the caller assigns the rest of the run */
     }

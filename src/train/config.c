@@ -135,6 +135,10 @@ const wu_cfg_field wu_cfg_fields[] = {
     {"layer_stats_every", "layer-stats-every", 0, WU_CFG_INT, S(layer_stats_every), "0", 0,
      1 << 30, NULL, "K", "every K steps, each parameter tensor's |update|/|weights| and the angle "
      "between successive updates, into DIR/layers.csv (0: never)", ALL, 0},
+    /* issue 18: warmup(auto) (tune.c); a fresh run that probes writes its choice here */
+    {"auto_warmup", "auto-warmup", 0, WU_CFG_I64, S(auto_warmup), "-1", -1, BIG, NULL, "N",
+     "the length warmup(auto) takes, in steps (-1: probe the model first, as `warmup tune` "
+     "does; 0: no warmup)", ALL, 0},
     {"out", "out", 'o', WU_CFG_STR, S(out), "", 0, 0, NULL, "DIR",
      "the run directory (created; required)", ALL, WU_CFG_LOCAL},
 };

@@ -23,6 +23,7 @@
 #include "../util/outfile.h"
 #include "dist.h"
 #include "run.h"
+#include "tune.h"
 
 double wu_run_now(void)
 {
@@ -78,6 +79,8 @@ void wu_run_free(wu_run *r)
     wu_loader_free(&r->loader);
     wu_probe_free(r);
     free(r->tok), free(r->tgt), free(r->idx), free(r->labels), free(r->x);
+    free(r->tune);
+    r->tune = NULL;
     r->opt = NULL, r->sched = NULL;
     r->tok = r->tgt = r->idx = r->labels = NULL, r->x = NULL;
 }
@@ -92,7 +95,9 @@ static wu_sched_opts sched_opts(const wu_run *r)
     wu_sched_opts so = {.lr = c->lr, .total_steps = c->steps,
                         .steps_per_epoch = r->text ? 0 : r->loader.steps_per_epoch,
                         .tokens_per_step = r->text ? (int64_t)c->batch * c->seq : 0,
-                        .samples_per_step = c->batch};
+                        .samples_per_step = c->batch,
+                        /* issue 18: warmup(auto)'s length, when chosen (-1: not yet) */
+                        .auto_warmup_steps = wu_tune_sched_steps(c)};
     return so;
 }
 
@@ -271,6 +276,24 @@ static int change_length(wu_run *r, int64_t steps, int restart, wu_error *err)
     return WU_OK;
 }
 
+/* Issue 18: a fresh run whose schedule uses warmup(auto) without a length: the probe (tune.c)
+ * chooses it on a copy of the run, before the run is built, so the run is the one it would be
+ * with that length given by hand; the choice goes into the configuration (summary.json, the
+ * checkpoint: a resume does not probe again). On K ranks each rank would probe alone and might
+ * choose differently (and the probe runs no collectives): refused, with the way round. */
+static int auto_warmup(wu_run *r, wu_error *err)
+{
+    if (r->ranks > 1)
+        return wu_fail(err, WU_EINVAL, "schedule: warmup(auto) is not probed on %d ranks (each "
+                       "would probe its own share alone); run `warmup tune` with the same "
+                       "options in one process first and give its length (auto_warmup)",
+                       r->ranks);
+    if (!(r->tune = malloc(sizeof *r->tune))) return wu_fail(err, WU_ENOMEM, "out of memory");
+    int rc = wu_tune(&r->c, r->tune, err);
+    if (rc == WU_OK) r->c.auto_warmup = r->tune->warmup_steps;
+    return rc;
+}
+
 /* What can fail without touching the disk: the run directory must be one (or not exist yet),
  * the data, model and optimizer must build, a checkpoint must fit the model. */
 static int open_prepare(wu_run *r, const wu_train_config *cfg, int resume, wu_error *err)
@@ -304,6 +327,7 @@ static int open_prepare(wu_run *r, const wu_train_config *cfg, int resume, wu_er
         rc = wu_fail(err, WU_EINVAL, "out: %s exists and is not a directory", r->c.out);
     else
         r->rank_batch = r->c.batch / r->ranks;
+    if (rc == WU_OK && !resume && wu_tune_needed(&r->c)) rc = auto_warmup(r, err);
     if (rc == WU_OK) rc = wu_run_build(r, err);
     if (rc == WU_OK && resume) rc = wu_ckpt_apply(r, blob, blen, err);
     if (rc == WU_OK && new_steps)
@@ -389,6 +413,7 @@ int wu_train_open(wu_run **out, wu_train_config *cfg, int resume, wu_error *err)
     r->started = r->step;
     wu_run_threads_start(r);
     if (resume) *cfg = r->c;
+    cfg->auto_warmup = r->c.auto_warmup; /* issue 18: what the probe chose */
     *out = r;
     return WU_OK;
 }
@@ -469,6 +494,13 @@ static int write_summary(const wu_run *r, const wu_train_result *res, wu_error *
         }
     }
     fputc(']', f);
+    if (r->tune) { /* issue 18: the warmup(auto) probe of this run */
+        fputs(",\n  \"auto_warmup\": ", f);
+        wu_tune_json(f, r->tune);
+    } else if (r->c.auto_warmup >= 0) { /* given, or probed by an earlier session */
+        fprintf(f, ",\n  \"auto_warmup\": {\"steps\": %lld, \"probed\": false}",
+                (long long)r->c.auto_warmup);
+    }
     fprintf(f, ",\n  \"parameters\": %zu,\n", r->net.nparams);
     fprintf(f, "  \"ranks\": %d,\n  \"rank_batch\": %d,\n", r->ranks, r->rank_batch);
     fprintf(f, "  \"status\": \"%s\",\n", res->diverged ? "diverged"

@@ -67,6 +67,8 @@ struct wu_run {
        global batch c.batch, at rank * rank_batch; rank 0 alone writes files */
     int rank, ranks, rank_batch;
     wu_probe probe;           /* sharpness and layer statistics (probe.h); unused at K = 0 */
+    struct wu_tune_result *tune; /* issue 18: the warmup(auto) probe this session ran (NULL:
+                                    none; summary.json's auto_warmup) */
 };
 
 /* run.c */

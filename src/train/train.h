@@ -89,6 +89,10 @@ typedef struct wu_train_config {
     int sharpness_iters;    /* Hessian-vector products per eigenvalue, at most (20) */
     int layer_stats_every;  /* every K steps, per-tensor update ratio and angle into
                                DIR/layers.csv (0: never) */
+    /* issue 18: the length warmup(auto) takes, in steps (tune.h): -1 = not chosen yet (a
+       fresh run whose schedule uses warmup(auto) runs the probe first and records its choice
+       here, so a resume does not probe again); 0 = no warmup */
+    int64_t auto_warmup;
     char out[512];          /* the run directory */
 } wu_train_config;
 
