@@ -568,7 +568,7 @@ static void test_ops(void)
               "%s fills every op", ops->name);
         wu_model_config mc = wu_model_default_config();
         mc.batch = 3, mc.seq = 6, mc.vocab = 32, mc.rows = 14, mc.cols = 14, mc.classes = 5;
-        mc.layers = 2, mc.heads = 2, mc.dim = 8, mc.depth = 2, mc.width = 12, mc.diag = 1;
+        mc.layers = 2, mc.heads = 2, mc.dim = 8, mc.depth = 2, mc.width = 12, mc.diag = WU_DIAG_ALL;
         wu_model m;
         wu_error e = {0};
         int rc = wu_model_create(&m, ops, &mc, &e);

@@ -13,6 +13,7 @@
 
 #include "optim_impl.h"
 #include "../util/fail.h"
+#include "../util/mem.h"
 
 static int oerr(wu_error *err, int code, const char *msg)
 {
@@ -205,9 +206,11 @@ wu_status wu_optim_create(wu_optim **out, const wu_optim_config *cfg, size_t n,
         ams |= o->groups[g].hp.amsgrad;
         mom |= o->groups[g].hp.momentum != 0.0;
     }
-    if ((adam && (!(o->m = calloc(n, sizeof(float))) || !(o->v = calloc(n, sizeof(float))))) ||
-        (ams && !(o->vmax = calloc(n, sizeof(float)))) ||
-        (!adam && mom && !(o->buf = calloc(n, sizeof(float))))) {
+    /* mapped now, not at the first update (mem.h: page faults are dear) */
+    if ((adam && (!(o->m = wu_calloc_mapped(n, sizeof(float))) ||
+                  !(o->v = wu_calloc_mapped(n, sizeof(float))))) ||
+        (ams && !(o->vmax = wu_calloc_mapped(n, sizeof(float)))) ||
+        (!adam && mom && !(o->buf = wu_calloc_mapped(n, sizeof(float))))) {
         wu_optim_destroy(o);
         return oerr(err, WU_ENOMEM, "optimizer: out of memory for its state");
     }
