@@ -37,7 +37,7 @@ if 'tokens_per_wall_s' in s:
     print(p, 'summary_wall', s['tokens_per_wall_s'])
 PY
 }
-echo "cpus $(nproc), OMP_NUM_THREADS=$OMP_NUM_THREADS, $steps steps, $pairs pairs, load before: $(cat /proc/loadavg)"
+echo "cpus $(getconf _NPROCESSORS_ONLN), OMP_NUM_THREADS=$OMP_NUM_THREADS, $steps steps, $pairs pairs, load before: $(cat /proc/loadavg)"
 for p in $(seq "$pairs"); do
     if [ $((p % 2)) -eq 1 ]; then bare "$p"; train "$p"; else train "$p"; bare "$p"; fi
 done
