@@ -61,8 +61,8 @@ B       ?= build
 FEATURES := BLAS=$(BLAS) OPENMP=$(OPENMP) MPI=$(MPI) OPT=$(OPT) CC=$(CC)
 $(shell mkdir -p $(B) && [ "$$(cat $(B)/features 2>/dev/null)" = '$(FEATURES)' ] || echo '$(FEATURES)' > $(B)/features)
 
-LIB_SRC := $(wildcard src/schedule/*.c src/optim/*.c) src/util/fail.c src/util/checksum.c
-UTIL_ENG := $(filter-out src/util/fail.c src/util/checksum.c,$(wildcard src/util/*.c))
+LIB_SRC := $(wildcard src/schedule/*.c src/optim/*.c) src/util/fail.c src/util/checksum.c src/util/mem.c
+UTIL_ENG := $(filter-out src/util/fail.c src/util/checksum.c src/util/mem.c,$(wildcard src/util/*.c))
 ENG_SRC := $(UTIL_ENG) $(wildcard src/nn/*.c src/model/*.c src/data/*.c src/train/*.c src/lab/*.c src/report/*.c)
 CLI_SRC := $(wildcard src/cli/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o)

@@ -2,7 +2,8 @@
 # alone_train.sh - is one `warmup train` run, alone on the machine, as fast as before a change?
 # Two builds run one at a time, back to back, OLD then NEW in odd rounds and NEW then OLD in
 # even ones, so that a drift in the machine's speed (a neighbour on the host, a change of clock)
-# hits both alike. Reports per build the median and best tokens/s (from summary.json) and the
+# hits both alike. Reports per build the median and best tokens/s (from summary.json, the
+# session's whole wall time: tokens_per_wall_s, or tokens_per_s of a build before issue 19) and the
 # median of the per-round ratios NEW/OLD: the figure to read on a noisy machine, since each
 # ratio compares two runs seconds apart. Where NEW's summary has "threads_min" (the thread
 # governor), also how many of its runs used fewer threads than they started with.
@@ -16,7 +17,7 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 one() { # side build: one run, appends "side tokens_per_s threads threads_min"
     rm -rf "$tmp/r"
     "$2/warmup" train --steps "$steps" --batch 8 --schedule hf:constant --out "$tmp/r" -q > /dev/null
-    /usr/bin/python3 -c "import json,sys; s=json.load(open(sys.argv[1])); print(sys.argv[2], s['tokens_per_s'], s.get('threads', 0), s.get('threads_min', 0))" "$tmp/r/summary.json" "$1" >> "$tmp/res"
+    /usr/bin/python3 -c "import json,sys; s=json.load(open(sys.argv[1])); print(sys.argv[2], s.get('tokens_per_wall_s', s['tokens_per_s']), s.get('threads', 0), s.get('threads_min', 0))" "$tmp/r/summary.json" "$1" >> "$tmp/res"
 }
 echo "cpus $(nproc), load before: $(cat /proc/loadavg)"
 echo "OMP_NUM_THREADS=${OMP_NUM_THREADS-unset} OMP_WAIT_POLICY=${OMP_WAIT_POLICY-unset}"

@@ -1,11 +1,12 @@
 /* bench_gpt.c - training speed and memory of the reference GPT (4 layers, 4 heads, width 128,
  * context 64, batch 8, vocab 256; AdamW), where the time goes, and the machine's sgemm peak.
  *
- *   make build/bench_gpt && OMP_NUM_THREADS=2 build/bench_gpt [--post-ln] [--steps N]
+ *   make build/bench_gpt && OMP_NUM_THREADS=2 build/bench_gpt [--post-ln] [--steps N] [--steps-only]
  *
  * Prints "c gpt tokens_per_s ...", "c gpt peak_rss_mb ...", a per-kernel breakdown of one
  * training step (each kernel timed on its own at the step's shapes), and the fraction of the
- * sgemm peak (measured here on a 1024^3 product) that a whole step reaches. */
+ * sgemm peak (measured here on a 1024^3 product) that a whole step reaches. --steps-only stops
+ * after the whole steps (bench/train_overhead.sh needs only their tokens/s). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,9 +52,10 @@ static double now(void)
 
 int main(int argc, char **argv)
 {
-    int post_ln = 0, steps = 30;
+    int post_ln = 0, steps = 30, steps_only = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--post-ln")) post_ln = 1;
+        else if (!strcmp(argv[i], "--steps-only")) steps_only = 1;
         else if (!strcmp(argv[i], "--steps") && i + 1 < argc) steps = atoi(argv[++i]);
     }
     int threads = 1;
@@ -113,6 +115,12 @@ int main(int argc, char **argv)
            per_step * 1e3, tf / steps * 1e3, tb / steps * 1e3, to / steps * 1e3);
     printf("c gpt peak_rss_mb %.1f\n", ru.ru_maxrss / 1024.0);
     printf("c gpt model_memory_mb %.1f\n", wu_gpt_memory(m) / 1048576.0);
+    if (steps_only) {
+        wu_optim_destroy(opt);
+        wu_gpt_destroy(m);
+        free(tok), free(tgt);
+        return 0;
+    }
 
     /* the machine's sgemm peak: the best of the builtin product and OpenBLAS (as it detects
        this CPU) on a 1024^3 product in their fastest layout (C = A @ B, both row-major) */

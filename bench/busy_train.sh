@@ -19,7 +19,8 @@ run() { # build dir
     rm -rf "$2"
     "$1/warmup" train --steps "$steps" --batch 8 --schedule hf:constant --out "$2" -q > /dev/null
 }
-tps() { /usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['tokens_per_s'])" "$1/summary.json"; }
+# the session's whole wall time in either build (tokens_per_s before issue 19, tokens_per_wall_s since)
+tps() { /usr/bin/python3 -c "import json,sys; s=json.load(open(sys.argv[1])); print(s.get('tokens_per_wall_s', s['tokens_per_s']))" "$1/summary.json"; }
 echo "cpus $(nproc), load before: $(cat /proc/loadavg)"
 echo "OMP_NUM_THREADS=${OMP_NUM_THREADS-unset} OMP_WAIT_POLICY=${OMP_WAIT_POLICY-unset}"
 for r in $(seq "$rounds"); do

@@ -4,7 +4,8 @@
 # hf:constant) on 2 ranks x 1 OpenMP thread (mpirun -np 2) against 1 rank x 2 threads.
 # Rounds alternate the order (threads first in odd rounds, ranks first in even ones) so that a
 # drift in the machine's speed hits both alike. Reports the median and best tokens/s of each
-# (summary.json, rank 0: the global batch's tokens over the session's wall time) and the median
+# (summary.json, rank 0: the global batch's tokens over the session's wall time, tokens_per_wall_s
+# since issue 19) and the median
 # of the per-round ratios ranks/threads; then the allreduce of the 3.3 MB gradient alone
 # (build/bench_allreduce, when built: make build/bench_allreduce) and its share of a 2-rank step.
 # Needs an MPI build (make; mpicc found) and mpirun.
@@ -20,7 +21,7 @@ one() { # side: one run, appends "side tokens_per_s"
     rm -rf "$tmp/r"
     if [ "$1" = threads ]; then OMP_NUM_THREADS=2 "$b/warmup" train $A --out "$tmp/r" > /dev/null
     else OMP_NUM_THREADS=1 $MPIRUN -np 2 -x OMP_NUM_THREADS "$b/warmup" train $A --out "$tmp/r" > /dev/null; fi
-    /usr/bin/python3 -c "import json,sys; s=json.load(open(sys.argv[1])); print(sys.argv[2], s['tokens_per_s'])" "$tmp/r/summary.json" "$1" >> "$tmp/res"
+    /usr/bin/python3 -c "import json,sys; s=json.load(open(sys.argv[1])); print(sys.argv[2], s.get('tokens_per_wall_s', s['tokens_per_s']))" "$tmp/r/summary.json" "$1" >> "$tmp/res"
 }
 echo "cpus $(nproc), $(mpirun --version 2>/dev/null | head -1), load before: $(cat /proc/loadavg)"
 for r in $(seq "$rounds"); do

@@ -181,7 +181,7 @@ static void test_repeatable(void)
         wu_gpt *m;
         wu_gpt_create(&m, &cfg, 4, 32, NULL);
         wu_gpt_init(m, 42);
-        m->diag = 1;
+        m->diag = WU_DIAG_ALL;
         wu_optim_config oc;
         wu_optim_defaults(&oc, WU_OPT_ADAMW);
         wu_optim *opt;

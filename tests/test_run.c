@@ -13,6 +13,7 @@
 #include "harness.h"
 #include "report/metrics.h"
 #include "train/run.h"
+#include "util/mem.h"
 #include "util/rng.h"
 
 static char tmp[256];
@@ -568,7 +569,7 @@ static void test_ops(void)
               "%s fills every op", ops->name);
         wu_model_config mc = wu_model_default_config();
         mc.batch = 3, mc.seq = 6, mc.vocab = 32, mc.rows = 14, mc.cols = 14, mc.classes = 5;
-        mc.layers = 2, mc.heads = 2, mc.dim = 8, mc.depth = 2, mc.width = 12, mc.diag = 1;
+        mc.layers = 2, mc.heads = 2, mc.dim = 8, mc.depth = 2, mc.width = 12, mc.diag = WU_DIAG_ALL;
         wu_model m;
         wu_error e = {0};
         int rc = wu_model_create(&m, ops, &mc, &e);
@@ -618,6 +619,57 @@ static void test_ops(void)
           "a ViT over 14x21 images: %s", e.msg);
 }
 
+/* Issue 19: the diagnostics as the WU_DIAG_* bits ask (a training step asks for the forward's
+ * alone: no pass over the gradients for per-layer norms), the same forward statistics and the
+ * same gradients either way; and wu_calloc_mapped's buffers are calloc's. */
+static void test_diag_bits(void)
+{
+    const wu_model_ops *all[3] = {&wu_gpt_ops, &wu_mlp_ops, &wu_vit_ops};
+    for (int k = 0; k < 3; k++) {
+        wu_model m[2];
+        wu_model_diag d[2];
+        float loss[2];
+        int ok = 1;
+        for (int j = 0; j < 2; j++) {
+            wu_model_config mc = wu_model_default_config();
+            mc.batch = 3, mc.seq = 6, mc.vocab = 32, mc.rows = 14, mc.cols = 14, mc.classes = 5;
+            mc.layers = 2, mc.heads = 2, mc.dim = 8, mc.depth = 2, mc.width = 12;
+            mc.diag = j ? WU_DIAG_ALL : WU_DIAG_FORWARD;
+            wu_error e = {0};
+            if (wu_model_create(&m[j], all[k], &mc, &e) != WU_OK) {
+                CHECK(0, "%s: created: %s", all[k]->name, e.msg);
+                return;
+            }
+            int tok[18], y[18];
+            float x[3 * 196];
+            for (int i = 0; i < 18; i++) tok[i] = (i * 7) % 32, y[i] = (i * 5) % 5;
+            for (int i = 0; i < 3 * 196; i++) x[i] = (float)((i * 37) % 101) / 100.0f;
+            ok &= wu_model_forward(&m[j], k == 0 ? (const void *)tok : (const void *)x, y, 3,
+                                   &loss[j], NULL) == WU_OK;
+            wu_model_backward(&m[j]);
+            wu_model_diagnostics(&m[j], &d[j]);
+        }
+        int nonzero = 0;
+        for (int l = 0; l < d[0].nlayers; l++) nonzero += d[0].grad_norm_layer[l] != 0;
+        CHECK(ok && loss[0] == loss[1] && d[0].out_max_logit == d[1].out_max_logit &&
+                  d[0].logz_mean == d[1].logz_mean && isfinite(d[0].out_max_logit) &&
+                  !memcmp(m[0].grads, m[1].grads, m[0].nparams * sizeof(float)),
+              "%s: the same loss, forward statistics and gradients with or without WU_DIAG_GRADS",
+              all[k]->name);
+        CHECK(nonzero == 0 && d[1].grad_norm_layer[0] > 0,
+              "%s: per-layer gradient norms only with WU_DIAG_GRADS (%d non-zero without, %g with)",
+              all[k]->name, nonzero, d[1].grad_norm_layer[0]);
+        wu_model_destroy(&m[0]);
+        wu_model_destroy(&m[1]);
+    }
+    unsigned char *b = wu_calloc_mapped(3 * 4096 + 5, 1);
+    int zero = b != NULL;
+    for (size_t i = 0; b && i < 3 * 4096 + 5; i++) zero &= b[i] == 0;
+    CHECK(zero, "wu_calloc_mapped: a zeroed buffer");
+    free(b);
+    CHECK(wu_calloc_mapped(SIZE_MAX / 2, 4) == NULL, "wu_calloc_mapped: NULL when n * size overflows");
+}
+
 /* The thread governor's choice (src/util/cpuload.c): the cores other processes leave free,
  * with a dead band so that a load wavering near one core's boundary does not flip the count. */
 static void test_threads_pick(void)
@@ -657,6 +709,7 @@ int main(void)
     make_images("img14", 14, 14, 10);
     test_columns();
     test_ops();
+    test_diag_bits();
     test_model("gpt");
     test_model("mlp");
     test_model("vit");

@@ -31,7 +31,7 @@ mcol "$tmp/a/metrics.csv" 'NR == 1 { for (i = 1; i <= NF; i++) if (seen[$i]++) e
 [ "$(mcol "$tmp/a/metrics.csv" 'NR > 1 && v("val_loss") != ""' | wc -l)" -eq 3 ] && ok || bad "evaluation rows at steps 10, 20, 30"
 mcol "$tmp/a/metrics.csv" 'NR > 1 && (v("loss") == "" || v("grad_norm") == "" || v("update_rms") == "" ||
     v("v_mean") == "" || v("attn_max_logit") == "" || v("out_max_logit") == "") { bad = 1 } END { exit bad }' && ok || bad "empty cells in training rows"
-json "$tmp/a/summary.json" "assert d['status']=='completed' and d['steps_done']==30 and d['diverged'] is False and d['diverged_at'] is None and d['spikes']>=0 and d['tokens_per_s']>0 and d['wall_time_s']>0 and d['best_loss']<=d['final_loss'] and d['config']['seq']==16 and d['config']['schedule'].startswith('warmup')" && ok || bad "summary fields: $(cat "$tmp/a/summary.json")"
+json "$tmp/a/summary.json" "assert d['status']=='completed' and d['steps_done']==30 and d['diverged'] is False and d['diverged_at'] is None and d['spikes']>=0 and d['tokens_per_s']>0 and d['wall_time_s']>0 and 0<d['tokens_per_wall_s']<=d['tokens_per_s'] and 0<d['train_time_s']<=d['wall_time_s'] and d['best_loss']<=d['final_loss'] and d['config']['seq']==16 and d['config']['schedule'].startswith('warmup')" && ok || bad "summary fields: $(cat "$tmp/a/summary.json")"
 ls "$tmp/a" | grep -q tmp && bad "a temporary file was left behind" || ok
 
 # ---- the same seed gives the same run ----

@@ -5,9 +5,11 @@
 
 #include <stddef.h>
 
+#include "diag.h"
+
 #define WU_MAX_LAYERS 32
 
-/* Diagnostics of a classifier's last forward / backward (when its `diag` is set). */
+/* Diagnostics of a classifier's last forward / backward (as its `diag` bits ask: diag.h). */
 typedef struct wu_class_diag {
     float attn_max_logit[WU_MAX_LAYERS]; /* transformers: largest attention score per layer */
     float attn_entropy[WU_MAX_LAYERS];   /* transformers: mean attention-row entropy per layer */

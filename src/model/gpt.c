@@ -19,6 +19,7 @@
 #include "model.h"
 #include "../util/rng.h"
 #include "../util/fail.h"
+#include "../util/mem.h"
 
 struct wu_gpt_impl {
     float *arena;            /* every activation and scratch buffer */
@@ -101,7 +102,7 @@ int wu_gpt_create(wu_gpt **out, const wu_gpt_config *c, int B, int T, wu_error *
     m->views = malloc(sizeof *m->views * (size_t)m->nviews);
     im->names = malloc(sizeof *im->names * 12 * (size_t)c->layers);
     m->params = calloc(m->nparams, sizeof(float));
-    m->grads = calloc(m->nparams, sizeof(float));
+    m->grads = wu_calloc_mapped(m->nparams, sizeof(float)); /* mapped now: mem.h */
     im->stream = malloc(sizeof(float *) * (size_t)(c->layers + 1));
     im->acts = malloc(sizeof(wu_block_acts) * (size_t)c->layers);
     im->tokens = malloc(sizeof(int) * (size_t)B * T);
@@ -120,7 +121,7 @@ int wu_gpt_create(wu_gpt **out, const wu_gpt_config *c, int B, int T, wu_error *
     im->arena_len = (L + 1) * N * C + L * wu_block_acts_floats(B, T, c->dim, c->heads) +
                     N * C + 2 * N + N * V + N + L * (size_t)B * NH * 2 + N * C +
                     wu_block_scratch_floats((int)N, c->dim);
-    im->arena = calloc(im->arena_len, sizeof(float));
+    im->arena = wu_calloc_mapped(im->arena_len, sizeof(float));
     if (!im->arena) {
         wu_gpt_destroy(m);
         return gerr(err, WU_ENOMEM, "out of memory for the activations");
@@ -234,10 +235,10 @@ int wu_gpt_forward(wu_gpt *m, const int *tokens, const int *targets, int B, int 
     const wu_block_shape shape = {B, T, C, NH, c->post_ln, 1};
     for (int l = 0; l < L; l++) {
         wu_block_params p = wu_block_params_at(m->params + m->layer_off[l], C);
-        float *stats = m->diag ? im->attn_stats + (size_t)l * B * NH * 2 : NULL;
+        float *stats = m->diag & WU_DIAG_FORWARD ? im->attn_stats + (size_t)l * B * NH * 2 : NULL;
         wu_block_forward(&shape, &p, &im->acts[l], im->stream[l], im->stream[l + 1], im->sc.tmp,
                          stats);
-        if (m->diag) { /* reduce the per-(b,h) statistics in order */
+        if (stats) { /* reduce the per-(b,h) statistics in order */
             float mx = -INFINITY, ent = 0.0f;
             for (int i = 0; i < B * NH; i++) {
                 if (stats[2 * i] > mx) mx = stats[2 * i];
@@ -256,9 +257,10 @@ int wu_gpt_forward(wu_gpt *m, const int *tokens, const int *targets, int B, int 
     matmul_forward(m->logits, final, wte, NULL, N, C, V); /* tied output layer */
     if (!targets) return WU_OK;
     float mx;
-    float l = crossentropy_forward_backward(m->logits, m->losses, m->diag ? im->logz : NULL,
-                                            m->diag ? &mx : NULL, targets, N, V, 1.0f / (float)N);
-    if (m->diag) {
+    const int fd = m->diag & WU_DIAG_FORWARD;
+    float l = crossentropy_forward_backward(m->logits, m->losses, fd ? im->logz : NULL,
+                                            fd ? &mx : NULL, targets, N, V, 1.0f / (float)N);
+    if (fd) {
         double s = 0;
         for (int i = 0; i < N; i++) s += im->logz[i];
         m->d.out_max_logit = mx;
@@ -306,7 +308,7 @@ void wu_gpt_backward(wu_gpt *m)
     }
     encoder_backward(dwte, dwpe, ds, im->tokens, B, T, C);
 
-    if (m->diag) {
+    if (m->diag & WU_DIAG_GRADS) {
         for (int l = 0; l < L; l++)
             m->d.grad_norm_layer[l] = sqrt(sumsq(m->grads + m->layer_off[l],
                                                  m->layer_off[l + 1] - m->layer_off[l]));

@@ -18,6 +18,7 @@
 #ifndef WU_GPT_H
 #define WU_GPT_H
 
+#include "diag.h"
 #include "warmup.h"
 
 #define WU_GPT_MAX_LAYERS 32
@@ -34,7 +35,7 @@ typedef struct wu_gpt_config {
     double init_std; /* 0.02 for GPT-2 */
 } wu_gpt_config;
 
-/* What one forward / backward saw, filled when m->diag is set (cheap; off by default). */
+/* What one forward / backward saw, filled as m->diag asks (diag.h; off by default). */
 typedef struct wu_gpt_diag {
     float attn_max_logit[WU_GPT_MAX_LAYERS]; /* largest pre-softmax attention score per layer */
     float attn_entropy[WU_GPT_MAX_LAYERS];   /* mean attention-row entropy per layer (nats) */
@@ -55,7 +56,7 @@ typedef struct wu_gpt {
     size_t layer_off[WU_GPT_MAX_LAYERS + 1]; /* block l's parameters: [layer_off[l], layer_off[l+1]) */
     float *logits;          /* (B,T,V): after forward, the softmax or d(loss)/d(logits) */
     float *losses;          /* (B,T) per-token losses of the last forward */
-    int diag;               /* compute wu_gpt_diag in forward / backward */
+    int diag;               /* WU_DIAG_* bits (diag.h): what of wu_gpt_diag to compute */
     wu_gpt_diag d;
     struct wu_gpt_impl *impl;
 } wu_gpt;

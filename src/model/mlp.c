@@ -10,6 +10,7 @@
 #include "model.h"
 #include "../util/rng.h"
 #include "../util/fail.h"
+#include "../util/mem.h"
 
 struct wu_mlp_impl {
     float *arena;
@@ -71,10 +72,10 @@ int wu_mlp_create(wu_mlp **out, const wu_mlp_config *c, int B, wu_error *err)
     im->layer_off[L] = off;
     m->nparams = off;
     m->params = calloc(off, sizeof(float));
-    m->grads = calloc(off, sizeof(float));
+    m->grads = wu_calloc_mapped(off, sizeof(float)); /* mapped now: mem.h */
     size_t nb = (size_t)B, arena = nb * c->in + 2 * (size_t)c->depth * nb * W + nb * c->classes +
                                    2 * nb + 2 * nb * (W > c->classes ? W : c->classes);
-    im->arena = calloc(arena, sizeof(float));
+    im->arena = wu_calloc_mapped(arena, sizeof(float));
     if (!m->params || !m->grads || !im->arena) {
         wu_mlp_destroy(m);
         return merr(err, WU_ENOMEM, "out of memory");
@@ -171,7 +172,7 @@ int wu_mlp_forward(wu_mlp *m, const float *x, const int *labels, int B, float *l
     if (!labels) return WU_OK;
     memcpy(im->labels, labels, sizeof(int) * (size_t)B);
     float l = wu_classify(m->logits, im->losses, im->logz, labels, B, c->classes, correct,
-                          m->diag ? &m->d : NULL);
+                          m->diag & WU_DIAG_FORWARD ? &m->d : NULL);
     if (loss) *loss = l;
     return WU_OK;
 }
@@ -194,7 +195,7 @@ void wu_mlp_backward(wu_mlp *m)
                         m->grads + m->views[2 * i + 1].offset, im->d2, in,
                         m->params + m->views[2 * i].offset, B, fin, W, 0);
     }
-    if (m->diag) {
+    if (m->diag & WU_DIAG_GRADS) {
         m->d.nlayers = L + 1;
         for (int i = 0; i <= L; i++)
             m->d.grad_norm_layer[i] = wu_norm(m->grads + im->layer_off[i],

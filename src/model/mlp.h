@@ -38,7 +38,7 @@ typedef struct wu_mlp {
     wu_param_view *views;
     int nviews;
     float *logits;          /* (B, classes): after forward, d(loss)/d(logits) */
-    int diag;
+    int diag;               /* WU_DIAG_* bits (diag.h) */
     wu_class_diag d;
     struct wu_mlp_impl *impl;
 } wu_mlp;

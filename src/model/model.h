@@ -6,7 +6,7 @@
  *     const wu_model_ops *ops = wu_model_find("vit");     // NULL: no such model
  *     wu_model_config mc = wu_model_default_config();
  *     mc.batch = 16, mc.rows = 28, mc.cols = 28, mc.classes = 10;  // the data's shape
- *     mc.seed = 1, mc.diag = 1;
+ *     mc.seed = 1, mc.diag = WU_DIAG_ALL;
  *     wu_model m;
  *     if (wu_model_create(&m, ops, &mc, &err) != WU_OK) ...   // built and initialised
  *     if (wu_model_forward(&m, pixels, labels, 16, &loss, &correct) != WU_OK) ...
@@ -42,10 +42,10 @@ typedef struct wu_model_config {
     int depth, width, act;           /* MLP: hidden layers, units, WU_ACT_* */
     int pool;                        /* ViT: WU_POOL_* */
     uint64_t seed;                   /* create initialises the parameters from it */
-    int diag;                        /* compute diagnostics in forward and backward */
+    int diag;                        /* WU_DIAG_* bits (diag.h): the diagnostics to compute */
 } wu_model_config;
 
-/* Diagnostics of the last forward (and backward) with diag on. */
+/* Diagnostics of the last forward (WU_DIAG_FORWARD) and backward (WU_DIAG_GRADS). */
 typedef struct wu_model_diag {
     float attn_max_logit;    /* the largest pre-softmax attention score over layers; NAN
                                 for a model without attention */
@@ -138,7 +138,8 @@ int wu_model_forward(wu_model *m, const void *x, const int *y, int B, float *los
 /* Zero m->grads, then the gradients of the last forward's loss into it (not accumulated over
  * calls: to sum batches, add the buffers yourself). */
 void wu_model_backward(wu_model *m);
-/* The diagnostics of the last forward (and backward), when c->diag was set. */
+/* The diagnostics of the last forward (and backward), as c->diag asked; the other fields are
+ * what an earlier call left, or zero. */
 void wu_model_diagnostics(const wu_model *m, wu_model_diag *d);
 
 #endif

@@ -11,6 +11,7 @@
 #include "vit.h"
 #include "model.h"
 #include "../util/fail.h"
+#include "../util/mem.h"
 
 struct wu_vit_impl {
     float *arena;
@@ -106,14 +107,14 @@ int wu_vit_create(wu_vit **out, const wu_vit_config *c, int B, wu_error *err)
     (void)dummy;
     m->nparams = off;
     m->params = calloc(off, sizeof(float));
-    m->grads = calloc(off, sizeof(float));
+    m->grads = wu_calloc_mapped(off, sizeof(float)); /* mapped now: mem.h */
     /* activations */
     const size_t S = (size_t)m->S, N = (size_t)B * S, Cs = (size_t)C;
     im->arena_len = (size_t)B * NP * PP + (size_t)B * NP * Cs + (L + 1) * N * Cs +
                     L * wu_block_acts_floats(B, m->S, C, c->heads) + N * Cs + 2 * N +
                     2 * (size_t)B * Cs + (size_t)B * c->classes + 2 * (size_t)B +
                     L * (size_t)B * c->heads * 2 + N * Cs + wu_block_scratch_floats((int)N, C);
-    im->arena = calloc(im->arena_len, sizeof(float));
+    im->arena = wu_calloc_mapped(im->arena_len, sizeof(float));
     if (!m->params || !m->grads || !im->arena) {
         wu_vit_destroy(m);
         return verr(err, WU_ENOMEM, "out of memory");
@@ -211,10 +212,10 @@ int wu_vit_forward(wu_vit *m, const float *img, const int *labels, int B, float 
     const wu_block_shape shape = {B, S, C, NH, c->post_ln, 0};
     for (int l = 0; l < L; l++) {
         wu_block_params p = wu_block_params_at(m->params + im->layer_off[l], C);
-        float *stats = m->diag ? im->attn_stats + (size_t)l * B * NH * 2 : NULL;
+        float *stats = m->diag & WU_DIAG_FORWARD ? im->attn_stats + (size_t)l * B * NH * 2 : NULL;
         wu_block_forward(&shape, &p, &im->acts[l], im->stream[l], im->stream[l + 1], im->sc.tmp,
                          stats);
-        if (m->diag) {
+        if (stats) {
             float mx = -INFINITY, ent = 0;
             for (int i = 0; i < B * NH; i++) {
                 mx = stats[2 * i] > mx ? stats[2 * i] : mx;
@@ -248,7 +249,7 @@ int wu_vit_forward(wu_vit *m, const float *img, const int *labels, int B, float 
     if (!labels) return WU_OK;
     memcpy(im->labels, labels, sizeof(int) * (size_t)B);
     float l = wu_classify(m->logits, im->losses, im->logz, labels, B, c->classes, correct,
-                          m->diag ? &m->d : NULL);
+                          m->diag & WU_DIAG_FORWARD ? &m->d : NULL);
     if (loss) *loss = l;
     return WU_OK;
 }
@@ -299,7 +300,7 @@ void wu_vit_backward(wu_vit *m)
         }
     matmul_backward(NULL, m->grads + im->off_patch_w, m->grads + im->off_patch_b, im->emb,
                     im->patches, m->params + im->off_patch_w, B * NP, PP, C, 0);
-    if (m->diag) {
+    if (m->diag & WU_DIAG_GRADS) {
         m->d.nlayers = L;
         for (int l = 0; l < L; l++)
             m->d.grad_norm_layer[l] = wu_norm(m->grads + im->layer_off[l],

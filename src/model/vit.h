@@ -37,7 +37,7 @@ typedef struct wu_vit {
     wu_param_view *views;
     int nviews;
     float *logits;          /* (B, classes): after forward, d(loss)/d(logits) */
-    int diag;
+    int diag;               /* WU_DIAG_* bits (diag.h) */
     wu_class_diag d;
     struct wu_vit_impl *impl;
 } wu_vit;

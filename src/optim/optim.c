@@ -13,6 +13,7 @@
 
 #include "optim_impl.h"
 #include "../util/fail.h"
+#include "../util/mem.h"
 
 static int oerr(wu_error *err, int code, const char *msg)
 {
@@ -205,9 +206,11 @@ wu_status wu_optim_create(wu_optim **out, const wu_optim_config *cfg, size_t n,
         ams |= o->groups[g].hp.amsgrad;
         mom |= o->groups[g].hp.momentum != 0.0;
     }
-    if ((adam && (!(o->m = calloc(n, sizeof(float))) || !(o->v = calloc(n, sizeof(float))))) ||
-        (ams && !(o->vmax = calloc(n, sizeof(float)))) ||
-        (!adam && mom && !(o->buf = calloc(n, sizeof(float))))) {
+    /* mapped now, not at the first update (mem.h: page faults are dear) */
+    if ((adam && (!(o->m = wu_calloc_mapped(n, sizeof(float))) ||
+                  !(o->v = wu_calloc_mapped(n, sizeof(float))))) ||
+        (ams && !(o->vmax = wu_calloc_mapped(n, sizeof(float)))) ||
+        (!adam && mom && !(o->buf = wu_calloc_mapped(n, sizeof(float))))) {
         wu_optim_destroy(o);
         return oerr(err, WU_ENOMEM, "optimizer: out of memory for its state");
     }
@@ -440,50 +443,50 @@ static void radam_loop(const coefs *c, float *restrict p, const float *restrict 
 
 /* Diagnostics of one chunk, from the parameters before (old) and after (p) the update and the
  * second moment the update divided by: squared norms, and the bias-corrected v's mean, range
- * and tiny fraction. One pass over 16 float lanes (four 4-wide vectors, so the adds do not wait
- * on each other); a lane sums at most 512 values, ample precision for a diagnostic. Lanes are
- * combined in double, in order. */
-typedef float v4f __attribute__((vector_size(16)));
-typedef int v4i __attribute__((vector_size(16)));
+ * and tiny fraction. One pass over 32 float lanes (four 8-wide vectors, so the adds do not wait
+ * on each other); a lane sums at most 256 values, ample precision for a diagnostic. Lanes are
+ * combined in double, in order. The lanes are the code's, not the instruction set's: the AVX2
+ * clone runs each 8-wide vector as one register, the baseline one as two, with the same sums,
+ * so the statistics are the same bits on any x86-64. */
+typedef float v8f __attribute__((vector_size(32)));
+typedef int v8i __attribute__((vector_size(32)));
 
-static inline v4f load4(const float *p)
-{
-    v4f x;
-    memcpy(&x, p, sizeof x);
-    return x;
-}
+/* macros, not functions: a function returning a 32-byte vector has another ABI with AVX than
+ * without, which the baseline clone must not depend on */
+#define LOAD8(dst, src) memcpy(&(dst), (src), sizeof(v8f))
+#define PICK8(mask, a, b) ((v8f)(((v8i)(a) & (mask)) | ((v8i)(b) & ~(mask))))
 
-static inline v4f pick4(v4i mask, v4f a, v4f b)
-{
-    return (v4f)(((v4i)a & mask) | ((v4i)b & ~mask));
-}
-
+WU_CLONES
 static void diag_chunk(const coefs *c, const float *restrict old, const float *restrict p,
                        const float *restrict v, size_t n, wu_chunk_stats *st)
 {
     const float ib = (float)(1.0 / c->bc2), e2 = c->eps * c->eps;
-    const v4f inv_bc2 = {ib, ib, ib, ib}, eps2 = {e2, e2, e2, e2};
-    const v4f one = {1, 1, 1, 1}, zero = {0, 0, 0, 0};
-    const v4f inf = {INFINITY, INFINITY, INFINITY, INFINITY};
-    v4f u2[4] = {0}, w2[4] = {0}, vs[4] = {0}, vt[4] = {0}, vmn[4] = {inf, inf, inf, inf};
-    v4f vmx[4] = {0};
+    const v8f inv_bc2 = {ib, ib, ib, ib, ib, ib, ib, ib}, eps2 = {e2, e2, e2, e2, e2, e2, e2, e2};
+    const v8f one = {1, 1, 1, 1, 1, 1, 1, 1}, zero = {0};
+    const v8f inf = {INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY};
+    v8f u2[4] = {0}, w2[4] = {0}, vs[4] = {0}, vt[4] = {0}, vmn[4] = {inf, inf, inf, inf};
+    v8f vmx[4] = {0};
     size_t i = 0;
-    for (; i + 16 <= n; i += 16)
+    for (; i + 32 <= n; i += 32)
         for (int k = 0; k < 4; k++) {
-            v4f o = load4(old + i + 4 * k), d = load4(p + i + 4 * k) - o;
+            v8f o, d, vh;
+            LOAD8(o, old + i + 8 * k);
+            LOAD8(d, p + i + 8 * k);
+            d -= o;
             u2[k] += d * d;
             w2[k] += o * o;
             if (v) {
-                v4f vh = load4(v + i + 4 * k) * inv_bc2;
+                LOAD8(vh, v + i + 8 * k);
+                vh *= inv_bc2;
                 vs[k] += vh;
-                vmn[k] = pick4(vh < vmn[k], vh, vmn[k]);
-                vmx[k] = pick4(vh > vmx[k], vh, vmx[k]);
-                vt[k] += pick4(vh < eps2, one, zero);
+                vmn[k] = PICK8(vh < vmn[k], vh, vmn[k]);
+                vmx[k] = PICK8(vh > vmx[k], vh, vmx[k]);
+                vt[k] += PICK8(vh < eps2, one, zero);
             }
         }
     wu_chunk_stats s = {.vmin = INFINITY};
     for (int k = 0; k < 4; k++)
-        for (int j = 0; j < 4; j++) {
+        for (int j = 0; j < 8; j++) {
             s.upd2 += u2[k][j];
             s.w2 += w2[k][j];
             s.vsum += vs[k][j];

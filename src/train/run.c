@@ -32,6 +32,11 @@ double wu_run_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+double wu_run_train_s(const wu_run *r, double now)
+{
+    return now - r->session_t0 - r->aside_s;
+}
+
 /* ---- the thread governor ------------------------------------------------------------------- */
 
 /* How often the load is sampled: long enough that /proc/stat's 10 ms ticks average out, short
@@ -168,7 +173,7 @@ int wu_run_build(wu_run *r, wu_error *err)
     if (act >= 0) mc.act = act;
     if (pool >= 0) mc.pool = pool;
     mc.seed = c->seed;
-    mc.diag = 1;
+    mc.diag = WU_DIAG_FORWARD | (r->grad_norms ? WU_DIAG_GRADS : 0); /* issue 19 */
     if ((rc = wu_model_create(&r->net, ops, &mc, err)) != WU_OK) return rc;
     /* schedule and optimizer: no weight decay on biases and norm gains, as usual */
     if ((rc = build_schedule(r, err)) != WU_OK) return rc;
@@ -522,6 +527,8 @@ static int write_summary(const wu_run *r, const wu_train_result *res, wu_error *
     else fputs("  \"first_nonfinite_step\": null,\n", f);
     json_num(f, "max_grad_norm_first_10pct", res->max_grad_norm_early, 1);
     json_num(f, r->text ? "tokens_per_s" : "images_per_s", res->items_per_s, 1);
+    json_num(f, r->text ? "tokens_per_wall_s" : "images_per_wall_s", res->items_per_wall_s, 1);
+    json_num(f, "train_time_s", res->train_s, 1);
     fprintf(f, "  \"threads\": %d,\n  \"threads_min\": %d,\n", res->threads_max, res->threads_min);
     json_num(f, "wall_time_s", res->wall_s, 0);
     fputs("}\n", f);
@@ -572,8 +579,10 @@ int wu_train_close(wu_run *r, wu_train_result *res, wu_error *err)
     res->first_nonfinite_step = r->tr.first_nonfinite;
     res->max_grad_norm_early = r->tr.max_gnorm_early;
     res->wall_s = wall;
-    double sdt = now - r->session_t0;
-    res->items_per_s = sdt > 0 ? r->session_items / sdt : 0;
+    double sdt = now - r->session_t0, tdt = wu_run_train_s(r, now);
+    res->items_per_s = tdt > 0 ? r->session_items / tdt : 0;
+    res->items_per_wall_s = sdt > 0 ? r->session_items / sdt : 0;
+    res->train_s = tdt;
     res->threads_max = r->threads_max;
     res->threads_min = r->threads_min;
     res->interrupted = !wu_train_done(r);
@@ -615,6 +624,7 @@ int wu_train_init_grad_norms(const wu_train_config *cfg, int batches, double *no
     wu_run *r = calloc(1, sizeof *r);
     if (!r) return wu_fail(err, WU_ENOMEM, "out of memory");
     r->c = *cfg;
+    r->grad_norms = 1;
     *n = 0;
     int rc = wu_run_build(r, err);
     if (rc == WU_OK) {

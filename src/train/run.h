@@ -56,6 +56,8 @@ struct wu_run {
     double t0;                /* when elapsed_before was last brought up to date */
     double session_t0;        /* when this session began */
     double session_items;     /* tokens or images this session */
+    double aside_s;           /* this session's seconds not spent training: evaluation, the
+                                 sharpness probe, checkpoints (wu_run_train_s) */
     int64_t started;          /* r->step when this session began */
     int failed;               /* the error code of a failed step, log or checkpoint (0: none) */
     wu_train_row row;         /* the last step's metrics row ... */
@@ -69,6 +71,8 @@ struct wu_run {
     wu_probe probe;           /* sharpness and layer statistics (probe.h); unused at K = 0 */
     struct wu_tune_result *tune; /* issue 18: the warmup(auto) probe this session ran (NULL:
                                     none; summary.json's auto_warmup) */
+    int grad_norms;           /* wu_run_build makes a model that computes per-layer gradient
+                                 norms (wu_train_init_grad_norms); a training step does not */
 };
 
 /* run.c */
@@ -77,6 +81,10 @@ int wu_run_build(wu_run *r, wu_error *err);     /* data, model, optimizer for r-
 void wu_run_free(wu_run *r);                    /* everything wu_run_build made; not r */
 void wu_run_next_batch(wu_run *r);              /* the next training batch into tok/tgt or x/labels */
 double wu_run_now(void);                        /* monotonic seconds */
+/* This session's seconds in training steps up to `now` (a wu_run_now reading): its wall time
+ * less evaluation, the sharpness probe and checkpoints (r->aside_s). The throughput of
+ * summary.json and of the progress line divides by it (issue 19). */
+double wu_run_train_s(const wu_run *r, double now);
 void wu_run_threads_start(wu_run *r);           /* the governor: at the start of a session ... */
 void wu_run_threads(wu_run *r);                 /* ... and before each step */
 /* On K ranks: do all ranks hold the same parameters and optimizer state? (A hash of both,

@@ -117,7 +117,11 @@ int wu_train_step(wu_run *r, wu_train_row *out, wu_error *err)
     double lr = wu_optim_lr(r->opt, 0);
     /* the sharpness probe: before this step's batch, on its own fixed batch, weights restored */
     double sharp = NAN, psharp = NAN;
-    if (c->sharpness_every > 0 && k % c->sharpness_every == 0) wu_probe_sharpness(r, &sharp, &psharp);
+    if (c->sharpness_every > 0 && k % c->sharpness_every == 0) {
+        double t = wu_run_now();
+        wu_probe_sharpness(r, &sharp, &psharp);
+        r->aside_s += wu_run_now() - t; /* not training: out of the throughput */
+    }
     wu_run_next_batch(r); /* the global batch; this rank takes its rows */
     float loss;
     int correct;
@@ -182,7 +186,10 @@ int wu_train_step(wu_run *r, wu_train_row *out, wu_error *err)
     }
     float vl = NAN, va = NAN;
     if (!r->tr.diverged && ((c->eval_every > 0 && r->step % c->eval_every == 0) || r->step == c->steps)) {
-        if ((rc = evaluate(r, &vl, &va)) != WU_OK) return forward_failed(r, rc, k, "validation", err);
+        double t = wu_run_now();
+        rc = evaluate(r, &vl, &va);
+        r->aside_s += wu_run_now() - t; /* not training: out of the throughput */
+        if (rc != WU_OK) return forward_failed(r, rc, k, "validation", err);
         r->tr.last_val_loss = vl;
         r->tr.last_val_acc = va;
     }
@@ -260,5 +267,6 @@ int wu_train_checkpoint(wu_run *r, wu_error *err)
     if (rc == WU_OK && r->rank == 0) rc = wu_ckpt_save(r, err);
     if (r->ranks > 1) rc = wu_dist_agree_err(rc, err); /* every rank stops when rank 0's save fails */
     if (rc != WU_OK) r->failed = rc;
+    r->aside_s += wu_run_now() - now; /* not training: out of the throughput */
     return rc;
 }

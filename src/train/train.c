@@ -23,11 +23,11 @@ int wu_train(wu_train_config *cfg, int resume, int64_t stop_after, volatile sig_
         wu_train_row row;
         if ((rc = wu_train_step(r, &row, err)) != WU_OK || (rc = wu_train_log(r, err)) != WU_OK) break;
         if (cb) {
-            double dt = wu_run_now() - r->session_t0;
+            double now = wu_run_now(), dt = now - r->session_t0, tdt = wu_run_train_s(r, now);
             wu_train_progress p = {
                 .step = r->step, .steps = c->steps, .loss = (float)row.col[WU_METRIC_LOSS],
                 .val_loss = (float)row.col[WU_METRIC_VAL_LOSS], .lr = row.col[WU_METRIC_LR],
-                .items_per_s = dt > 0 ? r->session_items / dt : 0,
+                .items_per_s = tdt > 0 ? r->session_items / tdt : 0,
                 .eta_s = dt > 0 ? dt / (double)(r->step - r->started) * (double)(c->steps - r->step) : 0,
                 .nonfinite = row.nonfinite, .skipped = row.skipped, .gave_up = row.gave_up};
             cb(&p, cb_ctx);

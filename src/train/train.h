@@ -104,7 +104,12 @@ typedef struct wu_train_result {
     int64_t diverged_at;    /* -1 when it did not */
     int spikes;
     double max_grad_norm_early; /* the largest gradient norm in the first 10% of the steps */
-    double items_per_s;     /* tokens/s (GPT) or images/s */
+    double items_per_s;     /* tokens/s (GPT) or images/s of this session's training steps:
+                               its tokens or images over train_s */
+    double items_per_wall_s; /* ... over this session's whole wall time (from open to close:
+                                evaluation, the sharpness probe and checkpoints too) */
+    double train_s;         /* this session's seconds in training steps (forward, backward,
+                               update, their diagnostics, the metrics row) */
     int threads_max;        /* this session's thread count with the machine to itself ... */
     int threads_min;        /* ... and the fewest it used while other processes were busy */
     double wall_s;
@@ -121,7 +126,7 @@ typedef struct wu_train_result {
 typedef struct wu_train_progress {
     int64_t step, steps;
     float loss, val_loss;
-    double lr, items_per_s, eta_s;
+    double lr, items_per_s, eta_s; /* items_per_s: of the training steps, as in the summary */
     int nonfinite;          /* this step's loss (1) or gradient (2) was NaN or Inf; 0: finite */
     int skipped;            /* ... and its update was skipped (--on-nonfinite skip) */
     int gave_up;            /* ... and skipping ended the run: too many in a row */
