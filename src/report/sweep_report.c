@@ -95,7 +95,15 @@ void wu_sweep_conclusion(const wu_sweep *s, const wu_sweep_result *r, char *out,
         SAY("LR sensitivity (Wortsman et al. 2023: the mean excess of the final loss over the best "
             "LR, diverged runs counted at the initial loss) was %.3f with warmup %s and %.3f with "
             "warmup %s. ", a, s->warmups[lo], b, s->warmups[hi]);
-        if (b < 0.8 * a)
+        /* with seeds, a difference counts when the seeds' mean +/- sd ranges do not overlap */
+        int noisy = s->seeds > 1 && isfinite(r->sens_sd[lo]) && isfinite(r->sens_sd[hi]) &&
+                    r->sens_mean[lo] - r->sens_sd[lo] <= r->sens_mean[hi] + r->sens_sd[hi];
+        if (b < 0.8 * a && noisy)
+            SAY("It was %.0f%% lower with the longer warmup, but within the seed noise: seed by "
+                "seed %.3f +/- %.3f against %.3f +/- %.3f (mean +/- sd), ranges that overlap.",
+                100 * (a - b) / (a > 0 ? a : 1), r->sens_mean[lo], r->sens_sd[lo],
+                r->sens_mean[hi], r->sens_sd[hi]);
+        else if (b < 0.8 * a)
             SAY("As the literature expects, the longer warmup made the final loss less sensitive to "
                 "the LR (%.0f%% lower).", 100 * (a - b) / (a > 0 ? a : 1));
         else if (b <= 1.05 * a)
@@ -134,9 +142,7 @@ void wu_sweep_conclusion(const wu_sweep *s, const wu_sweep_result *r, char *out,
                 "--seeds 3 gives the spread).");
         else {
             double sa = r->high_sd[lo], sb = r->high_sd[hi];
-            SAY(" (mean +/- sd over %d seeds; over the whole grid the sensitivity was %.3f +/- %.3f "
-                "and %.3f +/- %.3f). ", s->seeds, r->sens_mean[lo], r->sens_sd[lo], r->sens_mean[hi],
-                r->sens_sd[hi]);
+            SAY(" (mean +/- sd over %d seeds). ", s->seeds);
             if (a - sa > b + sb)
                 SAY("Warmup %s lowered the LR sensitivity at high LRs beyond the seed noise "
                     "(%.3f lower; the mean +/- sd ranges do not overlap).", s->warmups[hi], a - b);
