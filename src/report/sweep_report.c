@@ -139,7 +139,7 @@ void wu_sweep_conclusion(const wu_sweep *s, const wu_sweep_result *r, char *out,
         double a = r->high_mean[lo], b = r->high_mean[hi];
         if (!many)
             SAY(" (one seed: a difference of a few hundredths of a nat is within the noise; "
-                "--seeds 3 gives the spread).");
+                "three seeds give the spread).");
         else {
             double sa = r->high_sd[lo], sb = r->high_sd[hi];
             SAY(" (mean +/- sd over %d seeds). ", s->seeds);
