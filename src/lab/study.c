@@ -297,10 +297,10 @@ int wu_plan_optimizers(wu_study *s, wu_error *err)
  * setting: 6 blocks, Glorot-uniform weights (GPT-2's init scales the residual branches down
  * by 1/sqrt(2L), which hides Post-LN's problem) and a unit-scale residual stream (embed_scale
  * 35: GPT-2's 0.02-std embeddings made the first LayerNorm's Jacobian, not the depth, dominate
- * the gradients), AdamW with beta2 0.999. Measured at this size (docs/STUDIES.md): Post-LN
- * without warmup stalls at LR 1e-3 where it trains with warmup, and Pre-LN trains without warmup
- * up to 3e-3. The gradient norms at initialisation are measured at the study's depth and at the
- * depths of "init_depths", to show how the last/first-layer ratio moves with depth. */
+ * the gradients), AdamW with beta2 0.999: the setting where, at this size, warmup helps Post-LN
+ * and not Pre-LN at the same LR (docs/STUDIES.md has the measurements). The gradient norms at
+ * initialisation are measured at the study's depth and at the depths below, to show how the
+ * last/first-layer ratio moves with depth. */
 static const int ln_depths_full[] = {2, 4, 6, 8}, ln_depths_quick[] = {2, 3};
 
 int wu_plan_layernorm(wu_study *s, wu_error *err)
