@@ -123,11 +123,14 @@ static void test_parity(void)
 }
 
 /* Whole-model finite differences: central differences of the float32 loss at a sample of
- * parameters in every tensor, against the analytic gradient. */
-static void test_fd(int post_ln)
+ * parameters in every tensor, against the analytic gradient; also with Xavier weights and
+ * scaled input embeddings (issue 18's Post-LN setting), whose backward scales the stream's
+ * gradient before the embeddings read it. */
+static void test_fd(int post_ln, int init, double embed_scale)
 {
     wu_gpt_config cfg = {.vocab = 11, .ctx = 6, .layers = 2, .heads = 2, .dim = 8,
-                         .post_ln = post_ln, .init = WU_INIT_GPT2, .init_std = 0.3};
+                         .post_ln = post_ln, .init = init, .init_std = 0.3,
+                         .embed_scale = embed_scale};
     const int B = 2, T = 5, N = B * T;
     wu_gpt *m;
     wu_gpt_create(&m, &cfg, B, T, NULL);
@@ -169,6 +172,31 @@ static void test_fd(int post_ln)
           post_ln ? "post-ln" : "pre-ln", bad, checked);
     free(g);
     wu_gpt_destroy(m);
+}
+
+/* embed_scale multiplies the first block's input: the residual stream (and so the loss)
+ * changes with it; a scale that is not positive is refused. */
+static void test_embed_scale(void)
+{
+    wu_gpt_config cfg = {.vocab = 11, .ctx = 6, .layers = 1, .heads = 2, .dim = 8, .post_ln = 0,
+                         .init = WU_INIT_GPT2, .init_std = 0.3, .embed_scale = 1};
+    int tok[5] = {1, 2, 3, 4, 5}, tgt[5] = {2, 3, 4, 5, 6};
+    float loss[2];
+    for (int k = 0; k < 2; k++) {
+        wu_gpt *m;
+        cfg.embed_scale = k ? 4 : 1;
+        CHECK(wu_gpt_create(&m, &cfg, 1, 5, NULL) == WU_OK, "create with embed_scale %g", cfg.embed_scale);
+        wu_gpt_init(m, 3);
+        wu_gpt_forward(m, tok, tgt, 1, 5, &loss[k]);
+        wu_gpt_destroy(m);
+    }
+    CHECK(isfinite(loss[0]) && isfinite(loss[1]) && fabsf(loss[0] - loss[1]) > 1e-4f,
+          "embed_scale 4 changes the forward (loss %.6f against %.6f at 1)", loss[1], loss[0]);
+    wu_gpt *m;
+    wu_error e;
+    cfg.embed_scale = 0;
+    CHECK(wu_gpt_create(&m, &cfg, 1, 5, &e) == WU_EINVAL && strstr(e.msg, "embed_scale"),
+          "embed_scale 0 is refused: %s", e.msg);
 }
 
 /* Same seed, same threads: the same losses, bit for bit. */
@@ -295,8 +323,11 @@ static void test_errors(void)
 int main(void)
 {
     test_parity();
-    test_fd(0);
-    test_fd(1);
+    test_fd(0, WU_INIT_GPT2, 1);
+    test_fd(1, WU_INIT_GPT2, 1);
+    test_fd(0, WU_INIT_XAVIER, 3);
+    test_fd(1, WU_INIT_XAVIER, 3);
+    test_embed_scale();
     test_repeatable();
     test_errors();
     /* 250 training steps take half a minute here and most of an hour under valgrind; the code

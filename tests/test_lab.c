@@ -82,6 +82,46 @@ static void test_sensitivity(void)
     wu_sweep_analyse(&s, r, &res);
     CHECK(fabs(res.sensitivity[1] - 1.6 / 3) < 1e-12 && res.lrs_done[1] == 3,
           "sensitivity 25%%, complete: %.15g", res.sensitivity[1]);
+    /* seed by seed, each against its own best; the high LRs are those from the row's best (LR
+       index 1) up. Warmup 0: seed 1 excesses (1.0, 0, 3.0), seed 2 (1.0, 0, 2.8): high 1.5 and
+       1.4, largest 3.0 and 2.8. Warmup 25%: (1.0, 0, 0.6) twice. */
+    CHECK(fabs(res.sens_mean[0] - 3.9 / 3) < 1e-12 && fabs(res.sens_sd[0] - sqrt(2) * 0.1 / 3) < 1e-12,
+          "per-seed sensitivity 0: %.15g +/- %.15g", res.sens_mean[0], res.sens_sd[0]);
+    CHECK(fabs(res.high_mean[0] - 1.45) < 1e-12 && fabs(res.high_sd[0] - sqrt(0.005)) < 1e-12 &&
+          fabs(res.high_max_mean[0] - 2.9) < 1e-12 && fabs(res.high_max_sd[0] - sqrt(0.02)) < 1e-12,
+          "high-LR excess 0: %.15g +/- %.15g, largest %.15g +/- %.15g", res.high_mean[0],
+          res.high_sd[0], res.high_max_mean[0], res.high_max_sd[0]);
+    CHECK(fabs(res.high_mean[1] - 0.3) < 1e-12 && fabs(res.high_sd[1]) < 1e-12 &&
+          fabs(res.high_max_mean[1] - 0.6) < 1e-12, "high-LR excess 25%%: %.15g", res.high_mean[1]);
+    char conc[3000];
+    wu_sweep_conclusion(&s, &res, conc, sizeof conc);
+    CHECK(strstr(conc, "by 1.450 +/- 0.071 on average and 2.900 +/- 0.141 at most with warmup 0 "
+                       "(LRs 0.003 to 0.01)") &&
+          strstr(conc, "Warmup 25% lowered the LR sensitivity at high LRs beyond the seed noise"),
+          "the conclusion weighs the high-LR excess against the seeds: %s", conc);
+    /* 25% at 1e-2: 4.0 and 5.0 (= its initial loss): high 1.05 and 1.45, within warmup 0's spread */
+    r[(1 * 3 + 2) * 2 + 0].s.final_loss = 4.0;
+    r[(1 * 3 + 2) * 2 + 1].s.final_loss = 5.0;
+    wu_sweep_analyse(&s, r, &res);
+    wu_sweep_conclusion(&s, &res, conc, sizeof conc);
+    CHECK(fabs(res.high_mean[1] - 1.25) < 1e-12 && strstr(conc, "is within the seed noise") &&
+          !strstr(conc, "beyond the seed noise"), "overlapping ranges are noise: %s", conc);
+    /* 25% at 1e-2: 2.0 and 5.0: on the seed means the whole-grid sensitivity is 36% lower
+       (0.833 against 1.3), but seed by seed 0.833 +/- 0.660 overlaps 1.3 +/- 0.047 */
+    r[(1 * 3 + 2) * 2 + 0].s.final_loss = 2.0;
+    wu_sweep_analyse(&s, r, &res);
+    wu_sweep_conclusion(&s, &res, conc, sizeof conc);
+    CHECK(strstr(conc, "It was 36% lower with the longer warmup, but within the seed noise") &&
+          !strstr(conc, "As the literature expects"), "a lower mean within the seeds' spread: %s", conc);
+    /* one seed: no spread, no verdict on the noise */
+    s.seeds = 1;
+    wu_sweep_analyse(&s, r, &res);
+    wu_sweep_conclusion(&s, &res, conc, sizeof conc);
+    CHECK(isnan(res.high_sd[0]) && strstr(conc, "one seed:") && !strstr(conc, "seed noise"),
+          "one seed: %s", conc);
+    s.seeds = 2;
+    r[(1 * 3 + 2) * 2 + 0].s.final_loss = 2.5;
+    r[(1 * 3 + 2) * 2 + 1].s.final_loss = 2.7;
     r[(1 * 3 + 2) * 2 + 1].s.status = WU_RUN_MISSING;
     /* validation loss, when there is one, is the score */
     r[2].s.final_val_loss = 1.0;

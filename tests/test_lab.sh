@@ -126,8 +126,10 @@ for s in lr-range optimizers layernorm adam-first-steps batch-scaling stable-lr;
     "$W" report "$tmp/st-$s" > /dev/null && cmp -s "$tmp/st-$s/report.html" "$tmp/st-report.html" && ok || bad "warmup report redraws study $s"
 done
 grep -q 'Post-LN' "$tmp/st-layernorm/grad-norm-init.svg" && ok || bad "the layernorm study charts gradient norms at init"
-py 'import json,sys; d=json.load(open(sys.argv[1])); m=d["measured"]; assert [v["group"] for v in m]==[0,1] and all(len(v["values"])==2 for v in m)' \
-    "$tmp/st-layernorm/study.json" && ok || bad "the layernorm study wrote its gradient norms at init into study.json"
+py 'import json,sys; d=json.load(open(sys.argv[1])); m=d["measured"]; assert [(v["name"], v["group"], len(v["values"])) for v in m]==[(n, g, k) for g in (0, 1) for n, k in (("grad_norm_init", 2), ("grad_norm_init_L2", 2), ("grad_norm_init_L3", 3))]' \
+    "$tmp/st-layernorm/study.json" && ok || bad "the layernorm study wrote its gradient norms at init, at its depth and at 2 and 3 layers, into study.json"
+grep -q 'mean +/- sd over 2 seeds' "$tmp/st-lr-range/conclusion.txt" && py 'import json,sys; d=json.load(open(sys.argv[1])); assert d["constants"]["seeds"]==2 and len(d["runs"])==12 and d["runs"][1]["config"]["seed"]==d["runs"][0]["config"]["seed"]+1' "$tmp/st-lr-range/study.json" && ok || bad "lr-range plans seeds and weighs the high-LR sensitivity against them: $(cat "$tmp/st-lr-range/conclusion.txt")"
+grep -q 'Post-LN' "$tmp/st-layernorm/grad-ratio-vs-depth.svg" && ok || bad "the layernorm study charts the last/first ratio against depth"
 
 # ---- stable-lr: the bisection's rounds, its page, a resume that continues where it stopped ----
 S=$tmp/st-stable-lr
@@ -183,7 +185,8 @@ cp -r "$tmp/st-layernorm" "$tmp/ln-copy"
 py 'import json,sys
 p=sys.argv[1]; d=json.load(open(p))
 for r in d["runs"]: r["config"]["data"]="/nonexistent/corpus.txt"; r["config"]["layers"]=24
-d["measured"][0]["values"]=[1, 7]; d["measured"][1]["values"]=[1, 3]
+m={(v["name"], v["group"]): v for v in d["measured"]}
+m["grad_norm_init", 0]["values"]=[1, 7]; m["grad_norm_init", 1]["values"]=[1, 3]
 json.dump(d, open(p,"w"))' "$tmp/ln-copy/study.json"
 rm -f "$tmp/ln-copy"/*/checkpoint.bin
 # a configuration out of the field table's range is refused, naming the run and the field
@@ -193,7 +196,20 @@ p=sys.argv[1]; d=json.load(open(p)); d["runs"][0]["config"]["layers"]=999; json.
 "$W" report "$tmp/ln-bad" > /dev/null 2> "$tmp/err"; rc=$?
 [ $rc -eq 2 ] && grep -q "study.json: run '.*': layers" "$tmp/err" && ok || bad "a study.json run with layers 999 is refused naming the run and the field (rc $rc): $(cat "$tmp/err")"
 timeout 20 "$W" report "$tmp/ln-copy" > /dev/null 2> "$tmp/err" && ok || bad "layernorm renders without its data: $(cat "$tmp/err")"
-grep -q "7.00x the first layer&apos;s in Pre-LN and 3.00x in Post-LN" "$tmp/ln-copy/report.html" && grep -q 'The 24-layer GPT' "$tmp/ln-copy/report.html" && ok || bad "layernorm's page reads the gradient norms and the model from study.json"
+grep -q "7.00x the first layer&apos;s in Pre-LN and 3.00x in Post-LN" "$tmp/ln-copy/report.html" && grep -q 'The 24-layer GPT' "$tmp/ln-copy/report.html" && grep -q "does not show Xiong et al.&apos;s pattern" "$tmp/ln-copy/report.html" && ok || bad "layernorm's page reads the gradient norms and the model from study.json"
+# the verdicts on the gradient norms follow the numbers: held, partly, and the ratios by depth
+for case in "2,2 1,1.5 held as Xiong et al. found" "1,0.5 1,0.9 partly Pre-LN&apos;s are not level"; do
+    set -- $case; pre=$1 post=$2; shift 2; want="$*"
+    py 'import json,sys
+p=sys.argv[1]; d=json.load(open(p)); m={(v["name"], v["group"]): v for v in d["measured"]}
+m["grad_norm_init", 0]["values"]=[float(x) for x in sys.argv[2].split(",")]
+m["grad_norm_init", 1]["values"]=[float(x) for x in sys.argv[3].split(",")]
+m["grad_norm_init_L2", 0]["values"]=[1, 1]; m["grad_norm_init_L2", 1]["values"]=[1, 1.2]
+m["grad_norm_init_L3", 0]["values"]=[1, 1, 0.9]; m["grad_norm_init_L3", 1]["values"]=[1, 1.2, 1.4]
+json.dump(d, open(p,"w"))' "$tmp/ln-copy/study.json" "$pre" "$post"
+    "$W" report "$tmp/ln-copy" > /dev/null 2> "$tmp/err" || bad "layernorm renders: $(cat "$tmp/err")"
+    grep -q "${want#* }" "$tmp/ln-copy/report.html" && grep -q '2 layers 1.00x and 1.20x; 3 layers 0.90x and 1.40x' "$tmp/ln-copy/report.html" && ok || bad "layernorm's verdict for Pre-LN $pre, Post-LN $post says '$want': $(cat "$tmp/ln-copy/conclusion.txt")"
+done
 # a study.json of another kind of study is refused with a message
 py 'import json,sys
 p=sys.argv[1]; d=json.load(open(p)); d["name"]="no-such-study"; json.dump(d, open(p,"w"))' "$tmp/ln-copy/study.json"

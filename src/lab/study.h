@@ -20,7 +20,7 @@
 #define WU_STUDY_MAX 96
 #define WU_STUDY_GROUPS 12
 #define WU_STUDY_CONSTS 16
-#define WU_STUDY_VECS 4
+#define WU_STUDY_VECS 12
 
 typedef struct wu_study_arm {
     char name[64];      /* the run's directory under the study's */
@@ -89,8 +89,10 @@ void wu_study_gpt(wu_train_config *c, int quick, uint64_t seed);
 int wu_study_check(const wu_study *s, wu_error *err);
 
 /* The layernorm study's measurement: the per-layer gradient norms at initialisation of the
- * first run of each group, averaged over the plan's "init_batches", into s->vec
- * ("grad_norm_init"). No update is made and nothing is written. */
+ * first run of each group, averaged over the plan's "init_batches", into s->vec: at the run's
+ * own depth ("grad_norm_init") and at a few other depths ("grad_norm_init_L2", "_L4", ...: the
+ * same configuration with that many blocks). No update is made and nothing is written.
+ * WU_ERANGE past WU_STUDY_VECS vectors; the errors of wu_train_init_grad_norms. */
 int wu_measure_init_grad_norms(wu_study *s, wu_error *err);
 
 /* The demo's plan: base (model, data, LR, steps, batch, seed) trained with no warmup, a linear

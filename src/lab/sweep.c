@@ -265,6 +265,50 @@ int wu_sweep_load(wu_sweep *s, const char *dir, char *command, size_t ncommand, 
 
 /* ---- results -------------------------------------------------------------------------------- */
 
+/* The mean and the sample standard deviation of x[0..n) (sd NaN for n < 2). */
+static void mean_sd(const double *x, int n, double *mean, double *sd)
+{
+    double m = 0, q = 0;
+    for (int i = 0; i < n; i++) m += x[i];
+    m = n ? m / n : NAN;
+    for (int i = 0; i < n; i++) q += (x[i] - m) * (x[i] - m);
+    *mean = m;
+    *sd = n > 1 ? sqrt(q / (n - 1)) : NAN;
+}
+
+/* Row w's sensitivities seed by seed (wu_sweep_result): NaN until every seed of the row has
+ * finished. A seed's score at an LR counts as in the cells: a diverged run, or one that ended
+ * above its initial loss, at its initial loss. */
+static void per_seed(const wu_sweep *s, const wu_lab_run *runs, wu_sweep_result *r, int w)
+{
+    r->sens_mean[w] = r->sens_sd[w] = r->high_mean[w] = r->high_sd[w] = NAN;
+    r->high_max_mean[w] = r->high_max_sd[w] = NAN;
+    if (r->lrs_done[w] != s->nlr || r->best_lr[w] < 0 || s->seeds > 100) return;
+    double sens[100], high[100], top[100];
+    for (int k = 0; k < s->seeds; k++) {
+        double sc[WU_SWEEP_MAX], best = INFINITY;
+        for (int l = 0; l < s->nlr; l++) {
+            const wu_run_summary *u = &runs[(w * s->nlr + l) * s->seeds + k].s;
+            double l0 = u->first_loss, v = wu_run_score(u);
+            if (!isfinite(l0)) l0 = v; /* as in the cells: a summary without its first loss */
+            sc[l] = isfinite(v) && v < l0 ? v : l0;
+            if (!isfinite(sc[l])) return;
+            best = fmin(best, sc[l]);
+        }
+        double all = 0, hi = 0, mx = 0;
+        for (int l = 0; l < s->nlr; l++) {
+            all += sc[l] - best;
+            if (l >= r->best_lr[w]) hi += sc[l] - best, mx = fmax(mx, sc[l] - best);
+        }
+        sens[k] = all / s->nlr;
+        high[k] = hi / (s->nlr - r->best_lr[w]);
+        top[k] = mx;
+    }
+    mean_sd(sens, s->seeds, &r->sens_mean[w], &r->sens_sd[w]);
+    mean_sd(high, s->seeds, &r->high_mean[w], &r->high_sd[w]);
+    mean_sd(top, s->seeds, &r->high_max_mean[w], &r->high_max_sd[w]);
+}
+
 void wu_sweep_analyse(const wu_sweep *s, const wu_lab_run *runs, wu_sweep_result *r)
 {
     memset(r, 0, sizeof *r);
@@ -313,6 +357,7 @@ void wu_sweep_analyse(const wu_sweep *s, const wu_lab_run *runs, wu_sweep_result
          * finished says nothing comparable (0.354 partial, 0.843 complete) */
         r->sensitivity[w] = m && r->lrs_done[w] == s->nlr ? sum / m : NAN;
         if (!m) r->best[w] = NAN;
+        per_seed(s, runs, r, w);
     }
 }
 

@@ -65,6 +65,15 @@ typedef struct wu_sweep_result {
                                           the row is complete (a row missing its high-LR cells
                                           would look robust, even "the best") */
     int lrs_done[WU_SWEEP_MAX];        /* per warmup: LRs whose every seed has finished */
+    /* Per warmup, each seed on its own (issue 18), then the mean and the sample standard
+       deviation over the seeds (sd NaN with one seed; all NaN until the row is complete). A
+       seed's excess at an LR is its score there minus its own best over the row: sens is the
+       mean excess over all LRs (the sensitivity above, per seed); high and high_max the mean and
+       the largest excess over the LRs from the row's best LR (best_lr) up, where warmup is
+       expected to act (the low LRs are undertrained whatever the warmup). */
+    double sens_mean[WU_SWEEP_MAX], sens_sd[WU_SWEEP_MAX];
+    double high_mean[WU_SWEEP_MAX], high_sd[WU_SWEEP_MAX];
+    double high_max_mean[WU_SWEEP_MAX], high_max_sd[WU_SWEEP_MAX];
     int unfinished;                    /* runs not finished (missing or interrupted) */
 } wu_sweep_result;
 

@@ -39,7 +39,7 @@ struct wu_gpt_impl {
 wu_gpt_config wu_gpt_default_config(void)
 {
     wu_gpt_config c = {.vocab = 256, .ctx = 64, .layers = 4, .heads = 4, .dim = 128,
-                       .post_ln = 0, .init = WU_INIT_GPT2, .init_std = 0.02};
+                       .post_ln = 0, .init = WU_INIT_GPT2, .init_std = 0.02, .embed_scale = 1};
     return c;
 }
 
@@ -85,8 +85,10 @@ int wu_gpt_create(wu_gpt **out, const wu_gpt_config *c, int B, int T, wu_error *
     if (B < 1 || T < 1 || T > c->ctx || T > WU_ATT_MAX_T)
         return gerr(err, WU_EINVAL, "invalid batch shape: need B >= 1 and 1 <= T <= ctx (and "
                                     "T <= 4096)");
-    if (!(c->init_std > 0) || (c->init != WU_INIT_GPT2 && c->init != WU_INIT_XAVIER))
-        return gerr(err, WU_EINVAL, "invalid initialisation (init_std must be > 0)");
+    if (!(c->init_std > 0) || (c->init != WU_INIT_GPT2 && c->init != WU_INIT_XAVIER) ||
+        !(c->embed_scale > 0) || !isfinite(c->embed_scale))
+        return gerr(err, WU_EINVAL, "invalid initialisation (init_std and embed_scale must be "
+                                    "> 0 and finite)");
     wu_gpt *m = calloc(1, sizeof *m);
     struct wu_gpt_impl *im = calloc(1, sizeof *im);
     if (!m || !im) {
@@ -232,6 +234,8 @@ int wu_gpt_forward(wu_gpt *m, const int *tokens, const int *targets, int B, int 
 
     const float *wte = m->params, *wpe = m->params + (size_t)V * C;
     encoder_forward(im->stream[0], tokens, wte, wpe, B, T, C);
+    if (c->embed_scale != 1.0) /* Vaswani et al.'s sqrt(d): a unit-scale residual stream */
+        for (size_t i = 0; i < (size_t)N * C; i++) im->stream[0][i] *= (float)c->embed_scale;
     const wu_block_shape shape = {B, T, C, NH, c->post_ln, 1};
     for (int l = 0; l < L; l++) {
         wu_block_params p = wu_block_params_at(m->params + m->layer_off[l], C);
@@ -306,6 +310,8 @@ void wu_gpt_backward(wu_gpt *m)
         wu_block_params g = wu_block_params_at(m->grads + m->layer_off[l], C);
         wu_block_backward(&shape, &p, &g, &im->acts[l], im->stream[l], ds, &im->sc);
     }
+    if (c->embed_scale != 1.0) /* ds is the stream's gradient, read by nothing after this */
+        for (size_t i = 0; i < (size_t)N * C; i++) ds[i] *= (float)c->embed_scale;
     encoder_backward(dwte, dwpe, ds, im->tokens, B, T, C);
 
     if (m->diag & WU_DIAG_GRADS) {
@@ -328,6 +334,8 @@ static int gpt_create(void **impl, const wu_model_config *c, wu_error *err)
     g.heads = c->heads;
     g.dim = c->dim;
     g.post_ln = c->post_ln;
+    g.init = c->init;
+    if (c->embed_scale > 0) g.embed_scale = c->embed_scale; /* 0: a config from before it */
     wu_gpt *m;
     int rc = wu_gpt_create(&m, &g, c->batch, c->seq, err);
     if (rc != WU_OK) return rc;

@@ -33,6 +33,10 @@ typedef struct wu_gpt_config {
     int init;        /* WU_INIT_GPT2: N(0, std), residual projections std/sqrt(2L), biases 0;
                         WU_INIT_XAVIER: Glorot-uniform linear weights, N(0, std) embeddings */
     double init_std; /* 0.02 for GPT-2 */
+    double embed_scale; /* > 0: the input embeddings wte[token] + wpe[position] are multiplied
+                           by it before the first block (1; Vaswani et al. 2017 use sqrt(dim)).
+                           The tied output layer reads wte unscaled, so with GPT-2's std 0.02,
+                           35 gives a unit-scale residual stream and unchanged initial logits */
 } wu_gpt_config;
 
 /* What one forward / backward saw, filled as m->diag asks (diag.h; off by default). */
@@ -62,7 +66,7 @@ typedef struct wu_gpt {
 } wu_gpt;
 
 /* The reference configuration: vocab 256, ctx 64, 4 layers, 4 heads, width 128, Pre-LN, GPT-2
- * init with std 0.02 (834,304 parameters). */
+ * init with std 0.02, embedding scale 1 (834,304 parameters). */
 wu_gpt_config wu_gpt_default_config(void);
 
 /* Allocate a model and its activations for batches up to B x T (T <= ctx). Parameters are

@@ -10,6 +10,7 @@ static const wu_model_ops *const all[] = {&wu_gpt_ops, &wu_mlp_ops, &wu_vit_ops}
 static const char *const acts[] = {[WU_ACT_RELU] = "relu", [WU_ACT_GELU] = "gelu",
                                    [WU_ACT_TANH] = "tanh"};
 static const char *const pools[] = {[WU_POOL_CLS] = "cls", [WU_POOL_MEAN] = "mean"};
+static const char *const inits[] = {[WU_INIT_GPT2] = "gpt2", [WU_INIT_XAVIER] = "xavier"};
 #define COUNT(a) ((int)(sizeof a / sizeof a[0]))
 
 const wu_model_ops *wu_model_find(const char *name)
@@ -35,6 +36,8 @@ int wu_model_act_from_name(const char *name) { return lookup(acts, COUNT(acts), 
 const char *wu_model_act_name(int act) { return act >= 0 && act < COUNT(acts) ? acts[act] : NULL; }
 int wu_model_pool_from_name(const char *name) { return lookup(pools, COUNT(pools), name); }
 const char *wu_model_pool_name(int pool) { return pool >= 0 && pool < COUNT(pools) ? pools[pool] : NULL; }
+int wu_model_init_from_name(const char *name) { return lookup(inits, COUNT(inits), name); }
+const char *wu_model_init_name(int init) { return init >= 0 && init < COUNT(inits) ? inits[init] : NULL; }
 
 void wu_model_diag_set(wu_model_diag *d, const float *attn, int L, float out_max_logit,
                        float logz_mean, const double *grad_norm_layer)
@@ -51,7 +54,8 @@ void wu_model_diag_set(wu_model_diag *d, const float *attn, int L, float out_max
 wu_model_config wu_model_default_config(void)
 {
     wu_model_config c = {.layers = 4, .heads = 4, .dim = 128, .depth = 2, .width = 256,
-                         .act = WU_ACT_RELU, .pool = WU_POOL_CLS, .seed = 1};
+                         .act = WU_ACT_RELU, .pool = WU_POOL_CLS, .init = WU_INIT_GPT2,
+                         .embed_scale = 1, .seed = 1};
     return c;
 }
 

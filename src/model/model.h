@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "classify.h"
+#include "gpt.h"   /* WU_INIT_* */
 #include "mlp.h"   /* WU_ACT_* */
 #include "vit.h"   /* WU_POOL_* */
 #include "warmup.h"
@@ -39,6 +40,8 @@ typedef struct wu_model_config {
     int rows, cols, classes;         /* images: pixels per side, labels in [0, classes) */
     /* the architecture */
     int layers, heads, dim, post_ln; /* transformers (GPT, ViT) */
+    int init;                        /* GPT: WU_INIT_GPT2 or WU_INIT_XAVIER (gpt.h) */
+    double embed_scale;              /* GPT: the input embeddings' multiplier (gpt.h; 0: 1) */
     int depth, width, act;           /* MLP: hidden layers, units, WU_ACT_* */
     int pool;                        /* ViT: WU_POOL_* */
     uint64_t seed;                   /* create initialises the parameters from it */
@@ -103,9 +106,12 @@ const char *wu_model_act_name(int act);
 /* The ViT's poolings, alike: WU_POOL_* <-> "cls", "mean". */
 int wu_model_pool_from_name(const char *name);
 const char *wu_model_pool_name(int pool);
+/* The GPT's initialisations, alike: WU_INIT_* <-> "gpt2", "xavier". */
+int wu_model_init_from_name(const char *name);
+const char *wu_model_init_name(int init);
 
 /* The defaults of the architecture fields (layers 4, heads 4, dim 128, depth 2, width 256, act
- * relu, pool cls, seed 1: those of `warmup train`, whose configuration should take them from
+ * relu, pool cls, init gpt2, embed_scale 1, seed 1: those of `warmup train`, whose configuration should take them from
  * here); the data's shapes and batch are zero. */
 wu_model_config wu_model_default_config(void);
 

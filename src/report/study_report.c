@@ -4,6 +4,7 @@
  * plan (groups, labels, LRs, warmup length, constants, measurements) comes from the study.json
  * the lab wrote; nothing here knows a plan's numbers. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -223,6 +224,70 @@ static int render_optimizers(const wu_study *s, wu_page *p, wu_error *err)
 
 /* ---- layernorm ------------------------------------------------------------------------------ */
 
+/* Within this many nats two final losses are alike: one seed per cell (docs/STUDIES.md). */
+#define LN_NOISE 0.05
+
+/* The last/first-layer gradient-norm ratio of a measurement (NaN without two layers). */
+static double last_first(const wu_study_vec *v)
+{
+    return v && v->n >= 2 && v->v[0] > 0 ? v->v[v->n - 1] / v->v[0] : NAN;
+}
+
+/* The verdict on the gradient norms at init, from the last/first ratios of Pre-LN (pre) and
+ * Post-LN (post): Xiong et al.'s pattern is Post-LN's growing towards the output (post > 1.1)
+ * while Pre-LN's stay level (within 0.8..1.25); "partly" when only Post-LN's lean further
+ * towards the output than Pre-LN's (post > 1.2 pre). */
+static size_t ln_grad_verdict(wu_page *p, size_t u, double pre, double post)
+{
+    int grows = post > 1.1, level = pre >= 0.8 && pre <= 1.25, leans = post > 1.2 * pre;
+    if (grows && level)
+        SAY(": Post-LN's grow towards the output while Pre-LN's stay level, as Xiong et al. "
+            "found. ");
+    else if (leans)
+        SAY(": partly Xiong et al.'s pattern: Post-LN's lean %.2fx further towards the output "
+            "than Pre-LN's, but %s. ", post / pre,
+            !grows && !level ? "Post-LN's do not grow (under 1.1x) and Pre-LN's are not level"
+            : !grows ? "Post-LN's do not grow (under 1.1x)"
+                     : "Pre-LN's are not level (outside 0.8x-1.25x)");
+    else
+        SAY(": this model does not show Xiong et al.'s pattern. ");
+    return u;
+}
+
+/* The ratios at the other depths measured ("grad_norm_init_L<depth>"), as a chart of the ratio
+ * against depth and a sentence; returns the new length of the conclusion. */
+static size_t ln_depths(const wu_study *s, wu_page *p, size_t u)
+{
+    double depth[2][16], ratio[2][16];
+    int n[2] = {0, 0};
+    for (int i = 0; i < s->nvec; i++) {
+        int g = s->vec[i].group, d;
+        if (g < 0 || g > 1 || n[g] == 16 || sscanf(s->vec[i].name, "grad_norm_init_L%d", &d) != 1 ||
+            !isfinite(last_first(&s->vec[i])))
+            continue;
+        depth[g][n[g]] = d;
+        ratio[g][n[g]++] = last_first(&s->vec[i]);
+    }
+    if (!n[0] || n[0] != n[1]) return u;
+    wu_series *ser = p->series[p->ncharts];
+    for (int g = 0; g < 2; g++) { /* gx/gy 6 and 7: loss_vs_lr uses the first four */
+        for (int k = 0; k < n[g]; k++) p->gx[6 + g][k] = depth[g][k], p->gy[6 + g][k] = ratio[g][k];
+        ser[g] = (wu_series){.name = s->group[g], .x = p->gx[6 + g], .y = p->gy[6 + g], .n = n[g],
+                             .mark_x = NAN, .style = WU_STYLE_POINTS};
+    }
+    p->charts[p->ncharts] = (wu_chart){.title = "Last/first-layer gradient norm at initialisation, "
+                                       "against depth", .xlabel = "layers",
+                                       .ylabel = "last / first layer", .series = ser, .nseries = 2,
+                                       .y_include_on = 1, .y_include = 1, .y_include_what = "level"};
+    p->files[p->ncharts] = "grad-ratio-vs-depth.svg";
+    p->tty_rows[p->ncharts++] = 8;
+    SAY("By depth (the same model with fewer or more blocks), last/first in Pre-LN and Post-LN: ");
+    for (int k = 0; k < n[0]; k++)
+        SAY("%g layers %.2fx and %.2fx%s", depth[0][k], ratio[0][k], ratio[1][k],
+            k + 1 < n[0] ? "; " : ". ");
+    return u;
+}
+
 static int render_layernorm(const wu_study *s, wu_page *p, wu_error *err)
 {
     p->title = "Pre-LN against Post-LN";
@@ -232,15 +297,19 @@ static int render_layernorm(const wu_study *s, wu_page *p, wu_error *err)
                "trains without it.";
     if (s->ngroups != 2) return wu_fail(err, WU_EINVAL, "%s/study.json: the layernorm study has "
                                         "two groups, this one %d", s->dir, s->ngroups);
-    char wp[16], nb[48] = "";
+    char wp[16], nb[48] = "", init[160] = "";
     double batches = wu_study_num(s, "init_batches");
+    const wu_train_config *c0 = &s->runs[0].c;
     if (isfinite(batches)) snprintf(nb, sizeof nb, " averaged over %g batches", batches);
-    snprintf(p->intro, sizeof p->intro, "The %d-layer GPT on the built-in language, %lld steps, "
-             "%s, with the LayerNorm before (%s) or after (%s) each residual branch, with no "
-             "warmup and with a %s linear warmup, at several LRs. The gradient norms at "
-             "initialisation are%s.", s->runs[0].c.layers,
-             (long long)s->runs[0].c.steps, opt_name(s->runs[0].c.optimizer), s->group[0],
-             s->group[1], pct(s, "warmup_frac", wp, sizeof wp), nb[0] ? nb : " per layer");
+    if (strcmp(c0->init, "gpt2") || c0->embed_scale != 1)
+        snprintf(init, sizeof init, ", %s initialisation with the input embeddings scaled by %g",
+                 !strcmp(c0->init, "xavier") ? "Glorot-uniform" : c0->init, c0->embed_scale);
+    snprintf(p->intro, sizeof p->intro, "The %d-layer GPT on the built-in language%s, %lld steps, "
+             "%s (beta2 %g), with the LayerNorm before (%s) or after (%s) each residual branch, "
+             "with no warmup and with a %s linear warmup, at several LRs. The gradient norms at "
+             "initialisation are%s.", c0->layers, init, (long long)c0->steps,
+             opt_name(c0->optimizer), c0->beta2, s->group[0], s->group[1],
+             pct(s, "warmup_frac", wp, sizeof wp), nb[0] ? nb : " per layer");
     /* per-layer gradient norms at init, as the lab measured them (study.json) */
     wu_series *gs = p->series[p->ncharts];
     const wu_study_vec *v[2];
@@ -255,29 +324,45 @@ static int render_layernorm(const wu_study *s, wu_page *p, wu_error *err)
                                        .series = gs, .nseries = 2, .log_y = 1};
     p->files[p->ncharts] = "grad-norm-init.svg";
     p->tty_rows[p->ncharts++] = 10;
-    loss_vs_lr(s, p);
-    int rc = best_curves(s, p, "Training loss at each variant's best LR", err);
-    if (rc != WU_OK) return rc;
     size_t u = 0;
-    double ratio[2] = {NAN, NAN};
-    for (int g = 0; g < 2; g++)
-        if (v[g] && v[g]->n >= 2) ratio[g] = v[g]->v[v[g]->n - 1] / v[g]->v[0];
+    double ratio[2] = {last_first(v[0]), last_first(v[1])};
     if (isfinite(ratio[0]) && isfinite(ratio[1])) {
         SAY("At initialisation the last layer's gradient norm is %.2fx the first layer's in "
             "Pre-LN and %.2fx in Post-LN", ratio[0], ratio[1]);
-        SAY(ratio[1] > 1.2 * ratio[0] ? ": Post-LN's grow towards the output, as Xiong et al. "
-                                        "found. "
-                                      : ": this model does not show Xiong et al.'s pattern. ");
+        u = ln_grad_verdict(p, u, ratio[0], ratio[1]);
     }
+    u = ln_depths(s, p, u);
+    loss_vs_lr(s, p);
+    int rc = best_curves(s, p, "Training loss at each variant's best LR", err);
+    if (rc != WU_OK) return rc;
     double gain[2];
     u = gains(s, p, u, gain);
+    /* where warmup matters: the LR of Post-LN's largest gain, and Pre-LN at that LR */
+    int at[2][2] = {{-1, -1}, {-1, -1}}; /* [group][warm] at the LR of the largest gain */
+    double most = -INFINITY;
+    for (int i = 0; i < s->n; i++) {
+        if (s->arm[i].group != 1 || s->arm[i].warm) continue;
+        for (int j = 0; j < s->n; j++)
+            if (s->arm[j].group == 1 && s->arm[j].warm && s->arm[j].x == s->arm[i].x &&
+                isfinite(eff(s, i)) && isfinite(eff(s, j)) && eff(s, i) - eff(s, j) > most)
+                most = eff(s, i) - eff(s, j), at[1][0] = i, at[1][1] = j;
+    }
+    for (int i = 0; at[1][0] >= 0 && i < s->n; i++)
+        if (s->arm[i].group == 0 && s->arm[i].x == s->arm[at[1][0]].x) at[0][s->arm[i].warm] = i;
+    if (at[1][0] >= 0 && at[0][0] >= 0 && at[0][1] >= 0) {
+        double pre = eff(s, at[0][0]) - eff(s, at[0][1]);
+        SAY("Post-LN's largest gain from warmup came at LR %g: %.3f without, %.3f with (%+.3f); "
+            "Pre-LN at that LR: %.3f without, %.3f with (%+.3f). ", s->arm[at[1][0]].x,
+            eff(s, at[1][0]), eff(s, at[1][1]), most, eff(s, at[0][0]), eff(s, at[0][1]), pre);
+    }
     if (isfinite(gain[0]) && isfinite(gain[1])) {
-        if (gain[1] > gain[0] + 0.02)
-            SAY("As expected, warmup mattered more for Post-LN (%+.3f) than for Pre-LN (%+.3f).",
-                gain[1], gain[0]);
+        if (gain[1] > LN_NOISE && gain[1] > gain[0] + LN_NOISE)
+            SAY("As expected, warmup mattered more for Post-LN (%+.3f at the best LRs) than for "
+                "Pre-LN (%+.3f).", gain[1], gain[0]);
         else
-            SAY("The expectation did not hold here: warmup gained %+.3f for Post-LN and %+.3f for "
-                "Pre-LN.", gain[1], gain[0]);
+            SAY("The expectation did not hold here: at the best LRs warmup gained %+.3f for "
+                "Post-LN and %+.3f for Pre-LN (differences under %g nats are within one seed's "
+                "noise).", gain[1], gain[0], LN_NOISE);
     }
     return WU_OK;
 }
@@ -499,8 +584,9 @@ static int render_batch(const wu_study *s, wu_page *p, wu_error *err)
 
 /* ---- lr-range: the sweep's page, from the plan ------------------------------------------- */
 
-/* The grid as a sweep: the groups are its warmup lengths, the arms of a group its LRs (one seed;
- * run i = warmup * nlr + lr, the order the plan wrote), the decay the plan's constant. */
+/* The grid as a sweep: the groups are its warmup lengths, the arms of a group its LRs x seeds
+ * (run i = (warmup * nlr + lr) * seeds + seed, the order the plan wrote; "seeds" a constant of
+ * the plan, 1 in a plan from before it), the decay the plan's constant. */
 static int render_lr_range(const wu_study *s, const wu_term *t, wu_error *err)
 {
     wu_sweep *w = calloc(1, sizeof *w);
@@ -513,22 +599,27 @@ static int render_lr_range(const wu_study *s, const wu_term *t, wu_error *err)
     w->base = s->runs[0].c;
     snprintf(w->base.schedule, sizeof w->base.schedule, "%s", wu_study_text(s, "decay"));
     snprintf(w->dir, sizeof w->dir, "%s", s->dir);
-    w->seeds = 1;
+    double seeds = wu_study_num(s, "seeds");
+    w->seeds = isfinite(seeds) ? (int)seeds : 1;
     w->nwarm = s->ngroups;
     for (int i = 0; i < s->n; i++) w->nlr += s->arm[i].group == 0;
+    if (w->seeds >= 1 && w->seeds <= 100 && w->nlr % w->seeds == 0) w->nlr /= w->seeds;
+    else w->nlr = 0;
     if (w->nwarm < 1 || w->nwarm > WU_SWEEP_MAX || w->nlr < 1 || w->nlr > WU_SWEEP_MAX ||
-        w->nlr * w->nwarm != s->n)
-        rc = wu_fail(err, WU_EINVAL, "%s/study.json: the lr-range runs do not form an LR x warmup grid",
-                     s->dir);
+        w->nlr * w->nwarm * w->seeds != s->n)
+        rc = wu_fail(err, WU_EINVAL, "%s/study.json: the lr-range runs do not form an LR x warmup x "
+                     "seed grid", s->dir);
     for (int g = 0; rc == WU_OK && g < w->nwarm; g++)
         snprintf(w->warmups[g], sizeof w->warmups[g], "%s", s->group[g]);
     for (int i = 0; rc == WU_OK && i < s->n; i++) {
-        if (s->arm[i].group != i / w->nlr)
+        int cell = i / w->seeds;
+        if (s->arm[i].group != cell / w->nlr ||
+            (cell >= w->nlr && s->arm[i].x != w->lrs[cell % w->nlr]))
             rc = wu_fail(err, WU_EINVAL, "%s/study.json: run %s is out of the grid's order", s->dir,
                          s->arm[i].name);
-        if (i < w->nlr) w->lrs[i] = s->arm[i].x;
+        if (cell < w->nlr) w->lrs[cell] = s->arm[i].x;
     }
-    char c[2000];
+    char c[3000];
     if (rc == WU_OK) rc = wu_report_sweep(w, s->runs, s->command, t, err);
     if (rc == WU_OK) {
         wu_sweep_analyse(w, s->runs, r);

@@ -95,7 +95,15 @@ void wu_sweep_conclusion(const wu_sweep *s, const wu_sweep_result *r, char *out,
         SAY("LR sensitivity (Wortsman et al. 2023: the mean excess of the final loss over the best "
             "LR, diverged runs counted at the initial loss) was %.3f with warmup %s and %.3f with "
             "warmup %s. ", a, s->warmups[lo], b, s->warmups[hi]);
-        if (b < 0.8 * a)
+        /* with seeds, a difference counts when the seeds' mean +/- sd ranges do not overlap */
+        int noisy = s->seeds > 1 && isfinite(r->sens_sd[lo]) && isfinite(r->sens_sd[hi]) &&
+                    r->sens_mean[lo] - r->sens_sd[lo] <= r->sens_mean[hi] + r->sens_sd[hi];
+        if (b < 0.8 * a && noisy)
+            SAY("It was %.0f%% lower with the longer warmup, but within the seed noise: seed by "
+                "seed %.3f +/- %.3f against %.3f +/- %.3f (mean +/- sd), ranges that overlap.",
+                100 * (a - b) / (a > 0 ? a : 1), r->sens_mean[lo], r->sens_sd[lo],
+                r->sens_mean[hi], r->sens_sd[hi]);
+        else if (b < 0.8 * a)
             SAY("As the literature expects, the longer warmup made the final loss less sensitive to "
                 "the LR (%.0f%% lower).", 100 * (a - b) / (a > 0 ? a : 1));
         else if (b <= 1.05 * a)
@@ -106,21 +114,45 @@ void wu_sweep_conclusion(const wu_sweep *s, const wu_sweep_result *r, char *out,
                 "warmup was more sensitive. Try higher LRs, where training without warmup "
                 "becomes unstable.");
     }
-    /* warmup is about stability at high LRs: the mean final loss at the LRs from the best one
-       up, where the low-LR end (too few steps for any warmup) cannot dominate the average */
-    if (lo != hi && complete && bl + 1 < s->nlr) {
-        double mean[2] = {0, 0};
-        int m[2] = {0, 0}, rows[2] = {lo, hi};
+    /* warmup is about stability at high LRs: the excess over each row's best at the LRs from
+       that best up, where the low LRs (too few steps for any warmup) cannot dominate; seed by
+       seed, so that the difference is weighed against the seeds' spread */
+    if (lo != hi && complete && isfinite(r->high_mean[lo]) && isfinite(r->high_mean[hi])) {
+        int rows[2] = {lo, hi}, many = s->seeds > 1;
+        SAY(" At and above each row's best LR, where instability lives, the final loss exceeded "
+            "the row's best by");
+        for (int k = 0; k < 2; k++) {
+            int w = rows[k];
+            char sd[2][32] = {"", ""};
+            if (many) {
+                snprintf(sd[0], sizeof sd[0], " +/- %.3f", r->high_sd[w]);
+                snprintf(sd[1], sizeof sd[1], " +/- %.3f", r->high_max_sd[w]);
+            }
+            SAY("%s %.3f%s on average and %.3f%s at most with warmup %s (LRs %g to %g)",
+                k ? "; by" : "", r->high_mean[w], sd[0], r->high_max_mean[w], sd[1],
+                s->warmups[w], s->lrs[r->best_lr[w]], s->lrs[s->nlr - 1]);
+        }
         for (int k = 0; k < 2; k++)
-            for (int l = bl; l < s->nlr; l++)
-                if (r->cell[rows[k]][l].finished) mean[k] += r->cell[rows[k]][l].score, m[k]++;
-        if (m[0] && m[1]) {
-            double a = mean[0] / m[0], b = mean[1] / m[1];
-            SAY(" At the LRs from the best one up (%g to %g), where instability lives, the mean "
-                "final loss was %.3f with warmup %s and %.3f with warmup %s%s.", s->lrs[bl],
-                s->lrs[s->nlr - 1], a, s->warmups[lo], b, s->warmups[hi],
-                b < a - 0.05 ? ": the longer warmup made the high LRs usable"
-                : b > a + 0.05 ? ": the longer warmup did not help at high LRs" : "");
+            if (r->best_lr[rows[k]] == s->nlr - 1)
+                SAY(" (warmup %s's best LR is the largest of the grid: there is nothing above it "
+                    "to measure)", s->warmups[rows[k]]);
+        double a = r->high_mean[lo], b = r->high_mean[hi];
+        if (!many)
+            SAY(" (one seed: a difference of a few hundredths of a nat is within the noise; "
+                "three seeds give the spread).");
+        else {
+            double sa = r->high_sd[lo], sb = r->high_sd[hi];
+            SAY(" (mean +/- sd over %d seeds). ", s->seeds);
+            if (a - sa > b + sb)
+                SAY("Warmup %s lowered the LR sensitivity at high LRs beyond the seed noise "
+                    "(%.3f lower; the mean +/- sd ranges do not overlap).", s->warmups[hi], a - b);
+            else if (b - sb > a + sa)
+                SAY("Warmup %s raised the LR sensitivity at high LRs beyond the seed noise (%.3f "
+                    "higher), against the literature's expectation.", s->warmups[hi], b - a);
+            else
+                SAY("The difference (%+.3f) is within the seed noise: the mean +/- sd ranges "
+                    "overlap, so these seeds do not show warmup lowering the LR sensitivity at "
+                    "high LRs.", b - a);
         }
     }
     if (r->unfinished) SAY(" (%d runs have not finished: rerun the sweep to complete them.)", r->unfinished);
@@ -216,7 +248,7 @@ int wu_report_sweep(const wu_sweep *s, const wu_lab_run *runs, const char *comma
                    .xlabel = "warmup (% of the steps)", .ylabel = "LR sensitivity (nats)",
                    .series = &ss, .nseries = 1, .y_include_on = 1}; /* from 0: at its true size */
 
-    char conclusion[2000];
+    char conclusion[3000];
     wu_sweep_conclusion(s, r, conclusion, sizeof conclusion);
 
     /* tables: the grid of final losses, and the sensitivity row */

@@ -99,6 +99,13 @@ const wu_cfg_field wu_cfg_fields[] = {
      "the activation: {}", WU_CFG_MLP, WU_CFG_ANY_OPT, WU_CFG_ARCH},
     {"pool", "pool", 0, WU_CFG_STR, S(pool), NULL, 0, 0, wu_model_pool_name, "HOW",
      "the pooling: {}", WU_CFG_VIT, WU_CFG_ANY_OPT, WU_CFG_ARCH},
+    /* issue 18: the setting of Xiong et al. 2020, where Post-LN needs warmup (docs/STUDIES.md) */
+    {"init", "init", 0, WU_CFG_STR, S(init), NULL, 0, 0, wu_model_init_name, "HOW",
+     "the weights' initialisation: {} (gpt2: N(0, 0.02), residual projections / sqrt(2 layers); "
+     "xavier: Glorot-uniform linear weights)", WU_CFG_GPT, WU_CFG_ANY_OPT, WU_CFG_ARCH},
+    {"embed_scale", "embed-scale", 0, WU_CFG_DOUBLE, S(embed_scale), NULL, 1e-6, 1e6, NULL, "S",
+     "multiply the input embeddings by S (35: a unit-scale residual stream; the tied output "
+     "layer is unscaled)", WU_CFG_GPT, WU_CFG_ANY_OPT, WU_CFG_ARCH},
     {"eval_every", "eval-every", 0, WU_CFG_INT, S(eval_every), "50", 0, 1 << 30, NULL, "K",
      "evaluate on held-out data every K steps (0: only at the end)", ALL, 0},
     {"eval_batches", "eval-batches", 0, WU_CFG_INT, S(eval_batches), "8", 1, 1 << 20, NULL, "K",
@@ -329,6 +336,8 @@ void wu_train_defaults(wu_train_config *c)
     c->depth = m.depth, c->width = m.width;
     snprintf(c->act, sizeof c->act, "%s", wu_model_act_name(m.act));
     snprintf(c->pool, sizeof c->pool, "%s", wu_model_pool_name(m.pool));
+    snprintf(c->init, sizeof c->init, "%s", wu_model_init_name(m.init));
+    c->embed_scale = m.embed_scale;
 }
 
 void wu_cfg_choices_text(const wu_cfg_field *f, char *out, size_t n)

@@ -170,8 +170,11 @@ int wu_run_build(wu_run *r, wu_error *err)
     /* a name the model does not read may be anything (wu_train_check refuses a bad one for the
        model that reads it): it keeps the default */
     int act = wu_model_act_from_name(c->act), pool = wu_model_pool_from_name(c->pool);
+    int init = wu_model_init_from_name(c->init);
     if (act >= 0) mc.act = act;
     if (pool >= 0) mc.pool = pool;
+    if (init >= 0) mc.init = init;
+    mc.embed_scale = c->embed_scale;
     mc.seed = c->seed;
     mc.diag = WU_DIAG_FORWARD | (r->grad_norms ? WU_DIAG_GRADS : 0); /* issue 19 */
     if ((rc = wu_model_create(&r->net, ops, &mc, err)) != WU_OK) return rc;

@@ -66,6 +66,8 @@ typedef struct wu_train_config {
     int depth, width;       /* MLP */
     char act[8];            /* MLP: relu | gelu | tanh */
     char pool[8];           /* ViT: cls | mean */
+    char init[8];           /* GPT: gpt2 | xavier (issue 18: Xiong et al.'s Post-LN setting) */
+    double embed_scale;     /* GPT: the input embeddings' multiplier (1) */
     int eval_every;         /* steps between evaluations (0: only at the end) */
     int eval_batches;       /* validation batches per evaluation (text) */
     int checkpoint_every;   /* 0: only when stopped or interrupted */
