@@ -162,8 +162,8 @@ py 'import json,sys; p=sys.argv[1]; d=json.load(open(p)); del d["constants"]["nw
 
 # ---- warmup study --list: the registry ----
 "$W" study --list > "$tmp/list.txt" 2>&1 && ok || bad "study --list exited non-zero"
-[ "$(cut -f1 "$tmp/list.txt" | tr '\n' ' ')" = "lr-range batch-scaling optimizers layernorm adam-first-steps stable-lr " ] && ok || bad "study --list names the studies: $(cat "$tmp/list.txt")"
-[ "$(awk -F '\t' 'NF == 2 && length($2) > 20' "$tmp/list.txt" | wc -l)" -eq 6 ] && ok || bad "study --list gives each a claim after a tab"
+[ "$(cut -f1 "$tmp/list.txt" | tr '\n' ' ')" = "lr-range batch-scaling optimizers layernorm adam-first-steps stable-lr auto-warmup " ] && ok || bad "study --list names the studies: $(cat "$tmp/list.txt")"
+[ "$(awk -F '\t' 'NF == 2 && length($2) > 20' "$tmp/list.txt" | wc -l)" -eq 7 ] && ok || bad "study --list gives each a claim after a tab"
 expect_list=$(cut -f1 "$tmp/list.txt" | head -1)
 "$W" study --help | grep -q "  $expect_list " && ok || bad "study --help lists the registry"
 
