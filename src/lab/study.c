@@ -11,6 +11,7 @@
 #include "../util/fail.h"
 #include "../util/outfile.h"
 #include "../train/config.h"
+#include "../train/tune.h"
 #include "study.h"
 
 /* ---- the plan as data ----------------------------------------------------------------------- */
@@ -103,8 +104,17 @@ int wu_study_arm_index(const wu_study *s, const char *name)
 int wu_study_spread(wu_study *s, int ranks, wu_error *err)
 {
     int small = 0, n = 0;
-    for (int i = 0; i < s->n; i++)
+    for (int i = 0; i < s->n; i++) {
+        /* the warmup probe runs in one process (the engine refuses warmup(auto) on several
+           ranks), so a plan with such runs does not spread, whatever its batch sizes */
+        if (wu_tune_needed(&s->runs[i].c)) {
+            wu_fail(err, WU_EINVAL, "study %s has runs that choose their warmup with the probe "
+                    "(run %s: warmup(auto)), which runs in one process; only batch-scaling runs "
+                    "on several ranks: run it without --ranks", s->name, s->arm[i].name);
+            return -1;
+        }
         if (!small || s->runs[i].c.batch < small) small = s->runs[i].c.batch;
+    }
     for (int i = 0; i < s->n; i++) {
         int b = s->runs[i].c.batch;
         if (b == small) continue;
