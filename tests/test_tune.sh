@@ -144,6 +144,12 @@ if [ -z "$QUICK" ]; then
     "$W" study auto-warmup --quick --out "$tmp/study" -q > /dev/null 2>&1 || bad "study auto-warmup --quick: exit $?"
     [ -s "$tmp/study/report.html" ] && [ -s "$tmp/study/auto-vs-grid.svg" ] && ok || bad "the study's page"
     grep -q "The probe chose" "$tmp/study/conclusion.txt" && ok || bad "the study's conclusion: $(cat "$tmp/study/conclusion.txt")"
+    # the compute goal counts the probe and the run it plans: one arm of a 4-point grid is 25%
+    grep -q "with the runs it plans, 2[5-9]\.[0-9]%" "$tmp/study/conclusion.txt" &&
+        grep -q "is over the 20% goal" "$tmp/study/conclusion.txt" &&
+        grep -q "The compute goal cannot be met this way" "$tmp/study/conclusion.txt" &&
+        ! grep -q "The goal held on all" "$tmp/study/conclusion.txt" && ok ||
+        bad "the cost verdict leaves out the run the probe plans: $(cat "$tmp/study/conclusion.txt")"
 else
     echo "  skipped: the auto-warmup study's runs: quick mode (make check); make test runs them"
 fi
