@@ -185,8 +185,10 @@ static int render(const wu_study *s, wu_page *p, wu_error *err)
             "the longer warmups avoid (docs/TUNE.md says which failure that is at this size).");
     if (judged == 3 && cost_short)
         SAY(" The compute goal cannot be met this way: with a grid of four warmups, the run the "
-            "probe plans is alone %.0f%% of the grid's compute; the probe's own overhead was "
-            "%.1f-%.1f%%.", run_pct, probe_lo, probe_hi);
+            "probe plans is alone %.0f%% of the grid's compute; the probe's own overhead was ",
+            run_pct);
+    if (judged == 3 && cost_short && probe_hi - probe_lo < 0.05) SAY("%.1f%%.", probe_lo);
+    else if (judged == 3 && cost_short) SAY("%.1f-%.1f%%.", probe_lo, probe_hi);
     return WU_OK;
 }
 

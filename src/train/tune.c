@@ -2,12 +2,15 @@
  * why). It drives its own copy of the run, a step at a time, with the LR it chooses for each
  * step (wu_optim_step_lr): the same model, optimizer and data stream as the run it plans, built
  * from the same configuration, so the run itself is untouched. */
+#include <cjson/cJSON.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../util/fail.h"
 #include "../util/json.h"
+#include "../util/outfile.h"
 #include "run.h"
 #include "tune.h"
 
@@ -240,4 +243,32 @@ void wu_tune_json(FILE *f, const wu_tune_result *res)
             (long long)res->passes, (long long)res->budget, (long long)res->run_steps,
             res->pct_of_run, res->wall_s, res->peak_lr, res->catapults,
             res->stable_at_once ? "true" : "false", res->exhausted ? "true" : "false");
+}
+
+int wu_tune_save(const char *dir, const wu_tune_result *res, wu_error *err)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/" WU_TUNE_FILE, dir);
+    wu_outfile o;
+    int rc = wu_outfile_open(&o, path, err);
+    if (rc != WU_OK) return rc;
+    wu_tune_json(o.f, res);
+    fputc('\n', o.f);
+    return wu_outfile_commit(&o, err);
+}
+
+char *wu_tune_load_json(const char *dir, int64_t steps)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/" WU_TUNE_FILE, dir);
+    wu_error e;
+    cJSON *j = wu_json_read(path, &e);
+    if (!j) return NULL;
+    char *text = NULL;
+    /* only the probe that chose this run's length: another run's file is not about this one */
+    if (cJSON_IsObject(j) && wu_json_num(j, "steps") == (double)steps &&
+        cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "probed")))
+        text = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
+    return text;
 }
