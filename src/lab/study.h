@@ -68,6 +68,10 @@ typedef struct wu_study {
 int wu_study_init(wu_study *s, const char *name, int quick, const char *dir, uint64_t seed,
                   const char *data, wu_error *err);
 
+/* WU_OK when the study was given no --data (s->data ""); else WU_EINVAL, naming the study and
+ * its fixed data (what, e.g. "the built-in language"): only batch-scaling takes --data. */
+int wu_study_fixed_data(const wu_study *s, const char *what, wu_error *err);
+
 /* The plans of the studies: each fills s (after wu_study_init) with its runs, groups and
  * constants, and checks every configuration and schedule. Errors: a configuration that does not
  * check, missing data (batch-scaling names the Debian package). */
