@@ -223,7 +223,8 @@ int wu_tune(const wu_train_config *c, wu_tune_result *res, wu_error *err)
                      "(its 3-step average %.4g, above its minimum %.4g), and a linear ramp from 0 "
                      "that halved the LR at each catapult (%d) did not hold the peak for %lld "
                      "steps within the probe's %lld passes (10%% of the run): the longest "
-                     "warmup it plans, %.0f%% of the run (%lld steps)",
+                     "warmup it plans, %.0f%% of the run (%lld steps); the peak LR is likely "
+                     "too high for this model (try a lower --lr)",
                      eta, (long long)jump_at, jump_by, jump_min, backoffs, (long long)H,
                      (long long)B, 100 * WU_TUNE_CEIL, (long long)ceil_steps);
         }
