@@ -78,7 +78,7 @@ json "$tmp/hi.json" "assert d['steps'] > 0 and d['catapults'] >= 1 and 'catapult
 "$W" tune $TINY --steps 200 --lr 3 --json > "$tmp/top.json" &&
 json "$tmp/top.json" "assert d['steps'] == 50 and d['exhausted'] and d['passes'] <= 20 and \
     '25% of the run' in d['reason'] and 'likely too high' in d['reason'] and \
-    d['reason'].endswith('--lr)')" && ok || bad "tune at LR 3: $(cat "$tmp/top.json")"
+    d['reason'].endswith('a lower peak LR)')" && ok || bad "tune at LR 3: $(cat "$tmp/top.json")"
 expect_usage "tune, a run too short to probe" "at least 50 steps" "$W" tune $TINY --steps 20
 expect_usage "tune --auto-warmup" "leave it out" "$W" tune $TINY --steps 100 --auto-warmup 5
 expect_usage "tune --lr -1" "--lr" "$W" tune $TINY --steps 100 --lr -1

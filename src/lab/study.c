@@ -110,7 +110,7 @@ int wu_study_spread(wu_study *s, int ranks, wu_error *err)
         if (wu_tune_needed(&s->runs[i].c)) {
             wu_fail(err, WU_EINVAL, "study %s has runs that choose their warmup with the probe "
                     "(run %s: warmup(auto)), which runs in one process; only batch-scaling runs "
-                    "on several ranks: run it without --ranks", s->name, s->arm[i].name);
+                    "on several ranks: run it in one process", s->name, s->arm[i].name);
             return -1;
         }
         if (!small || s->runs[i].c.batch < small) small = s->runs[i].c.batch;
@@ -150,7 +150,7 @@ int wu_study_fixed_data(const wu_study *s, const char *what, wu_error *err)
 {
     if (!*s->data) return WU_OK;
     return wu_fail(err, WU_EINVAL, "data: the data of study %s are fixed (%s), so that its "
-                   "numbers compare across machines; give no --data (it is batch-scaling's)",
+                   "numbers compare across machines; give it no data (only batch-scaling takes them)",
                    s->name, what);
 }
 

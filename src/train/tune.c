@@ -224,7 +224,7 @@ int wu_tune(const wu_train_config *c, wu_tune_result *res, wu_error *err)
                      "that halved the LR at each catapult (%d) did not hold the peak for %lld "
                      "steps within the probe's %lld passes (10%% of the run): the longest "
                      "warmup it plans, %.0f%% of the run (%lld steps); the peak LR is likely "
-                     "too high for this model (try a lower --lr)",
+                     "too high for this model (try a lower peak LR)",
                      eta, (long long)jump_at, jump_by, jump_min, backoffs, (long long)H,
                      (long long)B, 100 * WU_TUNE_CEIL, (long long)ceil_steps);
         }
