@@ -20,7 +20,8 @@ static void help(void)
           "probe of the actual model, data, optimizer and peak LR (docs/TUNE.md): the peak LR\n"
           "from the first step, and if the loss catapults, a linear ramp from 0 that halves the\n"
           "LR at each catapult until the peak holds. It costs at most 10% of the run's\n"
-          "forward/backward passes; the cost is printed. Nothing is written; --out and\n"
+          "forward/backward passes (building its copies of the data and model takes extra\n"
+          "time); the cost is printed. Nothing is written; --out and\n"
           "--schedule are not needed (the chosen length fits any warmup(auto) spec).\n"
           "Then: warmup train --schedule 'warmup(auto) > cosine' --auto-warmup N (the same\n"
           "options), or let warmup train probe by itself.\n"
@@ -71,6 +72,14 @@ int cmd_tune(int argc, char **argv)
     wu_error err;
     int field;
     if (wu_cfg_check(&c, &field, &err) != WU_OK) return cli_config_error(field, err.msg);
+    /* the schedule is not used, but one given must be one that the chosen length fits: with a
+       length chosen (a stand-in; unit sizes too, so that epochs and tokens parse) it parses */
+    wu_sched_opts so = {.lr = c.lr, .total_steps = c.steps, .steps_per_epoch = 1,
+                        .tokens_per_step = 1, .samples_per_step = 1, .auto_warmup_steps = 1};
+    wu_schedule *sch = NULL;
+    if (wu_sched_parse(&sch, c.schedule, &so, &err) != WU_OK)
+        return cli_error("tune: --schedule '%s': %s", c.schedule, err.msg);
+    wu_sched_destroy(sch);
     if (cli_parse_only) return WU_EXIT_OK;
     wu_tune_result *t = malloc(sizeof *t);
     if (!t) return cli_error("out of memory");

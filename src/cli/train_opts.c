@@ -185,6 +185,12 @@ int cli_train_option(int ch, const char *arg, wu_train_config *c)
             return cli_config_error((int)(cnt - wu_cfg_fields), err.msg);
         return 0;
     }
+    long long whole;
+    int why = !strcmp(f->name, "auto_warmup") ? wu_parse_whole(arg, &whole) : 0;
+    if (why == 1 || why == 2) /* a duration ("5%", "2ep") is for schedule/plot/check/diff */
+        return cli_error("--auto-warmup: '%s' is not a length in steps: a run takes warmup(auto)'s "
+                         "length in steps (a whole number; -1: probe first); `warmup tune` "
+                         "measures one in steps, or give the steps your share comes to", arg);
     if (wu_cfg_set(f, c, arg, &err) != WU_OK) return cli_config_error(i, err.msg);
     return 0;
 }

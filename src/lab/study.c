@@ -11,6 +11,7 @@
 #include "../util/fail.h"
 #include "../util/outfile.h"
 #include "../train/config.h"
+#include "../train/tune.h"
 #include "study.h"
 
 /* ---- the plan as data ----------------------------------------------------------------------- */
@@ -103,8 +104,17 @@ int wu_study_arm_index(const wu_study *s, const char *name)
 int wu_study_spread(wu_study *s, int ranks, wu_error *err)
 {
     int small = 0, n = 0;
-    for (int i = 0; i < s->n; i++)
+    for (int i = 0; i < s->n; i++) {
+        /* the warmup probe runs in one process (the engine refuses warmup(auto) on several
+           ranks), so a plan with such runs does not spread, whatever its batch sizes */
+        if (wu_tune_needed(&s->runs[i].c)) {
+            wu_fail(err, WU_EINVAL, "study %s has runs that choose their warmup with the probe "
+                    "(run %s: warmup(auto)), which runs in one process; only batch-scaling runs "
+                    "on several ranks: run it in one process", s->name, s->arm[i].name);
+            return -1;
+        }
         if (!small || s->runs[i].c.batch < small) small = s->runs[i].c.batch;
+    }
     for (int i = 0; i < s->n; i++) {
         int b = s->runs[i].c.batch;
         if (b == small) continue;
@@ -135,6 +145,14 @@ static int check_runs(const wu_study *s, wu_error *err)
 }
 
 /* ---- the studies ---------------------------------------------------------------------------- */
+
+int wu_study_fixed_data(const wu_study *s, const char *what, wu_error *err)
+{
+    if (!*s->data) return WU_OK;
+    return wu_fail(err, WU_EINVAL, "data: the data of study %s are fixed (%s), so that its "
+                   "numbers compare across machines; give it no data (only batch-scaling takes them)",
+                   s->name, what);
+}
 
 /* The transformer of the studies: the reference GPT, or a small one for --quick. */
 static void gpt_base(wu_train_config *c, int quick, uint64_t seed)
@@ -171,6 +189,7 @@ static void shared_constants(wu_study *s)
  * one LR below the best keeps the best inside the grid. */
 int wu_plan_lr_range(wu_study *s, wu_error *err)
 {
+    if (wu_study_fixed_data(s, "the built-in language", err) != WU_OK) return err->code;
     wu_sweep *w = calloc(1, sizeof *w);
     if (!w) return wu_fail(err, WU_ENOMEM, "out of memory");
     gpt_base(&w->base, s->quick, s->seed);
@@ -273,6 +292,7 @@ int wu_plan_optimizers(wu_study *s, wu_error *err)
     static const char *const opt[3] = {"sgd", "adam", "adamw"};
     static const char *const name[3] = {"SGD+momentum", "Adam", "AdamW"};
     static const double lrs[3][3] = {{0.01, 0.03, 0.1}, {3e-4, 1e-3, 3e-3}, {3e-4, 1e-3, 3e-3}};
+    if (wu_study_fixed_data(s, "the built-in language", err) != WU_OK) return err->code;
     wu_train_config c;
     gpt_base(&c, s->quick, s->seed);
     shared_constants(s);
@@ -310,6 +330,7 @@ static const int ln_depths_full[] = {2, 4, 6, 8}, ln_depths_quick[] = {2, 3};
 int wu_plan_layernorm(wu_study *s, wu_error *err)
 {
     static const double full[3] = {3e-4, 1e-3, 3e-3}, small[2] = {1e-3, 1e-2};
+    if (wu_study_fixed_data(s, "the built-in language", err) != WU_OK) return err->code;
     wu_train_config c;
     gpt_base(&c, s->quick, s->seed);
     shared_constants(s);
@@ -381,6 +402,7 @@ int wu_measure_init_grad_norms(wu_study *s, wu_error *err)
  * at a high LR: without warmup, with the untuned linear and exponential warmups, and RAdam. */
 int wu_plan_adam_first_steps(wu_study *s, wu_error *err)
 {
+    if (wu_study_fixed_data(s, "the built-in language", err) != WU_OK) return err->code;
     wu_train_config c;
     gpt_base(&c, s->quick, s->seed);
     double beta2 = s->quick ? 0.9 : 0.99;

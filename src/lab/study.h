@@ -68,6 +68,10 @@ typedef struct wu_study {
 int wu_study_init(wu_study *s, const char *name, int quick, const char *dir, uint64_t seed,
                   const char *data, wu_error *err);
 
+/* WU_OK when the study was given no --data (s->data ""); else WU_EINVAL, naming the study and
+ * its fixed data (what, e.g. "the built-in language"): only batch-scaling takes --data. */
+int wu_study_fixed_data(const wu_study *s, const char *what, wu_error *err);
+
 /* The plans of the studies: each fills s (after wu_study_init) with its runs, groups and
  * constants, and checks every configuration and schedule. Errors: a configuration that does not
  * check, missing data (batch-scaling names the Debian package). */
@@ -104,7 +108,8 @@ int wu_plan_demo(wu_study *s, const wu_train_config *base, const char *warm, wu_
 /* Run the plan's larger-batch runs (those above its smallest batch: batch-scaling's k-times
  * arms) data parallel on `ranks` processes each, as Goyal et al. did (ranks 1: one process).
  * Returns how many runs that is (0: the plan has none, as in the studies of one batch size), or
- * -1 with WU_EINVAL in err when ranks does not divide such a run's batch. */
+ * -1 with WU_EINVAL in err when ranks does not divide such a run's batch, or when a run of the
+ * plan chooses its warmup with the probe (wu_tune_needed: the probe runs in one process). */
 int wu_study_spread(wu_study *s, int ranks, wu_error *err);
 
 /* Add a run to a plan: config c in s->dir/name. WU_ERANGE past WU_STUDY_MAX runs. */

@@ -48,10 +48,9 @@ int wu_plan_auto_warmup(wu_study *s, wu_error *err)
     static const char *const task_name[3] = {"GPT, built-in language", "GPT, licence texts",
                                              "ViT, Fashion-MNIST"};
     static const char *const task_dir[3] = {"gpt-builtin", "gpt-text", "vit-fashion"};
-    if (*s->data)
-        return wu_fail(err, WU_EINVAL, "data: auto-warmup's data are fixed (the built-in "
-                       "language, %s and Fashion-MNIST), so that its numbers compare across "
-                       "machines; give none", AUTO_TEXT_DIR);
+    if (wu_study_fixed_data(s, "the built-in language, " AUTO_TEXT_DIR " and Fashion-MNIST",
+                            err) != WU_OK)
+        return err->code;
     /* the data first, each with what to do when it is missing */
     wu_corpus corpus;
     memset(&corpus, 0, sizeof corpus);

@@ -97,6 +97,7 @@ int wu_plan_stable_lr(wu_study *s, wu_error *err)
     static const double warm_full[] = {0, 1, 5, 10, 25}, warm_quick[] = {0, 25}; /* % of the steps */
     const double *warm = s->quick ? warm_quick : warm_full;
     const int nw = s->quick ? 2 : 5;
+    if (wu_study_fixed_data(s, "the built-in language", err) != WU_OK) return err->code;
     /* the initial bracket, from measurements (docs/STUDIES.md): every arm trains at 1e-3, and
        1 is where the reference GPT's runs diverge; rounds: (1000)^(1/32) = 1.24 at the
        default size */

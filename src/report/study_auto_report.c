@@ -59,6 +59,7 @@ typedef struct task_stats {
     int nchosen;
     double probe_passes; /* summed over the seeds */
     double grid_passes;  /* the grid's training passes, summed over the seeds */
+    double auto_passes;  /* the training passes of the runs the probe planned (auto arm) */
     int best;            /* the grid arm with the lowest mean */
 } task_stats;
 
@@ -70,6 +71,7 @@ static void stats(const wu_study *s, int g, task_stats *t)
         if (s->arm[i].group != g) continue;
         int a = arm_of(s, i);
         if (a < 4) t->grid_passes += (double)s->runs[i].c.steps;
+        else t->auto_passes += (double)s->runs[i].c.steps;
         double l = final_loss(s, i);
         if (a == 4) {
             double st, ps;
@@ -120,7 +122,8 @@ static int render(const wu_study *s, wu_page *p, wu_error *err)
     wu_series *ser = p->series[p->ncharts];
     int ns = 0;
     size_t u = 0;
-    int met = 0, judged = 0;
+    int met = 0, judged = 0, loss_short = 0, cost_short = 0;
+    double probe_lo = INFINITY, probe_hi = -INFINITY, run_pct = NAN;
     for (int g = 0; g < 3; g++) {
         task_stats t;
         stats(s, g, &t);
@@ -144,21 +147,27 @@ static int render(const wu_study *s, wu_page *p, wu_error *err)
         }
         SAY(". The probe chose");
         for (int k = 0; k < t.nchosen; k++) SAY("%s %.0f", k ? "," : "", t.chosen[k]);
+        /* the goal's compute is the automatic warmup's: the probe and the run it plans */
+        double cost = 100 * (t.probe_passes + t.auto_passes) / t.grid_passes;
         SAY(" steps (a mean of %.1f%% of the run) at %.0f passes in all, %.1f%% of the grid's "
-            "%.0f (with the run it plans, %.1f%%). ", t.chosen_pct, t.probe_passes,
-            100 * t.probe_passes / t.grid_passes, t.grid_passes,
-            100 * (t.probe_passes + t.grid_passes / 4) / t.grid_passes);
+            "%.0f; with the runs it plans, %.1f%%. ", t.chosen_pct, t.probe_passes,
+            100 * t.probe_passes / t.grid_passes, t.grid_passes, cost);
         if (t.best < 0 || !isfinite(t.mean[4])) {
             SAY("Not judged: runs have not finished. ");
             continue;
         }
         judged++;
         double gap = t.mean[4] - ref, tol = t.sd[t.best];
-        int ok_loss = gap <= tol, ok_cost = t.probe_passes < GOAL_COMPUTE * t.grid_passes;
+        int ok_loss = gap <= tol, ok_cost = cost < 100 * GOAL_COMPUTE;
         met += ok_loss && ok_cost;
+        loss_short += !ok_loss, cost_short += !ok_cost;
+        probe_lo = fmin(probe_lo, 100 * t.probe_passes / t.grid_passes);
+        probe_hi = fmax(probe_hi, 100 * t.probe_passes / t.grid_passes);
+        run_pct = 100 * t.auto_passes / t.grid_passes;
         SAY("The grid's best is %s; auto is %+.3f from it against a seed standard deviation of "
-            "%.3f: %s. ", arm_name[t.best], gap, tol,
-            ok_loss ? "within it" : "it fell short here");
+            "%.3f: %s; its compute, %.1f%% of the grid's, is %s the %.0f%% goal. ",
+            arm_name[t.best], gap, tol, ok_loss ? "within it" : "it fell short here", cost,
+            ok_cost ? "under" : "over", 100 * GOAL_COMPUTE);
     }
     p->charts[p->ncharts] = (wu_chart){.title = "Final loss relative to the grid's best (1 = "
                                                 "the best; dots: warmup(auto) at its mean length)",
@@ -170,9 +179,16 @@ static int render(const wu_study *s, wu_page *p, wu_error *err)
     if (judged == 3 && met == 3)
         SAY("The goal held on all three tasks.");
     else if (judged == 3)
-        SAY("The goal held on %d of the three tasks; where it fell short, the probe's catapult "
-            "test did not see the failure that the longer warmups avoid (docs/TUNE.md says which "
-            "failure that is at this size).", met);
+        SAY("The goal held on %d of the three tasks.", met);
+    if (judged == 3 && loss_short)
+        SAY(" Where the loss fell short, the probe's catapult test did not see the failure that "
+            "the longer warmups avoid (docs/TUNE.md says which failure that is at this size).");
+    if (judged == 3 && cost_short)
+        SAY(" The compute goal cannot be met this way: with a grid of four warmups, the run the "
+            "probe plans is alone %.0f%% of the grid's compute; the probe's own overhead was ",
+            run_pct);
+    if (judged == 3 && cost_short && probe_hi - probe_lo < 0.05) SAY("%.1f%%.", probe_lo);
+    else if (judged == 3 && cost_short) SAY("%.1f-%.1f%%.", probe_lo, probe_hi);
     return WU_OK;
 }
 

@@ -121,8 +121,28 @@ static int image_tokens(const wu_run *r, int rc, wu_error *err)
 static int build_schedule(wu_run *r, wu_error *err)
 {
     wu_sched_opts so = sched_opts(r);
-    return image_tokens(r, wu_sched_parse_segments(&r->sched, r->c.schedule, r->c.segments, &so,
-                                                   err), err);
+    int rc = wu_sched_parse_segments(&r->sched, r->c.schedule, r->c.segments, &so, err);
+    if (rc != WU_OK && r->c.auto_warmup < 0) {
+        /* warmup(auto) not chosen and not probed (wu_tune_needed said no: the spec fails even
+           with a length chosen): that error, not "no length has been chosen", is the one to fix.
+           The probe may choose no warmup, so the stand-in is warmup(0). */
+        wu_schedule *sch = NULL;
+        wu_error e2;
+        so.auto_warmup_steps = WU_AUTO_WARMUP_NONE;
+        if (wu_sched_parse_segments(&sch, r->c.schedule, r->c.segments, &so, &e2) == WU_OK) {
+            wu_sched_destroy(sch);
+        } else {
+            so.auto_warmup_steps = 1; /* with a warmup it parses: only no warmup fails */
+            int some = wu_sched_parse_segments(&sch, r->c.schedule, r->c.segments, &so,
+                                               NULL) == WU_OK;
+            if (some) wu_sched_destroy(sch);
+            rc = some ? wu_fail(err, e2.code, "%s (warmup(auto) may be chosen as no warmup, so "
+                                "the schedule needs a phase after it, e.g. 'warmup(auto) > "
+                                "constant')", e2.msg)
+                      : wu_fail(err, e2.code, "%s", e2.msg);
+        }
+    }
+    return image_tokens(r, rc, err);
 }
 
 int wu_run_build(wu_run *r, wu_error *err)
@@ -387,6 +407,13 @@ static int open_files(wu_run *r, int resume, wu_error *err)
         snprintf(old, sizeof old, "%s/summary.json", r->c.out);
         unlink(old);
         if ((rc = wu_outfile_commit(&o, err)) != WU_OK) return rc;
+        /* issue 18: the probe's result kept for a resume (summary.json is rewritten then) */
+        snprintf(old, sizeof old, "%s/" WU_TUNE_FILE, r->c.out);
+        if (r->tune) {
+            if ((rc = wu_tune_save(r->c.out, r->tune, err)) != WU_OK) return rc;
+        } else {
+            unlink(old); /* an earlier run's probe, not this run's */
+        }
         r->metrics = fopen(mpath, "a");
         if (r->metrics) {
             r->metrics_off = fseek(r->metrics, 0, SEEK_END) == 0 ? ftell(r->metrics) : -1;
@@ -506,8 +533,13 @@ static int write_summary(const wu_run *r, const wu_train_result *res, wu_error *
         fputs(",\n  \"auto_warmup\": ", f);
         wu_tune_json(f, r->tune);
     } else if (r->c.auto_warmup >= 0) { /* given, or probed by an earlier session */
-        fprintf(f, ",\n  \"auto_warmup\": {\"steps\": %lld, \"probed\": false}",
-                (long long)r->c.auto_warmup);
+        char *saved = wu_tune_load_json(r->c.out, r->c.auto_warmup);
+        if (saved) /* probed before a resume: its choice and cost still count */
+            fprintf(f, ",\n  \"auto_warmup\": %s", saved);
+        else
+            fprintf(f, ",\n  \"auto_warmup\": {\"steps\": %lld, \"probed\": false}",
+                    (long long)r->c.auto_warmup);
+        free(saved);
     }
     fprintf(f, ",\n  \"parameters\": %zu,\n", r->net.nparams);
     fprintf(f, "  \"ranks\": %d,\n  \"rank_batch\": %d,\n", r->ranks, r->rank_batch);

@@ -2,12 +2,15 @@
  * why). It drives its own copy of the run, a step at a time, with the LR it chooses for each
  * step (wu_optim_step_lr): the same model, optimizer and data stream as the run it plans, built
  * from the same configuration, so the run itself is untouched. */
+#include <cjson/cJSON.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../util/fail.h"
 #include "../util/json.h"
+#include "../util/outfile.h"
 #include "run.h"
 #include "tune.h"
 
@@ -220,7 +223,8 @@ int wu_tune(const wu_train_config *c, wu_tune_result *res, wu_error *err)
                      "(its 3-step average %.4g, above its minimum %.4g), and a linear ramp from 0 "
                      "that halved the LR at each catapult (%d) did not hold the peak for %lld "
                      "steps within the probe's %lld passes (10%% of the run): the longest "
-                     "warmup it plans, %.0f%% of the run (%lld steps)",
+                     "warmup it plans, %.0f%% of the run (%lld steps); the peak LR is likely "
+                     "too high for this model (try a lower peak LR)",
                      eta, (long long)jump_at, jump_by, jump_min, backoffs, (long long)H,
                      (long long)B, 100 * WU_TUNE_CEIL, (long long)ceil_steps);
         }
@@ -240,4 +244,32 @@ void wu_tune_json(FILE *f, const wu_tune_result *res)
             (long long)res->passes, (long long)res->budget, (long long)res->run_steps,
             res->pct_of_run, res->wall_s, res->peak_lr, res->catapults,
             res->stable_at_once ? "true" : "false", res->exhausted ? "true" : "false");
+}
+
+int wu_tune_save(const char *dir, const wu_tune_result *res, wu_error *err)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/" WU_TUNE_FILE, dir);
+    wu_outfile o;
+    int rc = wu_outfile_open(&o, path, err);
+    if (rc != WU_OK) return rc;
+    wu_tune_json(o.f, res);
+    fputc('\n', o.f);
+    return wu_outfile_commit(&o, err);
+}
+
+char *wu_tune_load_json(const char *dir, int64_t steps)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/" WU_TUNE_FILE, dir);
+    wu_error e;
+    cJSON *j = wu_json_read(path, &e);
+    if (!j) return NULL;
+    char *text = NULL;
+    /* only the probe that chose this run's length: another run's file is not about this one */
+    if (cJSON_IsObject(j) && wu_json_num(j, "steps") == (double)steps &&
+        cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "probed")))
+        text = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
+    return text;
 }

@@ -79,4 +79,16 @@ int wu_tune(const wu_train_config *c, wu_tune_result *res, wu_error *err);
  * `warmup tune --json`. */
 void wu_tune_json(FILE *f, const wu_tune_result *res);
 
+/* The file in a run's directory that keeps its probe's result, so that a resumed run (which does
+ * not probe again) still reports what the probe chose and cost in summary.json. */
+#define WU_TUNE_FILE "auto_warmup.json"
+
+/* Write res (wu_tune_json) to dir/WU_TUNE_FILE atomically (wu_outfile). WU_OK, or WU_EIO with
+ * the path and reason in err. */
+int wu_tune_save(const char *dir, const wu_tune_result *res, wu_error *err);
+
+/* The saved probe of the run in dir as compact JSON text (the caller frees it), or NULL when
+ * there is none, it does not parse, or it chose another length than steps (a stale file). */
+char *wu_tune_load_json(const char *dir, int64_t steps);
+
 #endif
