@@ -227,10 +227,11 @@ int main(int argc, char **argv)
     float *qkv = calloc((size_t)N * 3 * C, sizeof(float)), *att = calloc((size_t)B * cfg.heads * T * T, sizeof(float));
     float *dq = calloc((size_t)N * 3 * C, sizeof(float)), *mean = calloc(N, sizeof(float)), *rstd = calloc(N, sizeof(float));
     float *lg = calloc((size_t)N * V, sizeof(float)), *ls = calloc(N, sizeof(float));
+    float *bias = calloc((size_t)4 * C, sizeof(float)), *dbias = calloc((size_t)4 * C, sizeof(float));
     for (int i = 0; i < N * 3 * C; i++) qkv[i] = 1e-2f * (float)(i % 13);
     for (int i = 0; i < N * 4 * C; i++) x[i] = 1e-2f * (float)(i % 17);
     const int L = cfg.layers;
-    struct { const char *name; double t; int per_step; } k[12];
+    struct { const char *name; double t; int per_step; } k[13];
     int nk = 0;
 #define KERNEL(nm, count, block)                   \
     do {                                           \
@@ -241,17 +242,17 @@ int main(int argc, char **argv)
         k[nk].per_step = (count);                  \
         nk++;                                      \
     } while (0)
-    KERNEL("matmul fwd (qkv, proj, fc, fcproj)", L, {
-        matmul_forward(y, x, w, NULL, N, C, 3 * C);
-        matmul_forward(y, x, w, NULL, N, C, C);
-        matmul_forward(y, x, w, NULL, N, C, 4 * C);
-        matmul_forward(y, x, w, NULL, N, 4 * C, C);
+    KERNEL("matmul+bias fwd (qkv, proj, fc, fcproj)", L, {
+        matmul_forward(y, x, w, bias, N, C, 3 * C);
+        matmul_forward(y, x, w, bias, N, C, C);
+        matmul_forward(y, x, w, bias, N, C, 4 * C);
+        matmul_forward(y, x, w, bias, N, 4 * C, C);
     });
-    KERNEL("matmul bwd (qkv, proj, fc, fcproj)", L, {
-        matmul_backward(y, dw, NULL, x, x, w, N, C, 3 * C, 0);
-        matmul_backward(y, dw, NULL, x, x, w, N, C, C, 0);
-        matmul_backward(y, dw, NULL, x, x, w, N, C, 4 * C, 0);
-        matmul_backward(y, dw, NULL, x, x, w, N, 4 * C, C, 0);
+    KERNEL("matmul+bias bwd (qkv, proj, fc, fcproj)", L, {
+        matmul_backward(y, dw, dbias, x, x, w, N, C, 3 * C, 0);
+        matmul_backward(y, dw, dbias, x, x, w, N, C, C, 0);
+        matmul_backward(y, dw, dbias, x, x, w, N, C, 4 * C, 0);
+        matmul_backward(y, dw, dbias, x, x, w, N, 4 * C, C, 0);
     });
     KERNEL("output layer fwd+bwd (tied wte)", 1, {
         matmul_forward(lg, x, w, NULL, N, C, V);
@@ -278,16 +279,17 @@ int main(int argc, char **argv)
         residual_forward(y, x, x + (size_t)N * C, (size_t)N * C);
         residual_forward(y, x, x + (size_t)N * C, (size_t)N * C);
     });
+    KERNEL("zero_grad", 1, wu_gpt_zero_grad(m));
     KERNEL("AdamW update", 1, wu_optim_step(opt, m->params, m->grads, NULL));
     double sum = 0;
     for (int i = 0; i < nk; i++) sum += k[i].t * k[i].per_step;
     printf("where one step's time goes (kernels timed alone; sum %.2f ms of %.2f ms measured):\n",
            sum * 1e3, per_step * 1e3);
     for (int i = 0; i < nk; i++)
-        printf("  %-38s %7.3f ms x %d = %7.3f ms  %5.1f%%\n", k[i].name, k[i].t * 1e3,
+        printf("  %-40s %7.3f ms x %d = %7.3f ms  %5.1f%%\n", k[i].name, k[i].t * 1e3,
                k[i].per_step, k[i].t * k[i].per_step * 1e3, 100.0 * k[i].t * k[i].per_step / sum);
     free(x); free(y); free(w); free(dw); free(qkv); free(att); free(dq); free(mean); free(rstd);
-    free(lg); free(ls); free(tok); free(tgt);
+    free(lg); free(ls); free(bias); free(dbias); free(tok); free(tgt);
     wu_optim_destroy(opt);
     wu_gpt_destroy(m);
     return 0;
