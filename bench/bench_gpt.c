@@ -1,12 +1,19 @@
-/* bench_gpt.c - training speed and memory of the reference GPT (4 layers, 4 heads, width 128,
- * context 64, batch 8, vocab 256; AdamW), where the time goes, and the machine's sgemm peak.
+/* bench_gpt.c - training speed and memory of a GPT (by default the reference one: 4 layers, 4
+ * heads, width 128, context 64, batch 8, vocab 256; AdamW), where the time and the memory go,
+ * and the machine's sgemm peak.
  *
- *   make build/bench_gpt && OMP_NUM_THREADS=2 build/bench_gpt [--post-ln] [--steps N] [--steps-only]
+ *   make build/bench_gpt && OMP_NUM_THREADS=2 build/bench_gpt [--post-ln] [--steps N]
+ *       [--steps-only] [--layers L] [--heads H] [--dim C] [--seq T] [--batch B] [--vocab V]
  *
- * Prints "c gpt tokens_per_s ...", "c gpt peak_rss_mb ...", a per-kernel breakdown of one
- * training step (each kernel timed on its own at the step's shapes), and the fraction of the
- * sgemm peak (measured here on a 1024^3 product) that a whole step reaches. --steps-only stops
- * after the whole steps (bench/train_overhead.sh needs only their tokens/s). */
+ * The size options change the engine's wu_gpt_config (the context is the sequence length).
+ * Prints "c gpt tokens_per_s ...", "c gpt peak_rss_mb ...", the model's memory by part
+ * (wu_gpt_memory_split, plus the optimizer's state) against the peak RSS, a per-kernel
+ * breakdown of one training step (each kernel timed on its own at the step's shapes), and the
+ * fraction of the sgemm peak (measured here on a 1024^3 product) that a whole step reaches.
+ * --steps-only stops after the whole steps (bench/train_overhead.sh needs only their tokens/s).
+ * --check FILE writes the initial parameters, one batch and the losses of CHECK_STEPS AdamW
+ * steps on it to FILE and stops: bench_torch_gpt.py --check FILE, with the same size options,
+ * loads them into its model and must reproduce the losses (that both time the same model). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,26 +57,74 @@ static double now(void)
         (var) = ts_[(reps) / 2];                                             \
     } while (0)
 
+enum { CHECK_STEPS = 3 };
+
+/* --check: float32 parameters (nparams), int32 tokens and targets (B*T each), float32 losses
+ * (CHECK_STEPS), native byte order. Returns the exit status. */
+static int write_check(const char *path, wu_gpt *m, wu_optim *opt, const int *tok, const int *tgt,
+                       int B, int T)
+{
+    float loss[CHECK_STEPS];
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        fprintf(stderr, "bench_gpt: --check %s: cannot create the file\n", path);
+        return 2;
+    }
+    int ok = fwrite(m->params, sizeof(float), m->nparams, f) == m->nparams;
+    for (int i = 0; i < CHECK_STEPS; i++) {
+        wu_gpt_forward(m, tok, tgt, B, T, &loss[i]);
+        wu_gpt_zero_grad(m);
+        wu_gpt_backward(m);
+        wu_optim_step(opt, m->params, m->grads, NULL);
+    }
+    const size_t N = (size_t)B * T;
+    ok = ok && fwrite(tok, sizeof(int), N, f) == N && fwrite(tgt, sizeof(int), N, f) == N &&
+         fwrite(loss, sizeof(float), CHECK_STEPS, f) == CHECK_STEPS;
+    if (fclose(f) != 0 || !ok) {
+        fprintf(stderr, "bench_gpt: --check %s: write failed (disk full?)\n", path);
+        remove(path);
+        return 2;
+    }
+    for (int i = 0; i < CHECK_STEPS; i++) printf("c gpt check_loss %d %.6f\n", i, loss[i]);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    int post_ln = 0, steps = 30, steps_only = 0;
+    wu_gpt_config cfg = wu_gpt_default_config();
+    int steps = 30, steps_only = 0, B = 8;
+    const char *check = NULL;
+    struct { const char *opt; int *val; } sizes[] = {{"--layers", &cfg.layers},
+        {"--heads", &cfg.heads}, {"--dim", &cfg.dim}, {"--seq", &cfg.ctx}, {"--batch", &B},
+        {"--vocab", &cfg.vocab}, {"--steps", &steps}};
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--post-ln")) post_ln = 1;
-        else if (!strcmp(argv[i], "--steps-only")) steps_only = 1;
-        else if (!strcmp(argv[i], "--steps") && i + 1 < argc) steps = atoi(argv[++i]);
+        int k = 0, nk_ = (int)(sizeof sizes / sizeof sizes[0]);
+        if (!strcmp(argv[i], "--post-ln")) { cfg.post_ln = 1; continue; }
+        if (!strcmp(argv[i], "--steps-only")) { steps_only = 1; continue; }
+        if (!strcmp(argv[i], "--check") && i + 1 < argc) { check = argv[++i]; continue; }
+        while (k < nk_ && strcmp(argv[i], sizes[k].opt)) k++;
+        char *end = NULL;
+        long v = k < nk_ && i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
+        if (k == nk_ || !end || *end || v < 1 || v > 1 << 20) {
+            fprintf(stderr, "bench_gpt: argument %d: bad option or value '%s' (options: --post-ln "
+                    "--steps-only --check FILE, and --steps --layers --heads --dim --seq --batch --vocab "
+                    "followed by a positive integer)\n", i, argv[i]);
+            return 2;
+        }
+        *sizes[k].val = (int)v;
+        i++;
     }
+    const int post_ln = cfg.post_ln;
     int threads = 1;
 #ifdef _OPENMP
     threads = omp_get_max_threads();
 #endif
-    wu_gpt_config cfg = wu_gpt_default_config();
-    cfg.post_ln = post_ln;
-    const int B = 8, T = 64, N = B * T, C = cfg.dim, V = cfg.vocab;
+    const int T = cfg.ctx, N = B * T, C = cfg.dim, V = cfg.vocab;
     wu_gpt *m;
     wu_error e;
     if (wu_gpt_create(&m, &cfg, B, T, &e) != WU_OK) {
-        fprintf(stderr, "bench: %s\n", e.msg);
-        return 1;
+        fprintf(stderr, "bench_gpt: %s\n", e.msg);
+        return 2;
     }
     wu_gpt_init(m, 1);
     wu_optim_config oc;
@@ -85,8 +140,17 @@ int main(int argc, char **argv)
         s = s * 1103515245u + 12345u;
         tgt[i] = (int)(s >> 16) % V;
     }
-    printf("libwarmup %s, matmul %s, %d threads, %s, %zu parameters, batch %dx%d\n", WU_VERSION,
-           matmul_backend(), threads, post_ln ? "post_ln" : "pre_ln", m->nparams, B, T);
+    printf("libwarmup %s, matmul %s, %d threads, %s, L%d H%d C%d T%d V%d, %zu parameters, "
+           "batch %dx%d\n", WU_VERSION, matmul_backend(), threads, post_ln ? "post_ln" : "pre_ln",
+           cfg.layers, cfg.heads, C, T, V, m->nparams, B, T);
+    printf("c gpt params %zu\n", m->nparams);
+    if (check) {
+        int rc = write_check(check, m, opt, tok, tgt, B, T);
+        wu_optim_destroy(opt);
+        wu_gpt_destroy(m);
+        free(tok), free(tgt);
+        return rc;
+    }
 
     /* whole training steps */
     float loss = 0;
@@ -115,6 +179,16 @@ int main(int argc, char **argv)
            per_step * 1e3, tf / steps * 1e3, tb / steps * 1e3, to / steps * 1e3);
     printf("c gpt peak_rss_mb %.1f\n", ru.ru_maxrss / 1024.0);
     printf("c gpt model_memory_mb %.1f\n", wu_gpt_memory(m) / 1048576.0);
+    /* where the memory goes: the engine's own buffers, against the peak RSS (the rest is the
+       program, its libraries, OpenBLAS's and OpenMP's buffers, stacks) */
+    wu_gpt_memory_parts mp;
+    wu_gpt_memory_split(m, &mp);
+    const double MB = 1048576.0, optst = (double)wu_optim_state_size(opt);
+    const double known = (double)wu_gpt_memory(m) + optst;
+    printf("c gpt memory_mb parameters %.1f gradients %.1f optimizer_state %.1f activations %.1f "
+           "scratch %.1f other %.1f sum %.1f; peak_rss - sum %.1f\n", mp.params / MB,
+           mp.grads / MB, optst / MB, mp.activations / MB, mp.scratch / MB, mp.other / MB,
+           known / MB, ru.ru_maxrss / 1024.0 - known / MB);
     if (steps_only) {
         wu_optim_destroy(opt);
         wu_gpt_destroy(m);
@@ -153,10 +227,11 @@ int main(int argc, char **argv)
     float *qkv = calloc((size_t)N * 3 * C, sizeof(float)), *att = calloc((size_t)B * cfg.heads * T * T, sizeof(float));
     float *dq = calloc((size_t)N * 3 * C, sizeof(float)), *mean = calloc(N, sizeof(float)), *rstd = calloc(N, sizeof(float));
     float *lg = calloc((size_t)N * V, sizeof(float)), *ls = calloc(N, sizeof(float));
+    float *bias = calloc((size_t)4 * C, sizeof(float)), *dbias = calloc((size_t)4 * C, sizeof(float));
     for (int i = 0; i < N * 3 * C; i++) qkv[i] = 1e-2f * (float)(i % 13);
     for (int i = 0; i < N * 4 * C; i++) x[i] = 1e-2f * (float)(i % 17);
     const int L = cfg.layers;
-    struct { const char *name; double t; int per_step; } k[10];
+    struct { const char *name; double t; int per_step; } k[13];
     int nk = 0;
 #define KERNEL(nm, count, block)                   \
     do {                                           \
@@ -167,17 +242,17 @@ int main(int argc, char **argv)
         k[nk].per_step = (count);                  \
         nk++;                                      \
     } while (0)
-    KERNEL("matmul fwd (qkv, proj, fc, fcproj)", L, {
-        matmul_forward(y, x, w, NULL, N, C, 3 * C);
-        matmul_forward(y, x, w, NULL, N, C, C);
-        matmul_forward(y, x, w, NULL, N, C, 4 * C);
-        matmul_forward(y, x, w, NULL, N, 4 * C, C);
+    KERNEL("matmul+bias fwd (qkv, proj, fc, fcproj)", L, {
+        matmul_forward(y, x, w, bias, N, C, 3 * C);
+        matmul_forward(y, x, w, bias, N, C, C);
+        matmul_forward(y, x, w, bias, N, C, 4 * C);
+        matmul_forward(y, x, w, bias, N, 4 * C, C);
     });
-    KERNEL("matmul bwd (qkv, proj, fc, fcproj)", L, {
-        matmul_backward(y, dw, NULL, x, x, w, N, C, 3 * C, 0);
-        matmul_backward(y, dw, NULL, x, x, w, N, C, C, 0);
-        matmul_backward(y, dw, NULL, x, x, w, N, C, 4 * C, 0);
-        matmul_backward(y, dw, NULL, x, x, w, N, 4 * C, C, 0);
+    KERNEL("matmul+bias bwd (qkv, proj, fc, fcproj)", L, {
+        matmul_backward(y, dw, dbias, x, x, w, N, C, 3 * C, 0);
+        matmul_backward(y, dw, dbias, x, x, w, N, C, C, 0);
+        matmul_backward(y, dw, dbias, x, x, w, N, C, 4 * C, 0);
+        matmul_backward(y, dw, dbias, x, x, w, N, 4 * C, C, 0);
     });
     KERNEL("output layer fwd+bwd (tied wte)", 1, {
         matmul_forward(lg, x, w, NULL, N, C, V);
@@ -196,16 +271,25 @@ int main(int argc, char **argv)
         gelu_backward(y, x, x, (size_t)N * 4 * C);
     });
     KERNEL("cross-entropy", 1, crossentropy_forward_backward(lg, ls, NULL, NULL, tgt, N, V, 1.0f / N));
+    KERNEL("embedding fwd+bwd", 1, {
+        encoder_forward(y, tok, w, dw, B, T, C);
+        encoder_backward(dw, w, x, tok, B, T, C);
+    });
+    KERNEL("residual adds (x2)", L, {
+        residual_forward(y, x, x + (size_t)N * C, (size_t)N * C);
+        residual_forward(y, x, x + (size_t)N * C, (size_t)N * C);
+    });
+    KERNEL("zero_grad", 1, wu_gpt_zero_grad(m));
     KERNEL("AdamW update", 1, wu_optim_step(opt, m->params, m->grads, NULL));
     double sum = 0;
     for (int i = 0; i < nk; i++) sum += k[i].t * k[i].per_step;
     printf("where one step's time goes (kernels timed alone; sum %.2f ms of %.2f ms measured):\n",
            sum * 1e3, per_step * 1e3);
     for (int i = 0; i < nk; i++)
-        printf("  %-38s %7.3f ms x %d = %7.3f ms  %5.1f%%\n", k[i].name, k[i].t * 1e3,
+        printf("  %-40s %7.3f ms x %d = %7.3f ms  %5.1f%%\n", k[i].name, k[i].t * 1e3,
                k[i].per_step, k[i].t * k[i].per_step * 1e3, 100.0 * k[i].t * k[i].per_step / sum);
     free(x); free(y); free(w); free(dw); free(qkv); free(att); free(dq); free(mean); free(rstd);
-    free(lg); free(ls); free(tok); free(tgt);
+    free(lg); free(ls); free(bias); free(dbias); free(tok); free(tgt);
     wu_optim_destroy(opt);
     wu_gpt_destroy(m);
     return 0;

@@ -27,7 +27,12 @@ Output (per model):
     torch mlp ms_per_step 5.40
     torch mlp images_per_s 12345.6
 
+--layers --heads --dim --batch change the ViT (and its batch) as bench_vision's options of
+the same names do.  Peak RSS (ru_maxrss of the process, so with both models the larger one's)
+follows each model's lines as "torch <model> peak_rss_mb".
+
 Run:  /usr/bin/python3 bench/bench_torch_vision.py [--model mlp|vit|both] [--steps N]
+          [--layers L] [--heads H] [--dim C] [--batch B]
 """
 
 import os
@@ -35,6 +40,7 @@ import os
 os.environ["OPENBLAS_NUM_THREADS"] = "1"
 
 import argparse  # noqa: E402
+import resource  # noqa: E402
 import sys  # noqa: E402
 
 import torch  # noqa: E402
@@ -114,16 +120,25 @@ def bench(name, model, batch, steps):
     print("torch %s params %d" % (name, nparams))
     print("torch %s final_loss %.4f" % (name, loss.item()))
     print("torch %s ms_per_step %.2f" % (name, 1000.0 * dt / steps))
-    print("torch %s images_per_s %.1f" % (name, batch * steps / dt), flush=True)
+    print("torch %s images_per_s %.1f" % (name, batch * steps / dt))
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    print("torch %s peak_rss_mb %.1f" % (name, rss_mb), flush=True)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--model", choices=("mlp", "vit", "both"), default="both")
     ap.add_argument("--steps", type=int, default=30, help="timed steps (default 30)")
+    ap.add_argument("--layers", type=int, default=4, help="ViT blocks (default 4)")
+    ap.add_argument("--heads", type=int, default=4, help="ViT heads (default 4)")
+    ap.add_argument("--dim", type=int, default=64, help="ViT width (default 64)")
+    ap.add_argument("--batch", type=int, default=64, help="ViT batch (default 64)")
     args = ap.parse_args()
-    if args.steps < 1:
-        ap.error("--steps must be >= 1")
+    for name in ("steps", "layers", "heads", "dim", "batch"):
+        if getattr(args, name) < 1:
+            ap.error("--%s must be >= 1" % name)
+    if args.dim % args.heads:
+        ap.error("--dim must be divisible by --heads")
 
     torch.set_num_threads(2)
     print("torch", torch.__version__)
@@ -132,7 +147,9 @@ def main():
         bench("mlp", MLP(2, 256, "relu"), 128, args.steps)
     if args.model in ("vit", "both"):
         torch.manual_seed(1337)
-        bench("vit", ViT(64, 4, 4, False, "cls"), 64, args.steps)
+        print("torch vit config L%d H%d C%d patch %d batch %d" % (args.layers, args.heads,
+                                                                   args.dim, PATCH, args.batch))
+        bench("vit", ViT(args.dim, args.heads, args.layers, False, "cls"), args.batch, args.steps)
 
 
 if __name__ == "__main__":

@@ -320,6 +320,29 @@ static void test_errors(void)
     wu_gpt_destroy(m);
 }
 
+/* wu_gpt_memory_split against the sizes the backward needs, counted here from the shapes. */
+static void test_memory(void)
+{
+    wu_gpt_config cfg = wu_gpt_default_config();
+    const size_t B = 8, T = 64, N = B * T, C = 128, L = 4, NH = 4, V = 256, f = sizeof(float);
+    wu_gpt *m;
+    CHECK(wu_gpt_create(&m, &cfg, (int)B, (int)T, NULL) == WU_OK, "create");
+    wu_gpt_memory_parts p;
+    wu_gpt_memory_split(m, &p);
+    /* per block: ln_1 out, atty, res2, mid (C each), qkv (3C), fch and fchg (4C each), the
+       LayerNorm statistics (4 per row) and the attention probabilities (B, NH, T, T) */
+    size_t block = N * C * 15 + N * 4 + B * NH * T * T;
+    size_t acts = (L + 1) * N * C + L * block + N * C + 2 * N /* ln_f */ + N * V /* logits */ +
+                  N /* logz */ + L * B * NH * 2 /* attention statistics */;
+    CHECK(p.params == m->nparams * f && p.grads == m->nparams * f, "params %zu, grads %zu bytes",
+          p.params, p.grads);
+    CHECK(p.activations == acts * f, "activations %zu bytes, counted %zu", p.activations, acts * f);
+    CHECK(p.scratch == 14 * N * C * f, "scratch %zu bytes, counted %zu", p.scratch, 14 * N * C * f);
+    CHECK(p.params + p.grads + p.activations + p.scratch + p.other == wu_gpt_memory(m),
+          "the parts (%zu other) do not add up to wu_gpt_memory %zu", p.other, wu_gpt_memory(m));
+    wu_gpt_destroy(m);
+}
+
 int main(void)
 {
     test_parity();
@@ -330,6 +353,7 @@ int main(void)
     test_embed_scale();
     test_repeatable();
     test_errors();
+    test_memory();
     /* 250 training steps take half a minute here and most of an hour under valgrind; the code
      * they run is the code the tests above run, so `make valgrind` leaves them to `make test`
      * and `make sanitize`. */

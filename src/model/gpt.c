@@ -165,10 +165,23 @@ void wu_gpt_destroy(wu_gpt *m)
     free(m);
 }
 
+void wu_gpt_memory_split(const wu_gpt *m, wu_gpt_memory_parts *p)
+{
+    const size_t N = (size_t)m->B * m->T, C = (size_t)m->cfg.dim, f = sizeof(float);
+    /* the arena (wu_gpt_create) less its gradient scratch: d_stream and the block scratch */
+    const size_t scratch = N * C + wu_block_scratch_floats((int)N, m->cfg.dim);
+    p->params = m->nparams * f;
+    p->grads = m->nparams * f;
+    p->activations = (m->impl->arena_len - scratch) * f;
+    p->scratch = scratch * f;
+    p->other = N * 3 * f + sizeof(wu_param_view) * (size_t)m->nviews;
+}
+
 size_t wu_gpt_memory(const wu_gpt *m)
 {
-    return (2 * m->nparams + m->impl->arena_len + (size_t)m->B * m->T * 3) * sizeof(float) +
-           sizeof(wu_param_view) * (size_t)m->nviews;
+    wu_gpt_memory_parts p;
+    wu_gpt_memory_split(m, &p);
+    return p.params + p.grads + p.activations + p.scratch + p.other;
 }
 
 double wu_gpt_flops(const wu_gpt_config *c, int B, int T)

@@ -90,8 +90,21 @@ void wu_gpt_zero_grad(wu_gpt *m);
 /* Backward pass of the last forward with targets: accumulates into m->grads. */
 void wu_gpt_backward(wu_gpt *m);
 
-/* Bytes of memory the model holds (parameters, gradients, activations, scratch). */
+/* Bytes of memory the model holds (parameters, gradients, activations, scratch): the sum of
+ * wu_gpt_memory_parts. */
 size_t wu_gpt_memory(const wu_gpt *m);
+
+/* Where wu_gpt_memory's bytes go, at the model's capacity B x T. */
+typedef struct wu_gpt_memory_parts {
+    size_t params, grads; /* nparams floats each */
+    size_t activations;   /* what the backward reads: the residual stream at every layer
+                             boundary, each block's saved activations (ln_1, qkv, attention
+                             probabilities, ..., the MLP's 4C hidden layer before and after GELU),
+                             ln_f's output and the logits */
+    size_t scratch;       /* the backward's gradient buffers, one block's worth reused by all */
+    size_t other;         /* the batch's tokens, targets and per-token losses, the views */
+} wu_gpt_memory_parts;
+void wu_gpt_memory_split(const wu_gpt *m, wu_gpt_memory_parts *parts);
 
 /* Floating-point operations of one training step (forward + backward) at B x T, counting a
  * multiply-add as 2: the matmuls and the attention. */
