@@ -111,7 +111,7 @@ int wu_plan_stable_lr(wu_study *s, wu_error *err)
     wu_study_set(s, "decay_to", 0.1, NULL);
     wu_study_set(s, "nwarm", nw, NULL);
     for (int w = 0; w < nw; w++) {
-        char k[16];
+        char k[24]; /* wu_study_const.name: "warmup" and any int */
         snprintf(k, sizeof k, "warmup%d", w);
         wu_study_set(s, k, warm[w] / 100, NULL);
     }
