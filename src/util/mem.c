@@ -1,4 +1,5 @@
 /* mem.c - buffers allocated with their pages mapped (mem.h). */
+#include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -6,7 +7,9 @@
 
 void *wu_calloc_mapped(size_t n, size_t size)
 {
-    unsigned char *p = calloc(n, size); /* calloc checks n * size for overflow */
+    /* checked here, not left to calloc: a sanitizer build aborts on calloc's own overflow */
+    if (size && n > SIZE_MAX / size) return NULL;
+    unsigned char *p = calloc(n, size);
     if (!p) return NULL;
     long page = sysconf(_SC_PAGESIZE);
     size_t step = page > 0 ? (size_t)page : 4096, len = n * size;
