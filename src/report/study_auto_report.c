@@ -96,7 +96,7 @@ static void stats(const wu_study *s, int g, task_stats *t)
     }
 }
 
-static int render(const wu_study *s, wu_page *p, wu_error *err)
+int wu_fill_auto_warmup(const wu_study *s, wu_page *p, wu_error *err)
 {
     static const char *const arm_name[ARMS] = {"0", "2%", "10%", "25%", "auto"};
     static const double arm_x[4] = {0, 2, 10, 25};
@@ -192,20 +192,3 @@ static int render(const wu_study *s, wu_page *p, wu_error *err)
     return WU_OK;
 }
 
-int wu_render_auto_warmup(const wu_study *s, const wu_term *t, wu_error *err)
-{
-    wu_page *p = calloc(1, sizeof *p);
-    if (!p) return wu_fail(err, WU_ENOMEM, "out of memory");
-    int rc = render(s, p, err);
-    int missing = 0;
-    for (int i = 0; i < s->n; i++) missing += s->runs[i].s.status == WU_RUN_MISSING ||
-                                              s->runs[i].s.status == WU_RUN_INTERRUPTED;
-    if (rc == WU_OK && missing) {
-        size_t u = strlen(p->conclusion);
-        SAY(" (%d of %d runs have not finished: rerun the study to complete them.)", missing, s->n);
-    }
-    if (rc == WU_OK) rc = wu_page_emit(s, p, t, err);
-    wu_page_free(p);
-    free(p);
-    return rc;
-}

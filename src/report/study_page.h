@@ -75,8 +75,9 @@ void wu_study_names(char *out, size_t n);
  * the study's renderer writes the page (and prints to t when t->f). */
 int wu_report_study_dir(const char *dir, const wu_term *t, wu_error *err);
 
-/* issue 18: the auto-warmup study's page (study_auto_report.c). */
-int wu_render_auto_warmup(const wu_study *s, const wu_term *t, wu_error *err);
+/* issue 18: fill the auto-warmup study's page (study_auto_report.c); study_report.c's page()
+ * says what has not finished and emits it, as for every study on the common page. */
+int wu_fill_auto_warmup(const wu_study *s, wu_page *p, wu_error *err);
 
 /* The demo's page (demo_report.c): loss.svg, lr.svg, summary.json, report.html, and on t the
  * charts, the table and the conclusion. */

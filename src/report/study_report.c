@@ -661,6 +661,7 @@ PAGE(render_batch)
 PAGE(render_optimizers)
 PAGE(render_layernorm)
 PAGE(render_adam)
+PAGE(wu_fill_auto_warmup)
 
 const wu_study_kind wu_studies[] = {
     {"lr-range", "final loss over LR x warmup length, and LR sensitivity (Wortsman et al. 2023)",
@@ -677,7 +678,7 @@ const wu_study_kind wu_studies[] = {
      "and GI-Adam, with sharpness (Kalra & Barkeshli 2024)", wu_plan_stable_lr, NULL,
      wu_render_stable_lr},
     {"auto-warmup", "warmup(auto), chosen by a probe of the model, against the grid 0, 2%, 10%, "
-     "25% on three tasks (issue 18)", wu_plan_auto_warmup, NULL, wu_render_auto_warmup},
+     "25% on three tasks (issue 18)", wu_plan_auto_warmup, NULL, wu_fill_auto_warmup_page},
     {"demo", "the same model with no, linear and exponential warmup (warmup demo)", NULL, NULL,
      wu_report_demo},
     {NULL, NULL, NULL, NULL, NULL},
