@@ -4,6 +4,7 @@
  *
  *   make build/bench_gpt && OMP_NUM_THREADS=2 build/bench_gpt [--post-ln] [--steps N]
  *       [--steps-only] [--layers L] [--heads H] [--dim C] [--seq T] [--batch B] [--vocab V]
+ *       [--precision fp32|bf16]
  *
  * The size options change the engine's wu_gpt_config (the context is the sequence length).
  * Prints "c gpt tokens_per_s ...", "c gpt peak_rss_mb ...", the model's memory by part
@@ -13,7 +14,9 @@
  * --steps-only stops after the whole steps (bench/train_overhead.sh needs only their tokens/s).
  * --check FILE writes the initial parameters, one batch and the losses of CHECK_STEPS AdamW
  * steps on it to FILE and stops: bench_torch_gpt.py --check FILE, with the same size options,
- * loads them into its model and must reproduce the losses (that both time the same model). */
+ * loads them into its model and must reproduce the losses (that both time the same model).
+ * --precision bf16 (issue 19) runs the model's matmuls, and the per-kernel table's, in bf16
+ * (exit 2 where the CPU lacks AVX512-BF16); the peak section then also times the bf16 product. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,12 +105,17 @@ int main(int argc, char **argv)
         if (!strcmp(argv[i], "--post-ln")) { cfg.post_ln = 1; continue; }
         if (!strcmp(argv[i], "--steps-only")) { steps_only = 1; continue; }
         if (!strcmp(argv[i], "--check") && i + 1 < argc) { check = argv[++i]; continue; }
+        if (!strcmp(argv[i], "--precision") && i + 1 < argc &&
+            (!strcmp(argv[i + 1], "fp32") || !strcmp(argv[i + 1], "bf16"))) {
+            cfg.precision = !strcmp(argv[++i], "bf16") ? WU_PREC_BF16 : WU_PREC_FP32;
+            continue;
+        }
         while (k < nk_ && strcmp(argv[i], sizes[k].opt)) k++;
         char *end = NULL;
         long v = k < nk_ && i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
         if (k == nk_ || !end || *end || v < 1 || v > 1 << 20) {
             fprintf(stderr, "bench_gpt: argument %d: bad option or value '%s' (options: --post-ln "
-                    "--steps-only --check FILE, and --steps --layers --heads --dim --seq --batch --vocab "
+                    "--steps-only --check FILE --precision fp32|bf16, and --steps --layers --heads --dim --seq --batch --vocab "
                     "followed by a positive integer)\n", i, argv[i]);
             return 2;
         }
@@ -115,6 +123,11 @@ int main(int argc, char **argv)
         i++;
     }
     const int post_ln = cfg.post_ln;
+    const wu_precision prec = (wu_precision)cfg.precision;
+    if (prec == WU_PREC_BF16 && !wu_cpu_has_bf16()) {
+        fprintf(stderr, "bench_gpt: --precision bf16 needs a CPU with AVX512-BF16\n");
+        return 2;
+    }
     int threads = 1;
 #ifdef _OPENMP
     threads = omp_get_max_threads();
@@ -214,6 +227,11 @@ int main(int argc, char **argv)
     if (2.0 * S * S * S / tblas > peak) peak = 2.0 * S * S * S / tblas;
 #endif
     (void)tblas;
+    if (prec == WU_PREC_BF16) { /* the peak stays float32's: the figure the issue's goal uses */
+        double tbf;
+        TIME(tbf, 5, wu_sgemm_bf16(S, S, S, A, S, 1, Bm, S, 1, Cm, S, 0));
+        printf("c sgemm_bf16_gflops %.1f\n", 2.0 * S * S * S / tbf * 1e-9);
+    }
     free(A); free(Bm); free(Cm);
     double step_flops = wu_gpt_flops(&cfg, B, T);
     printf("c sgemm_peak_gflops %.1f\n", peak * 1e-9);
@@ -242,43 +260,43 @@ int main(int argc, char **argv)
         k[nk].per_step = (count);                  \
         nk++;                                      \
     } while (0)
+    /* as the pre-LN block calls them: fc's bias goes with the GELU (below) */
     KERNEL("matmul+bias fwd (qkv, proj, fc, fcproj)", L, {
-        matmul_forward(y, x, w, bias, N, C, 3 * C);
-        matmul_forward(y, x, w, bias, N, C, C);
-        matmul_forward(y, x, w, bias, N, C, 4 * C);
-        matmul_forward(y, x, w, bias, N, 4 * C, C);
+        matmul_forward(y, x, w, bias, N, C, 3 * C, prec);
+        matmul_forward(y, x, w, bias, N, C, C, prec);
+        matmul_forward(y, x, w, NULL, N, C, 4 * C, prec);
+        matmul_forward(y, x, w, bias, N, 4 * C, C, prec);
     });
     KERNEL("matmul+bias bwd (qkv, proj, fc, fcproj)", L, {
-        matmul_backward(y, dw, dbias, x, x, w, N, C, 3 * C, 0);
-        matmul_backward(y, dw, dbias, x, x, w, N, C, C, 0);
-        matmul_backward(y, dw, dbias, x, x, w, N, C, 4 * C, 0);
-        matmul_backward(y, dw, dbias, x, x, w, N, 4 * C, C, 0);
+        matmul_backward(y, dw, dbias, x, x, w, N, C, 3 * C, 0, prec);
+        matmul_backward(y, dw, dbias, x, x, w, N, C, C, 0, prec);
+        matmul_backward(y, dw, NULL, x, x, w, N, C, 4 * C, 0, prec);
+        matmul_backward(y, dw, dbias, x, x, w, N, 4 * C, C, 0, prec);
     });
     KERNEL("output layer fwd+bwd (tied wte)", 1, {
-        matmul_forward(lg, x, w, NULL, N, C, V);
-        matmul_backward(y, dw, NULL, lg, x, w, N, C, V, 0);
+        matmul_forward(lg, x, w, NULL, N, C, V, prec);
+        matmul_backward(y, dw, NULL, lg, x, w, N, C, V, 0, prec);
     });
     KERNEL("attention fwd", L, attention_forward(y, att, NULL, qkv, B, T, C, cfg.heads, 1));
     KERNEL("attention bwd", L, attention_backward(dq, x, qkv, att, B, T, C, cfg.heads, 1));
-    KERNEL("layernorm fwd+bwd (x2)", L, {
+    KERNEL("layernorm(+residual) fwd+bwd (x2)", L, {
         layernorm_forward(y, mean, rstd, x, w, w, N, C);
         layernorm_backward(y, dw, dw + C, x, x, w, mean, rstd, N, C, 0);
-        layernorm_forward(y, mean, rstd, x, w, w, N, C);
+        residual_layernorm_forward(y + (size_t)N * C, y, mean, rstd, x, x + (size_t)N * C, w, w,
+                                   N, C);
         layernorm_backward(y, dw, dw + C, x, x, w, mean, rstd, N, C, 0);
     });
-    KERNEL("gelu fwd+bwd", L, {
-        gelu_forward(y, x, (size_t)N * 4 * C);
-        gelu_backward(y, x, x, (size_t)N * 4 * C);
+    KERNEL("bias+gelu fwd+bwd", L, {
+        gelu_bias_forward(y, x, bias, N, 4 * C);
+        gelu_bias_backward(y, dbias, x, x, N, 4 * C);
     });
     KERNEL("cross-entropy", 1, crossentropy_forward_backward(lg, ls, NULL, NULL, tgt, N, V, 1.0f / N));
     KERNEL("embedding fwd+bwd", 1, {
         encoder_forward(y, tok, w, dw, B, T, C);
         encoder_backward(dw, w, x, tok, B, T, C);
     });
-    KERNEL("residual adds (x2)", L, {
-        residual_forward(y, x, x + (size_t)N * C, (size_t)N * C);
-        residual_forward(y, x, x + (size_t)N * C, (size_t)N * C);
-    });
+    KERNEL("residual add (1 of 2 fused)", L,
+           residual_forward(y, x, x + (size_t)N * C, (size_t)N * C));
     KERNEL("zero_grad", 1, wu_gpt_zero_grad(m));
     KERNEL("AdamW update", 1, wu_optim_step(opt, m->params, m->grads, NULL));
     double sum = 0;

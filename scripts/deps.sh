@@ -8,7 +8,9 @@
 #                              python3-torch and python3-numpy (the Python package's tests,
 #                              tests/test_python.sh), openmpi-bin and libopenmpi-dev (mpirun
 #                              and the MPI build, for tests/test_mpi.sh), parallel (GNU
-#                              parallel: a sweep's cells across processes, tests/test_cells.sh)
+#                              parallel: a sweep's cells across processes, tests/test_cells.sh),
+#                              dataset-fashion-mnist (the auto-warmup study's image task,
+#                              tests/test_tune.sh; the vision tests' real data)
 #   sh scripts/deps.sh python    + python3 (make python: the package for Debian's python3;
 #                                warmup.torch also needs python3-torch, which it does not force)
 #   sh scripts/deps.sh valgrind  + valgrind
@@ -20,7 +22,7 @@ set -e
 need="gcc make libc6-dev zlib1g-dev libcjson-dev libopenblas-openmp-dev libopenblas-dev"
 [ "$1" = test ] || [ "$1" = valgrind ] && need="$need libxml2-utils python3"
 [ "$1" = test ] && need="$need python3-pytest python3-torch python3-numpy"
-[ "$1" = test ] && need="$need openmpi-bin libopenmpi-dev parallel"
+[ "$1" = test ] && need="$need openmpi-bin libopenmpi-dev parallel dataset-fashion-mnist"
 [ "$1" = python ] && need="$need python3"
 [ "$1" = valgrind ] && need="$need valgrind"
 [ "$1" = browser ] && need="$need chromium"

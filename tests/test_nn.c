@@ -64,7 +64,7 @@ static void mm_fwd(float *out, void *c)
 {
     mm_ctx *m = c;
     if (m->builtin) matmul_forward_builtin(out, m->inp, m->w, m->b, m->N, m->C, m->OC);
-    else matmul_forward(out, m->inp, m->w, m->b, m->N, m->C, m->OC);
+    else matmul_forward(out, m->inp, m->w, m->b, m->N, m->C, m->OC, WU_PREC_FP32);
 }
 
 static void test_matmul(void)
@@ -90,7 +90,7 @@ static void test_matmul(void)
             }
         CHECK_MAX(&worst, 1e-5, "matmul (%s) forward", builtin ? "builtin" : "compiled");
         if (builtin) matmul_backward_builtin(dinp, dw, db, r, inp, w, N, C, OC, 0);
-        else matmul_backward(dinp, dw, db, r, inp, w, N, C, OC, 0);
+        else matmul_backward(dinp, dw, db, r, inp, w, N, C, OC, 0, WU_PREC_FP32);
         const char *tag = builtin ? "matmul builtin" : "matmul";
         char name[64];
         snprintf(name, sizeof name, "%s dinp", tag);
@@ -104,7 +104,7 @@ static void test_matmul(void)
         for (int i = 0; i < N * C; i++) acc[i] = 1.0f;
         float dw2[18 * 11] = {0};
         if (builtin) matmul_backward_builtin(acc, dw2, NULL, r, inp, w, N, C, OC, 1);
-        else matmul_backward(acc, dw2, NULL, r, inp, w, N, C, OC, 1);
+        else matmul_backward(acc, dw2, NULL, r, inp, w, N, C, OC, 1, WU_PREC_FP32);
         th_max d = TH_MAX_INIT;
         for (int i = 0; i < N * C; i++) th_max_add(&d, fabs(acc[i] - 1.0f - dinp[i]), i);
         CHECK_MAX(&d, 1e-5, "%s: acc=1 accumulates", tag);
@@ -115,12 +115,118 @@ static void test_matmul(void)
     float *a = malloc(sizeof(float) * n2 * o2), *bb = malloc(sizeof(float) * n2 * o2);
     fill(x, (size_t)n2 * c2, 1);
     fill(w, (size_t)o2 * c2, 1);
-    matmul_forward(a, x, w, NULL, n2, c2, o2);
+    matmul_forward(a, x, w, NULL, n2, c2, o2, WU_PREC_FP32);
     matmul_forward_builtin(bb, x, w, NULL, n2, c2, o2);
     th_max d = TH_MAX_INIT;
     for (int i = 0; i < n2 * o2; i++) th_max_add(&d, fabs(a[i] - bb[i]), i);
     CHECK_MAX(&d, 1e-4, "builtin and %s matmuls", matmul_backend());
     free(x); free(w); free(a); free(bb);
+}
+
+/* ---- the bf16 product (gemm_bf16.c) ---- */
+/* x rounded to bfloat16 (8 significant bits, to nearest even), computed independently of
+ * gemm_bf16.c's bit manipulation: through frexp and nearbyint */
+static double bf16_round(float x)
+{
+    if (x == 0 || fabsf(x) < 1.17549435e-38f) return 0.0; /* denormals read as zero */
+    int e;
+    double m = frexp((double)x, &e); /* |m| in [0.5, 1) */
+    return ldexp(nearbyint(ldexp(m, 8)), e - 8);
+}
+
+static void test_gemm_bf16(void)
+{
+    static const int shapes[][3] = {{1, 1, 1}, {13, 33, 7}, {12, 32, 64}, {25, 70, 129},
+                                    {7, 3, 600}, {40, 65, 1029}};
+    const int has = wu_cpu_has_bf16();
+    printf("  bf16 dot products (AVX512-BF16): %s\n", has ? "yes: kernel checked bit for bit"
+                                                          : "no: the scalar model only");
+    int exact_bad = 0, exact_n = 0, rounded = 0;
+    th_max model = TH_MAX_INIT, input = TH_MAX_INIT;
+    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++)
+        for (int lay = 0; lay < 4; lay++)
+            for (int beta = 0; beta < 2; beta++) {
+                const int M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
+                /* every stride layout: A by rows or by columns, B alike */
+                const long sam = lay & 1 ? 1 : K, sak = lay & 1 ? M : 1;
+                const long sbk = lay & 2 ? 1 : N, sbn = lay & 2 ? K : 1;
+                float *A = malloc(sizeof(float) * M * K), *B = malloc(sizeof(float) * K * N);
+                float *c0 = malloc(sizeof(float) * M * N), *ce = malloc(sizeof(float) * M * N);
+                float *ck = malloc(sizeof(float) * M * N);
+                fill(A, (size_t)M * K, 2);
+                fill(B, (size_t)K * N, 1);
+                fill(c0, (size_t)M * N, 1);
+                memcpy(ce, c0, sizeof(float) * M * N);
+                memcpy(ck, c0, sizeof(float) * M * N);
+                wu_sgemm_bf16_emulated(M, N, K, A, sam, sak, B, sbk, sbn, ce, N, beta);
+                for (int i = 0; i < M; i++)
+                    for (int j = 0; j < N; j++) {
+                        /* against double sums of the rounded operands: only float32 summing
+                           error; of the exact operands: the operands' rounding (2^-8 each, 8
+                           significant bits), 2^-7 of the sum of |products| at most */
+                        double rb = beta ? c0[i * N + j] : 0, r = rb, mag = fabs(rb), mag_r = mag;
+                        for (int k = 0; k < K; k++) {
+                            float a = A[i * sam + k * sak], b = B[k * sbk + j * sbn];
+                            rb += bf16_round(a) * bf16_round(b);
+                            r += (double)a * b;
+                            mag += fabs(bf16_round(a) * bf16_round(b));
+                            mag_r += fabs((double)a * b);
+                        }
+                        const double got = ce[i * N + j];
+                        th_max_add(&model, fabs(got - rb) / (mag * (K + 2) * 0x1p-24 + 1e-30), 0);
+                        th_max_add(&input, fabs(got - r) / (mag_r * (0x1p-7 + 0x1p-16 + (K + 2) * 0x1p-24) + 1e-30), 0);
+                        if (fabs(got - r) > 1e-6 * mag_r) rounded = 1;
+                    }
+                if (has) {
+                    for (int t = 1; t <= 2; t++) { /* the same bits at any thread count */
+#ifdef _OPENMP
+                        omp_set_num_threads(t);
+#endif
+                        memcpy(ck, c0, sizeof(float) * M * N);
+                        int rc = wu_sgemm_bf16(M, N, K, A, sam, sak, B, sbk, sbn, ck, N, beta);
+                        exact_n++;
+                        if (rc != 0 || memcmp(ck, ce, sizeof(float) * M * N)) {
+                            exact_bad++;
+                            printf("  bf16 kernel != its model: M %d N %d K %d layout %d beta %d "
+                                   "threads %d (rc %d)\n", M, N, K, lay, beta, t, rc);
+                        }
+                    }
+#ifdef _OPENMP
+                    omp_set_num_threads(1);
+#endif
+                }
+                free(A); free(B); free(c0); free(ce); free(ck);
+            }
+    CHECK_MAX(&model, 1.0, "bf16 model vs double sums of bf16-rounded operands (units: K ulp)");
+    CHECK_MAX(&input, 1.0, "bf16 model vs the exact product (units: the bf16 bound)");
+    CHECK(rounded, "the bf16 model rounds its operands (some result differs from float32's)");
+    if (has) CHECK(exact_bad == 0 && exact_n > 0, "wu_sgemm_bf16 == wu_sgemm_bf16_emulated bit for "
+                                                  "bit: %d of %d products differ", exact_bad, exact_n);
+    /* matmul_forward / backward route bf16 through the same product, the bias a float32 sum */
+    const int n = 19, c = 45, oc = 37;
+    float *x = malloc(sizeof(float) * n * c), *w = malloc(sizeof(float) * oc * c);
+    float *b = malloc(sizeof(float) * oc), *o1 = malloc(sizeof(float) * n * oc);
+    float *o2 = malloc(sizeof(float) * n * oc);
+    fill(x, (size_t)n * c, 1);
+    fill(w, (size_t)oc * c, 1);
+    fill(b, (size_t)oc, 1);
+    matmul_forward(o1, x, w, b, n, c, oc, WU_PREC_BF16);
+    wu_sgemm_bf16_emulated(n, oc, c, x, c, 1, w, 1, c, o2, oc, 0);
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < oc; j++) o2[i * oc + j] += b[j];
+    CHECK(!memcmp(o1, o2, sizeof(float) * n * oc), "matmul_forward in bf16 is the bf16 product + bias");
+    /* WU_NO_BF16 hides the instruction; the kernel then refuses and leaves C alone */
+    const char *was = getenv("WU_NO_BF16");
+    char saved[64];
+    snprintf(saved, sizeof saved, "%s", was ? was : "");
+    setenv("WU_NO_BF16", "1", 1);
+    memcpy(o2, o1, sizeof(float) * n * oc);
+    CHECK(!wu_cpu_has_bf16() && wu_sgemm_bf16(n, oc, c, x, c, 1, w, 1, c, o2, oc, 0) == -1 &&
+          !memcmp(o1, o2, sizeof(float) * n * oc), "WU_NO_BF16=1: no bf16, the kernel returns -1");
+    if (was) setenv("WU_NO_BF16", saved, 1);
+    else unsetenv("WU_NO_BF16");
+    CHECK(wu_cpu_has_bf16() == has, "WU_NO_BF16 restored: detection as before");
+    free(x); free(w); free(b); free(o1); free(o2);
 }
 
 /* ---- layernorm ---- */
@@ -203,6 +309,139 @@ static void test_attention(void)
     }
 }
 
+/* Attention against a double-precision evaluation of its definition (the products' blocks,
+ * their edges, the shrunken blocks of long sequences and the gathered K^T / V^T of large heads
+ * all show up as errors here), forward and backward, with dout = r. Returns nothing; CHECKs. */
+static void attention_reference_case(int T, int hs, int NH, int causal)
+{
+    const int B = 1, C = NH * hs, C3 = 3 * C;
+    const size_t nq = (size_t)B * T * C3, no = (size_t)B * T * C, na = (size_t)B * NH * T * T;
+    float *qkv = malloc(nq * 4), *out = malloc(no * 4), *att = malloc(na * 4), *r = malloc(no * 4);
+    float *dqkv = malloc(nq * 4), *stats = malloc(sizeof(float) * 2 * B * NH);
+    double *p = malloc(sizeof(double) * (size_t)T), *dp = malloc(sizeof(double) * (size_t)T);
+    double *ref = calloc(nq, sizeof(double)), *orf = calloc(no, sizeof(double));
+    fill(qkv, nq, 1.5f);
+    fill(r, no, 1);
+    attention_forward(out, att, stats, qkv, B, T, C, NH, causal);
+    attention_backward(dqkv, r, qkv, att, B, T, C, NH, causal);
+    const double scale = 1.0 / sqrt((double)hs);
+    th_max ma = TH_MAX_INIT, mo = TH_MAX_INIT, md = TH_MAX_INIT;
+    for (int h = 0; h < NH; h++)
+        for (int t = 0; t < T; t++) {
+            const float *q = qkv + (size_t)t * C3 + h * hs;
+            const int n = causal ? t + 1 : T;
+            double mx = -1e300, z = 0, dot = 0;
+            for (int j = 0; j < n; j++) {
+                const float *k = qkv + (size_t)j * C3 + C + h * hs;
+                double s = 0;
+                for (int i = 0; i < hs; i++) s += (double)q[i] * k[i];
+                p[j] = s * scale;
+                mx = p[j] > mx ? p[j] : mx;
+            }
+            for (int j = 0; j < n; j++) z += (p[j] = exp(p[j] - mx));
+            for (int j = 0; j < T; j++) {
+                p[j] = j < n ? p[j] / z : 0.0;
+                th_max_add(&ma, fabs(att[((size_t)h * T + t) * T + j] - p[j]), (long)t * T + j);
+            }
+            const float *dy = r + (size_t)t * C + h * hs;
+            for (int j = 0; j < n; j++) {
+                const float *v = qkv + (size_t)j * C3 + 2 * C + h * hs;
+                double s = 0;
+                for (int i = 0; i < hs; i++) {
+                    orf[(size_t)t * C + h * hs + i] += p[j] * v[i];
+                    ref[(size_t)j * C3 + 2 * C + h * hs + i] += p[j] * dy[i]; /* dv */
+                    s += (double)dy[i] * v[i];
+                }
+                dp[j] = s;
+                dot += p[j] * s;
+            }
+            for (int j = 0; j < n; j++) {
+                const double ds = p[j] * (dp[j] - dot) * scale;
+                for (int i = 0; i < hs; i++) {
+                    ref[(size_t)t * C3 + h * hs + i] += ds * qkv[(size_t)j * C3 + C + h * hs + i];
+                    ref[(size_t)j * C3 + C + h * hs + i] += ds * q[i];
+                }
+            }
+        }
+    /* float32 sums of up to 700 terms of size ~1: errors near 1e-6 relative to the sums */
+    for (size_t i = 0; i < no; i++) th_max_add(&mo, fabs(out[i] - orf[i]) - 1e-4 * fabs(orf[i]), (long)i);
+    for (size_t i = 0; i < nq; i++) th_max_add(&md, fabs(dqkv[i] - ref[i]) - 1e-4 * fabs(ref[i]), (long)i);
+    CHECK_MAX(&ma, 1e-6, "attention probabilities T=%d hs=%d causal=%d", T, hs, causal);
+    CHECK_MAX(&mo, 1e-5, "attention out T=%d hs=%d causal=%d", T, hs, causal);
+    CHECK_MAX(&md, 1e-5, "attention dqkv T=%d hs=%d causal=%d", T, hs, causal);
+    free(qkv); free(out); free(att); free(r); free(dqkv); free(stats); free(p); free(dp);
+    free(ref); free(orf);
+}
+
+static void test_attention_reference(void)
+{
+    static const int Ts[] = {1, 2, 31, 32, 33, 64, 100, 700}, hss[] = {1, 3, 16, 64};
+    for (int causal = 0; causal < 2; causal++)
+        for (int a = 0; a < 8; a++)
+            for (int c = 0; c < 4; c++) /* two heads check the slicing; one at T=700 for time */
+                attention_reference_case(Ts[a], hss[c], Ts[a] > 100 ? 1 : 2, causal);
+}
+
+#ifdef _OPENMP
+/* The serial product is the parallel one's bits, at odd shapes and strides, both accumulation
+ * modes, and each of wu_sgemm's two ways of sharing the work (by panel, by row block x panel);
+ * attention gives the same bits at 1 and 2 threads (each (b, h) owns its slices). */
+static void test_threads(void)
+{
+    static const int shapes[][3] = {{1, 1, 1}, {7, 33, 5}, {97, 65, 300}, {200, 45, 513},
+                                    {150, 200, 70}, {13, 100, 17}};
+    const int keep = omp_get_max_threads();
+    omp_set_num_threads(2);
+    int same = 1;
+    for (int s = 0; s < 6; s++)
+        for (int tr = 0; tr < 4; tr++)
+            for (int beta = 0; beta < 2; beta++) {
+                const int M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
+                float *A = malloc(sizeof(float) * M * K), *Bm = malloc(sizeof(float) * K * N);
+                float *C1 = malloc(sizeof(float) * M * N), *C2 = malloc(sizeof(float) * M * N);
+                fill(A, (size_t)M * K, 1);
+                fill(Bm, (size_t)K * N, 1);
+                fill(C1, (size_t)M * N, 1);
+                memcpy(C2, C1, sizeof(float) * M * N);
+                const long sam = tr & 1 ? 1 : K, sak = tr & 1 ? M : 1;
+                const long sbk = tr & 2 ? 1 : N, sbn = tr & 2 ? K : 1;
+                wu_sgemm(M, N, K, A, sam, sak, Bm, sbk, sbn, C1, N, beta);
+                wu_sgemm_serial(M, N, K, A, sam, sak, Bm, sbk, sbn, C2, N, beta);
+                if (memcmp(C1, C2, sizeof(float) * M * N)) {
+                    if (same) printf("  sgemm %dx%dx%d layout %d beta %d differs\n", M, N, K, tr, beta);
+                    same = 0;
+                }
+                free(A); free(Bm); free(C1); free(C2);
+            }
+    CHECK(same, "wu_sgemm_serial gives wu_sgemm's bits");
+
+    enum { B = 2, NH = 3 };
+    static const int cases[][2] = {{33, 16}, {100, 3}, {300, 64}};
+    for (int c = 0; c < 3; c++)
+        for (int causal = 0; causal < 2; causal++) {
+            const int T = cases[c][0], C = NH * cases[c][1];
+            const size_t nq = (size_t)B * T * 3 * C, no = (size_t)B * T * C, na = (size_t)B * NH * T * T;
+            float *qkv = malloc(nq * 4), *r = malloc(no * 4), *o[2], *a[2], *d[2], st[2][2 * B * NH];
+            fill(qkv, nq, 1);
+            fill(r, no, 1);
+            for (int n = 0; n < 2; n++) {
+                o[n] = malloc(no * 4);
+                a[n] = malloc(na * 4);
+                d[n] = malloc(nq * 4);
+                omp_set_num_threads(n + 1);
+                attention_forward(o[n], a[n], st[n], qkv, B, T, C, NH, causal);
+                attention_backward(d[n], r, qkv, a[n], B, T, C, NH, causal);
+            }
+            CHECK(!memcmp(o[0], o[1], no * 4) && !memcmp(a[0], a[1], na * 4) &&
+                      !memcmp(d[0], d[1], nq * 4) && !memcmp(st[0], st[1], sizeof st[0]),
+                  "attention T=%d C=%d causal=%d: the same bits at 1 and 2 threads", T, C, causal);
+            for (int n = 0; n < 2; n++) { free(o[n]); free(a[n]); free(d[n]); }
+            free(qkv); free(r);
+        }
+    omp_set_num_threads(keep);
+}
+#endif
+
 /* ---- gelu, encoder, residual ---- */
 typedef struct { float *inp; size_t n; } g_ctx;
 static void g_fwd(float *out, void *c) { g_ctx *g = c; gelu_forward(out, g->inp, g->n); }
@@ -243,6 +482,45 @@ static void test_pointwise(void)
     residual_forward(o, a, bb, 3);
     add_inplace(o, a, 3);
     CHECK(o[0] == 6 && o[1] == 9 && o[2] == 12, "residual_forward and add_inplace");
+}
+
+/* ---- fused passes: the same bits as the unfused kernels they replace ---- */
+static void test_fused(void)
+{
+    /* odd sizes: a row is not a multiple of the eight lanes, columns span two 64-wide tasks */
+    enum { N = 37, C = 19, OC = 75 };
+    float x[N * C], y[N * C], w[C], b[C], bias[OC], pre[N * OC], pre2[N * OC], d[N * OC];
+    fill(x, N * C, 1);
+    fill(y, N * C, 2);
+    fill(w, C, 3);
+    fill(b, C, 4);
+    fill(bias, OC, 5);
+    fill(pre, N * OC, 6);
+    fill(d, N * OC, 7);
+    float res[N * C], out[N * C], m[N], s[N], res2[N * C], out2[N * C], m2[N], s2[N];
+    residual_layernorm_forward(res, out, m, s, x, y, w, b, N, C);
+    residual_forward(res2, x, y, (size_t)N * C);
+    layernorm_forward(out2, m2, s2, res2, w, b, N, C);
+    CHECK(!memcmp(res, res2, sizeof res) && !memcmp(out, out2, sizeof out) &&
+              !memcmp(m, m2, sizeof m) && !memcmp(s, s2, sizeof s),
+          "residual_layernorm_forward == residual_forward + layernorm_forward, bitwise");
+
+    /* bias + GELU: against a bias added row by row, then gelu_forward; backward against
+       gelu_backward and the bias gradient summed per column in row order */
+    float g[N * OC], g2[N * OC], db[OC] = {0}, db2[OC] = {0}, dg[N * OC], dg2[N * OC];
+    memcpy(pre2, pre, sizeof pre);
+    gelu_bias_forward(g, pre, bias, N, OC);
+    for (int n = 0; n < N; n++)
+        for (int o = 0; o < OC; o++) pre2[n * OC + o] += bias[o];
+    gelu_forward(g2, pre2, (size_t)N * OC);
+    CHECK(!memcmp(pre, pre2, sizeof pre) && !memcmp(g, g2, sizeof g),
+          "gelu_bias_forward == bias then gelu_forward, bitwise (pre-activation kept)");
+    gelu_bias_backward(dg, db, pre, d, N, OC);
+    gelu_backward(dg2, pre2, d, (size_t)N * OC);
+    for (int o = 0; o < OC; o++)
+        for (int n = 0; n < N; n++) db2[o] += dg2[n * OC + o];
+    CHECK(!memcmp(dg, dg2, sizeof dg) && !memcmp(db, db2, sizeof db),
+          "gelu_bias_backward == gelu_backward + column sums in row order, bitwise");
 }
 
 /* ---- cross-entropy ---- */
@@ -299,9 +577,15 @@ int main(void)
     printf("  matmul backend: %s\n", matmul_backend());
     test_vmath();
     test_matmul();
+    test_gemm_bf16();
     test_layernorm();
     test_attention();
+    test_attention_reference();
+#ifdef _OPENMP
+    test_threads();
+#endif
     test_pointwise();
+    test_fused();
     test_crossentropy();
     return th_done("test_nn");
 }

@@ -44,7 +44,8 @@ else
         echo "skipped: the governor checks: this build runs $own thread(s) of its own (OPENMP=0?)"
     else
         # two cores for everything below; a busy loop on core 0 is the other process
-        RUN="--steps 40 --batch 8 --seq 32 --dim 64 --heads 4 --layers 2"
+        # 200 steps: the governor looks every 0.25 s, and 40 steps of this model now take less
+        RUN="--steps 200 --batch 8 --seq 32 --dim 64 --heads 4 --layers 2"
         taskset -c 0 sh -c 'while :; do :; done' & spinner=$!
         env -u OMP_NUM_THREADS taskset -c 0,1 "$W" train $RUN --out "$tmp/gov" > "$tmp/gov.out" 2>&1 || bad "the governed run failed: $(cat "$tmp/gov.out")"
         [ "$(num "$tmp/gov" threads)" = 2 ] && ok || bad "governed run: $(num "$tmp/gov" threads) threads at most, 2 expected (two cores)"

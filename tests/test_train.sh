@@ -271,5 +271,22 @@ json "$tmp/nf6/summary.json" 'assert d["status"]=="completed" and d["nonfinite_s
 "$W" train $TINY --on-nonfinite maybe --out "$tmp/nf5" 2> "$tmp/err"; rc=$?
 [ $rc -eq 2 ] && grep -q 'use stop' "$tmp/err" && [ ! -e "$tmp/nf5" ] && ok || bad "--on-nonfinite maybe: exit 2"
 
+# ---- --precision bf16 (issue 19): trains where the CPU has AVX512-BF16, refused where not ----
+"$W" train $TINY --steps 30 --eval-every 10 --precision bf16 --out "$tmp/p16" -q 2> "$tmp/p16.err"; rc=$?
+if [ $rc -eq 2 ] && grep -q 'needs a CPU with AVX512-BF16' "$tmp/p16.err"; then
+    echo "  skipped: --precision bf16 training: this CPU lacks AVX512-BF16 (the refusal is checked below)"
+else
+    # close to the float32 run a of the same seed, and repeatable, and resumable bit for bit
+    json "$tmp/p16/summary.json" "assert d['status']=='completed' and d['config']['precision']=='bf16' and abs(d['final_loss']-$(json "$tmp/a/summary.json" "print(d['final_loss'])"))<0.05" && [ $rc -eq 0 ] && ok || bad "bf16: completes, within 0.05 of fp32's final loss ($rc): $(cat "$tmp/p16.err")"
+    "$W" train $TINY --steps 30 --eval-every 10 --precision bf16 --stop-after 12 --checkpoint-every 4 --out "$tmp/p16r" -q 2> /dev/null
+    "$W" train --resume "$tmp/p16r" -q 2> /dev/null
+    nocol "$tmp/p16/metrics.csv" > "$tmp/p16.cut"; nocol "$tmp/p16r/metrics.csv" > "$tmp/p16r.cut"
+    cmp -s "$tmp/p16.cut" "$tmp/p16r.cut" && ok || bad "bf16: a resumed run equals the uninterrupted one"
+    nocol "$tmp/a/metrics.csv" > "$tmp/a.cut"
+    cmp -s "$tmp/p16.cut" "$tmp/a.cut" && bad "bf16: the same metrics as fp32 (bf16 did not run)" || ok
+fi
+WU_NO_BF16=1 "$W" train $TINY --precision bf16 --out "$tmp/p16n" 2> "$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -q -- '--precision: bf16 needs a CPU with AVX512-BF16.*use fp32, the default' "$tmp/err" && [ ! -e "$tmp/p16n" ] && ok || bad "WU_NO_BF16=1 --precision bf16: exit 2 with the reason ($rc): $(cat "$tmp/err")"
+
 echo "test_train: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

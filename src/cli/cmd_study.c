@@ -125,6 +125,10 @@ static int study(int argc, char **argv, cli_ranks *rk, int nplain, char **plain)
         snprintf(dirbuf, sizeof dirbuf, "study-%.40s", name);
         out = dirbuf;
     }
+    /* refused before planning: a plan may first look for data that this machine lacks */
+    if (ranks > 0 && !kind->spreads)
+        return cli_error("--ranks: study %s trains at one batch size; only batch-scaling runs its "
+                         "large-batch arms on several ranks", name);
     wu_study *s = calloc(1, sizeof *s);
     if (!s) return cli_error("out of memory");
     wu_error err;
@@ -141,8 +145,7 @@ static int study(int argc, char **argv, cli_ranks *rk, int nplain, char **plain)
             goto done;
         }
         if (spread == 0) {
-            cli_error("--ranks: study %s trains at one batch size; only batch-scaling runs its "
-                      "large-batch arms on several ranks", name);
+            cli_error("--ranks: study %s has no large-batch arm to run on several ranks", name);
             goto done;
         }
         char launcher[256];

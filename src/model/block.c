@@ -99,28 +99,29 @@ void wu_block_forward(const wu_block_shape *s, const wu_block_params *p, wu_bloc
 {
     const int B = s->B, T = s->T, C = s->C, NH = s->NH, N = B * T;
     const size_t NC = (size_t)N * C;
+    const wu_precision P = (wu_precision)s->precision;
     if (!s->post_ln) {
         layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, in, p->ln1w, p->ln1b, N, C);
-        matmul_forward(a->qkv, a->ln1, p->qkvw, p->qkvb, N, C, 3 * C);
+        matmul_forward(a->qkv, a->ln1, p->qkvw, p->qkvb, N, C, 3 * C, P);
         attention_forward(a->atty, a->att, stats, a->qkv, B, T, C, NH, s->causal);
-        matmul_forward(tmp, a->atty, p->projw, p->projb, N, C, C);
-        residual_forward(a->res2, in, tmp, NC);
-        layernorm_forward(a->mid, a->ln2_mean, a->ln2_rstd, a->res2, p->ln2w, p->ln2b, N, C);
-        matmul_forward(a->fch, a->mid, p->fcw, p->fcb, N, C, 4 * C);
-        gelu_forward(a->fchg, a->fch, NC * 4);
-        matmul_forward(tmp, a->fchg, p->fcpw, p->fcpb, N, 4 * C, C);
+        matmul_forward(tmp, a->atty, p->projw, p->projb, N, C, C, P);
+        residual_layernorm_forward(a->res2, a->mid, a->ln2_mean, a->ln2_rstd, in, tmp, p->ln2w,
+                                   p->ln2b, N, C);
+        matmul_forward(a->fch, a->mid, p->fcw, NULL, N, C, 4 * C, P);
+        gelu_bias_forward(a->fchg, a->fch, p->fcb, N, 4 * C);
+        matmul_forward(tmp, a->fchg, p->fcpw, p->fcpb, N, 4 * C, C, P);
         residual_forward(out, a->res2, tmp, NC);
     } else {
-        matmul_forward(a->qkv, in, p->qkvw, p->qkvb, N, C, 3 * C);
+        matmul_forward(a->qkv, in, p->qkvw, p->qkvb, N, C, 3 * C, P);
         attention_forward(a->atty, a->att, stats, a->qkv, B, T, C, NH, s->causal);
-        matmul_forward(tmp, a->atty, p->projw, p->projb, N, C, C);
-        residual_forward(a->res2, in, tmp, NC);
-        layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, a->res2, p->ln1w, p->ln1b, N, C);
-        matmul_forward(a->fch, a->ln1, p->fcw, p->fcb, N, C, 4 * C);
-        gelu_forward(a->fchg, a->fch, NC * 4);
-        matmul_forward(tmp, a->fchg, p->fcpw, p->fcpb, N, 4 * C, C);
-        residual_forward(a->mid, a->ln1, tmp, NC);
-        layernorm_forward(out, a->ln2_mean, a->ln2_rstd, a->mid, p->ln2w, p->ln2b, N, C);
+        matmul_forward(tmp, a->atty, p->projw, p->projb, N, C, C, P);
+        residual_layernorm_forward(a->res2, a->ln1, a->ln1_mean, a->ln1_rstd, in, tmp, p->ln1w,
+                                   p->ln1b, N, C);
+        matmul_forward(a->fch, a->ln1, p->fcw, NULL, N, C, 4 * C, P);
+        gelu_bias_forward(a->fchg, a->fch, p->fcb, N, 4 * C);
+        matmul_forward(tmp, a->fchg, p->fcpw, p->fcpb, N, 4 * C, C, P);
+        residual_layernorm_forward(a->mid, out, a->ln2_mean, a->ln2_rstd, a->ln1, tmp, p->ln2w,
+                                   p->ln2b, N, C);
     }
 }
 
@@ -129,32 +130,32 @@ void wu_block_backward(const wu_block_shape *s, const wu_block_params *p,
                        float *ds, const wu_block_scratch *sc)
 {
     const int B = s->B, T = s->T, C = s->C, NH = s->NH, N = B * T;
-    const size_t NC4 = (size_t)N * C * 4;
+    const wu_precision P = (wu_precision)s->precision;
     if (!s->post_ln) {
         /* ds = d out; out = res2 + mlp(ln_2(res2)) */
-        matmul_backward(sc->h2, g->fcpw, g->fcpb, ds, a->fchg, p->fcpw, N, 4 * C, C, 0);
-        gelu_backward(sc->h, a->fch, sc->h2, NC4);
-        matmul_backward(sc->tmp, g->fcw, g->fcb, sc->h, a->mid, p->fcw, N, C, 4 * C, 0);
+        matmul_backward(sc->h2, g->fcpw, g->fcpb, ds, a->fchg, p->fcpw, N, 4 * C, C, 0, P);
+        gelu_bias_backward(sc->h, g->fcb, a->fch, sc->h2, N, 4 * C);
+        matmul_backward(sc->tmp, g->fcw, NULL, sc->h, a->mid, p->fcw, N, C, 4 * C, 0, P);
         layernorm_backward(ds, g->ln2w, g->ln2b, sc->tmp, a->res2, p->ln2w, a->ln2_mean,
                            a->ln2_rstd, N, C, 1);
         /* ds = d res2; res2 = in + attn(ln_1(in)) */
-        matmul_backward(sc->tmp, g->projw, g->projb, ds, a->atty, p->projw, N, C, C, 0);
+        matmul_backward(sc->tmp, g->projw, g->projb, ds, a->atty, p->projw, N, C, C, 0, P);
         attention_backward(sc->qkv, sc->tmp, a->qkv, a->att, B, T, C, NH, s->causal);
-        matmul_backward(sc->tmp2, g->qkvw, g->qkvb, sc->qkv, a->ln1, p->qkvw, N, C, 3 * C, 0);
+        matmul_backward(sc->tmp2, g->qkvw, g->qkvb, sc->qkv, a->ln1, p->qkvw, N, C, 3 * C, 0, P);
         layernorm_backward(ds, g->ln1w, g->ln1b, sc->tmp2, in, p->ln1w, a->ln1_mean, a->ln1_rstd,
                            N, C, 1);
     } else {
         /* ds = d out; out = ln_2(mid), mid = x1 + mlp(x1), x1 = ln1 */
         layernorm_backward(sc->tmp, g->ln2w, g->ln2b, ds, a->mid, p->ln2w, a->ln2_mean,
                            a->ln2_rstd, N, C, 0);
-        matmul_backward(sc->h2, g->fcpw, g->fcpb, sc->tmp, a->fchg, p->fcpw, N, 4 * C, C, 0);
-        gelu_backward(sc->h, a->fch, sc->h2, NC4);
-        matmul_backward(sc->tmp, g->fcw, g->fcb, sc->h, a->ln1, p->fcw, N, C, 4 * C, 1);
+        matmul_backward(sc->h2, g->fcpw, g->fcpb, sc->tmp, a->fchg, p->fcpw, N, 4 * C, C, 0, P);
+        gelu_bias_backward(sc->h, g->fcb, a->fch, sc->h2, N, 4 * C);
+        matmul_backward(sc->tmp, g->fcw, NULL, sc->h, a->ln1, p->fcw, N, C, 4 * C, 1, P);
         /* tmp = d x1; x1 = ln_1(res2), res2 = in + attn(in) */
         layernorm_backward(ds, g->ln1w, g->ln1b, sc->tmp, a->res2, p->ln1w, a->ln1_mean,
                            a->ln1_rstd, N, C, 0);
-        matmul_backward(sc->tmp, g->projw, g->projb, ds, a->atty, p->projw, N, C, C, 0);
+        matmul_backward(sc->tmp, g->projw, g->projb, ds, a->atty, p->projw, N, C, C, 0, P);
         attention_backward(sc->qkv, sc->tmp, a->qkv, a->att, B, T, C, NH, s->causal);
-        matmul_backward(ds, g->qkvw, g->qkvb, sc->qkv, in, p->qkvw, N, C, 3 * C, 1);
+        matmul_backward(ds, g->qkvw, g->qkvb, sc->qkv, in, p->qkvw, N, C, 3 * C, 1, P);
     }
 }

@@ -35,6 +35,8 @@ typedef struct wu_block_scratch {
 typedef struct wu_block_shape {
     int B, T, C, NH;
     int post_ln, causal;
+    int precision;                    /* the matmuls': WU_PREC_FP32 (0) or WU_PREC_BF16 (nn.h);
+                                         the attention is float32 either way */
 } wu_block_shape;
 
 #define WU_VIEW_NAME 40 /* bytes for a parameter view's name */

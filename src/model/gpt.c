@@ -89,6 +89,8 @@ int wu_gpt_create(wu_gpt **out, const wu_gpt_config *c, int B, int T, wu_error *
         !(c->embed_scale > 0) || !isfinite(c->embed_scale))
         return gerr(err, WU_EINVAL, "invalid initialisation (init_std and embed_scale must be "
                                     "> 0 and finite)");
+    if (c->precision != WU_PREC_FP32 && c->precision != WU_PREC_BF16)
+        return gerr(err, WU_EINVAL, "invalid precision (WU_PREC_FP32 or WU_PREC_BF16)");
     wu_gpt *m = calloc(1, sizeof *m);
     struct wu_gpt_impl *im = calloc(1, sizeof *im);
     if (!m || !im) {
@@ -249,7 +251,7 @@ int wu_gpt_forward(wu_gpt *m, const int *tokens, const int *targets, int B, int 
     encoder_forward(im->stream[0], tokens, wte, wpe, B, T, C);
     if (c->embed_scale != 1.0) /* Vaswani et al.'s sqrt(d): a unit-scale residual stream */
         for (size_t i = 0; i < (size_t)N * C; i++) im->stream[0][i] *= (float)c->embed_scale;
-    const wu_block_shape shape = {B, T, C, NH, c->post_ln, 1};
+    const wu_block_shape shape = {B, T, C, NH, c->post_ln, 1, c->precision};
     for (int l = 0; l < L; l++) {
         wu_block_params p = wu_block_params_at(m->params + m->layer_off[l], C);
         float *stats = m->diag & WU_DIAG_FORWARD ? im->attn_stats + (size_t)l * B * NH * 2 : NULL;
@@ -271,7 +273,8 @@ int wu_gpt_forward(wu_gpt *m, const int *tokens, const int *targets, int B, int 
         layernorm_forward(im->lnf, im->lnf_mean, im->lnf_rstd, final, lnfw, lnfb, N, C);
         final = im->lnf;
     }
-    matmul_forward(m->logits, final, wte, NULL, N, C, V); /* tied output layer */
+    /* the tied output layer */
+    matmul_forward(m->logits, final, wte, NULL, N, C, V, (wu_precision)c->precision);
     if (!targets) return WU_OK;
     float mx;
     const int fd = m->diag & WU_DIAG_FORWARD;
@@ -311,13 +314,15 @@ void wu_gpt_backward(wu_gpt *m)
     if (!c->post_ln) {
         const float *lnfw = m->params + m->layer_off[L];
         float *dlnfw = m->grads + m->layer_off[L];
-        matmul_backward(im->sc.tmp, dwte, NULL, m->logits, im->lnf, wte, N, C, V, 0);
+        matmul_backward(im->sc.tmp, dwte, NULL, m->logits, im->lnf, wte, N, C, V, 0,
+                        (wu_precision)c->precision);
         layernorm_backward(ds, dlnfw, dlnfw + C, im->sc.tmp, im->stream[L], lnfw, im->lnf_mean,
                            im->lnf_rstd, N, C, 0);
     } else {
-        matmul_backward(ds, dwte, NULL, m->logits, im->stream[L], wte, N, C, V, 0);
+        matmul_backward(ds, dwte, NULL, m->logits, im->stream[L], wte, N, C, V, 0,
+                        (wu_precision)c->precision);
     }
-    const wu_block_shape shape = {B, T, C, NH, c->post_ln, 1};
+    const wu_block_shape shape = {B, T, C, NH, c->post_ln, 1, c->precision};
     for (int l = L - 1; l >= 0; l--) {
         wu_block_params p = wu_block_params_at(m->params + m->layer_off[l], C);
         wu_block_params g = wu_block_params_at(m->grads + m->layer_off[l], C);
@@ -348,6 +353,7 @@ static int gpt_create(void **impl, const wu_model_config *c, wu_error *err)
     g.dim = c->dim;
     g.post_ln = c->post_ln;
     g.init = c->init;
+    g.precision = c->precision;
     if (c->embed_scale > 0) g.embed_scale = c->embed_scale; /* 0: a config from before it */
     wu_gpt *m;
     int rc = wu_gpt_create(&m, &g, c->batch, c->seq, err);

@@ -37,6 +37,9 @@ typedef struct wu_gpt_config {
                            by it before the first block (1; Vaswani et al. 2017 use sqrt(dim)).
                            The tied output layer reads wte unscaled, so with GPT-2's std 0.02,
                            35 gives a unit-scale residual stream and unchanged initial logits */
+    int precision;   /* the matmuls' (output layer included): WU_PREC_FP32 (0, the default:
+                        PyTorch's bits) or WU_PREC_BF16 (bf16 operands, float32 sums; src/nn/nn.h).
+                        Parameters, gradients and activations are float32 either way */
 } wu_gpt_config;
 
 /* What one forward / backward saw, filled as m->diag asks (diag.h; off by default). */

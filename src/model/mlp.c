@@ -33,9 +33,11 @@ int wu_mlp_create(wu_mlp **out, const wu_mlp_config *c, int B, wu_error *err)
 {
     *out = NULL;
     if (c->in < 1 || c->depth < 1 || c->depth >= WU_MAX_LAYERS || c->width < 1 ||
-        c->classes < 2 || c->act < WU_ACT_RELU || c->act > WU_ACT_TANH || B < 1)
+        c->classes < 2 || c->act < WU_ACT_RELU || c->act > WU_ACT_TANH || B < 1 ||
+        (c->precision != WU_PREC_FP32 && c->precision != WU_PREC_BF16))
         return merr(err, WU_EINVAL, "invalid configuration: need inputs >= 1, depth 1..31, "
-                                    "width >= 1, classes >= 2, a known activation, batch >= 1");
+                                    "width >= 1, classes >= 2, a known activation, batch >= 1, a "
+                                    "known precision");
     wu_mlp *m = calloc(1, sizeof *m);
     struct wu_mlp_impl *im = calloc(1, sizeof *im);
     if (!m || !im) {
@@ -159,14 +161,15 @@ int wu_mlp_forward(wu_mlp *m, const float *x, const int *labels, int B, float *l
     int fin = c->in;
     for (int i = 0; i < c->depth; i++) {
         const float *w = m->params + m->views[2 * i].offset, *bias = m->params + m->views[2 * i + 1].offset;
-        matmul_forward(im->z[i], h, w, bias, B, fin, c->width);
+        matmul_forward(im->z[i], h, w, bias, B, fin, c->width, (wu_precision)c->precision);
         act_forward(c->act, im->a[i], im->z[i], (size_t)B * c->width);
         h = im->a[i];
         fin = c->width;
     }
     const int L = c->depth;
     matmul_forward(m->logits, h, m->params + m->views[2 * L].offset,
-                   m->params + m->views[2 * L + 1].offset, B, fin, c->classes);
+                   m->params + m->views[2 * L + 1].offset, B, fin, c->classes,
+                   (wu_precision)c->precision);
     im->curB = B;
     im->have_labels = labels != NULL;
     if (!labels) return WU_OK;
@@ -186,14 +189,16 @@ void wu_mlp_backward(wu_mlp *m)
     /* the output layer, then the hidden ones; d1 holds d(activation), d2 d(pre-activation) */
     const float *hin = L > 0 ? im->a[L - 1] : im->x;
     matmul_backward(im->d1, m->grads + m->views[2 * L].offset, m->grads + m->views[2 * L + 1].offset,
-                    m->logits, hin, m->params + m->views[2 * L].offset, B, W, c->classes, 0);
+                    m->logits, hin, m->params + m->views[2 * L].offset, B, W, c->classes, 0,
+                    (wu_precision)c->precision);
     for (int i = L - 1; i >= 0; i--) {
         act_backward(c->act, im->d2, im->z[i], im->a[i], im->d1, (size_t)B * W);
         const float *in = i > 0 ? im->a[i - 1] : im->x;
         int fin = i > 0 ? W : c->in;
         matmul_backward(i > 0 ? im->d1 : NULL, m->grads + m->views[2 * i].offset,
                         m->grads + m->views[2 * i + 1].offset, im->d2, in,
-                        m->params + m->views[2 * i].offset, B, fin, W, 0);
+                        m->params + m->views[2 * i].offset, B, fin, W, 0,
+                        (wu_precision)c->precision);
     }
     if (m->diag & WU_DIAG_GRADS) {
         m->d.nlayers = L + 1;
@@ -211,7 +216,8 @@ static int mlp_create(void **impl, const wu_model_config *c, wu_error *err)
         return merr(err, WU_EINVAL, "invalid input: need images of at least 1x1 pixels, and fewer "
                     "than 2^31 of them");
     wu_mlp_config mc = {.in = c->rows * c->cols, .depth = c->depth, .width = c->width,
-                        .classes = c->classes, .act = c->act, .init = WU_MLP_INIT_STANDARD};
+                        .classes = c->classes, .act = c->act, .init = WU_MLP_INIT_STANDARD,
+                        .precision = c->precision};
     wu_mlp *m;
     int rc = wu_mlp_create(&m, &mc, c->batch, err);
     if (rc != WU_OK) return rc;

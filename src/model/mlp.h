@@ -28,6 +28,7 @@ typedef struct wu_mlp_config {
     int classes;
     int act;       /* WU_ACT_* */
     int init;      /* WU_MLP_INIT_* */
+    int precision; /* the matmuls': WU_PREC_FP32 (0, the default) or WU_PREC_BF16 (nn.h) */
 } wu_mlp_config;
 
 typedef struct wu_mlp {

@@ -2,6 +2,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "../nn/nn.h"
 #include "mlp.h"
 #include "model.h"
 #include "vit.h"
@@ -11,6 +12,7 @@ static const char *const acts[] = {[WU_ACT_RELU] = "relu", [WU_ACT_GELU] = "gelu
                                    [WU_ACT_TANH] = "tanh"};
 static const char *const pools[] = {[WU_POOL_CLS] = "cls", [WU_POOL_MEAN] = "mean"};
 static const char *const inits[] = {[WU_INIT_GPT2] = "gpt2", [WU_INIT_XAVIER] = "xavier"};
+static const char *const precisions[] = {[WU_PREC_FP32] = "fp32", [WU_PREC_BF16] = "bf16"};
 #define COUNT(a) ((int)(sizeof a / sizeof a[0]))
 
 const wu_model_ops *wu_model_find(const char *name)
@@ -38,6 +40,11 @@ int wu_model_pool_from_name(const char *name) { return lookup(pools, COUNT(pools
 const char *wu_model_pool_name(int pool) { return pool >= 0 && pool < COUNT(pools) ? pools[pool] : NULL; }
 int wu_model_init_from_name(const char *name) { return lookup(inits, COUNT(inits), name); }
 const char *wu_model_init_name(int init) { return init >= 0 && init < COUNT(inits) ? inits[init] : NULL; }
+int wu_model_precision_from_name(const char *name) { return lookup(precisions, COUNT(precisions), name); }
+const char *wu_model_precision_name(int p)
+{
+    return p >= 0 && p < COUNT(precisions) ? precisions[p] : NULL;
+}
 
 void wu_model_diag_set(wu_model_diag *d, const float *attn, int L, float out_max_logit,
                        float logz_mean, const double *grad_norm_layer)

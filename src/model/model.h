@@ -44,6 +44,8 @@ typedef struct wu_model_config {
     double embed_scale;              /* GPT: the input embeddings' multiplier (gpt.h; 0: 1) */
     int depth, width, act;           /* MLP: hidden layers, units, WU_ACT_* */
     int pool;                        /* ViT: WU_POOL_* */
+    int precision;                   /* every model's matmuls: WU_PREC_FP32 (0, the default) or
+                                        WU_PREC_BF16 (src/nn/nn.h; bf16 operands, float32 sums) */
     uint64_t seed;                   /* create initialises the parameters from it */
     int diag;                        /* WU_DIAG_* bits (diag.h): the diagnostics to compute */
 } wu_model_config;
@@ -109,6 +111,9 @@ const char *wu_model_pool_name(int pool);
 /* The GPT's initialisations, alike: WU_INIT_* <-> "gpt2", "xavier". */
 int wu_model_init_from_name(const char *name);
 const char *wu_model_init_name(int init);
+/* The matmuls' precisions, alike: WU_PREC_* (src/nn/nn.h) <-> "fp32", "bf16". */
+int wu_model_precision_from_name(const char *name);
+const char *wu_model_precision_name(int precision);
 
 /* The defaults of the architecture fields (layers 4, heads 4, dim 128, depth 2, width 256, act
  * relu, pool cls, init gpt2, embed_scale 1, seed 1: those of `warmup train`, whose configuration should take them from

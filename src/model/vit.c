@@ -54,10 +54,10 @@ int wu_vit_create(wu_vit **out, const wu_vit_config *c, int B, wu_error *err)
                        c->image, c->patch, c->patch, c->patch, 4 * c->patch);
     if (c->image < 1 || c->patch < 1 || c->dim < 1 || c->heads < 1 ||
         c->dim % c->heads != 0 || c->layers < 1 || c->layers > WU_MAX_LAYERS || c->classes < 2 ||
-        B < 1 || !(c->init_std > 0))
+        B < 1 || !(c->init_std > 0) || (c->precision != WU_PREC_FP32 && c->precision != WU_PREC_BF16))
         return verr(err, WU_EINVAL, "invalid configuration: need a patch size dividing the image, "
                                     "a width divisible by the heads, 1..32 layers, classes >= 2, "
-                                    "batch >= 1");
+                                    "batch >= 1, a known precision");
     wu_vit *m = calloc(1, sizeof *m);
     struct wu_vit_impl *im = calloc(1, sizeof *im);
     if (!m || !im) {
@@ -199,7 +199,7 @@ int wu_vit_forward(wu_vit *m, const float *img, const int *labels, int B, float 
                            sizeof(float) * (size_t)P);
             }
     matmul_forward(im->emb, im->patches, m->params + im->off_patch_w, m->params + im->off_patch_b,
-                   B * NP, PP, C);
+                   B * NP, PP, C, (wu_precision)c->precision);
     /* the token sequence: [cls,] patches, plus positions */
     const float *pos = m->params + im->off_pos;
     for (int b = 0; b < B; b++)
@@ -209,7 +209,7 @@ int wu_vit_forward(wu_vit *m, const float *img, const int *labels, int B, float 
                                              : im->emb + ((size_t)b * NP + s - cls) * C;
             for (int i = 0; i < C; i++) t[i] = src[i] + pos[(size_t)s * C + i];
         }
-    const wu_block_shape shape = {B, S, C, NH, c->post_ln, 0};
+    const wu_block_shape shape = {B, S, C, NH, c->post_ln, 0, c->precision};
     for (int l = 0; l < L; l++) {
         wu_block_params p = wu_block_params_at(m->params + im->layer_off[l], C);
         float *stats = m->diag & WU_DIAG_FORWARD ? im->attn_stats + (size_t)l * B * NH * 2 : NULL;
@@ -243,7 +243,7 @@ int wu_vit_forward(wu_vit *m, const float *img, const int *labels, int B, float 
         }
     }
     matmul_forward(m->logits, im->pooled, m->params + im->off_head_w, m->params + im->off_head_b,
-                   B, C, c->classes);
+                   B, C, c->classes, (wu_precision)c->precision);
     im->curB = B;
     im->have_labels = labels != NULL;
     if (!labels) return WU_OK;
@@ -263,7 +263,8 @@ void wu_vit_backward(wu_vit *m)
     const int cls = c->pool == WU_POOL_CLS, PP = c->patch * c->patch;
     float *ds = im->ds;
     matmul_backward(im->dpooled, m->grads + im->off_head_w, m->grads + im->off_head_b, m->logits,
-                    im->pooled, m->params + im->off_head_w, B, C, c->classes, 0);
+                    im->pooled, m->params + im->off_head_w, B, C, c->classes, 0,
+                    (wu_precision)c->precision);
     /* pooling backward into dfinal (kept in sc.tmp when ln_f follows, else straight in ds) */
     float *dfin = c->post_ln ? ds : im->sc.tmp;
     for (int b = 0; b < B; b++)
@@ -279,7 +280,7 @@ void wu_vit_backward(wu_vit *m)
         layernorm_backward(ds, gw, gw + C, dfin, im->stream[L], w, im->lnf_mean, im->lnf_rstd,
                            B * S, C, 0);
     }
-    const wu_block_shape shape = {B, S, C, c->heads, c->post_ln, 0};
+    const wu_block_shape shape = {B, S, C, c->heads, c->post_ln, 0, c->precision};
     for (int l = L - 1; l >= 0; l--) {
         wu_block_params p = wu_block_params_at(m->params + im->layer_off[l], C);
         wu_block_params gr = wu_block_params_at(m->grads + im->layer_off[l], C);
@@ -299,7 +300,8 @@ void wu_vit_backward(wu_vit *m)
             }
         }
     matmul_backward(NULL, m->grads + im->off_patch_w, m->grads + im->off_patch_b, im->emb,
-                    im->patches, m->params + im->off_patch_w, B * NP, PP, C, 0);
+                    im->patches, m->params + im->off_patch_w, B * NP, PP, C, 0,
+                    (wu_precision)c->precision);
     if (m->diag & WU_DIAG_GRADS) {
         m->d.nlayers = L;
         for (int l = 0; l < L; l++)
@@ -322,6 +324,7 @@ static int vit_create(void **impl, const wu_model_config *c, wu_error *err)
     v.layers = c->layers;
     v.post_ln = c->post_ln;
     v.pool = c->pool;
+    v.precision = c->precision;
     wu_vit *m;
     int rc = wu_vit_create(&m, &v, c->batch, err);
     if (rc != WU_OK) return rc;

@@ -27,6 +27,7 @@ typedef struct wu_vit_config {
     int post_ln;    /* 0: Pre-LN, 1: Post-LN (no ln_f) */
     int pool;       /* WU_POOL_CLS or WU_POOL_MEAN */
     double init_std; /* N(0, std) for weights and embeddings, c_proj scaled by 1/sqrt(2L) */
+    int precision;  /* the matmuls': WU_PREC_FP32 (0, the default) or WU_PREC_BF16 (nn.h) */
 } wu_vit_config;
 
 typedef struct wu_vit {

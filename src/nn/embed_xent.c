@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "nn.h"
+#include "vmath.h"
 
 void encoder_forward(float *out, const int *tok, const float *wte, const float *wpe, int B, int T,
                      int C)
@@ -36,8 +37,33 @@ void encoder_backward(float *dwte, float *dwpe, const float *dout, const int *to
         }
 }
 
-float crossentropy_forward_backward(float *logits, float *losses, float *logz, float *maxlogit,
-                                    const int *targets, int N, int V, float dscale)
+/* One row's softmax in place: returns its max and writes exp(x - max) / z; *zout = z. The sum
+ * runs in eight lanes (combined in a fixed order) so that the exponentials vectorise. */
+static inline float softmax_row(float *x, int V, float *zout)
+{
+    float mx = -INFINITY;
+    for (int i = 0; i < V; i++) mx = x[i] > mx ? x[i] : mx;
+    float zl[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int i = 0;
+    for (; i + 8 <= V; i += 8)
+        for (int j = 0; j < 8; j++) {
+            x[i + j] = wu_expf(x[i + j] - mx);
+            zl[j] += x[i + j];
+        }
+    for (; i < V; i++) {
+        x[i] = wu_expf(x[i] - mx);
+        zl[0] += x[i];
+    }
+    float z = ((zl[0] + zl[1]) + (zl[2] + zl[3])) + ((zl[4] + zl[5]) + (zl[6] + zl[7]));
+    float inv = 1.0f / z;
+    for (i = 0; i < V; i++) x[i] *= inv;
+    *zout = z;
+    return mx;
+}
+
+WU_CLONES float crossentropy_forward_backward(float *logits, float *losses, float *logz,
+                                              float *maxlogit, const int *targets, int N, int V,
+                                              float dscale)
 {
     // logits (N,V) -> softmax or dlogits in place; losses (N); logz (N) or NULL
     float mxall = -INFINITY;
@@ -46,18 +72,12 @@ float crossentropy_forward_backward(float *logits, float *losses, float *logz, f
 #endif
     for (int n = 0; n < N; n++) {
         float *x = logits + (size_t)n * V;
-        float mx = -INFINITY;
-        for (int i = 0; i < V; i++) mx = x[i] > mx ? x[i] : mx;
-        float xt = x[targets[n]] - mx, z = 0.0f;
-        for (int i = 0; i < V; i++) {
-            x[i] = expf(x[i] - mx);
-            z += x[i];
-        }
+        float xt = x[targets[n]], z;
+        float mx = softmax_row(x, V, &z);
         /* -log softmax[target] = log z - (x_t - max) */
-        float inv = 1.0f / z, lz = logf(z);
-        losses[n] = lz - xt;
+        float lz = logf(z);
+        losses[n] = lz - (xt - mx);
         if (logz) logz[n] = mx + lz;
-        for (int i = 0; i < V; i++) x[i] *= inv;
         if (dscale != 0.0f) {
             for (int i = 0; i < V; i++) x[i] *= dscale;
             x[targets[n]] -= dscale;

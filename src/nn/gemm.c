@@ -7,7 +7,9 @@
  * packs its KC x NR slice of B into a contiguous buffer on its stack, then walks its rows MR at
  * a time with a micro-kernel that keeps an MR x NR tile of C in vector registers and reads A by
  * broadcasts straight from its (strided) storage. Every C element is computed by one task with
- * a fixed order over k: results do not depend on the thread count. */
+ * a fixed order over k: results do not depend on the thread count. wu_sgemm_serial runs the
+ * same panels on the calling thread, for kernels that are already parallel over something else
+ * (attention, per (batch, head)); both share panel_product, so their results are the same bits. */
 #include <string.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -147,15 +149,53 @@ static kernel_info pick(void)
 
 const char *wu_sgemm_kernel(void) { return pick().name; }
 
+/* One KC-deep slice of the product for one column panel: pack B (k0..k0+kc, n0..n0+nr) into
+ * bp (zero-padded to NR columns), then sweep rows [mlo, mhi) of A MR at a time. Rows start at
+ * multiples of MR from mlo, and each C element's sum over the slice runs in k order inside the
+ * micro-kernel, so the result does not depend on how the caller splits rows or panels. */
+static void panel_product(const kernel_info *ki, int mlo, int mhi, int n0, int nr, int k0, int kc,
+                          const float *A, long sa_m, long sa_k, const float *B, long sb_k,
+                          long sb_n, float *C, long ldc, int first, float *bp)
+{
+    const int MR = ki->mr, NR = ki->nr;
+    for (int k = 0; k < kc; k++) {
+        const float *bk = B + (long)(k0 + k) * sb_k + (long)n0 * sb_n;
+        float *dst = bp + k * NR;
+        if (sb_n == 1) {
+            /* eight floats at a time: a plain memcpy of nr floats is expanded to `rep movsq`,
+               whose start-up cost dominated the copy of a 128-byte row of a panel */
+            int j = 0;
+            for (; j + 8 <= nr; j += 8) memcpy(dst + j, bk + j, 8 * sizeof(float));
+            for (; j < nr; j++) dst[j] = bk[j];
+        } else {
+            for (int j = 0; j < nr; j++) dst[j] = bk[(long)j * sb_n];
+        }
+        for (int j = nr; j < NR; j++) dst[j] = 0.0f;
+    }
+    for (int m0 = mlo; m0 < mhi; m0 += MR) {
+        const int mr = mhi - m0 < MR ? mhi - m0 : MR;
+        const float *arow[8];
+        for (int i = 0; i < MR; i++) /* rows past the edge repeat a valid row */
+            arow[i] = A + (long)(m0 + (i < mr ? i : mr - 1)) * sa_m + (long)k0 * sa_k;
+        ki->fn(kc, arow, sa_k, bp, C + (long)m0 * ldc + n0, ldc, mr, nr, first);
+    }
+}
+
+/* C = 0 for an empty shared dimension (a product of nothing), unless accumulating. */
+static void zero_if_empty(int M, int N, float *C, long ldc, int beta)
+{
+    if (!beta)
+        for (int i = 0; i < M; i++) memset(C + (long)i * ldc, 0, sizeof(float) * (size_t)N);
+}
+
 void wu_sgemm(int M, int N, int K, const float *A, long sa_m, long sa_k, const float *B,
               long sb_k, long sb_n, float *C, long ldc, int beta)
 {
     const kernel_info ki = pick();
-    const int MR = ki.mr, NR = ki.nr;
+    const int NR = ki.nr;
     const int mblocks = (M + MB - 1) / MB, npanels = (N + NR - 1) / NR;
     if (K == 0) {
-        if (!beta)
-            for (int i = 0; i < M; i++) memset(C + (long)i * ldc, 0, sizeof(float) * (size_t)N);
+        zero_if_empty(M, N, C, ldc, beta);
         return;
     }
     /* Parallel over column panels when there are enough of them to share: each panel of B is
@@ -176,26 +216,28 @@ void wu_sgemm(int M, int N, int K, const float *A, long sa_m, long sa_k, const f
         for (int task = 0; task < ntasks; task++) {
             _Alignas(64) float bp[KC * NR_MAX];
             const int np = by_panel ? task : task % npanels;
-            const int mb_lo = by_panel ? 0 : task / npanels, mb_hi = by_panel ? mblocks : mb_lo + 1;
+            const int mlo = by_panel ? 0 : task / npanels * MB;
+            const int mhi = by_panel || mlo + MB > M ? M : mlo + MB;
             const int n0 = np * NR, nr = N - n0 < NR ? N - n0 : NR;
-            for (int k = 0; k < kc; k++) { /* pack B (k0.., n0..n0+NR), zero-padded */
-                const float *bk = B + (long)(k0 + k) * sb_k + (long)n0 * sb_n;
-                float *dst = bp + k * NR;
-                if (sb_n == 1) {
-                    memcpy(dst, bk, sizeof(float) * (size_t)nr);
-                } else {
-                    for (int j = 0; j < nr; j++) dst[j] = bk[(long)j * sb_n];
-                }
-                for (int j = nr; j < NR; j++) dst[j] = 0.0f;
-            }
-            for (int m0 = mb_lo * MB; m0 < M && m0 < mb_hi * MB; m0 += MR) {
-                const int mend = mb_hi * MB < M ? mb_hi * MB : M;
-                const int mr = mend - m0 < MR ? mend - m0 : MR;
-                const float *arow[8];
-                for (int i = 0; i < MR; i++) /* rows past the edge repeat a valid row */
-                    arow[i] = A + (long)(m0 + (i < mr ? i : mr - 1)) * sa_m + (long)k0 * sa_k;
-                ki.fn(kc, arow, sa_k, bp, C + (long)m0 * ldc + n0, ldc, mr, nr, first);
-            }
+            panel_product(&ki, mlo, mhi, n0, nr, k0, kc, A, sa_m, sa_k, B, sb_k, sb_n, C, ldc,
+                          first, bp);
         }
+    }
+}
+
+void wu_sgemm_serial(int M, int N, int K, const float *A, long sa_m, long sa_k, const float *B,
+                     long sb_k, long sb_n, float *C, long ldc, int beta)
+{
+    const kernel_info ki = pick();
+    if (K == 0) {
+        zero_if_empty(M, N, C, ldc, beta);
+        return;
+    }
+    _Alignas(64) float bp[KC * NR_MAX]; /* 32 KB: small enough for an OpenMP thread's stack */
+    for (int k0 = 0; k0 < K; k0 += KC) {
+        const int kc = K - k0 < KC ? K - k0 : KC;
+        for (int n0 = 0; n0 < N; n0 += ki.nr)
+            panel_product(&ki, 0, M, n0, N - n0 < ki.nr ? N - n0 : ki.nr, k0, kc, A, sa_m, sa_k,
+                          B, sb_k, sb_n, C, ldc, !beta && k0 == 0, bp);
     }
 }

@@ -1,7 +1,9 @@
 /* matmul.c - out = inp @ w^T + bias and its backward, through CBLAS sgemm when OpenBLAS is
  * present at build time (WU_HAVE_CBLAS), else a blocked, vectorisable kernel of our own.
  *
- * The builtin product is gemm.c's (wu_sgemm); which one runs is decided once, below. */
+ * The builtin product is gemm.c's (wu_sgemm); which one runs is decided once, below. With
+ * WU_PREC_BF16 every product goes through gemm_bf16.c instead (bf16 operands, float32 sums),
+ * whatever the backend; the bias and its gradient stay float32 sums. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,25 +75,6 @@ static void bias_forward(float *out, const float *bias, int N, int OC)
         for (int o = 0; o < OC; o++) out[(size_t)n * OC + o] += bias[o];
 }
 
-/* Column sums of dout, 64 columns per task so that the inner loop runs along rows of dout,
- * contiguous and vectorised; each column is summed over rows in order. */
-static void bias_backward(float *dbias, const float *dout, int N, int OC)
-{
-    const int W = 64, tasks = (OC + W - 1) / W;
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if ((long)N * OC > 65536)
-#endif
-    for (int t = 0; t < tasks; t++) {
-        float s[64] = {0};
-        int o0 = t * W, w = OC - o0 < W ? OC - o0 : W;
-        for (int n = 0; n < N; n++) {
-            const float *row = dout + (size_t)n * OC + o0;
-            for (int j = 0; j < w; j++) s[j] += row[j];
-        }
-        for (int j = 0; j < w; j++) dbias[o0 + j] += s[j];
-    }
-}
-
 void matmul_forward_builtin(float *out, const float *inp, const float *w, const float *bias,
                             int N, int C, int OC)
 {
@@ -110,9 +93,24 @@ void matmul_backward_builtin(float *dinp, float *dw, float *dbias, const float *
     if (dbias) bias_backward(dbias, dout, N, OC);
 }
 
-void matmul_forward(float *out, const float *inp, const float *w, const float *bias, int N, int C,
-                    int OC)
+/* The bf16 product, or its scalar model where the instruction is missing or the packing
+ * buffers could not be had (same bits, slower: a caller that wants speed checks
+ * wu_cpu_has_bf16 first, as wu_cfg_check does). */
+static void gemm_bf16(int M, int N, int K, const float *A, long sa_m, long sa_k, const float *B,
+                      long sb_k, long sb_n, float *C, long ldc, int beta)
 {
+    if (wu_sgemm_bf16(M, N, K, A, sa_m, sa_k, B, sb_k, sb_n, C, ldc, beta) != 0)
+        wu_sgemm_bf16_emulated(M, N, K, A, sa_m, sa_k, B, sb_k, sb_n, C, ldc, beta);
+}
+
+void matmul_forward(float *out, const float *inp, const float *w, const float *bias, int N, int C,
+                    int OC, wu_precision prec)
+{
+    if (prec == WU_PREC_BF16) {
+        gemm_bf16(N, OC, C, inp, C, 1, w, 1, C, out, OC, 0);
+        if (bias) bias_forward(out, bias, N, OC);
+        return;
+    }
 #ifdef WU_HAVE_CBLAS
     if (!blas_on()) {
         matmul_forward_builtin(out, inp, w, bias, N, C, OC);
@@ -128,8 +126,14 @@ void matmul_forward(float *out, const float *inp, const float *w, const float *b
 }
 
 void matmul_backward(float *dinp, float *dw, float *dbias, const float *dout, const float *inp,
-                     const float *w, int N, int C, int OC, int acc)
+                     const float *w, int N, int C, int OC, int acc, wu_precision prec)
 {
+    if (prec == WU_PREC_BF16) { /* the builtin products' strides, in bf16 */
+        if (dinp) gemm_bf16(N, C, OC, dout, OC, 1, w, C, 1, dinp, C, acc);
+        gemm_bf16(OC, C, N, dout, 1, OC, inp, C, 1, dw, C, 1);
+        if (dbias) bias_backward(dbias, dout, N, OC);
+        return;
+    }
 #ifdef WU_HAVE_CBLAS
     if (!blas_on()) {
         matmul_backward_builtin(dinp, dw, dbias, dout, inp, w, N, C, OC, acc);

@@ -20,21 +20,50 @@ void encoder_forward(float *out, const int *tok, const float *wte, const float *
 void encoder_backward(float *dwte, float *dwpe, const float *dout, const int *tok, int B, int T,
                       int C);
 
+/* ---- precision (`--precision`, issue 19) ---------------------------------------------------- */
+/* The precision of a matmul's products: float32 (the default, PyTorch's bits), or bfloat16
+ * operands with float32 products and sums (the weights, gradients and outputs stay float32). */
+typedef enum wu_precision { WU_PREC_FP32 = 0, WU_PREC_BF16 = 1 } wu_precision;
+/* 1 when this CPU runs AVX512-BF16 (vdpbf16ps) and the OS saves its registers, else 0; also 0
+ * when the environment sets WU_NO_BF16 (to anything but "" or "0"), to test the refusal. */
+int wu_cpu_has_bf16(void);
+
 /* ---- linear: out = inp @ w^T + bias -------------------------------------------------------- */
-/* out (N,OC); inp (N,C); w (OC,C); bias (OC) or NULL */
+/* out (N,OC); inp (N,C); w (OC,C); bias (OC) or NULL. prec: WU_PREC_FP32 (OpenBLAS or the
+ * builtin sgemm, matmul_backend), or WU_PREC_BF16 (wu_sgemm_bf16; its scalar model where the CPU
+ * lacks the instruction) */
 void matmul_forward(float *out, const float *inp, const float *w, const float *bias, int N, int C,
-                    int OC);
+                    int OC, wu_precision prec);
 /* dinp (N,C) = (acc: +=) dout @ w; dw (OC,C) += dout^T @ inp; dbias (OC) += column sums of dout
- * (dinp, dbias may be NULL) */
+ * (dinp, dbias may be NULL); prec as matmul_forward (dbias is a float32 sum either way) */
 void matmul_backward(float *dinp, float *dw, float *dbias, const float *dout, const float *inp,
-                     const float *w, int N, int C, int OC, int acc);
+                     const float *w, int N, int C, int OC, int acc, wu_precision prec);
 /* The builtin matrix product (gemm.c): C (M,N) = (beta ? C : 0) + A @ B with A(m,k) at
  * A[m*sa_m + k*sa_k] and B(k,n) at B[k*sb_k + n*sb_n], so any transposition is a choice of
  * strides. Parallel, deterministic, AVX-512 / AVX2+FMA / portable kernels chosen at run time. */
 void wu_sgemm(int M, int N, int K, const float *A, long sa_m, long sa_k, const float *B,
               long sb_k, long sb_n, float *C, long ldc, int beta);
+/* The same product, same bits, on the calling thread only (no OpenMP inside; its packing
+ * buffer, 32 KB, lives on the caller's stack): for kernels that run it from inside their own
+ * parallel loop, such as attention per (batch, head). */
+void wu_sgemm_serial(int M, int N, int K, const float *A, long sa_m, long sa_k, const float *B,
+                     long sb_k, long sb_n, float *C, long ldc, int beta);
 /* The micro-kernel wu_sgemm uses on this CPU: "avx512", "avx2" or "generic". */
 const char *wu_sgemm_kernel(void);
+
+/* wu_sgemm's product and operand contract with A and B rounded to bfloat16 (to nearest even,
+ * denormals to zero) and float32 accumulation: per C element, K in blocks of 512, each summed
+ * from zero in pairs of k as vdpbf16ps does (the odd k's product fused-added first, then the
+ * even's, denormal results flushed), then stored (the first block when !beta) or added to C.
+ * Parallel, deterministic (independent of the thread count). Returns 0; -1 without the
+ * instruction (wu_cpu_has_bf16() == 0) and -2 out of memory for the packed operands
+ * ((M + N) * min(K, 512) * 2 bytes), C untouched either way. */
+int wu_sgemm_bf16(int M, int N, int K, const float *A, long sa_m, long sa_k, const float *B,
+                  long sb_k, long sb_n, float *C, long ldc, int beta);
+/* The same arithmetic in portable scalar C, bit for bit (a test compares them), slow: for
+ * tests and for a CPU without the instruction. Cannot fail. */
+void wu_sgemm_bf16_emulated(int M, int N, int K, const float *A, long sa_m, long sa_k,
+                            const float *B, long sb_k, long sb_n, float *C, long ldc, int beta);
 
 /* The same with the builtin kernels whatever the build (for tests and benchmarks). */
 void matmul_forward_builtin(float *out, const float *inp, const float *w, const float *bias,
@@ -46,17 +75,24 @@ void matmul_backward_builtin(float *dinp, float *dw, float *dbias, const float *
  * unless it would run an older kernel than the CPU supports (see matmul.c). */
 const char *matmul_backend(void);
 
+/* dbias (OC) += column sums of dout (N,OC), each over rows in order (matmul_backward's dbias) */
+void bias_backward(float *dbias, const float *dout, int N, int OC);
+
 /* ---- LayerNorm (eps 1e-5, biased variance, as PyTorch) ------------------------------------- */
 /* out (N,C); mean, rstd (N) saved for backward; inp (N,C); w, b (C) */
 void layernorm_forward(float *out, float *mean, float *rstd, const float *inp, const float *w,
                        const float *b, int N, int C);
+/* The residual addition before a LayerNorm, fused: res (N,C) = x + y, then out = layernorm(res)
+ * as layernorm_forward (same bits as residual_forward then layernorm_forward). */
+void residual_layernorm_forward(float *res, float *out, float *mean, float *rstd, const float *x,
+                                const float *y, const float *w, const float *b, int N, int C);
 /* dinp (N,C) = (acc: +=); dw, db (C) += */
 void layernorm_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp,
                         const float *w, const float *mean, const float *rstd, int N, int C,
                         int acc);
 
 /* ---- multi-head self-attention, fused ------------------------------------------------------ */
-#define WU_ATT_MAX_T 4096 /* the backward keeps one row of T scores on the stack */
+#define WU_ATT_MAX_T 4096 /* the kernels keep blocks of rows x T floats (64 KB) on the stack */
 /* out (B,T,C); att (B,NH,T,T) softmax probabilities saved for backward (0 where masked);
  * qkv (B,T,3C) holding q | k | v, head h in columns [h*hs, (h+1)*hs) of each; causal: mask
  * t2 > t. stats (2*B*NH) or NULL: per (b,h) the largest pre-softmax logit and the mean row
@@ -71,6 +107,13 @@ void attention_backward(float *dqkv, const float *dout, const float *qkv, const 
 void gelu_forward(float *out, const float *inp, size_t n);
 /* dinp = dout * gelu'(inp) */
 void gelu_backward(float *dinp, const float *inp, const float *dout, size_t n);
+/* Fused with the bias of the matmul before it (called with bias NULL): inp (N,OC) += bias (OC)
+ * in place, out = gelu(inp). Same bits as matmul_forward's bias then gelu_forward. */
+void gelu_bias_forward(float *out, float *inp, const float *bias, int N, int OC);
+/* dinp (N,OC) = dout * gelu'(inp); dbias (OC) += column sums of dinp (in row order, as
+ * bias_backward) */
+void gelu_bias_backward(float *dinp, float *dbias, const float *inp, const float *dout, int N,
+                        int OC);
 
 /* ---- ReLU and tanh (MLPs) ------------------------------------------------------------------ */
 void relu_forward(float *out, const float *inp, size_t n);

@@ -54,6 +54,7 @@ typedef struct wu_study_kind {
     int (*plan)(wu_study *s, wu_error *err);      /* lab: the runs (after wu_study_init) */
     int (*measure)(wu_study *s, wu_error *err);   /* lab: measured before the runs, or NULL */
     int (*render)(const wu_study *s, const wu_term *t, wu_error *err); /* from files alone */
+    int spreads; /* 1: its large-batch runs may train on several MPI ranks (study --ranks) */
 } wu_study_kind;
 
 extern const wu_study_kind wu_studies[]; /* ends with a row whose name is NULL */

@@ -665,23 +665,24 @@ PAGE(wu_fill_auto_warmup)
 
 const wu_study_kind wu_studies[] = {
     {"lr-range", "final loss over LR x warmup length, and LR sensitivity (Wortsman et al. 2023)",
-     wu_plan_lr_range, NULL, render_lr_range},
+     wu_plan_lr_range, NULL, render_lr_range, 0},
     {"batch-scaling", "k-times larger batches: LR scaling rules, constant and gradual warmup "
-     "(Goyal et al. 2017)", wu_plan_batch_scaling, NULL, render_batch_page},
+     "(Goyal et al. 2017)", wu_plan_batch_scaling, NULL, render_batch_page, 1},
     {"optimizers", "SGD+momentum, Adam and AdamW, with and without warmup, each at its best LR",
-     wu_plan_optimizers, NULL, render_optimizers_page},
+     wu_plan_optimizers, NULL, render_optimizers_page, 0},
     {"layernorm", "Pre-LN against Post-LN over LRs, with and without warmup; gradient norms at "
-     "init (Xiong et al. 2020)", wu_plan_layernorm, wu_measure_init_grad_norms, render_layernorm_page},
+     "init (Xiong et al. 2020)", wu_plan_layernorm, wu_measure_init_grad_norms, render_layernorm_page,
+     0},
     {"adam-first-steps", "vanilla Adam, untuned linear/exponential warmup and RAdam over the first "
-     "steps (Ma & Yarats 2021)", wu_plan_adam_first_steps, NULL, render_adam_page},
+     "steps (Ma & Yarats 2021)", wu_plan_adam_first_steps, NULL, render_adam_page, 0},
     {"stable-lr", "the largest peak LR that trains, by bisection, against warmup length, AdamW "
      "and GI-Adam, with sharpness (Kalra & Barkeshli 2024)", wu_plan_stable_lr, NULL,
-     wu_render_stable_lr},
+     wu_render_stable_lr, 0},
     {"auto-warmup", "warmup(auto), chosen by a probe of the model, against the grid 0, 2%, 10%, "
-     "25% on three tasks (issue 18)", wu_plan_auto_warmup, NULL, wu_fill_auto_warmup_page},
+     "25% on three tasks (issue 18)", wu_plan_auto_warmup, NULL, wu_fill_auto_warmup_page, 0},
     {"demo", "the same model with no, linear and exponential warmup (warmup demo)", NULL, NULL,
-     wu_report_demo},
-    {NULL, NULL, NULL, NULL, NULL},
+     wu_report_demo, 0},
+    {NULL, NULL, NULL, NULL, NULL, 0},
 };
 
 const wu_study_kind *wu_study_find(const char *name)

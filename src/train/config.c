@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "../model/model.h"
+#include "../nn/nn.h"
 #include "../optim/optim_names.h"
 #include "../util/fail.h"
 #include "config.h"
@@ -106,6 +107,11 @@ const wu_cfg_field wu_cfg_fields[] = {
     {"embed_scale", "embed-scale", 0, WU_CFG_DOUBLE, S(embed_scale), NULL, 1e-6, 1e6, NULL, "S",
      "multiply the input embeddings by S (35: a unit-scale residual stream; the tied output "
      "layer is unscaled)", WU_CFG_GPT, WU_CFG_ANY_OPT, WU_CFG_ARCH},
+    /* issue 19: reduced precision where the CPU has it; float32 keeps PyTorch's bits */
+    {"precision", "precision", 0, WU_CFG_STR, S(precision), "fp32", 0, 0,
+     wu_model_precision_name, "P", "the matmuls' arithmetic: {} (bf16: bfloat16 operands "
+     "summed in float32, on CPUs with AVX512-BF16; weights, gradients and the optimizer stay "
+     "float32)", ALL, 0},
     {"eval_every", "eval-every", 0, WU_CFG_INT, S(eval_every), "50", 0, 1 << 30, NULL, "K",
      "evaluate on held-out data every K steps (0: only at the end)", ALL, 0},
     {"eval_batches", "eval-batches", 0, WU_CFG_INT, S(eval_batches), "8", 1, 1 << 20, NULL, "K",
@@ -409,6 +415,16 @@ int wu_cfg_check(const wu_train_config *c, int *field, wu_error *err)
         return bad(field, "heads", wu_fail(err, WU_EINVAL, "heads: %d heads do not divide the width "
                                            "dim %d: choose a number of heads that divides it",
                                            c->heads, c->dim));
+    /* bf16 runs only where the instruction is (its scalar model would be ~100x slower) */
+    if (!strcmp(c->precision, "bf16") && !wu_cpu_has_bf16()) {
+        const char *no = getenv("WU_NO_BF16");
+        return bad(field, "precision", wu_fail(err, WU_EINVAL, "precision: bf16 needs a CPU with "
+                                               "AVX512-BF16 (the vdpbf16ps instruction)%s: use "
+                                               "fp32, the default",
+                                               no && *no && strcmp(no, "0")
+                                                   ? ", and WU_NO_BF16 is set in the environment"
+                                                   : ", which this one lacks"));
+    }
     const wu_model_ops *ops = wu_model_find(c->model); /* known: checked above */
     int text = ops && ops->input == WU_INPUT_TOKENS;
     int images = !strcmp(c->data, "fashion-mnist") || is_idx_dir(c->data);

@@ -195,6 +195,8 @@ int wu_run_build(wu_run *r, wu_error *err)
     if (pool >= 0) mc.pool = pool;
     if (init >= 0) mc.init = init;
     mc.embed_scale = c->embed_scale;
+    int prec = wu_model_precision_from_name(c->precision);
+    if (prec >= 0) mc.precision = prec;
     mc.seed = c->seed;
     mc.diag = WU_DIAG_FORWARD | (r->grad_norms ? WU_DIAG_GRADS : 0); /* issue 19 */
     if ((rc = wu_model_create(&r->net, ops, &mc, err)) != WU_OK) return rc;

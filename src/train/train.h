@@ -68,6 +68,8 @@ typedef struct wu_train_config {
     char pool[8];           /* ViT: cls | mean */
     char init[8];           /* GPT: gpt2 | xavier (issue 18: Xiong et al.'s Post-LN setting) */
     double embed_scale;     /* GPT: the input embeddings' multiplier (1) */
+    char precision[8];      /* the matmuls' arithmetic: fp32 (the default) | bf16 (issue 19:
+                               bf16 operands, float32 sums, where the CPU has AVX512-BF16) */
     int eval_every;         /* steps between evaluations (0: only at the end) */
     int eval_batches;       /* validation batches per evaluation (text) */
     int checkpoint_every;   /* 0: only when stopped or interrupted */
