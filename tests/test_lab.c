@@ -317,8 +317,9 @@ static void test_ranks(void)
 }
 
 /* stable-lr's bisection on synthetic outcomes: an oracle "trains at or below x" must be
- * bracketed, every round halving the bracket's log-width, whatever x; open brackets give no next
- * LR; unknown outcomes are not counted; a non-monotone outcome is noticed. */
+ * bracketed, every round halving the bracket's log-width, whatever x; a bracket open at the top
+ * moves up by the step, then halves the same way; one that nothing trained in gives no next LR;
+ * unknown outcomes are not counted; a non-monotone outcome is noticed. */
 static void test_bisection(void)
 {
     static const double truth[] = {2e-3, 0.0123, 0.05, 0.3, 0.999};
@@ -334,19 +335,33 @@ static void test_bisection(void)
                   b.n == n && !b.unknown && !b.nonmono,
                   "x = %g, round %d: bracket [%g, %g) of width %g (want %g)", truth[t], round, b.lo,
                   b.hi, b.hi / b.lo, want);
-            lr[n++] = wu_stable_next(&b);
+            lr[n++] = wu_stable_next(&b, 31.6);
             CHECK(fabs(lr[n - 1] - sqrt(b.lo * b.hi)) < 1e-15, "the next LR is the log-midpoint");
         }
+    }
+    {   /* x = 5, above the initial bracket: up by sqrt(1000) to 31.6, then the halvings */
+        double up[8] = {1e-3, 1};
+        int upok[8], n = 2;
+        wu_bracket b;
+        for (int round = 0; round < 4; round++) {
+            for (int i = 0; i < n; i++) upok[i] = up[i] <= 5;
+            wu_stable_bracket(up, upok, n, &b);
+            up[n++] = wu_stable_next(&b, sqrt(1000));
+        }
+        CHECK(fabs(up[2] - sqrt(1000)) < 1e-12 && b.lo <= 5 && 5 < b.hi &&
+              fabs(b.hi / b.lo - pow(1000, 1.0 / 8)) < 1e-9, "an open top: up, then bisected to "
+              "[%g, %g) (want a width of 1000^(1/8))", b.lo, b.hi);
     }
     double lr[4] = {1e-3, 1, 0.1, 0.01};
     int ok[4] = {1, 1, -1, -1};
     wu_bracket b;
     wu_stable_bracket(lr, ok, 4, &b);
-    CHECK(b.lo == 1 && isinf(b.hi) && b.unknown == 2 && b.n == 2 && wu_stable_next(&b) == 0,
-          "nothing failed: a lower bound, no next LR (%g, %g)", b.lo, b.hi);
+    CHECK(b.lo == 1 && isinf(b.hi) && b.unknown == 2 && b.n == 2 && wu_stable_next(&b, 31.6) == 31.6 &&
+          wu_stable_next(&b, 1) == 0,
+          "nothing failed: a lower bound, the next LR a step above it (%g, %g)", b.lo, b.hi);
     int none[2] = {0, 0};
     wu_stable_bracket(lr, none, 2, &b);
-    CHECK(b.lo == 0 && b.hi == 1e-3 && wu_stable_next(&b) == 0, "nothing trained: an upper bound");
+    CHECK(b.lo == 0 && b.hi == 1e-3 && wu_stable_next(&b, 31.6) == 0, "nothing trained: an upper bound");
     int mixed[4] = {1, 1, 0, 1}; /* fails at 0.1, trains at 0.01 and again at 1 */
     wu_stable_bracket(lr, mixed, 4, &b);
     CHECK(b.lo == 0.01 && b.hi == 0.1 && b.nonmono == 1, "not monotone: the lowest failure counts, "

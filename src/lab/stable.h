@@ -21,7 +21,7 @@
  *
  *     double lr[3] = {1e-3, 1, 0.0316};  int ok[3] = {1, 0, 1};
  *     wu_bracket b;  wu_stable_bracket(lr, ok, 3, &b);   // b.lo 0.0316, b.hi 1
- *     double next = wu_stable_next(&b);                   // 0.178, sqrt(lo hi)
+ *     double next = wu_stable_next(&b, 31.6);             // 0.178, sqrt(lo hi)
  */
 #ifndef WU_STABLE_H
 #define WU_STABLE_H
@@ -45,10 +45,12 @@ typedef struct wu_bracket {
  * (> 0, any order). */
 void wu_stable_bracket(const double *lr, const int *ok, int n, wu_bracket *b);
 
-/* The next LR to try in b: the log-midpoint sqrt(lo hi); 0 when the bracket is open (nothing
- * trained, or nothing failed: the page then reports a bound, not a value) or closed to within
- * a factor 1 + 1e-9. */
-double wu_stable_next(const wu_bracket *b);
+/* The next LR to try in b: the log-midpoint sqrt(lo hi) of a closed bracket; lo x step when
+ * nothing failed (the top is open: the study looks for the largest LR that trains, so it goes
+ * up until a run fails; step <= 1 turns that off); 0 when nothing trained (the page reports an
+ * upper bound: below the low end a run fails for learning too little, not for instability) or
+ * the bracket is closed to within a factor 1 + 1e-9. */
+double wu_stable_next(const wu_bracket *b, double step);
 
 /* The bracket of group g of a stable-lr study from its runs' summaries (s->runs[i].s, read by
  * the caller): every run of the group counts, the sharpness runs too (the probe leaves the
@@ -62,10 +64,16 @@ void wu_stable_group(const wu_study *s, int g, wu_bracket *b);
  * Errors: a configuration that does not check. */
 int wu_plan_stable_lr(wu_study *s, wu_error *err);
 
-/* The next round: one run per bracket that is closed on both sides, has fewer bisection runs
- * than the plan's rounds and whose runs have all finished, at its log-midpoint, appended to s.
+/* The next round: one run per bracket that has a next LR (wu_stable_group_next: closed, or open
+ * at the top), has fewer bisection runs than the plan's rounds and whose runs have all
+ * finished, appended to s.
  * Returns how many were added (0: the study is done), or a negative WU_E* code with err set
  * (WU_ERANGE past WU_STUDY_MAX runs, WU_EINVAL for a plan that is not stable-lr's). */
 int wu_next_stable_lr(wu_study *s, wu_error *err);
+
+/* The LR of group g's next round (wu_stable_next, an open top moving up by sqrt(lr_hi/lr_lo)),
+ * or 0 when the group has had its rounds, has a run whose outcome is not known yet, or has no
+ * next LR. The bisection and the page's "brackets have rounds left" both ask this. */
+double wu_stable_group_next(const wu_study *s, int g);
 
 #endif

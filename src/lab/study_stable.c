@@ -38,8 +38,9 @@ void wu_stable_bracket(const double *lr, const int *ok, int n, wu_bracket *b)
     }
 }
 
-double wu_stable_next(const wu_bracket *b)
+double wu_stable_next(const wu_bracket *b, double step)
 {
+    if (b->lo > 0 && !isfinite(b->hi)) return step > 1 ? b->lo * step : 0;
     if (!(b->lo > 0) || !isfinite(b->hi) || b->hi <= b->lo * (1 + 1e-9)) return 0;
     return sqrt(b->lo * b->hi);
 }
@@ -58,6 +59,19 @@ void wu_stable_group(const wu_study *s, int g, wu_bracket *b)
         ok[n++] = wu_stable_outcome(&s->runs[i].s, frac);
     }
     wu_stable_bracket(lr, ok, n, b);
+}
+
+double wu_stable_group_next(const wu_study *s, int g)
+{
+    int bisected = 0;
+    for (int i = 0; i < s->n; i++)
+        bisected += s->arm[i].group == g && !probe_run(s, i) && strstr(s->arm[i].name, "-r") != NULL;
+    wu_bracket b;
+    wu_stable_group(s, g, &b);
+    if (bisected >= (int)wu_study_num(s, "rounds") || b.unknown) return 0;
+    /* an open top moves as far as a closed bracket's first round would: sqrt(hi/lo) of the
+       plan's initial bracket */
+    return wu_stable_next(&b, sqrt(wu_study_num(s, "lr_hi") / wu_study_num(s, "lr_lo")));
 }
 
 /* The arms of one bracket: its directory names begin with "OPT-wPCT" (adamw-w5, giadam-w0). */
@@ -168,10 +182,8 @@ int wu_next_stable_lr(wu_study *s, wu_error *err)
         if (lo_run < 0)
             return wu_fail(err, WU_EINVAL, "%s/study.json: group '%s' has no run at the low end "
                            "(NAME-lo)", s->dir, s->group[g]);
-        wu_bracket b;
-        wu_stable_group(s, g, &b);
-        double x = wu_stable_next(&b);
-        if (bisected >= (int)rounds || b.unknown || x == 0) continue;
+        double x = wu_stable_group_next(s, g);
+        if (x == 0) continue;
         wu_train_config c = s->runs[lo_run].c;
         c.lr = x;
         char name[64], label[64];

@@ -264,14 +264,7 @@ int wu_render_stable_lr(const wu_study *s, const wu_term *t, wu_error *err)
     for (int i = 0; i < s->n; i++)
         missing += s->runs[i].s.status == WU_RUN_MISSING || s->runs[i].s.status == WU_RUN_INTERRUPTED;
     int left = 0; /* brackets the bisection would still halve: a study stopped between rounds */
-    double rounds = wu_study_num(s, "rounds");
-    for (int g = 0; rc == WU_OK && g < s->ngroups; g++) {
-        int done = 0;
-        for (int i = 0; i < s->n; i++) done += s->arm[i].group == g && strstr(s->arm[i].name, "-r") != NULL;
-        wu_bracket b;
-        wu_stable_group(s, g, &b);
-        left += done < rounds && wu_stable_next(&b) > 0;
-    }
+    for (int g = 0; rc == WU_OK && g < s->ngroups; g++) left += wu_stable_group_next(s, g) > 0;
     if (rc == WU_OK && (missing || left)) {
         size_t u = strlen(p->conclusion);
         SAY(" (%d of the %d runs planned so far have not finished, %d brackets have rounds left: "
