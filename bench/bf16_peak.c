@@ -31,6 +31,16 @@ static double now(void)
         __asm__ volatile("" : "+v"(a), "+v"(b));                                                   \
     }
 
+/* Prints the accumulators' sum (so nothing is optimised away) and returns GFLOP/s for t seconds
+ * of 24 x ITERS instructions of `lanes` multiply-adds each. */
+__attribute__((target("avx512f"))) static double rate(const __m512 *acc, double t, int lanes)
+{
+    float s = 0;
+    for (int i = 0; i < 24; i++) s += _mm512_reduce_add_ps(acc[i]);
+    fprintf(stderr, "(%g)\n", (double)s);
+    return 24.0 * ITERS * lanes * 2 / t * 1e-9;
+}
+
 __attribute__((target("avx512f"))) static double run_fma(void)
 {
     __m512 acc[24], a = _mm512_set1_ps(1e-6f), b = _mm512_set1_ps(1e-6f);
@@ -38,11 +48,7 @@ __attribute__((target("avx512f"))) static double run_fma(void)
     double t0 = now();
 #define FMA(i) acc[i] = _mm512_fmadd_ps(a, b, acc[i])
     BODY(FMA)
-    double t = now() - t0;
-    float s = 0;
-    for (int i = 0; i < 24; i++) s += _mm512_reduce_add_ps(acc[i]);
-    fprintf(stderr, "(%g)\n", (double)s);
-    return 24.0 * ITERS * 16 * 2 / t * 1e-9;
+    return rate(acc, now() - t0, 16);
 }
 
 __attribute__((target("avx512f,avx512bf16"))) static double run_bf16(void)
@@ -53,11 +59,7 @@ __attribute__((target("avx512f,avx512bf16"))) static double run_bf16(void)
     double t0 = now();
 #define DP(i) acc[i] = _mm512_dpbf16_ps(acc[i], a, b)
     BODY(DP)
-    double t = now() - t0;
-    float s = 0;
-    for (int i = 0; i < 24; i++) s += _mm512_reduce_add_ps(acc[i]);
-    fprintf(stderr, "(%g)\n", (double)s);
-    return 24.0 * ITERS * 32 * 2 / t * 1e-9;
+    return rate(acc, now() - t0, 32);
 }
 
 int main(void)

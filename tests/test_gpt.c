@@ -200,6 +200,31 @@ static void test_embed_scale(void)
           "embed_scale 0 is refused: %s", e.msg);
 }
 
+/* Five AdamW steps of m on batches of 4 x 32 tokens drawn from a pattern: loss[s] is step s's
+ * loss. learnable: the target is the pattern's next token (the loss falls); else an unrelated
+ * pattern over all 256 tokens. first_grads, when given, receives step 0's gradients
+ * (m->nparams floats). */
+static void adamw_steps(wu_gpt *m, int learnable, float loss[5], float *first_grads)
+{
+    wu_optim_config oc;
+    wu_optim_defaults(&oc, WU_OPT_ADAMW);
+    wu_optim *opt;
+    wu_optim_create(&opt, &oc, m->nparams, NULL, 0, NULL, NULL, 0, NULL);
+    int tok[128], tgt[128];
+    for (int s = 0; s < 5; s++) {
+        for (int i = 0; i < 128; i++) {
+            tok[i] = learnable ? (i * 7 + s * 3) % 64 : (i * 31 + s * 17) % 256;
+            tgt[i] = learnable ? (i * 7 + s * 3 + 7) % 64 : (i * 13 + s * 5 + 1) % 256;
+        }
+        wu_gpt_forward(m, tok, tgt, 4, 32, &loss[s]);
+        wu_gpt_zero_grad(m);
+        wu_gpt_backward(m);
+        if (s == 0 && first_grads) memcpy(first_grads, m->grads, sizeof(float) * m->nparams);
+        wu_optim_step(opt, m->params, m->grads, NULL);
+    }
+    wu_optim_destroy(opt);
+}
+
 /* Same seed, same threads: the same losses, bit for bit. */
 static void test_repeatable(void)
 {
@@ -211,27 +236,12 @@ static void test_repeatable(void)
         wu_gpt_create(&m, &cfg, 4, 32, NULL);
         wu_gpt_init(m, 42);
         m->diag = WU_DIAG_ALL;
-        wu_optim_config oc;
-        wu_optim_defaults(&oc, WU_OPT_ADAMW);
-        wu_optim *opt;
-        wu_optim_create(&opt, &oc, m->nparams, NULL, 0, NULL, NULL, 0, NULL);
-        int tok[128], tgt[128];
-        for (int s = 0; s < 5; s++) {
-            for (int i = 0; i < 128; i++) {
-                tok[i] = (i * 31 + s * 17) % 256;
-                tgt[i] = (i * 13 + s * 5 + 1) % 256;
-            }
-            wu_gpt_forward(m, tok, tgt, 4, 32, &runs[r][s]);
-            wu_gpt_zero_grad(m);
-            wu_gpt_backward(m);
-            wu_optim_step(opt, m->params, m->grads, NULL);
-        }
+        adamw_steps(m, 0, runs[r], NULL);
         CHECK(m->d.attn_entropy[0] > 0 && m->d.attn_max_logit[1] > -1e30 &&
                   m->d.grad_norm_layer[0] > 0 && m->d.logz_mean > 0,
               "diagnostics filled: entropy %g, max logit %g, grad norm %g, logz %g",
               m->d.attn_entropy[0], m->d.attn_max_logit[1], m->d.grad_norm_layer[0],
               m->d.logz_mean);
-        wu_optim_destroy(opt);
         wu_gpt_destroy(m);
     }
     CHECK(memcmp(runs[0], runs[1], sizeof runs[0]) == 0, "two identical runs differ: %.9g vs %.9g",
@@ -246,8 +256,8 @@ static void test_repeatable(void)
 static void test_bf16(void)
 {
     float loss[3][5];
-    double gdiff = 0, gnorm = 0;
-    float *g32 = NULL;
+    float *g[2] = {NULL, NULL}; /* step 0's gradients: fp32, bf16 */
+    size_t np = 0;
     for (int r = 0; r < 3; r++) { /* fp32, bf16, bf16 again */
         wu_gpt_config cfg = wu_gpt_default_config();
         cfg.layers = 2, cfg.dim = 64;
@@ -255,37 +265,20 @@ static void test_bf16(void)
         wu_gpt *m;
         if (wu_gpt_create(&m, &cfg, 4, 32, NULL) != WU_OK) {
             CHECK(0, "create a bf16 GPT");
-            return;
+            break;
         }
         wu_gpt_init(m, 7);
-        wu_optim_config oc;
-        wu_optim_defaults(&oc, WU_OPT_ADAMW);
-        wu_optim *opt;
-        wu_optim_create(&opt, &oc, m->nparams, NULL, 0, NULL, NULL, 0, NULL);
-        int tok[128], tgt[128];
-        for (int s = 0; s < 5; s++) {
-            for (int i = 0; i < 128; i++) {
-                tok[i] = (i * 7 + s * 3) % 64;
-                tgt[i] = (i * 7 + s * 3 + 7) % 64; /* learnable: the next token of the pattern */
-            }
-            wu_gpt_forward(m, tok, tgt, 4, 32, &loss[r][s]);
-            wu_gpt_zero_grad(m);
-            wu_gpt_backward(m);
-            if (s == 0 && r == 0) {
-                g32 = malloc(sizeof(float) * m->nparams);
-                if (g32) memcpy(g32, m->grads, sizeof(float) * m->nparams);
-            } else if (s == 0 && r == 1 && g32) {
-                for (size_t i = 0; i < m->nparams; i++) {
-                    gdiff += ((double)m->grads[i] - g32[i]) * ((double)m->grads[i] - g32[i]);
-                    gnorm += (double)g32[i] * g32[i];
-                }
-            }
-            wu_optim_step(opt, m->params, m->grads, NULL);
-        }
-        wu_optim_destroy(opt);
+        np = m->nparams;
+        if (r < 2) g[r] = malloc(sizeof(float) * np);
+        adamw_steps(m, 1, loss[r], r < 2 ? g[r] : NULL);
         wu_gpt_destroy(m);
     }
-    free(g32);
+    double gdiff = 0, gnorm = 0;
+    for (size_t i = 0; g[0] && g[1] && i < np; i++) {
+        gdiff += ((double)g[1][i] - g[0][i]) * ((double)g[1][i] - g[0][i]);
+        gnorm += (double)g[0][i] * g[0][i];
+    }
+    free(g[0]), free(g[1]);
     double worst = 0;
     for (int s = 0; s < 5; s++) worst = fmax(worst, fabs(loss[1][s] - loss[0][s]) / loss[0][s]);
     printf("  bf16 vs fp32: losses within %.2e relative, first gradients %.2e relative (L2)\n",
