@@ -94,32 +94,72 @@ void wu_block_scratch_take(wu_block_scratch *s, float **ar, int N, int C)
 #undef TAKE
 }
 
+/* The two sub-layers, each forward beside its backward; both orderings of the block below are
+ * made of them. N = B*T rows throughout; P is the matmuls' precision. */
+
+/* out (N,C) = attn(x): qkv (N,3C) and atty (N,C) kept in a; x (N,C) */
+static void attn_forward(const wu_block_shape *s, const wu_block_params *p, wu_block_acts *a,
+                         const float *x, float *out, float *stats)
+{
+    const int N = s->B * s->T, C = s->C;
+    const wu_precision P = (wu_precision)s->precision;
+    matmul_forward(a->qkv, x, p->qkvw, p->qkvb, N, C, 3 * C, P);
+    attention_forward(a->atty, a->att, stats, a->qkv, s->B, s->T, C, s->NH, s->causal);
+    matmul_forward(out, a->atty, p->projw, p->projb, N, C, C, P);
+}
+
+/* dx (N,C) = (acc: +=) the input gradient of attn at x, from dout (N,C); the parameter
+ * gradients into g. dx may be dout: dout is read before dx is written. */
+static void attn_backward(const wu_block_shape *s, const wu_block_params *p,
+                          const wu_block_params *g, const wu_block_acts *a, const float *x,
+                          const float *dout, float *dx, int acc, const wu_block_scratch *sc)
+{
+    const int N = s->B * s->T, C = s->C;
+    const wu_precision P = (wu_precision)s->precision;
+    matmul_backward(sc->tmp, g->projw, g->projb, dout, a->atty, p->projw, N, C, C, 0, P);
+    attention_backward(sc->qkv, sc->tmp, a->qkv, a->att, s->B, s->T, C, s->NH, s->causal);
+    matmul_backward(dx, g->qkvw, g->qkvb, sc->qkv, x, p->qkvw, N, C, 3 * C, acc, P);
+}
+
+/* out (N,C) = mlp(x) = fc_proj(gelu(fc(x))): fch (pre-activation) and fchg kept in a */
+static void mlp_forward(const wu_block_shape *s, const wu_block_params *p, wu_block_acts *a,
+                        const float *x, float *out)
+{
+    const int N = s->B * s->T, C = s->C;
+    const wu_precision P = (wu_precision)s->precision;
+    matmul_forward(a->fch, x, p->fcw, NULL, N, C, 4 * C, P); /* its bias: in the GELU's pass */
+    gelu_bias_forward(a->fchg, a->fch, p->fcb, N, 4 * C);
+    matmul_forward(out, a->fchg, p->fcpw, p->fcpb, N, 4 * C, C, P);
+}
+
+/* dx (N,C) = (acc: +=) the input gradient of mlp at x, from dout (N,C); as attn_backward */
+static void mlp_backward(const wu_block_shape *s, const wu_block_params *p,
+                         const wu_block_params *g, const wu_block_acts *a, const float *x,
+                         const float *dout, float *dx, int acc, const wu_block_scratch *sc)
+{
+    const int N = s->B * s->T, C = s->C;
+    const wu_precision P = (wu_precision)s->precision;
+    matmul_backward(sc->h2, g->fcpw, g->fcpb, dout, a->fchg, p->fcpw, N, 4 * C, C, 0, P);
+    gelu_bias_backward(sc->h, g->fcb, a->fch, sc->h2, N, 4 * C);
+    matmul_backward(dx, g->fcw, NULL, sc->h, x, p->fcw, N, C, 4 * C, acc, P);
+}
+
 void wu_block_forward(const wu_block_shape *s, const wu_block_params *p, wu_block_acts *a,
                       const float *in, float *out, float *tmp, float *stats)
 {
-    const int B = s->B, T = s->T, C = s->C, NH = s->NH, N = B * T;
-    const size_t NC = (size_t)N * C;
-    const wu_precision P = (wu_precision)s->precision;
+    const int N = s->B * s->T, C = s->C;
     if (!s->post_ln) {
         layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, in, p->ln1w, p->ln1b, N, C);
-        matmul_forward(a->qkv, a->ln1, p->qkvw, p->qkvb, N, C, 3 * C, P);
-        attention_forward(a->atty, a->att, stats, a->qkv, B, T, C, NH, s->causal);
-        matmul_forward(tmp, a->atty, p->projw, p->projb, N, C, C, P);
+        attn_forward(s, p, a, a->ln1, tmp, stats);
         residual_layernorm_forward(a->res2, a->mid, a->ln2_mean, a->ln2_rstd, in, tmp, p->ln2w,
                                    p->ln2b, N, C);
-        matmul_forward(a->fch, a->mid, p->fcw, NULL, N, C, 4 * C, P);
-        gelu_bias_forward(a->fchg, a->fch, p->fcb, N, 4 * C);
-        matmul_forward(tmp, a->fchg, p->fcpw, p->fcpb, N, 4 * C, C, P);
-        residual_forward(out, a->res2, tmp, NC);
+        mlp_forward(s, p, a, a->mid, tmp);
+        residual_forward(out, a->res2, tmp, (size_t)N * C);
     } else {
-        matmul_forward(a->qkv, in, p->qkvw, p->qkvb, N, C, 3 * C, P);
-        attention_forward(a->atty, a->att, stats, a->qkv, B, T, C, NH, s->causal);
-        matmul_forward(tmp, a->atty, p->projw, p->projb, N, C, C, P);
+        attn_forward(s, p, a, in, tmp, stats);
         residual_layernorm_forward(a->res2, a->ln1, a->ln1_mean, a->ln1_rstd, in, tmp, p->ln1w,
                                    p->ln1b, N, C);
-        matmul_forward(a->fch, a->ln1, p->fcw, NULL, N, C, 4 * C, P);
-        gelu_bias_forward(a->fchg, a->fch, p->fcb, N, 4 * C);
-        matmul_forward(tmp, a->fchg, p->fcpw, p->fcpb, N, 4 * C, C, P);
+        mlp_forward(s, p, a, a->ln1, tmp);
         residual_layernorm_forward(a->mid, out, a->ln2_mean, a->ln2_rstd, a->ln1, tmp, p->ln2w,
                                    p->ln2b, N, C);
     }
@@ -129,33 +169,24 @@ void wu_block_backward(const wu_block_shape *s, const wu_block_params *p,
                        const wu_block_params *g, const wu_block_acts *a, const float *in,
                        float *ds, const wu_block_scratch *sc)
 {
-    const int B = s->B, T = s->T, C = s->C, NH = s->NH, N = B * T;
-    const wu_precision P = (wu_precision)s->precision;
+    const int N = s->B * s->T, C = s->C;
     if (!s->post_ln) {
         /* ds = d out; out = res2 + mlp(ln_2(res2)) */
-        matmul_backward(sc->h2, g->fcpw, g->fcpb, ds, a->fchg, p->fcpw, N, 4 * C, C, 0, P);
-        gelu_bias_backward(sc->h, g->fcb, a->fch, sc->h2, N, 4 * C);
-        matmul_backward(sc->tmp, g->fcw, NULL, sc->h, a->mid, p->fcw, N, C, 4 * C, 0, P);
+        mlp_backward(s, p, g, a, a->mid, ds, sc->tmp, 0, sc);
         layernorm_backward(ds, g->ln2w, g->ln2b, sc->tmp, a->res2, p->ln2w, a->ln2_mean,
                            a->ln2_rstd, N, C, 1);
         /* ds = d res2; res2 = in + attn(ln_1(in)) */
-        matmul_backward(sc->tmp, g->projw, g->projb, ds, a->atty, p->projw, N, C, C, 0, P);
-        attention_backward(sc->qkv, sc->tmp, a->qkv, a->att, B, T, C, NH, s->causal);
-        matmul_backward(sc->tmp2, g->qkvw, g->qkvb, sc->qkv, a->ln1, p->qkvw, N, C, 3 * C, 0, P);
+        attn_backward(s, p, g, a, a->ln1, ds, sc->tmp2, 0, sc);
         layernorm_backward(ds, g->ln1w, g->ln1b, sc->tmp2, in, p->ln1w, a->ln1_mean, a->ln1_rstd,
                            N, C, 1);
     } else {
         /* ds = d out; out = ln_2(mid), mid = x1 + mlp(x1), x1 = ln1 */
         layernorm_backward(sc->tmp, g->ln2w, g->ln2b, ds, a->mid, p->ln2w, a->ln2_mean,
                            a->ln2_rstd, N, C, 0);
-        matmul_backward(sc->h2, g->fcpw, g->fcpb, sc->tmp, a->fchg, p->fcpw, N, 4 * C, C, 0, P);
-        gelu_bias_backward(sc->h, g->fcb, a->fch, sc->h2, N, 4 * C);
-        matmul_backward(sc->tmp, g->fcw, NULL, sc->h, a->ln1, p->fcw, N, C, 4 * C, 1, P);
+        mlp_backward(s, p, g, a, a->ln1, sc->tmp, sc->tmp, 1, sc);
         /* tmp = d x1; x1 = ln_1(res2), res2 = in + attn(in) */
         layernorm_backward(ds, g->ln1w, g->ln1b, sc->tmp, a->res2, p->ln1w, a->ln1_mean,
                            a->ln1_rstd, N, C, 0);
-        matmul_backward(sc->tmp, g->projw, g->projb, ds, a->atty, p->projw, N, C, C, 0, P);
-        attention_backward(sc->qkv, sc->tmp, a->qkv, a->att, B, T, C, NH, s->causal);
-        matmul_backward(ds, g->qkvw, g->qkvb, sc->qkv, in, p->qkvw, N, C, 3 * C, 1, P);
+        attn_backward(s, p, g, a, in, ds, ds, 1, sc);
     }
 }

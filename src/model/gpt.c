@@ -89,7 +89,7 @@ int wu_gpt_create(wu_gpt **out, const wu_gpt_config *c, int B, int T, wu_error *
         !(c->embed_scale > 0) || !isfinite(c->embed_scale))
         return gerr(err, WU_EINVAL, "invalid initialisation (init_std and embed_scale must be "
                                     "> 0 and finite)");
-    if (c->precision != WU_PREC_FP32 && c->precision != WU_PREC_BF16)
+    if (!wu_model_precision_name(c->precision))
         return gerr(err, WU_EINVAL, "invalid precision (WU_PREC_FP32 or WU_PREC_BF16)");
     wu_gpt *m = calloc(1, sizeof *m);
     struct wu_gpt_impl *im = calloc(1, sizeof *im);

@@ -34,7 +34,7 @@ int wu_mlp_create(wu_mlp **out, const wu_mlp_config *c, int B, wu_error *err)
     *out = NULL;
     if (c->in < 1 || c->depth < 1 || c->depth >= WU_MAX_LAYERS || c->width < 1 ||
         c->classes < 2 || c->act < WU_ACT_RELU || c->act > WU_ACT_TANH || B < 1 ||
-        (c->precision != WU_PREC_FP32 && c->precision != WU_PREC_BF16))
+        !wu_model_precision_name(c->precision))
         return merr(err, WU_EINVAL, "invalid configuration: need inputs >= 1, depth 1..31, "
                                     "width >= 1, classes >= 2, a known activation, batch >= 1, a "
                                     "known precision");

@@ -54,7 +54,7 @@ int wu_vit_create(wu_vit **out, const wu_vit_config *c, int B, wu_error *err)
                        c->image, c->patch, c->patch, c->patch, 4 * c->patch);
     if (c->image < 1 || c->patch < 1 || c->dim < 1 || c->heads < 1 ||
         c->dim % c->heads != 0 || c->layers < 1 || c->layers > WU_MAX_LAYERS || c->classes < 2 ||
-        B < 1 || !(c->init_std > 0) || (c->precision != WU_PREC_FP32 && c->precision != WU_PREC_BF16))
+        B < 1 || !(c->init_std > 0) || !wu_model_precision_name(c->precision))
         return verr(err, WU_EINVAL, "invalid configuration: need a patch size dividing the image, "
                                     "a width divisible by the heads, 1..32 layers, classes >= 2, "
                                     "batch >= 1, a known precision");

@@ -38,7 +38,7 @@ void encoder_backward(float *dwte, float *dwpe, const float *dout, const int *to
 }
 
 /* One row's softmax in place: returns its max and writes exp(x - max) / z; *zout = z. The sum
- * runs in eight lanes (combined in a fixed order) so that the exponentials vectorise. */
+ * runs in eight lanes (wu_sum8) so that the exponentials vectorise. */
 static inline float softmax_row(float *x, int V, float *zout)
 {
     float mx = -INFINITY;
@@ -54,7 +54,7 @@ static inline float softmax_row(float *x, int V, float *zout)
         x[i] = wu_expf(x[i] - mx);
         zl[0] += x[i];
     }
-    float z = ((zl[0] + zl[1]) + (zl[2] + zl[3])) + ((zl[4] + zl[5]) + (zl[6] + zl[7]));
+    float z = wu_sum8(zl);
     float inv = 1.0f / z;
     for (i = 0; i < V; i++) x[i] *= inv;
     *zout = z;

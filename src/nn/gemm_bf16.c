@@ -90,10 +90,15 @@ void wu_sgemm_bf16_emulated(int M, int N, int K, const float *A, long sa_m, long
 
 /* ---- run-time detection --------------------------------------------------------------------- */
 
-int wu_cpu_has_bf16(void)
+int wu_bf16_env_off(void)
 {
     const char *off = getenv("WU_NO_BF16");
-    if (off && *off && strcmp(off, "0")) return 0;
+    return off && *off && strcmp(off, "0");
+}
+
+int wu_cpu_has_bf16(void)
+{
+    if (wu_bf16_env_off()) return 0;
 #if defined(__x86_64__) && defined(__GNUC__)
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bf16");

@@ -8,12 +8,8 @@
 
 #define LN_EPS 1e-5f
 
-/* Row sums run in eight lanes combined in a fixed order (as wu_dot), so that they vectorise
- * without reassociation flags: a scalar chain of C dependent additions was most of a row's time. */
-static inline float lanes_sum(const float s[8])
-{
-    return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
-}
+/* Row sums run in eight lanes (wu_sum8, as wu_dot): a scalar chain of C dependent additions was
+ * most of a row's time. */
 
 /* sum of x */
 static inline float row_sum(const float *x, int C)
@@ -23,7 +19,7 @@ static inline float row_sum(const float *x, int C)
     for (; i + 8 <= C; i += 8)
         for (int j = 0; j < 8; j++) s[j] += x[i + j];
     for (; i < C; i++) s[0] += x[i];
-    return lanes_sum(s);
+    return wu_sum8(s);
 }
 
 /* sum of (x - m)^2 */
@@ -34,7 +30,7 @@ static inline float row_sqdev(const float *x, float m, int C)
     for (; i + 8 <= C; i += 8)
         for (int j = 0; j < 8; j++) s[j] += (x[i + j] - m) * (x[i + j] - m);
     for (; i < C; i++) s[0] += (x[i] - m) * (x[i] - m);
-    return lanes_sum(s);
+    return wu_sum8(s);
 }
 
 /* One row: out = (x - mean) * rstd * w + b */
@@ -100,7 +96,7 @@ WU_CLONES void layernorm_backward(float *dinp, float *dw, float *db, const float
             gl[0] += g;
             gxl[0] += g * (x[i] - m) * s;
         }
-        float gmean = lanes_sum(gl) / (float)C, gxmean = lanes_sum(gxl) / (float)C;
+        float gmean = wu_sum8(gl) / (float)C, gxmean = wu_sum8(gxl) / (float)C;
         float *di = dinp + (size_t)n * C;
         for (i = 0; i < C; i++) {
             float g = d[i] * w[i], xhat = (x[i] - m) * s;

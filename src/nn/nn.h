@@ -27,6 +27,8 @@ typedef enum wu_precision { WU_PREC_FP32 = 0, WU_PREC_BF16 = 1 } wu_precision;
 /* 1 when this CPU runs AVX512-BF16 (vdpbf16ps) and the OS saves its registers, else 0; also 0
  * when the environment sets WU_NO_BF16 (to anything but "" or "0"), to test the refusal. */
 int wu_cpu_has_bf16(void);
+/* 1 when WU_NO_BF16 is set (to anything but "" or "0"): wu_cpu_has_bf16 then says 0 */
+int wu_bf16_env_off(void);
 
 /* ---- linear: out = inp @ w^T + bias -------------------------------------------------------- */
 /* out (N,OC); inp (N,C); w (OC,C); bias (OC) or NULL. prec: WU_PREC_FP32 (OpenBLAS or the

@@ -10,6 +10,12 @@
 #define GELU_K 0.7978845608028654f
 #define GELU_C 0.044715f
 
+/* gelu(x) = 0.5 x (1 + tanh(k (x + c x^3))) */
+static inline float gelu(float x)
+{
+    return 0.5f * x * (1.0f + wu_tanhf(GELU_K * (x + GELU_C * x * x * x)));
+}
+
 /* d gelu(x) / dx */
 static inline float gelu_grad(float x)
 {
@@ -24,10 +30,7 @@ WU_CLONES void gelu_forward(float *out, const float *inp, size_t n)
 #ifdef _OPENMP
 #pragma omp parallel for simd schedule(static) if (n > 65536)
 #endif
-    for (size_t i = 0; i < n; i++) {
-        float x = inp[i];
-        out[i] = 0.5f * x * (1.0f + wu_tanhf(GELU_K * (x + GELU_C * x * x * x)));
-    }
+    for (size_t i = 0; i < n; i++) out[i] = gelu(inp[i]);
 }
 
 WU_CLONES void gelu_backward(float *dinp, const float *inp, const float *dout, size_t n)
@@ -53,7 +56,7 @@ WU_CLONES void gelu_bias_forward(float *out, float *inp, const float *bias, int 
         for (int j = 0; j < OC; j++) {
             float v = x[j] + bias[j];
             x[j] = v;
-            o[j] = 0.5f * v * (1.0f + wu_tanhf(GELU_K * (v + GELU_C * v * v * v)));
+            o[j] = gelu(v);
         }
     }
 }

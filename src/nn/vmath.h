@@ -36,8 +36,15 @@ static inline float wu_tanhf(float u)
     return u < 0 ? -th : th;
 }
 
-/* A dot product in eight independent lanes, so that it vectorises without reassociation flags;
- * the lanes are combined in a fixed order. */
+/* Eight lanes of partial sums combined in one fixed order: every eight-lane sum of the kernels
+ * ends here, so that the loop before it vectorises without reassociation flags and its result
+ * does not depend on the vector width. */
+static inline float wu_sum8(const float s[8])
+{
+    return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
+
+/* A dot product in eight independent lanes (wu_sum8). */
 static inline float wu_dot(const float *a, const float *b, int n)
 {
     float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
@@ -45,7 +52,7 @@ static inline float wu_dot(const float *a, const float *b, int n)
     for (; i + 8 <= n; i += 8)
         for (int j = 0; j < 8; j++) s[j] += a[i + j] * b[i + j];
     for (; i < n; i++) s[0] += a[i] * b[i];
-    return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+    return wu_sum8(s);
 }
 
 /* Loops of these kernels get an AVX2 + FMA and an AVX-512 clone, picked at load time. */

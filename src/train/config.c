@@ -416,15 +416,13 @@ int wu_cfg_check(const wu_train_config *c, int *field, wu_error *err)
                                            "dim %d: choose a number of heads that divides it",
                                            c->heads, c->dim));
     /* bf16 runs only where the instruction is (its scalar model would be ~100x slower) */
-    if (!strcmp(c->precision, "bf16") && !wu_cpu_has_bf16()) {
-        const char *no = getenv("WU_NO_BF16");
+    if (!strcmp(c->precision, "bf16") && !wu_cpu_has_bf16())
         return bad(field, "precision", wu_fail(err, WU_EINVAL, "precision: bf16 needs a CPU with "
                                                "AVX512-BF16 (the vdpbf16ps instruction)%s: use "
                                                "fp32, the default",
-                                               no && *no && strcmp(no, "0")
+                                               wu_bf16_env_off()
                                                    ? ", and WU_NO_BF16 is set in the environment"
                                                    : ", which this one lacks"));
-    }
     const wu_model_ops *ops = wu_model_find(c->model); /* known: checked above */
     int text = ops && ops->input == WU_INPUT_TOKENS;
     int images = !strcmp(c->data, "fashion-mnist") || is_idx_dir(c->data);
