@@ -240,6 +240,7 @@ int main(int argc, char **argv)
 
     /* where the time goes: each kernel of one step, timed alone at the step's shapes */
     float *x = calloc((size_t)N * 4 * C, sizeof(float)), *y = calloc((size_t)N * 4 * C, sizeof(float));
+    float *h = calloc((size_t)N * 4 * C, sizeof(float));
     float *w = calloc((size_t)V * C > (size_t)16 * C * C ? (size_t)V * C : (size_t)16 * C * C, sizeof(float));
     float *dw = calloc((size_t)V * C > (size_t)16 * C * C ? (size_t)V * C : (size_t)16 * C * C, sizeof(float));
     float *qkv = calloc((size_t)N * 3 * C, sizeof(float)), *att = calloc((size_t)B * cfg.heads * T * T, sizeof(float));
@@ -260,11 +261,11 @@ int main(int argc, char **argv)
         k[nk].per_step = (count);                  \
         nk++;                                      \
     } while (0)
-    /* as the pre-LN block calls them: fc's bias goes with the GELU (below) */
-    KERNEL("matmul+bias fwd (qkv, proj, fc, fcproj)", L, {
+    /* as the pre-LN block calls them: fc with its bias and GELU (the builtin sgemm's epilogue) */
+    KERNEL("matmul+bias fwd (qkv, proj, fc+gelu, fcproj)", L, {
         matmul_forward(y, x, w, bias, N, C, 3 * C, prec);
         matmul_forward(y, x, w, bias, N, C, C, prec);
-        matmul_forward(y, x, w, NULL, N, C, 4 * C, prec);
+        matmul_gelu_forward(y, h, x, w, bias, N, C, 4 * C, prec);
         matmul_forward(y, x, w, bias, N, 4 * C, C, prec);
     });
     KERNEL("matmul+bias bwd (qkv, proj, fc, fcproj)", L, {
@@ -286,10 +287,7 @@ int main(int argc, char **argv)
                                    N, C);
         layernorm_backward(y, dw, dw + C, x, x, w, mean, rstd, N, C, 0);
     });
-    KERNEL("bias+gelu fwd+bwd", L, {
-        gelu_bias_forward(y, x, bias, N, 4 * C);
-        gelu_bias_backward(y, dbias, x, x, N, 4 * C);
-    });
+    KERNEL("bias+gelu bwd", L, gelu_bias_backward(y, dbias, x, x, N, 4 * C));
     KERNEL("cross-entropy", 1, crossentropy_forward_backward(lg, ls, NULL, NULL, tgt, N, V, 1.0f / N));
     KERNEL("embedding fwd+bwd", 1, {
         encoder_forward(y, tok, w, dw, B, T, C);
@@ -304,9 +302,9 @@ int main(int argc, char **argv)
     printf("where one step's time goes (kernels timed alone; sum %.2f ms of %.2f ms measured):\n",
            sum * 1e3, per_step * 1e3);
     for (int i = 0; i < nk; i++)
-        printf("  %-40s %7.3f ms x %d = %7.3f ms  %5.1f%%\n", k[i].name, k[i].t * 1e3,
+        printf("  %-44s %7.3f ms x %d = %7.3f ms  %5.1f%%\n", k[i].name, k[i].t * 1e3,
                k[i].per_step, k[i].t * k[i].per_step * 1e3, 100.0 * k[i].t * k[i].per_step / sum);
-    free(x); free(y); free(w); free(dw); free(qkv); free(att); free(dq); free(mean); free(rstd);
+    free(x); free(y); free(h); free(w); free(dw); free(qkv); free(att); free(dq); free(mean); free(rstd);
     free(lg); free(ls); free(bias); free(dbias); free(tok); free(tgt);
     wu_optim_destroy(opt);
     wu_gpt_destroy(m);

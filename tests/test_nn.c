@@ -523,6 +523,70 @@ static void test_fused(void)
           "gelu_bias_backward == gelu_backward + column sums in row order, bitwise");
 }
 
+/* ---- the sgemm's epilogue: bias and GELU applied per tile, the same bits as separate passes ---- */
+static void epilogue_case(int M, int N, int K, int beta, int gelu)
+{
+    float *A = malloc(sizeof(float) * M * K), *Bm = malloc(sizeof(float) * K * N);
+    float *C1 = malloc(sizeof(float) * M * N), *C2 = malloc(sizeof(float) * M * N);
+    float *G1 = malloc(sizeof(float) * M * N), *G2 = malloc(sizeof(float) * M * N);
+    float *bias = malloc(sizeof(float) * N);
+    fill(A, (size_t)M * K, 1);
+    fill(Bm, (size_t)K * N, 1);
+    fill(C1, (size_t)M * N, 1);
+    fill(bias, (size_t)N, 1);
+    memcpy(C2, C1, sizeof(float) * M * N);
+    const wu_epilogue ep = {bias, gelu ? G1 : NULL, N};
+    wu_sgemm_ep(M, N, K, A, K, 1, Bm, N, 1, C1, N, beta, &ep);
+    wu_sgemm(M, N, K, A, K, 1, Bm, N, 1, C2, N, beta);
+    for (int m = 0; m < M; m++)
+        for (int n = 0; n < N; n++) C2[m * N + n] += bias[n];
+    if (gelu) gelu_forward(G2, C2, (size_t)M * N);
+    CHECK(!memcmp(C1, C2, sizeof(float) * M * N) &&
+              (!gelu || !memcmp(G1, G2, sizeof(float) * M * N)),
+          "wu_sgemm_ep %dx%dx%d beta %d%s == wu_sgemm, bias rows%s, bitwise", M, N, K, beta,
+          gelu ? " gelu" : "", gelu ? ", gelu_forward" : "");
+    free(A); free(Bm); free(C1); free(C2); free(G1); free(G2); free(bias);
+}
+
+static void test_epilogue(void)
+{
+    /* K past one block of 256 (the epilogue must wait for the last), rows past one task of 96,
+       columns not a multiple of a panel, and a product of nothing (K = 0) */
+    static const int shapes[][3] = {{37, 75, 19}, {200, 45, 513}, {97, 130, 300}, {5, 9, 0}};
+    for (int t = 1; t <= 2; t++) {
+#ifdef _OPENMP
+        const int keep = omp_get_max_threads();
+        omp_set_num_threads(t);
+#else
+        if (t == 2) break;
+#endif
+        for (int s = 0; s < 4; s++)
+            for (int beta = 0; beta < 2; beta++)
+                for (int gelu = 0; gelu < 2; gelu++)
+                    epilogue_case(shapes[s][0], shapes[s][1], shapes[s][2], beta, gelu);
+#ifdef _OPENMP
+        omp_set_num_threads(keep);
+#endif
+    }
+    /* the MLP's fused first layer, whatever the backend: matmul_forward then gelu_forward */
+    enum { N = 70, C = 33, OC = 132 };
+    float *x = malloc(sizeof(float) * N * C), *w = malloc(sizeof(float) * OC * C), b[OC];
+    float *p1 = malloc(sizeof(float) * N * OC), *g1 = malloc(sizeof(float) * N * OC);
+    float *p2 = malloc(sizeof(float) * N * OC), *g2 = malloc(sizeof(float) * N * OC);
+    fill(x, (size_t)N * C, 1);
+    fill(w, (size_t)OC * C, 1);
+    fill(b, OC, 1);
+    for (int prec = 0; prec < 2; prec++) {
+        matmul_gelu_forward(p1, g1, x, w, b, N, C, OC, (wu_precision)prec);
+        matmul_forward(p2, x, w, b, N, C, OC, (wu_precision)prec);
+        gelu_forward(g2, p2, (size_t)N * OC);
+        CHECK(!memcmp(p1, p2, sizeof(float) * N * OC) && !memcmp(g1, g2, sizeof(float) * N * OC),
+              "matmul_gelu_forward (%s) == matmul_forward then gelu_forward, bitwise",
+              prec ? "bf16" : "fp32");
+    }
+    free(x); free(w); free(p1); free(g1); free(p2); free(g2);
+}
+
 /* ---- cross-entropy ---- */
 static void test_crossentropy(void)
 {
@@ -586,6 +650,7 @@ int main(void)
 #endif
     test_pointwise();
     test_fused();
+    test_epilogue();
     test_crossentropy();
     return th_done("test_nn");
 }

@@ -127,8 +127,7 @@ static void mlp_forward(const wu_block_shape *s, const wu_block_params *p, wu_bl
 {
     const int N = s->B * s->T, C = s->C;
     const wu_precision P = (wu_precision)s->precision;
-    matmul_forward(a->fch, x, p->fcw, NULL, N, C, 4 * C, P); /* its bias: in the GELU's pass */
-    gelu_bias_forward(a->fchg, a->fch, p->fcb, N, 4 * C);
+    matmul_gelu_forward(a->fch, a->fchg, x, p->fcw, p->fcb, N, C, 4 * C, P);
     matmul_forward(out, a->fchg, p->fcpw, p->fcpb, N, 4 * C, C, P);
 }
 

@@ -3,13 +3,16 @@
  * run time.
  *
  * Design (the classic Goto/BLIS split, kept small): the shared dimension is cut into blocks of
- * KC; for each, the product is cut into tasks of MB rows x NR columns, run in parallel. A task
- * packs its KC x NR slice of B into a contiguous buffer on its stack, then walks its rows MR at
- * a time with a micro-kernel that keeps an MR x NR tile of C in vector registers and reads A by
- * broadcasts straight from its (strided) storage. Every C element is computed by one task with
- * a fixed order over k: results do not depend on the thread count. wu_sgemm_serial runs the
- * same panels on the calling thread, for kernels that are already parallel over something else
- * (attention, per (batch, head)); both share panel_product, so their results are the same bits. */
+ * KC; for each, the product is cut into tasks (a slice of rows per thread, column panels, or
+ * MB rows x NR columns: wu_sgemm_ep says which), run in parallel. A task packs its KC x NR
+ * slice of B into a contiguous buffer on its stack, then walks its rows MR at a time with a
+ * micro-kernel that keeps an MR x NR tile of C in vector registers and reads A by broadcasts
+ * straight from its (strided) storage. Every C element is computed by one task with a fixed
+ * order over k: results do not depend on the thread count. wu_sgemm_serial runs the same
+ * panels on the calling thread, for kernels that are already parallel over something else
+ * (attention, per (batch, head)); both share panel_product, so their results are the same bits.
+ * wu_sgemm_ep applies an epilogue (bias, GELU) to each tile right after its last block of K,
+ * while the tile is in cache: no separate pass over C, and no parallel region of its own. */
 #include <string.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -155,7 +158,8 @@ const char *wu_sgemm_kernel(void) { return pick().name; }
  * micro-kernel, so the result does not depend on how the caller splits rows or panels. */
 static void panel_product(const kernel_info *ki, int mlo, int mhi, int n0, int nr, int k0, int kc,
                           const float *A, long sa_m, long sa_k, const float *B, long sb_k,
-                          long sb_n, float *C, long ldc, int first, float *bp)
+                          long sb_n, float *C, long ldc, int first, const wu_epilogue *ep,
+                          float *bp)
 {
     const int MR = ki->mr, NR = ki->nr;
     for (int k = 0; k < kc; k++) {
@@ -178,49 +182,74 @@ static void panel_product(const kernel_info *ki, int mlo, int mhi, int n0, int n
         for (int i = 0; i < MR; i++) /* rows past the edge repeat a valid row */
             arow[i] = A + (long)(m0 + (i < mr ? i : mr - 1)) * sa_m + (long)k0 * sa_k;
         ki->fn(kc, arow, sa_k, bp, C + (long)m0 * ldc + n0, ldc, mr, nr, first);
+        if (ep) wu_epilogue_tile(ep, C, ldc, m0, n0, mr, nr);
     }
 }
 
-/* C = 0 for an empty shared dimension (a product of nothing), unless accumulating. */
-static void zero_if_empty(int M, int N, float *C, long ldc, int beta)
+/* C = 0 for an empty shared dimension (a product of nothing), unless accumulating; then the
+ * epilogue, if any, as one tile. */
+static void product_of_nothing(int M, int N, float *C, long ldc, int beta, const wu_epilogue *ep)
 {
     if (!beta)
         for (int i = 0; i < M; i++) memset(C + (long)i * ldc, 0, sizeof(float) * (size_t)N);
+    if (ep) wu_epilogue_tile(ep, C, ldc, 0, 0, M, N);
 }
 
 void wu_sgemm(int M, int N, int K, const float *A, long sa_m, long sa_k, const float *B,
               long sb_k, long sb_n, float *C, long ldc, int beta)
 {
+    wu_sgemm_ep(M, N, K, A, sa_m, sa_k, B, sb_k, sb_n, C, ldc, beta, NULL);
+}
+
+void wu_sgemm_ep(int M, int N, int K, const float *A, long sa_m, long sa_k, const float *B,
+                 long sb_k, long sb_n, float *C, long ldc, int beta, const wu_epilogue *ep)
+{
     const kernel_info ki = pick();
     const int NR = ki.nr;
     const int mblocks = (M + MB - 1) / MB, npanels = (N + NR - 1) / NR;
     if (K == 0) {
-        zero_if_empty(M, N, C, ldc, beta);
+        product_of_nothing(M, N, C, ldc, beta, ep);
         return;
     }
-    /* Parallel over column panels when there are enough of them to share: each panel of B is
-       then packed once and swept down all of A. Otherwise over (row block, panel) pairs, each
-       packing its own copy of the panel. Either way every C element has one owner. */
+    /* Three ways to share the work; in each, every C element has one owner:
+     * - by rows, when A has at least as many rows as B has columns (the tokens of a forward or
+     *   input-gradient product): thread t takes the t-th contiguous slice of rows, across every
+     *   panel. The element-wise kernels and attention share tokens the same way (static
+     *   schedules over rows), so a thread multiplies and writes rows that are in its own cache,
+     *   instead of fetching half of them from the other core's (docs/BENCHMARKS.md, issue 19);
+     * - by column panel, when there are enough panels to share: each panel of B is then packed
+     *   once and swept down all of A;
+     * - otherwise by (row block, panel) pairs, each packing its own copy of the panel. */
     int threads = 1;
 #ifdef _OPENMP
     threads = omp_get_max_threads();
 #endif
-    const int by_panel = npanels >= 2 * threads;
-    const int ntasks = by_panel ? npanels : mblocks * npanels;
+    const int rows_each = ((M + threads - 1) / threads + ki.mr - 1) / ki.mr * ki.mr;
+    const int by_rows = threads > 1 && M >= N && rows_each >= 64;
+    const int by_panel = !by_rows && npanels >= 2 * threads;
+    const int ntasks = by_rows ? threads : by_panel ? npanels : mblocks * npanels;
     for (int k0 = 0; k0 < K; k0 += KC) {
         const int kc = K - k0 < KC ? K - k0 : KC;
         const int first = !beta && k0 == 0;
+        const wu_epilogue *last = k0 + kc == K ? ep : NULL;
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static) if ((long)M * N * kc > 32768)
 #endif
         for (int task = 0; task < ntasks; task++) {
             _Alignas(64) float bp[KC * NR_MAX];
+            if (by_rows) {
+                const int mlo = task * rows_each, mhi = mlo + rows_each < M ? mlo + rows_each : M;
+                for (int n0 = 0; n0 < N && mlo < mhi; n0 += NR)
+                    panel_product(&ki, mlo, mhi, n0, N - n0 < NR ? N - n0 : NR, k0, kc, A, sa_m,
+                                  sa_k, B, sb_k, sb_n, C, ldc, first, last, bp);
+                continue;
+            }
             const int np = by_panel ? task : task % npanels;
             const int mlo = by_panel ? 0 : task / npanels * MB;
             const int mhi = by_panel || mlo + MB > M ? M : mlo + MB;
             const int n0 = np * NR, nr = N - n0 < NR ? N - n0 : NR;
             panel_product(&ki, mlo, mhi, n0, nr, k0, kc, A, sa_m, sa_k, B, sb_k, sb_n, C, ldc,
-                          first, bp);
+                          first, last, bp);
         }
     }
 }
@@ -230,7 +259,7 @@ void wu_sgemm_serial(int M, int N, int K, const float *A, long sa_m, long sa_k, 
 {
     const kernel_info ki = pick();
     if (K == 0) {
-        zero_if_empty(M, N, C, ldc, beta);
+        product_of_nothing(M, N, C, ldc, beta, NULL);
         return;
     }
     _Alignas(64) float bp[KC * NR_MAX]; /* 32 KB: small enough for an OpenMP thread's stack */
@@ -238,6 +267,6 @@ void wu_sgemm_serial(int M, int N, int K, const float *A, long sa_m, long sa_k, 
         const int kc = K - k0 < KC ? K - k0 : KC;
         for (int n0 = 0; n0 < N; n0 += ki.nr)
             panel_product(&ki, 0, M, n0, N - n0 < ki.nr ? N - n0 : ki.nr, k0, kc, A, sa_m, sa_k,
-                          B, sb_k, sb_n, C, ldc, !beta && k0 == 0, bp);
+                          B, sb_k, sb_n, C, ldc, !beta && k0 == 0, NULL, bp);
     }
 }

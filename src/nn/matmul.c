@@ -1,7 +1,8 @@
 /* matmul.c - out = inp @ w^T + bias and its backward, through CBLAS sgemm when OpenBLAS is
  * present at build time (WU_HAVE_CBLAS), else a blocked, vectorisable kernel of our own.
  *
- * The builtin product is gemm.c's (wu_sgemm); which one runs is decided once, below. With
+ * The builtin product is gemm.c's (wu_sgemm), with the bias (and, for the MLP's first layer, GELU)
+ * in its epilogue; which product runs is decided once, below. With
  * WU_PREC_BF16 every product goes through gemm_bf16.c instead (bf16 operands, float32 sums),
  * whatever the backend; the bias and its gradient stay float32 sums. */
 #include <stdio.h>
@@ -78,9 +79,9 @@ static void bias_forward(float *out, const float *bias, int N, int OC)
 void matmul_forward_builtin(float *out, const float *inp, const float *w, const float *bias,
                             int N, int C, int OC)
 {
-    /* out (N,OC) = inp (N,C) @ w^T: B(k,n) = w[n*C + k] */
-    wu_sgemm(N, OC, C, inp, C, 1, w, 1, C, out, OC, 0);
-    if (bias) bias_forward(out, bias, N, OC);
+    /* out (N,OC) = inp (N,C) @ w^T: B(k,n) = w[n*C + k]; the bias in the product's epilogue */
+    const wu_epilogue ep = {bias, NULL, 0};
+    wu_sgemm_ep(N, OC, C, inp, C, 1, w, 1, C, out, OC, 0, bias ? &ep : NULL);
 }
 
 void matmul_backward_builtin(float *dinp, float *dw, float *dbias, const float *dout,
@@ -123,6 +124,22 @@ void matmul_forward(float *out, const float *inp, const float *w, const float *b
 #else
     matmul_forward_builtin(out, inp, w, bias, N, C, OC);
 #endif
+}
+
+void matmul_gelu_forward(float *pre, float *out, const float *inp, const float *w,
+                         const float *bias, int N, int C, int OC, wu_precision prec)
+{
+    int builtin = prec == WU_PREC_FP32;
+#ifdef WU_HAVE_CBLAS
+    builtin = builtin && !blas_on();
+#endif
+    if (builtin) {
+        const wu_epilogue ep = {bias, out, OC};
+        wu_sgemm_ep(N, OC, C, inp, C, 1, w, 1, C, pre, OC, 0, &ep);
+        return;
+    }
+    matmul_forward(pre, inp, w, NULL, N, C, OC, prec);
+    gelu_bias_forward(out, pre, bias, N, OC);
 }
 
 void matmul_backward(float *dinp, float *dw, float *dbias, const float *dout, const float *inp,

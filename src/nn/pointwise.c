@@ -1,27 +1,18 @@
 /* pointwise.c - element-wise kernels: GELU (tanh approximation), GELU fused with the bias of
  * the layer before it, bias gradients (column sums) and residual additions.
  *
- * GELU needs tanh, and libm's tanhf is a scalar call that cost more than the matmuls around it
- * (40% of a training step before this file used vmath.h's branch-free wu_tanhf). */
+ * GELU (vmath.h's wu_gelu) needs tanh, and libm's tanhf is a scalar call that cost more than
+ * the matmuls around it (40% of a training step before the branch-free wu_tanhf). The sgemm's
+ * epilogue (wu_epilogue_tile, here) applies a matmul's bias and GELU to each tile it finishes. */
 #include "nn.h"
 #include "vmath.h"
-
-/* sqrt(2/pi), as in PyTorch's tanh-approximate GELU (M_SQRT2 * M_2_SQRTPI * 0.5) */
-#define GELU_K 0.7978845608028654f
-#define GELU_C 0.044715f
-
-/* gelu(x) = 0.5 x (1 + tanh(k (x + c x^3))) */
-static inline float gelu(float x)
-{
-    return 0.5f * x * (1.0f + wu_tanhf(GELU_K * (x + GELU_C * x * x * x)));
-}
 
 /* d gelu(x) / dx */
 static inline float gelu_grad(float x)
 {
-    float u = GELU_K * (x + GELU_C * x * x * x);
+    float u = WU_GELU_K * (x + WU_GELU_C * x * x * x);
     float th = wu_tanhf(u), sech2 = 1.0f - th * th;
-    return 0.5f * (1.0f + th) + 0.5f * x * sech2 * GELU_K * (1.0f + 3.0f * GELU_C * x * x);
+    return 0.5f * (1.0f + th) + 0.5f * x * sech2 * WU_GELU_K * (1.0f + 3.0f * WU_GELU_C * x * x);
 }
 
 WU_CLONES void gelu_forward(float *out, const float *inp, size_t n)
@@ -30,7 +21,7 @@ WU_CLONES void gelu_forward(float *out, const float *inp, size_t n)
 #ifdef _OPENMP
 #pragma omp parallel for simd schedule(static) if (n > 65536)
 #endif
-    for (size_t i = 0; i < n; i++) out[i] = gelu(inp[i]);
+    for (size_t i = 0; i < n; i++) out[i] = wu_gelu(inp[i]);
 }
 
 WU_CLONES void gelu_backward(float *dinp, const float *inp, const float *dout, size_t n)
@@ -56,7 +47,24 @@ WU_CLONES void gelu_bias_forward(float *out, float *inp, const float *bias, int 
         for (int j = 0; j < OC; j++) {
             float v = x[j] + bias[j];
             x[j] = v;
-            o[j] = gelu(v);
+            o[j] = wu_gelu(v);
+        }
+    }
+}
+
+/* The sgemm's epilogue on one finished mr x nr tile of C at (m0, n0), while it is in cache: the
+ * bias, then GELU, in gelu_bias_forward's order, so the same bits as the separate passes. */
+WU_CLONES void wu_epilogue_tile(const wu_epilogue *ep, float *C, long ldc, int m0, int n0, int mr,
+                                int nr)
+{
+    const float *b = ep->bias ? ep->bias + n0 : NULL;
+    for (int i = 0; i < mr; i++) {
+        float *c = C + (long)(m0 + i) * ldc + n0;
+        if (b)
+            for (int j = 0; j < nr; j++) c[j] += b[j];
+        if (ep->gelu) {
+            float *g = ep->gelu + (long)(m0 + i) * ep->ldg + n0;
+            for (int j = 0; j < nr; j++) g[j] = wu_gelu(c[j]);
         }
     }
 }

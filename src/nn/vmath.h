@@ -36,6 +36,16 @@ static inline float wu_tanhf(float u)
     return u < 0 ? -th : th;
 }
 
+/* GELU, tanh approximation: gelu(x) = 0.5 x (1 + tanh(k (x + c x^3))), k = sqrt(2/pi) as in
+ * PyTorch's approximate='tanh' (M_SQRT2 * M_2_SQRTPI * 0.5). Here, not in pointwise.c, because
+ * the sgemm's epilogue (wu_epilogue_tile) applies it too, and both must give the same bits. */
+#define WU_GELU_K 0.7978845608028654f
+#define WU_GELU_C 0.044715f
+static inline float wu_gelu(float x)
+{
+    return 0.5f * x * (1.0f + wu_tanhf(WU_GELU_K * (x + WU_GELU_C * x * x * x)));
+}
+
 /* Eight lanes of partial sums combined in one fixed order: every eight-lane sum of the kernels
  * ends here, so that the loop before it vectorises without reassociation flags and its result
  * does not depend on the vector width. */
