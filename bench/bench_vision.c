@@ -4,9 +4,10 @@
  * batch 64; Adam; random images.
  *   make build/bench_vision && sh bench/compare_vision.sh
  *   build/bench_vision [--model mlp|vit|both] [--steps N] [--layers L] [--heads H] [--dim C]
- *       [--batch B]
+ *       [--batch B] [--precision fp32|bf16]
  * The size options change the ViT's wu_vit_config and the ViT's batch. The peak RSS is the
- * process's, so with both models it is the larger one's; --model vit measures the ViT alone. */
+ * process's, so with both models it is the larger one's; --model vit measures the ViT alone.
+ * --precision bf16 (issue 19) runs both models' matmuls in bf16; it needs AVX512-BF16. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include <time.h>
 
 #include "model/mlp.h"
+#include "model/model.h"
 #include "model/vit.h"
 #include "nn/nn.h"
 #include "warmup.h"
@@ -28,7 +30,7 @@ static double now(void)
 int main(int argc, char **argv)
 {
     wu_vit_config vcfg = wu_vit_default_config();
-    int steps = 30, vbatch = 64, first = 0, last = 1;
+    int steps = 30, vbatch = 64, first = 0, last = 1, prec = WU_PREC_FP32;
     struct { const char *opt; int *val; } opts[] = {{"--layers", &vcfg.layers},
         {"--heads", &vcfg.heads}, {"--dim", &vcfg.dim}, {"--batch", &vbatch}, {"--steps", &steps}};
     const int nopts = (int)(sizeof opts / sizeof opts[0]);
@@ -42,20 +44,31 @@ int main(int argc, char **argv)
             }
             continue;
         }
+        if (!strcmp(argv[i], "--precision") && i + 1 < argc &&
+            wu_model_precision_from_name(argv[i + 1]) >= 0) {
+            prec = wu_model_precision_from_name(argv[++i]);
+            continue;
+        }
         int k = 0;
         while (k < nopts && strcmp(argv[i], opts[k].opt)) k++;
         char *end = NULL;
         long v = k < nopts && i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
         if (k == nopts || !end || *end || v < 1 || v > 1 << 20) {
             fprintf(stderr, "bench_vision: argument %d: bad option or value '%s' (options: --model "
-                    "mlp|vit|both, and --steps --layers --heads --dim --batch followed by a "
-                    "positive integer)\n", i, argv[i]);
+                    "mlp|vit|both, --precision fp32|bf16, and --steps --layers --heads --dim "
+                    "--batch followed by a positive integer)\n", i, argv[i]);
             return 2;
         }
         *opts[k].val = (int)v;
         i++;
     }
-    printf("libwarmup %s, matmul %s\n", WU_VERSION, matmul_backend());
+    if (prec == WU_PREC_BF16 && !wu_cpu_has_bf16()) {
+        fprintf(stderr, "bench_vision: --precision bf16 needs a CPU with AVX512-BF16\n");
+        return 2;
+    }
+    vcfg.precision = prec;
+    printf("libwarmup %s, matmul %s, precision %s\n", WU_VERSION, matmul_backend(),
+           wu_model_precision_name(prec));
     for (int vit = first; vit <= last; vit++) {
         const int B = vit ? vbatch : 128;
         float *x = malloc(sizeof(float) * (size_t)B * 784);
@@ -79,7 +92,8 @@ int main(int argc, char **argv)
             wu_vit_init(v, 1);
             np = v->nparams, p = v->params, g = v->grads;
         } else {
-            wu_mlp_config cfg = {.in = 784, .depth = 2, .width = 256, .classes = 10, .act = WU_ACT_RELU};
+            wu_mlp_config cfg = {.in = 784, .depth = 2, .width = 256, .classes = 10,
+                                 .act = WU_ACT_RELU, .precision = prec};
             wu_mlp_create(&mlp, &cfg, B, NULL);
             wu_mlp_init(mlp, 1);
             np = mlp->nparams, p = mlp->params, g = mlp->grads;

@@ -228,15 +228,18 @@ void wu_sgemm_ep(int M, int N, int K, const float *A, long sa_m, long sa_k, cons
     const int by_rows = threads > 1 && M >= N && rows_each >= 64;
     const int by_panel = !by_rows && npanels >= 2 * threads;
     const int ntasks = by_rows ? threads : by_panel ? npanels : mblocks * npanels;
-    for (int k0 = 0; k0 < K; k0 += KC) {
-        const int kc = K - k0 < KC ? K - k0 : KC;
-        const int first = !beta && k0 == 0;
-        const wu_epilogue *last = k0 + kc == K ? ep : NULL;
+    /* Each task runs every block of K over its own part of C in turn, so no thread waits for
+       another between blocks (one parallel region per product, not one per block); each
+       element still sums the blocks in k order. */
 #ifdef _OPENMP
-#pragma omp parallel for schedule(static) if ((long)M * N * kc > 32768)
+#pragma omp parallel for schedule(static) if ((long)M * N * (K < KC ? K : KC) > 32768)
 #endif
-        for (int task = 0; task < ntasks; task++) {
-            _Alignas(64) float bp[KC * NR_MAX];
+    for (int task = 0; task < ntasks; task++) {
+        _Alignas(64) float bp[KC * NR_MAX];
+        for (int k0 = 0; k0 < K; k0 += KC) {
+            const int kc = K - k0 < KC ? K - k0 : KC;
+            const int first = !beta && k0 == 0;
+            const wu_epilogue *last = k0 + kc == K ? ep : NULL;
             if (by_rows) {
                 const int mlo = task * rows_each, mhi = mlo + rows_each < M ? mlo + rows_each : M;
                 for (int n0 = 0; n0 < N && mlo < mhi; n0 += NR)
