@@ -10,10 +10,12 @@
 #          --heads 6 --dim 384 --seq 128
 # Threads: OMP_NUM_THREADS (default 2).
 set -e
-[ $# -ge 3 ] && [ -x "$1" ] && [ -x "$2" ] || {
-    echo "usage: sh bench/ab_gpt.sh OLD_BENCH_GPT NEW_BENCH_GPT ROUNDS [bench_gpt options]" >&2; exit 2; }
+if [ $# -lt 3 ] || [ ! -x "$1" ] || [ ! -x "$2" ]; then
+    echo "usage: sh bench/ab_gpt.sh OLD_BENCH_GPT NEW_BENCH_GPT ROUNDS [bench_gpt options]" >&2
+    exit 2
+fi
 old=$1; new=$2; rounds=$3; shift 3
-export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
 tps() { b_=$1; shift; "$b_" --steps-only "$@" | awk '$2 == "gpt" && $3 == "tokens_per_s" { print $4 }'; }
 r=1
 while [ "$r" -le "$rounds" ]; do
