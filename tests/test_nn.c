@@ -384,16 +384,17 @@ static void test_attention_reference(void)
 
 #ifdef _OPENMP
 /* The serial product is the parallel one's bits, at odd shapes and strides, both accumulation
- * modes, and each of wu_sgemm's two ways of sharing the work (by panel, by row block x panel);
+ * modes, and each of wu_sgemm's three ways of sharing the work (by rows, by panel, by row
+ * block x panel; 110x40 is the last on both the AVX-512 and the AVX2 kernel);
  * attention gives the same bits at 1 and 2 threads (each (b, h) owns its slices). */
 static void test_threads(void)
 {
     static const int shapes[][3] = {{1, 1, 1}, {7, 33, 5}, {97, 65, 300}, {200, 45, 513},
-                                    {150, 200, 70}, {13, 100, 17}};
+                                    {150, 200, 70}, {13, 100, 17}, {110, 40, 300}};
     const int keep = omp_get_max_threads();
     omp_set_num_threads(2);
     int same = 1;
-    for (int s = 0; s < 6; s++)
+    for (int s = 0; s < 7; s++)
         for (int tr = 0; tr < 4; tr++)
             for (int beta = 0; beta < 2; beta++) {
                 const int M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
@@ -528,21 +529,26 @@ static void epilogue_case(int M, int N, int K, int beta, int gelu)
 {
     float *A = malloc(sizeof(float) * M * K), *Bm = malloc(sizeof(float) * K * N);
     float *C1 = malloc(sizeof(float) * M * N), *C2 = malloc(sizeof(float) * M * N);
-    float *G1 = malloc(sizeof(float) * M * N), *G2 = malloc(sizeof(float) * M * N);
+    const int ldg = N + 3; /* GELU's output in a wider array than C: ldg is its own stride */
+    float *G1 = malloc(sizeof(float) * M * ldg), *G2 = malloc(sizeof(float) * M * N);
     float *bias = malloc(sizeof(float) * N);
     fill(A, (size_t)M * K, 1);
     fill(Bm, (size_t)K * N, 1);
     fill(C1, (size_t)M * N, 1);
     fill(bias, (size_t)N, 1);
     memcpy(C2, C1, sizeof(float) * M * N);
-    const wu_epilogue ep = {bias, gelu ? G1 : NULL, N};
+    const wu_epilogue ep = {bias, gelu ? G1 : NULL, ldg};
     wu_sgemm_ep(M, N, K, A, K, 1, Bm, N, 1, C1, N, beta, &ep);
     wu_sgemm(M, N, K, A, K, 1, Bm, N, 1, C2, N, beta);
     for (int m = 0; m < M; m++)
         for (int n = 0; n < N; n++) C2[m * N + n] += bias[n];
-    if (gelu) gelu_forward(G2, C2, (size_t)M * N);
-    CHECK(!memcmp(C1, C2, sizeof(float) * M * N) &&
-              (!gelu || !memcmp(G1, G2, sizeof(float) * M * N)),
+    int same_g = 1;
+    if (gelu) {
+        gelu_forward(G2, C2, (size_t)M * N);
+        for (int m = 0; m < M; m++)
+            same_g = same_g && !memcmp(G1 + (size_t)m * ldg, G2 + (size_t)m * N, sizeof(float) * N);
+    }
+    CHECK(!memcmp(C1, C2, sizeof(float) * M * N) && same_g,
           "wu_sgemm_ep %dx%dx%d beta %d%s == wu_sgemm, bias rows%s, bitwise", M, N, K, beta,
           gelu ? " gelu" : "", gelu ? ", gelu_forward" : "");
     free(A); free(Bm); free(C1); free(C2); free(G1); free(G2); free(bias);
@@ -550,9 +556,12 @@ static void epilogue_case(int M, int N, int K, int beta, int gelu)
 
 static void test_epilogue(void)
 {
-    /* K past one block of 256 (the epilogue must wait for the last), rows past one task of 96,
-       columns not a multiple of a panel, and a product of nothing (K = 0) */
-    static const int shapes[][3] = {{37, 75, 19}, {200, 45, 513}, {97, 130, 300}, {5, 9, 0}};
+    /* Each way of sharing the product with K past one block of 256 (the epilogue must wait for
+       the last): by rows (200x45), by panel (97x130 on AVX-512: 5 panels of 32), by (row
+       block, panel) pairs across the 96-row task boundary (110x40: too few rows per thread for
+       row slices, too few panels to share); then one block, and a product of nothing */
+    static const int shapes[][3] = {{200, 45, 513}, {97, 130, 300}, {110, 40, 300},
+                                    {37, 75, 19}, {5, 9, 0}};
     for (int t = 1; t <= 2; t++) {
 #ifdef _OPENMP
         const int keep = omp_get_max_threads();
@@ -560,7 +569,7 @@ static void test_epilogue(void)
 #else
         if (t == 2) break;
 #endif
-        for (int s = 0; s < 4; s++)
+        for (int s = 0; s < 5; s++)
             for (int beta = 0; beta < 2; beta++)
                 for (int gelu = 0; gelu < 2; gelu++)
                     epilogue_case(shapes[s][0], shapes[s][1], shapes[s][2], beta, gelu);
@@ -576,14 +585,17 @@ static void test_epilogue(void)
     fill(x, (size_t)N * C, 1);
     fill(w, (size_t)OC * C, 1);
     fill(b, OC, 1);
-    for (int prec = 0; prec < 2; prec++) {
-        matmul_gelu_forward(p1, g1, x, w, b, N, C, OC, (wu_precision)prec);
-        matmul_forward(p2, x, w, b, N, C, OC, (wu_precision)prec);
-        gelu_forward(g2, p2, (size_t)N * OC);
-        CHECK(!memcmp(p1, p2, sizeof(float) * N * OC) && !memcmp(g1, g2, sizeof(float) * N * OC),
-              "matmul_gelu_forward (%s) == matmul_forward then gelu_forward, bitwise",
-              prec ? "bf16" : "fp32");
-    }
+    for (int prec = 0; prec < 2; prec++)
+        for (int nb = 0; nb < 2; nb++) { /* with a bias, and without (NULL) */
+            const float *bb = nb ? NULL : b;
+            matmul_gelu_forward(p1, g1, x, w, bb, N, C, OC, (wu_precision)prec);
+            matmul_forward(p2, x, w, bb, N, C, OC, (wu_precision)prec);
+            gelu_forward(g2, p2, (size_t)N * OC);
+            CHECK(!memcmp(p1, p2, sizeof(float) * N * OC) &&
+                      !memcmp(g1, g2, sizeof(float) * N * OC),
+                  "matmul_gelu_forward (%s, %s) == matmul_forward then gelu_forward, bitwise",
+                  prec ? "bf16" : "fp32", nb ? "no bias" : "bias");
+        }
     free(x); free(w); free(p1); free(g1); free(p2); free(g2);
 }
 

@@ -2,11 +2,11 @@
  * operands in any stride layout, with AVX-512, AVX2 + FMA and portable micro-kernels chosen at
  * run time.
  *
- * Design (the classic Goto/BLIS split, kept small): the shared dimension is cut into blocks of
- * KC; for each, the product is cut into tasks (a slice of rows per thread, column panels, or
- * MB rows x NR columns: wu_sgemm_ep says which), run in parallel. A task packs its KC x NR
- * slice of B into a contiguous buffer on its stack, then walks its rows MR at a time with a
- * micro-kernel that keeps an MR x NR tile of C in vector registers and reads A by broadcasts
+ * Design (the classic Goto/BLIS split, kept small): the product is cut into tasks (a slice of
+ * rows per thread, column panels, or MB rows x NR columns: wu_sgemm_ep says which), run in
+ * parallel; each task runs the shared dimension's blocks of KC in order over its part of C. For
+ * each block, a task packs its KC x NR slice of B into a contiguous buffer on its stack, then
+ * walks its rows MR at a time with a micro-kernel that keeps an MR x NR tile of C in vector registers and reads A by broadcasts
  * straight from its (strided) storage. Every C element is computed by one task with a fixed
  * order over k: results do not depend on the thread count. wu_sgemm_serial runs the same
  * panels on the calling thread, for kernels that are already parallel over something else
@@ -212,11 +212,13 @@ void wu_sgemm_ep(int M, int N, int K, const float *A, long sa_m, long sa_k, cons
         return;
     }
     /* Three ways to share the work; in each, every C element has one owner:
-     * - by rows, when A has at least as many rows as B has columns (the tokens of a forward or
-     *   input-gradient product): thread t takes the t-th contiguous slice of rows, across every
-     *   panel. The element-wise kernels and attention share tokens the same way (static
-     *   schedules over rows), so a thread multiplies and writes rows that are in its own cache,
-     *   instead of fetching half of them from the other core's (docs/BENCHMARKS.md, issue 19);
+     * - by rows, when A has at least as many rows as B has columns: thread t takes the t-th
+     *   contiguous slice of rows, across every panel (so each thread packs all of B). This
+     *   catches the forward's and the input gradients' products, whose rows are tokens: the
+     *   element-wise kernels and attention share tokens the same way (static schedules over
+     *   rows), so a thread multiplies and writes rows that are in its own cache instead of
+     *   fetching half of them from the other core's (docs/BENCHMARKS.md, issue 19). A weight
+     *   gradient with OC >= C lands here too (its rows are features), measured no slower;
      * - by column panel, when there are enough panels to share: each panel of B is then packed
      *   once and swept down all of A;
      * - otherwise by (row block, panel) pairs, each packing its own copy of the panel. */

@@ -139,7 +139,8 @@ void matmul_gelu_forward(float *pre, float *out, const float *inp, const float *
         return;
     }
     matmul_forward(pre, inp, w, NULL, N, C, OC, prec);
-    gelu_bias_forward(out, pre, bias, N, OC);
+    if (bias) gelu_bias_forward(out, pre, bias, N, OC);
+    else gelu_forward(out, pre, (size_t)N * OC);
 }
 
 void matmul_backward(float *dinp, float *dw, float *dbias, const float *dout, const float *inp,

@@ -45,14 +45,15 @@ void matmul_backward(float *dinp, float *dw, float *dbias, const float *dout, co
  * strides. Parallel, deterministic, AVX-512 / AVX2+FMA / portable kernels chosen at run time. */
 void wu_sgemm(int M, int N, int K, const float *A, long sa_m, long sa_k, const float *B,
               long sb_k, long sb_n, float *C, long ldc, int beta);
-/* What wu_sgemm_ep does to each tile of C once its sum over K is complete, while the tile is
- * still in cache (so no separate pass over C): C(m,n) += bias[n] when bias is set, then, when
- * gelu is set, gelu[m*ldg + n] = gelu(C(m,n)) (gelu_forward's function). The same bits as the
- * product followed by those passes. */
+/* What wu_sgemm_ep does to each tile of C once its sum over K is complete (the accumulated C
+ * when beta is set; also when K == 0), while the tile is still in cache, so no separate pass
+ * over C: C(m,n) += bias[n] when bias is set, then, when gelu is set, gelu[m*ldg + n] =
+ * gelu(C(m,n)) (gelu_forward's function). The same bits as the product followed by those
+ * passes. The caller owns every array; gelu must not overlap A, B or C. */
 typedef struct wu_epilogue {
     const float *bias; /* (N) or NULL */
     float *gelu;       /* (M, ldg) or NULL */
-    long ldg;
+    long ldg;          /* gelu's row stride, in floats (>= N) */
 } wu_epilogue;
 /* wu_sgemm, then ep (NULL: none) applied tile by tile. */
 void wu_sgemm_ep(int M, int N, int K, const float *A, long sa_m, long sa_k, const float *B,
@@ -123,14 +124,15 @@ void attention_backward(float *dqkv, const float *dout, const float *qkv, const 
 void gelu_forward(float *out, const float *inp, size_t n);
 /* dinp = dout * gelu'(inp) */
 void gelu_backward(float *dinp, const float *inp, const float *dout, size_t n);
-/* The MLP's first layer, fused: pre (N,OC) = inp (N,C) @ w^T + bias, out = gelu(pre). With the
- * builtin float32 sgemm, the bias and GELU run in its epilogue (wu_sgemm_ep); otherwise as
- * matmul_forward without its bias, then gelu_bias_forward. The same bits as matmul_forward
- * then gelu_forward, for each backend. */
+/* The MLP's first layer, fused: pre (N,OC) = inp (N,C) @ w^T + bias (bias (OC) or NULL), out
+ * (N,OC) = gelu(pre). With the builtin float32 sgemm, the bias and GELU run in its epilogue
+ * (wu_sgemm_ep); otherwise as matmul_forward without its bias, then gelu_bias_forward. The same
+ * bits as matmul_forward then gelu_forward, for each backend. */
 void matmul_gelu_forward(float *pre, float *out, const float *inp, const float *w,
                          const float *bias, int N, int C, int OC, wu_precision prec);
-/* Fused with the bias of the matmul before it (called with bias NULL): inp (N,OC) += bias (OC)
- * in place, out = gelu(inp). Same bits as matmul_forward's bias then gelu_forward. */
+/* Fused with the bias of the matmul before it (that matmul called without its bias): inp (N,OC)
+ * += bias (OC, not NULL) in place, out = gelu(inp). Same bits as matmul_forward's bias then
+ * gelu_forward. */
 void gelu_bias_forward(float *out, float *inp, const float *bias, int N, int OC);
 /* dinp (N,OC) = dout * gelu'(inp); dbias (OC) += column sums of dinp (in row order, as
  * bias_backward) */
