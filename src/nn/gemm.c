@@ -6,8 +6,8 @@
  * rows per thread, column panels, or MB rows x NR columns: wu_sgemm_ep says which), run in
  * parallel; each task runs the shared dimension's blocks of KC in order over its part of C. For
  * each block, a task packs its KC x NR slice of B into a contiguous buffer on its stack, then
- * walks its rows MR at a time with a micro-kernel that keeps an MR x NR tile of C in vector registers and reads A by broadcasts
- * straight from its (strided) storage. Every C element is computed by one task with a fixed
+ * walks its rows MR at a time with a micro-kernel that keeps an MR x NR tile of C in vector
+ * registers and reads A by broadcasts straight from its (strided) storage. Every C element is computed by one task with a fixed
  * order over k: results do not depend on the thread count. wu_sgemm_serial runs the same
  * panels on the calling thread, for kernels that are already parallel over something else
  * (attention, per (batch, head)); both share panel_product, so their results are the same bits.
@@ -186,6 +186,17 @@ static void panel_product(const kernel_info *ki, int mlo, int mhi, int n0, int n
     }
 }
 
+/* One KC-deep slice over every column panel for rows [mlo, mhi): a row slice of wu_sgemm_ep,
+ * and the whole of wu_sgemm_serial. */
+static void all_panels(const kernel_info *ki, int mlo, int mhi, int N, int k0, int kc,
+                       const float *A, long sa_m, long sa_k, const float *B, long sb_k, long sb_n,
+                       float *C, long ldc, int first, const wu_epilogue *ep, float *bp)
+{
+    for (int n0 = 0; n0 < N && mlo < mhi; n0 += ki->nr)
+        panel_product(ki, mlo, mhi, n0, N - n0 < ki->nr ? N - n0 : ki->nr, k0, kc, A, sa_m, sa_k,
+                      B, sb_k, sb_n, C, ldc, first, ep, bp);
+}
+
 /* C = 0 for an empty shared dimension (a product of nothing), unless accumulating; then the
  * epilogue, if any, as one tile. */
 static void product_of_nothing(int M, int N, float *C, long ldc, int beta, const wu_epilogue *ep)
@@ -244,9 +255,8 @@ void wu_sgemm_ep(int M, int N, int K, const float *A, long sa_m, long sa_k, cons
             const wu_epilogue *last = k0 + kc == K ? ep : NULL;
             if (by_rows) {
                 const int mlo = task * rows_each, mhi = mlo + rows_each < M ? mlo + rows_each : M;
-                for (int n0 = 0; n0 < N && mlo < mhi; n0 += NR)
-                    panel_product(&ki, mlo, mhi, n0, N - n0 < NR ? N - n0 : NR, k0, kc, A, sa_m,
-                                  sa_k, B, sb_k, sb_n, C, ldc, first, last, bp);
+                all_panels(&ki, mlo, mhi, N, k0, kc, A, sa_m, sa_k, B, sb_k, sb_n, C, ldc, first,
+                           last, bp);
                 continue;
             }
             const int np = by_panel ? task : task % npanels;
@@ -268,10 +278,7 @@ void wu_sgemm_serial(int M, int N, int K, const float *A, long sa_m, long sa_k, 
         return;
     }
     _Alignas(64) float bp[KC * NR_MAX]; /* 32 KB: small enough for an OpenMP thread's stack */
-    for (int k0 = 0; k0 < K; k0 += KC) {
-        const int kc = K - k0 < KC ? K - k0 : KC;
-        for (int n0 = 0; n0 < N; n0 += ki.nr)
-            panel_product(&ki, 0, M, n0, N - n0 < ki.nr ? N - n0 : ki.nr, k0, kc, A, sa_m, sa_k,
-                          B, sb_k, sb_n, C, ldc, !beta && k0 == 0, NULL, bp);
-    }
+    for (int k0 = 0; k0 < K; k0 += KC)
+        all_panels(&ki, 0, M, N, k0, K - k0 < KC ? K - k0 : KC, A, sa_m, sa_k, B, sb_k, sb_n, C,
+                   ldc, !beta && k0 == 0, NULL, bp);
 }
