@@ -646,6 +646,27 @@ static void test_vmath(void)
     for (float x = -80.0f; x <= 80.0f; x += 0.37f) th_max_add(&m, th_rel(wu_expf(x), expf(x)), (long)(x * 100));
     CHECK_MAX(&m, 2e-6, "wu_expf against expf");
     CHECK(wu_expf(-1000.0f) >= 0 && wu_expf(1000.0f) > 1e38f, "wu_expf clamps");
+    /* GELU and its derivative (the backward's sigmoid form, vmath.h's wu_gelu_gate) against the
+       tanh formula in double, over the tails too; the far tail's gate is no subnormal; NaN stays NaN */
+    th_max mf = TH_MAX_INIT, mb = TH_MAX_INIT;
+    int subnormal = 0;
+    for (float x = -30.0f; x <= 30.0f; x += 0.0137f) {
+        const double k = 0.7978845608028654, c = 0.044715, u = k * (x + c * (double)x * x * x);
+        const double th = tanh(u), f = 0.5 * x * (1 + th);
+        const double df = 0.5 * (1 + th) + 0.5 * x * (1 - th * th) * k * (1 + 3 * c * (double)x * x);
+        float dx = 0, one = 1;
+        gelu_backward(&dx, &x, &one, 1);
+        th_max_add(&mf, fabs(wu_gelu(x) - f) / (1 + fabs(f)), (long)(x * 1000));
+        th_max_add(&mb, fabs(dx - df) / (1 + fabs(df)), (long)(x * 1000));
+        subnormal += fpclassify(wu_gelu_gate(x)) == FP_SUBNORMAL; /* slow in every product */
+    }
+    CHECK_MAX(&mf, 1e-6, "wu_gelu against the tanh formula in double");
+    CHECK_MAX(&mb, 1e-6, "gelu_backward against the derivative in double");
+    CHECK(subnormal == 0, "GELU's gate was subnormal at %d points in the tail", subnormal);
+    float dn = 0, xn = nan, one = 1;
+    gelu_backward(&dn, &xn, &one, 1);
+    CHECK(isnan(wu_gelu(nan)) && isnan(dn), "GELU of NaN: %g, its gradient %g, want NaN",
+          (double)wu_gelu(nan), (double)dn);
 }
 
 int main(void)

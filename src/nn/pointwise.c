@@ -7,12 +7,12 @@
 #include "nn.h"
 #include "vmath.h"
 
-/* d gelu(x) / dx */
+/* d gelu(x) / dx = s + x 2 s (1 - s) k (1 + 3 c x^2), with s = 0.5 (1 + tanh(u)) (vmath.h's
+ * wu_gelu_gate): 0.5 sech^2(u) = 0.5 (1 - tanh u)(1 + tanh u) = 2 s (1 - s) */
 static inline float gelu_grad(float x)
 {
-    float u = WU_GELU_K * (x + WU_GELU_C * x * x * x);
-    float th = wu_tanhf(u), sech2 = 1.0f - th * th;
-    return 0.5f * (1.0f + th) + 0.5f * x * sech2 * WU_GELU_K * (1.0f + 3.0f * WU_GELU_C * x * x);
+    float s = wu_gelu_gate(x);
+    return s + 2.0f * x * s * (1.0f - s) * WU_GELU_K * (1.0f + 3.0f * WU_GELU_C * x * x);
 }
 
 WU_CLONES void gelu_forward(float *out, const float *inp, size_t n)
