@@ -646,7 +646,7 @@ static void test_vmath(void)
     for (float x = -80.0f; x <= 80.0f; x += 0.37f) th_max_add(&m, th_rel(wu_expf(x), expf(x)), (long)(x * 100));
     CHECK_MAX(&m, 2e-6, "wu_expf against expf");
     CHECK(wu_expf(-1000.0f) >= 0 && wu_expf(1000.0f) > 1e38f, "wu_expf clamps");
-    /* GELU and its derivative (the backward's sigmoid form, vmath.h's wu_gelu_gate) against the
+    /* GELU and its derivative (both through vmath.h's gate wu_gelu_gate) against the
        tanh formula in double, over the tails too; the far tail's gate is no subnormal; NaN stays NaN */
     th_max mf = TH_MAX_INIT, mb = TH_MAX_INIT;
     int subnormal = 0;

@@ -1,8 +1,8 @@
 /* pointwise.c - element-wise kernels: GELU (tanh approximation), GELU fused with the bias of
  * the layer before it, bias gradients (column sums) and residual additions.
  *
- * GELU (vmath.h's wu_gelu) needs tanh, and libm's tanhf is a scalar call that cost more than
- * the matmuls around it (40% of a training step before the branch-free wu_tanhf). The sgemm's
+ * GELU (vmath.h's wu_gelu) needs an exponential, and libm's expf and tanhf are scalar calls
+ * (libm's tanhf cost 40% of a training step before the branch-free vmath.h). The sgemm's
  * epilogue (wu_epilogue_tile, here) applies a matmul's bias and GELU to each tile it finishes. */
 #include "nn.h"
 #include "vmath.h"
