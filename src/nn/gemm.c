@@ -24,19 +24,28 @@
 #define MB 96                 /* rows per task: a multiple of every MR below */
 #define NR_MAX 32
 
+/* A micro-kernel: c (mr x nr, row stride ldc) = [c +] the kc-deep product of the rows arow
+ * (element k at arow[i][k * sa_k]) and the packed panel bp (kc x NR), then + bias (nr floats, or
+ * NULL) on the tile's columns: the bias is added while the tile is in registers, after the sum,
+ * so c = (c + sum) + bias as in a separate pass: the same bits. */
 typedef void (*ukernel)(int kc, const float *const *arow, long sa_k, const float *bp, float *c,
-                        long ldc, int mr, int nr, int first);
+                        long ldc, int mr, int nr, int first, const float *bias);
 
-/* Write an MR x NR tile held in `t` (row stride NR) to C, clipped to mr x nr. */
-static void store_tile(const float *t, int NRt, float *c, long ldc, int mr, int nr, int first)
+/* Write an MR x NR tile held in `t` (row stride NR) to C, clipped to mr x nr, then the bias. */
+static void store_tile(const float *t, int NRt, float *c, long ldc, int mr, int nr, int first,
+                       const float *bias)
 {
     for (int i = 0; i < mr; i++)
-        for (int j = 0; j < nr; j++) c[i * ldc + j] = first ? t[i * NRt + j] : c[i * ldc + j] + t[i * NRt + j];
+        for (int j = 0; j < nr; j++) {
+            float v = first ? t[i * NRt + j] : c[i * ldc + j] + t[i * NRt + j];
+            c[i * ldc + j] = bias ? v + bias[j] : v;
+        }
 }
 
 /* ---- portable: 4 x 8, written so that compilers vectorise the j loop ----------------------- */
 static void ukr_generic(int kc, const float *const *arow, long sa_k, const float *bp, float *c,
-                        long ldc, int mr, int nr, int first)
+                        long ldc, int mr, int nr, int first,
+                        const float *bias)
 {
     float acc[4][8] = {{0}};
     for (int k = 0; k < kc; k++) {
@@ -46,7 +55,7 @@ static void ukr_generic(int kc, const float *const *arow, long sa_k, const float
             for (int j = 0; j < 8; j++) acc[i][j] += a * b[j];
         }
     }
-    store_tile(&acc[0][0], 8, c, ldc, mr, nr, first);
+    store_tile(&acc[0][0], 8, c, ldc, mr, nr, first, bias);
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -55,7 +64,8 @@ static void ukr_generic(int kc, const float *const *arow, long sa_k, const float
 /* ---- AVX2 + FMA: 6 x 16, twelve accumulators ----------------------------------------------- */
 __attribute__((target("avx2,fma"))) static void ukr_avx2(int kc, const float *const *arow,
                                                          long sa_k, const float *bp, float *c,
-                                                         long ldc, int mr, int nr, int first)
+                                                         long ldc, int mr, int nr, int first,
+                                                         const float *bias)
 {
     __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
     __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
@@ -76,13 +86,17 @@ __attribute__((target("avx2,fma"))) static void ukr_avx2(int kc, const float *co
     if (mr == 6 && nr == 16) {
         for (int i = 0; i < 6; i++) {
             float *ci = c + i * ldc;
-            if (first) {
-                _mm256_storeu_ps(ci, acc[2 * i]);
-                _mm256_storeu_ps(ci + 8, acc[2 * i + 1]);
-            } else {
-                _mm256_storeu_ps(ci, _mm256_add_ps(_mm256_loadu_ps(ci), acc[2 * i]));
-                _mm256_storeu_ps(ci + 8, _mm256_add_ps(_mm256_loadu_ps(ci + 8), acc[2 * i + 1]));
+            __m256 v0 = acc[2 * i], v1 = acc[2 * i + 1];
+            if (!first) {
+                v0 = _mm256_add_ps(_mm256_loadu_ps(ci), v0);
+                v1 = _mm256_add_ps(_mm256_loadu_ps(ci + 8), v1);
             }
+            if (bias) {
+                v0 = _mm256_add_ps(v0, _mm256_loadu_ps(bias));
+                v1 = _mm256_add_ps(v1, _mm256_loadu_ps(bias + 8));
+            }
+            _mm256_storeu_ps(ci, v0);
+            _mm256_storeu_ps(ci + 8, v1);
         }
         return;
     }
@@ -91,13 +105,14 @@ __attribute__((target("avx2,fma"))) static void ukr_avx2(int kc, const float *co
         _mm256_storeu_ps(t + i * 16, acc[2 * i]);
         _mm256_storeu_ps(t + i * 16 + 8, acc[2 * i + 1]);
     }
-    store_tile(t, 16, c, ldc, mr, nr, first);
+    store_tile(t, 16, c, ldc, mr, nr, first, bias);
 }
 
 /* ---- AVX-512: 8 x 32, sixteen accumulators ------------------------------------------------- */
 __attribute__((target("avx512f"))) static void ukr_avx512(int kc, const float *const *arow,
                                                           long sa_k, const float *bp, float *c,
-                                                          long ldc, int mr, int nr, int first)
+                                                          long ldc, int mr, int nr, int first,
+                                                          const float *bias)
 {
     __m512 acc[8][2];
     for (int i = 0; i < 8; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
@@ -113,13 +128,17 @@ __attribute__((target("avx512f"))) static void ukr_avx512(int kc, const float *c
     if (mr == 8 && nr == 32) {
         for (int i = 0; i < 8; i++) {
             float *ci = c + i * ldc;
-            if (first) {
-                _mm512_storeu_ps(ci, acc[i][0]);
-                _mm512_storeu_ps(ci + 16, acc[i][1]);
-            } else {
-                _mm512_storeu_ps(ci, _mm512_add_ps(_mm512_loadu_ps(ci), acc[i][0]));
-                _mm512_storeu_ps(ci + 16, _mm512_add_ps(_mm512_loadu_ps(ci + 16), acc[i][1]));
+            __m512 v0 = acc[i][0], v1 = acc[i][1];
+            if (!first) {
+                v0 = _mm512_add_ps(_mm512_loadu_ps(ci), v0);
+                v1 = _mm512_add_ps(_mm512_loadu_ps(ci + 16), v1);
             }
+            if (bias) {
+                v0 = _mm512_add_ps(v0, _mm512_loadu_ps(bias));
+                v1 = _mm512_add_ps(v1, _mm512_loadu_ps(bias + 16));
+            }
+            _mm512_storeu_ps(ci, v0);
+            _mm512_storeu_ps(ci + 16, v1);
         }
         return;
     }
@@ -128,7 +147,7 @@ __attribute__((target("avx512f"))) static void ukr_avx512(int kc, const float *c
         _mm512_storeu_ps(t + i * 32, acc[i][0]);
         _mm512_storeu_ps(t + i * 32 + 16, acc[i][1]);
     }
-    store_tile(t, 32, c, ldc, mr, nr, first);
+    store_tile(t, 32, c, ldc, mr, nr, first, bias);
 }
 #endif
 
@@ -162,6 +181,11 @@ static void panel_product(const kernel_info *ki, int mlo, int mhi, int n0, int n
                           float *bp)
 {
     const int MR = ki->mr, NR = ki->nr;
+    /* the bias goes into the micro-kernel, added in registers; GELU, if any, to each stored tile
+       (wu_epilogue_tile, without the bias) */
+    const float *bias = ep && ep->bias ? ep->bias + n0 : NULL;
+    const wu_epilogue gelu_only = {NULL, ep ? ep->gelu : NULL, ep ? ep->ldg : 0};
+    const wu_epilogue *gelu = ep && ep->gelu ? &gelu_only : NULL;
     for (int k = 0; k < kc; k++) {
         const float *bk = B + (long)(k0 + k) * sb_k + (long)n0 * sb_n;
         float *dst = bp + k * NR;
@@ -181,8 +205,8 @@ static void panel_product(const kernel_info *ki, int mlo, int mhi, int n0, int n
         const float *arow[8];
         for (int i = 0; i < MR; i++) /* rows past the edge repeat a valid row */
             arow[i] = A + (long)(m0 + (i < mr ? i : mr - 1)) * sa_m + (long)k0 * sa_k;
-        ki->fn(kc, arow, sa_k, bp, C + (long)m0 * ldc + n0, ldc, mr, nr, first);
-        if (ep) wu_epilogue_tile(ep, C, ldc, m0, n0, mr, nr);
+        ki->fn(kc, arow, sa_k, bp, C + (long)m0 * ldc + n0, ldc, mr, nr, first, bias);
+        if (gelu) wu_epilogue_tile(gelu, C, ldc, m0, n0, mr, nr);
     }
 }
 
