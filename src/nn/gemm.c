@@ -187,6 +187,16 @@ static void panel_product(const kernel_info *ki, int mlo, int mhi, int n0, int n
     const float *bias = ep && ep->bias ? ep->bias + n0 : NULL;
     const wu_epilogue gelu_only = {NULL, ep ? ep->gelu : NULL, ep ? ep->ldg : 0};
     const wu_epilogue *gelu = ep && ep->gelu ? &gelu_only : NULL;
+    if (sb_k == 1 && sb_n != 1) {
+        /* B transposed (a weight read as W^T): walk each of the nr columns along k, a contiguous
+           row of W, instead of gathering nr rows for every k */
+        for (int j = 0; j < nr; j++) {
+            const float *bj = B + (long)k0 + (long)(n0 + j) * sb_n;
+            for (int k = 0; k < kc; k++) bp[k * NR + j] = bj[k];
+        }
+        for (int k = 0; k < kc; k++)
+            for (int j = nr; j < NR; j++) bp[k * NR + j] = 0.0f;
+    } else
     for (int k = 0; k < kc; k++) {
         const float *bk = B + (long)(k0 + k) * sb_k + (long)n0 * sb_n;
         float *dst = bp + k * NR;
