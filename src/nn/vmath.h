@@ -50,13 +50,14 @@ static inline float wu_tanhf(float u)
  * in PyTorch's approximate='tanh' (M_SQRT2 * M_2_SQRTPI * 0.5), computed as x s with the gate
  * s = 0.5 (1 + tanh(u)) = 1 / (1 + exp(-2u)): the same function in fewer operations than through
  * wu_tanhf (no |u|, sign or 1 - 2/(e + 1), and no cancellation in 1 + tanh where tanh is near
- * -1), and the backward's derivative is 2 s (1 - s) k (1 + 3 c x^2) without 1 - tanh^2
- * (pointwise.c). GELU forward 1.4x and backward 1.5x faster than in the tanh form
- * (docs/BENCHMARKS.md). The exponent is clamped to [-87, 80]: at 88, s would be subnormal, and
- * the vectorised loop, which computes the clamped branch in every lane, ran 1.6x slower on
- * the subnormal products. A NaN x gives -87 there, defined, and the NaN comes back through the
- * product with x. Here, not in pointwise.c, because the sgemm's epilogue (wu_epilogue_tile)
- * applies GELU too, and both must give the same bits. */
+ * -1), and its derivative, s + 2 x s (1 - s) k (1 + 3 c x^2), needs no 1 - tanh^2
+ * (pointwise.c). Forward and backward are 1.5x faster than in the tanh form
+ * (docs/BENCHMARKS.md, "GELU through its gate"). The exponent is clamped to [-87, 80]: at 88
+ * the gate of a very negative x is subnormal, and the vectorised loop, which computes the
+ * clamped branch in every lane, ran slower than the tanh form on those subnormal products. A
+ * NaN x gives -87 there, defined, and the NaN comes back through the product with x. Here, not
+ * in pointwise.c, because the sgemm's epilogue (wu_epilogue_tile) applies GELU too, and both
+ * must give the same bits. */
 #define WU_GELU_K 0.7978845608028654f
 #define WU_GELU_C 0.044715f
 static inline float wu_gelu_gate(float x)
