@@ -11,8 +11,9 @@
  * order over k: results do not depend on the thread count. wu_sgemm_serial runs the same
  * panels on the calling thread, for kernels that are already parallel over something else
  * (attention, per (batch, head)); both share panel_product, so their results are the same bits.
- * wu_sgemm_ep applies an epilogue (bias, GELU) to each tile right after its last block of K,
- * while the tile is in cache: no separate pass over C, and no parallel region of its own. */
+ * wu_sgemm_ep applies an epilogue after the last block of K: the bias in the micro-kernel's
+ * registers, GELU over each finished panel's rows while they are in cache: no separate pass
+ * over C, and no parallel region of its own. */
 #include <string.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -182,8 +183,9 @@ static void panel_product(const kernel_info *ki, int mlo, int mhi, int n0, int n
 {
     const int MR = ki->mr, NR = ki->nr;
     /* the bias goes into the micro-kernel, added in registers; GELU, if any, over the panel's
-       rows once they are all stored, while they are in L1 (wu_epilogue_tile, without the bias):
-       once per micro-tile, its call and its constants cost 3% of a step (Zen 3) */
+       rows once they are all stored, while they are in cache (a 256 x 16 strip of the reference
+       GPT is 16 KB; wu_epilogue_tile, without the bias): once per micro-tile, its call and its
+       constants cost 3% of a step (Zen 3) */
     const float *bias = ep && ep->bias ? ep->bias + n0 : NULL;
     const wu_epilogue gelu_only = {NULL, ep ? ep->gelu : NULL, ep ? ep->ldg : 0};
     const wu_epilogue *gelu = ep && ep->gelu ? &gelu_only : NULL;

@@ -45,20 +45,21 @@ void matmul_backward(float *dinp, float *dw, float *dbias, const float *dout, co
  * strides. Parallel, deterministic, AVX-512 / AVX2+FMA / portable kernels chosen at run time. */
 void wu_sgemm(int M, int N, int K, const float *A, long sa_m, long sa_k, const float *B,
               long sb_k, long sb_n, float *C, long ldc, int beta);
-/* What wu_sgemm_ep does to each tile of C once its sum over K is complete (the accumulated C
- * when beta is set; also when K == 0), while the tile is still in cache, so no separate pass
- * over C: C(m,n) += bias[n] when bias is set, then, when gelu is set, gelu[m*ldg + n] =
- * gelu(C(m,n)) (gelu_forward's function). The same bits as the product followed by those
- * passes. The caller owns every array; gelu must not overlap A, B or C. */
+/* What wu_sgemm_ep does to C once each element's sum over K is complete (the accumulated C
+ * when beta is set; also when K == 0), while it is still in cache, so no separate pass over C:
+ * C(m,n) += bias[n] when bias is set (in the micro-kernel's registers), then, when gelu is set,
+ * gelu[m*ldg + n] = gelu(C(m,n)) (gelu_forward's function; per finished panel). The same bits as
+ * the product followed by those passes. The caller owns every array; gelu must not overlap A,
+ * B or C. */
 typedef struct wu_epilogue {
     const float *bias; /* (N) or NULL */
     float *gelu;       /* (M, ldg) or NULL */
     long ldg;          /* gelu's row stride, in floats (>= N) */
 } wu_epilogue;
-/* wu_sgemm, then ep (NULL: none) applied tile by tile. */
+/* wu_sgemm with ep (NULL: none) applied as the product finishes each part of C. */
 void wu_sgemm_ep(int M, int N, int K, const float *A, long sa_m, long sa_k, const float *B,
                  long sb_k, long sb_n, float *C, long ldc, int beta, const wu_epilogue *ep);
-/* The epilogue on the mr x nr tile of C whose first element is C(m0, n0) (gemm.c calls it). */
+/* The epilogue on the mr x nr block of C whose first element is C(m0, n0) (gemm.c calls it). */
 void wu_epilogue_tile(const wu_epilogue *ep, float *C, long ldc, int m0, int n0, int mr, int nr);
 /* The same product, same bits, on the calling thread only (no OpenMP inside; its packing
  * buffer, 32 KB, lives on the caller's stack): for kernels that run it from inside their own

@@ -3,16 +3,19 @@
  *
  * GELU (vmath.h's wu_gelu) needs an exponential, and libm's expf and tanhf are scalar calls
  * (libm's tanhf cost 40% of a training step before the branch-free vmath.h). The sgemm's
- * epilogue (wu_epilogue_tile, here) applies a matmul's bias and GELU to each tile it finishes. */
+ * epilogue (wu_epilogue_tile, here) applies GELU to each panel of C it finishes (the bias goes
+ * into gemm.c's micro-kernels). */
 #include "nn.h"
 #include "vmath.h"
 
 /* d gelu(x) / dx = s + x 2 s (1 - s) k (1 + 3 c x^2), with s = 0.5 (1 + tanh(u)) (vmath.h's
- * wu_gelu_gate): 0.5 sech^2(u) = 0.5 (1 - tanh u)(1 + tanh u) = 2 s (1 - s) */
+ * wu_gelu_gate, which gives 1 - s without cancellation): 0.5 sech^2(u) = 2 s (1 - s) */
 static inline float gelu_grad(float x)
 {
-    float s = wu_gelu_gate(x);
-    return s + 2.0f * x * s * (1.0f - s) * WU_GELU_K * (1.0f + 3.0f * WU_GELU_C * x * x);
+    float r;
+    const float s = wu_gelu_gate(x, &r);
+    /* s == 0 far out (x < -9.4): 0, not 0 * x^3, which is NaN once x^2 overflows */
+    return s > 0.0f ? s + 2.0f * x * s * r * WU_GELU_K * (1.0f + 3.0f * WU_GELU_C * x * x) : 0.0f;
 }
 
 WU_CLONES void gelu_forward(float *out, const float *inp, size_t n)
@@ -52,8 +55,10 @@ WU_CLONES void gelu_bias_forward(float *out, float *inp, const float *bias, int 
     }
 }
 
-/* The sgemm's epilogue on one finished mr x nr tile of C at (m0, n0), while it is in cache: the
- * bias, then GELU, in gelu_bias_forward's order, so the same bits as the separate passes. */
+/* The sgemm's epilogue on a finished mr x nr block of C at (m0, n0), while it is in cache (gemm.c
+ * passes a panel's rows, with the bias already added in its micro-kernel, or a whole product of
+ * nothing): the bias, then GELU, in gelu_bias_forward's order, so the same bits as the separate
+ * passes. */
 WU_CLONES void wu_epilogue_tile(const wu_epilogue *ep, float *C, long ldc, int m0, int n0, int mr,
                                 int nr)
 {

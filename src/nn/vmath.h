@@ -16,7 +16,7 @@ static inline float wu_exp_core(float x)
     float t = x * 1.44269504088896341f + 12582912.0f;
     float n = t - 12582912.0f;
     float r = x - n * 0.693145751953125f - n * 1.42860682030941723e-6f;
-    /* Estrin's scheme: pairs, then r^2 and r^4, so the chain is 5 operations deep instead of
+    /* Estrin's scheme: pairs, then r^2 and r^4, so the chain is 6 operations deep instead of
        Horner's 14 (without fused multiply-adds): loops of exponentials are bound by that chain */
     float r2 = r * r, r4 = r2 * r2;
     float p01 = 1.0f + r, p23 = 0.5f + r * (1.0f / 6), p45 = 1.0f / 24 + r * (1.0f / 120),
@@ -50,24 +50,30 @@ static inline float wu_tanhf(float u)
  * in PyTorch's approximate='tanh' (M_SQRT2 * M_2_SQRTPI * 0.5), computed as x s with the gate
  * s = 0.5 (1 + tanh(u)) = 1 / (1 + exp(-2u)): the same function in fewer operations than through
  * wu_tanhf (no |u|, sign or 1 - 2/(e + 1), and no cancellation in 1 + tanh where tanh is near
- * -1), and its derivative, s + 2 x s (1 - s) k (1 + 3 c x^2), needs no 1 - tanh^2
- * (pointwise.c). Forward and backward are 1.5x faster than in the tanh form
- * (docs/BENCHMARKS.md, "GELU through its gate"). The exponent is clamped to [-87, 80]: at 88
- * the gate of a very negative x is subnormal, and the vectorised loop, which computes the
- * clamped branch in every lane, ran slower than the tanh form on those subnormal products. A
- * NaN x gives -87 there, defined, and the NaN comes back through the product with x. Here, not
- * in pointwise.c, because the sgemm's epilogue (wu_epilogue_tile) applies GELU too, and both
- * must give the same bits. */
+ * -1). Its derivative, s + 2 x s (1 - s) k (1 + 3 c x^2), needs no tanh either, and with
+ * 1 - s = e s (e = exp(-2u)) no cancellation where s is near 1 (pointwise.c). Forward and
+ * backward are 1.5x faster than in the tanh form (docs/BENCHMARKS.md, "GELU through its
+ * gate"). The exponent is clamped to [-87, 80], and past 80 (x below about -9.4, where
+ * gelu(x) is below 1e-34) the gate is exactly 0, as tanh's form gives: the clamped value
+ * would grow with x^3 in the derivative. Not 88: there the gate of a very negative x is
+ * subnormal, and the vectorised loop, which computes the clamped branch in every lane, ran
+ * slower than the tanh form on those subnormal products. A NaN x gives -87 there, defined,
+ * and the NaN comes back through the product with x. Here, not in pointwise.c, because the
+ * sgemm's epilogue (wu_epilogue_tile) applies GELU too, and both must give the same bits. */
 #define WU_GELU_K 0.7978845608028654f
 #define WU_GELU_C 0.044715f
-static inline float wu_gelu_gate(float x)
+/* The gate s; with rest set, *rest = 1 - s computed as e s. */
+static inline float wu_gelu_gate(float x, float *rest)
 {
     float z = -2.0f * WU_GELU_K * (x + WU_GELU_C * x * x * x);
     z = z > -87.0f ? z : -87.0f;
-    z = z < 80.0f ? z : 80.0f;
-    return 1.0f / (1.0f + wu_exp_core(z));
+    const int far = !(z < 80.0f);
+    const float e = wu_exp_core(far ? 80.0f : z);
+    const float s = far ? 0.0f : 1.0f / (1.0f + e);
+    if (rest) *rest = far ? 1.0f : e * s;
+    return s;
 }
-static inline float wu_gelu(float x) { return x * wu_gelu_gate(x); }
+static inline float wu_gelu(float x) { return x * wu_gelu_gate(x, NULL); }
 
 /* Eight lanes of partial sums combined in one fixed order: every eight-lane sum of the kernels
  * ends here, so that the loop before it vectorises without reassociation flags and its result
