@@ -172,23 +172,10 @@ static kernel_info pick(void)
 
 const char *wu_sgemm_kernel(void) { return pick().name; }
 
-/* One KC-deep slice of the product for one column panel: pack B (k0..k0+kc, n0..n0+nr) into
- * bp (zero-padded to NR columns), then sweep rows [mlo, mhi) of A MR at a time. Rows start at
- * multiples of MR from mlo, and each C element's sum over the slice runs in k order inside the
- * micro-kernel, so the result does not depend on how the caller splits rows or panels. */
-static void panel_product(const kernel_info *ki, int mlo, int mhi, int n0, int nr, int k0, int kc,
-                          const float *A, long sa_m, long sa_k, const float *B, long sb_k,
-                          long sb_n, float *C, long ldc, int first, const wu_epilogue *ep,
-                          float *bp)
+/* Pack B (k0..k0+kc, n0..n0+nr) into bp, kc rows of NR floats, zero-padded past nr. */
+static void pack_panel(int NR, int n0, int nr, int k0, int kc, const float *B, long sb_k,
+                       long sb_n, float *bp)
 {
-    const int MR = ki->mr, NR = ki->nr;
-    /* the bias goes into the micro-kernel, added in registers; GELU, if any, over the panel's
-       rows once they are all stored, while they are in cache (a 256 x 16 strip of the reference
-       GPT is 16 KB; wu_epilogue_tile, without the bias): once per micro-tile, its call and its
-       constants cost 3% of a step (Zen 3) */
-    const float *bias = ep && ep->bias ? ep->bias + n0 : NULL;
-    const wu_epilogue gelu_only = {NULL, ep ? ep->gelu : NULL, ep ? ep->ldg : 0};
-    const wu_epilogue *gelu = ep && ep->gelu ? &gelu_only : NULL;
     if (sb_k == 1 && sb_n != 1) {
         /* B transposed (a weight read as W^T): walk each of the nr columns along k, a contiguous
            row of W, instead of gathering nr rows for every k */
@@ -198,7 +185,8 @@ static void panel_product(const kernel_info *ki, int mlo, int mhi, int n0, int n
         }
         for (int k = 0; k < kc; k++)
             for (int j = nr; j < NR; j++) bp[k * NR + j] = 0.0f;
-    } else
+        return;
+    }
     for (int k = 0; k < kc; k++) {
         const float *bk = B + (long)(k0 + k) * sb_k + (long)n0 * sb_n;
         float *dst = bp + k * NR;
@@ -213,6 +201,26 @@ static void panel_product(const kernel_info *ki, int mlo, int mhi, int n0, int n
         }
         for (int j = nr; j < NR; j++) dst[j] = 0.0f;
     }
+}
+
+/* One KC-deep slice of the product for one column panel: pack B (k0..k0+kc, n0..n0+nr) into
+ * bp, then sweep rows [mlo, mhi) of A MR at a time. Rows start at multiples of MR from mlo,
+ * and each C element's sum over the slice runs in k order inside the micro-kernel, so the
+ * result does not depend on how the caller splits rows or panels. */
+static void panel_product(const kernel_info *ki, int mlo, int mhi, int n0, int nr, int k0, int kc,
+                          const float *A, long sa_m, long sa_k, const float *B, long sb_k,
+                          long sb_n, float *C, long ldc, int first, const wu_epilogue *ep,
+                          float *bp)
+{
+    const int MR = ki->mr;
+    /* the bias goes into the micro-kernel, added in registers; GELU, if any, over the panel's
+       rows once they are all stored, while they are in cache (a 256 x 16 strip of the reference
+       GPT is 16 KB; wu_epilogue_tile, without the bias): once per micro-tile, its call and its
+       constants cost 3% of a step (Zen 3) */
+    const float *bias = ep && ep->bias ? ep->bias + n0 : NULL;
+    const wu_epilogue gelu_only = {NULL, ep ? ep->gelu : NULL, ep ? ep->ldg : 0};
+    const wu_epilogue *gelu = ep && ep->gelu ? &gelu_only : NULL;
+    pack_panel(ki->nr, n0, nr, k0, kc, B, sb_k, sb_n, bp);
     for (int m0 = mlo; m0 < mhi; m0 += MR) {
         const int mr = mhi - m0 < MR ? mhi - m0 : MR;
         const float *arow[8];
